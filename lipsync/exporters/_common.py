@@ -1,0 +1,66 @@
+"""Helpers shared by the Rhubarb-compatible exporters (TSV, JSON, XML).
+
+Rhubarb Lip Sync writes times as seconds with two decimals and its cues cover the clip without
+gaps from 0.00; these helpers turn a track's frame cues into that form once for all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..sheet import Cue, Sheet, Track
+
+
+@dataclass(frozen=True)
+class TimedShape:
+    """A Rhubarb mouth cue: ``shape`` from ``start`` to ``end``, both seconds as ``"0.00"`` text."""
+
+    start: str
+    end: str
+    shape: str
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds with two decimals, as Rhubarb writes them (``formatDuration``)."""
+    return f"{seconds:.2f}"
+
+
+def frame_seconds(sheet: Sheet, frame: int) -> str:
+    """The start time of ``frame`` as Rhubarb text; a cue's end and the next cue's start agree."""
+    return format_seconds(sheet.rate.seconds_at(frame))
+
+
+def _contiguous(track: Track, rest: str) -> Iterator[Cue]:
+    """The track's cues from frame 0, with any gap before or between them shown as ``rest``."""
+    position = 0
+    for cue in sorted(track.cues, key=lambda cue: cue.frame):
+        if cue.frame > position:
+            yield Cue(position, cue.frame - position, rest)
+        yield cue
+        position = cue.end
+
+
+def timed_shapes(sheet: Sheet, track: Track) -> tuple[TimedShape, ...]:
+    """The track's cues as contiguous Rhubarb cues (empty for a track without cues)."""
+    return tuple(
+        TimedShape(frame_seconds(sheet, cue.frame), frame_seconds(sheet, cue.end), cue.shape)
+        for cue in _contiguous(track, sheet.preset.rest)
+    )
+
+
+def mouth_cues(sheet: Sheet, track: Track) -> tuple[TimedShape, ...]:
+    """Cues for Rhubarb's JSON and XML: like Rhubarb, a track without cues gets one
+    zero-length rest cue so that readers always find at least one."""
+    zero = frame_seconds(sheet, 0)
+    return timed_shapes(sheet, track) or (TimedShape(zero, zero, sheet.preset.rest),)
+
+
+def track_end(sheet: Sheet, track: Track) -> str:
+    """The end of the track's last cue (0.00 without cues) as Rhubarb text."""
+    return frame_seconds(sheet, max((cue.end for cue in track.cues), default=0))
+
+
+def sound_file(sheet: Sheet) -> str:
+    """The audio path for Rhubarb's ``soundFile`` metadata, or ``""`` when unknown."""
+    return sheet.source.path or ""

@@ -1,0 +1,53 @@
+"""Rhubarb Lip Sync's JSON output (``metadata`` plus contiguous ``mouthCues``).
+
+Read by the many game-engine, web and 3D-viewer lip-sync players written for Rhubarb's JSON.
+It has no file extension of its own, since ``.json`` means lipsync's sheet: choose it with
+``-f rhubarb-json``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..sheet import Sheet
+from . import ExportOptions, Exporter
+from ._common import format_seconds, mouth_cues, sound_file
+
+
+def _string(text: str) -> str:
+    """``text`` as a JSON string literal (UTF-8, not \\u-escaped)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write(sheet: Sheet, options: ExportOptions) -> bytes:
+    """One track (``options.track``, default the first) as Rhubarb JSON, laid out as Rhubarb does.
+
+    Times are written as two-decimal numbers (``0.30``, never ``0.30000000000000004``);
+    ``duration`` is the sheet's length in seconds.
+    """
+    track = sheet.track(options.track)
+    cues = ",\n".join(
+        f'    {{ "start": {cue.start}, "end": {cue.end}, "value": {_string(cue.shape)} }}'
+        for cue in mouth_cues(sheet, track)
+    )
+    text = (
+        "{\n"
+        '  "metadata": {\n'
+        f'    "soundFile": {_string(sound_file(sheet))},\n'
+        f'    "duration": {format_seconds(sheet.duration_seconds)}\n'
+        "  },\n"
+        '  "mouthCues": [\n'
+        f"{cues}\n"
+        "  ]\n"
+        "}\n"
+    )
+    return text.encode("utf-8")
+
+
+EXPORTER = Exporter(
+    name="rhubarb-json",
+    extensions=(),
+    description="Rhubarb Lip Sync JSON: metadata and mouthCues with start/end seconds",
+    importers="game engines, web and 3D players that load Rhubarb Lip Sync JSON",
+    write=write,
+)
