@@ -1,0 +1,54 @@
+"""User-facing error types.
+
+Every mistake a user can make (bad audio, bad script, unknown preset or format, unwritable
+output...) raises a subclass of :class:`LipsyncError`. It carries a one-line message and a hint;
+the CLI prints ``error: <message> (hint: <hint>)`` and exits non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class LipsyncError(Exception):
+    """Base class of the errors a user can fix: a message plus a hint on how to fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
+
+
+class AudioError(LipsyncError):
+    """Audio that is missing, unreadable, corrupt, empty or in an unsupported container."""
+
+
+class MissingToolError(LipsyncError):
+    """An external program (ffmpeg, espeak-ng) is needed but not installed."""
+
+
+class ScriptError(LipsyncError):
+    """A dialogue script that is missing, empty, undecodable or does not fit the audio."""
+
+
+class PresetError(LipsyncError):
+    """An unknown preset name or an invalid preset file."""
+
+
+class FormatError(LipsyncError):
+    """An unknown export format, or a file that is not in the format it claims."""
+
+
+class OutputError(LipsyncError):
+    """An output path that cannot be written."""
+
+
+class OptionError(LipsyncError):
+    """An option value that is out of range or malformed (frame rate, timecode, channel...)."""
+
+
+class EvaluationError(LipsyncError):
+    """A reference or result file that cannot be read for scoring."""

@@ -1,0 +1,40 @@
+"""Writing output files atomically: a failure never leaves a half-written file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Raises :class:`OutputError` (with a hint) when the folder is missing or not writable.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist",
+                          "create the folder first or choose another output path")
+    if target.is_dir():
+        raise OutputError(f"cannot write {str(target)!r}: it is a folder", "give a file name")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as error:
+        raise OutputError(f"cannot write to {str(folder)!r}: {error.strerror}",
+                          "check the folder's permissions or choose another output path") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {str(target)!r}: {error.strerror}",
+                          "check the disk space and permissions") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
