@@ -1,0 +1,705 @@
+"""Scoring mouth-shape timings against reference timings (``lipsync evaluate``).
+
+A reference (hand-labelled phones or mouths) and a result (a Rhubarb TSV, a lipsync sheet...)
+are read into labelled timelines of :class:`Segment`, every label is mapped to the Rhubarb shape
+it implies (A-H, X), and both are compared as defined in eval-dev's README:
+
+- ``acc9``: share of frames (sampled at every frame midpoint over the reference's labelled span)
+  showing the same shape; ``acc3``: the same openness class, closed (A, X) / half (B, F, G) /
+  open (C, D, E, H); ``rest``: agreement on rest (X) versus talking;
+- ``closure``: share of reference bilabials (consecutive A segments, such as TIMIT ``bcl b``,
+  count once) shown closed (A or X) in the result at some time within the frames overlapping
+  them, widened by one frame either side (for a frame-based result: on one of those frames);
+- ``flicker``: share of the result's holds (runs of one shape, in seconds) shorter than a frame.
+
+Time that no segment covers shows the rest mouth (X). A label of no known phone set counts as a
+talking mouth that matches nothing, and is reported in :attr:`Scores.unknown`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+import math
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from praatio import textgrid
+
+from .errors import EvaluationError, LipsyncError, OptionError
+from .sheet import SHEET_FORMAT, sheet_from_json
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A label shown from ``start`` to ``end`` seconds."""
+
+    start: float
+    end: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Agreement of a result with a reference; ratios are None when their count is 0.
+
+    ``frames``, ``closures`` and ``holds`` are the counts the ratios are taken over, so that
+    :func:`combine_scores` pools files exactly (frame-weighted). ``unknown`` lists the labels
+    of no known phone set, with how many segments carried them, most frequent first.
+    """
+
+    frames: int
+    acc9: float | None
+    acc3: float | None
+    rest: float | None
+    closure: float | None
+    closures: int
+    flicker: float | None
+    holds: int
+    unknown: tuple[tuple[str, int], ...] = ()
+
+
+# --- Labels -> Rhubarb shapes --------------------------------------------------------------
+
+SHAPES = ("A", "B", "C", "D", "E", "F", "G", "H", "X")
+REST = "X"
+#: The openness class of each shape: 0 closed, 1 half open, 2 open.
+OPENNESS: dict[str, int] = {"A": 0, "X": 0, "B": 1, "F": 1, "G": 1, "C": 2, "D": 2, "E": 2, "H": 2}
+_CLOSED = frozenset({"A", "X"})
+
+#: Silence in every phone set (compared in lower case).
+SILENCE_LABELS = frozenset({"", "sil", "sp", "silence", "pau", "h#", "epi", "#", "<sil>", "_", "rest"})
+
+
+def _table(groups: dict[str, str]) -> dict[str, str]:
+    """``{shape: "label label ..."}`` -> ``{label: shape}``."""
+    return {label: shape for shape, labels in groups.items() for label in labels.split()}
+
+
+#: Rhubarb shape letters stand for themselves.
+_SHAPE_TABLE = {shape: shape for shape in SHAPES}
+
+#: Preston Blair mouths (Papagayo).
+_PRESTON_BLAIR = _table({"A": "MBP", "B": "etc", "C": "E", "D": "AI", "E": "O", "F": "U WQ",
+                         "G": "FV", "H": "L", "X": "rest"})
+
+#: ARPAbet and TIMIT's 61 symbols, lower case without stress digits. bcl/pcl close the lips;
+#: the other closures are the mouth of their stop.
+_ARPABET = _table({
+    "A": "m b p em bcl pcl",
+    "G": "f v",
+    "D": "aa ay aw",
+    "C": "ah ae eh ey ax ax-h",
+    "E": "ao er ow oy axr",
+    "B": "iy ih y ix "
+         "t d k g n ng en eng nx dx q s z sh zh ch jh th dh r hh hv dcl tcl kcl gcl",
+    "F": "uw uh w ux wh",
+    "H": "l el",
+})
+
+#: SAMPA (English), including the EMU/ANDOSL Australian labels: H is aspiration, and a few
+#: labels join two phones (db, pt: a bilabial closure overlapped by another stop; Om/On/Or/Ow:
+#: the transition into m/n/r/w).
+_SAMPA = _table({
+    "A": "p b m db pt Om",
+    "G": "f v",
+    "D": "A A: a a: ai aI au aU",
+    "C": "@ V { E e E@ e@ ei eI",
+    "E": "@: 3: 3 O O: o: o Q Oi OI @u @U oU",
+    "B": "I i i: I@ j "
+         "t d k g n N s z S Z T D h r R 4 ? x tS dZ H dH kt zs NH On Or",
+    "F": "U u u: U@ w Ow",
+    "H": "l",
+})
+
+#: IPA, after stripping length marks, stress and diacritics. A diphthong or cluster not listed
+#: (with a non-ASCII symbol, so that ARPAbet or SAMPA words are not taken for IPA) takes the
+#: shape of its first symbol.
+_IPA = _table({
+    "A": "p b m ɓ ʙ",
+    "G": "f v ɸ β ʋ ɱ",
+    "D": "a ɑ ä ɶ",
+    "C": "æ ɛ e ʌ ə ɐ ɘ",
+    "E": "ɔ ɒ o ɚ ɝ ɜ ɵ ø œ ɤ əʊ",
+    "B": "i ɪ j ɨ ɯ "
+         "t d k g ɡ n ŋ ɲ ɳ s z ʃ ʒ θ ð h ɦ ʔ ɹ r ɾ ɻ ʁ ʀ x ɣ χ ç c ɟ q ɢ "
+         "ʂ ʐ ɕ ʑ ʈ ɖ ɽ ʝ ħ ʕ ʧ ʤ ts dz",
+    "F": "u ʊ w ʉ y ʏ ɥ ʍ",
+    "H": "l ɫ ɬ ɮ ʎ ʟ ɭ",
+})
+
+_IPA_MARKS = frozenset("ːˑˈˌʰʷʲˠˤⁿˡ̚‿'")
+
+
+def _arpabet_key(label: str) -> str:
+    return label.lower().rstrip("012")
+
+
+def _ipa_key(label: str) -> str:
+    decomposed = unicodedata.normalize("NFD", label)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch not in _IPA_MARKS)
+    return unicodedata.normalize("NFC", kept)
+
+
+def _ipa_lookup(label: str) -> str | None:
+    key = _ipa_key(label)
+    if key in _IPA:
+        return _IPA[key]
+    if not key.isascii() and all(ch in _IPA for ch in key):  # a diphthong or cluster
+        return _IPA[key[0]]
+    return None
+
+
+#: Phone sets in the order auto-detection prefers them on a tie.
+PHONESETS: dict[str, Callable[[str], str | None]] = {
+    "shapes": _SHAPE_TABLE.get,
+    "preston-blair": _PRESTON_BLAIR.get,
+    "arpabet": lambda label: _ARPABET.get(_arpabet_key(label)),
+    "sampa": _SAMPA.get,
+    "ipa": _ipa_lookup,
+}
+
+
+def label_shape(label: str, phoneset: str) -> str | None:
+    """The Rhubarb shape a label implies in ``phoneset``, or None when the label is unknown.
+
+    Parameters
+    ----------
+    label : str
+        A phone or mouth label, e.g. ``"bcl"``, ``"AH0"``, ``"@:"``, ``"ə"``, ``"MBP"``.
+    phoneset : str
+        One of :data:`PHONESETS`: shapes, preston-blair, arpabet (TIMIT too), sampa, ipa.
+
+    Returns
+    -------
+    str or None
+        ``"A"``..``"H"`` or ``"X"``.
+    """
+    stripped = label.strip()
+    if stripped.lower() in SILENCE_LABELS:
+        return REST
+    return PHONESETS[phoneset](stripped)
+
+
+def detect_phoneset(labels: Iterable[str]) -> str:
+    """The phone set under which the fewest labels are unknown (earlier sets win ties)."""
+    counts = Counter(labels)
+    names = list(PHONESETS)
+    return min(names, key=lambda name: (
+        sum(n for label, n in counts.items() if label_shape(label, name) is None), names.index(name)))
+
+
+def phoneset_from_description(text: str) -> str:
+    """The phone set named in free text such as eval-dev's ``phoneset`` column ("auto" if none)."""
+    lowered = text.lower()
+    for needle, name in (("preston", "preston-blair"), ("timit", "arpabet"), ("arpabet", "arpabet"),
+                         ("sampa", "sampa"), ("ipa", "ipa"), ("rhubarb", "shapes")):
+        if needle in lowered:
+            return name
+    return "auto"
+
+
+# --- Readers ---------------------------------------------------------------------------------
+
+_HINT = ("pass a TIMIT .phn, HTK/Festival .lab, Praat .TextGrid, Papagayo .pgo, a TSV "
+         "(start end phone, or Rhubarb's start shape), a Rhubarb JSON or a lipsync sheet JSON")
+_TIMIT_RATE = 16000
+_HTK_PER_SECOND = 10_000_000
+
+
+def _fail(path: Path, problem: str, hint: str = _HINT) -> EvaluationError:
+    return EvaluationError(f"cannot read {str(path)!r}: {problem}", hint)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise EvaluationError(f"no such file: {str(path)!r}", "check the path") from None
+    except OSError as error:
+        raise _fail(path, error.strerror or "unreadable", "check the file's permissions") from None
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _fail(path, "not a text file") from None
+
+
+def _rows(text: str) -> list[list[str]]:
+    """Non-blank lines split on tabs (or on spaces when a line has no tab)."""
+    return [[field.strip() for field in (line.split("\t") if "\t" in line else line.split())]
+            for line in text.splitlines() if line.strip()]
+
+
+def _number(text: str, path: Path, line: Sequence[str]) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _fail(path, f"expected a time, got {' '.join(line)!r}") from None
+    if not math.isfinite(value):
+        raise _fail(path, f"expected a time, got {' '.join(line)!r}")
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _read_timit(path: Path, text: str) -> list[Segment]:
+    segments = []
+    for row in _rows(text):
+        if len(row) < 3 or not (row[0].isdigit() and row[1].isdigit()):
+            raise _fail(path, f"expected 'start_sample end_sample label', got {' '.join(row)!r}")
+        segments.append(Segment(int(row[0]) / _TIMIT_RATE, int(row[1]) / _TIMIT_RATE, row[2]))
+    return segments
+
+
+def _read_lab(path: Path, text: str) -> list[Segment]:
+    """HTK (``start end label``, 100 ns units, or seconds when written with decimals as
+    WaveSurfer does) or Festival (``end colour label`` lines after a ``#`` line)."""
+    lines = text.splitlines()
+    if any(line.strip() == "#" for line in lines):
+        body = "\n".join(lines[[line.strip() for line in lines].index("#") + 1:])
+        segments, start = [], 0.0
+        for row in _rows(body):
+            if len(row) < 2:
+                raise _fail(path, f"expected Festival 'end colour label', got {' '.join(row)!r}")
+            end = _number(row[0], path, row)
+            segments.append(Segment(start, end, row[2] if len(row) > 2 else ""))
+            start = end
+        return segments
+    body = text.split("\n///")[0]  # HTK multi-level labels: the first level
+    rows = _rows(body)
+    if any(len(row) < 3 for row in rows):
+        raise _fail(path, "expected HTK 'start end label' lines")
+    scale = _HTK_PER_SECOND if all(row[0].isdigit() and row[1].isdigit() for row in rows) else 1
+    return [Segment(_number(r[0], path, r) / scale, _number(r[1], path, r) / scale, r[2]) for r in rows]
+
+
+_TIER_NAMES = ("phones", "phone", "segments")
+
+
+def _read_textgrid(path: Path) -> list[Segment]:
+    try:
+        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=True,
+                                     reportingMode="silence", duplicateNamesMode="rename")
+    except Exception as error:  # praatio raises many kinds of error on malformed input
+        raise _fail(path, f"not a Praat TextGrid ({type(error).__name__})",
+                    "save it from Praat as a text file (long or short format)") from None
+    tiers = [grid.getTier(name) for name in grid.tierNames]
+    intervals = [tier for tier in tiers if isinstance(tier, textgrid.IntervalTier)]
+    if not intervals:
+        raise _fail(path, "the TextGrid has no interval tier", "add a tier of phone intervals")
+    named = [tier for tier in intervals if tier.name.strip().lower() in _TIER_NAMES]
+    tier = (named or intervals)[0]
+    return [Segment(float(e.start), float(e.end), e.label) for e in tier.entries]
+
+
+def _read_pgo(path: Path, text: str) -> list[Segment]:
+    """The first voice of a Papagayo project: each phoneme lasts until the next one of its word,
+    the last one to the word's (inclusive) end frame; the mouth rests between words."""
+    lines = [line.strip() for line in text.splitlines()]
+    position = 1  # past "lipsync version 1"
+
+    def take() -> str:
+        nonlocal position
+        if position >= len(lines):
+            raise _fail(path, "the Papagayo project ends early", "re-save it from Papagayo")
+        position += 1
+        return lines[position - 1]
+
+    def take_int() -> int:
+        value = take()
+        try:
+            return int(value)
+        except ValueError:
+            raise _fail(path, f"expected a whole number at line {position}, got {value!r}",
+                        "re-save it from Papagayo") from None
+
+    take()  # sound path
+    fps = take_int()
+    duration = take_int()
+    if fps <= 0 or take_int() < 1:
+        raise _fail(path, "no frame rate or no voice in the Papagayo project", "re-save it from Papagayo")
+    take(), take()  # voice name and text
+    phonemes: list[tuple[int, int, str]] = []  # (frame, word end frame + 1, phoneme)
+    for _ in range(take_int()):
+        take(), take(), take()  # phrase text, start and end frame
+        for _ in range(take_int()):
+            word = take().split()
+            if len(word) < 4 or not all(_is_number(field) for field in word[-3:]):
+                raise _fail(path, f"expected 'word start end count' at line {position}",
+                            "re-save it from Papagayo")
+            end, count = int(word[-2]) + 1, int(word[-1])
+            for _ in range(count):
+                frame, _, name = take().partition(" ")
+                if not frame.isdigit():
+                    raise _fail(path, f"expected 'frame phoneme' at line {position}",
+                                "re-save it from Papagayo")
+                phonemes.append((int(frame), end, name.strip()))
+    segments: list[Segment] = []
+    cursor = 0
+    for index, (frame, word_end, name) in enumerate(phonemes):
+        following = phonemes[index + 1][0] if index + 1 < len(phonemes) else word_end
+        stop = min(following, word_end)
+        if frame > cursor:
+            segments.append(Segment(cursor / fps, frame / fps, "rest"))
+        if stop > frame:
+            segments.append(Segment(frame / fps, stop / fps, name))
+            cursor = stop
+    if duration > cursor:
+        segments.append(Segment(cursor / fps, duration / fps, "rest"))
+    return segments
+
+
+def _read_table(path: Path, text: str) -> list[Segment]:
+    """Three columns ``start end label`` in seconds (eval-dev TSV, Audacity labels; a header
+    line is skipped) or Rhubarb's two columns ``start shape`` (the last line is the end)."""
+    rows = _rows(text)
+    if rows and not _is_number(rows[0][0]):
+        rows = rows[1:]
+    if not rows:
+        raise _fail(path, "no timed lines")
+    widths = {min(len(row), 3) for row in rows}
+    if widths == {3}:
+        return [Segment(_number(r[0], path, r), _number(r[1], path, r), r[2]) for r in rows]
+    if widths == {2}:
+        times = [_number(row[0], path, row) for row in rows]
+        return [Segment(times[i], times[i + 1], rows[i][1]) for i in range(len(rows) - 1)]
+    raise _fail(path, "lines are neither 'start end label' nor Rhubarb's 'start shape'")
+
+
+def _read_json(path: Path, text: str) -> list[Segment]:
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _fail(path, f"invalid JSON at line {error.lineno}") from None
+    if isinstance(data, dict) and data.get("format") == SHEET_FORMAT:
+        try:
+            sheet = sheet_from_json(text)
+            track = sheet.track()
+        except LipsyncError as error:
+            raise _fail(path, error.message, error.hint or _HINT) from None
+        return [Segment(sheet.rate.seconds_at(cue.frame), sheet.rate.seconds_at(cue.end), cue.shape)
+                for cue in track.cues]
+    if isinstance(data, dict) and isinstance(data.get("mouthCues"), list):
+        try:
+            return [Segment(float(cue["start"]), float(cue["end"]), str(cue["value"]))
+                    for cue in data["mouthCues"]]
+        except (KeyError, TypeError, ValueError):
+            raise _fail(path, "malformed Rhubarb mouthCues (need start, end, value)") from None
+    raise _fail(path, 'JSON that is neither a lipsync sheet nor Rhubarb output ("mouthCues")')
+
+
+def read_timeline(path: str | Path) -> tuple[Segment, ...]:
+    """Read a labelled timeline from a reference or result file, sorted by start time.
+
+    The format comes from the extension (``.phn`` TIMIT, ``.lab`` HTK/Festival, ``.TextGrid``,
+    ``.pgo``, ``.json`` lipsync sheet or Rhubarb) or, for any other name, from the content
+    (TextGrid, Papagayo, JSON, else a table: ``start end label`` or Rhubarb's ``start shape``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+
+    Returns
+    -------
+    tuple of Segment
+        Non-empty segments (``end > start``), labels as written in the file.
+
+    Raises
+    ------
+    EvaluationError
+        When the file is missing, unreadable, malformed or has no segments.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    text = _read_text(path)
+    head = text.lstrip()[:200]
+    if suffix == ".textgrid" or 'Object class = "TextGrid"' in head:
+        segments = _read_textgrid(path)
+    elif suffix == ".phn":
+        segments = _read_timit(path, text)
+    elif suffix == ".lab":
+        segments = _read_lab(path, text)
+    elif suffix == ".pgo" or head.startswith("lipsync version"):
+        segments = _read_pgo(path, text)
+    elif suffix == ".json" or head.startswith("{"):
+        segments = _read_json(path, text)
+    else:
+        segments = _read_table(path, text)
+    timeline = tuple(sorted((s for s in segments if s.end > s.start), key=lambda s: (s.start, s.end)))
+    if not timeline:
+        raise _fail(path, "no labelled segments in the file")
+    return timeline
+
+
+# --- Scoring ---------------------------------------------------------------------------------
+
+# Frame positions within this many frames of a whole number are on it (6-decimal times).
+_FRAME_EPSILON = 1e-3
+
+# Gaps up to this many seconds between segments are rounding, not rest.
+_GAP = 1e-4
+
+_Span = tuple[float, float, "str | None"]
+
+
+def _to_shapes(timeline: Sequence[Segment], phoneset: str) -> tuple[list[_Span], Counter[str]]:
+    """Shape spans (gaps filled with rest, equal neighbours merged) and the unknown labels."""
+    if phoneset == "auto":
+        phoneset = detect_phoneset(segment.label for segment in timeline)
+    elif phoneset not in PHONESETS:
+        raise OptionError(f"unknown phone set {phoneset!r}", f"use auto or one of {', '.join(PHONESETS)}")
+    unknown: Counter[str] = Counter()
+    spans: list[_Span] = []
+    for segment in timeline:
+        shape = label_shape(segment.label, phoneset)
+        if shape is None:
+            unknown[segment.label] += 1
+        start = segment.start
+        if spans and start - spans[-1][1] > _GAP:
+            spans.append((spans[-1][1], start, REST))
+        elif spans:  # overlaps and rounding gaps close up
+            start = spans[-1][1]
+        if segment.end > start:
+            spans.append((start, segment.end, shape))
+    return _merge(spans), unknown
+
+
+def _merge(spans: list[_Span]) -> list[_Span]:
+    """Join neighbouring spans of the same known shape."""
+    merged: list[_Span] = []
+    for span in spans:
+        if merged and merged[-1][2] == span[2] and span[2] is not None:
+            merged[-1] = (merged[-1][0], span[1], span[2])
+        else:
+            merged.append(span)
+    return merged
+
+
+def _sample(spans: Sequence[_Span], times: Sequence[float]) -> list[str | None]:
+    """The shape shown at each time (rest outside the spans)."""
+    starts = [span[0] for span in spans]
+    shapes: list[str | None] = []
+    for time in times:
+        index = bisect.bisect_right(starts, time) - 1
+        shapes.append(spans[index][2] if index >= 0 and time < spans[index][1] else REST)
+    return shapes
+
+
+def _shows_closed(spans: Sequence[_Span], start: float, end: float) -> bool:
+    """Whether the spans show A or X at some time from ``start`` to ``end`` (rest outside them)."""
+    if start < spans[0][0] - _GAP or end > spans[-1][1] + _GAP:
+        return True
+    return any(shape in _CLOSED and span_start < end - _GAP and span_end > start + _GAP
+               for span_start, span_end, shape in spans)
+
+
+def _ratio(count: int, total: int) -> float | None:
+    return count / total if total else None
+
+
+def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], fps: float = 24, *,
+                       reference_phoneset: str = "auto", result_phoneset: str = "auto") -> Scores:
+    """Score a result timeline against a reference timeline (see the module docstring).
+
+    Parameters
+    ----------
+    reference, result : sequence of Segment
+        Labelled timelines, sorted by start, e.g. from :func:`read_timeline`.
+    fps : float
+        The frame rate of the sampling grid and of the flicker threshold.
+    reference_phoneset, result_phoneset : str
+        ``"auto"`` (detected from the labels) or a name in :data:`PHONESETS`.
+
+    Returns
+    -------
+    Scores
+    """
+    if not fps > 0:
+        raise OptionError(f"the frame rate must be positive, got {fps}", "use e.g. 24")
+    if not reference or not result:
+        raise EvaluationError("nothing to score: a timeline has no segments",
+                              "check that the reference and the result files are not empty")
+    ref_spans, unknown = _to_shapes(reference, reference_phoneset)
+    res_spans, result_unknown = _to_shapes(result, result_phoneset)
+    unknown.update(result_unknown)
+
+    first = math.ceil(ref_spans[0][0] * fps - 0.5 - _FRAME_EPSILON)
+    stop = math.ceil(ref_spans[-1][1] * fps - 0.5 - _FRAME_EPSILON)
+    times = [(k + 0.5) / fps for k in range(first, stop)]
+    ref_shapes, res_shapes = _sample(ref_spans, times), _sample(res_spans, times)
+    pairs = list(zip(ref_shapes, res_shapes))
+    same9 = sum(1 for a, b in pairs if a is not None and a == b)
+    same3 = sum(1 for a, b in pairs if a is not None and b is not None and OPENNESS[a] == OPENNESS[b])
+    same_rest = sum(1 for a, b in pairs if (a == REST) == (b == REST))
+
+    bilabials = [(start, end) for start, end, shape in ref_spans if shape == "A"]
+    closed = 0
+    for start, end in bilabials:
+        low = max(math.floor(start * fps + _FRAME_EPSILON) - 1, first)
+        high = min(math.ceil(end * fps - _FRAME_EPSILON), stop - 1)
+        closed += _shows_closed(res_spans, low / fps, (high + 1) / fps)
+
+    flickers = sum(1 for start, end, _ in res_spans if (end - start) * fps < 1 - _FRAME_EPSILON)
+    return Scores(
+        frames=len(pairs), acc9=_ratio(same9, len(pairs)), acc3=_ratio(same3, len(pairs)),
+        rest=_ratio(same_rest, len(pairs)), closure=_ratio(closed, len(bilabials)),
+        closures=len(bilabials), flicker=_ratio(flickers, len(res_spans)), holds=len(res_spans),
+        unknown=tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+    )
+
+
+def evaluate_pair(reference_path: str | Path, result_path: str | Path, fps: float = 24, *,
+                  reference_phoneset: str = "auto") -> Scores:
+    """Score a result file against a reference file.
+
+    Parameters
+    ----------
+    reference_path, result_path : str or Path
+        Files readable by :func:`read_timeline`.
+    fps : float
+        The frame rate of the comparison (24 by default, as in eval-dev's README).
+    reference_phoneset : str
+        ``"auto"`` or the reference's phone set (see :data:`PHONESETS`).
+
+    Returns
+    -------
+    Scores
+    """
+    return evaluate_timelines(read_timeline(reference_path), read_timeline(result_path), fps,
+                              reference_phoneset=reference_phoneset)
+
+
+def combine_scores(scores: Iterable[Scores]) -> Scores:
+    """Pool several scores: each ratio over the summed counts (frame-weighted, not averaged)."""
+    items = list(scores)
+
+    def pooled(ratio: Callable[[Scores], float | None], count: Callable[[Scores], int]) -> float | None:
+        total = sum(count(s) for s in items)
+        return _ratio(sum(round((ratio(s) or 0.0) * count(s)) for s in items), total)
+
+    unknown: Counter[str] = Counter()
+    for item in items:
+        unknown.update(dict(item.unknown))
+    return Scores(
+        frames=sum(s.frames for s in items),
+        acc9=pooled(lambda s: s.acc9, lambda s: s.frames),
+        acc3=pooled(lambda s: s.acc3, lambda s: s.frames),
+        rest=pooled(lambda s: s.rest, lambda s: s.frames),
+        closure=pooled(lambda s: s.closure, lambda s: s.closures),
+        closures=sum(s.closures for s in items),
+        flicker=pooled(lambda s: s.flicker, lambda s: s.holds),
+        holds=sum(s.holds for s in items),
+        unknown=tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+    )
+
+
+def _manifest_rows(manifest: Path) -> list[dict[str, str]]:
+    text = _read_text(manifest)
+    rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
+    missing = {"utt", "tsv"} - set(rows[0] if rows else ())
+    if not rows or missing:
+        raise EvaluationError(f"{str(manifest)!r} is not a manifest (needs utt and tsv columns)",
+                              "pass eval-dev's manifest.tsv or a TSV with the same columns")
+    return rows
+
+
+def evaluate_manifest(manifest_path: str | Path, results_dir: str | Path, fps: float = 24,
+                      result_suffix: str = ".tsv") -> tuple[list[tuple[str, Scores | None]], Scores]:
+    """Score every utterance of an eval-dev style manifest against the results in a folder.
+
+    Parameters
+    ----------
+    manifest_path : str or Path
+        A TSV with columns ``utt`` and ``tsv`` (the reference, relative to the manifest's
+        folder) and optionally ``source`` and ``phoneset``.
+    results_dir : str or Path
+        Where the result of utterance ``utt`` is ``<utt><suffix>`` or ``<source>/<utt><suffix>``.
+    fps : float
+        The frame rate of the comparison.
+    result_suffix : str
+        The results' file name ending, e.g. ``".tsv"`` or ``".json"``.
+
+    Returns
+    -------
+    rows : list of (str, Scores or None)
+        One per manifest row, None when its result file is missing.
+    total : Scores
+        The pooled scores of the rows that have a result.
+    """
+    manifest = Path(manifest_path)
+    results = Path(results_dir)
+    if not results.is_dir():
+        raise EvaluationError(f"no results folder {str(results)!r}", "pass the folder of result files")
+    rows: list[tuple[str, Scores | None]] = []
+    for row in _manifest_rows(manifest):
+        utt = row["utt"]
+        candidates = [results / f"{utt}{result_suffix}"]
+        if row.get("source"):
+            candidates.append(results / row["source"] / f"{utt}{result_suffix}")
+        found = next((path for path in candidates if path.is_file()), None)
+        scores = None if found is None else evaluate_pair(
+            manifest.parent / row["tsv"], found, fps,
+            reference_phoneset=phoneset_from_description(row.get("phoneset") or ""))
+        rows.append((utt, scores))
+    return rows, combine_scores(scores for _, scores in rows if scores is not None)
+
+
+# --- Output ----------------------------------------------------------------------------------
+
+def scores_to_dict(scores: Scores) -> dict[str, Any]:
+    """The scores as a JSON-ready dict (ratios rounded to 6 decimals, None stays null)."""
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 6)
+
+    return {
+        "frames": scores.frames, "acc9": rounded(scores.acc9), "acc3": rounded(scores.acc3),
+        "rest": rounded(scores.rest), "closure": rounded(scores.closure), "closures": scores.closures,
+        "flicker": rounded(scores.flicker), "holds": scores.holds, "unknown": dict(scores.unknown),
+    }
+
+
+_COLUMNS = ("frames", "acc9", "acc3", "rest", "closure", "(n)", "flicker", "(n)")
+
+
+def _cells(scores: Scores) -> list[str]:
+    def ratio(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    return [str(scores.frames), ratio(scores.acc9), ratio(scores.acc3), ratio(scores.rest),
+            ratio(scores.closure), str(scores.closures), ratio(scores.flicker), str(scores.holds)]
+
+
+def format_report(rows: Sequence[tuple[str, Scores | None]], total: Scores) -> str:
+    """A plain-text table: one line per file (``missing`` when it has no result), then TOTAL.
+
+    Labels of no known phone set and the number of missing results follow the table.
+    """
+    missing = [name for name, scores in rows if scores is None]
+    total_name = f"TOTAL ({len(rows) - len(missing)} files)"
+    table = [["file", *_COLUMNS]]
+    blank = ["missing"] + [""] * (len(_COLUMNS) - 1)
+    table += [[name, *(blank if scores is None else _cells(scores))] for name, scores in rows]
+    table.append([total_name, *_cells(total)])
+    widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS) + 1)]
+    lines = ["  ".join([line[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in
+                                                      zip(line[1:], widths[1:])]).rstrip()
+             for line in table]
+    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    if total.unknown:
+        lines.append("unknown labels (scored as matching nothing): "
+                     + ", ".join(f"{label!r} x{count}" for label, count in total.unknown))
+    if missing:
+        lines.append(f"missing results: {len(missing)} ({', '.join(missing)})")
+    return "\n".join(lines) + "\n"

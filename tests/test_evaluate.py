@@ -1,0 +1,356 @@
+"""Tests of lipsync.evaluate: the readers of reference/result files, the label -> shape mapping
+and the eval-dev metrics (acc9, acc3, rest, closure, flicker), pooled totals and the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lipsync.errors import EvaluationError
+from lipsync.evaluate import (Scores, Segment, combine_scores, detect_phoneset, evaluate_manifest,
+                              evaluate_pair, evaluate_timelines, format_report, label_shape,
+                              read_timeline, scores_to_dict)
+from lipsync.sheet import Cue, Sheet, ShapeInfo, ShapeSet, Track, sheet_to_json
+from lipsync.timing import FrameRate
+
+RHUBARB = ShapeSet("rhubarb", "X", tuple(ShapeInfo(name, number) for number, name in enumerate("ABCDEFGHX")))
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def reference_tsv(folder: Path, name: str, rows: list[tuple[float, float, str]]) -> Path:
+    lines = ["start_sec\tend_sec\tphone"] + [f"{start:.6f}\t{end:.6f}\t{label}" for start, end, label in rows]
+    return write(folder, name, "\n".join(lines) + "\n")
+
+
+def rhubarb_tsv(folder: Path, name: str, cues: list[tuple[float, str]], end: float) -> Path:
+    lines = [f"{start:.2f}\t{shape}" for start, shape in cues] + [f"{end:.2f}\tX"]
+    return write(folder, name, "\n".join(lines) + "\n")
+
+
+def seg(start: float, end: float, label: str) -> Segment:
+    return Segment(start, end, label)
+
+
+# --- Readers -----------------------------------------------------------------------------------
+
+def test_timit_phn_sample_offsets_are_16khz(tmp_path: Path) -> None:
+    path = write(tmp_path, "sa1.phn", "0 3200 h#\n3200 4800 bcl\n4800 8000 aa\n")
+    assert read_timeline(path) == (seg(0, 0.2, "h#"), seg(0.2, 0.3, "bcl"), seg(0.3, 0.5, "aa"))
+
+
+def test_htk_lab_is_in_100ns_units(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.lab", "0 2000000 sil\n2000000 3000000 m\n3000000 5000000 aa\n")
+    assert read_timeline(path) == (seg(0, 0.2, "sil"), seg(0.2, 0.3, "m"), seg(0.3, 0.5, "aa"))
+
+
+def test_festival_lab_gives_end_times_after_the_hash_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.lab", "separator ;\nnfields 1\n#\n0.2 125 pau\n0.3 125 m\n0.5 125 aa\n")
+    assert read_timeline(path) == (seg(0, 0.2, "pau"), seg(0.2, 0.3, "m"), seg(0.3, 0.5, "aa"))
+
+
+LONG_TEXTGRID = """File type = "ooTextFile"
+Object class = "TextGrid"
+
+xmin = 0
+xmax = 0.5
+tiers? <exists>
+size = 2
+item []:
+    item [1]:
+        class = "IntervalTier"
+        name = "words"
+        xmin = 0
+        xmax = 0.5
+        intervals: size = 1
+        intervals [1]:
+            xmin = 0
+            xmax = 0.5
+            text = "ma"
+    item [2]:
+        class = "IntervalTier"
+        name = "phones"
+        xmin = 0
+        xmax = 0.5
+        intervals: size = 3
+        intervals [1]:
+            xmin = 0
+            xmax = 0.2
+            text = ""
+        intervals [2]:
+            xmin = 0.2
+            xmax = 0.3
+            text = "m"
+        intervals [3]:
+            xmin = 0.3
+            xmax = 0.5
+            text = "ɑ"
+"""
+
+SHORT_TEXTGRID = """File type = "ooTextFile"
+Object class = "TextGrid"
+
+0
+0.5
+<exists>
+2
+"IntervalTier"
+"words"
+0
+0.5
+1
+0
+0.5
+"ma"
+"IntervalTier"
+"segments"
+0
+0.5
+3
+0
+0.2
+""
+0.2
+0.3
+"m"
+0.3
+0.5
+"ɑ"
+"""
+
+
+@pytest.mark.parametrize("text", [LONG_TEXTGRID, SHORT_TEXTGRID], ids=["long", "short"])
+def test_textgrid_reads_the_phone_tier_not_the_words(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, "a.TextGrid", text)
+    assert read_timeline(path) == (seg(0, 0.2, ""), seg(0.2, 0.3, "m"), seg(0.3, 0.5, "ɑ"))
+
+
+def test_textgrid_without_a_phone_tier_uses_the_first_interval_tier(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.TextGrid", LONG_TEXTGRID.replace('"phones"', '"tier2"'))
+    assert read_timeline(path) == (seg(0, 0.5, "ma"),)
+
+
+PGO = """lipsync version 1
+hello.wav
+24
+20
+1
+\tVoice 1
+\tHello
+\t1
+\t\tHello
+\t\t2
+\t\t16
+\t\t1
+\t\t\tHello 2 16 4
+\t\t\t\t2 E
+\t\t\t\t6 E
+\t\t\t\t9 L
+\t\t\t\t13 O
+"""
+
+
+def test_papagayo_phonemes_last_to_the_next_and_rest_around_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "hello.pgo", PGO)
+    frames = [(0, 2, "rest"), (2, 6, "E"), (6, 9, "E"), (9, 13, "L"), (13, 17, "O"), (17, 20, "rest")]
+    assert read_timeline(path) == tuple(seg(a / 24, b / 24, label) for a, b, label in frames)
+
+
+def test_eval_dev_tsv_skips_its_header(tmp_path: Path) -> None:
+    path = reference_tsv(tmp_path, "a.tsv", [(0, 0.2, "sil"), (0.2, 0.35, "@:")])
+    assert read_timeline(path) == (seg(0, 0.2, "sil"), seg(0.2, 0.35, "@:"))
+
+
+def test_rhubarb_tsv_last_line_is_the_end(tmp_path: Path) -> None:
+    path = rhubarb_tsv(tmp_path, "out.tsv", [(0, "X"), (0.1, "A"), (0.25, "C")], 0.4)
+    assert read_timeline(path) == (seg(0, 0.1, "X"), seg(0.1, 0.25, "A"), seg(0.25, 0.4, "C"))
+
+
+def test_rhubarb_json_mouth_cues(tmp_path: Path) -> None:
+    data = {"metadata": {"duration": 0.3},
+            "mouthCues": [{"start": 0.0, "end": 0.1, "value": "X"}, {"start": 0.1, "end": 0.3, "value": "B"}]}
+    path = write(tmp_path, "out.json", json.dumps(data))
+    assert read_timeline(path) == (seg(0, 0.1, "X"), seg(0.1, 0.3, "B"))
+
+
+def test_sheet_json_uses_the_first_track_at_the_exact_rate(tmp_path: Path) -> None:
+    rate = FrameRate(24000, 1001)
+    cues = (Cue(0, 24, "X"), Cue(24, 3, "A"), Cue(27, 1, "C"))
+    sheet = Sheet(rate=rate, duration_frames=28, tracks=(Track("mouth", cues), Track("other", ())),
+                  preset=RHUBARB)
+    path = write(tmp_path, "sheet.json", sheet_to_json(sheet))
+    assert read_timeline(path) == (seg(0, 1.001, "X"), seg(1.001, 27 * 1001 / 24000, "A"),
+                                   seg(27 * 1001 / 24000, 28 * 1001 / 24000, "C"))
+
+
+@pytest.mark.parametrize("name, content", [
+    ("a.tsv", "hello there\nthis is prose, not timings\n"),
+    ("a.phn", "0.0 0.1 h#\n"),
+    ("a.TextGrid", "File type = \"ooTextFile\"\nObject class = \"TextGrid\"\nnonsense\n"),
+    ("a.json", "{\"tracks\": "),
+    ("a.json", "{\"something\": 1}"),
+    ("a.pgo", "lipsync version 1\nhello.wav\ntwenty-four\n"),
+    ("a.tsv", "start_sec\tend_sec\tphone\n"),
+])
+def test_garbage_raises_evaluation_error_with_a_hint(tmp_path: Path, name: str, content: str) -> None:
+    with pytest.raises(EvaluationError) as caught:
+        read_timeline(write(tmp_path, name, content))
+    assert name in caught.value.message and caught.value.hint
+
+
+def test_binary_and_missing_files_raise_evaluation_error(tmp_path: Path) -> None:
+    binary = tmp_path / "a.tsv"
+    binary.write_bytes(bytes(range(256)))
+    for path in (binary, tmp_path / "absent.tsv"):
+        with pytest.raises(EvaluationError) as caught:
+            read_timeline(path)
+        assert caught.value.hint
+
+
+# --- Labels -> shapes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("phoneset, labels", [
+    ("arpabet", {"h#": "X", "pau": "X", "epi": "X", "bcl": "A", "pcl": "A", "em": "A", "dcl": "B",
+                 "kcl": "B", "el": "H", "en": "B", "nx": "B", "ux": "F", "ax": "C", "ix": "B",
+                 "axr": "E", "hv": "B", "f": "G", "aw": "D", "ey": "C", "oy": "E", "y": "B", "w": "F",
+                 "AH0": "C", "M": "A"}),
+    ("sampa", {"sil": "X", "H#": "X", "@": "C", "@:": "E", "i:": "B", "V": "C", "A": "D", "O": "E",
+               "u:": "F", "ai": "D", "@u": "E", "m": "A", "db": "A", "H": "B", "l": "H"}),
+    ("ipa", {"sil": "X", "ə": "C", "ɔ": "E", "θ": "B", "ð": "B", "ʌ": "C", "ɪ": "B", "aɪ": "D",
+             "oʊ": "E", "iː": "B", "pʰ": "A", "w": "F", "v": "G"}),
+    ("preston-blair", {"MBP": "A", "etc": "B", "E": "C", "AI": "D", "O": "E", "U": "F", "WQ": "F",
+                       "FV": "G", "L": "H", "rest": "X"}),
+    ("shapes", {letter: letter for letter in "ABCDEFGHX"}),
+])
+def test_labels_map_to_the_shapes_of_the_eval_dev_readme(phoneset: str, labels: dict[str, str]) -> None:
+    assert {label: label_shape(label, phoneset) for label in labels} == labels
+
+
+@pytest.mark.parametrize("labels, phoneset", [
+    (["h#", "sh", "iy", "hv", "ae", "dcl", "ix", "bcl", "b", "h#"], "arpabet"),
+    (["sil", "V", "m", "@:", "i:", "E", "S", "sil"], "sampa"),
+    (["sil", "ð", "ə", "n", "ɔ", "θ", "w", "ɪ"], "ipa"),
+    (["rest", "etc", "O", "E", "MBP", "AI", "L", "rest"], "preston-blair"),
+    (["X", "B", "C", "A", "X"], "shapes"),
+])
+def test_the_phone_set_is_detected_from_the_labels(labels: list[str], phoneset: str) -> None:
+    assert detect_phoneset(labels) == phoneset
+
+
+# --- Metrics -------------------------------------------------------------------------------------
+
+TIMIT_ROWS = [(0, 0.3, "h#"), (0.3, 0.36, "bcl"), (0.36, 0.38, "b"), (0.38, 0.55, "aa"), (0.55, 0.62, "m"),
+              (0.62, 0.8, "iy"), (0.8, 0.9, "f"), (0.9, 1.2, "h#")]
+
+
+def test_a_perfect_result_scores_one(tmp_path: Path) -> None:
+    reference = reference_tsv(tmp_path, "ref.tsv", TIMIT_ROWS)
+    result = rhubarb_tsv(tmp_path, "out.tsv", [(0, "X"), (0.3, "A"), (0.38, "D"), (0.55, "A"), (0.62, "B"),
+                                                (0.8, "G"), (0.9, "X")], 1.2)
+    scores = evaluate_pair(reference, result)
+    assert (scores.frames, scores.acc9, scores.acc3, scores.rest) == (29, 1.0, 1.0, 1.0)
+    assert (scores.closure, scores.closures) == (1.0, 2)  # "bcl b" is one bilabial
+    assert (scores.flicker, scores.holds, scores.unknown) == (0.0, 7, ())
+
+
+def test_a_missed_bilabial_of_two_gives_closure_one_half() -> None:
+    reference = [seg(*row) for row in TIMIT_ROWS]
+    result = [seg(0, 0.3, "X"), seg(0.3, 0.38, "A"), seg(0.38, 0.8, "C"), seg(0.8, 1.2, "X")]
+    scores = evaluate_timelines(reference, result)
+    assert (scores.closure, scores.closures) == (0.5, 2)
+
+
+def test_a_closure_one_frame_late_still_counts_but_two_frames_late_does_not() -> None:
+    reference = [seg(0, 0.5, "aa"), seg(0.5, 0.55, "m"), seg(0.55, 1.0, "aa")]  # m in frames 12-13
+
+    def closure(closed_frame: int) -> float | None:
+        result = [seg(0, closed_frame / 24, "D"), seg(closed_frame / 24, (closed_frame + 1) / 24, "A"),
+                  seg((closed_frame + 1) / 24, 1.0, "D")]
+        return evaluate_timelines(reference, result).closure
+
+    assert (closure(11), closure(14), closure(10), closure(15)) == (1.0, 1.0, 0.0, 0.0)
+
+
+def test_a_result_late_by_a_tenth_of_a_second_loses_two_frames_of_24() -> None:
+    reference = [seg(0, 0.5, "aa"), seg(0.5, 1.0, "iy")]
+    result = [seg(0, 0.6, "D"), seg(0.6, 1.0, "B")]  # midpoints 0.521 and 0.5625 disagree
+    scores = evaluate_timelines(reference, result)
+    assert (scores.frames, scores.acc9, scores.acc3, scores.rest) == (24, 22 / 24, 22 / 24, 1.0)
+
+
+def test_openness_and_rest_are_scored_apart_from_the_exact_shape() -> None:
+    reference = [seg(0, 0.5, "sil"), seg(0.5, 1.0, "ae")]          # X then C
+    result = [seg(0, 0.5, "A"), seg(0.5, 1.0, "D")]                 # A (closed) then D (open)
+    scores = evaluate_timelines(reference, result)
+    assert (scores.acc9, scores.acc3, scores.rest) == (0.0, 1.0, 0.5)
+
+
+def test_frames_follow_the_fps_parameter() -> None:
+    reference = [seg(0, 1.0, "aa")]
+    assert evaluate_timelines(reference, [seg(0, 1.0, "D")], fps=30).frames == 30
+
+
+def test_flicker_counts_a_hold_shorter_than_a_frame(tmp_path: Path) -> None:
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 2.0, "aa")])
+    result = rhubarb_tsv(tmp_path, "out.tsv", [(0, "X"), (0.5, "A"), (0.52, "X"), (1.0, "B")], 2.0)
+    scores = evaluate_pair(reference, result)
+    assert (scores.flicker, scores.holds) == (0.25, 4)
+
+
+def test_unknown_labels_are_reported_and_match_nothing() -> None:
+    reference = [seg(0, 0.5, "aa"), seg(0.5, 1.0, "zzz")]
+    result = [seg(0, 0.5, "D"), seg(0.5, 1.0, "?!")]
+    scores = evaluate_timelines(reference, result)
+    assert scores.unknown == (("?!", 1), ("zzz", 1))
+    assert (scores.acc9, scores.rest) == (0.5, 1.0)
+    assert "'zzz' x1" in format_report([("a", scores)], scores)
+
+
+def test_totals_are_pooled_over_frames_not_averaged() -> None:
+    short = Scores(frames=10, acc9=1.0, acc3=1.0, rest=1.0, closure=None, closures=0, flicker=0.0, holds=4)
+    long = Scores(frames=30, acc9=0.5, acc3=0.6, rest=0.9, closure=0.25, closures=4, flicker=0.5, holds=4,
+                  unknown=(("zzz", 2),))
+    total = combine_scores([short, long])
+    assert (total.frames, total.acc9, total.acc3, total.rest) == (40, 25 / 40, 28 / 40, 37 / 40)
+    assert (total.closure, total.closures, total.flicker, total.holds) == (0.25, 4, 0.25, 8)
+    assert total.unknown == (("zzz", 2),)
+
+
+def test_manifest_reports_missing_results_and_finds_source_folders(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    reference_tsv(data / "timit", "one.tsv", [(0, 0.5, "h#"), (0.5, 1.0, "aa")])
+    reference_tsv(data / "timit", "two.tsv", [(0, 1.0, "aa")])
+    write(data, "manifest.tsv", "source\tutt\twav\ttsv\tphoneset\n"
+                                "timit\tone\ttimit/one.wav\ttimit/one.tsv\tTIMIT\n"
+                                "timit\ttwo\ttimit/two.wav\ttimit/two.tsv\tTIMIT\n")
+    results = tmp_path / "results"
+    rhubarb_tsv(results / "timit", "one.tsv", [(0, "X"), (0.5, "D")], 1.0)
+    rows, total = evaluate_manifest(data / "manifest.tsv", results)
+    assert [name for name, _ in rows] == ["one", "two"]
+    assert rows[0][1] is not None and rows[0][1].acc9 == 1.0 and rows[1][1] is None
+    assert total.frames == 24
+    report = format_report(rows, total)
+    assert "missing" in report.splitlines()[2] and "TOTAL (1 files)" in report
+
+
+def test_manifest_without_its_columns_raises(tmp_path: Path) -> None:
+    manifest = write(tmp_path, "manifest.tsv", "a\tb\n1\t2\n")
+    with pytest.raises(EvaluationError):
+        evaluate_manifest(manifest, tmp_path)
+
+
+def test_report_columns_line_up_and_dict_is_json_ready() -> None:
+    scores = evaluate_timelines([seg(*row) for row in TIMIT_ROWS], [seg(0, 1.2, "X")])
+    report = format_report([("a-rather-long-utterance-name", scores), ("b", scores)], scores)
+    table = [line for line in report.splitlines() if not line.startswith("-")]
+    assert len({len(line) for line in table}) == 1  # right-aligned columns end together
+    assert table[-1].startswith("TOTAL")
+    data = json.loads(json.dumps(scores_to_dict(scores)))
+    assert data["frames"] == 29 and data["closure"] == 1.0 and data["closures"] == 2
