@@ -101,6 +101,11 @@ class FrameRate:
         """The frame showing time ``seconds``: ``floor(seconds * rate)``, 0-based."""
         return math.floor(seconds * self.num / self.den + _EPSILON)
 
+    def nearest_frame(self, seconds: float) -> int:
+        """The frame boundary nearest to ``seconds``: the first frame that mostly shows a change
+        happening at that time."""
+        return math.floor(seconds * self.num / self.den + 0.5)
+
     def seconds_at(self, frame: int) -> float:
         """The time at which ``frame`` starts."""
         return frame * self.den / self.num

@@ -1,0 +1,107 @@
+"""Phones to mouth shapes, through a preset.
+
+:func:`animate` lists its steps; each is a pure function from one timeline to the next:
+
+1. :func:`target_shapes`: each phone's shape from its viseme class (diphthongs split into their
+   two vowels' shapes, long vowels opened wider where the preset says so);
+2. :func:`fill_pauses`: short pauses hold the shape, medium ones relax, long ones rest;
+3. :func:`merge_repeats`: neighbouring stretches of one shape become one.
+
+Frame timing (lead, minimum hold, twos and threes) happens on frames, in :mod:`lipsync.frames`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .phonemes import is_vowel, split_vowels, viseme_class
+from .presets import Preset
+from .sheet import Phone, Shape
+
+
+def animate(phones: Sequence[Phone], preset: Preset, duration: float) -> tuple[Shape, ...]:
+    """The mouth shapes for ``phones`` over ``duration`` seconds, rest where nobody speaks.
+
+    >>> from lipsync.presets import load_preset
+    >>> shapes = animate([Phone(0.5, 0.6, "m"), Phone(0.6, 0.8, "ɑ")], load_preset("rhubarb"), 1.0)
+    >>> [(s.start, s.name) for s in shapes]
+    [(0.0, 'X'), (0.5, 'A'), (0.6, 'D'), (0.8, 'X')]
+    """
+    shapes = target_shapes(phones, preset)
+    shapes = fill_pauses(shapes, preset, duration)
+    return merge_repeats(shapes)
+
+
+def target_shapes(phones: Sequence[Phone], preset: Preset) -> list[Shape]:
+    """One shape per phone (two for a diphthong whose vowels look different)."""
+    shapes: list[Shape] = []
+    split = preset.timing.diphthong_split
+    ordered = sorted(phones, key=lambda p: (p.start, p.end))
+    for index, phone in enumerate(ordered):
+        duration = phone.end - phone.start
+        if duration <= 0:
+            continue
+        first = preset.shape_for(phone_class(ordered, index), duration)
+        vowels = split_vowels(phone.symbol) if is_vowel(phone.symbol) else ()
+        if len(vowels) >= 2:
+            last = preset.shape_for(viseme_class(vowels[-1]), duration * (1 - split))
+            if last != first:
+                middle = phone.start + duration * split
+                shapes.append(Shape(phone.start, middle, first))
+                shapes.append(Shape(middle, phone.end, last))
+                continue
+        shapes.append(Shape(phone.start, phone.end, first))
+    return shapes
+
+
+def phone_class(phones: Sequence[Phone], index: int) -> str:
+    """The viseme class of ``phones[index]`` in context: an /r/ right after a vowel of the same
+    word colours that vowel (``car``, ``her``) and looks like a rhotic vowel, not a consonant."""
+    phone = phones[index]
+    found = viseme_class(phone.symbol)
+    if found == "rhotic" and index > 0:
+        previous = phones[index - 1]
+        if (is_vowel(previous.symbol) and previous.word == phone.word and previous.line == phone.line
+                and abs(previous.end - phone.start) < 0.02):
+            return "vowel_rhotic"
+    return found
+
+
+def fill_pauses(shapes: Sequence[Shape], preset: Preset, duration: float) -> list[Shape]:
+    """Cover ``0..duration``: gaps shorter than ``hold_gap`` hold the previous shape, gaps up to
+    ``relax_gap`` show the relaxed shape, longer gaps (and the ends) rest."""
+    timing = preset.timing
+    rest = preset.rest
+    relaxed = timing.relaxed or rest
+    filled: list[Shape] = []
+    cursor = 0.0
+    for shape in shapes:
+        start = max(shape.start, cursor)
+        end = min(shape.end, duration)
+        if end <= start:
+            continue
+        gap = start - cursor
+        if gap > 0:
+            if not filled or gap > timing.relax_gap:
+                filled.append(Shape(cursor, start, rest))
+            elif gap < timing.hold_gap:
+                previous = filled[-1]
+                filled[-1] = Shape(previous.start, start, previous.name)
+            else:
+                filled.append(Shape(cursor, start, relaxed))
+        filled.append(Shape(start, end, shape.name))
+        cursor = end
+    if cursor < duration:
+        filled.append(Shape(cursor, duration, rest))
+    return filled
+
+
+def merge_repeats(shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+    """Join neighbouring shapes of the same name."""
+    merged: list[Shape] = []
+    for shape in shapes:
+        if merged and merged[-1].name == shape.name and abs(merged[-1].end - shape.start) < 1e-9:
+            merged[-1] = Shape(merged[-1].start, shape.end, shape.name)
+        else:
+            merged.append(shape)
+    return tuple(merged)

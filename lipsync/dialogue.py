@@ -1,0 +1,83 @@
+"""Reading dialogue scripts into lines, and lines into words.
+
+A plain-text script has one line of dialogue per line; an optional ``NAME:`` prefix names the
+speaker. Stage directions in brackets (``[laughs]``, ``(sighs)``) are not spoken and are dropped
+from the words to align.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ScriptError
+
+_SPEAKER = re.compile(r"^\s*([^\s:][^:]{0,31}):\s+(\S.*)$")
+_DIRECTION = re.compile(r"\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|<[^>]*>")
+_WORD = re.compile(r"[\w]+(?:['’][\w]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of dialogue: its text, its speaker if known, and its time window if known."""
+
+    text: str
+    speaker: str | None = None
+    start: float | None = None
+    end: float | None = None
+    number: int = 0  # 1-based line number in the script file, for messages
+
+
+def decode_script(data: bytes, path: str) -> str:
+    """Script bytes as text: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+
+    Undecodable bytes raise :class:`ScriptError` naming the line.
+    """
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ScriptError(f"{path}: line {line} is not valid UTF-8",
+                          "save the script as UTF-8 text") from None
+
+
+def parse_plain_text(text: str) -> tuple[Line, ...]:
+    """Lines of a plain-text script (blank lines skipped, ``NAME:`` prefixes read as speakers)."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        match = _SPEAKER.match(stripped)
+        if match and not match.group(1).strip().isdigit():
+            lines.append(Line(match.group(2).strip(), match.group(1).strip(), number=number))
+        else:
+            lines.append(Line(stripped, number=number))
+    return tuple(lines)
+
+
+def read_script(path: str | Path) -> tuple[Line, ...]:
+    """Read a dialogue script file; raises ScriptError if missing, undecodable or empty."""
+    script = Path(path)
+    if not script.is_file():
+        raise ScriptError(f"script not found: {str(script)!r}", "check the path given to --script")
+    lines = parse_plain_text(decode_script(script.read_bytes(), str(script)))
+    if not any(words_of(line.text) for line in lines):
+        raise ScriptError(f"script {str(script)!r} has no words to align",
+                          "put the dialogue in the file, or leave out --script to recognize speech")
+    return lines
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """The spoken words of a line: stage directions dropped, punctuation stripped.
+
+    >>> words_of("Hi, [laughs] it's 42!")
+    ('Hi', "it's", '42')
+    """
+    return tuple(match.group(0).replace("’", "'") for match in _WORD.finditer(_DIRECTION.sub(" ", text)))

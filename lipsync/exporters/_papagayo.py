@@ -1,0 +1,116 @@
+"""The Papagayo project tree shared by the ``.pgo`` and ``.pg2`` writers (formats.md section 4).
+
+Papagayo(-NG) keeps, per voice, phrases that hold words that hold phonemes, all on 0-based
+frames at a whole-number fps; a phoneme is a Preston Blair mouth from its frame to the next one,
+and the mouth rests between words. Here a voice is a track, a phrase one of its dialogue lines,
+a word one of its recognised words, and the phonemes are the track's mouth shapes over the word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..sheet import Sheet, Track
+from ..timing import FrameRate
+from ._production import changes, frame_shapes_at, integer_rate, preston_blair_names, retime, retime_length, single_line
+
+# The word Papagayo-NG itself uses when it has mouth shapes but no words (its Rhubarb import).
+_NO_WORDS = "lipsync"
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word from ``start`` to ``end`` (inclusive frames) and its ``(frame, mouth)`` phonemes."""
+
+    text: str
+    start: int
+    end: int
+    phonemes: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A line of dialogue from ``start`` to ``end`` (inclusive frames) and its words."""
+
+    text: str
+    start: int
+    end: int
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One character: a name, the whole text and the phrases."""
+
+    name: str
+    text: str
+    phrases: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Papagayo document: sound file, whole fps, length in frames and voices."""
+
+    sound_path: str
+    fps: int
+    sound_duration: int
+    voices: tuple[Voice, ...]
+
+
+def _word_text(text: str) -> str:
+    """A word as one token: Papagayo reads ``word start end count`` split on whitespace."""
+    return "_".join(text.split()) or "_"
+
+
+def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
+    mouths = preston_blair_names(sheet.preset)
+    per_frame = [mouths[shape] for shape in frame_shapes_at(sheet, track, rate)]
+    last = len(per_frame) - 1
+
+    def word(text: str, start: int, end: int) -> Word:
+        start, end = min(start, last), min(max(start, end), last)
+        inside = [(frame + start, name) for frame, name in changes(per_frame[start:end + 1])]
+        return Word(_word_text(text), start, end, tuple(inside))
+
+    words: list[Word] = []
+    for item in sorted(track.words, key=lambda item: item.start):
+        start = max(rate.frame_at(item.start), words[-1].end + 1 if words else 0)
+        if start > last:
+            break
+        words.append(word(item.text, start, rate.frames_in(item.end) - 1))
+    if not words and track.cues and last >= 0:
+        words.append(word(_NO_WORDS, 0, last))
+
+    lines = [(retime(line.frame, sheet.rate, rate),
+              retime_length(line.frame + line.length, sheet.rate, rate) - 1, single_line(line.text))
+             for line in sorted(track.lines, key=lambda line: line.frame)]
+    if not lines and words:
+        lines = [(words[0].start, words[-1].end, " ".join(word.text for word in words))]
+    members: list[list[Word]] = [[] for _ in lines]
+    for item in words:
+        inside = [index for index, (start, end, _) in enumerate(lines) if start <= item.start <= end]
+        nearest = inside[0] if inside else min(range(len(lines)), key=lambda index: abs(lines[index][0] - item.start))
+        members[nearest].append(item)
+    phrases = tuple(
+        Phrase(text, min([start, *(item.start for item in group)]), max([end, *(item.end for item in group)]),
+               tuple(group))
+        for (start, end, text), group in zip(lines, members)
+    )
+    return Voice(single_line(track.name) or f"Voice {number}", "|".join(phrase.text for phrase in phrases),
+                 phrases)
+
+
+def project(sheet: Sheet, format_name: str) -> Project:
+    """The sheet as a Papagayo project: one voice per track, at the sheet's rate rounded to a
+    whole fps (with a warning naming the drift in frames when it is not one already).
+
+    Words come from ``track.words`` (a track without words but with cues gets one word over the
+    whole sheet, as Papagayo-NG's Rhubarb import does, so no mouth is lost); each word's phonemes
+    are the track's shapes mapped to Preston Blair names, one at its first frame and one at every
+    change inside it; a word belongs to the dialogue line it starts in (else the nearest one).
+    """
+    rate = integer_rate(sheet, format_name)
+    sound = Path(sheet.source.path).name if sheet.source.path else ""
+    return Project(sound, rate.num, retime_length(sheet.duration_frames, sheet.rate, rate),
+                   tuple(_voice(sheet, track, rate, number) for number, track in enumerate(sheet.tracks, 1)))

@@ -1,0 +1,35 @@
+"""Moho switch data (``.dat``): ``MohoSwitch1``, then ``<frame> <name>`` lines (formats.md section 2).
+
+Read by Moho (a switch layer's Source Data), OpenToonz (Xsheet > Apply Lip Sync Data to Column),
+Blender's "LipSync Importer & Blinker" and any reader of Papagayo's and Rhubarb's ``.dat`` export.
+Frames are 1-based, fields are separated by a single ASCII space (OpenToonz keeps only lines of
+exactly two space-separated tokens) and there is no ``FPS`` line (it crashes the Blender add-on).
+"""
+
+from __future__ import annotations
+
+from ..sheet import Sheet
+from . import ExportOptions, Exporter
+from ._production import frame_shapes, output_names, switch_lines
+
+
+def write(sheet: Sheet, options: ExportOptions) -> bytes:
+    """One track (``options.track``, default the first) as Moho switch data, ASCII/UTF-8, LF.
+
+    A line per change of mouth, then the rest mouth one frame after the sheet's end.
+    ``options.extra["names"]``: ``preset`` (default: the preset's shape names, which must match
+    the switch layer's sub-layers) or ``preston-blair`` (AI E O U etc L WQ MBP FV rest, the names
+    OpenToonz and Papagayo mouth sets use; shapes that map to one name merge).
+    """
+    track = sheet.track(options.track)
+    lines = switch_lines(frame_shapes(sheet, track), output_names(sheet, options), sheet.preset.rest)
+    return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
+
+
+EXPORTER = Exporter(
+    name="dat",
+    extensions=(".dat",),
+    description="Moho switch data: 1-based frame and mouth name per change, no FPS line",
+    importers="Moho switch layers, OpenToonz Apply Lip Sync Data, Blender LipSync Importer",
+    write=write,
+)

@@ -1,0 +1,147 @@
+"""Recognition: from audio (and the script, when there is one) to a timeline of phones.
+
+With a script, lines are force-aligned (:mod:`.align`); without one, phones are recognized
+directly. Both return the same :class:`Recognition`; the animation stage does not care which
+produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+import bisect
+from dataclasses import dataclass, replace
+
+from ..audio import Audio
+from ..dialogue import Line, words_of
+from ..errors import ScriptError
+from ..sheet import Phone, Word
+from ..vad import speech_segments, split_long
+from . import align
+from .chunks import Chunk, run_chunks
+
+_MAX_CHUNK_SECONDS = 20.0
+_MIN_PHONE_SECONDS = 0.01
+_WRONG_LANGUAGE_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """Phones and words found in a recording, and warnings about what did not fit the script."""
+
+    phones: tuple[Phone, ...]
+    words: tuple[Word, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def clock(seconds: float) -> str:
+    """``m:ss.s`` for messages."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def _excerpt(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
+              jobs: int = 1, on_progress: Callable[[float], None] | None = None) -> Recognition:
+    """Find the phones in ``audio``: aligned to ``lines`` when given, else recognized freely.
+
+    ``on_progress(seconds)`` is called as stretches of audio are finished.
+    """
+    stretches = speech_segments(audio.samples, audio.sample_rate)
+    if not lines:
+        found = _recognize_freely(audio, stretches, jobs, on_progress)
+    else:
+        found = _align_script(audio, lines, stretches, language, jobs, on_progress)
+    return Recognition(trim_to_speech(found.phones, stretches), found.words, found.warnings)
+
+
+def trim_to_speech(phones: Sequence[Phone], stretches: Sequence[tuple[float, float]]) -> tuple[Phone, ...]:
+    """Clip each phone to the speech stretch around its middle.
+
+    Acoustic models let the first and last phones of an utterance swallow the silence around
+    them; the voice activity detector knows better where the sound starts and stops.
+    """
+    trimmed = []
+    starts = [start for start, _ in stretches]
+    for phone in phones:
+        middle = (phone.start + phone.end) / 2
+        index = max(0, bisect.bisect_right(starts, middle) - 1)
+        if not stretches:
+            break
+        low, high = stretches[index]
+        start, end = max(phone.start, low), min(phone.end, high)
+        if end - start >= _MIN_PHONE_SECONDS:
+            trimmed.append(replace(phone, start=start, end=end))
+    return tuple(trimmed)
+
+
+def _phone_chunks(audio: Audio, stretches: Sequence[tuple[float, float]]) -> list[Chunk]:
+    pieces = split_long(stretches, _MAX_CHUNK_SECONDS, audio.samples, audio.sample_rate)
+    rate = audio.sample_rate
+    return [Chunk(start, audio.samples[int(start * rate):int(end * rate)]) for start, end in pieces]
+
+
+def _offset_phones(chunk: Chunk, found) -> list[Phone]:
+    return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in found]
+
+
+def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress) -> Recognition:
+    chunks = _phone_chunks(audio, stretches)
+    results = run_chunks(chunks, jobs, on_progress)
+    phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
+    return Recognition(tuple(phones), ())
+
+
+def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str, jobs: int,
+                  on_progress) -> Recognition:
+    words = align.prepare_words(lines, language)
+    if language.startswith("en") and align.out_of_dictionary_share(words) > _WRONG_LANGUAGE_SHARE:
+        raise ScriptError("most script words are not English words: is the script in another language?",
+                          "check that --script matches the recording")
+    if not stretches:
+        return Recognition((), (), ())
+    groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
+    chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate) for group in groups]
+    results = run_chunks(chunks, jobs, on_progress)
+
+    phones: list[Phone] = []
+    found_words: list[Word] = []
+    warnings: list[str] = []
+    fallbacks: list[Chunk] = []
+    for group, chunk, located in zip(groups, chunks, results):
+        group_words = [w for w in words if w.line in set(group.lines)]
+        if located is None:
+            first = lines[group.lines[0]]
+            warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
+                            f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
+            fallbacks.append(Chunk(chunk.offset, chunk.samples))
+            continue
+        missing = align.squeezed_lines(located, group_words)
+        for index in sorted(missing):
+            warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
+                            f"in the recording near {clock(group.start)}")
+        group_phones, group_found = align.aligned_phones(chunk.offset, located, group_words, missing)
+        phones.extend(group_phones)
+        found_words.extend(group_found)
+
+    matched = {index for group in groups for index in group.lines}
+    for index, line in enumerate(lines):
+        if index not in matched and words_of(line.text):
+            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording")
+    for start, end in _uncovered(stretches, groups):
+        warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
+                        "used script-free recognition there")
+        fallbacks.extend(_phone_chunks(audio, [(start, end)]))
+
+    for chunk, found in zip(fallbacks, run_chunks(fallbacks, jobs)):
+        phones.extend(_offset_phones(chunk, found))
+    phones.sort(key=lambda phone: (phone.start, phone.end))
+    return Recognition(tuple(phones), tuple(found_words), tuple(warnings))
+
+
+def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group]) -> list[tuple[float, float]]:
+    """Speech stretches that no group covers."""
+    return [(start, end) for start, end in stretches
+            if not any(group.start <= start and end <= group.end for group in groups)]

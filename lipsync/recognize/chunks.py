@@ -1,0 +1,61 @@
+"""Run recognition chunk by chunk, in this process or over worker processes.
+
+Each chunk is independent and its result depends only on its own samples and words, so the
+output is the same for any number of workers: results are put back in chunk order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import sphinx
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A stretch of audio to recognize: ``offset`` seconds into the track, and for a scripted
+    chunk the words to align (``None`` means recognize phones without a script)."""
+
+    offset: float
+    samples: np.ndarray
+    words: tuple[sphinx.WordToAlign, ...] | None = None
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / 16000.0
+
+
+def process_chunk(chunk: Chunk) -> Any:
+    """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
+    if chunk.words is None:
+        return sphinx.recognize_phones(chunk.samples)
+    return sphinx.align(chunk.samples, chunk.words)
+
+
+def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,
+               on_done: Callable[[float], None] | None = None) -> list[Any]:
+    """Results of :func:`process_chunk` for every chunk, in order, over ``jobs`` processes.
+
+    ``on_done(seconds)`` is called with each finished chunk's duration (for progress).
+    """
+    if jobs <= 1 or len(chunks) <= 1:
+        results = []
+        for chunk in chunks:
+            results.append(process_chunk(chunk))
+            if on_done:
+                on_done(chunk.duration)
+        return results
+    results: list[Any] = [None] * len(chunks)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(process_chunk, chunk): index for index, chunk in enumerate(chunks)}
+        for future in as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()
+            if on_done:
+                on_done(chunks[index].duration)
+    return results

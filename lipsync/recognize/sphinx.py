@@ -1,0 +1,157 @@
+"""The pocketsphinx acoustic model behind both recognizers: forced alignment and phone recognition.
+
+pocketsphinx 5 bundles the US-English acoustic model, its dictionary and a phone language model,
+and runs offline. Forced alignment needs ``bestpath=False`` and very wide beams: with the
+defaults, long utterances fail to align. Decoders are costly to create (~0.2 s) and are kept
+one per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FRAME_SECONDS = 0.01  # pocketsphinx works on 10 ms frames
+_WIDE_BEAM = 1e-200
+_FILLERS = {"<sil>", "<s>", "</s>", "[NOISE]", "+SPN+", "+NSN+", "SIL"}
+
+
+@dataclass(frozen=True)
+class WordToAlign:
+    """A word of the script: its decoder spelling, and its IPA phones when not in the dictionary."""
+
+    text: str
+    key: str
+    ipa: tuple[str, ...] | None = None
+    arpabet: tuple[tuple[str, ...], ...] | None = None  # per IPA phone, when ipa is given
+
+
+@dataclass(frozen=True)
+class AlignedWord:
+    """A word located in a chunk: index into the words aligned, times in seconds, its phones."""
+
+    index: int
+    start: float
+    end: float
+    phones: tuple[tuple[str, float, float], ...]  # (IPA symbol, start, end)
+
+
+def _model_dir() -> str:
+    from pocketsphinx import get_model_path
+
+    return os.path.join(get_model_path(), "en-us")
+
+
+@functools.lru_cache(maxsize=1)
+def aligner():
+    """This process's alignment decoder (no language model, wide beams)."""
+    from pocketsphinx import Decoder
+
+    return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
+                   loglevel="FATAL")
+
+
+@functools.lru_cache(maxsize=1)
+def phone_recognizer():
+    """This process's phone-loop decoder (the bundled English phone language model)."""
+    from pocketsphinx import Decoder
+
+    return Decoder(allphone=os.path.join(_model_dir(), "en-us-phone.lm.bin"), lm=None,
+                   bestpath=False, beam=1e-30, pbeam=1e-30, lw=2.0, pip=0.5, loglevel="FATAL")
+
+
+def in_dictionary(word: str) -> bool:
+    """True when the bundled pronunciation dictionary knows ``word`` (lowercase)."""
+    return aligner().lookup_word(word) is not None
+
+
+def to_pcm(samples: np.ndarray) -> bytes:
+    """16-bit little-endian PCM bytes of float samples in [-1, 1]."""
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+def _decode(decoder, pcm: bytes) -> None:
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+
+
+def align(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
+    """Force-align ``words`` to 16 kHz ``samples``; None when the model cannot fit them.
+
+    Times are relative to the start of ``samples``.
+    """
+    from .. import phonemes
+
+    decoder = aligner()
+    for word in words:
+        if word.arpabet is not None and decoder.lookup_word(word.key) is None:
+            decoder.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
+    pcm = to_pcm(samples)
+    try:
+        decoder.set_align_text(" ".join(word.key for word in words))
+        _decode(decoder, pcm)
+        if decoder.hyp() is None:
+            return None
+        decoder.set_alignment()
+        _decode(decoder, pcm)
+        alignment = decoder.get_alignment()
+    except RuntimeError:
+        return None
+    if alignment is None:
+        return None
+    located: list[AlignedWord] = []
+    index = 0
+    for entry in alignment:
+        if entry.name in _FILLERS:
+            continue
+        if index >= len(words):
+            return None
+        aligned = [(p.name, p.start * FRAME_SECONDS, (p.start + p.duration) * FRAME_SECONDS) for p in entry]
+        word = words[index]
+        if word.ipa is not None and word.arpabet is not None:
+            phones = _regroup(aligned, word.ipa, word.arpabet)
+        else:
+            phones = tuple((phonemes.arpabet_to_ipa(name), start, end) for name, start, end in aligned)
+        located.append(AlignedWord(index, entry.start * FRAME_SECONDS,
+                                   (entry.start + entry.duration) * FRAME_SECONDS, phones))
+        index += 1
+    if index != len(words):
+        return None
+    return tuple(located)
+
+
+def _regroup(aligned: list[tuple[str, float, float]], ipa: tuple[str, ...],
+             arpabet: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, float, float], ...]:
+    """Give each IPA phone the span of the model phones it was aligned as."""
+    phones = []
+    position = 0
+    for symbol, group in zip(ipa, arpabet):
+        if not group:
+            continue
+        span = aligned[position:position + len(group)]
+        position += len(group)
+        if span:
+            phones.append((symbol, span[0][1], span[-1][2]))
+    return tuple(phones)
+
+
+def recognize_phones(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:
+    """Recognize English phones in 16 kHz ``samples``: (IPA symbol, start, end), fillers dropped."""
+    from .. import phonemes
+
+    decoder = phone_recognizer()
+    _decode(decoder, to_pcm(samples))
+    found = []
+    for segment in decoder.seg():
+        if segment.word in _FILLERS:
+            continue
+        symbol = phonemes.arpabet_to_ipa(segment.word)
+        if symbol == phonemes.SILENCE:
+            continue
+        found.append((symbol, segment.start_frame * FRAME_SECONDS, (segment.end_frame + 1) * FRAME_SECONDS))
+    return tuple(found)
