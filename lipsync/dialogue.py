@@ -65,9 +65,13 @@ def parse_plain_text(text: str) -> tuple[Line, ...]:
 def read_script(path: str | Path) -> tuple[Line, ...]:
     """Read a dialogue script file; raises ScriptError if missing, undecodable or empty."""
     script = Path(path)
-    if not script.is_file():
+    if not script.exists() or script.is_dir():
         raise ScriptError(f"script not found: {str(script)!r}", "check the path given to --script")
-    lines = parse_plain_text(decode_script(script.read_bytes(), str(script)))
+    try:
+        data = script.read_bytes()
+    except OSError as error:
+        raise ScriptError(f"cannot read script {str(script)!r}: {error.strerror}", "check the file's permissions") from None
+    lines = parse_plain_text(decode_script(data, str(script)))
     if not any(words_of(line.text) for line in lines):
         raise ScriptError(f"script {str(script)!r} has no words to align",
                           "put the dialogue in the file, or leave out --script to recognize speech")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,6 @@ from .recognize import Recognition, recognize
 from .sheet import Sheet, SheetLine, Source, Track, Word
 from .timing import FrameRate, format_timecode, parse_timecode
 
-log = logging.getLogger("lipsync")
 
 
 @dataclass(frozen=True)
@@ -103,8 +101,6 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         source=Source(track.path, round(track.duration, 6), track.source_rate, track.source_channels),
         start_timecode=start_timecode,
     )
-    for warning in warnings:
-        log.warning(warning)
     return Analysis(sheet, tuple(warnings))
 
 

@@ -1,0 +1,30 @@
+# Two commands set everything up on a fresh machine with Python 3.11+ and apt (or brew):
+#   make demo   system packages, a virtual environment, lipsync; then analyze the bundled sample
+#   make test   the same set-up, then the whole test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/lipsync analyze lipsync/data/sample.flac --script lipsync/data/sample.txt --preset rhubarb -f tsv
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/accuracy.py ../shared/eval-dev/manifest.tsv
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

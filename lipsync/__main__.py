@@ -1,0 +1,5 @@
+"""``python -m lipsync``: the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,384 @@
+"""The ``lipsync`` command line: thin click commands over the library.
+
+Each command parses its options, calls the library and reports. User mistakes arrive as
+:class:`~lipsync.errors.LipsyncError` and are printed on one line with a hint; the exit status is
+non-zero and no traceback is shown. Heavy modules are imported inside the commands so that
+``lipsync --help`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import FormatError, LipsyncError, OutputError
+
+FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
+
+
+class _Reporter:
+    """Where messages go: warnings and progress on stderr, as text, a progress bar or JSON lines."""
+
+    def __init__(self, progress: str, quiet: bool) -> None:
+        self.mode = "none" if quiet and progress != "json" else progress
+        if self.mode == "auto":
+            self.mode = "bar" if sys.stderr.isatty() else "none"
+        self.quiet = quiet
+        self._bar: Any = None
+        self._task: Any = None
+
+    def event(self, **fields: Any) -> None:
+        if self.mode == "json":
+            click.echo(json.dumps(fields, ensure_ascii=False), err=True)
+
+    def warn(self, message: str) -> None:
+        if self.mode == "json":
+            self.event(event="warning", message=message)
+        elif not self.quiet:
+            self._print(f"warning: {message}")
+
+    def info(self, message: str) -> None:
+        if not self.quiet and self.mode != "json":
+            self._print(message)
+
+    def _print(self, message: str) -> None:
+        if self._bar is not None:
+            self._bar.console.print(message, markup=False, highlight=False)
+        else:
+            click.echo(message, err=True)
+
+    def progress(self, stage: str, done: float, total: float) -> None:
+        if self.mode == "json":
+            self.event(event="progress", stage=stage, done=round(done, 3), total=round(total, 3))
+        elif self.mode == "bar":
+            if self._bar is None:
+                from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+                self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                     TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                                     transient=True)
+                self._bar.start()
+                self._task = self._bar.add_task(stage, total=max(total, 1e-9))
+            self._bar.update(self._task, description=stage, completed=done, total=max(total, 1e-9))
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+class _WarningHandler(logging.Handler):
+    """Routes the library's logging warnings to the reporter."""
+
+    def __init__(self, reporter: _Reporter) -> None:
+        super().__init__(logging.WARNING)
+        self.reporter = reporter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.reporter.warn(record.getMessage())
+
+
+def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
+    """Run a command body; user errors become one line on stderr and exit status 2."""
+    handler = _WarningHandler(reporter)
+    logger = logging.getLogger("lipsync")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        action()
+    except LipsyncError as error:
+        reporter.close()
+        reporter.event(event="error", message=error.message, hint=error.hint)
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        reporter.close()
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    finally:
+        reporter.close()
+        logger.removeHandler(handler)
+
+
+def _exporters(formats: str | None, output: str | None) -> list[Any]:
+    from .exporters import exporter_for_path, exporter_named
+
+    if formats:
+        names = [name for name in (part.strip() for part in formats.split(",")) if name]
+        if not names:
+            raise FormatError("no format given to -f", "for example -f tsv or -f xdts,dat,pdf")
+        chosen = [exporter_named(name) for name in names]
+    elif output:
+        chosen = [exporter_for_path(output)]
+    else:
+        chosen = [exporter_named("tsv")]
+    return list(dict.fromkeys(chosen))
+
+
+def _suffix(exporter: Any) -> str:
+    return exporter.extensions[0] if exporter.extensions else f".{exporter.name}.json"
+
+
+def _targets(exporters: Sequence[Any], output: str | None) -> list[tuple[Any, Path | None]]:
+    """Where each format goes: stdout (one format, no -o), -o itself, or -o's stem + extension."""
+    if output is None:
+        if len(exporters) > 1:
+            raise OutputError("several formats need an output path", "add -o NAME; each format gets its own extension")
+        return [(exporters[0], None)]
+    path = Path(output)
+    if len(exporters) == 1:
+        targets = [(exporters[0], path)]
+    else:
+        stem = path.with_suffix("") if path.suffix else path
+        targets = [(exporter, stem.with_name(stem.name + _suffix(exporter))) for exporter in exporters]
+    for _, target in targets:
+        folder = target.parent
+        if not folder.is_dir():
+            raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist",
+                              "create the folder first or choose another output path")
+        if not os.access(folder, os.W_OK):
+            raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} is not writable",
+                              "choose another output path")
+        if target.is_dir():
+            raise OutputError(f"cannot write {str(target)!r}: it is a folder", "give a file name")
+    return targets
+
+
+def _export_options(track: str | None, settings: Sequence[str]) -> Any:
+    from .exporters import ExportOptions
+    from .errors import OptionError
+
+    extra = {}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            raise OptionError(f"not a KEY=VALUE setting: {setting!r}", "for example --set cut=12")
+        extra[key.strip()] = value
+    return ExportOptions(track=track, extra=extra)
+
+
+def _write_all(sheet: Any, targets: Sequence[tuple[Any, Path | None]], options: Any,
+               reporter: _Reporter) -> list[str]:
+    """Render every format first, then write them: a failing exporter leaves no file behind."""
+    from .fileio import write_atomic
+
+    rendered = [(exporter, target, exporter.write(sheet, options)) for exporter, target in targets]
+    written = []
+    for exporter, target, data in rendered:
+        if target is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            write_atomic(target, data)
+            written.append(str(target))
+            reporter.info(f"wrote {target} ({exporter.name})")
+    return written
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lipsync")
+def main() -> None:
+    """lipsync: automated lip sync for animation.
+
+    Turns a voice track (and its script) into mouth-shape timing sheets for OpenToonz,
+    CLIP STUDIO PAINT, TVPaint, Moho, Blender, After Effects, Harmony and more.
+
+    \b
+    Quick start:
+      lipsync analyze dialogue.wav --script dialogue.txt -o dialogue.tsv
+      lipsync presets        # the mouth-shape sets
+      lipsync formats        # the output formats
+    """
+
+
+@main.command()
+@click.argument("audio", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--script", "-s", type=click.Path(path_type=str), help="The dialogue as UTF-8 text, one line per line. Without it the speech is recognized.")
+@click.option("--preset", "-p", default="rhubarb", show_default=True, help="Mouth-shape set: a shipped name (`lipsync presets`) or a path to a .toml file.")
+@click.option("--fps", "-r", default="24", show_default=True, help="Frame rate: 12, 23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60 or a fraction like 24000/1001.")
+@click.option("--format", "-f", "formats", help=FORMAT_HELP)
+@click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
+@click.option("--channel", type=int, help="Use only this channel (1-based; 3 is the centre of a 5.1 stem). Default: mix all.")
+@click.option("--start-timecode", help="Timecode of the first frame, HH:MM:SS:FF (HH:MM:SS;FF drop-frame at 29.97).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="Script language for pronunciations of unknown words (espeak-ng code).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for long recordings; the output is identical for any number.")
+@click.option("--lead", type=click.IntRange(0, 12), help="Frames the mouth leads the sound (default: the preset's).")
+@click.option("--min-hold", type=click.IntRange(1, 24), help="Fewest frames a shape is held (default: the preset's).")
+@click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2) or threes (3) (default: the preset's).")
+@click.option("--track-name", help="Name of the mouth track (default: the script's speaker or the audio file name).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
+@click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines for host applications.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
+def analyze(audio: str, script: str | None, preset: str, fps: str, formats: str | None, output: str | None,
+            channel: int | None, start_timecode: str | None, language: str, jobs: int, lead: int | None,
+            min_hold: int | None, step: int | None, track_name: str | None, settings: tuple[str, ...],
+            progress: str, quiet: bool) -> None:
+    """Analyze a voice track AUDIO into a mouth-shape timing sheet.
+
+    AUDIO can be wav, flac, ogg, opus or mp3 at any sample rate from 8 kHz (m4a, aac and video
+    files need ffmpeg). With --script, the dialogue is force-aligned to the recording; without
+    it, the speech is recognized.
+
+    \b
+    Examples:
+      lipsync analyze take1.wav --script take1.txt -o take1.tsv
+      lipsync analyze ep01.flac -s ep01.txt -p anime-3 --fps 23.976 -f xdts,dat,json -o out/ep01
+      lipsync analyze line.wav --progress json -f rhubarb-json > line.json
+    """
+    reporter = _Reporter(progress, quiet)
+
+    def body() -> None:
+        from .pipeline import analyze as run_analysis
+        from .presets import load_preset
+        from .timing import FrameRate
+
+        rate = FrameRate.parse(fps)
+        chosen = load_preset(preset)
+        overrides = {key: value for key, value in
+                     (("lead_frames", lead), ("min_hold_frames", min_hold), ("step", step)) if value is not None}
+        if overrides:
+            chosen = chosen.with_timing(**overrides)
+        targets = _targets(_exporters(formats, output), output)
+        options = _export_options(None, settings)
+        reporter.event(event="start", audio=audio, script=script, preset=chosen.name, fps=str(rate))
+        result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
+                              start_timecode=start_timecode, language=language, jobs=jobs,
+                              track_name=track_name,
+                              on_progress=lambda p: reporter.progress(p.stage, p.done, p.total))
+        reporter.close()
+        for warning in result.warnings:
+            reporter.warn(warning)
+        written = _write_all(result.sheet, targets, options, reporter)
+        reporter.event(event="done", outputs=written, warnings=list(result.warnings))
+
+    _run(reporter, body)
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.option("--format", "-f", "formats", help=FORMAT_HELP)
+@click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
+@click.option("--track", help="Track to write, for single-track formats (default: the first).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
+@click.option("--quiet", "-q", is_flag=True, help="No messages.")
+def export(sheet: str, formats: str | None, output: str | None, track: str | None,
+           settings: tuple[str, ...], quiet: bool) -> None:
+    """Re-export an analyzed SHEET (lipsync JSON) to other formats without re-analysis.
+
+    \b
+    Example:
+      lipsync export ep01.json -f xdts,dat -o out/ep01
+    """
+    reporter = _Reporter("none", quiet)
+
+    def body() -> None:
+        from .sheet import sheet_from_json
+
+        path = Path(sheet)
+        if not path.is_file():
+            raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError) as error:
+            raise FormatError(f"cannot read sheet {sheet!r}: {error}", "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+        loaded = sheet_from_json(text)
+        targets = _targets(_exporters(formats, output), output)
+        options = _export_options(track, settings)
+        if track is not None:
+            loaded.track(track)
+        _write_all(loaded, targets, options, reporter)
+
+    _run(reporter, body)
+
+
+@main.command()
+def presets() -> None:
+    """List the shipped mouth-shape presets and their shapes."""
+    reporter = _Reporter("none", False)
+
+    def body() -> None:
+        from .presets import load_preset, shipped_presets
+
+        for name in shipped_presets():
+            preset = load_preset(name)
+            timing = preset.timing
+            click.echo(f"{name}: {preset.description}")
+            shapes = ", ".join(f"{s.name} ({s.label})" if s.label else s.name for s in preset.shape_set.shapes)
+            click.echo(f"    shapes: {shapes}")
+            click.echo(f"    rest {preset.rest}, lead {timing.lead_frames} frame(s), hold at least "
+                       f"{timing.min_hold_frames} frame(s), on {timing.step}s")
+        click.echo("\nA path to your own .toml file works too: see presets/rhubarb.toml for the layout.")
+
+    _run(reporter, body)
+
+
+@main.command()
+def formats() -> None:
+    """List the output formats, their file extensions and the applications that read them."""
+    reporter = _Reporter("none", False)
+
+    def body() -> None:
+        from .exporters import all_exporters
+
+        for exporter in all_exporters():
+            extensions = " ".join(exporter.extensions) or "(use -f)"
+            click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}")
+            if exporter.importers:
+                click.echo(f"{'':<14} {'':<12} read by: {exporter.importers}")
+
+    _run(reporter, body)
+
+
+@main.command()
+@click.argument("reference", required=False, type=click.Path(path_type=str))
+@click.argument("result", required=False, type=click.Path(path_type=str))
+@click.option("--manifest", type=click.Path(path_type=str), help="A manifest TSV (columns utt, tsv...) of references to score.")
+@click.option("--results", type=click.Path(path_type=str), help="With --manifest: the folder holding <utt>.tsv results.")
+@click.option("--suffix", default=".tsv", show_default=True, help="With --manifest: the results' file suffix.")
+@click.option("--fps", default=24.0, type=float, show_default=True, help="Frame rate at which both timelines are sampled.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(reference: str | None, result: str | None, manifest: str | None, results: str | None,
+             suffix: str, fps: float, as_json: bool) -> None:
+    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker).
+
+    References: TIMIT .phn, HTK/Festival .lab, Praat TextGrid, Papagayo .pgo, three-column TSV,
+    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON.
+
+    \b
+    Examples:
+      lipsync evaluate take1.TextGrid take1.tsv
+      lipsync evaluate --manifest eval/manifest.tsv --results out/
+    """
+    reporter = _Reporter("none", False)
+
+    def body() -> None:
+        from . import evaluate as scoring
+        from .errors import OptionError
+
+        if manifest:
+            if not results:
+                raise OptionError("--manifest needs --results DIR", "the folder with one result per row")
+            rows, total = scoring.evaluate_manifest(manifest, results, fps=fps, result_suffix=suffix)
+        elif reference and result:
+            total = scoring.evaluate_pair(reference, result, fps=fps)
+            rows = [(Path(result).stem, total)]
+        else:
+            raise OptionError("give REFERENCE and RESULT, or --manifest and --results",
+                              "see 'lipsync evaluate --help'")
+        if as_json:
+            click.echo(json.dumps({"files": {name: scoring.scores_to_dict(s) if s else None for name, s in rows},
+                                   "total": scoring.scores_to_dict(total)}, indent=1))
+        else:
+            click.echo(scoring.format_report(rows, total))
+        if any(scores is None for _, scores in rows):
+            sys.exit(1)
+
+    _run(reporter, body)

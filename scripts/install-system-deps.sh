@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system programs lipsync uses, when they are missing:
+#   espeak-ng  pronunciations for words outside the dictionary, other languages (required)
+#   ffmpeg     m4a/aac and video input (optional)
+#   poppler-utils, fonts-noto-cjk  rendering checks of printable sheets and Japanese text (tests)
+set -euo pipefail
+need=()
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi "cjk\|ipag" || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+elif command -v brew >/dev/null 2>&1; then
+  brew install espeak-ng ffmpeg poppler
+else
+  echo "please install: ${need[*]} (espeak-ng is required)" >&2
+  command -v espeak-ng >/dev/null 2>&1 || exit 1
+fi
