@@ -78,12 +78,12 @@ def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
         start = max(rate.frame_at(item.start), words[-1].end + 1 if words else 0)
         if start > last:
             break
-        words.append(word(item.text, start, rate.frames_in(item.end) - 1))
+        words.append(word(item.text, start, rate.frame_at(item.end) - 1))
     if not words and track.cues and last >= 0:
         words.append(word(_NO_WORDS, 0, last))
 
-    lines = [(retime(line.frame, sheet.rate, rate),
-              retime_length(line.frame + line.length, sheet.rate, rate) - 1, single_line(line.text))
+    lines = [(retime(line.frame, sheet.rate, rate), retime(line.frame + line.length, sheet.rate, rate) - 1,
+              single_line(line.text))
              for line in sorted(track.lines, key=lambda line: line.frame)]
     if not lines and words:
         lines = [(words[0].start, words[-1].end, " ".join(word.text for word in words))]

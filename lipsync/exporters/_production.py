@@ -103,7 +103,7 @@ def integer_rate(sheet: Sheet, format_name: str) -> FrameRate:
         drift = float(sheet.duration_frames * (rounded.fraction / sheet.rate.fraction - 1))
         LOGGER.warning(
             "%s stores a whole frame rate: %s fps is written as %s fps, so its frame numbers "
-            "drift %.1f frames %s the picture over the sheet's %d frames (times in seconds stay in sync)",
+            "drift %.2f frames %s the picture over the sheet's %d frames (times in seconds stay in sync)",
             format_name, sheet.rate, rounded, abs(drift), "ahead of" if drift >= 0 else "behind",
             sheet.duration_frames)
     return rounded

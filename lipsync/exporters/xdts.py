@@ -79,6 +79,17 @@ def _dialogue_frames(sheet: Sheet, speaker: str, lines: Iterable[SheetLine]) -> 
     return [entries[frame] for frame in sorted(entries)]
 
 
+def _layout(value: Any, indent: str = "") -> str:
+    """JSON indented by object, with each frame entry on one line so that a sheet reads row by row."""
+    inner = indent + "  "
+    if isinstance(value, dict) and "frame" not in value:
+        items = [f"{inner}{json.dumps(key)}: {_layout(item, inner)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return "[\n" + ",\n".join(inner + _layout(item, inner) for item in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
     """Every track of the sheet as XDTS version 5, UTF-8 without BOM.
 
@@ -125,7 +136,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
             "fields": fields,
         }],
     }
-    return (IDENTIFIER + "\n" + json.dumps(document, ensure_ascii=False, indent=4) + "\n").encode("utf-8")
+    return (IDENTIFIER + "\n" + _layout(document) + "\n").encode("utf-8")
 
 
 EXPORTER = Exporter(

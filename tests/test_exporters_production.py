@@ -1,0 +1,620 @@
+"""Tests of the production exporters: XDTS, Moho .dat, Synfig .lst, Papagayo .pgo/.pg2, Toonz .tls,
+Praat TextGrid, Spine JSON, After Effects and Harmony scripts.
+
+Each format is compared byte for byte with a golden file checked by eye against
+docs formats.md (regenerate with ``LIPSYNC_UPDATE_GOLDEN=1 pytest``), and read back by a reader
+written here from the importing program's logic as formats.md describes it, at 23.976, 24, 25
+and 29.97 fps, to check that every frame shows the sheet's shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from praatio import textgrid
+
+from lipsync.errors import FormatError, OptionError
+from lipsync.exporters import ExportOptions, exporter_for_path, exporter_named
+from lipsync.exporters._production import preston_blair_names
+from lipsync.sheet import Cue, Phone, Sheet, SheetLine, ShapeInfo, ShapeSet, Source, Track, Word
+from lipsync.timing import FrameRate
+
+GOLDEN = Path(__file__).parent / "golden"
+RATES = ["24000/1001", "24", "25", "30000/1001"]
+DURATION = 30
+
+RHUBARB = ShapeSet("rhubarb", "X", tuple(
+    ShapeInfo(name, drawing, label, openness)
+    for drawing, (name, label, openness) in enumerate(
+        [("A", "closed MBP", 0), ("B", "teeth", 1), ("C", "open", 2), ("D", "wide", 2), ("E", "round", 1),
+         ("F", "pucker", 1), ("G", "F/V", 1), ("H", "L", 2), ("X", "rest", 0)], start=1)))
+PRESTON = {"A": "MBP", "B": "etc", "C": "E", "D": "AI", "E": "O", "F": "U", "G": "FV", "H": "L", "X": "rest"}
+
+# Words cover every mouth that is not at rest, so that Papagayo (rest between words) keeps all.
+KEN_CUES = (Cue(0, 3, "X"), Cue(3, 4, "D"), Cue(7, 1, "C"), Cue(8, 2, "B"), Cue(10, 1, "X"),
+            Cue(11, 2, "G"), Cue(13, 2, "H"), Cue(15, 2, "E"), Cue(17, 13, "X"))
+MEI_CUES = (Cue(0, 18, "X"), Cue(18, 2, "A"), Cue(20, 2, "F"), Cue(22, 4, "D"), Cue(26, 4, "X"))
+KEN_WORDS = ((3, 10, "Hello"), (11, 17, "there"))
+MEI_WORDS = ((18, 26, "こんにちは"),)
+
+
+def make_sheet(rate: str = "24", preset: ShapeSet = RHUBARB) -> Sheet:
+    """Ken and Mei, 30 frames at ``rate``: the same frames whatever the rate, words and phones in
+    seconds computed from those frames."""
+    frame_rate = FrameRate.parse(rate)
+
+    def words(spans):
+        return tuple(Word(frame_rate.seconds_at(start), frame_rate.seconds_at(end), text, 0)
+                     for start, end, text in spans)
+
+    ken = Track("ken", KEN_CUES, (SheetLine(3, 14, "Hello there"),), words(KEN_WORDS),
+                (Phone(frame_rate.seconds_at(3), frame_rate.seconds_at(5), "h", "Hello", 0),
+                 Phone(frame_rate.seconds_at(5), frame_rate.seconds_at(10), "ɛ", "Hello", 0)))
+    mei = Track("mei", MEI_CUES, (SheetLine(18, 8, "こんにちは"),), words(MEI_WORDS))
+    return Sheet(frame_rate, DURATION, (ken, mei), preset, Source("/takes/voice.wav", 1.25, 48000, 1))
+
+
+def expected(sheet: Sheet, track: int = 0) -> list[str]:
+    return [sheet.tracks[track].shape_at(frame) for frame in range(sheet.duration_frames)]
+
+
+def write(format_name: str, sheet: Sheet, track: str | None = None, **extra: str) -> bytes:
+    return exporter_named(format_name).write(sheet, ExportOptions(track=track, extra=extra))
+
+
+def pgo_frame(frame: int, rate: FrameRate) -> int:
+    """The frame at the rounded whole fps that shows the start of ``frame``."""
+    return math.floor(Fraction(frame) * round(rate.fraction) / rate.fraction)
+
+
+# --- Golden files ---------------------------------------------------------------------------------
+
+GOLDEN_CASES = {
+    "c001.xdts": ("xdts", {"cut": "1", "scene": "1"}),
+    "ken.dat": ("dat", {}),
+    "ken_preston_blair.dat": ("dat", {"names": "preston-blair"}),
+    "ken.lst": ("lst", {}),
+    "voice.pgo": ("pgo", {}),
+    "voice.pg2": ("pg2", {}),
+    "ken.tls": ("tls", {}),
+    "voice.TextGrid": ("textgrid", {}),
+    "ken.spine.json": ("spine", {}),
+    "ken.jsx": ("aejsx", {}),
+    "ken_harmony.js": ("harmony", {}),
+}
+
+
+@pytest.mark.parametrize("filename", sorted(GOLDEN_CASES))
+def test_output_matches_the_golden_file(filename: str) -> None:
+    name, extra = GOLDEN_CASES[filename]
+    data = write(name, make_sheet("24"), **extra)
+    path = GOLDEN / filename
+    if os.environ.get("LIPSYNC_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+    assert data == path.read_bytes()
+
+
+@pytest.mark.parametrize("path, name", [
+    ("a.xdts", "xdts"), ("a.dat", "dat"), ("a.lst", "lst"), ("a.pgo", "pgo"), ("a.pg2", "pg2"),
+    ("a.tls", "tls"), ("a.TextGrid", "textgrid"), ("a.jsx", "aejsx"), ("a.js", "harmony"),
+])
+def test_format_from_extension(path: str, name: str) -> None:
+    assert exporter_for_path(path).name == name
+
+
+# --- XDTS -----------------------------------------------------------------------------------------
+
+XDTS_ID = b"exchangeDigitalTimeSheet Save Data"
+HOLD_SYMBOLS = {"SYMBOL_HYPHEN", "SYMBOL_TICK_1", "SYMBOL_TICK_2"}
+
+
+def str2fid(value: str) -> int | None:
+    """OpenToonz's str2Fid: a number, optionally with a letter suffix, else an EMPTY cell (None)."""
+    match = re.fullmatch(r"(\d+)[a-zA-Z]?", value)
+    return int(match.group(1)) if match else None
+
+
+def read_xdts_like_opentoonz(data: bytes) -> dict[str, list[int | None]]:
+    """Per-frame drawings of each CELL column, as XdtsIo::loadXdtsScene builds them (formats.md 1.4)."""
+    assert data.startswith(XDTS_ID)  # raw bytes: a BOM or a space would be rejected
+    document = json.loads(data[len(XDTS_ID):].decode("utf-8"))
+    table = document["timeTables"][0]
+    header = [item for item in table["timeTableHeaders"] if item["fieldId"] == 0][-1]
+    field = [item for item in table["fields"] if item["fieldId"] == 0][-1]
+    duration = table["duration"]
+    columns = {}
+    for track in field["tracks"]:
+        name = header["names"][track["trackNo"]].strip()  # unchecked .at(trackNo) in OpenToonz
+        cells: list[int | None] = [None] * duration
+        current, position, closed = None, 0, False
+        for entry in sorted(track["frames"], key=lambda entry: entry["frame"]):
+            frame, value = entry["frame"], entry["data"][0]["values"][0]
+            for row in range(max(position, 0), min(frame, duration)):
+                cells[row] = current
+            position = frame
+            closed = value == "SYMBOL_NULL_CELL"
+            if value not in HOLD_SYMBOLS:
+                current = str2fid(value)
+        if not closed:
+            for row in range(max(position, 0), duration):
+                cells[row] = current
+        columns[name] = cells
+    return columns
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_xdts_reads_back_as_the_same_drawing_on_every_frame(rate: str) -> None:
+    sheet = make_sheet(rate)
+    columns = read_xdts_like_opentoonz(write("xdts", sheet))
+    assert list(columns) == ["ken", "mei"]
+    for index, track in enumerate(sheet.tracks):
+        assert columns[track.name] == [RHUBARB.info(shape).drawing for shape in expected(sheet, index)]
+
+
+def test_xdts_avoids_the_traps_that_load_wrong_silently() -> None:
+    data = write("xdts", make_sheet())
+    assert not data.startswith(b"\xef\xbb\xbf") and data.startswith(XDTS_ID + b"\n")
+    document = json.loads(data.split(b"\n", 1)[1])
+    assert document["version"] == 5
+    table = document["timeTables"][0]
+    assert table["duration"] == DURATION and table["name"] == "voice"
+    cell_header = [item for item in table["timeTableHeaders"] if item["fieldId"] == 0]
+    assert len(cell_header) == 1
+    cell_tracks = [track for item in table["fields"] if item["fieldId"] == 0 for track in item["tracks"]]
+    assert {track["trackNo"] for track in cell_tracks} <= set(range(len(cell_header[0]["names"])))
+    for track in cell_tracks:
+        values = [value for entry in track["frames"] for value in entry["data"][0]["values"]]
+        assert all(value.isdigit() or value.startswith("SYMBOL_") for value in values)
+        assert track["frames"][-1] == {"frame": DURATION, "data": [{"id": 0, "values": ["SYMBOL_NULL_CELL"]}]}
+        assert all(a != b for a, b in zip(values, values[1:]))  # entries only where the drawing changes
+
+
+def test_xdts_dialogue_has_speaker_and_text_then_a_hyphen_through_the_last_frame() -> None:
+    table = json.loads(write("xdts", make_sheet()).split(b"\n", 1)[1])["timeTables"][0]
+    assert {"fieldId": 3, "names": ["S1", "S2"]} in table["timeTableHeaders"]
+    dialogue = [item for item in table["fields"] if item["fieldId"] == 3][0]["tracks"]
+    mei = [track for track in dialogue if track["trackNo"] == 1][0]["frames"]
+    assert mei[0] == {"frame": 18, "data": [{"id": 0, "values": ["mei", "こんにちは"]}]}
+    assert [entry["frame"] for entry in mei[1:]] == list(range(19, 26))
+    assert all(entry["data"][0]["values"] == ["SYMBOL_HYPHEN"] for entry in mei[1:])
+
+
+def test_xdts_header_and_name_options() -> None:
+    document = json.loads(write("xdts", make_sheet(), cut="12", scene="3", name="c012").split(b"\n", 1)[1])
+    assert document["header"] == {"cut": "12", "scene": "3"}
+    assert document["timeTables"][0]["name"] == "c012"
+    with pytest.raises(OptionError):
+        write("xdts", make_sheet(), cut="12a")
+
+
+def test_xdts_without_valid_drawing_numbers_warns_and_still_numbers_every_cell(caplog) -> None:
+    broken = ShapeSet("from-json", "X", tuple(
+        dataclasses.replace(shape, drawing={"A": 0, "B": 1, "C": 1, "X": -2}.get(shape.name, shape.drawing))
+        for shape in RHUBARB.shapes))
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        columns = read_xdts_like_opentoonz(write("xdts", make_sheet(preset=broken)))
+    assert "drawing number" in caplog.text and "A (0 -> 2), C (1 -> 3), X (-2 -> 9)" in caplog.text
+    drawings_of = {}
+    for track, index in (("ken", 0), ("mei", 1)):
+        assert None not in columns[track]
+        for shape, drawing in zip(expected(make_sheet(), index), columns[track]):
+            assert drawings_of.setdefault(shape, drawing) == drawing
+    assert len(set(drawings_of.values())) == len(drawings_of)  # distinct shapes stay distinct
+
+
+# --- Moho .dat and Synfig .lst --------------------------------------------------------------------
+
+OPENTOONZ_SLOTS = ["ai", "e", "o", "u", "fv", "l", "mbp", "wq", "etc", "rest"]
+
+
+def read_dat_like_opentoonz(data: bytes) -> list[str]:
+    """Rows 1.. filled by OpenToonz's Apply Lip Sync Data (lipsyncpopup.cpp, formats.md section 2):
+    only lines of exactly 2 space-separated tokens, an int then a non-int; the first frame number
+    is ignored; each line fills up to the next one; the last line gets one frame."""
+    entries = []
+    for line in data.decode("utf-8").splitlines():
+        tokens = line.split(" ")
+        if len(tokens) == 2 and tokens[0].isdigit() and not tokens[1].isdigit():
+            entries.append((int(tokens[0]), tokens[1].lower()))
+    rows = []
+    for index, (frame, name) in enumerate(entries):
+        length = entries[index + 1][0] - frame if index + 1 < len(entries) else 1
+        if index == 0:
+            length = entries[1][0] - 1 if len(entries) > 1 else 1
+        assert name in OPENTOONZ_SLOTS
+        rows += [name] * length
+    return rows
+
+
+def read_switch_data(lines: list[str]) -> dict[int, str]:
+    """``frame -> name`` of Moho switch data lines (a name holds until the next line)."""
+    keys = {}
+    for line in lines:
+        frame, name = line.split(" ")
+        keys[int(frame)] = name
+    return keys
+
+
+def held(keys: dict[int, str], frame: int) -> str:
+    return keys[max(key for key in keys if key <= frame)]
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_dat_reads_back_in_opentoonz_with_preston_blair_names(rate: str) -> None:
+    sheet = make_sheet(rate)
+    rows = read_dat_like_opentoonz(write("dat", sheet, names="preston-blair"))
+    assert rows == [PRESTON[shape].lower() for shape in expected(sheet)] + ["rest"]
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_dat_with_preset_names_holds_each_shape_on_its_1_based_frames(rate: str) -> None:
+    sheet = make_sheet(rate)
+    lines = write("dat", sheet, track="mei").decode("utf-8").splitlines()
+    assert lines[0] == "MohoSwitch1"
+    keys = read_switch_data(lines[1:])
+    assert [held(keys, frame + 1) for frame in range(DURATION)] == expected(sheet, 1)
+    assert max(keys) == DURATION + 1 and keys[DURATION + 1] == "X"  # the final rest line
+
+
+def test_dat_has_no_fps_line_no_tabs_and_two_tokens_per_line() -> None:
+    text = write("dat", make_sheet()).decode("ascii")
+    assert "\t" not in text and "FPS" not in text and "\r" not in text
+    assert all(re.fullmatch(r"\d+ \S+", line) for line in text.splitlines()[1:])
+
+
+def test_dat_merges_shapes_that_map_to_one_name() -> None:
+    wide = ShapeSet("two-opens", "rest", (ShapeInfo("rest", 1, "", 0), ShapeInfo("open", 2, "", 2),
+                                          ShapeInfo("wide", 3, "", 2)))
+    sheet = Sheet(FrameRate(24), 8, (Track("t", (Cue(0, 2, "rest"), Cue(2, 3, "open"), Cue(5, 3, "wide"))),), wide)
+    assert preston_blair_names(wide) == {"rest": "rest", "open": "AI", "wide": "AI"}
+    assert write("dat", sheet, names="preston-blair") == b"MohoSwitch1\n1 rest\n3 AI\n9 rest\n"
+    assert write("dat", sheet) == b"MohoSwitch1\n1 rest\n3 open\n6 wide\n9 rest\n"
+
+
+def test_preston_blair_names_of_the_anime_mouths() -> None:
+    anime = ShapeSet("anime-3", "closed", (ShapeInfo("closed", 1, "", 0), ShapeInfo("half", 2, "", 1),
+                                           ShapeInfo("open", 3, "", 2)))
+    assert preston_blair_names(anime) == {"closed": "MBP", "half": "etc", "open": "AI"}
+    assert preston_blair_names(RHUBARB) == PRESTON
+
+
+def test_unknown_names_setting_is_an_option_error() -> None:
+    with pytest.raises(OptionError):
+        write("dat", make_sheet(), names="disney")
+
+
+def read_lst_like_synfig(data: bytes, document_fps: float, time: float) -> str:
+    """The image Synfig's ListImporter shows at ``time`` in a document at ``document_fps``."""
+    lines = data.decode("utf-8").splitlines()
+    assert lines[0] == "MohoSwitch1"
+    fps, ext, images, previous = 15.0, ".jpg", [], None
+    for line in lines[1:]:
+        if line.startswith("FPS "):
+            fps = float(line[4:])
+            continue
+        if line in ("bmp", "gif", "jpg", "png", "ppm", "svg", "tiff"):
+            ext = "." + line
+            continue
+        frame, name = int(line.split(" ")[0]), line.split(" ", 1)[1]
+        if previous is not None:
+            images += [previous[1] + previous[2]] * (frame - previous[0])
+        previous = (frame, name, ext)
+    images.append(previous[1] + previous[2])
+    document_frame = round(time * document_fps)
+    return images[min(math.floor(document_frame * fps / document_fps), len(images) - 1)]
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_lst_shows_the_right_image_on_every_frame_in_synfig(rate: str, caplog) -> None:
+    sheet = make_sheet(rate)
+    data = write("lst", sheet)
+    assert data.splitlines()[1] == f"FPS {round(float(sheet.rate))}".encode()
+    for frame, shape in enumerate(expected(sheet)):
+        assert read_lst_like_synfig(data, float(sheet.rate), sheet.rate.seconds_at(frame)) == shape + ".png"
+    assert ("drift" in caplog.text) == (sheet.rate.den != 1)
+
+
+# --- Papagayo -------------------------------------------------------------------------------------
+
+
+def read_pgo(data: bytes) -> dict:
+    """A .pgo parsed the way Papagayo-NG's LipsyncDoc.open reads it (formats.md section 4)."""
+    lines = iter(data.decode("utf-8").split("\n"))
+    assert next(lines) == "lipsync version 1"  # xLights requires it exactly
+    project = {"sound": next(lines).strip(), "fps": int(next(lines)), "duration": int(next(lines)), "voices": []}
+    for _ in range(int(next(lines))):
+        voice = {"name": next(lines).strip(), "text": next(lines).strip(), "phrases": []}
+        for _ in range(int(next(lines))):
+            phrase = {"text": next(lines).strip(), "start": int(next(lines)), "end": int(next(lines)), "words": []}
+            for _ in range(int(next(lines))):
+                text, start, end, count = next(lines).split()
+                phonemes = [next(lines).split() for _ in range(int(count))]
+                phrase["words"].append({"text": text, "start": int(start), "end": int(end),
+                                        "phonemes": [(int(frame), name) for frame, name in phonemes]})
+            voice["phrases"].append(phrase)
+        project["voices"].append(voice)
+    assert next(lines) == "" and next(lines, None) is None
+    return project
+
+
+def papagayo_mouths(voice: dict, frames: int) -> list[str]:
+    """The mouth on each frame: a phoneme holds until the next one in its word; rest between words."""
+    mouths = ["rest"] * frames
+    for phrase in voice["phrases"]:
+        for word in phrase["words"]:
+            keys = dict(word["phonemes"])
+            assert all(word["start"] <= frame <= word["end"] for frame in keys)
+            for frame in range(word["start"], word["end"] + 1):
+                mouths[frame] = held(keys, frame)
+    return mouths
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_pgo_reads_back_with_the_same_mouth_at_every_frame(rate: str) -> None:
+    sheet = make_sheet(rate)
+    project = read_pgo(write("pgo", sheet))
+    assert project["fps"] == round(float(sheet.rate)) and project["sound"] == "voice.wav"
+    assert [voice["name"] for voice in project["voices"]] == ["ken", "mei"]
+    for index, voice in enumerate(project["voices"]):
+        mouths = papagayo_mouths(voice, project["duration"])
+        assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
+            [PRESTON[shape] for shape in expected(sheet, index)]
+
+
+def test_pgo_layout_tabs_phrases_and_words() -> None:
+    text = write("pgo", make_sheet()).decode("utf-8")
+    assert text.startswith("lipsync version 1\nvoice.wav\n24\n30\n2\n\tken\n\tHello there\n\t1\n"
+                           "\t\tHello there\n\t\t3\n\t\t16\n\t\t2\n\t\t\tHello 3 9 3\n\t\t\t\t3 AI\n")
+    assert all(name in PRESTON.values() for name in re.findall(r"^\t{4}\d+ (\S+)$", text, re.M))
+
+
+def test_pgo_at_a_non_integer_rate_warns_with_the_drift_in_frames(caplog) -> None:
+    long = dataclasses.replace(make_sheet("24000/1001"), duration_frames=1001)
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        project = read_pgo(write("pgo", long))
+    assert project["fps"] == 24 and project["duration"] == 1003
+    assert "24000/1001 fps is written as 24 fps" in caplog.text and "1.00 frames" in caplog.text
+
+
+def test_pgo_at_an_integer_rate_does_not_warn(caplog) -> None:
+    write("pgo", make_sheet("25"))
+    assert caplog.records == []
+
+
+def test_pgo_track_without_words_keeps_its_mouths_in_one_word() -> None:
+    sheet = dataclasses.replace(make_sheet(), tracks=(dataclasses.replace(make_sheet().tracks[0], words=(), lines=()),))
+    voice = read_pgo(write("pgo", sheet))["voices"][0]
+    assert papagayo_mouths(voice, DURATION) == [PRESTON[shape] for shape in expected(sheet)]
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_pg2_reads_back_like_papagayo_ng_open_json(rate: str) -> None:
+    sheet = make_sheet(rate)
+    data = write("pg2", sheet)
+    assert data.isascii()
+    project = json.loads(data)
+    assert project["version"] == 2 and project["phoneme_set"] == "preston_blair"
+    assert project["fps"] == round(float(sheet.rate)) and project["num_voices"] == 2
+    mei = project["voices"][1]
+    assert mei["name"] == "mei" and mei["text"] == "こんにちは" and mei["used_phonemes"] == ["MBP", "U", "AI"]
+    voice = {"phrases": [{"words": [{"start": word["start_frame"], "end": word["end_frame"],
+                                     "phonemes": [(item["frame"], item["text"]) for item in word["phonemes"]]}
+                                    for word in phrase["words"]]} for phrase in mei["phrases"]]}
+    mouths = papagayo_mouths(voice, project["sound_duration"])
+    assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
+        [PRESTON[shape] for shape in expected(sheet, 1)]
+
+
+# --- Toonz .tls -----------------------------------------------------------------------------------
+
+
+def read_tls_like_opentoonz(data: bytes) -> tuple[list[str], list[str], list[str]]:
+    """Acts, per-frame acts and comments as MagpieInfo and MagpieFileImportPopup read them: a
+    frame whose act is not among the 9 act fields is skipped, which would shift the frames."""
+    acts, frame_acts, comments = [], [], []
+    for line in data.decode("utf-8").split("\n"):
+        if line == "Toonz":
+            continue
+        if "|" not in line:
+            if line:
+                acts.append(line)
+            continue
+        fields = line.split("|")
+        assert len(fields) == 3
+        assert fields[1] in acts[:9]
+        frame_acts.append(fields[1])
+        comments.append(fields[2])
+    return acts, frame_acts, comments
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_tls_reads_back_with_the_same_mouth_and_the_dialogue_on_the_first_frame(rate: str) -> None:
+    sheet = make_sheet(rate)
+    acts, frame_acts, comments = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
+    assert acts == list(RHUBARB.names)
+    assert frame_acts == expected(sheet, 1)
+    assert comments[18] == "こんにちは" and [c for i, c in enumerate(comments) if i != 18] == [""] * (DURATION - 1)
+
+
+def test_tls_lists_only_the_used_shapes_of_a_preset_of_more_than_9() -> None:
+    big = ShapeSet("big", "X", RHUBARB.shapes + (ShapeInfo("Z", 10, "", 1),))
+    acts, frame_acts, _ = read_tls_like_opentoonz(write("tls", make_sheet(preset=big)))
+    assert acts == ["B", "C", "D", "E", "G", "H", "X"] and frame_acts == expected(make_sheet())
+    many = ShapeSet("many", "X", tuple(ShapeInfo(f"S{n}", n + 1, "", 1) for n in range(10)) + (ShapeInfo("X", 11),))
+    track = Track("t", tuple(Cue(n, 1, shape.name) for n, shape in enumerate(many.shapes)))
+    with pytest.raises(FormatError):
+        write("tls", Sheet(FrameRate(24), 11, (track,), many))
+
+
+# --- Praat TextGrid -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_textgrid_reads_back_in_praatio_with_every_frame_and_word(rate: str, tmp_path: Path) -> None:
+    sheet = make_sheet(rate)
+    path = tmp_path / "voice.TextGrid"
+    path.write_bytes(write("textgrid", sheet))
+    grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+    assert grid.tierNames == ("ken words", "ken phones", "ken shapes", "mei words", "mei phones", "mei shapes")
+    assert [entry.label for entry in grid.getTier("ken words").entries] == ["Hello", "there"]
+    assert [entry.label for entry in grid.getTier("ken phones").entries] == ["h", "ɛ"]
+    assert grid.getTier("mei words").entries[0].label == "こんにちは"
+    for index, name in enumerate(("ken", "mei")):
+        shapes = grid.getTier(f"{name} shapes").entries
+        middle = [sheet.rate.seconds_at(frame) + 0.5 / float(sheet.rate) for frame in range(DURATION)]
+        assert [next(e.label for e in shapes if e.start <= t < e.end) for t in middle] == expected(sheet, index)
+        assert shapes[-1].end == pytest.approx(sheet.duration_seconds)
+
+
+def test_textgrid_of_one_track_has_plain_tier_names(tmp_path: Path) -> None:
+    path = tmp_path / "ken.TextGrid"
+    path.write_bytes(write("textgrid", dataclasses.replace(make_sheet(), tracks=make_sheet().tracks[:1])))
+    assert textgrid.openTextgrid(str(path), includeEmptyIntervals=True).tierNames == ("words", "phones", "shapes")
+
+
+# --- Spine ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_spine_attachment_keys_read_back_on_every_frame(rate: str) -> None:
+    sheet = make_sheet(rate)
+    data = json.loads(write("spine", sheet, track="mei", animation="talk", slot="lips", prefix="m/"))
+    keys = data["animations"]["talk"]["slots"]["lips"]["attachment"]
+    frames = {math.floor(key["time"] * float(sheet.rate) + 1e-6): key["name"] for key in keys}
+    assert [held(frames, frame) for frame in range(DURATION)] == ["m/" + s for s in expected(sheet, 1)]
+    assert keys[-1] == {"time": sheet.duration_seconds, "name": "m/X"}
+
+
+def test_spine_defaults_animation_track_name_slot_mouth_prefix_mouth_() -> None:
+    data = json.loads(write("spine", make_sheet()))
+    assert data["animations"]["ken"]["slots"]["mouth"]["attachment"][1] == {"time": 0.125, "name": "mouth_D"}
+
+
+# --- After Effects and Harmony scripts, run in node against a mock of the host's objects -----------
+
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is needed to run the generated scripts")
+
+AE_MOCK = """
+var log = {alerts: [], undo: [], keys: []};
+function CompItem() {}
+var KeyframeInterpolationType = {HOLD: 6613, LINEAR: 6612};
+function alert(text) { log.alerts.push(text); }
+var remap = {numKeys: 2, times: [], values: [], removeKey: function (k) { this.numKeys--; },
+  setValuesAtTimes: function (t, v) { this.times = t; this.values = v; this.numKeys = t.length; },
+  setInterpolationTypeAtKey: function (k, a, b) { log.keys.push([k, a, b]); }};
+var layer = {name: "mouth", canSetTimeRemapEnabled: true, timeRemapEnabled: false, outPoint: 0.375,
+  source: {name: "mouths", frameDuration: 1 / MOUTH_FPS, duration: 9 / MOUTH_FPS},
+  property: function (name) { return name === "ADBE Time Remapping" ? remap : null; }};
+var comp = new CompItem();
+comp.name = "scene"; comp.selectedLayers = SELECTED ? [layer] : [];
+comp.layers = {byName: function (name) { return name === BY_NAME ? layer : null; }};
+var app = {project: {activeItem: HAS_COMP ? comp : null},
+  beginUndoGroup: function (name) { log.undo.push("begin " + name); },
+  endUndoGroup: function () { log.undo.push("end"); }};
+"""
+
+AE_REPORT = """
+log.times = remap.times; log.values = remap.values; log.remapped = layer.timeRemapEnabled;
+log.outPoint = layer.outPoint;
+console.log(JSON.stringify(log));
+"""
+
+
+def run_node(script: str) -> dict:
+    result = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=30, check=True)
+    return json.loads(result.stdout)
+
+
+def run_ae(data: bytes, mouth_fps: float = 24, selected: bool = True, has_comp: bool = True,
+           by_name: str = "") -> dict:
+    mock = (AE_MOCK.replace("MOUTH_FPS", repr(mouth_fps)).replace("SELECTED", str(selected).lower())
+            .replace("HAS_COMP", str(has_comp).lower()).replace("BY_NAME", json.dumps(by_name)))
+    return run_node(mock + data.decode("ascii") + AE_REPORT)
+
+
+@needs_node
+@pytest.mark.parametrize("rate", RATES)
+def test_after_effects_script_sets_hold_keys_showing_the_right_mouth_every_frame(rate: str) -> None:
+    sheet = make_sheet(rate)
+    data = write("aejsx", sheet)
+    assert data.isascii()
+    log = run_ae(data, mouth_fps=12)
+    assert log["alerts"] == [] and log["remapped"] and log["undo"] == ["begin lipsync ken", "end"]
+    assert len(log["keys"]) == len(log["times"]) and all(key[1:] == [6613, 6613] for key in log["keys"])
+    shown = []
+    for frame in range(DURATION):
+        time = frame * sheet.rate.den / sheet.rate.num  # where AE samples the comp's frame
+        key = max(index for index, key_time in enumerate(log["times"]) if key_time <= time)
+        shown.append(RHUBARB.names[math.floor(log["values"][key] * 12)])
+    assert shown == expected(sheet)
+    assert log["outPoint"] == pytest.approx(DURATION / float(sheet.rate))
+
+
+def test_after_effects_script_writes_the_exact_rate_as_a_division() -> None:
+    assert b"var FPS = 24000 / 1001;" in write("aejsx", make_sheet("24000/1001"))
+    assert b"var FPS = 25;" in write("aejsx", make_sheet("25"))
+
+
+@needs_node
+def test_after_effects_script_alerts_without_a_comp_or_a_layer_and_changes_nothing() -> None:
+    data = write("aejsx", make_sheet())
+    for log in (run_ae(data, has_comp=False), run_ae(data, selected=False)):
+        assert len(log["alerts"]) == 1 and log["undo"] == [] and log["times"] == []
+    assert run_ae(data, selected=False, by_name="ken")["alerts"] == []  # the layer named after the track
+
+
+@needs_node
+def test_after_effects_script_escapes_a_track_name_safely() -> None:
+    sheet = make_sheet()
+    odd = dataclasses.replace(sheet, tracks=(dataclasses.replace(sheet.tracks[0], name='a"b\\c\n\u2028d'),))
+    log = run_ae(write("aejsx", odd), selected=False, by_name='a"b\\c\n\u2028d')
+    assert log["undo"][0] == 'begin lipsync a"b\\c\n\u2028d'
+
+
+HARMONY_MOCK = """
+var log = {entries: {}, undo: [], warnings: [], inserted: []};
+var frame = {count: SCENE_FRAMES, numberOf: function () { return this.count; },
+  insert: function (at, n) { log.inserted.push([at, n]); this.count += n; }};
+var column = {type: function (name) { return name === COLUMN ? "DRAWING" : ""; },
+  setEntry: function (name, sub, at, value) { log.entries[at] = [name, sub, value]; }};
+var scene = {beginUndoRedoAccum: function (name) { log.undo.push("begin " + name); },
+  endUndoRedoAccum: function () { log.undo.push("end"); }};
+var MessageBox = {warning: function (text) { log.warnings.push(text); }};
+"""
+
+
+def run_harmony(data: bytes, column: str = "ken", scene_frames: int = 12, edit: str = "") -> dict:
+    mock = HARMONY_MOCK.replace("SCENE_FRAMES", str(scene_frames)).replace("COLUMN", json.dumps(column))
+    script = data.decode("ascii").replace("\nfunction lipsyncApply", edit + "\nfunction lipsyncApply")
+    return run_node(mock + script + "\nconsole.log(JSON.stringify(log));")
+
+
+@needs_node
+@pytest.mark.parametrize("rate", RATES)
+def test_harmony_script_exposes_the_shape_of_every_frame_in_one_undo_step(rate: str) -> None:
+    sheet = make_sheet(rate)
+    log = run_harmony(write("harmony", sheet))
+    assert log["warnings"] == [] and log["undo"] == ["begin lipsync ken", "end"]
+    assert log["inserted"] == [[12, DURATION - 12]]  # the scene is lengthened to the sheet
+    assert log["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
+
+
+@needs_node
+def test_harmony_script_uses_the_edited_drawing_names_and_warns_without_the_column() -> None:
+    data = write("harmony", make_sheet(), track="mei")
+    log = run_harmony(data, column="mei", edit='LIPSYNC_DRAWINGS["X"] = "mouth-rest";')
+    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "A"]
+    log = run_harmony(data, column="other")
+    assert len(log["warnings"]) == 1 and log["entries"] == {} and log["undo"] == []
