@@ -34,7 +34,9 @@ def to_frames(shapes: Sequence[Shape], rate: FrameRate, preset: Preset, duration
     points = change_points(shapes, rate, protected)
     points = lead(points, timing.lead_frames, protected)
     cues = cues_from_shapes(points, duration_frames)
-    cues = hold_at_least(cues, timing.min_hold_frames, protected, _openness(preset))
+    # On twos/threes a hold of a whole number of steps survives the snapping to steps intact.
+    hold = -(-timing.min_hold_frames // timing.step) * timing.step
+    cues = hold_at_least(cues, hold, protected, _openness(preset))
     cues = on_steps(cues, timing.step, protected, duration_frames)
     return cues
 
@@ -92,7 +94,10 @@ def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], b
         cue = current[index]
         before = current[index - 1] if index > 0 else None
         after = current[index + 1] if index + 1 < len(current) else None
-        if protected(cue.shape) and _extend_closure(current, index, frames, protected):
+        if protected(cue.shape):
+            if not _extend_closure(current, index, frames, protected):
+                # Every neighbour is a single frame: the closure takes that frame whole.
+                current = _merge(current, index + 1 if after is not None else index - 1, index)
             continue
         if before is None or (after is not None and openness(after.shape) > openness(before.shape)):
             target = index + 1
