@@ -43,7 +43,8 @@ class Exporter:
 # Modules in lipsync.exporters that define EXPORTER, in the order `lipsync formats` lists them.
 _MODULES = ("sheet_json", "rhubarb_tsv", "rhubarb_json", "rhubarb_xml", "csv_table", "xdts",
             "moho_dat", "synfig_lst", "papagayo_pgo", "papagayo_pg2", "toonz_tls",
-            "praat_textgrid", "spine_json", "after_effects", "harmony")
+            "praat_textgrid", "spine_json", "after_effects", "harmony",
+            "otio_markers", "edl", "fcpxml", "xsheet_pdf", "xsheet_svg")
 
 
 def all_exporters() -> tuple[Exporter, ...]:

@@ -1,0 +1,773 @@
+"""Printable X-sheet (exposure sheet / timesheet) as PDF (``.pdf``); the layout is shared with SVG.
+
+Two layouts, chosen with the ``layout`` setting (``options.extra``):
+
+* ``anime`` (default): the Japanese 6-second timesheet. A page holds 6 seconds (144 frames at 24)
+  in two 3-second blocks side by side; rows are frames, with a rule every frame, a heavier one
+  every 6 frames and a heavy one every second, and a ``秒+コマ`` count (``1+12`` = 36 frames)
+  every 6 frames. Columns, left to right: the count, ACTION (blank, for the animator), the
+  waveform, セリフ (each track's lines written down the frames, one character per frame from the
+  line's first frame, between start and end marks, with the speaker's circled initial), one
+  CELL column per track (the mouth's drawing number at each change, a vertical hold line
+  through held frames, ``×`` where no mouth is shown), then CAMERA (blank).
+* ``western``: the exposure sheet, 96 frames a page. Columns: frame number, waveform, then per
+  track its dialogue (each word at its first frame with a hold line through its frames) and its
+  mouth (shape name and drawing number at each change, then a hold line), then NOTES (blank).
+
+The waveform strip shows each frame's peak level, read from the sheet's source audio (or the
+``audio`` setting) with soundfile; when there is no readable audio the strip says "no audio".
+The page header shows the ``production``, ``episode``, ``scene`` and ``cut`` settings, the
+characters (``character`` setting, default the track names), the cut's length, page n/N, the
+frame rate and the page's start timecode; a footer lists the dialogue lines of the page.
+``paper`` picks a3 (anime default), b4, a4 (western default) or letter.
+
+Japanese and other non-Latin text needs a TrueType font embedded in the PDF: set
+``LIPSYNC_CJK_FONT`` to one, or install one of the fonts searched for (Debian/Ubuntu:
+``apt install fonts-ipafont-gothic``). reportlab cannot embed CFF-outline OpenType fonts such as
+Noto Sans CJK. Latin-only sheets work without it (Helvetica); the anime layout uses the font
+when one is found for its Japanese column titles. The PDF is identical byte for byte for
+identical input (reportlab's invariant mode).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..errors import MissingToolError, OptionError
+from ..sheet import Sheet, Track
+from ..timing import format_timecode, parse_timecode
+from . import ExportOptions, Exporter
+
+PT_PER_MM = 72 / 25.4
+PAPERS = {  # portrait width, height in points
+    "a3": (841.89, 1190.55),
+    "b4": (728.50, 1031.81),  # JIS B4, 257 x 364 mm
+    "a4": (595.28, 841.89),
+    "letter": (612.0, 792.0),
+}
+LAYOUTS = ("anime", "western")
+WESTERN_FRAMES_PER_PAGE = 96
+FONT_ENV = "LIPSYNC_CJK_FONT"
+FONT_HINT = ("apt install fonts-ipafont-gothic, or set LIPSYNC_CJK_FONT to a TrueType (.ttf/.ttc) "
+             "font with Japanese glyphs")
+
+# TrueType-outline fonts with kana and kanji, in order of preference.
+CJK_FONT_CANDIDATES: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",          # Debian fonts-ipafont-gothic
+    "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+    "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",      # fonts-ipaexfont-gothic
+    "/usr/share/fonts/truetype/takao-gothic/TakaoGothic.ttf",     # fonts-takao-gothic
+    "/usr/share/fonts/truetype/vlgothic/VL-Gothic-Regular.ttf",   # fonts-vlgothic
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # fonts-droid-fallback
+    "/usr/share/fonts/ipa-gothic/ipag.ttf",                       # Fedora ipa-gothic-fonts
+    "/usr/share/fonts/vlgothic/VL-Gothic-Regular.ttf",
+    "/Library/Fonts/Arial Unicode.ttf",                           # macOS
+    "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+    "C:/Windows/Fonts/meiryo.ttc",                                # Windows
+    "C:/Windows/Fonts/msgothic.ttc",
+)
+
+BLACK = (0.0, 0.0, 0.0)
+GREY = (0.45, 0.45, 0.45)
+LIGHT = (0.88, 0.88, 0.88)
+WAVE = (0.25, 0.35, 0.55)
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing surfaces: top-left origin, points. The PDF and SVG writers implement these methods.
+
+class Surface:
+    """What the layout draws on. ``japanese`` tells whether Japanese titles can be shown."""
+
+    japanese: bool = False
+
+    def begin_page(self, width: float, height: float) -> None: ...
+    def end_page(self) -> None: ...
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5,
+             color: tuple[float, float, float] = BLACK) -> None: ...
+    def rect(self, x: float, y: float, w: float, h: float, fill: tuple[float, float, float] | None = None,
+             stroke: tuple[float, float, float] | None = None, width: float = 0.5) -> None: ...
+    def circle(self, cx: float, cy: float, r: float, width: float = 0.5) -> None: ...
+    def text(self, x: float, y: float, text: str, size: float, anchor: str = "start", bold: bool = False,
+             color: tuple[float, float, float] = BLACK, rotate: float = 0) -> None: ...
+    def text_width(self, text: str, size: float) -> float:
+        """An estimate: full-width characters are one em, others about half."""
+        return sum(size if ord(ch) > 0x2E7F else size * 0.55 for ch in text)
+
+
+def fit(surface: Surface, text: str, size: float, width: float) -> str:
+    """``text`` shortened with an ellipsis so that it is at most ``width`` wide."""
+    if surface.text_width(text, size) <= width:
+        return text
+    while text and surface.text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…" if text else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Fonts
+
+_REGISTERED: dict[str, str] = {}
+
+
+def needs_unicode_font(texts: Sequence[str]) -> bool:
+    """True when some text has a character that Helvetica (WinAnsi encoding) cannot show."""
+    for text in texts:
+        try:
+            text.encode("cp1252")
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
+def _load_font(path: str) -> str:
+    """Register the TrueType font at ``path`` with reportlab; its registered name."""
+    if path in _REGISTERED:
+        return _REGISTERED[path]
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    name = f"LipsyncCJK{len(_REGISTERED)}"
+    pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+    _REGISTERED[path] = name
+    return name
+
+
+def find_cjk_font() -> tuple[str, str] | None:
+    """``(path, registered name)`` of a usable CJK font, or None if none is installed.
+
+    ``LIPSYNC_CJK_FONT`` wins; a path there that cannot be used raises MissingToolError.
+    """
+    chosen = os.environ.get(FONT_ENV, "").strip()
+    if chosen:
+        if not os.path.isfile(chosen):
+            raise MissingToolError(f"{FONT_ENV} points at {chosen!r}, which is not a file", FONT_HINT)
+        try:
+            return chosen, _load_font(chosen)
+        except Exception as error:  # reportlab raises TTFError, ValueError, struct.error...
+            raise MissingToolError(f"{FONT_ENV} font {chosen!r} cannot be embedded: {error}",
+                                   FONT_HINT) from None
+    for path in CJK_FONT_CANDIDATES:
+        if os.path.isfile(path):
+            try:
+                return path, _load_font(path)
+            except Exception:  # not TrueType outlines, corrupt...: try the next one
+                continue
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Audio: one peak per frame
+
+def frame_peaks(path: str | None, sheet: Sheet) -> list[float] | None:
+    """Each frame's peak level (0..1, relative to the loudest frame), or None without audio."""
+    if not path or not os.path.isfile(path) or sheet.duration_frames <= 0:
+        return None
+    try:
+        import numpy as np
+        import soundfile
+    except ImportError:
+        return None
+    rate, frames = sheet.rate, sheet.duration_frames
+    peaks = np.zeros(frames, dtype=np.float64)
+    try:
+        with soundfile.SoundFile(path) as handle:
+            sample_rate, position = handle.samplerate, 0
+            for block in handle.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+                level = np.abs(block).max(axis=1)
+                index = np.arange(position, position + len(level), dtype=np.int64) * rate.num \
+                    // (sample_rate * rate.den)
+                position += len(level)
+                keep = index < frames
+                if not keep.any():
+                    break
+                level, index = level[keep], index[keep]
+                starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+                where = index[starts]
+                peaks[where] = np.maximum(peaks[where], np.maximum.reduceat(level, starts))
+    except (OSError, RuntimeError, ValueError):
+        return None
+    loudest = float(peaks.max()) if frames else 0.0
+    if loudest > 0:
+        peaks /= loudest
+    return [round(float(value), 4) for value in peaks]
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+
+@dataclass
+class Column:
+    kind: str  # count, action, wave, dialogue, cell, camera, number, words, mouth, notes
+    title: str
+    width: float
+    track: Track | None = None
+    x: float = 0.0
+
+
+@dataclass
+class Plan:
+    """Everything the pages need, worked out once."""
+
+    sheet: Sheet
+    layout: str
+    paper: tuple[float, float]
+    frames_per_block: int
+    blocks_per_page: int
+    pages: int
+    peaks: list[float] | None
+    header: list[tuple[str, str]]
+    labels: dict[str, str]
+    first_frame: int
+    japanese: bool
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def frames_per_page(self) -> int:
+        return self.frames_per_block * self.blocks_per_page
+
+
+MARGIN = 28.0
+HEADER_H = 62.0
+TITLE_H = 26.0
+FOOTER_H = 58.0
+BLOCK_GAP = 12.0
+
+
+def count_label(count: int, nominal: int, japanese: bool) -> str:
+    """``秒+コマ`` of a 1-based frame count: ``1+12`` is 36 frames at 24; whole seconds ``2秒``."""
+    seconds, frames = divmod(count, nominal)
+    if frames == 0:
+        return f"{seconds}秒" if japanese else f"{seconds}s"
+    return f"{seconds}+{frames}"
+
+
+def _labels(japanese: bool) -> dict[str, str]:
+    if japanese:
+        return {"count": "秒+コマ", "action": "ACTION", "wave": "音声", "dialogue": "セリフ",
+                "cell": "CELL", "camera": "CAMERA", "production": "作品 PRODUCTION",
+                "episode": "話数 EP", "scene": "シーン SC", "cut": "カット CUT",
+                "character": "役 CHARACTER", "time": "秒数 TIME", "page": "枚 PAGE",
+                "rate": "fps", "tc": "TC", "memo": "セリフ DIALOGUE", "no_audio": "no audio"}
+    return {"count": "s+f", "action": "ACTION", "wave": "WAVE", "dialogue": "DIALOGUE",
+            "cell": "CELL", "camera": "CAMERA", "production": "PRODUCTION", "episode": "EP",
+            "scene": "SC", "cut": "CUT", "character": "CHARACTER", "time": "TIME",
+            "page": "PAGE", "rate": "fps", "tc": "TC", "memo": "DIALOGUE", "no_audio": "no audio"}
+
+
+def rate_text(sheet: Sheet) -> str:
+    """``24`` or ``23.976 (24000/1001)``."""
+    rate = sheet.rate
+    return str(rate) if rate.den == 1 else f"{float(rate):.3f} ({rate})"
+
+
+def texts_of(sheet: Sheet, options: ExportOptions) -> list[str]:
+    """Every text the sheet could print (for the font decision)."""
+    texts = [value for value in options.extra.values() if isinstance(value, str)]
+    for track in sheet.tracks:
+        texts.append(track.name)
+        texts.extend(line.text for line in track.lines)
+        texts.extend(word.text for word in track.words)
+    texts.extend(shape.name for shape in sheet.preset.shapes)
+    return texts
+
+
+def make_plan(sheet: Sheet, options: ExportOptions, japanese: bool) -> Plan:
+    """The page layout of the sheet (raises OptionError for a bad ``layout`` or ``paper``)."""
+    extra = options.extra
+    layout = extra.get("layout", "anime").strip().lower() or "anime"
+    if layout not in LAYOUTS:
+        raise OptionError(f"unknown x-sheet layout {layout!r}", "use layout=anime or layout=western")
+    paper_name = extra.get("paper", "a3" if layout == "anime" else "a4").strip().lower()
+    if paper_name not in PAPERS:
+        raise OptionError(f"unknown paper size {paper_name!r}", f"use one of: {', '.join(PAPERS)}")
+    nominal = sheet.rate.nominal
+    if layout == "anime":
+        frames_per_block, blocks = 3 * nominal, 2
+    else:
+        frames_per_block, blocks = WESTERN_FRAMES_PER_PAGE, 1
+    pages = max(1, math.ceil(sheet.duration_frames / (frames_per_block * blocks)))
+    japanese = japanese and layout == "anime"
+    labels = _labels(japanese)
+    first = parse_timecode(sheet.start_timecode, sheet.rate) if sheet.start_timecode else 0
+    character = extra.get("character") or ", ".join(track.name for track in sheet.tracks)
+    header = [(labels[key], extra.get(key, "")) for key in ("production", "episode", "scene", "cut")]
+    header.append((labels["character"], character))
+    header.append((labels["time"], count_label(sheet.duration_frames, nominal, japanese)
+                   + f" ({sheet.duration_frames})"))
+    audio = extra.get("audio") or sheet.source.path
+    plan = Plan(sheet, layout, PAPERS[paper_name], frames_per_block, blocks, pages,
+                frame_peaks(audio, sheet), header, labels, first, japanese)
+    plan.columns = _anime_columns(plan) if layout == "anime" else _western_columns(plan)
+    return plan
+
+
+def _block_width(plan: Plan) -> float:
+    width = plan.paper[0] - 2 * MARGIN
+    return (width - BLOCK_GAP * (plan.blocks_per_page - 1)) / plan.blocks_per_page
+
+
+def _place(columns: list[Column], width: float, stretch: dict[str, float]) -> list[Column]:
+    """Scale the fixed columns down if needed, give the rest to the ``stretch`` kinds, set x."""
+    fixed = sum(c.width for c in columns if c.kind not in stretch)
+    minimum = sum(stretch.values()) * 40
+    if fixed > width - minimum:
+        scale = (width - minimum) / fixed
+        for column in columns:
+            if column.kind not in stretch:
+                column.width *= scale
+        fixed = width - minimum
+    spare = width - fixed
+    total = sum(stretch.values())
+    for column in columns:
+        if column.kind in stretch:
+            column.width = spare * stretch[column.kind] / total
+    x = 0.0
+    for column in columns:
+        column.x = x
+        x += column.width
+    return columns
+
+
+def _anime_columns(plan: Plan) -> list[Column]:
+    labels, tracks = plan.labels, plan.sheet.tracks
+    columns = [Column("count", labels["count"], 34), Column("action", labels["action"], 0),
+               Column("wave", labels["wave"], 26)]
+    speaking = [t for t in tracks if t.lines] or list(tracks[:1])
+    columns += [Column("dialogue", labels["dialogue"], 24, track) for track in speaking]
+    columns += [Column("cell", track.name, 30, track) for track in tracks]
+    columns.append(Column("camera", labels["camera"], 0))
+    return _place(columns, _block_width(plan), {"action": 3, "camera": 2})
+
+
+def _western_columns(plan: Plan) -> list[Column]:
+    columns = [Column("number", "FRAME", 30), Column("wave", plan.labels["wave"], 34)]
+    for track in plan.sheet.tracks:
+        columns += [Column("words", f"{track.name}: DIAL", 80, track),
+                    Column("mouth", f"{track.name}: MOUTH", 52, track)]
+    columns.append(Column("notes", "NOTES", 0))
+    return _place(columns, _block_width(plan), {"notes": 1})
+
+
+def render(plan: Plan, surface: Surface) -> None:
+    """Draw every page of the plan."""
+    for page in range(plan.pages):
+        surface.begin_page(*plan.paper)
+        _draw_page(plan, surface, page)
+        surface.end_page()
+
+
+def _draw_page(plan: Plan, surface: Surface, page: int) -> None:
+    width, height = plan.paper
+    sheet = plan.sheet
+    first = page * plan.frames_per_page
+    _draw_header(plan, surface, page)
+    grid_top = MARGIN + HEADER_H + TITLE_H
+    row_h = (height - grid_top - MARGIN - FOOTER_H) / plan.frames_per_block
+    block_w = _block_width(plan)
+    for block in range(plan.blocks_per_page):
+        x0 = MARGIN + block * (block_w + BLOCK_GAP)
+        start = first + block * plan.frames_per_block
+        _draw_block(plan, surface, x0, grid_top, row_h, start)
+    _draw_footer(plan, surface, page, height - MARGIN - FOOTER_H + 6)
+    surface.text(width - MARGIN, height - MARGIN + 14, f"lipsync  {sheet.preset.name}",
+                 6, anchor="end", color=GREY)
+
+
+def _draw_header(plan: Plan, surface: Surface, page: int) -> None:
+    width = plan.paper[0] - 2 * MARGIN
+    sheet = plan.sheet
+    page_first = page * plan.frames_per_page
+    fields = list(plan.header)
+    fields.append((plan.labels["page"], f"{page + 1} / {plan.pages}"))
+    fields.append((plan.labels["rate"], rate_text(sheet)))
+    fields.append((plan.labels["tc"], format_timecode(plan.first_frame + page_first, sheet.rate)))
+    weights = [3, 1, 1, 1, 3, 1.6, 1, 1.6, 1.6]
+    total = sum(weights)
+    x, top, half = MARGIN, MARGIN, HEADER_H / 2
+    title = "TIMESHEET タイムシート" if plan.japanese else (
+        "TIMESHEET" if plan.layout == "anime" else "EXPOSURE SHEET")
+    surface.text(MARGIN, top - 8, title, 11, bold=True)
+    for (label, value), weight in zip(fields, weights):
+        w = width * weight / total
+        surface.rect(x, top, w, HEADER_H, stroke=BLACK, width=0.8)
+        surface.text(x + 3, top + 9, fit(surface, label, 6.5, w - 6), 6.5, color=GREY)
+        size = 11 if surface.text_width(value, 11) <= w - 8 else 8
+        surface.text(x + 4, top + half + 12, fit(surface, value, size, w - 8), size, bold=True)
+        x += w
+
+
+def _draw_footer(plan: Plan, surface: Surface, page: int, top: float) -> None:
+    """The page's dialogue lines as a memo: speaker, start and end count, text."""
+    sheet = plan.sheet
+    nominal, japanese = sheet.rate.nominal, plan.japanese
+    first, last = page * plan.frames_per_page, (page + 1) * plan.frames_per_page
+    width = plan.paper[0] - 2 * MARGIN
+    surface.rect(MARGIN, top, width, FOOTER_H - 12, stroke=BLACK, width=0.6)
+    surface.text(MARGIN + 3, top + 8, plan.labels["memo"], 6.5, color=GREY)
+    entries = sorted(
+        ((line.frame, track.name, line) for track in sheet.tracks for line in track.lines
+         if line.frame < last and line.frame + line.length > first),
+        key=lambda entry: (entry[0], entry[1]))
+    rows, columns = 3, 2
+    capacity = rows * columns
+    column_w = (width - 10) / columns
+    for index, (_, speaker, line) in enumerate(entries[:capacity]):
+        x = MARGIN + 5 + (index // rows) * column_w
+        y = top + 18 + (index % rows) * 11
+        span = (f"{count_label(line.frame + 1, nominal, japanese)}-"
+                f"{count_label(line.frame + line.length, nominal, japanese)}")
+        text = f"{speaker}  {span}  {' '.join(line.text.split())}"
+        surface.text(x, y, fit(surface, text, 8, column_w - 8), 8)
+    if len(entries) > capacity:
+        surface.text(MARGIN + width - 4, top + 8, f"+{len(entries) - capacity}", 6.5,
+                     anchor="end", color=GREY)
+
+
+def _draw_block(plan: Plan, surface: Surface, x0: float, top: float, row_h: float, start: int) -> None:
+    sheet = plan.sheet
+    rows = plan.frames_per_block
+    nominal = sheet.rate.nominal
+    bottom = top + rows * row_h
+    block_w = _block_width(plan)
+    end = sheet.duration_frames
+
+    def row_y(frame: int) -> float:
+        return top + (frame - start) * row_h
+
+    # Frames after the end of the cut are greyed out and closed by a double rule.
+    if end < start + rows:
+        cut = row_y(max(end, start))
+        surface.rect(x0, cut, block_w, bottom - cut, fill=LIGHT)
+        if end >= start:
+            surface.line(x0, cut, x0 + block_w, cut, 1.4)
+            surface.line(x0, cut + 2.2, x0 + block_w, cut + 2.2, 0.6)
+
+    # Column titles.
+    title_top = top - TITLE_H
+    surface.rect(x0, title_top, block_w, TITLE_H, stroke=BLACK, width=0.8)
+    cell_columns = [c for c in plan.columns if c.kind == "cell"]
+    for column in plan.columns:
+        cx = x0 + column.x + column.width / 2
+        if column.kind == "cell":
+            surface.text(cx, top - 4, fit(surface, column.title, 6.5, column.width - 2), 6.5, anchor="middle")
+        elif column.kind == "dialogue" and column.track is not None:
+            surface.text(cx, top - 4, fit(surface, column.track.name, 6.5, column.width - 2), 6.5,
+                         anchor="middle")
+        else:
+            surface.text(cx, title_top + 15, fit(surface, column.title, 7, column.width - 2), 7,
+                         anchor="middle", bold=True)
+    if cell_columns:
+        left = x0 + cell_columns[0].x
+        right = x0 + cell_columns[-1].x + cell_columns[-1].width
+        surface.text((left + right) / 2, title_top + 10, plan.labels["cell"], 7, anchor="middle", bold=True)
+        surface.line(left, title_top + 13, right, title_top + 13, 0.4)
+    dialogue = [c for c in plan.columns if c.kind == "dialogue"]
+    if dialogue:
+        left = x0 + dialogue[0].x
+        right = x0 + dialogue[-1].x + dialogue[-1].width
+        surface.text((left + right) / 2, title_top + 10, fit(surface, plan.labels["dialogue"], 7, right - left),
+                     7, anchor="middle", bold=True)
+        surface.line(left, title_top + 13, right, title_top + 13, 0.4)
+
+    # Contents under the rules.
+    for column in plan.columns:
+        x = x0 + column.x
+        if column.kind == "wave":
+            _draw_wave(plan, surface, x, column.width, top, row_h, start)
+        elif column.kind == "dialogue" and column.track is not None:
+            _draw_dialogue(plan, surface, column.track, x, column.width, row_y, start, rows, row_h)
+        elif column.kind == "cell" and column.track is not None:
+            _draw_cells(plan, surface, column.track, x, column.width, row_y, start, rows, row_h, numbers=True)
+        elif column.kind == "mouth" and column.track is not None:
+            _draw_cells(plan, surface, column.track, x, column.width, row_y, start, rows, row_h, numbers=False)
+        elif column.kind == "words" and column.track is not None:
+            _draw_words(plan, surface, column.track, x, column.width, row_y, start, rows, row_h)
+
+    # Frame rules: thin every frame, medium every 6 frames, heavy every second.
+    for index in range(1, rows):
+        frame = start + index
+        if frame % nominal == 0:
+            weight = 1.3
+        elif frame % 6 == 0:
+            weight = 0.6
+        else:
+            weight = 0.2
+        surface.line(x0, row_y(frame), x0 + block_w, row_y(frame), weight)
+    # Frame counts.
+    size = min(7.0, row_h * 0.72)
+    for index in range(rows):
+        frame = start + index
+        count = frame + 1
+        column = plan.columns[0]
+        baseline = row_y(frame) + row_h / 2 + size * 0.36
+        if column.kind == "count" and count % 6 == 0:
+            bold = count % nominal == 0
+            surface.text(x0 + column.width - 3, baseline, count_label(count, nominal, plan.japanese),
+                         size, anchor="end", bold=bold)
+        elif column.kind == "number":
+            bold = count % nominal == 0
+            surface.text(x0 + column.width - 3, baseline, str(count), size, anchor="end", bold=bold,
+                         color=BLACK if bold else GREY)
+    # Column rules and frame.
+    for column in plan.columns[1:]:
+        heavy = column.kind in ("action", "camera", "notes") or (
+            column.kind in ("dialogue", "cell", "words") and column is _first_of(plan, column.kind))
+        grouped = column.kind in ("dialogue", "cell") and not heavy
+        surface.line(x0 + column.x, title_top + (13 if grouped else 0), x0 + column.x, bottom,
+                     0.8 if heavy else 0.4)
+    surface.rect(x0, top, block_w, rows * row_h, stroke=BLACK, width=1.2)
+
+
+def _first_of(plan: Plan, kind: str) -> Column | None:
+    return next((c for c in plan.columns if c.kind == kind), None)
+
+
+def _draw_wave(plan: Plan, surface: Surface, x: float, width: float, top: float, row_h: float,
+               start: int) -> None:
+    rows = plan.frames_per_block
+    peaks = plan.peaks
+    if peaks is None:
+        if start < max(plan.sheet.duration_frames, 1):
+            surface.text(x + width / 2 + 2.5, top + 8, plan.labels["no_audio"], 7, color=GREY, rotate=-90)
+        return
+    centre, half = x + width / 2, width / 2 - 2
+    surface.line(centre, top, centre, top + min(rows, max(0, len(peaks) - start)) * row_h, 0.3, GREY)
+    for index in range(rows):
+        frame = start + index
+        if frame >= len(peaks):
+            break
+        reach = peaks[frame] * half
+        if reach > 0.2:
+            surface.rect(centre - reach, top + index * row_h + row_h * 0.12, 2 * reach, row_h * 0.76, fill=WAVE)
+
+
+def _initial(name: str) -> str:
+    return (name.strip()[:1] or "?").upper()
+
+
+def _draw_dialogue(plan: Plan, surface: Surface, track: Track, x: float, width: float,
+                   row_y: Callable[[int], float], start: int, rows: int, row_h: float) -> None:
+    """Each line of the track written down its frames, between start and end marks."""
+    stop = start + rows
+    text_x = x + width * 0.4
+    mark_x = x + width - 5
+    base = min(row_h * 0.78, 10.0)
+    for line in track.lines:
+        if line.length <= 0 or line.frame >= stop or line.frame + line.length <= start:
+            continue
+        chars = list(" ".join(line.text.split()))
+        count = max(len(chars), 1)
+        step = 1.0 if count <= line.length else line.length / count
+        size = base if step == 1.0 else max(3.0, base * step)
+        for index, char in enumerate(chars):
+            position = line.frame + index * step
+            if not start <= position < stop or char == " ":
+                continue
+            y = row_y(start) + (position - start) * row_h + step * row_h / 2 + size * 0.36
+            surface.text(text_x, y, char, size, anchor="middle")
+        first_y = row_y(max(line.frame, start))
+        last_y = row_y(min(line.frame + line.length, stop))
+        if line.frame >= start:
+            surface.line(x + 2, first_y, x + width - 2, first_y, 1.0)
+            radius = min(4.2, row_h * 0.42, width * 0.2)
+            surface.circle(mark_x, first_y + row_h / 2, radius, 0.6)
+            surface.text(mark_x, first_y + row_h / 2 + radius * 0.7, _initial(track.name), radius * 1.4,
+                         anchor="middle", bold=True)
+            first_y += row_h
+        if first_y < last_y:
+            surface.line(mark_x, first_y, mark_x, last_y, 0.5)
+        if line.frame + line.length <= stop:
+            surface.line(x + 2, last_y, x + width - 2, last_y, 1.0)
+
+
+def _gaps(plan: Plan, track: Track) -> list[int]:
+    """Frames where the track shows no mouth after showing one or from the start (empty cells)."""
+    gaps, position = [], 0
+    for cue in sorted(track.cues, key=lambda cue: cue.frame):
+        if cue.frame > position:
+            gaps.append(position)
+        position = max(position, cue.end)
+    if position < plan.sheet.duration_frames:
+        gaps.append(position)
+    return gaps
+
+
+def _draw_cells(plan: Plan, surface: Surface, track: Track, x: float, width: float,
+                row_y: Callable[[int], float], start: int, rows: int, row_h: float, numbers: bool) -> None:
+    """The mouth at each change (drawing number, or shape name and number) and hold lines."""
+    stop = start + rows
+    centre = x + width / 2
+    size = min(row_h * 0.78, 9.0)
+    preset = plan.sheet.preset
+    for cue in track.cues:
+        if cue.length <= 0 or cue.frame >= stop or cue.end <= start:
+            continue
+        try:
+            info = preset.info(cue.shape)
+            drawing = str(info.drawing)
+        except KeyError:
+            drawing = "?"
+        label = drawing if numbers else f"{cue.shape} {drawing}"
+        first = max(cue.frame, start)
+        baseline = row_y(first) + row_h / 2 + size * 0.36
+        if cue.frame >= start:
+            if numbers:
+                surface.text(centre, baseline, label, size, anchor="middle", bold=True)
+            else:
+                surface.text(x + 4, baseline, fit(surface, cue.shape, size, width - 18), size, bold=True)
+                surface.text(x + width - 3, baseline, drawing, size * 0.8, anchor="end", color=GREY)
+        else:  # continued from the previous block: repeat it in brackets
+            surface.text(centre if numbers else x + 4, baseline, f"({label})", size * 0.8,
+                         anchor="middle" if numbers else "start", color=GREY)
+        hold_top = row_y(first) + row_h
+        hold_bottom = row_y(min(cue.end, stop))
+        if hold_bottom - hold_top > 0.5:
+            line_x = centre if numbers else x + 6
+            surface.line(line_x, hold_top + 0.8, line_x, hold_bottom - 0.8, 0.9)
+    for gap in _gaps(plan, track):
+        if start <= gap < stop:
+            surface.text(centre, row_y(gap) + row_h / 2 + size * 0.36, "×", size, anchor="middle")
+
+
+def _draw_words(plan: Plan, surface: Surface, track: Track, x: float, width: float,
+                row_y: Callable[[int], float], start: int, rows: int, row_h: float) -> None:
+    """Each word at its first frame with a hold line through its frames (lines if no words)."""
+    rate, stop = plan.sheet.rate, start + rows
+    size = min(row_h * 0.8, 8.0)
+    spans = [(rate.frame_at(w.start), max(rate.frame_at(w.start) + 1, rate.frame_at(w.end)), w.text)
+             for w in track.words]
+    if not spans:
+        spans = [(line.frame, line.frame + max(line.length, 1), line.text) for line in track.lines]
+    for first, end, text in spans:
+        if first >= stop or end <= start:
+            continue
+        top = row_y(max(first, start))
+        if first >= start:
+            surface.text(x + 6, top + row_h / 2 + size * 0.36, fit(surface, " ".join(text.split()), size, width - 8),
+                         size)
+            surface.line(x + 2, top + 0.5, x + 4.5, top + 0.5, 0.8)
+            top += row_h
+        bottom = row_y(min(end, stop))
+        if bottom - top > 0.5:
+            surface.line(x + 3, top, x + 3, bottom - 0.8, 0.7)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+class PdfSurface(Surface):
+    """reportlab canvas in invariant mode, with the y axis flipped to top-left origin."""
+
+    def __init__(self, regular: str, bold: str, japanese: bool, title: str) -> None:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfgen import canvas
+
+        self._width = pdfmetrics.stringWidth
+        self.buffer = io.BytesIO()
+        self.canvas = canvas.Canvas(self.buffer, invariant=1, pageCompression=1)
+        self.canvas.setTitle(title)
+        self.canvas.setCreator("lipsync")
+        self.canvas.setAuthor("")
+        self.regular, self.bold, self.japanese = regular, bold, japanese
+        self.height = 0.0
+
+    def begin_page(self, width: float, height: float) -> None:
+        self.canvas.setPageSize((width, height))
+        self.height = height
+
+    def end_page(self) -> None:
+        self.canvas.showPage()
+
+    def result(self) -> bytes:
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+    def line(self, x1, y1, x2, y2, width=0.5, color=BLACK):  # noqa: ANN001, ANN201
+        c = self.canvas
+        c.setLineWidth(width)
+        c.setStrokeColorRGB(*color)
+        c.line(x1, self.height - y1, x2, self.height - y2)
+
+    def rect(self, x, y, w, h, fill=None, stroke=None, width=0.5):  # noqa: ANN001, ANN201
+        c = self.canvas
+        if fill is not None:
+            c.setFillColorRGB(*fill)
+        if stroke is not None:
+            c.setStrokeColorRGB(*stroke)
+            c.setLineWidth(width)
+        c.rect(x, self.height - y - h, w, h, stroke=int(stroke is not None), fill=int(fill is not None))
+
+    def circle(self, cx, cy, r, width=0.5):  # noqa: ANN001, ANN201
+        c = self.canvas
+        c.setLineWidth(width)
+        c.setStrokeColorRGB(*BLACK)
+        c.circle(cx, self.height - cy, r, stroke=1, fill=0)
+
+    def text(self, x, y, text, size, anchor="start", bold=False, color=BLACK, rotate=0):  # noqa: ANN001, ANN201
+        if not text:
+            return
+        c = self.canvas
+        font = self.bold if bold else self.regular
+        c.setFont(font, size)
+        c.setFillColorRGB(*color)
+        c.saveState()
+        c.translate(x, self.height - y)
+        if rotate:
+            c.rotate(-rotate)
+        if anchor == "middle":
+            c.drawCentredString(0, 0, text)
+        elif anchor == "end":
+            c.drawRightString(0, 0, text)
+        else:
+            c.drawString(0, 0, text)
+        c.restoreState()
+
+    def text_width(self, text: str, size: float) -> float:
+        return self._width(text, self.regular, size)
+
+
+def title_of(sheet: Sheet, options: ExportOptions) -> str:
+    parts = [options.extra.get(key, "") for key in ("production", "episode", "scene", "cut")]
+    name = os.path.basename(sheet.source.path) if sheet.source.path else ""
+    return " ".join(p for p in [*parts, name] if p) or "lipsync x-sheet"
+
+
+def write(sheet: Sheet, options: ExportOptions) -> bytes:
+    """Every track of the sheet as a printable X-sheet PDF (see the module docstring).
+
+    Raises MissingToolError when reportlab is missing, or when the sheet has non-Latin text and
+    no CJK TrueType font can be found; OptionError for an unknown ``layout`` or ``paper``.
+    """
+    try:
+        import reportlab  # noqa: F401
+    except ImportError:
+        raise MissingToolError("the PDF x-sheet needs reportlab, which is not installed",
+                               "pip install reportlab") from None
+    needed = needs_unicode_font(texts_of(sheet, options))
+    layout = options.extra.get("layout", "anime").strip().lower()
+    font = find_cjk_font() if needed or layout in ("anime", "") else None
+    if needed and font is None:
+        raise MissingToolError("the sheet has Japanese or other non-Latin text and no font for it "
+                               "was found to embed in the PDF", FONT_HINT)
+    if font is not None:
+        surface = PdfSurface(font[1], font[1], True, title_of(sheet, options))
+    else:
+        surface = PdfSurface("Helvetica", "Helvetica-Bold", False, title_of(sheet, options))
+    plan = make_plan(sheet, options, surface.japanese)
+    render(plan, surface)
+    return surface.result()
+
+
+EXPORTER = Exporter(
+    name="pdf",
+    extensions=(".pdf",),
+    description="printable X-sheet: anime 6-second timesheet or western exposure sheet (layout=...)",
+    importers="printers and PDF viewers: the animator's paper timesheet",
+    write=write,
+    multi_track=True,
+)
