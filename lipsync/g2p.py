@@ -101,6 +101,8 @@ def pronounce(words: Sequence[str], language: str = "en-us") -> list[tuple[str, 
     from phonemizer.separator import Separator
 
     backend = _espeak(language)
-    separator = Separator(phone=" ", word=" ", syllable="")
+    # phonemizer refuses equal phone and word separators; a word may come out as several
+    # (numbers are spelled out), whose phones all belong to the one script word.
+    separator = Separator(phone=" ", word="|", syllable="")
     outputs = backend.phonemize(list(words), separator=separator, strip=True)
-    return [tuple(output.split()) for output in outputs]
+    return [tuple(output.replace("|", " ").split()) for output in outputs]
