@@ -75,6 +75,10 @@ def to_pcm(samples: np.ndarray) -> bytes:
 
 
 def _decode(decoder, pcm: bytes) -> None:
+    # The features (cepstral mean normalization) adapt across utterances; starting each one
+    # afresh makes a chunk's result independent of what this process decoded before, so the
+    # output is the same for any number of worker processes.
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
