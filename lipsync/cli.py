@@ -123,10 +123,6 @@ def _exporters(formats: str | None, output: str | None) -> list[Any]:
     return list(dict.fromkeys(chosen))
 
 
-def _suffix(exporter: Any) -> str:
-    return exporter.extensions[0] if exporter.extensions else f".{exporter.name}.json"
-
-
 def _targets(exporters: Sequence[Any], output: str | None) -> list[tuple[Any, Path | None]]:
     """Where each format goes: stdout (one format, no -o), -o itself, or -o's stem + extension."""
     if output is None:
@@ -138,7 +134,7 @@ def _targets(exporters: Sequence[Any], output: str | None) -> list[tuple[Any, Pa
         targets = [(exporters[0], path)]
     else:
         stem = path.with_suffix("") if path.suffix else path
-        targets = [(exporter, stem.with_name(stem.name + _suffix(exporter))) for exporter in exporters]
+        targets = [(exporter, stem.with_name(stem.name + exporter.file_suffix)) for exporter in exporters]
     for _, target in targets:
         folder = target.parent
         if not folder.is_dir():

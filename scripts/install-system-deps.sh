@@ -2,13 +2,14 @@
 # Installs the system programs lipsync uses, when they are missing:
 #   espeak-ng  pronunciations for words outside the dictionary, other languages (required)
 #   ffmpeg     m4a/aac and video input (optional)
-#   poppler-utils, fonts-noto-cjk  rendering checks of printable sheets and Japanese text (tests)
+#   fonts-ipafont-gothic  Japanese text in printable PDF x-sheets
+#   poppler-utils         rendering checks of printable sheets (tests)
 set -euo pipefail
 need=()
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-fc-list 2>/dev/null | grep -qi "cjk\|ipag" || need+=(fonts-noto-cjk)
+[ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || [ -e /usr/share/fonts/truetype/fonts-japanese-gothic.ttf ] || need+=(fonts-ipafont-gothic)
 [ ${#need[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -38,6 +38,12 @@ class Exporter:
     importers: str
     write: Callable[[Sheet, ExportOptions], bytes]
     multi_track: bool = False
+    suffix: str | None = None  # file name ending when writing several formats; default: extensions[0]
+
+    @property
+    def file_suffix(self) -> str:
+        """How a file of this format ends when ``-o`` names only the stem."""
+        return self.suffix or (self.extensions[0] if self.extensions else f".{self.name}")
 
 
 # Modules in lipsync.exporters that define EXPORTER, in the order `lipsync formats` lists them.

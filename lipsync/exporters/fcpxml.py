@@ -27,6 +27,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
 EXPORTER = Exporter(
     name="fcp-xml",
     extensions=(),
+    suffix=".fcp.xml",
     description="Final Cut Pro 7 XML (xmeml, choose with -f fcp-xml): a marker per mouth change",
     importers="Premiere Pro, DaVinci Resolve, Final Cut Pro 7 (not FCP X's .fcpxml)",
     write=write,

@@ -47,6 +47,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
 EXPORTER = Exporter(
     name="rhubarb-json",
     extensions=(),
+    suffix=".rhubarb.json",
     description="Rhubarb Lip Sync JSON: metadata and mouthCues with start/end seconds",
     importers="game engines, web and 3D players that load Rhubarb Lip Sync JSON",
     write=write,

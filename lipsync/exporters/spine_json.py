@@ -38,6 +38,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
 EXPORTER = Exporter(
     name="spine",
     extensions=(),
+    suffix=".spine.json",
     description="Spine animation JSON: mouth attachment keys in seconds for one slot",
     importers="Spine editor (Import Data) and Spine runtimes",
     write=write,

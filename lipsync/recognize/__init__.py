@@ -21,6 +21,9 @@ from .chunks import Chunk, run_chunks
 
 _MAX_CHUNK_SECONDS = 20.0
 _MIN_PHONE_SECONDS = 0.01
+# A stretch of speech this long that aligned words cover less than _MIN_COVERAGE of is unscripted.
+_MIN_UNSCRIPTED_SECONDS = 0.4
+_MIN_COVERAGE = 0.4
 _WRONG_LANGUAGE_SHARE = 0.6
 
 
@@ -103,26 +106,38 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
     if not stretches:
         return Recognition((), (), ())
     groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
-    chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate) for group in groups]
-    results = run_chunks(chunks, jobs, on_progress)
+    aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress)))
+    failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
+    heard: dict[tuple[float, float], list[Phone]] = {}
+    if failed and len(groups) > 1:
+        # The length-based plan went wrong somewhere: re-match those regions by what was heard.
+        region = [s for first, last in align.repair_regions(groups, failed) for s in stretches
+                  if groups[first].start <= s[0] and s[1] <= groups[last].end]
+        heard = _hear(audio, region, jobs)
+        letters = {stretch: align.class_letters([p.symbol for p in phones]) for stretch, phones in heard.items()}
+        groups = align.repair_plan(groups, failed, words, stretches, letters)
+        todo = [group for group in groups if group not in aligned]
+        aligned.update(zip(todo, _align_groups(audio, todo, words, jobs, None)))
 
     phones: list[Phone] = []
     found_words: list[Word] = []
     warnings: list[str] = []
-    fallbacks: list[Chunk] = []
-    for group, chunk, located in zip(groups, chunks, results):
+    unaligned: list[tuple[float, float]] = []
+    for group in groups:
+        located = aligned[group]
         group_words = [w for w in words if w.line in set(group.lines)]
         if located is None:
             first = lines[group.lines[0]]
             warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
                             f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
-            fallbacks.append(Chunk(chunk.offset, chunk.samples))
+            unaligned.append((group.start, group.end))
             continue
+        offset = max(0.0, group.start - align.PAD)
         missing = align.squeezed_lines(located, group_words)
         for index in sorted(missing):
             warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
                             f"in the recording near {clock(group.start)}")
-        group_phones, group_found = align.aligned_phones(chunk.offset, located, group_words, missing)
+        group_phones, group_found = align.aligned_phones(offset, located, group_words, missing)
         phones.extend(group_phones)
         found_words.extend(group_found)
 
@@ -130,15 +145,58 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
     for index, line in enumerate(lines):
         if index not in matched and words_of(line.text):
             warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording")
-    for start, end in _uncovered(stretches, groups):
+    extra = [s for group in groups if aligned[group] is not None
+             for s in _unscripted_in_group(aligned[group], group, stretches)]
+    for start, end in sorted(_uncovered(stretches, groups) + extra):
         warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
                         "used script-free recognition there")
-        fallbacks.extend(_phone_chunks(audio, [(start, end)]))
-
-    for chunk, found in zip(fallbacks, run_chunks(fallbacks, jobs)):
-        phones.extend(_offset_phones(chunk, found))
+        unaligned.append((start, end))
+    missing_stretches = [s for s in stretches if s not in heard and any(a <= s[0] and s[1] <= b for a, b in unaligned)]
+    heard.update(_hear(audio, missing_stretches, jobs))
+    for stretch, stretch_phones in heard.items():
+        if any(a <= stretch[0] and stretch[1] <= b for a, b in unaligned):
+            phones.extend(stretch_phones)
     phones.sort(key=lambda phone: (phone.start, phone.end))
     return Recognition(tuple(phones), tuple(found_words), tuple(warnings))
+
+
+def _align_groups(audio: Audio, groups, words, jobs: int, on_progress) -> list:
+    chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate) for group in groups]
+    return run_chunks(chunks, jobs, on_progress)
+
+
+def _fits(located, group: align.Group, words, stretches: Sequence[tuple[float, float]]) -> bool:
+    """True when a group aligned, none of its lines was squeezed out, and words cover each of
+    its stretches of speech (else some speech there is not in the script)."""
+    if located is None:
+        return False
+    if align.squeezed_lines(located, [w for w in words if w.line in set(group.lines)]):
+        return False
+    return not _unscripted_in_group(located, group, stretches)
+
+
+def _unscripted_in_group(located, group: align.Group,
+                         stretches: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Stretches of speech inside an aligned group that its words barely touch."""
+    offset = max(0.0, group.start - align.PAD)
+    spans = [(offset + word.start, offset + word.end) for word in located]
+    unscripted = []
+    for start, end in stretches:
+        if group.start <= start and end <= group.end and end - start >= _MIN_UNSCRIPTED_SECONDS:
+            covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+            if covered < _MIN_COVERAGE * (end - start):
+                unscripted.append((start, end))
+    return unscripted
+
+
+def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int) -> dict[tuple[float, float], list[Phone]]:
+    """The phones recognized in each stretch, without a script."""
+    heard: dict[tuple[float, float], list[Phone]] = {}
+    pieces = [(stretch, chunk) for stretch in stretches for chunk in _phone_chunks(audio, [stretch])]
+    results = run_chunks([chunk for _, chunk in pieces], jobs)
+    for (stretch, chunk), found in zip(pieces, results):
+        heard.setdefault(stretch, []).extend(_offset_phones(chunk, found))
+    return heard
 
 
 def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group]) -> list[tuple[float, float]]:

@@ -14,9 +14,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..dialogue import Line, words_of
 from ..g2p import ipa_to_arpabet, pronounce
+from ..phonemes import VISEME_CLASSES, arpabet_to_ipa, viseme_class
 from ..sheet import Phone, Word
 from . import sphinx
 from .chunks import Chunk
@@ -25,12 +27,16 @@ from .chunks import Chunk
 _SECONDS_PER_PHONE = 0.075
 # A recording this short is aligned in one piece, whatever its pauses.
 _SINGLE_CHUNK_SECONDS = 30.0
-_PAD = 0.15
+PAD = 0.15  # seconds of audio kept around each aligned group
 _MAX_LINES_PER_GROUP = 4
 _MAX_STRETCHES_PER_GROUP = 8
 _SKIP_COST = 4.0
 _MERGE_COST = 0.15
 _LOG_RATIO_SPREAD = 0.35
+# Cost per phone of leaving a line or a stretch unmatched when matching by phones (edits cost 1).
+_UNMATCHED_PHONE_COST = 0.8
+# Groups on each side of a failed one that are re-matched with it.
+_REPAIR_CONTEXT = 2
 
 
 @dataclass(frozen=True)
@@ -88,21 +94,93 @@ def out_of_dictionary_share(words: Sequence[ScriptWord]) -> float:
     return sum(1 for w in words if w.word.ipa is not None) / len(words)
 
 
-def match_lines(expected: Sequence[float], stretches: Sequence[tuple[float, float]]) -> tuple[Group, ...]:
-    """Match lines (expected speech seconds each) to speech stretches, in order.
+class Matcher(Protocol):
+    """Costs of a monotonic matching of ``lines`` script lines to ``stretches`` speech stretches."""
 
-    Returns one :class:`Group` per matched set; lines that match no speech and speech that
-    matches no line are left out (the caller reports them).
+    lines: int
+    stretches: int
+
+    def pair(self, lines: range, stretches: range) -> float:
+        """Cost of saying that ``lines`` were spoken over ``stretches`` (both non-empty)."""
+
+    def skip_line(self, line: int) -> float:
+        """Cost of a line that was not recorded."""
+
+    def skip_stretch(self, stretch: int) -> float:
+        """Cost of speech that is not in the script."""
+
+
+@dataclass(frozen=True)
+class DurationMatcher:
+    """Match by length: a line's expected speaking time against the stretches' measured time."""
+
+    expected: tuple[float, ...]
+    measured: tuple[float, ...]
+
+    @property
+    def lines(self) -> int:
+        return len(self.expected)
+
+    @property
+    def stretches(self) -> int:
+        return len(self.measured)
+
+    def pair(self, lines: range, stretches: range) -> float:
+        scale = sum(self.measured) / max(sum(self.expected), 1e-9)
+        wanted = sum(self.expected[i] for i in lines) * scale
+        spoken = sum(self.measured[j] for j in stretches)
+        ratio = math.log(max(wanted, 1e-3) / max(spoken, 1e-3))
+        return (ratio / _LOG_RATIO_SPREAD) ** 2 + _MERGE_COST * (len(lines) + len(stretches) - 2)
+
+    def skip_line(self, line: int) -> float:
+        return _SKIP_COST
+
+    def skip_stretch(self, stretch: int) -> float:
+        return _SKIP_COST
+
+
+@dataclass(frozen=True)
+class PhoneMatcher:
+    """Match by sound: each line's expected phones against the phones recognized in each
+    stretch, compared as strings of viseme classes (robust to the recognizer's confusions)."""
+
+    expected: tuple[str, ...]
+    recognized: tuple[str, ...]
+
+    @property
+    def lines(self) -> int:
+        return len(self.expected)
+
+    @property
+    def stretches(self) -> int:
+        return len(self.recognized)
+
+    def pair(self, lines: range, stretches: range) -> float:
+        from rapidfuzz.distance import Levenshtein
+
+        said = "".join(self.expected[i] for i in lines)
+        heard = "".join(self.recognized[j] for j in stretches)
+        return Levenshtein.distance(said, heard) + _MERGE_COST * (len(lines) + len(stretches) - 2)
+
+    def skip_line(self, line: int) -> float:
+        return _UNMATCHED_PHONE_COST * len(self.expected[line])
+
+    def skip_stretch(self, stretch: int) -> float:
+        return _UNMATCHED_PHONE_COST * len(self.recognized[stretch])
+
+
+def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]]) -> tuple[Group, ...]:
+    """Match lines to speech stretches in order, at the least total cost.
+
+    Lines may share a stretch and a line may span several stretches; a line that matches no
+    speech and speech that matches no line are left out of the groups (the caller reports them).
     """
-    n, m = len(expected), len(stretches)
+    n, m = matcher.lines, matcher.stretches
     if n == 0 or m == 0:
         return ()
-    measured = [end - start for start, end in stretches]
-    scale = sum(measured) / max(sum(expected), 1e-9)
-    wanted = [value * scale for value in expected]
     inf = math.inf
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
     band = max(40.0, 0.15 * max(n, m))  # how far from the diagonal a match may wander
     for i in range(n + 1):
@@ -111,20 +189,15 @@ def match_lines(expected: Sequence[float], stretches: Sequence[tuple[float, floa
             here = cost[i][j]
             if here == inf:
                 continue
-            if i < n and here + _SKIP_COST < cost[i + 1][j]:
-                cost[i + 1][j], back[i + 1][j] = here + _SKIP_COST, (1, 0)
-            if j < m and here + _SKIP_COST < cost[i][j + 1]:
-                cost[i][j + 1], back[i][j + 1] = here + _SKIP_COST, (0, 1)
-            line_total = 0.0
+            if i < n and here + matcher.skip_line(i) < cost[i + 1][j]:
+                cost[i + 1][j], back[i + 1][j] = here + matcher.skip_line(i), (1, 0)
+            if j < m and here + matcher.skip_stretch(j) < cost[i][j + 1]:
+                cost[i][j + 1], back[i][j + 1] = here + matcher.skip_stretch(j), (0, 1)
             for a in range(1, min(_MAX_LINES_PER_GROUP, n - i) + 1):
-                line_total += wanted[i + a - 1]
-                speech_total = 0.0
                 for b in range(1, min(_MAX_STRETCHES_PER_GROUP, m - j) + 1):
-                    speech_total += measured[j + b - 1]
-                    ratio = math.log(max(line_total, 1e-3) / max(speech_total, 1e-3))
-                    step = (ratio / _LOG_RATIO_SPREAD) ** 2 + _MERGE_COST * (a + b - 2)
-                    if here + step < cost[i + a][j + b]:
-                        cost[i + a][j + b], back[i + a][j + b] = here + step, (a, b)
+                    step = here + matcher.pair(range(i, i + a), range(j, j + b))
+                    if step < cost[i + a][j + b]:
+                        cost[i + a][j + b], back[i + a][j + b] = step, (a, b)
     groups = []
     i, j = n, m
     while i or j:
@@ -146,14 +219,70 @@ def plan_chunks(words: Sequence[ScriptWord], line_count: int, stretches: Sequenc
     for word in words:
         expected[word.line] += word.phone_count * _SECONDS_PER_PHONE
     spoken = [index for index in range(line_count) if expected[index] > 0]
-    groups = match_lines([expected[i] for i in spoken], stretches)
+    matcher = DurationMatcher(tuple(expected[i] for i in spoken), tuple(end - start for start, end in stretches))
+    groups = match_lines(matcher, stretches)
     return tuple(Group(tuple(spoken[i] for i in group.lines), group.start, group.end) for group in groups)
+
+
+def line_phone_strings(words: Sequence[ScriptWord], lines: Sequence[int]) -> tuple[str, ...]:
+    """Each line's expected phones as a string of viseme-class letters."""
+    by_line = {line: [] for line in lines}
+    for word in words:
+        if word.line in by_line:
+            by_line[word.line].append(class_letters(word_phones(word.word)))
+    return tuple("".join(by_line[line]) for line in lines)
+
+
+def word_phones(word: sphinx.WordToAlign) -> tuple[str, ...]:
+    """A word's IPA phones: from espeak-ng, or from the dictionary's first pronunciation."""
+    if word.ipa is not None:
+        return word.ipa
+    return tuple(arpabet_to_ipa(phone) for phone in sphinx.aligner().lookup_word(word.key).split())
+
+
+def class_letters(symbols: Sequence[str]) -> str:
+    """IPA phones as one letter per viseme class, for comparing what was said and heard."""
+    return "".join(chr(ord("a") + VISEME_CLASSES.index(viseme_class(symbol))) for symbol in symbols)
+
+
+def repair_plan(groups: Sequence[Group], failed: set[int], words: Sequence[ScriptWord],
+                stretches: Sequence[tuple[float, float]],
+                recognized: dict[tuple[float, float], str]) -> tuple[Group, ...]:
+    """Re-match lines to speech around the groups that failed to align, by phone similarity.
+
+    ``recognized`` holds the phones heard in each stretch of the repaired regions (as from
+    :func:`class_letters`); :func:`repair_regions` says which stretches those are.
+    """
+    repaired: list[Group] = []
+    index = 0
+    for first, last in repair_regions(groups, failed):
+        repaired.extend(groups[index:first])
+        lines = range(min(groups[first].lines), max(groups[last].lines) + 1)
+        region = [s for s in stretches if groups[first].start <= s[0] and s[1] <= groups[last].end]
+        matcher = PhoneMatcher(line_phone_strings(words, lines), tuple(recognized[s] for s in region))
+        for group in match_lines(matcher, region):
+            repaired.append(Group(tuple(lines[i] for i in group.lines), group.start, group.end))
+        index = last + 1
+    repaired.extend(groups[index:])
+    return tuple(repaired)
+
+
+def repair_regions(groups: Sequence[Group], failed: set[int]) -> list[tuple[int, int]]:
+    """Runs of groups to re-match: each failed group with its neighbours, overlapping runs joined."""
+    regions: list[tuple[int, int]] = []
+    for index in sorted(failed):
+        first, last = max(0, index - _REPAIR_CONTEXT), min(len(groups) - 1, index + _REPAIR_CONTEXT)
+        if regions and first <= regions[-1][1] + 1:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], last))
+        else:
+            regions.append((first, last))
+    return regions
 
 
 def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate: int) -> Chunk:
     """The audio and words of one group, padded a little on each side."""
-    start = max(0.0, group.start - _PAD)
-    end = min(len(samples) / sample_rate, group.end + _PAD)
+    start = max(0.0, group.start - PAD)
+    end = min(len(samples) / sample_rate, group.end + PAD)
     in_group = set(group.lines)
     chosen = tuple(w.word for w in words if w.line in in_group)
     return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen)

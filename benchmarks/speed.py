@@ -1,0 +1,113 @@
+"""Speed and memory: real-time factors on long generated voice tracks, and start-up time.
+
+    python benchmarks/speed.py [--minutes 10] [--memory-minutes 30] [--jobs 2]
+
+Builds a long dialogue track from espeak-ng speech (random sentences, pauses between lines),
+stored as 48 kHz stereo, with its script; then times ``lipsync analyze`` with and without the
+script in a fresh process each, and measures the peak memory of a run on a longer track.
+All figures come from one run on this machine: compare them as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+_SUBJECTS = ["the old captain", "my little brother", "a tired robot", "the baker next door", "our teacher",
+             "the brave pilot", "a quiet girl", "the mayor", "my best friend", "the tall stranger"]
+_VERBS = ["painted", "carried", "found", "opened", "wanted", "borrowed", "remembered", "dropped",
+          "cleaned", "followed"]
+_OBJECTS = ["a purple umbrella", "the broken bicycle", "some warm bread", "a map of the moon",
+            "the big blue balloon", "an empty box", "the morning paper", "a bag of apples",
+            "the wooden boat", "my favourite book"]
+_ENDINGS = ["before lunch", "in the rain", "without a word", "at the market", "every morning",
+            "by the river", "after the party", "near the bridge", "for his mother", "all by herself"]
+
+
+def sentence(rng: random.Random) -> str:
+    """One random, speakable English sentence."""
+    text = f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_ENDINGS)}"
+    return text[0].upper() + text[1:] + rng.choice([".", "!", "?"])
+
+
+def make_track(folder: Path, minutes: float, seed: int = 1) -> tuple[Path, Path]:
+    """A voice track of about ``minutes`` (48 kHz stereo wav) and its script."""
+    rng = random.Random(seed)
+    pieces, lines, total = [], [], 0.0
+    rate = 22050
+    while total < minutes * 60:
+        text = sentence(rng)
+        wav = folder / "line.wav"
+        voice = rng.choice(["en-us+m3", "en-us+f3", "en-us+m1", "en-us+f2"])
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rng.randint(140, 180)), "-w", str(wav), text], check=True)
+        samples, rate = sf.read(wav, dtype="float32")
+        pause = np.zeros(int(rng.uniform(0.4, 1.2) * rate), np.float32)
+        pieces += [samples, pause]
+        lines.append(text)
+        total += (len(samples) + len(pause)) / rate
+    mono = np.concatenate(pieces)
+    import soxr
+
+    mono48 = soxr.resample(mono, rate, 48000).astype(np.float32)
+    stereo = np.stack([mono48, mono48 * 0.8], axis=1)
+    audio = folder / f"track_{minutes:g}min.wav"
+    sf.write(audio, stereo, 48000, subtype="PCM_16")
+    script = folder / f"track_{minutes:g}min.txt"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return audio, script
+
+
+def timed_run(arguments: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB (the largest child) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--memory-minutes", type=float, default=30.0)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    lipsync = [sys.executable, "-m", "lipsync"]
+    with tempfile.TemporaryDirectory(prefix="lipsync-speed-") as name:
+        folder = Path(name)
+        started = time.perf_counter()
+        audio, script = make_track(folder, args.minutes)
+        seconds = sf.info(audio).duration
+        print(f"track: {seconds / 60:.1f} min, 48 kHz stereo, {len(script.read_text().splitlines())} lines "
+              f"(made in {time.perf_counter() - started:.0f} s)")
+
+        help_times = [timed_run(lipsync + ["--help"])[0] for _ in range(3)]
+        print(f"lipsync --help: {min(help_times):.3f} s")
+        base = lipsync + ["analyze", str(audio), "-q", "-j", str(args.jobs), "-o", str(folder / "out.json")]
+        elapsed, _ = timed_run(base + ["--script", str(script)])
+        print(f"with script:    {elapsed:6.1f} s = {seconds / elapsed:5.1f}x real time ({args.jobs} jobs)")
+        elapsed, _ = timed_run(base)
+        print(f"without script: {elapsed:6.1f} s = {seconds / elapsed:5.1f}x real time ({args.jobs} jobs)")
+
+        if args.memory_minutes:
+            audio, script = make_track(folder, args.memory_minutes, seed=2)
+            seconds = sf.info(audio).duration
+            elapsed, peak = timed_run(lipsync + ["analyze", str(audio), "-q", "-j", "1", "--script", str(script),
+                                                 "-o", str(folder / "long.json")])
+            print(f"{seconds / 60:.0f}-minute track with script, 1 job: {seconds / elapsed:5.1f}x real time, "
+                  f"peak memory {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
