@@ -32,18 +32,23 @@ def animate(phones: Sequence[Phone], preset: Preset, duration: float) -> tuple[S
     return merge_repeats(shapes)
 
 
+#: A diphthong's glide to its second vowel shows only when it lasts this long (about two frames at
+#: 24 fps); shorter glides read as the first vowel alone.
+MIN_GLIDE_SECONDS = 0.08
+
+
 def target_shapes(phones: Sequence[Phone], preset: Preset) -> list[Shape]:
-    """One shape per phone (two for a diphthong whose vowels look different)."""
+    """One shape per phone (two for a diphthong whose vowels look different and whose glide is
+    long enough to see)."""
     shapes: list[Shape] = []
     split = preset.timing.diphthong_split
-    ordered = sorted(phones, key=lambda p: (p.start, p.end))
-    for index, phone in enumerate(ordered):
+    for phone in sorted(phones, key=lambda p: (p.start, p.end)):
         duration = phone.end - phone.start
         if duration <= 0:
             continue
-        first = preset.shape_for(phone_class(ordered, index), duration)
+        first = preset.shape_for(viseme_class(phone.symbol), duration)
         vowels = split_vowels(phone.symbol) if is_vowel(phone.symbol) else ()
-        if len(vowels) >= 2:
+        if len(vowels) >= 2 and duration * (1 - split) >= MIN_GLIDE_SECONDS:
             last = preset.shape_for(viseme_class(vowels[-1]), duration * (1 - split))
             if last != first:
                 middle = phone.start + duration * split
@@ -52,19 +57,6 @@ def target_shapes(phones: Sequence[Phone], preset: Preset) -> list[Shape]:
                 continue
         shapes.append(Shape(phone.start, phone.end, first))
     return shapes
-
-
-def phone_class(phones: Sequence[Phone], index: int) -> str:
-    """The viseme class of ``phones[index]`` in context: an /r/ right after a vowel of the same
-    word colours that vowel (``car``, ``her``) and looks like a rhotic vowel, not a consonant."""
-    phone = phones[index]
-    found = viseme_class(phone.symbol)
-    if found == "rhotic" and index > 0:
-        previous = phones[index - 1]
-        if (is_vowel(previous.symbol) and previous.word == phone.word and previous.line == phone.line
-                and abs(previous.end - phone.start) < 0.02):
-            return "vowel_rhotic"
-    return found
 
 
 def fill_pauses(shapes: Sequence[Shape], preset: Preset, duration: float) -> list[Shape]:

@@ -21,6 +21,8 @@ from .chunks import Chunk, run_chunks
 
 _MAX_CHUNK_SECONDS = 20.0
 _MIN_PHONE_SECONDS = 0.01
+# Padding of the speech stretches that phones are trimmed to (the VAD pads 30 ms by default).
+_TRIM_PAD = 0.0
 # A stretch of speech this long that aligned words cover less than _MIN_COVERAGE of is unscripted.
 _MIN_UNSCRIPTED_SECONDS = 0.4
 _MIN_COVERAGE = 0.4
@@ -57,7 +59,8 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
         found = _recognize_freely(audio, stretches, jobs, on_progress)
     else:
         found = _align_script(audio, lines, stretches, language, jobs, on_progress)
-    return Recognition(trim_to_speech(found.phones, stretches), found.words, found.warnings)
+    heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
+    return Recognition(trim_to_speech(found.phones, heard), found.words, found.warnings)
 
 
 def trim_to_speech(phones: Sequence[Phone], stretches: Sequence[tuple[float, float]]) -> tuple[Phone, ...]:
