@@ -48,7 +48,7 @@ def target_shapes(phones: Sequence[Phone], preset: Preset) -> list[Shape]:
             continue
         first = preset.shape_for(viseme_class(phone.symbol), duration)
         vowels = split_vowels(phone.symbol) if is_vowel(phone.symbol) else ()
-        if len(vowels) >= 2 and duration * (1 - split) >= MIN_GLIDE_SECONDS:
+        if len(vowels) >= 2 and duration * (1 - split) >= MIN_GLIDE_SECONDS - 1e-9:
             last = preset.shape_for(viseme_class(vowels[-1]), duration * (1 - split))
             if last != first:
                 middle = phone.start + duration * split
