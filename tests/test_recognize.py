@@ -1,0 +1,241 @@
+"""Recognition on espeak-ng speech: forced alignment, unknown words, script mismatches, script-free
+recognition and parallel determinism (lipsync.recognize, lipsync.pipeline)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from conftest import concat_speech, read_mono, trim
+from lipsync.audio import Audio, load_audio
+from lipsync.dialogue import Line
+from lipsync.errors import ScriptError
+from lipsync.g2p import pronounce
+from lipsync.pipeline import analyze
+from lipsync.recognize import recognize
+from lipsync.sheet import sheet_to_json
+
+ONSET_TOLERANCE = 0.06
+
+SHORT_PHRASES = [
+    "Hello there, my friend.",
+    "The weather is lovely today.",
+    "Zorblax wants a cup of coffee.",
+    "Please open the window now.",
+]
+
+LONG_PHRASES = [
+    "Hello there, my friend.",
+    "The weather is lovely today.",
+    "Zorblax wants a cup of coffee.",
+    "Please open the window now.",
+    "We should go to the market before it closes.",
+    "My brother bought a big blue balloon.",
+    "Nobody knows where the treasure is buried.",
+    "Put the books back on the shelf.",
+    "I think the train will be late again.",
+    "Maybe we can meet for lunch tomorrow.",
+    "The cat jumped over the fence.",
+    "Remember to bring your umbrella.",
+    "Good night, and sweet dreams.",
+    "Where did you put my keys?",
+    "Everybody was waiting outside the station.",
+    "Could you pass me the salt and pepper?",
+    "The children painted a picture of the sea.",
+    "It was the best holiday we ever had.",
+    "Turn left at the bridge, then keep going.",
+    "Thank you very much for your help.",
+]
+
+
+@dataclass(frozen=True)
+class Recording:
+    audio: Audio
+    phrases: list[str]
+    truth: list[tuple[float, float]]  # audible start and end of each phrase, seconds
+
+    def lines(self, phrases: list[str] | None = None) -> list[Line]:
+        return [Line(text, number=index + 1) for index, text in enumerate(phrases or self.phrases)]
+
+
+def build(espeak_wav, audio_variant, phrases: list[str], gap: float, name: str, lead_in: float = 0.4) -> Recording:
+    pieces, rate = [], 0
+    for phrase in phrases:
+        samples, rate = read_mono(espeak_wav(phrase))
+        pieces.append(trim(samples))
+    signal, truth = concat_speech(pieces, gap, rate)
+    pad = np.zeros(int(lead_in * rate), np.float32)
+    signal = np.concatenate([pad, signal, pad])
+    path = audio_variant(signal, name, source_rate=rate)
+    return Recording(load_audio(path), phrases, [(start + lead_in, end + lead_in) for start, end in truth])
+
+
+@pytest.fixture(scope="module")
+def short(espeak_wav, audio_variant) -> Recording:
+    """About 9 s: four phrases with 0.6 s pauses (aligned in one piece)."""
+    return build(espeak_wav, audio_variant, SHORT_PHRASES, 0.6, "short.wav")
+
+
+@pytest.fixture(scope="module")
+def long(espeak_wav, audio_variant) -> Recording:
+    """About 65 s: twenty phrases with 1.3 s pauses (split and aligned in pieces)."""
+    recording = build(espeak_wav, audio_variant, LONG_PHRASES, 1.3, "long.wav")
+    assert 55 < recording.audio.duration < 95
+    return recording
+
+
+@pytest.fixture(scope="module")
+def long_found(long):
+    """The long recording aligned to its exact script."""
+    return recognize(long.audio, long.lines())
+
+
+def first_word_starts(words) -> dict[int, float]:
+    starts: dict[int, float] = {}
+    for word in words:
+        if word.line is not None:
+            starts[word.line] = min(starts.get(word.line, word.start), word.start)
+    return starts
+
+
+def seconds(clock: str) -> float:
+    minutes, rest = clock.split(":")
+    return int(minutes) * 60 + float(rest)
+
+
+def unscripted_spans(warnings) -> list[tuple[float, float]]:
+    spans = []
+    for warning in warnings:
+        match = re.search(r"speech at (\d+:\d+\.\d)-(\d+:\d+\.\d) is not in the script", warning)
+        if match:
+            spans.append((seconds(match.group(1)), seconds(match.group(2))))
+    return spans
+
+
+# --- forced alignment -------------------------------------------------------------------------
+
+
+def test_alignment_puts_each_line_onset_near_the_truth(short):
+    found = recognize(short.audio, short.lines())
+    assert found.warnings == ()
+    assert [word.text for word in found.words] == [w for text in SHORT_PHRASES
+                                                   for w in re.findall(r"[\w']+", text)]
+    starts = first_word_starts(found.words)
+    for index, (start, _) in enumerate(short.truth):
+        assert starts[index] == pytest.approx(start, abs=ONSET_TOLERANCE), (index, SHORT_PHRASES[index])
+    # every phone of a line lies within its phrase (give or take the tolerance)
+    for phone in found.phones:
+        start, end = short.truth[phone.line]
+        assert start - ONSET_TOLERANCE <= phone.start < phone.end <= end + ONSET_TOLERANCE, phone
+
+
+def test_unknown_word_is_aligned_with_espeak_pronunciation(short):
+    found = recognize(short.audio, short.lines())
+    zorblax = [word for word in found.words if word.text == "Zorblax"]
+    assert len(zorblax) == 1 and zorblax[0].line == 2
+    assert zorblax[0].start == pytest.approx(short.truth[2][0], abs=ONSET_TOLERANCE)
+    symbols = tuple(phone.symbol for phone in found.phones if phone.word == "Zorblax")
+    assert symbols == pronounce(["Zorblax"])[0]
+    assert symbols[0] == "z" and "b" in symbols
+
+
+@pytest.mark.xfail(strict=True, reason="long recordings: some first words are aligned into the pause before "
+                   "them (line 2 starts 1.4 s early, line 18 0.1 s late)")
+def test_alignment_onsets_in_a_long_recording(long, long_found):
+    found = long_found
+    starts = first_word_starts(found.words)
+    errors = {index: round(starts[index] - start, 3) for index, (start, _) in enumerate(long.truth)
+              if abs(starts[index] - start) > ONSET_TOLERANCE}
+    assert not errors
+
+
+def test_a_long_recording_aligns_every_line(long, long_found):
+    found = long_found
+    assert found.warnings == ()
+    assert sorted({word.line for word in found.words}) == list(range(len(LONG_PHRASES)))
+    starts = first_word_starts(found.words)
+    close = sum(abs(starts[index] - start) <= ONSET_TOLERANCE for index, (start, _) in enumerate(long.truth))
+    assert close >= len(LONG_PHRASES) - 2
+
+
+# --- scripts that do not match the recording ----------------------------------------------------
+
+
+def test_extra_script_line_is_named_and_the_rest_aligned(long):
+    phrases = LONG_PHRASES[:7] + ["This line was never recorded by anyone at all."] + LONG_PHRASES[7:]
+    found = recognize(long.audio, long.lines(phrases))
+    named = [w for w in found.warnings if w.startswith("line 8 ")]
+    assert named and "not found" in named[0], found.warnings
+    assert not any(word.line == 7 for word in found.words)
+    assert {word.line for word in found.words} == set(range(len(phrases))) - {7}
+    # a full result: every phrase of the recording is animated
+    for start, end in long.truth:
+        assert any(start <= phone.start < end for phone in found.phones)
+
+
+@pytest.mark.xfail(strict=True, reason="a recording under 30 s is aligned in one piece: one extra line "
+                   "makes the whole piece fail, the warning names line 1 and no word is aligned")
+def test_extra_script_line_in_a_short_recording(short):
+    phrases = SHORT_PHRASES + ["This line was never recorded by anyone at all."]
+    found = recognize(short.audio, short.lines(phrases))
+    assert any(w.startswith("line 5 ") for w in found.warnings), found.warnings
+    assert {word.line for word in found.words} == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("which", ["short", "long"])
+def test_speech_not_in_the_script_is_reported_and_recognized(which, request):
+    recording: Recording = request.getfixturevalue(which)
+    left_out = 3 if which == "short" else 5
+    phrases = recording.phrases[:left_out] + recording.phrases[left_out + 1:]
+    found = recognize(recording.audio, [Line(text, number=i + 1) for i, text in enumerate(phrases)])
+    start, end = recording.truth[left_out]
+    spans = unscripted_spans(found.warnings)
+    assert any(abs(a - start) < 0.3 and abs(b - end) < 0.3 for a, b in spans), (found.warnings, start, end)
+    there = [phone for phone in found.phones if start <= phone.start < end]
+    assert len(there) >= 4
+    assert all(phone.word is None for phone in there)
+    # the other lines are still aligned
+    assert len({word.line for word in found.words}) == len(phrases)
+
+
+def test_script_in_another_language_is_an_error(short):
+    french = [Line("Où est la bibliothèque? Je cherche mes lunettes depuis ce matin.", number=1)]
+    with pytest.raises(ScriptError) as caught:
+        recognize(short.audio, french, language="en-us")
+    assert "English" in caught.value.message
+    assert caught.value.hint
+
+
+# --- script-free recognition -------------------------------------------------------------------
+
+
+def test_script_free_recognition_finds_phones_in_speech_only(short):
+    found = recognize(short.audio, None)
+    assert found.words == ()
+    for start, end in short.truth:
+        inside = [phone for phone in found.phones if start - 0.05 <= phone.start and phone.end <= end + 0.05]
+        assert len(inside) >= 4, (start, end)
+    silences = [(0.0, short.truth[0][0])] + [(a[1], b[0]) for a, b in zip(short.truth, short.truth[1:])] \
+        + [(short.truth[-1][1], short.audio.duration)]
+    for start, end in silences:
+        assert not [p for p in found.phones if p.start >= start + 0.05 and p.end <= end - 0.05], (start, end)
+
+
+def test_silence_gives_no_phones():
+    audio = Audio(np.zeros(16000 * 3, np.float32), 16000, 16000, 1, 3.0, None)
+    assert recognize(audio, None).phones == ()
+
+
+# --- parallel determinism ----------------------------------------------------------------------
+
+
+def test_long_recording_gives_identical_sheets_for_any_number_of_jobs(long):
+    lines = long.lines()
+    one = analyze(long.audio, lines, jobs=1)
+    two = analyze(long.audio, lines, jobs=2)
+    assert one.warnings == two.warnings
+    assert sheet_to_json(one.sheet) == sheet_to_json(two.sheet)
+    assert len(one.sheet.tracks[0].words) > 100
