@@ -33,8 +33,15 @@ class Chunk:
 def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
     if chunk.words is None:
-        return sphinx.recognize_phones(chunk.samples)
+        return recognize_freely(chunk.samples)
     return sphinx.align(chunk.samples, chunk.words)
+
+
+def recognize_freely(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:
+    """Phones of speech without a script: the words heard, force-aligned; where no words are
+    heard or they do not align, the phones a phone recognizer hears."""
+    phones = sphinx.recognize_words(samples)
+    return phones if phones is not None else sphinx.recognize_phones(samples)
 
 
 def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,
