@@ -96,8 +96,10 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
         action()
     except LipsyncError as error:
         reporter.close()
-        reporter.event(event="error", message=error.message, hint=error.hint)
-        click.echo(f"error: {error}", err=True)
+        if reporter.mode == "json":
+            reporter.event(event="error", message=error.message, hint=error.hint)
+        else:
+            click.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         reporter.close()

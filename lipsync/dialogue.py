@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import ScriptError
 
 _SPEAKER = re.compile(r"^\s*([^\s:][^:]{0,31}):\s+(\S.*)$")
+_TITLE = re.compile(r"^[^\W\d_]{1,3}\.$")  # Dr. Mr. Mrs. St.
 _DIRECTION = re.compile(r"\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|<[^>]*>")
 _WORD = re.compile(r"[\w]+(?:['’][\w]+)*", re.UNICODE)
 
@@ -55,11 +56,30 @@ def parse_plain_text(text: str) -> tuple[Line, ...]:
         if not stripped:
             continue
         match = _SPEAKER.match(stripped)
-        if match and not match.group(1).strip().isdigit():
+        if match and is_speaker_name(match.group(1)):
             lines.append(Line(match.group(2).strip(), match.group(1).strip(), number=number))
         else:
             lines.append(Line(stripped, number=number))
     return tuple(lines)
+
+
+def is_speaker_name(text: str) -> bool:
+    """True when the text before a colon reads as a character's name (``BOB``, ``Anna``,
+    ``Dr. Lee``, ``ナレーション``), not as the start of a sentence (``Watch my lips``).
+
+    >>> is_speaker_name("Dr. Lee"), is_speaker_name("Watch my lips"), is_speaker_name("10")
+    (True, False, False)
+    """
+    words = text.split()
+    if not 1 <= len(words) <= 4 or any(ch in text for ch in ",;!?\"()[]"):
+        return False
+    for word in words:
+        first = word[0]
+        if first.isdigit() or (first.isalpha() and first.islower()):
+            return False
+        if "." in word and not _TITLE.match(word):
+            return False
+    return True
 
 
 def read_script(path: str | Path) -> tuple[Line, ...]:

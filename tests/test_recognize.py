@@ -142,8 +142,6 @@ def test_unknown_word_is_aligned_with_espeak_pronunciation(short):
     assert symbols[0] == "z" and "b" in symbols
 
 
-@pytest.mark.xfail(strict=True, reason="long recordings: some first words are aligned into the pause before "
-                   "them (line 2 starts 1.4 s early, line 18 0.1 s late)")
 def test_alignment_onsets_in_a_long_recording(long, long_found):
     found = long_found
     starts = first_word_starts(found.words)
@@ -176,8 +174,6 @@ def test_extra_script_line_is_named_and_the_rest_aligned(long):
         assert any(start <= phone.start < end for phone in found.phones)
 
 
-@pytest.mark.xfail(strict=True, reason="a recording under 30 s is aligned in one piece: one extra line "
-                   "makes the whole piece fail, the warning names line 1 and no word is aligned")
 def test_extra_script_line_in_a_short_recording(short):
     phrases = SHORT_PHRASES + ["This line was never recorded by anyone at all."]
     found = recognize(short.audio, short.lines(phrases))

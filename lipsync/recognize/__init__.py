@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 import bisect
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from ..audio import Audio
 from ..dialogue import Line, words_of
@@ -19,8 +20,12 @@ from ..vad import speech_segments, split_long
 from . import align
 from .chunks import Chunk, run_chunks
 
+Timed = TypeVar("Timed", Phone, Word)
+
 _MAX_CHUNK_SECONDS = 20.0
 _MIN_PHONE_SECONDS = 0.01
+# A stretch's first phone starting at most this late is moved back to the stretch's onset.
+_ONSET_SNAP_SECONDS = 0.15
 # Padding of the speech stretches that phones are trimmed to (the VAD pads 30 ms by default).
 _TRIM_PAD = 0.0
 # A stretch of speech this long that aligned words cover less than _MIN_COVERAGE of is unscripted.
@@ -60,27 +65,36 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
     else:
         found = _align_script(audio, lines, stretches, language, jobs, on_progress)
     heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
-    return Recognition(trim_to_speech(found.phones, heard), found.words, found.warnings)
+    return Recognition(trim_to_speech(found.phones, heard), trim_to_speech(found.words, heard), found.warnings)
 
 
-def trim_to_speech(phones: Sequence[Phone], stretches: Sequence[tuple[float, float]]) -> tuple[Phone, ...]:
-    """Clip each phone to the speech stretch around its middle.
+def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]]) -> tuple[Timed, ...]:
+    """Fit phones (or words) to the stretches of speech the voice activity detector found.
 
-    Acoustic models let the first and last phones of an utterance swallow the silence around
-    them; the voice activity detector knows better where the sound starts and stops.
+    Acoustic models let the first and last phones of an utterance, and words next to a pause,
+    swallow the silence around them, and sometimes start a soft onset late; the detector knows
+    better where the sound starts and stops. Each item is clipped to the stretch it overlaps
+    most, and the first item of a stretch that starts a little late is moved back to the
+    stretch's onset. Items left shorter than 10 ms are dropped.
     """
-    trimmed = []
+    fitted: list[Timed] = []
     starts = [start for start, _ in stretches]
-    for phone in phones:
-        middle = (phone.start + phone.end) / 2
-        index = max(0, bisect.bisect_right(starts, middle) - 1)
-        if not stretches:
-            break
-        low, high = stretches[index]
-        start, end = max(phone.start, low), min(phone.end, high)
+    opened: set[tuple[float, float]] = set()
+    for item in sorted(items, key=lambda i: (i.start, i.end)):
+        first = max(0, bisect.bisect_right(starts, item.start) - 1)
+        last = bisect.bisect_left(starts, item.end)
+        best = max(stretches[first:max(last, first + 1)],
+                   key=lambda s: min(s[1], item.end) - max(s[0], item.start), default=None)
+        if best is None:
+            continue
+        start, end = max(item.start, best[0]), min(item.end, best[1])
+        if best not in opened and end > start:
+            opened.add(best)
+            if start - best[0] < _ONSET_SNAP_SECONDS:
+                start = best[0]
         if end - start >= _MIN_PHONE_SECONDS:
-            trimmed.append(replace(phone, start=start, end=end))
-    return tuple(trimmed)
+            fitted.append(replace(item, start=start, end=end))
+    return tuple(fitted)
 
 
 def _phone_chunks(audio: Audio, stretches: Sequence[tuple[float, float]]) -> list[Chunk]:
@@ -112,7 +126,7 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
     aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress)))
     failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
     heard: dict[tuple[float, float], list[Phone]] = {}
-    if failed and len(groups) > 1:
+    if failed and (len(groups) > 1 or len(groups[0].lines) > 1):
         # The length-based plan went wrong somewhere: re-match those regions by what was heard.
         region = [s for first, last in align.repair_regions(groups, failed) for s in stretches
                   if groups[first].start <= s[0] and s[1] <= groups[last].end]
@@ -121,6 +135,7 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
         groups = align.repair_plan(groups, failed, words, stretches, letters)
         todo = [group for group in groups if group not in aligned]
         aligned.update(zip(todo, _align_groups(audio, todo, words, jobs, None)))
+        groups = _drop_unrecorded_lines(audio, groups, aligned, words, jobs)
 
     phones: list[Phone] = []
     found_words: list[Word] = []
@@ -161,6 +176,28 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
             phones.extend(stretch_phones)
     phones.sort(key=lambda phone: (phone.start, phone.end))
     return Recognition(tuple(phones), tuple(found_words), tuple(warnings))
+
+
+def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned: dict,
+                           words, jobs: int) -> tuple[align.Group, ...]:
+    """Where a group of several lines still fails to align, find the one line that was not
+    recorded: the group aligns once it is left out (an extra word makes alignment fail)."""
+    result = []
+    for group in groups:
+        if aligned[group] is not None or len(group.lines) < 2:
+            result.append(group)
+            continue
+        trials = [align.Group(tuple(l for l in group.lines if l != left_out), group.start, group.end)
+                  for left_out in group.lines]
+        outcomes = _align_groups(audio, trials, words, jobs, None)
+        fitting = [(trial, located) for trial, located in zip(trials, outcomes) if located is not None]
+        if len(fitting) == 1:
+            trial, located = fitting[0]
+            aligned[trial] = located
+            result.append(trial)
+        else:
+            result.append(group)
+    return tuple(result)
 
 
 def _align_groups(audio: Audio, groups, words, jobs: int, on_progress) -> list:

@@ -31,10 +31,12 @@ PAD = 0.15  # seconds of audio kept around each aligned group
 _MAX_LINES_PER_GROUP = 4
 _MAX_STRETCHES_PER_GROUP = 8
 _SKIP_COST = 4.0
-_MERGE_COST = 0.15
+_MERGE_COST = 0.6
 _LOG_RATIO_SPREAD = 0.35
-# Cost per phone of leaving a line or a stretch unmatched when matching by phones (edits cost 1).
-_UNMATCHED_PHONE_COST = 0.8
+# Matching by phones: a stretch whose phones differ from every line by more than this share is
+# taken as unscripted; leaving a line unrecorded costs as much as this many differing phones.
+_UNSCRIPTED_SHARE = 0.7
+_UNRECORDED_LINE_COST = 2.0
 # Groups on each side of a failed one that are re-matched with it.
 _REPAIR_CONTEXT = 2
 
@@ -142,7 +144,12 @@ class DurationMatcher:
 @dataclass(frozen=True)
 class PhoneMatcher:
     """Match by sound: each line's expected phones against the phones recognized in each
-    stretch, compared as strings of viseme classes (robust to the recognizer's confusions)."""
+    stretch, compared as strings of viseme classes (robust to the recognizer's confusions).
+
+    Every stretch is paid for by the share of its phones that differ from the lines matched to
+    it (or a fixed share when left unmatched), so the cheapest plan gives each stretch the line
+    that sounds most like it; an unrecorded line costs little on its own.
+    """
 
     expected: tuple[str, ...]
     recognized: tuple[str, ...]
@@ -160,13 +167,14 @@ class PhoneMatcher:
 
         said = "".join(self.expected[i] for i in lines)
         heard = "".join(self.recognized[j] for j in stretches)
-        return Levenshtein.distance(said, heard) + _MERGE_COST * (len(lines) + len(stretches) - 2)
+        difference = Levenshtein.normalized_distance(said, heard)
+        return difference * max(len(heard), 1) + _MERGE_COST * (len(lines) + len(stretches) - 2)
 
     def skip_line(self, line: int) -> float:
-        return _UNMATCHED_PHONE_COST * len(self.expected[line])
+        return _UNRECORDED_LINE_COST
 
     def skip_stretch(self, stretch: int) -> float:
-        return _UNMATCHED_PHONE_COST * len(self.recognized[stretch])
+        return _UNSCRIPTED_SHARE * max(len(self.recognized[stretch]), 1)
 
 
 def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]]) -> tuple[Group, ...]:
