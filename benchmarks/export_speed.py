@@ -1,0 +1,74 @@
+"""Export speed: a 30-minute, 4-character sheet written to every registered format.
+
+    python benchmarks/export_speed.py [--minutes 30] [--characters 4] [--fps 24]
+
+The sheet is synthetic but shaped like a real one: each character speaks about a quarter of the
+time in lines of 1-6 s, with words, phones and a mouth change every few frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+from lipsync.exporters import ExportOptions, all_exporters
+from lipsync.presets import load_preset
+from lipsync.sheet import Cue, Phone, Sheet, SheetLine, Source, Track, Word
+from lipsync.timing import FrameRate
+
+
+def synthetic_sheet(minutes: float, characters: int, fps: str, seed: int = 7) -> Sheet:
+    """A sheet of ``characters`` tracks over ``minutes`` with realistic cue density."""
+    rng = random.Random(seed)
+    rate = FrameRate.parse(fps)
+    preset = load_preset("rhubarb")
+    talking = [name for name in preset.shape_set.names if name != preset.rest]
+    duration = rate.frame_at(minutes * 60)
+    tracks = []
+    for index in range(characters):
+        cues, lines, words, phones = [], [], [], []
+        frame = 0
+        while frame < duration:
+            pause = rng.randint(24, 200)
+            cues.append(Cue(frame, min(pause, duration - frame), preset.rest))
+            frame += pause
+            if frame >= duration:
+                break
+            length = min(rng.randint(24, 144), duration - frame)
+            lines.append(SheetLine(frame, length, f"Line {len(lines) + 1} of character {index + 1}"))
+            end = frame + length
+            while frame < end:
+                hold = min(rng.randint(2, 6), end - frame)
+                cues.append(Cue(frame, hold, rng.choice(talking)))
+                start = rate.seconds_at(frame)
+                words.append(Word(start, rate.seconds_at(frame + hold), "word", len(lines) - 1))
+                phones.append(Phone(start, rate.seconds_at(frame + hold), "a", "word", len(lines) - 1))
+                frame += hold
+        tracks.append(Track(f"CHARACTER{index + 1}", tuple(cues), tuple(lines), tuple(words), tuple(phones)))
+    return Sheet(rate, duration, tuple(tracks), preset.shape_set, Source(None, minutes * 60), "01:00:00:00")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--characters", type=int, default=4)
+    parser.add_argument("--fps", default="24")
+    args = parser.parse_args()
+    sheet = synthetic_sheet(args.minutes, args.characters, args.fps)
+    cues = sum(len(track.cues) for track in sheet.tracks)
+    print(f"sheet: {args.minutes:g} min at {sheet.rate} fps, {len(sheet.tracks)} tracks, {cues} cues")
+    total = 0.0
+    for exporter in all_exporters():
+        started = time.perf_counter()
+        data = exporter.write(sheet, ExportOptions())
+        elapsed = time.perf_counter() - started
+        total += elapsed
+        print(f"  {exporter.name:<14} {elapsed:7.3f} s  {len(data) / 1e6:8.2f} MB")
+    print(f"every format: {total:.2f} s in total")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
