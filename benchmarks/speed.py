@@ -11,8 +11,8 @@ All figures come from one run on this machine: compare them as ratios.
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -67,13 +67,14 @@ def make_track(folder: Path, minutes: float, seed: int = 1) -> tuple[Path, Path]
 
 
 def timed_run(arguments: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB (the largest child) of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak resident MB of one command (its largest process)."""
     started = time.perf_counter()
-    subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024.0
+    if status != 0:
+        raise subprocess.CalledProcessError(status, arguments)
+    return elapsed, usage.ru_maxrss / 1024.0
 
 
 def main() -> int:
