@@ -46,7 +46,7 @@ def target_shapes(phones: Sequence[Phone], preset: Preset) -> list[Shape]:
         duration = phone.end - phone.start
         if duration <= 0:
             continue
-        first = preset.shape_for(viseme_class(phone.symbol), duration)
+        first = preset.shape_for_symbol(phone.symbol, viseme_class(phone.symbol), duration)
         vowels = split_vowels(phone.symbol) if is_vowel(phone.symbol) else ()
         if len(vowels) >= 2 and duration * (1 - split) >= MIN_GLIDE_SECONDS - 1e-9:
             last = preset.shape_for(viseme_class(vowels[-1]), duration * (1 - split))

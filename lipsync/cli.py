@@ -165,10 +165,27 @@ def _export_options(track: str | None, settings: Sequence[str]) -> Any:
 
 def _write_all(sheet: Any, targets: Sequence[tuple[Any, Path | None]], options: Any,
                reporter: _Reporter) -> list[str]:
-    """Render every format first, then write them: a failing exporter leaves no file behind."""
+    """Render every format first, then write them: a failing exporter leaves no file behind.
+
+    A single-track format of a sheet with several tracks and an output path writes one file
+    per track, ``NAME.TRACK.ext``; to stdout it writes the chosen (or first) track.
+    """
+    from dataclasses import replace
+
     from .fileio import write_atomic
 
-    rendered = [(exporter, target, exporter.write(sheet, options)) for exporter, target in targets]
+    jobs = []
+    for exporter, target in targets:
+        if exporter.multi_track or len(sheet.tracks) < 2 or options.track is not None:
+            jobs.append((exporter, target, options))
+        elif target is None:
+            reporter.warn(f"{exporter.name} holds one track: wrote {sheet.tracks[0].name!r} of "
+                          f"{len(sheet.tracks)} (use --speaker NAME, or -o to write one file per track)")
+            jobs.append((exporter, target, options))
+        else:
+            for track in sheet.tracks:
+                jobs.append((exporter, track_path(target, exporter, track.name), replace(options, track=track.name)))
+    rendered = [(exporter, target, exporter.write(sheet, chosen)) for exporter, target, chosen in jobs]
     written = []
     for exporter, target, data in rendered:
         if target is None:
@@ -179,6 +196,16 @@ def _write_all(sheet: Any, targets: Sequence[tuple[Any, Path | None]], options: 
             written.append(str(target))
             reporter.info(f"wrote {target} ({exporter.name})")
     return written
+
+
+def track_path(target: Path, exporter: Any, track: str) -> Path:
+    """``out/ep01.tsv`` for track ``BOB`` -> ``out/ep01.BOB.tsv`` (unsafe characters become _)."""
+    import re
+
+    ending = exporter.file_suffix if target.name.endswith(exporter.file_suffix) else target.suffix
+    base = target.name[:len(target.name) - len(ending)] if ending else target.name
+    safe = re.sub(r"[^\w\-]+", "_", track).strip("_") or "track"
+    return target.with_name(f"{base}.{safe}{ending}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -199,35 +226,43 @@ def main() -> None:
 
 @main.command()
 @click.argument("audio", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--script", "-s", type=click.Path(path_type=str), help="The dialogue as UTF-8 text, one line per line. Without it the speech is recognized.")
+@click.option("--script", "-s", type=click.Path(path_type=str), help="The dialogue: plain text (NAME: prefixes), SRT, WebVTT, ASS/SSA or a CSV/TSV dub script. Without it the speech is recognized.")
+@click.option("--script-format", type=click.Choice(["text", "srt", "vtt", "ass", "csv", "tsv"], case_sensitive=False), help="The script's format (default: from its extension; unknown extensions are plain text).")
+@click.option("--columns", metavar="ROLE=NAME,...", help="CSV/TSV script columns, e.g. speaker=Character,text=Dialogue,start=TC In,end=TC Out (default: found by their usual names).")
+@click.option("--speaker", help="Keep only this character's lines and mouth track (case-insensitive).")
 @click.option("--preset", "-p", default="rhubarb", show_default=True, help="Mouth-shape set: a shipped name (`lipsync presets`) or a path to a .toml file.")
 @click.option("--fps", "-r", default="24", show_default=True, help="Frame rate: 12, 23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60 or a fraction like 24000/1001.")
 @click.option("--format", "-f", "formats", help=FORMAT_HELP)
 @click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
 @click.option("--channel", type=int, help="Use only this channel (1-based; 3 is the centre of a 5.1 stem). Default: mix all.")
 @click.option("--start-timecode", help="Timecode of the first frame, HH:MM:SS:FF (HH:MM:SS;FF drop-frame at 29.97).")
-@click.option("--language", "-l", default="en-us", show_default=True, help="Script language for pronunciations of unknown words (espeak-ng code).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="Language of the dialogue: a BCP-47 or espeak-ng code (es, es-419, fr, de, pt-br, ja, zh...), or 'auto' to tell it from the script.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for long recordings; the output is identical for any number.")
 @click.option("--lead", type=click.IntRange(0, 12), help="Frames the mouth leads the sound (default: the preset's).")
 @click.option("--min-hold", type=click.IntRange(1, 24), help="Fewest frames a shape is held (default: the preset's).")
 @click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2) or threes (3) (default: the preset's).")
-@click.option("--track-name", help="Name of the mouth track (default: the script's speaker or the audio file name).")
+@click.option("--track-name", help="Name of the mouth track for lines without a speaker (default: the audio file name). Characters' tracks are named after them.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines for host applications.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
-def analyze(audio: str, script: str | None, preset: str, fps: str, formats: str | None, output: str | None,
+def analyze(audio: str, script: str | None, script_format: str | None, columns: str | None, speaker: str | None,
+            preset: str, fps: str, formats: str | None, output: str | None,
             channel: int | None, start_timecode: str | None, language: str, jobs: int, lead: int | None,
             min_hold: int | None, step: int | None, track_name: str | None, settings: tuple[str, ...],
             progress: str, quiet: bool) -> None:
     """Analyze a voice track AUDIO into a mouth-shape timing sheet.
 
     AUDIO can be wav, flac, ogg, opus or mp3 at any sample rate from 8 kHz (m4a, aac and video
-    files need ffmpeg). With --script, the dialogue is force-aligned to the recording; without
-    it, the speech is recognized.
+    files need ffmpeg). With --script, the dialogue is force-aligned to the recording (timed
+    subtitle lines within their times); without it, the speech is recognized. The sheet has a
+    mouth track per character; a single-track format with -o writes one file per track
+    (NAME.TRACK.ext).
 
     \b
     Examples:
       lipsync analyze take1.wav --script take1.txt -o take1.tsv
+      lipsync analyze ep01_es.wav -s ep01_es.srt -l es -f xdts -o ep01_es.xdts
+      lipsync analyze ep01.wav -s ep01.ass --speaker BOB -o bob.tsv
       lipsync analyze ep01.flac -s ep01.txt -p anime-3 --fps 23.976 -f xdts,dat,json -o out/ep01
       lipsync analyze line.wav --progress json -f rhubarb-json > line.json
     """
@@ -236,6 +271,7 @@ def analyze(audio: str, script: str | None, preset: str, fps: str, formats: str 
     def body() -> None:
         from .pipeline import analyze as run_analysis
         from .presets import load_preset
+        from .scripts import parse_columns
         from .timing import FrameRate
 
         rate = FrameRate.parse(fps)
@@ -249,7 +285,8 @@ def analyze(audio: str, script: str | None, preset: str, fps: str, formats: str 
         reporter.event(event="start", audio=audio, script=script, preset=chosen.name, fps=str(rate))
         result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
                               start_timecode=start_timecode, language=language, jobs=jobs,
-                              track_name=track_name,
+                              track_name=track_name, speaker=speaker, script_format=script_format,
+                              columns=parse_columns(columns),
                               on_progress=lambda p: reporter.progress(p.stage, p.done, p.total))
         reporter.close()
         for warning in result.warnings:

@@ -36,8 +36,13 @@ def decode_script(data: bytes, path: str) -> str:
 
     Undecodable bytes raise :class:`ScriptError` naming the line.
     """
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        return _decode_wide(data, "utf-32", path)
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return data.decode("utf-16")
+        return _decode_wide(data, "utf-16", path)
+    unmarked = _unmarked_utf16(data)
+    if unmarked:
+        return _decode_wide(data, unmarked, path)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:
@@ -45,6 +50,31 @@ def decode_script(data: bytes, path: str) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ScriptError(f"{path}: line {line} is not valid UTF-8",
+                          "save the script as UTF-8 text (or UTF-16); legacy encodings such as "
+                          "Windows-1252 or Shift-JIS are not guessed") from None
+
+
+def _unmarked_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` for UTF-16 text without a BOM (mostly-ASCII text has a zero in
+    every other byte), else None."""
+    sample = data[:2000]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _decode_wide(data: bytes, encoding: str, path: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        width = 4 if encoding.startswith("utf-32") else 2
+        text = data[: error.start - error.start % width].decode(encoding, errors="replace")
+        raise ScriptError(f"{path}: line {text.count(chr(10)) + 1} is not valid {encoding.upper()}",
                           "save the script as UTF-8 text") from None
 
 
@@ -82,20 +112,12 @@ def is_speaker_name(text: str) -> bool:
     return True
 
 
-def read_script(path: str | Path) -> tuple[Line, ...]:
-    """Read a dialogue script file; raises ScriptError if missing, undecodable or empty."""
-    script = Path(path)
-    if not script.exists() or script.is_dir():
-        raise ScriptError(f"script not found: {str(script)!r}", "check the path given to --script")
-    try:
-        data = script.read_bytes()
-    except OSError as error:
-        raise ScriptError(f"cannot read script {str(script)!r}: {error.strerror}", "check the file's permissions") from None
-    lines = parse_plain_text(decode_script(data, str(script)))
-    if not any(words_of(line.text) for line in lines):
-        raise ScriptError(f"script {str(script)!r} has no words to align",
-                          "put the dialogue in the file, or leave out --script to recognize speech")
-    return lines
+def read_script(path: str | Path, format: str | None = None, **options) -> tuple[Line, ...]:
+    """Read a dialogue script file in any supported format (see :mod:`lipsync.scripts`);
+    raises ScriptError if missing, undecodable, malformed or without words."""
+    from .scripts import read_script as read_any
+
+    return read_any(path, format, **options)
 
 
 def words_of(text: str) -> tuple[str, ...]:

@@ -71,7 +71,9 @@ for _class, _symbols in {
         _VOWEL_CLASSES[_symbol] = _class
 
 # Diacritics and suprasegmentals that do not change what the lips do.
-_IGNORED = set("ːˑˈˌ̯̩̥̬̪̺̻̹̜̟̠̘̙̝̞̃̈̆ʰʷʲˠˤ̚‿͜͡ⁿˡ-_.'\u0303\u0361\u035c")
+_IGNORED = set("ːˑˈˌ̯̩̥̬̪̺̻̹̜̟̠̘̙̝̞̃̈̆ʰʷʲˠˤ̚‿͜͡ⁿˡᵝ-_.'\u0303\u0361\u035c")
+# Compressed lips (Japanese ɯᵝ): a close vowel that the mouth shows rounded.
+_COMPRESSED = "ᵝ"
 _ROUNDING_MARKS = {"ʷ", "\u0339"}  # labialized consonant, more rounded
 
 
@@ -117,7 +119,10 @@ def viseme_class(symbol: str) -> str:
         return "vowel_rhotic"
     vowels = split_vowels(base)
     if vowels:
-        return _VOWEL_CLASSES[vowels[0]]
+        found = _VOWEL_CLASSES[vowels[0]]
+        if found == "vowel_close" and _COMPRESSED in symbol:
+            return "vowel_close_rounded"
+        return found
     # Affricates and clusters written as one symbol: the class of their most visible part.
     for ch in base:
         if ch in _CONSONANT_CLASSES and _CONSONANT_CLASSES[ch] in ("bilabial", "labiodental", "labiovelar"):

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .animate import animate
 from .audio import Audio, is_silent, load_audio
 from .dialogue import Line, read_script
+from .errors import OptionError, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
 from .recognize import Recognition, recognize
-from .sheet import Sheet, SheetLine, Source, Track, Word
+from .sheet import Phone, Sheet, SheetLine, Source, Track, Word
 from .timing import FrameRate, format_timecode, parse_timecode
 
 
@@ -37,16 +38,18 @@ class Progress:
 def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | None = None, *,
             preset: str | Path | Preset = "rhubarb", fps: str | float | FrameRate = 24,
             channel: int | None = None, start_timecode: str | None = None, language: str = "en-us",
-            jobs: int = 1, track_name: str | None = None,
+            jobs: int = 1, track_name: str | None = None, speaker: str | None = None,
+            script_format: str | None = None, columns: Mapping[str, str] | None = None,
             on_progress: Callable[[Progress], None] | None = None) -> Analysis:
-    """Analyze a voice track into a mouth-shape sheet.
+    """Analyze a voice track into a mouth-shape sheet, one track per character.
 
     Parameters
     ----------
     audio : path or Audio
         The voice track (wav, flac, ogg, opus, mp3; video and m4a through ffmpeg).
     script : path, lines or None
-        The dialogue; with it, forced alignment; without it, speech recognition.
+        The dialogue (text, SRT, WebVTT, ASS/SSA, CSV/TSV); with it, forced alignment (timed
+        lines are aligned within their times); without it, speech recognition.
     preset : name, path or Preset
         The mouth-shape set and timing rules (``lipsync presets`` lists them).
     fps : rate
@@ -54,23 +57,46 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     channel : int, optional
         1-based channel to use; by default all channels are mixed.
     start_timecode : str, optional
-        Timecode of the first frame, ``HH:MM:SS:FF`` (``;`` for drop-frame).
+        Timecode of the first frame, ``HH:MM:SS:FF`` (``;`` for drop-frame). Script times
+        given from that timecode on (01:00:00:00...) are read relative to it.
+    language : str
+        BCP-47 or espeak-ng code of the dialogue (``es``, ``pt-br``, ``ja``...), or ``auto``
+        to tell it from the script's characters.
     jobs : int
         Worker processes for long recordings; the output is the same for any number.
+    track_name : str, optional
+        Name of the track of lines without a speaker (default: the audio file's name).
+    speaker : str, optional
+        Keep only this character's lines and track.
+    script_format, columns
+        The script's format (default: from its extension) and, for CSV/TSV, its column names.
 
     Examples
     --------
-    >>> result = analyze("dialogue.wav", "dialogue.txt", preset="preston-blair", fps=25)  # doctest: +SKIP
-    >>> result.sheet.tracks[0].cues[:2]  # doctest: +SKIP
+    >>> result = analyze("dialogue.wav", "dialogue.srt", preset="preston-blair", fps=25)  # doctest: +SKIP
+    >>> [track.name for track in result.sheet.tracks]  # doctest: +SKIP
+    ['ANNA', 'BOB']
     """
     rate = FrameRate.parse(fps)
+    origin = 0.0
     if start_timecode is not None:
-        start_timecode = format_timecode(parse_timecode(start_timecode, rate), rate,
-                                         drop_frame=";" in start_timecode or "," in start_timecode)
+        first = parse_timecode(start_timecode, rate)
+        origin = rate.seconds_at(first)
+        start_timecode = format_timecode(first, rate, drop_frame=";" in start_timecode or "," in start_timecode)
     chosen = preset if isinstance(preset, Preset) else load_preset(preset)
-    lines = read_script(script) if isinstance(script, (str, Path)) else (tuple(script) if script else None)
-    track = load_audio(audio, channel=channel) if not isinstance(audio, Audio) else audio
+    if isinstance(script, (str, Path)):
+        lines = read_script(script, script_format, columns=columns, fps=float(rate))
+    else:
+        lines = tuple(script) if script else None
+    language = resolve_language(language, lines)
     warnings: list[str] = []
+    if lines:
+        lines = _from_origin(lines, origin)
+        if speaker is not None:
+            lines, left_out = keep_speaker(lines, speaker)
+            if left_out:
+                warnings.append(f"--speaker {speaker}: {left_out} line(s) of other characters were left out")
+    track = load_audio(audio, channel=channel) if not isinstance(audio, Audio) else audio
     done = 0.0
 
     def report(seconds: float) -> None:
@@ -90,13 +116,32 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     if on_progress:
         on_progress(Progress("animate", track.duration, track.duration))
     duration_frames = max(1, rate.frames_in(track.duration))
-    shapes = animate(found.phones, chosen, rate.seconds_at(duration_frames))
-    cues = to_frames(shapes, rate, chosen, duration_frames)
-    name = track_name or _track_name(lines, track)
+    default_name = track_name or (Path(track.path).stem if track.path else "mouth")
+    plan, unowned_to = track_plan(lines or (), default_name, speaker is not None)
+    by_track: dict[str, tuple[list[Phone], list[Word]]] = {name: ([], []) for name in plan.values()}
+    if unowned_to is not None:
+        by_track.setdefault(unowned_to, ([], []))
+    dropped = 0
+    for phone in found.phones:
+        name = plan.get(phone.line) if phone.line is not None else unowned_to
+        if name is None:
+            dropped += 1
+            continue
+        by_track[name][0].append(phone)
+    if dropped:
+        warnings.append("speech that is not in the script is on no track: the script names its characters, "
+                        "and unscripted speech cannot be given to one of them")
+    for word in found.words:
+        by_track[plan[word.line]][1].append(word)
+    tracks = []
+    for name, (phones, words) in by_track.items():
+        shapes = animate(phones, chosen, rate.seconds_at(duration_frames))
+        cues = to_frames(shapes, rate, chosen, duration_frames)
+        tracks.append(Track(name, cues, sheet_lines(words, lines or (), rate), tuple(words), tuple(phones)))
     sheet = Sheet(
         rate=rate,
         duration_frames=duration_frames,
-        tracks=(Track(name, cues, sheet_lines(found.words, lines or (), rate), found.words, found.phones),),
+        tracks=tuple(tracks),
         preset=chosen.shape_set,
         source=Source(track.path, round(track.duration, 6), track.source_rate, track.source_channels),
         start_timecode=start_timecode,
@@ -104,11 +149,67 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     return Analysis(sheet, tuple(warnings))
 
 
-def _track_name(lines: Sequence[Line] | None, audio: Audio) -> str:
-    speakers = {line.speaker for line in lines or () if line.speaker}
-    if len(speakers) == 1:
-        return speakers.pop()
-    return Path(audio.path).stem if audio.path else "mouth"
+def resolve_language(code: str, lines: Sequence[Line] | None) -> str:
+    """The espeak-ng language for ``code``; ``auto`` reads it from the script's characters."""
+    from .languages import detect_language, espeak_code
+
+    wanted = (code or "en-us").strip()
+    if wanted.lower() in ("en", "en-us"):
+        return "en-us"
+    if wanted.lower() == "auto":
+        if not lines:
+            raise OptionError("--language auto tells the language from the script, and there is none",
+                              "pass --language CODE (without a script, phones are recognized in any language)")
+        return espeak_code(detect_language(line.text for line in lines))
+    return espeak_code(wanted)
+
+
+def _from_origin(lines: Sequence[Line], origin: float) -> tuple[Line, ...]:
+    """Script times relative to the audio's start: times written from the start timecode on
+    (01:00:00:00...) have it taken off."""
+    timed = [line.start for line in lines if line.start is not None]
+    if not origin or not timed or min(timed) < origin - 1.0:
+        return tuple(lines)
+    return tuple(replace(line, start=None if line.start is None else line.start - origin,
+                         end=None if line.end is None else line.end - origin) for line in lines)
+
+
+def keep_speaker(lines: Sequence[Line], speaker: str) -> tuple[tuple[Line, ...], int]:
+    """The lines of one character (case-insensitive), and how many others were left out."""
+    wanted = speaker.strip().casefold()
+    kept = tuple(line for line in lines if line.speaker and line.speaker.strip().casefold() == wanted)
+    if not kept:
+        names = list(dict.fromkeys(line.speaker for line in lines if line.speaker))
+        raise ScriptError(f"the script has no lines for speaker {speaker!r}",
+                          f"its speakers: {', '.join(names)}" if names else "the script names no speakers")
+    return kept, len(lines) - len(kept)
+
+
+def track_plan(lines: Sequence[Line], default_name: str, one_speaker: bool = False
+               ) -> tuple[dict[int, str], str | None]:
+    """Which track each line goes to (one per character, in order of first appearance; lines
+    without a speaker go to ``default_name``), and the track that takes speech that is not in
+    the script (None when every line names one of several characters).
+
+    >>> track_plan([Line("Hi", "BOB"), Line("Yo", "Ann"), Line("Hm", "bob")], "take1")
+    ({0: 'BOB', 1: 'Ann', 2: 'BOB'}, None)
+    """
+    names: dict[str, str] = {}
+    plan: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        if line.speaker and line.speaker.strip():
+            key = line.speaker.strip().casefold()
+            plan[index] = names.setdefault(key, line.speaker.strip())
+        else:
+            plan[index] = default_name
+    tracks = list(dict.fromkeys(plan.values()))
+    if not tracks:
+        return plan, default_name
+    if default_name in tracks and default_name.casefold() not in names:
+        return plan, default_name
+    if len(tracks) == 1 and not one_speaker:
+        return plan, tracks[0]
+    return plan, None
 
 
 def sheet_lines(words: Sequence[Word], lines: Sequence[Line], rate: FrameRate) -> tuple[SheetLine, ...]:

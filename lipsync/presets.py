@@ -85,11 +85,20 @@ class Preset:
     long_shapes: Mapping[str, LongShape] = field(hash=False)
     timing: Timing
     path: str | None = None
+    #: IPA symbols with a shape of their own, ahead of their class (e.g. Japanese moraic ``ɴ``).
+    symbols: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
         object.__setattr__(self, "long_shapes", MappingProxyType(dict(self.long_shapes)))
+        object.__setattr__(self, "symbols", MappingProxyType(dict(self.symbols)))
         _check_preset(self)
+
+    def shape_for_symbol(self, symbol: str, viseme_class: str, duration: float) -> str:
+        """The shape of the IPA phone ``symbol``: the preset's ``[symbols]`` entry if it has
+        one, else its class's shape (:meth:`shape_for`)."""
+        shape = self.symbols.get(symbol)
+        return shape if shape is not None else self.shape_for(viseme_class, duration)
 
     def shape_for(self, viseme_class: str, duration: float) -> str:
         """The shape of a phone of ``viseme_class`` lasting ``duration`` seconds.
@@ -247,12 +256,18 @@ def _check_preset(preset: Preset) -> None:
                         "map each class to a shape defined in a [[shapes]] table")
         if not _is_number(long.after) or long.after <= 0:
             raise _fail(where, f"long.{cls}.after", f"expected a number of seconds > 0, got {long.after!r}")
+    for symbol, shape in preset.symbols.items():
+        if not isinstance(symbol, str) or not symbol.strip():
+            raise _fail(where, f"symbols.{symbol}", "expected an IPA symbol as the key")
+        if shape not in by_name:
+            raise _fail(where, f"symbols.{symbol}", f"shape {shape!r} is not one of the shapes {defined}",
+                        "map each symbol to a shape defined in a [[shapes]] table")
     _check_timing(dataclasses.asdict(preset.timing), where, names)
 
 
 # --- reading TOML -------------------------------------------------------------------------------
 
-_TOP_KEYS = ("name", "description", "rest", "shapes", "classes", "long", "timing")
+_TOP_KEYS = ("name", "description", "rest", "shapes", "classes", "long", "symbols", "timing")
 _SHAPE_KEYS = ("name", "drawing", "label", "openness")
 _LONG_KEYS = ("shape", "after")
 
@@ -333,6 +348,7 @@ def _parse(data: dict[str, Any], where: str) -> Preset:
         long_shapes=long_shapes,
         timing=Timing(**timing_values),
         path=where,
+        symbols=_table(data.get("symbols", {}), where, "symbols"),
     )
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 from ..audio import Audio
 from ..dialogue import Line, words_of
 from ..errors import ScriptError
+from ..languages import check_script_language, is_english
 from ..sheet import Phone, Word
 from ..vad import speech_segments, split_long
 from . import align
@@ -32,6 +33,10 @@ _TRIM_PAD = 0.0
 _MIN_UNSCRIPTED_SECONDS = 0.4
 _MIN_COVERAGE = 0.4
 _WRONG_LANGUAGE_SHARE = 0.6
+# When at least this many lines, and this share of them, fail to align, the script does not
+# belong to the recording (another language, another episode): an error rather than warnings.
+_MISMATCH_MIN_LINES = 3
+_MISMATCH_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -60,12 +65,20 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
     ``on_progress(seconds)`` is called as stretches of audio are finished.
     """
     stretches = speech_segments(audio.samples, audio.sample_rate)
+    phones_only = not is_english(language)
     if not lines:
-        found = _recognize_freely(audio, stretches, jobs, on_progress)
+        found = _recognize_freely(audio, stretches, jobs, on_progress, phones_only)
     else:
         found = _align_script(audio, lines, stretches, language, jobs, on_progress)
     heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
-    return Recognition(trim_to_speech(found.phones, heard), trim_to_speech(found.words, heard), found.warnings)
+    phones = trim_to_speech(found.phones, heard)
+    if language == "ja" and lines:
+        from ..japanese import mora_phones
+
+        scripted = [phone for phone in phones if phone.word is not None]
+        phones = tuple(sorted([phone for phone in phones if phone.word is None] + list(mora_phones(scripted)),
+                              key=lambda phone: (phone.start, phone.end)))
+    return Recognition(phones, trim_to_speech(found.words, heard), found.warnings)
 
 
 def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]]) -> tuple[Timed, ...]:
@@ -97,18 +110,19 @@ def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, floa
     return tuple(fitted)
 
 
-def _phone_chunks(audio: Audio, stretches: Sequence[tuple[float, float]]) -> list[Chunk]:
+def _phone_chunks(audio: Audio, stretches: Sequence[tuple[float, float]], phones_only: bool = False) -> list[Chunk]:
     pieces = split_long(stretches, _MAX_CHUNK_SECONDS, audio.samples, audio.sample_rate)
     rate = audio.sample_rate
-    return [Chunk(start, audio.samples[int(start * rate):int(end * rate)]) for start, end in pieces]
+    return [Chunk(start, audio.samples[int(start * rate):int(end * rate)], None, phones_only)
+            for start, end in pieces]
 
 
 def _offset_phones(chunk: Chunk, found) -> list[Phone]:
     return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in found]
 
 
-def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress) -> Recognition:
-    chunks = _phone_chunks(audio, stretches)
+def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress, phones_only: bool = False) -> Recognition:
+    chunks = _phone_chunks(audio, stretches, phones_only)
     results = run_chunks(chunks, jobs, on_progress)
     phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
     return Recognition(tuple(phones), ())
@@ -116,64 +130,95 @@ def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress) -> Recogn
 
 def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str, jobs: int,
                   on_progress) -> Recognition:
+    check_script_language([line.text for line in lines], language)
     words = align.prepare_words(lines, language)
-    if language.startswith("en") and align.out_of_dictionary_share(words) > _WRONG_LANGUAGE_SHARE:
+    if is_english(language) and align.out_of_dictionary_share(words) > _WRONG_LANGUAGE_SHARE:
         raise ScriptError("most script words are not English words: is the script in another language?",
-                          "check that --script matches the recording")
+                          "pass its --language (or --language auto), and check that --script matches the recording")
+    warnings: list[str] = []
+    with_words = {word.line for word in words}
+    for index, line in enumerate(lines):
+        if index not in with_words:
+            what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
+            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
     if not stretches:
-        return Recognition((), (), ())
-    groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
+        return Recognition((), (), tuple(warnings))
+    phones_only = not is_english(language)
+    timed = align.is_timed(lines)
+    silent: list[int] = []
+    if timed:
+        groups, silent = align.plan_timed(lines, words, stretches, audio.duration)
+    else:
+        groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
     aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress)))
     failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
     heard: dict[tuple[float, float], list[Phone]] = {}
-    if failed and (len(groups) > 1 or len(groups[0].lines) > 1):
+    if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
         # The length-based plan went wrong somewhere: re-match those regions by what was heard.
         region = [s for first, last in align.repair_regions(groups, failed) for s in stretches
                   if groups[first].start <= s[0] and s[1] <= groups[last].end]
-        heard = _hear(audio, region, jobs)
+        heard = _hear(audio, region, jobs, phones_only)
         letters = {stretch: align.class_letters([p.symbol for p in phones]) for stretch, phones in heard.items()}
         groups = align.repair_plan(groups, failed, words, stretches, letters)
         todo = [group for group in groups if group not in aligned]
         aligned.update(zip(todo, _align_groups(audio, todo, words, jobs, None)))
+    if failed:
         groups = _drop_unrecorded_lines(audio, groups, aligned, words, jobs)
 
     phones: list[Phone] = []
     found_words: list[Word] = []
-    warnings: list[str] = []
-    unaligned: list[tuple[float, float]] = []
+    unaligned: list[tuple[float, float, int | None]] = []
+    failures = 0
     for group in groups:
         located = aligned[group]
-        group_words = [w for w in words if w.line in set(group.lines)]
+        group_words = align.words_in(group, words)
         if located is None:
             first = lines[group.lines[0]]
             warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
                             f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
-            unaligned.append((group.start, group.end))
+            # the speech there still belongs to the group's character, when it has one
+            speakers = {lines[index].speaker for index in group.lines}
+            unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
+            failures += len(group.lines)
             continue
         offset = max(0.0, group.start - align.PAD)
         missing = align.squeezed_lines(located, group_words)
         for index in sorted(missing):
             warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
                             f"in the recording near {clock(group.start)}")
+        failures += len(missing)
         group_phones, group_found = align.aligned_phones(offset, located, group_words, missing)
         phones.extend(group_phones)
         found_words.extend(group_found)
 
     matched = {index for group in groups for index in group.lines}
     for index, line in enumerate(lines):
-        if index not in matched and words_of(line.text):
-            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording")
+        if index in with_words and index not in matched:
+            where = ""
+            if index in silent and line.start is not None:
+                where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
+            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
+            failures += 1
+    spoken_lines = len(with_words)
+    if spoken_lines >= _MISMATCH_MIN_LINES and failures >= _MISMATCH_SHARE * spoken_lines:
+        raise ScriptError(f"{failures} of {spoken_lines} script lines do not match the recording: "
+                          "is the script in another language, or for another recording?",
+                          "check --script, and pass the dialogue's --language (or --language auto)")
     extra = [s for group in groups if aligned[group] is not None
              for s in _unscripted_in_group(aligned[group], group, stretches)]
     for start, end in sorted(_uncovered(stretches, groups) + extra):
         warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
                         "used script-free recognition there")
-        unaligned.append((start, end))
-    missing_stretches = [s for s in stretches if s not in heard and any(a <= s[0] and s[1] <= b for a, b in unaligned)]
-    heard.update(_hear(audio, missing_stretches, jobs))
-    for stretch, stretch_phones in heard.items():
-        if any(a <= stretch[0] and stretch[1] <= b for a, b in unaligned):
-            phones.extend(stretch_phones)
+        unaligned.append((start, end, None))
+    pieces: list[tuple[tuple[float, float], int | None]] = []
+    for a, b, owner in unaligned:
+        for s0, s1 in stretches:
+            low, high = max(a, s0), min(b, s1)
+            if high - low > 0.05:
+                pieces.append(((s0, s1) if (low, high) == (s0, s1) else (low, high), owner))
+    heard.update(_hear(audio, [piece for piece, _ in pieces if piece not in heard], jobs, phones_only))
+    for piece, owner in dict(pieces).items():
+        phones.extend(replace(phone, line=owner) for phone in heard[piece])
     phones.sort(key=lambda phone: (phone.start, phone.end))
     return Recognition(tuple(phones), tuple(found_words), tuple(warnings))
 
@@ -210,7 +255,7 @@ def _fits(located, group: align.Group, words, stretches: Sequence[tuple[float, f
     its stretches of speech (else some speech there is not in the script)."""
     if located is None:
         return False
-    if align.squeezed_lines(located, [w for w in words if w.line in set(group.lines)]):
+    if align.squeezed_lines(located, align.words_in(group, words)):
         return False
     return not _unscripted_in_group(located, group, stretches)
 
@@ -229,10 +274,11 @@ def _unscripted_in_group(located, group: align.Group,
     return unscripted
 
 
-def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int) -> dict[tuple[float, float], list[Phone]]:
+def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int,
+          phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
     """The phones recognized in each stretch, without a script."""
     heard: dict[tuple[float, float], list[Phone]] = {}
-    pieces = [(stretch, chunk) for stretch in stretches for chunk in _phone_chunks(audio, [stretch])]
+    pieces = [(stretch, chunk) for stretch in stretches for chunk in _phone_chunks(audio, [stretch], phones_only)]
     results = run_chunks([chunk for _, chunk in pieces], jobs)
     for (stretch, chunk), found in zip(pieces, results):
         heard.setdefault(stretch, []).extend(_offset_phones(chunk, found))
@@ -240,6 +286,22 @@ def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int) -> 
 
 
 def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group]) -> list[tuple[float, float]]:
-    """Speech stretches that no group covers."""
-    return [(start, end) for start, end in stretches
-            if not any(group.start <= start and end <= group.end for group in groups)]
+    """Speech that no group covers: whole stretches, or (for timed groups, which may cut a
+    stretch) the parts of a stretch outside every group that last at least 0.3 s."""
+    found = []
+    spans = sorted((group.start, group.end) for group in groups)
+    for start, end in stretches:
+        if any(a <= start and end <= b for a, b in spans):
+            continue
+        overlapping = [(a, b) for a, b in spans if a < end and b > start]
+        if not overlapping:
+            found.append((start, end))
+            continue
+        cursor = start
+        for a, b in overlapping:
+            if a - cursor >= _MIN_UNSCRIPTED_SECONDS - 0.1:
+                found.append((cursor, a))
+            cursor = max(cursor, b)
+        if end - cursor >= _MIN_UNSCRIPTED_SECONDS - 0.1:
+            found.append((cursor, end))
+    return found

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from ..dialogue import Line, words_of
 from ..g2p import ipa_to_arpabet, pronounce
+from ..languages import is_english
 from ..phonemes import VISEME_CLASSES, arpabet_to_ipa, viseme_class
 from ..sheet import Phone, Word
 from . import sphinx
@@ -66,20 +67,41 @@ def _key(word: str) -> str:
     return "w" + hashlib.sha1(lowered.encode("utf-8")).hexdigest()[:12]
 
 
+def _spoken_words(lines: Sequence[Line], language: str) -> list[tuple[int, str, str]]:
+    """(line index, word as written, text to pronounce) for every word of the script; Japanese
+    words are split into morphemes read as kana (espeak-ng cannot read kanji)."""
+    entries = []
+    for index, line in enumerate(lines):
+        for word in words_of(line.text):
+            if language == "ja":
+                from ..japanese import kana_tokens
+
+                entries.extend((index, original, reading) for original, reading in kana_tokens(word)
+                               if words_of(original))
+            else:
+                entries.append((index, word, word))
+    return entries
+
+
 def prepare_words(lines: Sequence[Line], language: str = "en-us") -> tuple[ScriptWord, ...]:
-    """Every word of the script with a pronunciation: the dictionary's, else espeak-ng's."""
-    entries: list[tuple[int, str]] = [(index, word) for index, line in enumerate(lines) for word in words_of(line.text)]
-    missing = sorted({word.lower() for _, word in entries if not sphinx.in_dictionary(word.lower())})
+    """Every word of the script with a pronunciation: for English the dictionary's, else
+    (and for other languages always) espeak-ng's IPA mapped to the model's phones."""
+    entries = _spoken_words(lines, language)
+    english = is_english(language)
+    missing = sorted({said.lower() for _, _, said in entries
+                      if not (english and sphinx.in_dictionary(said.lower()))})
     spoken = dict(zip(missing, pronounce(missing, language)))
     prepared = []
-    for index, word in entries:
-        lowered = word.lower()
+    for index, word, said in entries:
+        lowered = said.lower()
         if lowered in spoken:
             ipa = tuple(p for p in spoken[lowered] if ipa_to_arpabet(p))
             if not ipa:
                 continue
             arpabet = tuple(ipa_to_arpabet(p) for p in ipa)
-            key = _key(word) if _key(word) != lowered else f"{lowered}_g2p"
+            # one decoder dictionary serves every language: the key names the pronunciation
+            flat = " ".join(p for group in arpabet for p in group)
+            key = "g" + hashlib.sha1(f"{lowered}|{flat}".encode("utf-8")).hexdigest()[:12]
             aligned_word = sphinx.WordToAlign(word, key, ipa, arpabet)
             count = sum(len(group) for group in arpabet)
         else:
@@ -232,6 +254,97 @@ def plan_chunks(words: Sequence[ScriptWord], line_count: int, stretches: Sequenc
     return tuple(Group(tuple(spoken[i] for i in group.lines), group.start, group.end) for group in groups)
 
 
+# Subtitle times are loose: a timed line's speech is looked for this far outside its window.
+TIME_TOLERANCE = 1.0
+# Timed lines are aligned together, without a pause to cut at, up to this long.
+_MAX_TIMED_GROUP_SECONDS = 30.0
+
+
+def is_timed(lines: Sequence[Line]) -> bool:
+    """True when the script gives times for its lines (enough to align by them)."""
+    spoken = [line for line in lines if words_of(line.text)]
+    timed = [line for line in spoken if line.start is not None]
+    return bool(spoken) and len(timed) >= 0.5 * len(spoken)
+
+
+def _windows(lines: Sequence[Line], spoken: Sequence[int], duration: float) -> dict[int, tuple[float, float]]:
+    """Each spoken line's time window; an untimed line gets the gap between its timed neighbours."""
+    windows: dict[int, tuple[float, float]] = {}
+    for index in spoken:
+        line = lines[index]
+        if line.start is not None:
+            end = line.end if line.end is not None and line.end > line.start else line.start + 1.0
+            windows[index] = (line.start, end)
+    for position, index in enumerate(spoken):
+        if index in windows:
+            continue
+        before = [windows[i][1] for i in spoken[:position] if i in windows]
+        after = [windows[i][0] for i in spoken[position + 1:] if i in windows]
+        start = before[-1] if before else 0.0
+        windows[index] = (start, max(start, after[0] if after else duration))
+    return windows
+
+
+def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Sequence[tuple[float, float]],
+               duration: float, tolerance: float = TIME_TOLERANCE) -> tuple[tuple[Group, ...], list[int]]:
+    """Groups for a script with line times: each line is aligned on its own window (widened by
+    ``tolerance``, cut at the pause nearest the boundary with its neighbours and clipped to the
+    speech found there); neighbours with no pause between them are aligned together.
+
+    Returns the groups and the lines whose windows hold no speech at all.
+    """
+    has_words = {word.line for word in words}
+    spoken = [index for index in range(len(lines)) if index in has_words]
+    windows = _windows(lines, spoken, duration)
+    order = sorted(spoken, key=lambda i: (windows[i][0], windows[i][1], i))
+    pauses = [(a[1], b[0]) for a, b in zip(stretches, stretches[1:])]
+    runs: list[list[int]] = []
+    cuts: list[float] = []
+    for index in order:
+        if not runs:
+            runs.append([index])
+            continue
+        previous_end = max(windows[i][1] for i in runs[-1])
+        start = windows[index][0]
+        low, high = min(previous_end, start) - tolerance, max(previous_end, start) + tolerance
+        middle = (previous_end + start) / 2
+        near = [p for p in pauses if low <= (p[0] + p[1]) / 2 <= high and p[0] >= windows[runs[-1][0]][0]]
+        run_start = windows[runs[-1][0]][0]
+        if near:
+            pause = min(near, key=lambda p: (abs((p[0] + p[1]) / 2 - middle), -(p[1] - p[0])))
+            cuts.append((pause[0] + pause[1]) / 2)
+            runs.append([index])
+        elif max(previous_end, windows[index][1]) - run_start > _MAX_TIMED_GROUP_SECONDS:
+            cuts.append(middle)
+            runs.append([index])
+        else:
+            runs[-1].append(index)
+    groups: list[Group] = []
+    silent: list[int] = []
+    for number, run in enumerate(runs):
+        low = min(windows[i][0] for i in run) - tolerance
+        high = max(windows[i][1] for i in run) + tolerance
+        if number > 0:
+            low = max(low, cuts[number - 1])
+        if number < len(cuts):
+            high = min(high, cuts[number])
+        inside = [(max(a, low), min(b, high)) for a, b in stretches if min(b, high) - max(a, low) > 0.02]
+        if not inside:
+            silent.extend(run)
+            continue
+        groups.append(Group(tuple(run), inside[0][0], inside[-1][1]))
+    return tuple(groups), silent
+
+
+def words_in(group: Group, words: Sequence[ScriptWord]) -> list[ScriptWord]:
+    """The words of a group's lines, line by line in the group's (time) order."""
+    by_line: dict[int, list[ScriptWord]] = {line: [] for line in group.lines}
+    for word in words:
+        if word.line in by_line:
+            by_line[word.line].append(word)
+    return [word for line in group.lines for word in by_line[line]]
+
+
 def line_phone_strings(words: Sequence[ScriptWord], lines: Sequence[int]) -> tuple[str, ...]:
     """Each line's expected phones as a string of viseme-class letters."""
     by_line = {line: [] for line in lines}
@@ -291,8 +404,7 @@ def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate:
     """The audio and words of one group, padded a little on each side."""
     start = max(0.0, group.start - PAD)
     end = min(len(samples) / sample_rate, group.end + PAD)
-    in_group = set(group.lines)
-    chosen = tuple(w.word for w in words if w.line in in_group)
+    chosen = tuple(w.word for w in words_in(group, words))
     return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen)
 
 

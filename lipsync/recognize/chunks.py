@@ -24,6 +24,7 @@ class Chunk:
     offset: float
     samples: np.ndarray
     words: tuple[sphinx.WordToAlign, ...] | None = None
+    phones_only: bool = False  # without a script: a language-independent phone loop, no English words
 
     @property
     def duration(self) -> float:
@@ -33,7 +34,7 @@ class Chunk:
 def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
     if chunk.words is None:
-        return recognize_freely(chunk.samples)
+        return sphinx.recognize_phones(chunk.samples) if chunk.phones_only else recognize_freely(chunk.samples)
     return sphinx.align(chunk.samples, chunk.words)
 
 

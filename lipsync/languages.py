@@ -1,0 +1,158 @@
+"""Languages: ``--language`` codes (BCP-47 or espeak-ng), their validation, and ``auto``
+detection from the script's characters.
+
+Any language espeak-ng speaks can be aligned: its pronunciations (IPA) are mapped to the English
+acoustic model's nearest phones for alignment, while the mouth shapes come from the IPA itself.
+
+>>> espeak_code("pt-BR"), espeak_code("zh"), espeak_code("fr"), espeak_code("en")
+('pt-br', 'cmn', 'fr-fr', 'en-us')
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from .errors import OptionError, ScriptError
+
+# BCP-47 tags (lowercased) that espeak-ng names differently.
+_ALIASES = {
+    "en": "en-us", "en-ca": "en-us", "en-gb": "en-gb", "en-uk": "en-gb", "en-au": "en-gb", "en-nz": "en-gb",
+    "en-ie": "en-gb", "en-in": "en-gb", "en-za": "en-gb", "en-jm": "en-029",
+    "fr": "fr-fr", "fr-ca": "fr-fr", "zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-tw": "cmn",
+    "zh-hant": "cmn", "zh-sg": "cmn", "cmn-hans": "cmn", "zh-hk": "yue", "zh-yue": "yue", "yue-hk": "yue",
+    "es-es": "es", "es-mx": "es-419", "es-us": "es-419", "es-ar": "es-419", "es-co": "es-419",
+    "es-cl": "es-419", "es-pe": "es-419", "es-la": "es-419", "pt-pt": "pt", "no": "nb", "nn": "nb",
+    "ja-jp": "ja", "ko-kr": "ko", "de-de": "de", "de-at": "de", "de-ch": "de", "it-it": "it",
+    "ru-ru": "ru", "pl-pl": "pl", "nl-nl": "nl", "nl-be": "nl", "sv-se": "sv", "tr-tr": "tr",
+    "hi-in": "hi", "he-il": "he", "iw": "he", "in": "id", "fil": "tl", "el-gr": "el",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_voices() -> frozenset[str]:
+    """espeak-ng's language codes on this machine."""
+    from .g2p import espeak_languages
+
+    return frozenset(espeak_languages())
+
+
+def espeak_code(code: str, voices: Iterable[str] | None = None) -> str:
+    """The espeak-ng language for a BCP-47 or espeak-ng code; OptionError with close matches
+    when espeak-ng does not speak it."""
+    known = frozenset(voices) if voices is not None else espeak_voices()
+    wanted = code.strip().replace("_", "-").lower()
+    candidates = [wanted, _ALIASES.get(wanted, "")]
+    if "-" in wanted:  # de-CH-1996 -> de-ch -> de
+        parts = wanted.split("-")
+        for size in range(len(parts) - 1, 0, -1):
+            prefix = "-".join(parts[:size])
+            candidates += [prefix, _ALIASES.get(prefix, "")]
+    for candidate in candidates:
+        if candidate and candidate in known:
+            return candidate
+    close = difflib.get_close_matches(wanted, sorted(known), n=5, cutoff=0.5)
+    same = sorted(v for v in known if v.split("-")[0] == wanted.split("-")[0])
+    suggestions = list(dict.fromkeys(same + close))[:6]
+    hint = (f"did you mean {', '.join(suggestions)}? " if suggestions else "") + \
+        "'espeak-ng --voices' lists every language; 'auto' detects it from the script"
+    raise OptionError(f"unknown language {code!r}: espeak-ng does not speak it", hint)
+
+
+def is_english(language: str) -> bool:
+    """True for the English voices (aligned with the acoustic model's own dictionary)."""
+    return language.split("-")[0] == "en"
+
+
+# Unicode scripts that name a language without doubt (Han alone is Chinese: with kana it is Japanese).
+_SCRIPTS = (
+    ("ja", re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
+    ("cmn", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
+    ("hi", re.compile(r"[\u0900-\u097f]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("ka", re.compile(r"[\u10a0-\u10ff]")),
+    ("hy", re.compile(r"[\u0530-\u058f]")),
+    ("bn", re.compile(r"[\u0980-\u09ff]")),
+    ("ta", re.compile(r"[\u0b80-\u0bff]")),
+)
+
+# Frequent short words that tell Latin-script languages apart.
+_STOPWORDS = {
+    "en-us": "the and is you that it to of what this are was for have with not be my your we me do",
+    "es": "el la los las que de y es no un una por con para está estoy qué pero muy eres yo tú usted",
+    "fr": "le la les et est je tu vous il elle un une des que qui pas ne ce c'est suis avec pour mais",
+    "de": "der die das und ist ich du nicht ein eine zu mit es sie wir den dem ja auch bin bist was",
+    "it": "il la e è che di un una non per sono sei io tu lo gli le ma con mi ti cosa questo",
+    "pt": "o a os as e é que de um uma não por com para eu você estou está mas muito isso",
+    "nl": "de het en is een ik je niet dat van zijn wat op met te hij ze we maar",
+    "sv": "och är jag du det en ett inte att som på med för har vi han hon men",
+    "pl": "i w nie to jest się na że z co jak tak ja ty do ale mnie",
+    "tr": "ve bir bu da de ne için ben sen çok mi var yok ama gibi",
+}
+_STOPWORD_SETS = {code: frozenset(words.split()) for code, words in _STOPWORDS.items()}
+_LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def detect_language(texts: Iterable[str]) -> str:
+    """The script's language from its characters: non-Latin scripts by their Unicode ranges,
+    Latin scripts by their commonest words when one language clearly wins.
+
+    Raises ScriptError when the language cannot be told (pass ``--language``).
+
+    >>> detect_language(["こんにちは、世界"]), detect_language(["Привет"]), detect_language(["你好"])
+    ('ja', 'ru', 'cmn')
+    """
+    text = " ".join(texts)
+    counts = {code: len(pattern.findall(text)) for code, pattern in _SCRIPTS}
+    if counts["ja"]:
+        return "ja"
+    best = max(counts, key=lambda code: counts[code])
+    letters = sum(1 for ch in text if ch.isalpha())
+    if counts[best] and counts[best] >= 0.3 * letters:
+        return best
+    words = [w.lower() for w in _LATIN_WORD.findall(unicodedata.normalize("NFC", text))]
+    scores = sorted(((sum(1 for w in words if w in stop), code) for code, stop in _STOPWORD_SETS.items()),
+                    reverse=True)
+    (top, code), (second, _) = scores[0], scores[1]
+    if top >= 3 and top >= 2 * second and top >= 0.15 * len(words):
+        return code
+    raise ScriptError("cannot tell the script's language from its text",
+                      "pass --language CODE, e.g. --language es or --language pt-br")
+
+
+_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese",
+          "nl": "Dutch", "sv": "Swedish", "pl": "Polish", "tr": "Turkish", "ja": "Japanese", "ko": "Korean",
+          "cmn": "Chinese", "yue": "Cantonese", "ru": "Russian", "ar": "Arabic", "hi": "Hindi", "el": "Greek",
+          "he": "Hebrew", "th": "Thai", "ka": "Georgian", "hy": "Armenian", "bn": "Bengali", "ta": "Tamil"}
+
+
+def language_name(code: str) -> str:
+    """An English name for a language code (the code itself when unknown)."""
+    return _NAMES.get(code.split("-")[0], code)
+
+
+def check_script_language(texts: Iterable[str], language: str) -> None:
+    """Raise ScriptError when the script is plainly in another language than ``language``
+    (e.g. a French script with ``--language en-us``). Uncertain cases pass."""
+    texts = list(texts)
+    try:
+        found = detect_language(texts)
+    except ScriptError:
+        return
+    if found.split("-")[0] == language.split("-")[0]:
+        return
+    if found in ("cmn", "yue") and language in ("cmn", "yue", "ja"):
+        return
+    if found == "pt" and language.startswith("pt") or found == "en-us" and is_english(language):
+        return
+    raise ScriptError(f"the script looks like {language_name(found)} ({found}), not {language_name(language)} "
+                      f"({language})",
+                      f"pass --language {found} (or --language auto) if that is the dialogue's language")
