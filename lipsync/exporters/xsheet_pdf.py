@@ -34,8 +34,9 @@ from __future__ import annotations
 import io
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..errors import MissingToolError, OptionError
 from ..sheet import Sheet, Track
@@ -70,6 +71,8 @@ CJK_FONT_CANDIDATES: tuple[str, ...] = (
     "C:/Windows/Fonts/meiryo.ttc",                                # Windows
     "C:/Windows/Fonts/msgothic.ttc",
 )
+
+T = TypeVar("T")
 
 BLACK = (0.0, 0.0, 0.0)
 GREY = (0.45, 0.45, 0.45)
@@ -225,10 +228,33 @@ class Plan:
     first_frame: int
     japanese: bool
     columns: list[Column] = field(default_factory=list)
+    # Per-track items bucketed by block (see _in_block), built on first use.
+    index: dict[tuple[str, int], list[list]] = field(default_factory=dict, repr=False)
 
     @property
     def frames_per_page(self) -> int:
         return self.frames_per_block * self.blocks_per_page
+
+
+def _buckets(spans: Iterable[tuple[int, int, T]], size: int, count: int) -> list[list[T]]:
+    """Each item of ``(first, end, item)`` in the bucket of every ``k < count`` whose frames
+    ``k * size .. (k + 1) * size - 1`` it overlaps (``first < (k + 1) * size and end > k * size``),
+    in the order given."""
+    buckets: list[list[T]] = [[] for _ in range(count)]
+    for first, end, item in spans:
+        for k in range(max(first // size, 0), min((end - 1) // size, count - 1) + 1):
+            buckets[k].append(item)
+    return buckets
+
+
+def _in_block(plan: Plan, kind: str, track: Track, start: int,
+              spans: Callable[[], Iterable[tuple[int, int, T]]]) -> list[T]:
+    """The items of ``spans()`` that overlap the block from frame ``start``, in their order:
+    the drawing then looks at a block's own cues and lines instead of the whole track's."""
+    key = (kind, id(track))
+    if key not in plan.index:
+        plan.index[key] = _buckets(spans(), plan.frames_per_block, plan.pages * plan.blocks_per_page)
+    return plan.index[key][start // plan.frames_per_block]
 
 
 MARGIN = 28.0
@@ -409,9 +435,13 @@ def _draw_footer(plan: Plan, surface: Surface, page: int, top: float) -> None:
     width = plan.paper[0] - 2 * MARGIN
     surface.rect(MARGIN, top, width, FOOTER_H - 12, stroke=BLACK, width=0.6)
     surface.text(MARGIN + 3, top + 8, plan.labels["memo"], 6.5, color=GREY)
+    if ("footer", 0) not in plan.index:
+        plan.index[("footer", 0)] = _buckets(
+            ((line.frame, line.frame + line.length, (line.frame, track.name, line))
+             for track in sheet.tracks for line in track.lines), plan.frames_per_page, plan.pages)
     entries = sorted(
-        ((line.frame, track.name, line) for track in sheet.tracks for line in track.lines
-         if line.frame < last and line.frame + line.length > first),
+        (entry for entry in plan.index[("footer", 0)][page]
+         if entry[0] < last and entry[0] + entry[2].length > first),
         key=lambda entry: (entry[0], entry[1]))
     rows, columns = 3, 2
     capacity = rows * columns
@@ -557,7 +587,9 @@ def _draw_dialogue(plan: Plan, surface: Surface, track: Track, x: float, width: 
     text_x = x + width * 0.4
     mark_x = x + width - 5
     base = min(row_h * 0.78, 10.0)
-    for line in track.lines:
+    lines = _in_block(plan, "lines", track, start,
+                      lambda: ((line.frame, line.frame + line.length, line) for line in track.lines))
+    for line in lines:
         if line.length <= 0 or line.frame >= stop or line.frame + line.length <= start:
             continue
         chars = list(" ".join(line.text.split()))
@@ -604,7 +636,7 @@ def _draw_cells(plan: Plan, surface: Surface, track: Track, x: float, width: flo
     centre = x + width / 2
     size = min(row_h * 0.78, 9.0)
     preset = plan.sheet.preset
-    for cue in track.cues:
+    for cue in _in_block(plan, "cues", track, start, lambda: ((cue.frame, cue.end, cue) for cue in track.cues)):
         if cue.length <= 0 or cue.frame >= stop or cue.end <= start:
             continue
         try:
@@ -629,7 +661,7 @@ def _draw_cells(plan: Plan, surface: Surface, track: Track, x: float, width: flo
         if hold_bottom - hold_top > 0.5:
             line_x = centre if numbers else x + 6
             surface.line(line_x, hold_top + 0.8, line_x, hold_bottom - 0.8, 0.9)
-    for gap in _gaps(plan, track):
+    for gap in _in_block(plan, "gaps", track, start, lambda: ((gap, gap + 1, gap) for gap in _gaps(plan, track))):
         if start <= gap < stop:
             surface.text(centre, row_y(gap) + row_h / 2 + size * 0.36, "×", size, anchor="middle")
 
@@ -639,11 +671,15 @@ def _draw_words(plan: Plan, surface: Surface, track: Track, x: float, width: flo
     """Each word at its first frame with a hold line through its frames (lines if no words)."""
     rate, stop = plan.sheet.rate, start + rows
     size = min(row_h * 0.8, 8.0)
-    spans = [(rate.frame_at(w.start), max(rate.frame_at(w.start) + 1, rate.frame_at(w.end)), w.text)
-             for w in track.words]
-    if not spans:
-        spans = [(line.frame, line.frame + max(line.length, 1), line.text) for line in track.lines]
-    for first, end, text in spans:
+
+    def spans() -> list[tuple[int, int, tuple[int, int, str]]]:
+        found = [(rate.frame_at(w.start), max(rate.frame_at(w.start) + 1, rate.frame_at(w.end)), w.text)
+                 for w in track.words]
+        if not found:
+            found = [(line.frame, line.frame + max(line.length, 1), line.text) for line in track.lines]
+        return [(first, end, (first, end, text)) for first, end, text in found]
+
+    for first, end, text in _in_block(plan, "words", track, start, spans):
         if first >= stop or end <= start:
             continue
         top = row_y(max(first, start))
