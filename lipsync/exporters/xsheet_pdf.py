@@ -697,13 +697,22 @@ def _draw_words(plan: Plan, surface: Surface, track: Track, x: float, width: flo
 # PDF
 
 class PdfSurface(Surface):
-    """reportlab canvas in invariant mode, with the y axis flipped to top-left origin."""
+    """reportlab canvas in invariant mode, with the y axis flipped to top-left origin.
+
+    A sheet has tens of thousands of rules and labels, so the drawing operators are written
+    straight into the page stream (``canvas.addLiteral``) with reportlab's own number format,
+    remembering the line width and colours set so far on the page instead of repeating them.
+    Each distinct label is encoded once by a reportlab text object (which also subsets the
+    TrueType font) and reused; its width comes from reportlab's metrics, also remembered.
+    """
 
     def __init__(self, regular: str, bold: str, japanese: bool, title: str) -> None:
+        from reportlab.lib.rl_accel import fp_str
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfgen import canvas
 
-        self._width = pdfmetrics.stringWidth
+        self._string_width = pdfmetrics.stringWidth
+        self._fp_str = fp_str
         self.buffer = io.BytesIO()
         self.canvas = canvas.Canvas(self.buffer, invariant=1, pageCompression=1)
         self.canvas.setTitle(title)
@@ -711,10 +720,34 @@ class PdfSurface(Surface):
         self.canvas.setAuthor("")
         self.regular, self.bold, self.japanese = regular, bold, japanese
         self.height = 0.0
+        self._numbers: dict[float, str] = {}
+        self._shows: dict[tuple[str, float, str], str] = {}
+        self._widths: dict[tuple[str, str, float], float] = {}
+        self._state: dict[str, str] = {}
+        self._emit = self.canvas.addLiteral
+
+    def _num(self, value: float) -> str:
+        """``value`` as reportlab writes it (fp_str), remembered: the same coordinates recur on
+        every page."""
+        text = self._numbers.get(value)
+        if text is None:
+            text = self._numbers[value] = self._fp_str(value)
+        return text
+
+    def _set(self, operator: str, operands: str) -> None:
+        """Emit ``operands operator`` unless the page already has that setting."""
+        if self._state.get(operator) != operands:
+            self._state[operator] = operands
+            self._emit(f"{operands} {operator}")
+
+    def _rgb(self, color: tuple[float, float, float]) -> str:
+        num = self._num
+        return f"{num(color[0])} {num(color[1])} {num(color[2])}"
 
     def begin_page(self, width: float, height: float) -> None:
         self.canvas.setPageSize((width, height))
         self.height = height
+        self._state = {}
 
     def end_page(self) -> None:
         self.canvas.showPage()
@@ -724,47 +757,70 @@ class PdfSurface(Surface):
         return self.buffer.getvalue()
 
     def line(self, x1, y1, x2, y2, width=0.5, color=BLACK):  # noqa: ANN001, ANN201
-        c = self.canvas
-        c.setLineWidth(width)
-        c.setStrokeColorRGB(*color)
-        c.line(x1, self.height - y1, x2, self.height - y2)
+        num, height = self._num, self.height
+        self._set("w", num(width))
+        self._set("RG", self._rgb(color))
+        self._emit(f"n {num(x1)} {num(height - y1)} m {num(x2)} {num(height - y2)} l S")
 
     def rect(self, x, y, w, h, fill=None, stroke=None, width=0.5):  # noqa: ANN001, ANN201
-        c = self.canvas
+        num = self._num
         if fill is not None:
-            c.setFillColorRGB(*fill)
+            self._set("rg", self._rgb(fill))
         if stroke is not None:
-            c.setStrokeColorRGB(*stroke)
-            c.setLineWidth(width)
-        c.rect(x, self.height - y - h, w, h, stroke=int(stroke is not None), fill=int(fill is not None))
+            self._set("RG", self._rgb(stroke))
+            self._set("w", num(width))
+        operator = "B" if fill is not None and stroke is not None else "f" if fill is not None else \
+            "S" if stroke is not None else "n"
+        self._emit(f"n {num(x)} {num(self.height - y - h)} {num(w)} {num(h)} re {operator}")
 
     def circle(self, cx, cy, r, width=0.5):  # noqa: ANN001, ANN201
-        c = self.canvas
-        c.setLineWidth(width)
-        c.setStrokeColorRGB(*BLACK)
-        c.circle(cx, self.height - cy, r, stroke=1, fill=0)
+        self._set("w", self._num(width))
+        self._set("RG", self._rgb(BLACK))
+        self.canvas.circle(cx, self.height - cy, r, stroke=1, fill=0)
+
+    def _show(self, font: str, size: float, text: str) -> str:
+        """The operators that select ``font`` at ``size`` and show ``text``, from reportlab."""
+        key = (font, size, text)
+        show = self._shows.get(key)
+        if show is None:
+            code = self.canvas.beginText()
+            code.setFont(font, size)
+            code.textOut(text)
+            operators = code.getCode()
+            origin = "BT 1 0 0 1 0 0 Tm "
+            assert operators.startswith(origin) and operators.endswith(" ET"), operators
+            show = self._shows[key] = operators[len(origin):-3]
+        return show
 
     def text(self, x, y, text, size, anchor="start", bold=False, color=BLACK, rotate=0):  # noqa: ANN001, ANN201
         if not text:
             return
-        c = self.canvas
+        num = self._num
         font = self.bold if bold else self.regular
-        c.setFont(font, size)
-        c.setFillColorRGB(*color)
-        c.saveState()
-        c.translate(x, self.height - y)
+        self._set("rg", self._rgb(color))
+        show = self._show(font, size, text)
+        shift = 0.0
+        if anchor != "start":
+            key = (text, font, size)
+            width = self._widths.get(key)
+            if width is None:
+                width = self._widths[key] = self._string_width(text, font, size)
+            shift = -0.5 * width if anchor == "middle" else -width
         if rotate:
-            c.rotate(-rotate)
-        if anchor == "middle":
-            c.drawCentredString(0, 0, text)
-        elif anchor == "end":
-            c.drawRightString(0, 0, text)
+            angle = math.radians(-rotate)
+            cos, sin = math.cos(angle), math.sin(angle)
+            self._emit(f"q 1 0 0 1 {num(x)} {num(self.height - y)} cm "
+                       f"{self._fp_str(cos, sin, -sin, cos, 0, 0)} cm "
+                       f"BT 1 0 0 1 {num(shift)} 0 Tm {show} ET Q")
         else:
-            c.drawString(0, 0, text)
-        c.restoreState()
+            self._emit(f"BT 1 0 0 1 {num(x + shift)} {num(self.height - y)} Tm {show} ET")
 
     def text_width(self, text: str, size: float) -> float:
-        return self._width(text, self.regular, size)
+        key = (text, self.regular, size)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = self._string_width(text, self.regular, size)
+        return width
 
 
 def title_of(sheet: Sheet, options: ExportOptions) -> str:
