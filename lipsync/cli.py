@@ -417,3 +417,67 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
             sys.exit(1)
 
     _run(reporter, body)
+
+
+@main.command()
+@click.argument("original", type=click.Path(path_type=str))
+@click.argument("dub", type=click.Path(path_type=str))
+@click.option("--script", "--dub-script", "-s", "dub_script", type=click.Path(path_type=str), help="The dub's script, when DUB is a voice track.")
+@click.option("--original-script", type=click.Path(path_type=str), help="The original's script, when ORIGINAL is a voice track.")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(path_type=str), help="Report file, format by extension: .json, .html, .txt (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
+@click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: analyzes voice tracks, and maps XDTS drawing numbers to openness (anime-3: 1 closed, 2 half, 3 open).")
+@click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets (XDTS stores none).")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Lines scoring under this are flagged.")
+@click.option("--max-shift", type=click.IntRange(0, 96), default=12, show_default=True, help="Largest shift (frames) searched for a suggestion.")
+@click.option("--stretch-range", default="0.8:1.25", show_default=True, help="Time-stretch factors searched, MIN:MAX.")
+@click.option("--track", help="The original's mouth track or XDTS layer (default: the mouth layer, or the only track).")
+@click.option("--dub-track", help="The dub's track (default: the only track, or the one named like the original's).")
+@click.option("--retime-sheet", type=click.Path(path_type=str), help="Write a corrected sheet for the dub here (any format by extension, e.g. .xdts).")
+@click.option("--retime-mode", type=click.Choice(["reanimate", "conform"]), default="reanimate", show_default=True, help="reanimate: the picture's mouths with flagged lines re-timed to the dub; conform: the dub's sheet moved/stretched by the suggestions.")
+@click.option("--language", "-l", default="en-us", show_default=True, help="Script language for voice-track analysis (espeak-ng code).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for analysis of long voice tracks.")
+@click.option("--quiet", "-q", is_flag=True, help="No table and no warnings (reports are still written).")
+def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
+        as_json: bool, preset: str, fps: str, threshold: float, max_shift: int, stretch_range: str,
+        track: str | None, dub_track: str | None, retime_sheet: str | None, retime_mode: str,
+        language: str, jobs: int, quiet: bool) -> None:
+    """Score how well a DUB fits the ORIGINAL mouth flaps, line by line, and say how to fix it.
+
+    ORIGINAL is the picture's mouth timing: an XDTS timesheet or a lipsync sheet (.json), or the
+    original voice track (analyzed first, with --original-script). DUB is the dubbed voice track
+    (with --script) or a sheet. Lines pair by the scripts' line times, else by speech segments.
+
+    \b
+    Examples:
+      lipsync fit c012.xdts dub_c012.wav --script dub_c012.txt -o fit.html
+      lipsync fit jp.wav en.wav --original-script jp.srt --script en.srt -o fit.json -o fit.html
+      lipsync fit c012.xdts en.json --retime-sheet c012_en.xdts
+    """
+    reporter = _Reporter("none", quiet)
+
+    def body() -> None:
+        from .errors import OptionError
+        from .fit import FitJob, FitSettings, run_fit_job
+        from .fit.report import report_to_json, report_to_text
+
+        low, sep, high = stretch_range.partition(":")
+        try:
+            stretch_min, stretch_max = float(low), float(high)
+        except ValueError:
+            raise OptionError(f"not a stretch range: {stretch_range!r}", "write MIN:MAX, e.g. 0.8:1.25") from None
+        if not sep or not 0.2 <= stretch_min <= 1.0 <= stretch_max <= 5.0:
+            raise OptionError(f"stretch range {stretch_range!r} must contain 1.0 (between 0.2 and 5)", "e.g. 0.8:1.25")
+        settings = FitSettings(threshold=threshold, max_shift=max_shift, stretch_min=stretch_min, stretch_max=stretch_max)
+        job = FitJob(original, dub, original_script=original_script, dub_script=dub_script, preset=preset, fps=fps,
+                     track=track, dub_track=dub_track, language=language, outputs=outputs,
+                     retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs)
+        result = run_fit_job(job)
+        if as_json:
+            click.echo(report_to_json(result.report), nl=False)
+        elif not quiet:
+            click.echo(report_to_text(result.report), nl=False)
+        for path in result.written:
+            reporter.info(f"wrote {path}")
+
+    _run(reporter, body)

@@ -1,0 +1,649 @@
+"""Dub fit: pair the dub's lines with the picture's, score each pair, and search for the shift
+and time-stretch that fit the dub best. Pure functions over :class:`MouthTimeline` values.
+
+The fit score
+-------------
+Both timelines are sampled per frame as openness ``o(t)`` (picture) and ``d(t)`` (dub): 0 closed,
+1 half, 2 open. A pair is compared over the union of both lines' speech plus a margin; outside
+its own line each side counts as closed (a neighbouring line never counts against this one), and
+frames where the picture shows no mouth (empty XDTS cells) are left out.
+
+1. **Weighted disagreement.** Matching picture frame ``i`` with dub frame ``j`` costs::
+
+       cost(i, j) = weight(i, j) * |o(i) - d(j)| / 2  +  warp_cost * |i - j|
+       weight(i, j) = 1 + closure_weight * [exactly one of o(i), d(j) is closed]
+                        + edge_weight * [i is a flap edge of o, or j of d]
+
+   A flap edge is a frame on which the mouth opens from closed or closes from open. A viewer
+   notices a voice over a closed mouth, a mouth moving in silence, and flaps that start or stop
+   off the sound far more than a half-open mouth where an open one would do (defaults: closure
+   1, edge 2).
+2. **Tolerance.** The frames are matched along the cheapest monotonic path that never strays
+   more than ``tolerance`` frames (default 3 = 125 ms at 24 fps, about where viewers start to
+   notice a late voice, ITU-R BT.1359) from the same time, each frame of stray costing
+   ``warp_cost`` (0.05). ``agreement = 1 - path cost / sum over speech frames of
+   (1 + closure_weight + edge_weight * [edge])``, where speech frames are those on which either
+   mouth is open or at an edge.
+3. **Chance correction.** Any two lines of speech agree on much of their openness by chance. The
+   chance level ``E`` is the mean agreement of the picture with the dub rotated by 8 offsets
+   spread over the middle half of the window. ``score = 100 * max(0, (agreement - E) / (1 - E))``:
+   100 is a perfect fit, 0 no better than an unrelated line.
+
+On generated speech (tests/test_fit.py, three lines, means) the same line re-spoken 6 % slower
+or faster scores 70-78, 3 frames late 60, with a word added 43 or dropped 70 (a dropped short
+word barely changes the flaps), a different line of about the same length 29; single lines
+scatter by ±15 around these means.
+
+Suggestions
+-----------
+``suggested_shift``: the shift ``s`` (frames, + later) of the dub within ``±max_shift`` that
+maximises the exact (untolerant) weighted agreement ``sum(weight * agree) / sum(weight)`` with
+``agree = 1 - |o - d| / 2`` frame by frame: the tolerance of the score would blur it.
+``suggested_stretch``: the factor ``f`` in ``[stretch_min, stretch_max]`` (step ``stretch_step``;
+> 1 makes the dub longer, i.e. slower) by which the dub, time-stretched from its first open frame
+and then shifted by ``stretch_shift``, agrees best, searched within ``stretch_window`` (0.03) of
+the ratio of the two lines' speech lengths (first to last open frame): the flaps' start and end
+set the stretch, the flaps between refine it. Ties go to the smaller change. Both are
+searched at once, vectorised over (factors x shifts x frames); the scores after each suggestion
+are fit scores as above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .timeline import HIDDEN, MouthTimeline, flap_count, runs, speech_extent, speech_segments
+
+#: Mismatch kinds: the dub's mouth would be closed on an open picture mouth, or the reverse.
+DUB_CLOSED = "dub_closed"
+DUB_OPEN = "dub_open"
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """How pairs are scored, searched and flagged (see the module docstring)."""
+
+    threshold: float = 50.0
+    max_shift: int = 12
+    stretch_min: float = 0.8
+    stretch_max: float = 1.25
+    stretch_step: float = 0.01
+    #: the stretch is searched within this distance of the ratio of the lines' speech lengths
+    stretch_window: float = 0.03
+    closure_weight: float = 1.0
+    edge_weight: float = 2.0
+    tolerance: int = 3
+    warp_cost: float = 0.05
+    margin: int = 2
+    #: closures at least this long (seconds) end a speech segment when lines are not known
+    segment_gap: float = 0.35
+    #: line spans are widened by this many frames when looking for their speech
+    line_slack: int = 3
+
+    def factors(self) -> np.ndarray:
+        """The stretch factors searched; always includes 1.0."""
+        count = int(round((self.stretch_max - self.stretch_min) / self.stretch_step)) + 1
+        grid = np.round(self.stretch_min + self.stretch_step * np.arange(count), 6)
+        return np.unique(np.concatenate([grid, [1.0]]))
+
+
+@dataclass(frozen=True)
+class Span:
+    """One side of a pair: a dialogue line (``index`` into its track's lines) or a speech
+    segment (``index`` None), its frames on the sheet, its text, and where its speech is."""
+
+    track: str
+    frame: int
+    length: int
+    text: str | None = None
+    index: int | None = None
+    speech: tuple[int, int] | None = None
+
+    @property
+    def end(self) -> int:
+        return self.frame + self.length
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """``length`` frames from ``frame`` where the dub's mouth is closed on an open picture mouth
+    (``dub_closed``) or open on a closed one (``dub_open``)."""
+
+    frame: int
+    length: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """The fit of one dub line against one original line. Frames are on the report's rate."""
+
+    original: Span
+    dub: Span
+    score: float
+    flagged: bool
+    start_offset: int  # dub's first open frame minus the picture's; + means the dub is late
+    end_offset: int
+    flaps_original: int
+    flaps_dub: int
+    mismatches: tuple[Mismatch, ...]
+    shift: int
+    score_after_shift: float
+    stretch: float
+    stretch_shift: int
+    score_after_stretch: float
+    window: tuple[int, int]  # frames shown in reports
+    openness_original: str = ""  # one digit per window frame, '-' where no mouth is shown
+    openness_dub: str = ""
+    advice: str = ""  # what to do, in words (see advice())
+
+
+@dataclass(frozen=True)
+class Unpaired:
+    """A line or speech segment of one side (``original`` or ``dub``) with no partner."""
+
+    side: str
+    span: Span
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrackFit:
+    """Pairs and leftovers of one original track against one dub track."""
+
+    original: str
+    dub: str
+    pairing: str  # "lines", "lines+segments" or "segments"
+    lines: tuple[LineFit, ...]
+    unpaired: tuple[Unpaired, ...]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    original: Span
+    dub: Span
+
+
+def _frames_text(count: int) -> str:
+    return f"{abs(count)} frame{'s' if abs(count) != 1 else ''}"
+
+
+def advice(line: LineFit, threshold: float) -> str:
+    """A one-line suggestion for a line: fits, shift, stretch, or rewrite/re-animate."""
+    if not line.flagged:
+        return "fits"
+    if line.shift and line.score_after_shift >= line.score_after_stretch - 0.5 and \
+            line.score_after_shift > line.score:
+        way = "later" if line.shift > 0 else "earlier"
+        text = f"move the dub {_frames_text(line.shift)} {way} (score {line.score_after_shift:.0f})"
+    elif line.stretch != 1.0 and line.score_after_stretch > line.score:
+        speed = "slower" if line.stretch > 1 else "faster"
+        percent = abs(line.stretch - 1) * 100
+        text = f"stretch the dub x{line.stretch:.2f} ({percent:.0f} % {speed})"
+        if line.stretch_shift:
+            way = "later" if line.stretch_shift > 0 else "earlier"
+            text += f" and move it {_frames_text(line.stretch_shift)} {way}"
+        text += f" (score {line.score_after_stretch:.0f})"
+    else:
+        return "no shift or stretch helps: rewrite the line or re-animate the mouths"
+    if max(line.score_after_shift, line.score_after_stretch) < threshold:
+        text += "; still under the threshold: rewrite the line or re-animate the mouths"
+    return text
+
+
+# --------------------------------------------------------------------------- pairing
+
+def line_spans(timeline: MouthTimeline, slack: int) -> list[Span]:
+    """Each dialogue line of the timeline with its speech extent (None when it is all closed).
+
+    The extent is searched in the line's frames widened by ``slack`` (the mouth leads the sound),
+    but never into the neighbouring lines.
+    """
+    lines = sorted(timeline.lines, key=lambda line: (line.frame, line.length))
+    spans = []
+    for index, line in enumerate(lines):
+        low = line.frame - slack
+        high = line.frame + line.length + slack
+        if index > 0:
+            low = max(low, min(line.frame, lines[index - 1].frame + lines[index - 1].length))
+        if index + 1 < len(lines):
+            high = min(high, max(line.frame + line.length, lines[index + 1].frame))
+        extent = speech_extent(timeline.openness, low, high)
+        spans.append(Span(timeline.name, line.frame, line.length, line.text, index, extent))
+    return spans
+
+
+def segment_spans(timeline: MouthTimeline, min_gap: int) -> list[Span]:
+    """The timeline's speech segments as spans (no text, no line index)."""
+    return [Span(timeline.name, start, end - start, None, None, (start, end))
+            for start, end in speech_segments(timeline.openness, min_gap)]
+
+
+def _reach(span: Span) -> tuple[int, int]:
+    return span.speech if span.speech is not None else (span.frame, span.end)
+
+
+def _overlap(a: Span, b: Span, tolerance: int) -> int:
+    (a0, a1), (b0, b1) = _reach(a), _reach(b)
+    return max(0, min(a1, b1) + tolerance - max(a0, b0))
+
+
+def pair_lines(original: Sequence[Span], dub: Sequence[Span], tolerance: int
+               ) -> tuple[list[_Pair], list[Span], list[Span]]:
+    """One-to-one, in-order pairing of lines that overlap in time (within ``tolerance`` frames),
+    maximising the total overlap (dynamic programming). Returns pairs and the leftovers."""
+    n, m = len(original), len(dub)
+    weight = np.zeros((n, m), dtype=np.int64)
+    for i, a in enumerate(original):
+        for j, b in enumerate(dub):
+            weight[i, j] = _overlap(a, b, tolerance)
+    best = np.zeros((n + 1, m + 1), dtype=np.int64)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            take = best[i - 1, j - 1] + weight[i - 1, j - 1] if weight[i - 1, j - 1] > 0 else -1
+            best[i, j] = max(best[i - 1, j], best[i, j - 1], take)
+    pairs: list[_Pair] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if weight[i - 1, j - 1] > 0 and best[i, j] == best[i - 1, j - 1] + weight[i - 1, j - 1]:
+            pairs.append(_Pair(original[i - 1], dub[j - 1]))
+            i, j = i - 1, j - 1
+        elif best[i, j] == best[i - 1, j]:
+            i -= 1
+        else:
+            j -= 1
+    pairs.reverse()
+    used_o = {id(p.original) for p in pairs}
+    used_d = {id(p.dub) for p in pairs}
+    return (pairs, [s for s in original if id(s) not in used_o], [s for s in dub if id(s) not in used_d])
+
+
+def _union(spans: Sequence[Span], like: Span | None = None) -> Span:
+    start = min(s.frame for s in spans)
+    end = max(s.end for s in spans)
+    speech = [s.speech for s in spans if s.speech is not None]
+    extent = (min(a for a, _ in speech), max(b for _, b in speech)) if speech else None
+    if like is not None:
+        return Span(like.track, like.frame, like.length, like.text, like.index, extent)
+    return Span(spans[0].track, start, end - start, None, None, extent)
+
+
+def pair_lines_with_segments(lines: Sequence[Span], segments: Sequence[Span], tolerance: int
+                             ) -> tuple[list[tuple[Span, Span]], list[Span], list[Span]]:
+    """Lines of one side against speech segments of the other: each segment joins the line it
+    overlaps most; a line's partner is the union of its segments. Returns (line, partner)
+    pairs, lines without speech opposite, and segments outside every line."""
+    groups: dict[int, list[Span]] = {}
+    loose = []
+    for segment in segments:
+        scores = [_overlap(line, segment, tolerance) for line in lines]
+        if scores and max(scores) > 0:
+            groups.setdefault(int(np.argmax(scores)), []).append(segment)
+        else:
+            loose.append(segment)
+    pairs = [(lines[i], _union(groups[i])) for i in sorted(groups)]
+    alone = [line for i, line in enumerate(lines) if i not in groups]
+    return pairs, alone, loose
+
+
+def pair_segments(original: Sequence[Span], dub: Sequence[Span], tolerance: int
+                  ) -> tuple[list[_Pair], list[Span], list[Span]]:
+    """Speech segments of both sides, joined into pairs where they overlap in time (within
+    ``tolerance`` frames): chains of overlapping segments become one pair, so a line said in
+    two breaths against one in one breath is still one pair."""
+    items = sorted([(s.frame, s.end, 0, s) for s in original] + [(s.frame, s.end, 1, s) for s in dub],
+                   key=lambda item: (item[0], item[1], item[2]))
+    groups: list[list[tuple[int, Span]]] = []
+    reach = None
+    for start, end, side, span in items:
+        if groups and reach is not None and start < reach + tolerance:
+            groups[-1].append((side, span))
+            reach = max(reach, end)
+        else:
+            groups.append([(side, span)])
+            reach = end
+    pairs, lone_o, lone_d = [], [], []
+    for group in groups:
+        o = [span for side, span in group if side == 0]
+        d = [span for side, span in group if side == 1]
+        if o and d:
+            pairs.append(_Pair(_union(o), _union(d)))
+        else:
+            lone_o.extend(o)
+            lone_d.extend(d)
+    return pairs, lone_o, lone_d
+
+
+# --------------------------------------------------------------------------- scoring
+
+def frame_scores(o: np.ndarray, d: np.ndarray, o_prev: np.ndarray, d_prev: np.ndarray,
+                 valid: np.ndarray, settings: FitSettings) -> np.ndarray:
+    """The exact weighted agreement (0-100) of openness rows ``d`` against ``o`` over the
+    ``valid`` frames, frame by frame without tolerance: the objective of the shift and stretch
+    search. ``o_prev`` / ``d_prev`` are the values one frame earlier (for flap edges). Leading
+    dimensions broadcast (a whole grid of shifted or stretched dubs at once); the last axis is
+    frames. NaN where no frame is valid.
+    """
+    o = o.astype(np.int8, copy=False)
+    d = d.astype(np.int8, copy=False)
+    agree = 1.0 - np.abs(o - d) / 2.0
+    edge = ((o > 0) != (o_prev > 0)) | ((d > 0) != (d_prev > 0))
+    weight = 1.0 + settings.closure_weight * ((o == 0) ^ (d == 0)) + settings.edge_weight * edge
+    weight = weight * valid
+    total = weight.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, 100.0 * (weight * agree).sum(axis=-1) / total, np.nan)
+
+
+def _edges(rows: np.ndarray) -> np.ndarray:
+    """Flap edges of each row (the frame before the first counts as closed)."""
+    speaking = rows > 0
+    previous = np.concatenate([np.zeros(rows.shape[:-1] + (1,), dtype=bool), speaking[..., :-1]], axis=-1)
+    return speaking != previous
+
+
+def agreements(o_rows: np.ndarray, d_rows: np.ndarray, lengths: np.ndarray,
+               settings: FitSettings) -> np.ndarray:
+    """Tolerant agreement (step 2 of the fit score, 0-1) of many (picture, dub) rows at once.
+
+    ``o_rows`` and ``d_rows`` are (rows, frames) openness arrays padded to one width; row ``r``
+    uses its first ``lengths[r]`` frames. One dynamic-programming pass over the frames, banded
+    to ``±tolerance``, vectorised over the rows. NaN for a row without speech frames.
+    """
+    rows, width = o_rows.shape
+    band = max(0, int(settings.tolerance))
+    k_count = 2 * band + 1
+    o = o_rows.astype(np.int16)
+    d = d_rows.astype(np.int16)
+    hidden = o < 0
+    o = np.where(hidden, 0, o)
+    eo, ed = _edges(o), _edges(d)
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    speech = inside & ~hidden & ((o > 0) | (d > 0) | eo | ed)
+    norm = ((1.0 + settings.closure_weight + settings.edge_weight * (eo | ed)) * speech).sum(axis=1)
+    # Padding: d gets `band` closed frames either side so every banded cell can be gathered.
+    d_pad = np.pad(d, ((0, 0), (band, band)))
+    ed_pad = np.pad(ed, ((0, 0), (band, band)))
+    offsets = np.arange(k_count) - band                                      # j - i
+    warp = settings.warp_cost * np.abs(offsets)[None, :]
+    inf = np.inf
+    previous = np.full((rows, k_count), inf)
+    previous[:, band] = 0.0                                                 # cell (0, 0)
+    result = np.full(rows, np.nan)
+    for i in range(1, width + 1):
+        j = i + offsets                                                     # 1-based dub frames
+        oi = o[:, i - 1][:, None]
+        dj = d_pad[:, i - 1 + offsets + band]                               # d[j - 1]
+        edge = eo[:, i - 1][:, None] | ed_pad[:, i - 1 + offsets + band]
+        weight = 1.0 + settings.closure_weight * ((oi == 0) != (dj == 0)) + settings.edge_weight * edge
+        cost = weight * np.abs(oi - dj) / 2.0 + warp
+        cost = np.where(hidden[:, i - 1][:, None], 0.0, cost)
+        valid = (j[None, :] >= 1) & (j[None, :] <= lengths[:, None])
+        current = np.full((rows, k_count), inf)
+        # from (i-1, j-1): same offset; from (i-1, j): offset + 1
+        best = previous.copy()
+        best[:, :-1] = np.minimum(best[:, :-1], previous[:, 1:])
+        for k in range(k_count):
+            candidate = best[:, k]
+            if k > 0:
+                candidate = np.minimum(candidate, current[:, k - 1])       # from (i, j-1)
+            current[:, k] = np.where(valid[:, k], cost[:, k] + candidate, inf)
+        done = lengths == i
+        if np.any(done):
+            result[done] = current[done, band]
+        previous = current
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agreement = np.where(norm > 0, 1.0 - result / norm, np.nan)
+    return np.clip(agreement, 0.0, 1.0, where=~np.isnan(agreement), out=agreement)
+
+
+_CHANCE_OFFSETS = 8
+
+
+def _chance_rows(o: np.ndarray, d: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (picture, rotated dub) rows whose mean agreement is the chance level."""
+    n = len(d)
+    lags = np.unique(np.linspace(n // 4, (3 * n) // 4, _CHANCE_OFFSETS).astype(int))
+    lags = lags[(lags > 0) & (lags < n)]
+    return [(o, np.roll(d, int(lag))) for lag in lags]
+
+
+def fit_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings) -> list[float | None]:
+    """The fit score (0-100) of each (picture, dub) window pair: tolerant agreement, corrected
+    for chance (see the module docstring). None where a window has no speech."""
+    if not windows:
+        return []
+    rows: list[tuple[np.ndarray, np.ndarray]] = []
+    groups = []
+    for o, d in windows:
+        first = len(rows)
+        rows.append((o, d))
+        rows.extend(_chance_rows(o, d))
+        groups.append((first, len(rows)))
+    width = max(len(o) for o, _ in rows)
+    o_rows = np.zeros((len(rows), width), dtype=np.int8)
+    d_rows = np.zeros((len(rows), width), dtype=np.int8)
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    for index, (o, d) in enumerate(rows):
+        o_rows[index, :len(o)] = o
+        d_rows[index, :len(d)] = d
+        lengths[index] = len(o)
+    values = agreements(o_rows, d_rows, lengths, settings)
+    scores: list[float | None] = []
+    for first, end in groups:
+        agreement = values[first]
+        chance = values[first + 1:end]
+        chance = chance[~np.isnan(chance)]
+        if np.isnan(agreement):
+            scores.append(None)
+            continue
+        level = float(chance.mean()) if chance.size else 0.0
+        if level >= 1.0 - 1e-9:
+            scores.append(100.0 if agreement >= 1.0 - 1e-9 else 0.0)
+        else:
+            scores.append(round(100.0 * max(0.0, (float(agreement) - level) / (1.0 - level)), 1))
+    return scores
+
+
+def score_openness(original: Sequence[int] | np.ndarray, dub: Sequence[int] | np.ndarray,
+                   settings: FitSettings | None = None) -> float | None:
+    """The fit score of two equally long openness sequences on the same frames (closed before
+    them; -1 in ``original`` = no mouth shown). None if neither ever opens.
+
+    >>> score_openness([0, 2, 2, 1, 1, 2, 0, 0], [0, 2, 2, 1, 1, 2, 0, 0])
+    100.0
+    >>> score_openness([0, 2, 2, 2, 2, 2, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0])
+    0.0
+    """
+    o = np.asarray(original, dtype=np.int8)
+    d = np.asarray(dub, dtype=np.int8)
+    if o.shape != d.shape:
+        raise ValueError("both sequences need the same length")
+    return fit_scores([(o, d)], settings or FitSettings())[0]
+
+
+def exact_agreement(original: Sequence[int] | np.ndarray, dub: Sequence[int] | np.ndarray,
+                    settings: FitSettings | None = None) -> float:
+    """The search objective: exact weighted agreement (0-100) of two equally long sequences.
+
+    >>> exact_agreement([0, 0, 2, 2, 0, 0], [0, 0, 0, 2, 2, 0])
+    50.0
+    """
+    o = np.asarray(original, dtype=np.int8)
+    d = np.asarray(dub, dtype=np.int8)
+    o_prev = np.maximum(np.concatenate(([0], o[:-1])), 0).astype(np.int8)
+    d_prev = np.concatenate(([0], d[:-1])).astype(np.int8)
+    return float(frame_scores(o, d, o_prev, d_prev, (o >= 0) & (d >= 0), settings or FitSettings()))
+
+
+def _clip(values: np.ndarray, start: int, end: int, frames: np.ndarray) -> np.ndarray:
+    """``values`` at ``frames``, closed (0) outside ``[start, end)`` except where hidden."""
+    if values.shape[0] == 0:
+        return np.zeros(frames.shape, dtype=np.int8)
+    inside_array = (frames >= 0) & (frames < values.shape[0])
+    taken = np.where(inside_array, values[np.clip(frames, 0, values.shape[0] - 1)], 0)
+    in_span = (frames >= start) & (frames < end)
+    return np.where(in_span, taken, np.where(taken == HIDDEN, HIDDEN, 0)).astype(np.int8)
+
+
+def _placed(clip: np.ndarray, start: int, factor: float, frames: np.ndarray) -> np.ndarray:
+    """The dub clip stretched by ``factor`` from its first frame and placed at ``start``."""
+    length = max(1, int(round(len(clip) * factor)))
+    position = frames - start
+    inside = (position >= 0) & (position < length)
+    source = np.clip(np.floor((position + 0.5) / factor).astype(np.int64), 0, len(clip) - 1)
+    return np.where(inside, clip[source], 0).astype(np.int8)
+
+
+def _mismatches(o: np.ndarray, d: np.ndarray, first: int) -> tuple[Mismatch, ...]:
+    found = []
+    for kind, mask in ((DUB_CLOSED, (o > 0) & (d == 0)), (DUB_OPEN, (o == 0) & (d > 0))):
+        starts, ends = runs(mask)
+        found += [Mismatch(first + int(a), int(b - a), kind) for a, b in zip(starts, ends)]
+    return tuple(sorted(found, key=lambda m: m.frame))
+
+
+def _digits(values: np.ndarray) -> str:
+    return "".join("-" if v < 0 else str(int(v)) for v in values.tolist())
+
+
+@dataclass(frozen=True, eq=False)
+class _Search:
+    """The best shift and stretch of one pair, and the windows to score."""
+
+    shift: int
+    stretch: float
+    stretch_shift: int
+    windows: tuple[tuple[np.ndarray, np.ndarray], ...]  # as is, shifted, stretched
+
+
+def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int],
+           speech_d: tuple[int, int], settings: FitSettings) -> _Search:
+    """Search the shift and stretch of the dub line that agree best with the picture's line."""
+    (a0, a1), (b0, b1) = speech_o, speech_d
+    length = b1 - b0
+    factors = settings.factors()
+    shifts = np.arange(-settings.max_shift, settings.max_shift + 1)
+    stretched = np.maximum(1, np.round(length * factors).astype(np.int64))
+    m = settings.margin
+    g0 = min(a0, b0 - settings.max_shift) - m - 1
+    g1 = max(a1, b0 + settings.max_shift + int(stretched.max())) + m
+    frames = np.arange(g0, g1)
+    o_all = _clip(original.openness, a0, a1, frames)
+    clip = dub.openness[b0:b1]
+    position = frames[None, None, :] - (b0 + shifts)[None, :, None]          # (1, S, N)
+    inside = (position >= 0) & (position < stretched[:, None, None])        # (F, S, N)
+    source = np.floor((position + 0.5) / factors[:, None, None]).astype(np.int64)
+    d_all = np.where(inside, clip[np.clip(source, 0, length - 1)], 0).astype(np.int8)
+    starts = np.minimum(a0, b0 + shifts)[None, :] - m                         # (1, S)
+    ends = np.maximum(a1, b0 + shifts[None, :] + stretched[:, None]) + m      # (F, S)
+    in_window = (frames[None, None, 1:] >= starts[:, :, None]) & (frames[None, None, 1:] < ends[:, :, None])
+    o, o_prev = o_all[1:], np.maximum(o_all[:-1], 0)
+    valid = in_window & (o >= 0)
+    grid = np.nan_to_num(frame_scores(o, d_all[..., 1:], o_prev, d_all[..., :-1], valid, settings), nan=-1.0)
+    penalty = 1e-6 * (np.abs(shifts)[None, :] + 100 * np.abs(factors - 1.0)[:, None])
+    one = int(np.flatnonzero(np.isclose(factors, 1.0))[0])
+    best_shift = int(shifts[int(np.argmax(grid[one] - penalty[one]))])
+    # The stretch is sought near the ratio of the lines' speech lengths (first to last open
+    # frame): fitting the flaps' start and end is what an editor does first; the grid refines it.
+    ratio = min(max((a1 - a0) / max(length, 1), settings.stretch_min), settings.stretch_max)
+    near = np.abs(factors - ratio) <= settings.stretch_window + 1e-9
+    f_index, s_index = np.unravel_index(int(np.argmax(np.where(near[:, None], grid - penalty, -np.inf))), grid.shape)
+    factor, factor_shift = float(factors[f_index]), int(shifts[s_index])
+
+    margin = settings.margin + settings.tolerance + 1
+
+    def window(start: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
+        end = start + max(1, int(round(length * factor)))
+        span = np.arange(min(a0, start) - margin, max(a1, end) + margin)
+        return _clip(original.openness, a0, a1, span), _placed(clip, start, factor, span)
+
+    return _Search(best_shift, round(factor, 2), factor_shift,
+                   (window(b0, 1.0), window(b0 + best_shift, 1.0), window(b0 + factor_shift, factor)))
+
+
+def _line_fit(original: MouthTimeline, dub: MouthTimeline, span_o: Span, span_d: Span,
+              found: _Search, scores: Sequence[float | None], settings: FitSettings) -> LineFit:
+    (a0, a1), (b0, b1) = span_o.speech, span_d.speech  # type: ignore[misc]
+    base, after_shift, after_stretch = (s if s is not None else 0.0 for s in scores)
+    lo = max(0, min(a0, b0) - 6)
+    hi = max(a1, b1) + 6
+    shown = np.arange(lo, hi)
+    o_win = _clip(original.openness, a0, a1, shown)
+    d_win = _clip(dub.openness, b0, b1, shown)
+    line = LineFit(
+        original=span_o, dub=span_d, score=base, flagged=bool(base < settings.threshold),
+        start_offset=b0 - a0, end_offset=b1 - a1,
+        flaps_original=flap_count(original.openness[a0:a1]), flaps_dub=flap_count(dub.openness[b0:b1]),
+        mismatches=_mismatches(o_win, d_win, lo),
+        shift=found.shift, score_after_shift=after_shift,
+        stretch=found.stretch, stretch_shift=found.stretch_shift, score_after_stretch=after_stretch,
+        window=(lo, hi), openness_original=_digits(o_win), openness_dub=_digits(d_win),
+    )
+    return replace(line, advice=advice(line, settings.threshold))
+
+
+def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSettings = FitSettings()) -> TrackFit:
+    """Pair the lines (or speech segments) of one original and one dub track on the same frame
+    rate, and fit each pair.
+
+    Pairing: by dialogue lines when both tracks have them (in order, by overlap in time); when
+    only one side has lines, the other side's speech segments are grouped under them; else
+    speech segments of both sides, joined where they overlap.
+    """
+    if original.rate != dub.rate:
+        raise ValueError("convert both timelines to one frame rate first")
+    tolerance = max(1, round(float(original.rate) / 2))  # half a second
+    min_gap = max(2, round(float(original.rate) * settings.segment_gap))
+    unpaired: list[Unpaired] = []
+    pairs: list[tuple[Span, Span]] = []
+    if original.lines and dub.lines:
+        pairing = "lines"
+        found, lone_o, lone_d = pair_lines(line_spans(original, settings.line_slack),
+                                           line_spans(dub, settings.line_slack), tolerance)
+        pairs = [(p.original, p.dub) for p in found]
+        unpaired += [Unpaired("original", s, "no dub line at this time") for s in lone_o]
+        unpaired += [Unpaired("dub", s, "no original line at this time") for s in lone_d]
+    elif original.lines or dub.lines:
+        pairing = "lines+segments"
+        lines_side = original if original.lines else dub
+        other = dub if original.lines else original
+        found2, alone, loose = pair_lines_with_segments(
+            line_spans(lines_side, settings.line_slack), segment_spans(other, min_gap), tolerance)
+        if original.lines:
+            pairs = [(line, seg) for line, seg in found2]
+            unpaired += [Unpaired("original", s, "no dub speech during this line") for s in alone]
+            unpaired += [Unpaired("dub", s, "dub speech outside every original line") for s in loose]
+        else:
+            pairs = [(seg, line) for line, seg in found2]
+            unpaired += [Unpaired("dub", s, "no original mouth flaps during this line") for s in alone]
+            unpaired += [Unpaired("original", s, "mouth flaps outside every dub line") for s in loose]
+    else:
+        pairing = "segments"
+        found, lone_o, lone_d = pair_segments(segment_spans(original, min_gap), segment_spans(dub, min_gap),
+                                              min(tolerance, max(1, min_gap - 1)))
+        pairs = [(p.original, p.dub) for p in found]
+        unpaired += [Unpaired("original", s, "no dub speech at this time") for s in lone_o]
+        unpaired += [Unpaired("dub", s, "no original mouth flaps at this time") for s in lone_d]
+
+    scorable: list[tuple[Span, Span, _Search]] = []
+    for span_o, span_d in pairs:
+        if span_o.speech is None:
+            unpaired.append(Unpaired("original", span_o, "the picture's mouth stays closed during this line"))
+        elif span_d.speech is None:
+            unpaired.append(Unpaired("dub", span_d, "the dub is silent during this line"))
+        else:
+            scorable.append((span_o, span_d, search(original, dub, span_o.speech, span_d.speech, settings)))
+    scores = fit_scores([w for _, _, found in scorable for w in found.windows], settings)
+    results: list[LineFit] = []
+    for index, (span_o, span_d, found) in enumerate(scorable):
+        three = scores[3 * index:3 * index + 3]
+        if three[0] is None:
+            unpaired.append(Unpaired("original", span_o, "the picture shows no mouth during this line"))
+        else:
+            results.append(_line_fit(original, dub, span_o, span_d, found, three, settings))
+    unpaired.sort(key=lambda u: (u.span.frame, u.side))
+    return TrackFit(original.name, dub.name, pairing, tuple(results), tuple(unpaired))

@@ -1,0 +1,391 @@
+"""Dub fit: openness timelines, the XDTS reader, pairing, the fit score, the shift and stretch
+search, reports (JSON, text, HTML in headless Chromium), corrected sheets, the CLI, and bad input.
+
+The fidelity tests use generated speech (espeak-ng): a line, the same line re-spoken 6 % slower
+and faster, the same recording 3 frames late, with a word added and with a word dropped, and a
+different line of about the same length; each analyzed with its script on the anime-3 preset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from conftest import read_mono, trim
+from lipsync.cli import main
+from lipsync.errors import FormatError, LipsyncError
+from lipsync.exporters import ExportOptions, exporter_named
+from lipsync.fit import (FitError, FitJob, FitSettings, MouthTimeline, convert_rate, exact_agreement,
+                         fit_timelines, fit_tracks, flap_count, run_fit_job, score_openness, sheet_timelines,
+                         track_openness)
+from lipsync.fit.check import retime_sheet
+from lipsync.fit.report import report_to_dict, report_to_html, report_to_text
+from lipsync.fit.timeline import speech_segments
+from lipsync.fit.xdts import parse_xdts, xdts_timelines
+from lipsync.presets import load_preset
+from lipsync.sheet import Cue, Sheet, SheetLine, Track, sheet_from_json, sheet_to_json
+from lipsync.timing import FrameRate
+
+ANIME = load_preset("anime-3").shape_set
+RATE = FrameRate(24)
+NAMES = {0: "closed", 1: "half", 2: "open"}
+
+
+def timeline(values: str, lines: tuple[SheetLine, ...] = (), rate: FrameRate = RATE, name: str = "A") -> MouthTimeline:
+    return MouthTimeline(name, rate, np.array([int(c) for c in values], dtype=np.int8), lines)
+
+
+def sheet_of(values: str, lines: tuple[SheetLine, ...] = (), rate: FrameRate = RATE, name: str = "A") -> Sheet:
+    cues = tuple(Cue(i, 1, NAMES[int(c)]) for i, c in enumerate(values))
+    from lipsync.sheet import cues_from_shapes
+    merged = cues_from_shapes([(c.frame, c.shape) for c in cues], len(values))
+    return Sheet(rate, len(values), (Track(name, merged, lines),), ANIME)
+
+
+def speech_like(seed: int, frames: int) -> str:
+    """A reproducible kuchipaku-like openness string on twos with closures between words."""
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < frames:
+        word = rng.integers(2, 6)
+        for _ in range(word):
+            out += [int(rng.integers(1, 3))] * 2
+        out += [0] * int(rng.choice([2, 2, 4]))
+    return "".join(map(str, out[:frames]))
+
+
+# --------------------------------------------------------------------------- pure pieces
+
+def test_exact_agreement_and_score_on_tiny_cases() -> None:
+    # weights: onset frame 2 and offset frame 4 are closure mismatches (1+1) at edges (+2) = 4;
+    # frames 3 and 5 are dub edges (1+2) = 3; agreement 8 of 16
+    assert exact_agreement([0, 0, 2, 2, 0, 0], [0, 0, 0, 2, 2, 0]) == 50.0
+    # frame 1: both open (edge, weight 3, agree 0.5); frame 2: weight 1, agree 0.5; frame 3: edge, agree 1
+    assert exact_agreement([0, 1, 2, 0], [0, 2, 1, 0]) == pytest.approx(100 * (1 + 1.5 + 0.5 + 3) / 8)
+    assert score_openness([0, 2, 2, 1, 1, 2, 0, 0], [0, 2, 2, 1, 1, 2, 0, 0]) == 100.0
+    assert score_openness([0, 2, 2, 2, 2, 2, 0, 0], [0] * 8) == 0.0
+    assert score_openness([0] * 6, [0] * 6) is None  # nothing to score, nothing made up
+    # the picture hidden (off screen) on the mismatching frames: they do not count
+    assert score_openness([0, 2, 2, -1, -1, 2, 0, 0], [0, 2, 2, 0, 0, 2, 0, 0]) == 100.0
+
+
+def test_flaps_segments_openness_and_rate_conversion() -> None:
+    assert flap_count(np.array([0, 2, 1, 2, 0, 0, 1, 2, 1, 0, 1])) == 4
+    assert flap_count(np.array([0, 0])) == 0
+    assert speech_segments(np.array([0, 2, 0, 2, 0, 0, 0, 1, 0]), 3) == [(1, 4), (7, 8)]
+    sheet = sheet_of("0012210")
+    assert track_openness(sheet, sheet.tracks[0]).tolist() == [0, 0, 1, 2, 2, 1, 0]
+    doubled = convert_rate(timeline("012", (SheetLine(1, 2, "x"),)), FrameRate(48))
+    assert doubled.openness.tolist() == [0, 0, 1, 1, 2, 2] and doubled.lines == (SheetLine(2, 4, "x"),)
+    ntsc = convert_rate(timeline("0" * 24024), FrameRate(24000, 1001))
+    assert ntsc.duration_frames == 24000  # 1001 s exactly: no drift
+
+
+def test_known_shift_and_stretch_are_recovered_on_synthetic_flaps() -> None:
+    pattern = speech_like(3, 80)
+    for shift in (-5, -2, 3, 7):
+        padded = "0" * 20 + pattern + "0" * 20
+        moved = "0" * (20 + shift) + pattern + "0" * (20 - shift)
+        result = fit_tracks(timeline(padded), timeline(moved))
+        (line,) = result.lines
+        assert line.start_offset == shift and line.shift == -shift and line.score_after_shift == 100.0
+    # the dub 10 % slower: it must be made 1/1.1 as long
+    stretched = "".join(pattern[int(i / 1.1)] for i in range(int(len(pattern) * 1.1)))
+    result = fit_tracks(timeline("0" * 20 + pattern + "0" * 30), timeline("0" * 20 + stretched + "0" * 22))
+    (line,) = result.lines
+    assert abs(line.stretch - 1 / 1.1) <= 0.05 / 1.1
+    assert line.score_after_stretch > line.score
+
+
+# --------------------------------------------------------------------------- XDTS
+
+EXAMPLE = """exchangeDigitalTimeSheet Save Data
+{"version":5,"header":{"cut":"12","scene":"1"},
+ "timeTables":[{"name":"c012","duration":24,
+  "timeTableHeaders":[{"fieldId":0,"names":["A","MOUTH"]},{"fieldId":3,"names":["S1"]}],
+  "fields":[
+   {"fieldId":0,"tracks":[
+    {"trackNo":0,"frames":[{"frame":0,"data":[{"id":0,"values":["1"]}]},
+                           {"frame":24,"data":[{"id":0,"values":["SYMBOL_NULL_CELL"]}]}]},
+    {"trackNo":1,"frames":[
+      {"frame":0,"data":[{"id":0,"values":["1"]}]}, {"frame":4,"data":[{"id":0,"values":["3"]}]},
+      {"frame":6,"data":[{"id":0,"values":["2"]}]}, {"frame":8,"data":[{"id":0,"values":["3"]}]},
+      {"frame":10,"data":[{"id":0,"values":["1"]}]},{"frame":12,"data":[{"id":0,"values":["3"]}]},
+      {"frame":14,"data":[{"id":0,"values":["2"]}]},{"frame":16,"data":[{"id":0,"values":["1"]}]},
+      {"frame":24,"data":[{"id":0,"values":["SYMBOL_NULL_CELL"]}]}]}]},
+   {"fieldId":3,"tracks":[
+    {"trackNo":0,"frames":[
+      {"frame":4,"data":[{"id":0,"values":["ANNA","hello"]}]},
+      {"frame":5,"data":[{"id":0,"values":["SYMBOL_HYPHEN"]}]},
+      {"frame":15,"data":[{"id":0,"values":["SYMBOL_HYPHEN"]}]}]}]}]}]}
+"""
+
+
+def test_xdts_reader_follows_opentoonz_import() -> None:
+    sheet = parse_xdts(EXAMPLE.encode())
+    mouth = next(t for t in sheet.tracks if t.name == "MOUTH")
+    assert "".join(str(d) for d in mouth.drawings) == "111133223311332211111111"  # formats.md 1.4
+    (line,) = sheet.dialogue
+    assert (line.speaker, line.line) == ("ANNA", SheetLine(4, 12, "hello"))
+    (mouth_timeline,) = xdts_timelines(sheet, ANIME, RATE)  # the layer named MOUTH, not "A"
+    assert mouth_timeline.name == "MOUTH"
+    assert "".join(map(str, mouth_timeline.openness)) == "000022112200221100000000"
+    assert mouth_timeline.lines == (SheetLine(4, 12, "hello"),)
+    # holds, ticks, letter suffixes, a negative initial frame, and no closing NULL_CELL
+    other = EXAMPLE.replace('{"frame":0,"data":[{"id":0,"values":["1"]}]}, {"frame":4',
+                            '{"frame":-1,"data":[{"id":0,"values":["1"]}]}, {"frame":4') \
+                   .replace('"values":["2"]}]}, {"frame":8', '"values":["2a"]}]}, {"frame":8') \
+                   .replace('{"frame":10,"data":[{"id":0,"values":["1"]}]}', '{"frame":10,"data":[{"id":0,"values":["SYMBOL_TICK_1"]}]}')
+    mouth = next(t for t in parse_xdts(other.encode()).tracks if t.name == "MOUTH")
+    assert "".join(str(d) for d in mouth.drawings) == "111133223333332211111111"
+
+
+def test_xdts_round_trip_through_our_exporter() -> None:
+    values = "0011222211000012210000"
+    sheet = sheet_of(values, (SheetLine(2, 14, "line one"),), name="ken")
+    data = exporter_named("xdts").write(sheet, ExportOptions())
+    (back,) = xdts_timelines(parse_xdts(data), ANIME, RATE)
+    assert "".join(map(str, back.openness)) == values and back.lines == (SheetLine(2, 14, "line one"),)
+
+
+def test_xdts_bad_input_gives_clear_errors() -> None:
+    with pytest.raises(FormatError, match="not an XDTS file"):
+        parse_xdts(b"{}")
+    no_cells = EXAMPLE.replace('"fieldId":0', '"fieldId":9')
+    with pytest.raises(FormatError, match="no CELL track"):
+        xdts_timelines(parse_xdts(no_cells.encode()), ANIME, RATE)
+    unknown = EXAMPLE.replace('"values":["2"]}]}, {"frame":8', '"values":["7"]}]}, {"frame":8')
+    with pytest.raises(FormatError, match="drawing\\(s\\) 7"):
+        xdts_timelines(parse_xdts(unknown.encode()), ANIME, RATE)
+    with pytest.raises(FormatError, match="no layer named 'LIPS'"):
+        xdts_timelines(parse_xdts(EXAMPLE.encode()), ANIME, RATE, track="LIPS")
+
+
+# --------------------------------------------------------------------------- pairing and bad input
+
+def _lines(*spans: tuple[int, int, str]) -> tuple[SheetLine, ...]:
+    return tuple(SheetLine(a, b - a, text) for a, b, text in spans)
+
+
+def test_different_line_counts_pair_what_pairs_and_list_the_rest() -> None:
+    one, two, three = speech_like(1, 40), speech_like(2, 40), speech_like(4, 40)
+    original = timeline("0" * 10 + one + "0" * 20 + two + "0" * 20 + three + "0" * 10,
+                        _lines((10, 50, "one"), (70, 110, "two"), (130, 170, "three")))
+    dub = timeline("0" * 10 + one + "0" * 80 + three + "0" * 10, _lines((10, 50, "uno"), (130, 170, "tres")))
+    report = fit_timelines([original], [dub])
+    assert [(l.original.text, l.dub.text, l.score) for l in report.lines] == [("one", "uno", 100.0), ("three", "tres", 100.0)]
+    (left,) = report.unpaired
+    assert (left.side, left.span.text, left.reason) == ("original", "two", "no dub line at this time")
+    assert any("no partner" in w for w in report.warnings)
+
+
+def test_pairing_by_speech_segments_and_by_lines_against_segments() -> None:
+    one, two = speech_like(5, 30), speech_like(6, 30)
+    o = "0" * 10 + one + "0" * 30 + two + "0" * 10
+    d = "0" * 12 + one + "0" * 28 + two + "0" * 10
+    by_segments = fit_timelines([timeline(o)], [timeline(d)])
+    assert by_segments.tracks[0].pairing == "segments"
+    assert [l.shift for l in by_segments.lines] == [-2, 0]
+    with_lines = fit_timelines([timeline(o, _lines((10, 40, "a"), (70, 100, "b")))], [timeline(d)])
+    assert with_lines.tracks[0].pairing == "lines+segments" and len(with_lines.lines) == 2
+
+
+def test_different_frame_rates_are_converted_with_a_warning() -> None:
+    pattern = speech_like(7, 48)
+    original = timeline("0" * 12 + pattern + "0" * 12)
+    dub = timeline("".join(c * 2 for c in "0" * 12 + pattern + "0" * 12), rate=FrameRate(48))
+    report = fit_timelines([original], [dub])
+    assert report.rate == FrameRate(48) and "compared at 48 fps" in report.warnings[0]
+    assert report.lines[0].score == 100.0
+
+
+def test_silent_or_trackless_sides_are_errors_never_scores() -> None:
+    with pytest.raises(FitError, match="no speech"):
+        fit_timelines([timeline("0012210")], [timeline("0000000")])
+    with pytest.raises(FitError, match="never opens"):
+        fit_timelines([timeline("0000000")], [timeline("0012210")])
+    with pytest.raises(FitError, match="no mouth track"):
+        fit_timelines([], [timeline("0012210")])
+
+
+def test_trackless_sheet_and_missing_file_through_the_job(tmp_path: Path) -> None:
+    empty = Sheet(RATE, 10, (), ANIME)
+    (tmp_path / "empty.json").write_text(sheet_to_json(empty))
+    (tmp_path / "dub.json").write_text(sheet_to_json(sheet_of("0012210")))
+    with pytest.raises(FitError, match="has no mouth track"):
+        run_fit_job(FitJob(str(tmp_path / "empty.json"), str(tmp_path / "dub.json")))
+    with pytest.raises(FitError, match="ORIGINAL not found"):
+        run_fit_job(FitJob(str(tmp_path / "nope.xdts"), str(tmp_path / "dub.json")))
+
+
+# --------------------------------------------------------------------------- reports, corrected sheet, CLI
+
+def _sheet_pair(tmp_path: Path) -> tuple[Path, Path]:
+    one, two = speech_like(8, 40), speech_like(9, 40)
+    original = sheet_of("0" * 10 + one + "0" * 30 + two + "0" * 20, _lines((10, 50, "first"), (80, 120, "second")))
+    late = "0" * 10 + one + "0" * 34 + two + "0" * 16     # the second line 4 frames late
+    dub = sheet_of(late, _lines((10, 50, "erste"), (84, 124, "zweite")), name="B")
+    (tmp_path / "orig.xdts").write_bytes(exporter_named("xdts").write(original, ExportOptions()))
+    (tmp_path / "dub.json").write_text(sheet_to_json(dub))
+    return tmp_path / "orig.xdts", tmp_path / "dub.json"
+
+
+def test_cli_fit_writes_json_html_text_and_a_corrected_sheet(tmp_path: Path) -> None:
+    original, dub = _sheet_pair(tmp_path)
+    out = tmp_path / "fit"
+    result = CliRunner().invoke(main, ["fit", str(original), str(dub), "-o", f"{out}.json", "-o", f"{out}.html",
+                                       "-o", f"{out}.txt", "--retime-sheet", str(tmp_path / "fixed.xdts"),
+                                       "--retime-mode", "conform"])
+    assert result.exit_code == 0, result.output
+    assert "!   2" in result.output and "move the dub 4 frames earlier" in result.output
+    data = json.loads(Path(f"{out}.json").read_text())
+    first, second = data["lines"]
+    assert first["score"] == 100.0 and not first["flagged"]
+    for key in ("score", "start_offset_frames", "end_offset_frames", "suggested_shift_frames",
+                "suggested_stretch", "mismatch_frames", "flaps_original", "flaps_dub"):
+        assert key in second
+    assert second["flagged"] and second["start_offset_frames"] == 4 and second["suggested_shift_frames"] == -4
+    assert second["mismatch_frames"] and {m["kind"] for m in second["mismatch_frames"]} <= {"dub_closed", "dub_open"}
+    assert data["original"]["kind"] == "xdts" and data["dub"]["kind"] == "sheet"
+    assert Path(f"{out}.txt").read_text().startswith("dub fit:")
+    # the conformed dub sheet puts the second line back on the picture's frames
+    fixed = xdts_timelines(parse_xdts((tmp_path / "fixed.xdts").read_bytes()), ANIME, RATE)[0]
+    picture = xdts_timelines(parse_xdts(original.read_bytes()), ANIME, RATE)[0]
+    assert fixed.openness.tolist() == picture.openness.tolist()
+
+
+def test_reanimated_sheet_follows_the_dub_on_flagged_lines_only(tmp_path: Path) -> None:
+    original, dub = _sheet_pair(tmp_path)
+    result = run_fit_job(FitJob(str(original), str(dub), retime_sheet=str(tmp_path / "re.json")))
+    fixed = sheet_timelines(sheet_from_json((tmp_path / "re.json").read_text()))[0].openness
+    dub_values = sheet_timelines(sheet_from_json(dub.read_text()))[0].openness
+    picture = xdts_timelines(parse_xdts(original.read_bytes()), ANIME, RATE)[0].openness
+    second = result.report.lines[1]
+    lo, hi = second.original.speech[0] - 1, second.dub.speech[1] + 1
+    assert fixed[lo:hi].tolist() == dub_values[lo:hi].tolist()
+    assert fixed[:60].tolist() == picture[:60].tolist()
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    _, dub = _sheet_pair(tmp_path)
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "missing.xdts"), str(dub)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and result.output.startswith("error: ORIGINAL not found")
+    result = CliRunner().invoke(main, ["fit", str(dub), str(dub), "-o", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2 and "cannot tell the report format" in result.output
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.skip("headless Chromium is not installed (scripts/install-system-deps.sh installs Debian's chromium)")
+
+
+def test_html_report_is_self_contained_and_renders_in_headless_chromium(tmp_path: Path) -> None:
+    original, dub = _sheet_pair(tmp_path)
+    report = run_fit_job(FitJob(str(original), str(dub))).report
+    page = report_to_html(report)
+    assert not re.search(r"https?://|src=|<script|@import|url\(", page, re.IGNORECASE)
+    path = tmp_path / "fit.html"
+    path.write_text(page, encoding="utf-8")
+    chromium = _chromium()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
+             "--window-size=1000,900"]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=90).stdout
+    assert dom.count("<svg") == len(report.lines) == 2
+    assert dom.count('class="mismatch"') == sum(len(line.mismatches) for line in report.lines)
+    assert dom.index('id="line-2"') < dom.index('id="line-1"')  # flagged lines first
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", path.as_uri()], capture_output=True, timeout=90)
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.int16)
+    assert pixels.std() > 10  # not blank
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 170) & (pixels[..., 2] < 170)
+    assert red.sum() > 50  # the mismatch bands are drawn
+
+
+# --------------------------------------------------------------------------- generated speech
+
+SENTENCES = [
+    ("I never thought we would find the treasure before the storm",
+     "I never really thought we would find the treasure before the storm",
+     "I never thought we would find treasure before the storm",
+     "My brother said the garden looks lovely in the morning light"),
+    ("Please open the window and let the cold air into the room",
+     "Please open the big window and let the cold air into the room",
+     "Please open window and let the cold air into the room",
+     "The captain wants a full report on his desk by tonight"),
+    ("We have to leave before the bridge is closed for the winter",
+     "We really have to leave before the bridge is closed for the winter",
+     "We have to leave before bridge is closed for the winter",
+     "Nobody told me that the museum was closed on Mondays at all"),
+]
+SHIFT = 3  # frames
+
+
+@pytest.fixture(scope="module")
+def speech_fits(espeak_wav, tmp_path_factory) -> dict[str, list]:
+    """Per variant kind, the LineFit of each sentence, and the true duration ratios."""
+    from lipsync.pipeline import analyze
+
+    folder = tmp_path_factory.mktemp("fit")
+    lead = 6 / 24
+
+    def padded(path: Path, seconds: float) -> tuple[Path, float]:
+        samples, rate = read_mono(path)
+        speech = trim(samples)
+        out = folder / f"{path.stem}-{seconds:.4f}.wav"
+        sf.write(out, np.concatenate([np.zeros(int(round(seconds * rate)), np.float32), speech,
+                                      np.zeros(rate // 2, np.float32)]), rate)
+        return out, len(speech) / rate
+
+    def mouth(path: Path, text: str) -> MouthTimeline:
+        script = folder / f"{path.stem}.txt"
+        script.write_text(text + "\n")
+        return sheet_timelines(analyze(path, script=script, preset="anime-3", fps=24, jobs=1).sheet)[0]
+
+    fits: dict[str, list] = {kind: [] for kind in ("slow", "fast", "late", "added", "dropped", "other")}
+    for line, added, dropped, other in SENTENCES:
+        base, base_length = padded(espeak_wav(line), lead)
+        original = mouth(base, line)
+        variants = {
+            "slow": (espeak_wav(line, speed=150), line, lead), "fast": (espeak_wav(line, speed=170), line, lead),
+            "late": (espeak_wav(line), line, lead + SHIFT / 24), "added": (espeak_wav(added), added, lead),
+            "dropped": (espeak_wav(dropped), dropped, lead), "other": (espeak_wav(other), other, lead),
+        }
+        for kind, (source, text, start) in variants.items():
+            audio, length = padded(source, start)
+            (fit,) = fit_tracks(original, mouth(audio, text)).lines
+            fits[kind].append((fit, base_length / length))
+    return fits
+
+
+def test_score_ranks_the_variants_by_fidelity(speech_fits) -> None:
+    mean = {kind: float(np.mean([fit.score for fit, _ in items])) for kind, items in speech_fits.items()}
+    speed = (mean["slow"] + mean["fast"]) / 2
+    edited = (mean["added"] + mean["dropped"]) / 2
+    print("mean fit scores:", {kind: round(value, 1) for kind, value in mean.items()})
+    assert speed > mean["late"] > edited > mean["other"], mean
+
+
+def test_suggested_shift_recovers_the_known_offset(speech_fits) -> None:
+    for fit, _ in speech_fits["late"]:
+        assert abs(fit.shift + SHIFT) <= 1, (fit.shift, fit.start_offset)
+
+
+def test_suggested_stretch_recovers_the_known_speed_change(speech_fits) -> None:
+    for kind in ("slow", "fast"):
+        for fit, truth in speech_fits[kind]:
+            assert abs(fit.stretch - truth) / truth <= 0.05, (kind, fit.stretch, truth)
