@@ -9,8 +9,6 @@ The page size is in points (1/72 inch); ``width``/``height`` carry the real size
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
-
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
 from .xsheet_pdf import BLACK, PT_PER_MM, Surface, make_plan, render, title_of
@@ -21,87 +19,131 @@ PAGE_GAP = 24.0
 _ANCHORS = {"start": "start", "middle": "middle", "end": "end"}
 
 
+_NUMBERS: dict[float, str] = {}
+
+
 def _number(value: float) -> str:
     """Coordinates with at most two decimals, without trailing zeros (stable output)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    text = _NUMBERS.get(value)
+    if text is None:
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            text = "0"
+        if len(_NUMBERS) < 200_000:
+            _NUMBERS[value] = text
+    return text
 
 
 def _color(rgb: tuple[float, float, float]) -> str:
     return "#" + "".join(f"{round(channel * 255):02x}" for channel in rgb)
 
 
+_BLACK = _color(BLACK)
+
+
+def _cdata(text: str) -> str:
+    """Element text escaped as ElementTree writes it."""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+_ATTRIBUTE_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
+                      ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _attribute(text: str) -> str:
+    """An attribute value escaped as ElementTree writes it."""
+    for char, entity in _ATTRIBUTE_ESCAPES:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
+
+
+def _tag(name: str, attributes: dict[str, str], text: str | None = None) -> str:
+    """One element on one line, as ``ElementTree.tostring`` writes it."""
+    head = "<" + name + "".join(f' {key}="{_attribute(value)}"' for key, value in attributes.items())
+    return f"{head}>{_cdata(text)}</{name}>" if text else head + " />"
+
+
 class SvgSurface(Surface):
-    """Collects the pages as SVG groups, one under the other."""
+    """Collects the pages as SVG groups, one under the other.
+
+    The markup is written as text, element by element, in exactly the layout that
+    ``ElementTree.indent(space=" ")`` and ``ElementTree.tostring`` give (one element per line,
+    a space of indent per level): a sheet has hundreds of thousands of elements, and building
+    and serialising a tree of them took most of the time.
+    """
 
     japanese = True
 
     def __init__(self) -> None:
-        self.pages: list[ElementTree.Element] = []
+        self.pages: list[list[str]] = []
         self.width = 0.0
         self.page_height = 0.0
-        self.group: ElementTree.Element | None = None
+        self.group: list[str] | None = None
 
     def begin_page(self, width: float, height: float) -> None:
         self.width, self.page_height = width, height
         offset = len(self.pages) * (height + PAGE_GAP)
-        self.group = ElementTree.Element("g", {
-            "class": "page", "id": f"page-{len(self.pages) + 1}",
-            "transform": f"translate(0 {_number(offset)})"})
-        ElementTree.SubElement(self.group, "rect", {
-            "x": "0", "y": "0", "width": _number(width), "height": _number(height),
-            "fill": "#ffffff", "stroke": "#999999", "stroke-width": "0.5"})
+        self.group = [_tag("g", {"class": "page", "id": f"page-{len(self.pages) + 1}",
+                                 "transform": f"translate(0 {_number(offset)})"})[:-3] + ">"]
+        self._add(f'<rect x="0" y="0" width="{_number(width)}" height="{_number(height)}" '
+                  'fill="#ffffff" stroke="#999999" stroke-width="0.5" />')
         self.pages.append(self.group)
 
     def end_page(self) -> None:
         self.group = None
 
-    def _add(self, tag: str, attributes: dict[str, str]) -> ElementTree.Element:
+    def _add(self, markup: str) -> None:
         assert self.group is not None, "draw between begin_page and end_page"
-        return ElementTree.SubElement(self.group, tag, attributes)
+        self.group.append(markup)
 
     def line(self, x1, y1, x2, y2, width=0.5, color=BLACK):  # noqa: ANN001, ANN201
-        self._add("line", {"x1": _number(x1), "y1": _number(y1), "x2": _number(x2), "y2": _number(y2),
-                           "stroke": _color(color), "stroke-width": _number(width)})
+        stroke = _BLACK if color == BLACK else _color(color)
+        self._add(f'<line x1="{_number(x1)}" y1="{_number(y1)}" x2="{_number(x2)}" y2="{_number(y2)}" '
+                  f'stroke="{stroke}" stroke-width="{_number(width)}" />')
 
     def rect(self, x, y, w, h, fill=None, stroke=None, width=0.5):  # noqa: ANN001, ANN201
-        attributes = {"x": _number(x), "y": _number(y), "width": _number(w), "height": _number(h),
-                      "fill": _color(fill) if fill is not None else "none"}
+        markup = (f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(w)}" height="{_number(h)}" '
+                  f'fill="{_color(fill) if fill is not None else "none"}"')
         if stroke is not None:
-            attributes.update({"stroke": _color(stroke), "stroke-width": _number(width)})
-        self._add("rect", attributes)
+            markup += f' stroke="{_color(stroke)}" stroke-width="{_number(width)}"'
+        self._add(markup + " />")
 
     def circle(self, cx, cy, r, width=0.5):  # noqa: ANN001, ANN201
-        self._add("circle", {"cx": _number(cx), "cy": _number(cy), "r": _number(r), "fill": "none",
-                             "stroke": "#000000", "stroke-width": _number(width)})
+        self._add(f'<circle cx="{_number(cx)}" cy="{_number(cy)}" r="{_number(r)}" fill="none" '
+                  f'stroke="#000000" stroke-width="{_number(width)}" />')
 
     def text(self, x, y, text, size, anchor="start", bold=False, color=BLACK, rotate=0):  # noqa: ANN001, ANN201
         if not text:
             return
-        attributes = {"x": _number(x), "y": _number(y), "font-size": _number(size)}
+        markup = f'<text x="{_number(x)}" y="{_number(y)}" font-size="{_number(size)}"'
         if anchor != "start":
-            attributes["text-anchor"] = _ANCHORS[anchor]
+            markup += f' text-anchor="{_ANCHORS[anchor]}"'
         if bold:
-            attributes["font-weight"] = "bold"
+            markup += ' font-weight="bold"'
         if color != BLACK:
-            attributes["fill"] = _color(color)
+            markup += f' fill="{_color(color)}"'
         if rotate:
-            attributes["transform"] = f"rotate({_number(-rotate)} {_number(x)} {_number(y)})"
-        self._add("text", attributes).text = text
+            markup += f' transform="rotate({_number(-rotate)} {_number(x)} {_number(y)})"'
+        self._add(f"{markup}>{_cdata(text)}</text>")
 
     def result(self, title: str) -> bytes:
         count = max(len(self.pages), 1)
         height = count * self.page_height + (count - 1) * PAGE_GAP
-        root = ElementTree.Element("svg", {
+        root = _tag("svg", {
             "xmlns": "http://www.w3.org/2000/svg", "version": "1.1",
             "width": f"{_number(self.width / PT_PER_MM)}mm", "height": f"{_number(height / PT_PER_MM)}mm",
             "viewBox": f"0 0 {_number(self.width)} {_number(height)}",
-            "font-family": FONT_FAMILY})
-        ElementTree.SubElement(root, "title").text = title
-        root.extend(self.pages)
-        ElementTree.indent(root, space=" ")
-        text = ElementTree.tostring(root, encoding="unicode")
-        return ('<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n").encode("utf-8")
+            "font-family": FONT_FAMILY})[:-3] + ">"
+        out = ['<?xml version="1.0" encoding="utf-8"?>', root, " " + _tag("title", {}, title)]
+        for page in self.pages:
+            out.append(" " + page[0])
+            out.extend("  " + markup for markup in page[1:])
+            out.append(" </g>")
+        out.append("</svg>")
+        return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
