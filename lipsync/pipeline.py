@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .animate import animate
 from .audio import Audio, is_silent, load_audio
-from .dialogue import Line, read_script
+from .dialogue import Line, read_script, words_of
 from .errors import OptionError, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
@@ -197,6 +197,8 @@ def track_plan(lines: Sequence[Line], default_name: str, one_speaker: bool = Fal
     names: dict[str, str] = {}
     plan: dict[int, str] = {}
     for index, line in enumerate(lines):
+        if not words_of(line.text):
+            continue  # music, effects, directions: on no track
         if line.speaker and line.speaker.strip():
             key = line.speaker.strip().casefold()
             plan[index] = names.setdefault(key, line.speaker.strip())

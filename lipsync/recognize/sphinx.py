@@ -56,6 +56,17 @@ def aligner():
 
 
 @functools.lru_cache(maxsize=1)
+def lenient_aligner():
+    """A second alignment decoder, for utterances the first cannot fit: optional silences and
+    fillers between words are likelier and more Gaussians are scored. Phone sequences mapped
+    from other languages fail the strict aligner more often than English words do."""
+    from pocketsphinx import Decoder
+
+    return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
+                   silprob=0.1, fillprob=1e-2, topn=8, loglevel="FATAL")
+
+
+@functools.lru_cache(maxsize=1)
 def phone_recognizer():
     """This process's phone-loop decoder (the bundled English phone language model)."""
     from pocketsphinx import Decoder
@@ -125,11 +136,20 @@ def _decode(decoder, pcm: bytes) -> None:
 def align(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
     """Force-align ``words`` to 16 kHz ``samples``; None when the model cannot fit them.
 
-    Times are relative to the start of ``samples``.
+    Times are relative to the start of ``samples``. When the strict aligner fails on words
+    mostly pronounced by espeak-ng (another language), the lenient one
+    (:func:`lenient_aligner`) tries once more; English failures are left to the caller, which
+    finds the unrecorded line that made them fail.
     """
+    located = _align_with(aligner(), samples, words)
+    if located is None and words and 2 * sum(word.ipa is not None for word in words) > len(words):
+        located = _align_with(lenient_aligner(), samples, words)
+    return located
+
+
+def _align_with(decoder, samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
     from .. import phonemes
 
-    decoder = aligner()
     for word in words:
         if word.arpabet is not None and decoder.lookup_word(word.key) is None:
             decoder.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
