@@ -389,3 +389,30 @@ def test_suggested_stretch_recovers_the_known_speed_change(speech_fits) -> None:
     for kind in ("slow", "fast"):
         for fit, truth in speech_fits[kind]:
             assert abs(fit.stretch - truth) / truth <= 0.05, (kind, fit.stretch, truth)
+
+
+def test_a_24_minute_episode_pair_is_scored_in_under_10_seconds() -> None:
+    import importlib.util
+    import time
+
+    spec = importlib.util.spec_from_file_location("fit_benchmark", Path(__file__).parents[1] / "benchmarks" / "fit.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)  # type: ignore[union-attr]
+    original, dub = benchmark.episode(24, 400)
+    started = time.perf_counter()
+    report = fit_timelines([original], [dub])
+    assert time.perf_counter() - started < 10
+    assert len(report.lines) == 400 and not report.unpaired
+
+
+def test_batch_rows_become_fit_jobs(tmp_path: Path) -> None:
+    from lipsync.fit.check import fit_job_from_row
+
+    original, dub = _sheet_pair(tmp_path)
+    job = fit_job_from_row({"kind": "fit", "original": "orig.xdts", "Audio": "dub.json", "outputs": "r.json, r.html",
+                            "threshold": "60"}, tmp_path)
+    assert job.dub == str(dub) and job.outputs == (str(tmp_path / "r.json"), str(tmp_path / "r.html"))
+    result = run_fit_job(job)
+    assert result.report.settings.threshold == 60 and (tmp_path / "r.html").is_file()
+    with pytest.raises(LipsyncError, match="unknown fit column"):
+        fit_job_from_row({"original": "a", "dub": "b", "colour": "red"})

@@ -330,3 +330,51 @@ def render_kind(path: str) -> str:
     if suffix not in kinds:
         raise OptionError(f"cannot tell the report format of {path!r}", "end the name in .json, .html or .txt")
     return kinds[suffix]
+
+
+#: Manifest columns of a batch ``fit`` job (see :func:`fit_job_from_row`).
+FIT_COLUMNS = ("original", "dub", "original_script", "script", "preset", "fps", "track", "dub_track",
+               "language", "outputs", "retime_sheet", "retime_mode", "threshold")
+
+
+def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
+    """A :class:`FitJob` from one batch-manifest row (for ``lipsync batch``; pure).
+
+    Columns: ``original`` and ``dub`` (required; ``audio`` is read as ``dub``), ``script`` (the
+    dub's), ``original_script``, ``preset``, ``fps``, ``track``, ``dub_track``, ``language``,
+    ``outputs`` (report paths, comma-separated, .json/.html/.txt), ``retime_sheet``,
+    ``retime_mode``, ``threshold``. Relative paths are relative to ``base``. Empty cells take
+    the defaults.
+    """
+    cells = {key.strip().lower().replace("-", "_").replace(" ", "_"): (value or "").strip()
+             for key, value in row.items()}
+    if not cells.get("dub") and cells.get("audio"):
+        cells["dub"] = cells["audio"]
+    unknown = sorted(set(cells) - set(FIT_COLUMNS) - {"audio", "kind", "job", "episode", "character"})
+    if unknown:
+        raise OptionError(f"unknown fit column(s): {', '.join(unknown)}", f"fit columns: {', '.join(FIT_COLUMNS)}")
+    for needed in ("original", "dub"):
+        if not cells.get(needed):
+            raise OptionError(f"a fit job needs the column {needed!r}", "columns original and dub (or audio)")
+    root = Path(base)
+
+    def path(key: str) -> str | None:
+        value = cells.get(key)
+        return str(root / value) if value else None
+
+    settings = FitSettings()
+    if cells.get("threshold"):
+        try:
+            settings = FitSettings(threshold=float(cells["threshold"]))
+        except ValueError:
+            raise OptionError(f"threshold must be a number, got {cells['threshold']!r}", "e.g. 50") from None
+    outputs = tuple(str(root / part.strip()) for part in cells.get("outputs", "").split(",") if part.strip())
+    for output in outputs:
+        render_kind(output)
+    return FitJob(original=path("original") or "", dub=path("dub") or "",
+                  original_script=path("original_script"), dub_script=path("script"),
+                  preset=cells.get("preset") or "anime-3", fps=cells.get("fps") or "24",
+                  track=cells.get("track") or None, dub_track=cells.get("dub_track") or None,
+                  language=cells.get("language") or "en-us", outputs=outputs,
+                  retime_sheet=path("retime_sheet"), retime_mode=cells.get("retime_mode") or "reanimate",
+                  settings=settings)
