@@ -197,6 +197,25 @@ def test_fcp_xml_reads_back_with_markers_and_start_timecode():
         assert starts == [(c.frame, c.shape) for c in track.cues] + [(l.frame, l.text) for l in track.lines]
 
 
+ODD_NAMES = Track("Odd \"q\" <x> & é", contiguous([(3, "A"), (4, "X")], 40),
+                  (SheetLine(2, 5, 'a & b <c> "d"'), SheetLine(10, 3, "  "), SheetLine(20, 4, "two\n lines")))
+
+
+@pytest.mark.parametrize("sheet", [
+    make_sheet(), make_sheet("30000/1001", "01:00:00;00", path=None), make_sheet("25", None),
+    make_sheet(tracks=(AKI, ODD_NAMES, Track("Empty", ()))),
+    make_sheet(tracks=(Track("CR", ((Cue(0, 5, "A"),)), (SheetLine(0, 5, "x\ry"),)),)),
+], ids=["24", "29.97-no-source", "25-no-tc", "odd-names", "cr"])
+def test_fcp_xml_is_byte_for_byte_what_the_adapter_writes_for_the_whole_timeline(sheet):
+    """The markers are spliced into the adapter's output (fast); the result must be the
+    adapter's own serialisation of the full timeline."""
+    pytest.importorskip("otio_fcp_adapter")
+    from lipsync.exporters.otio_markers import build_timeline
+
+    text = otio.adapters.write_to_string(build_timeline(otio, sheet), "fcp_xml")
+    assert write("fcp-xml", sheet) == (text.rstrip("\n") + "\n").encode("utf-8")
+
+
 # --- X-sheet PDF ---------------------------------------------------------------------------
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,

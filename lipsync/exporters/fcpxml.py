@@ -11,16 +11,79 @@ markers have no colour, so the openness colours of the OTIO export are not kept.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from .otio_markers import build_timeline, import_otio, otio_adapter
+from .otio_markers import build_timeline, import_otio, marker_spans, otio_adapter
+
+# Stands in for a clip's markers while the adapter writes the sequence (see write).
+_PLACEHOLDER = "lipsync-markers-{}-7c1f0e"
+# Text the fast path would not write exactly as the adapter (XML parsing turns CR into LF and
+# rejects control characters and lone surrogates): such sheets go through the adapter whole.
+_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(text: str) -> str:
+    """Element text escaped as the adapter's minidom pretty-printer writes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")
+
+
+def _adapter_text(otio: Any, timeline: Any) -> str:
+    return otio.adapters.write_to_string(timeline, "fcp_xml")
+
+
+def _with_markers(otio: Any, sheet: Sheet, spans: list[list[tuple[str, int, int]]]) -> str | None:
+    """The adapter's document with each clip's markers written here, or None if that fails.
+
+    The adapter pretty-prints its document by serialising, re-parsing and re-writing it with
+    minidom, which took seconds for a long sheet's tens of thousands of markers. So the timeline
+    goes through the adapter with one placeholder marker per clip, and the placeholder is
+    replaced by the clip's markers in the adapter's own layout: ``<marker>`` with ``<name>``,
+    ``<in>`` and ``<out>`` (sheet frames) one level deeper, the same bytes the adapter writes.
+    """
+    timeline = build_timeline(otio, sheet, markers=False)
+    rate = float(sheet.rate.fraction)
+    zero = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(0, rate))
+    for index, (otio_track, track_spans) in enumerate(zip(timeline.tracks, spans)):
+        if track_spans:
+            otio_track[0].markers.append(otio.schema.Marker(name=_PLACEHOLDER.format(index), marked_range=zero))
+    text = _adapter_text(otio, timeline)
+    for index, track_spans in enumerate(spans):
+        if not track_spans:
+            continue
+        name = f"<name>{_PLACEHOLDER.format(index)}</name>"
+        if text.count(name) != 1:
+            return None
+        at = text.index(name)
+        opening = text.rfind("<marker>", 0, at)
+        line_start = text.rfind("\n", 0, opening) + 1
+        closing = text.find("</marker>\n", at)
+        indent = text[line_start:opening]
+        if opening < 0 or closing < 0 or indent.strip():
+            return None
+        inner = indent + "    "
+        blocks = [
+            f"{indent}<marker>\n"
+            + (f"{inner}<name>{_escape(marker)}</name>\n" if marker else f"{inner}<name/>\n")
+            + f"{inner}<in>{first}</in>\n{inner}<out>{end}</out>\n{indent}</marker>\n"
+            for marker, first, end in track_spans
+        ]
+        text = text[:line_start] + "".join(blocks) + text[closing + len("</marker>\n"):]
+    return text
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
     """Every track of the sheet as an FCP 7 XML sequence (UTF-8)."""
     otio = import_otio()
     otio_adapter(otio, "fcp_xml", "otio-fcp-adapter")
-    text = otio.adapters.write_to_string(build_timeline(otio, sheet), "fcp_xml")
+    spans = [marker_spans(sheet, track) for track in sheet.tracks]
+    text = None
+    if not any(_UNUSUAL.search(name) for track_spans in spans for name, _, _ in track_spans):
+        text = _with_markers(otio, sheet, spans)
+    if text is None:
+        text = _adapter_text(otio, build_timeline(otio, sheet))
     return (text.rstrip("\n") + "\n").encode("utf-8")
 
 

@@ -19,7 +19,7 @@ import os
 from typing import Any
 
 from ..errors import FormatError, MissingToolError
-from ..sheet import Sheet, Track
+from ..sheet import Cue, Sheet, Track
 from ..timing import parse_timecode
 from . import ExportOptions, Exporter
 
@@ -69,6 +69,30 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def unknown_shape(sheet: Sheet, track: Track, cue: Cue) -> FormatError:
+    """The error for a cue whose shape the sheet's preset does not define."""
+    return FormatError(
+        f"track {track.name!r} uses shape {cue.shape!r} at frame {cue.frame}, "
+        f"which preset {sheet.preset.name!r} does not define",
+        f"shapes of {sheet.preset.name!r}: {', '.join(sheet.preset.names)}")
+
+
+def marker_spans(sheet: Sheet, track: Track) -> list[tuple[str, int, int]]:
+    """``(name, first frame, end frame)`` of the track's markers, in the order of
+    :func:`track_markers` (mouth changes then lines), without building OTIO objects.
+
+    Raises FormatError for a shape the sheet's preset does not define.
+    """
+    known = set(sheet.preset.names)
+    spans = []
+    for cue in track.cues:
+        if cue.shape not in known:
+            raise unknown_shape(sheet, track, cue)
+        spans.append((cue.shape, cue.frame, cue.frame + cue.length))
+    spans += [(one_line(line.text), line.frame, line.frame + line.length) for line in track.lines]
+    return spans
+
+
 def track_markers(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> list[Any]:
     """The track's markers, mouth changes then dialogue lines, at ``offset`` + sheet frame.
 
@@ -86,10 +110,7 @@ def track_markers(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> lis
         try:
             info = sheet.preset.info(cue.shape)
         except KeyError:
-            raise FormatError(
-                f"track {track.name!r} uses shape {cue.shape!r} at frame {cue.frame}, "
-                f"which preset {sheet.preset.name!r} does not define",
-                f"shapes of {sheet.preset.name!r}: {', '.join(sheet.preset.names)}") from None
+            raise unknown_shape(sheet, track, cue) from None
         markers.append(otio.schema.Marker(
             name=cue.shape,
             marked_range=span(cue.frame, cue.length),
@@ -108,7 +129,7 @@ def track_markers(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> lis
     return markers
 
 
-def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> Any:
+def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0, markers: bool = True) -> Any:
     """A clip over the whole sheet carrying the track's markers; its media is the voice file.
 
     The clip's source range starts at ``offset`` (0 for OTIO; the start timecode for an EDL,
@@ -123,12 +144,14 @@ def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> Any:
     else:
         media = otio.schema.MissingReference(available_range=whole)
     clip = otio.schema.Clip(name=track.name, media_reference=media, source_range=whole)
-    clip.markers.extend(track_markers(otio, sheet, track, offset))
+    if markers:
+        clip.markers.extend(track_markers(otio, sheet, track, offset))
     return clip
 
 
-def build_timeline(otio: Any, sheet: Sheet) -> Any:
-    """The sheet as an OTIO Timeline: an audio track per sheet track, starting at the start TC."""
+def build_timeline(otio: Any, sheet: Sheet, markers: bool = True) -> Any:
+    """The sheet as an OTIO Timeline: an audio track per sheet track, starting at the start TC
+    (without the clips' markers if ``markers`` is false)."""
     rate = float(sheet.rate.fraction)
     timeline = otio.schema.Timeline(name=timeline_name(sheet))
     timeline.global_start_time = otio.opentime.RationalTime(start_frame(sheet), rate)
@@ -141,7 +164,7 @@ def build_timeline(otio: Any, sheet: Sheet) -> Any:
     }
     for track in sheet.tracks:
         otio_track = otio.schema.Track(name=track.name, kind=otio.schema.TrackKind.Audio)
-        otio_track.append(track_clip(otio, sheet, track))
+        otio_track.append(track_clip(otio, sheet, track, markers=markers))
         timeline.tracks.append(otio_track)
     return timeline
 
