@@ -17,7 +17,8 @@ from lipsync.errors import FormatError, OutputError
 from lipsync.exporters import ExportOptions, all_exporters, exporter_for_path, exporter_named
 from lipsync.fileio import write_atomic
 from lipsync.sheet import (Cue, Phone, Sheet, SheetLine, ShapeInfo, ShapeSet, Source, Track, Word,
-                           sheet_from_json)
+                           sheet_from_json, sheet_to_json)
+from lipsync.exporters._json import dumps
 from lipsync.timing import FrameRate
 
 RHUBARB = ShapeSet(
@@ -214,6 +215,28 @@ def test_sheet_json_round_trips_losslessly() -> None:
                        source=Source("voice/ken.wav", 0.791667, 48000, 1))
     data = write("sheet", sheet)
     assert sheet_from_json(data.decode("utf-8")) == sheet
+    assert data == sheet_to_json(sheet).encode("utf-8")
+
+
+JSON_VALUES = [
+    {}, [], 0, "x", None, [[], {}], {"a": []}, [{"a": 1}, {"b": [1, 2]}], [{"a": 1}, {}],
+    {"cues": [{"frame": 0, "shape": "X", "tags": []}, {"frame": 2.5, "shape": 'a"},\n{', "tags": {}}]},
+    {"k": [[1, 2], [], [3]], "u": "é\u2028😀\x01", "f": [1e300, -0.0, float("inf"), float("nan")]},
+    {"nested": {"deep": [{"x": [{"y": {"z": [True, False, None]}}]}]}}, ({"t": (1, 2)},),
+    {1: "int key"}, {"a": {None: 1, 2.5: [3]}}, [{"a": {1: 2}}], {"a": [{"b": 1}, {"c": [{}]}]},
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES)
+@pytest.mark.parametrize("indent", [1, 2, 4])
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_fast_json_writes_exactly_what_json_dumps_writes(value, indent: int, ensure_ascii: bool) -> None:
+    assert dumps(value, indent, ensure_ascii) == json.dumps(value, indent=indent, ensure_ascii=ensure_ascii)
+
+
+def test_fast_json_raises_like_json_dumps() -> None:
+    with pytest.raises(TypeError):
+        dumps({"a": [object()]}, 1)
 
 
 # --- CSV ----------------------------------------------------------------------------------------

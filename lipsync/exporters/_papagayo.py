@@ -8,6 +8,7 @@ a word one of its recognised words, and the phonemes are the track's mouth shape
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +89,22 @@ def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
     if not lines and words:
         lines = [(words[0].start, words[-1].end, " ".join(word.text for word in words))]
     members: list[list[Word]] = [[] for _ in lines]
+    starts = [start for start, _, _ in lines]
+    alive = 0  # lines before this one end before the current word (words come in time order)
     for item in words:
-        inside = [index for index, (start, end, _) in enumerate(lines) if start <= item.start <= end]
-        nearest = inside[0] if inside else min(range(len(lines)), key=lambda index: abs(lines[index][0] - item.start))
+        # The first line holding the word's start, else the line starting nearest (the first such).
+        after = bisect.bisect_right(starts, item.start)
+        while alive < after and lines[alive][1] < item.start:
+            alive += 1
+        if alive < after:
+            nearest = alive
+        elif after == 0:
+            nearest = 0
+        elif after == len(lines):
+            nearest = bisect.bisect_left(starts, starts[after - 1])
+        else:
+            before = bisect.bisect_left(starts, starts[after - 1])
+            nearest = before if item.start - starts[before] <= starts[after] - item.start else after
         members[nearest].append(item)
     phrases = tuple(
         Phrase(text, min([start, *(item.start for item in group)]), max([end, *(item.end for item in group)]),

@@ -5,11 +5,11 @@ Read by Papagayo-NG (File > Open) and scripts written for its JSON project and v
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
+from ._json import dumps
 from ._papagayo import Voice, project
 
 
@@ -47,7 +47,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     data = {"version": 2, "sound_path": doc.sound_path, "fps": doc.fps, "sound_duration": doc.sound_duration,
             "num_voices": len(doc.voices), "phoneme_set": "preston_blair",
             "voices": [_voice(voice) for voice in doc.voices]}
-    return (json.dumps(data, indent=1) + "\n").encode("ascii")
+    return (dumps(data, indent=1) + "\n").encode("ascii")
 
 
 EXPORTER = Exporter(

@@ -6,13 +6,18 @@ every track, cue, dialogue line, word and phone of a sheet.
 
 from __future__ import annotations
 
-from ..sheet import Sheet, sheet_to_json
+from ..sheet import Sheet, sheet_to_dict
 from . import ExportOptions, Exporter
+from ._json import dumps
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
-    """The whole sheet (all tracks) as UTF-8 lipsync sheet JSON; ``options`` are not used."""
-    return sheet_to_json(sheet).encode("utf-8")
+    """The whole sheet (all tracks) as UTF-8 lipsync sheet JSON; ``options`` are not used.
+
+    The text is :func:`lipsync.sheet.sheet_to_json`'s (one-space indent, UTF-8 text kept),
+    written by the faster equivalent of ``json.dumps``.
+    """
+    return (dumps(sheet_to_dict(sheet), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 EXPORTER = Exporter(

@@ -63,13 +63,28 @@ def _header_value(options: ExportOptions, key: str) -> str:
     return value
 
 
-def _entry(frame: int, *values: str) -> dict[str, Any]:
-    return {"frame": frame, "data": [{"id": 0, "values": list(values)}]}
+class _Entry(str):
+    """A frame entry ``{"frame": n, "data": [{"id": 0, "values": [...]}]}`` already written as
+    the one line of JSON that ``json.dumps(entry, ensure_ascii=False)`` gives (a sheet has one
+    per drawing change and per dialogue frame, so they are not built as dicts)."""
 
 
-def _dialogue_frames(sheet: Sheet, speaker: str, lines: Iterable[SheetLine]) -> list[dict[str, Any]]:
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_VALUES: dict[tuple[str, ...], str] = {}
+
+
+def _entry(frame: int, *values: str) -> _Entry:
+    text = _VALUES.get(values)
+    if text is None:
+        text = _ENCODE(list(values))
+        if len(_VALUES) < 10_000:
+            _VALUES[values] = text
+    return _Entry(f'{{"frame": {int(frame)}, "data": [{{"id": 0, "values": {text}}}]}}')
+
+
+def _dialogue_frames(sheet: Sheet, speaker: str, lines: Iterable[SheetLine]) -> list[_Entry]:
     """``[speaker, text]`` on each line's first frame, then a hyphen on each frame through its last."""
-    entries: dict[int, dict[str, Any]] = {}
+    entries: dict[int, _Entry] = {}
     for line in sorted(lines, key=lambda line: line.frame):
         if not 0 <= line.frame < sheet.duration_frames:
             continue
@@ -82,10 +97,12 @@ def _dialogue_frames(sheet: Sheet, speaker: str, lines: Iterable[SheetLine]) -> 
 def _layout(value: Any, indent: str = "") -> str:
     """JSON indented by object, with each frame entry on one line so that a sheet reads row by row."""
     inner = indent + "  "
+    if isinstance(value, _Entry):
+        return str(value)
     if isinstance(value, dict) and "frame" not in value:
         items = [f"{inner}{json.dumps(key)}: {_layout(item, inner)}" for key, item in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+    if isinstance(value, list) and value and all(isinstance(item, (dict, _Entry)) for item in value):
         return "[\n" + ",\n".join(inner + _layout(item, inner) for item in value) + "\n" + indent + "]"
     return json.dumps(value, ensure_ascii=False)
 
