@@ -57,7 +57,7 @@ def make_episode(folder: Path, minutes: float, kind: str = "srt", seed: int = 3)
         start = total
         end = start + len(samples) / rate
         cues.append((speaker, text, max(0.0, start - rng.uniform(0, 0.3)), end + rng.uniform(0, 0.7)))
-        pause = np.zeros(int(rng.uniform(0.8, 2.5) * rate), np.float32)
+        pause = np.zeros(int(rng.uniform(0.5, 1.8) * rate), np.float32)
         pieces += [samples, pause]
         total = end + len(pause) / rate
     import soxr
@@ -91,11 +91,16 @@ def main() -> int:
         print(f"episode: {seconds / 60:.1f} min, {count} {args.format.upper()} lines, {len(CHARACTERS)} characters "
               f"(made in {time.perf_counter() - started:.0f} s)")
         out = folder / "episode.json"
+        import resource
+
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         run = subprocess.run([sys.executable, "-m", "lipsync", "analyze", str(audio), "-s", str(script),
                               "-j", str(args.jobs), "-f", "sheet", "-o", str(out), "--progress", "none"],
                              capture_output=True, text=True)
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if run.returncode:
             print(run.stderr)
             return 1
@@ -105,6 +110,9 @@ def main() -> int:
         print(f"analyze: {elapsed:.1f} s = {seconds / elapsed:.1f}x real time ({args.jobs} jobs); "
               f"tracks {', '.join(t['name'] for t in sheet['tracks'])}; {aligned}/{count} lines aligned; "
               f"{len(warnings)} warnings")
+        print(f"cpu: {cpu:.1f} s in all processes = {seconds / cpu:.1f}x real time per core "
+              f"(on {args.jobs} otherwise idle cores at best {seconds / (cpu / args.jobs):.1f}x; "
+              f"load average now {__import__('os').getloadavg()[0]:.1f})")
         for warning in warnings[:10]:
             print("  " + warning)
     return 0

@@ -36,6 +36,8 @@ _WRONG_LANGUAGE_SHARE = 0.6
 # When at least this many lines, and this share of them, fail to align, the script does not
 # belong to the recording (another language, another episode): an error rather than warnings.
 _MISMATCH_MIN_LINES = 3
+# Timed groups up to this long are aligned with narrower beams first (sphinx.short_aligner).
+_SHORT_GROUP_SECONDS = 12.0
 _MISMATCH_SHARE = 0.6
 
 
@@ -150,7 +152,7 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
         groups, silent = align.plan_timed(lines, words, stretches, audio.duration)
     else:
         groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
-    aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress)))
+    aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress, short=timed)))
     failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
     heard: dict[tuple[float, float], list[Phone]] = {}
     if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
@@ -245,8 +247,9 @@ def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned:
     return tuple(result)
 
 
-def _align_groups(audio: Audio, groups, words, jobs: int, on_progress) -> list:
-    chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate) for group in groups]
+def _align_groups(audio: Audio, groups, words, jobs: int, on_progress, short: bool = False) -> list:
+    chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate,
+                                short and group.end - group.start <= _SHORT_GROUP_SECONDS) for group in groups]
     return run_chunks(chunks, jobs, on_progress)
 
 

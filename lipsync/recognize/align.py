@@ -400,12 +400,13 @@ def repair_regions(groups: Sequence[Group], failed: set[int]) -> list[tuple[int,
     return regions
 
 
-def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate: int) -> Chunk:
-    """The audio and words of one group, padded a little on each side."""
+def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate: int, short: bool = False) -> Chunk:
+    """The audio and words of one group, padded a little on each side (``short``: a timed
+    group, tried with narrower beams first)."""
     start = max(0.0, group.start - PAD)
     end = min(len(samples) / sample_rate, group.end + PAD)
     chosen = tuple(w.word for w in words_in(group, words))
-    return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen)
+    return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen, short=short)
 
 
 def squeezed_lines(located: Sequence[sphinx.AlignedWord], group_words: Sequence[ScriptWord]) -> set[int]:

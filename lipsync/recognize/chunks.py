@@ -25,6 +25,7 @@ class Chunk:
     samples: np.ndarray
     words: tuple[sphinx.WordToAlign, ...] | None = None
     phones_only: bool = False  # without a script: a language-independent phone loop, no English words
+    short: bool = False  # a short utterance whose place is known: narrower beams first
 
     @property
     def duration(self) -> float:
@@ -35,7 +36,7 @@ def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
     if chunk.words is None:
         return sphinx.recognize_phones(chunk.samples) if chunk.phones_only else recognize_freely(chunk.samples)
-    return sphinx.align(chunk.samples, chunk.words)
+    return sphinx.align(chunk.samples, chunk.words, chunk.short)
 
 
 def recognize_freely(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:
