@@ -216,6 +216,20 @@ def test_fcp_xml_is_byte_for_byte_what_the_adapter_writes_for_the_whole_timeline
     assert write("fcp-xml", sheet) == (text.rstrip("\n") + "\n").encode("utf-8")
 
 
+@pytest.mark.parametrize("sheet", [
+    make_sheet(), make_sheet("30000/1001", "01:00:00;00", path=None), make_sheet("24000/1001", None),
+    make_sheet(tracks=(AKI, ODD_NAMES, Track("Empty", ()))),
+    make_sheet(tracks=(Track("Ctrl\x01", ((Cue(0, 5, "A"),)), (SheetLine(0, 5, "bell\x07 \\u00e9 \x7f"),)),)),
+], ids=["24", "29.97-no-source", "23.976-no-tc", "odd-names", "control-characters"])
+def test_otio_is_byte_for_byte_what_otio_writes_for_the_whole_timeline(sheet):
+    """Most markers are written next to OTIO's serialisation of the first (fast); the result
+    must be OTIO's own serialisation of the full timeline."""
+    from lipsync.exporters.otio_markers import build_timeline
+
+    text = otio.adapters.write_to_string(build_timeline(otio, sheet), "otio_json")
+    assert write("otio", sheet) == (text.rstrip("\n") + "\n").encode("utf-8")
+
+
 # --- X-sheet PDF ---------------------------------------------------------------------------
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,

@@ -16,6 +16,9 @@ timeline through OTIO's adapter plugins.
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from ..errors import FormatError, MissingToolError
@@ -93,40 +96,56 @@ def marker_spans(sheet: Sheet, track: Track) -> list[tuple[str, int, int]]:
     return spans
 
 
+@dataclass(frozen=True)
+class MarkerSpec:
+    """What one marker says: name, colour, comment, ``metadata["lipsync"]`` and sheet frames."""
+
+    name: str
+    color: str
+    comment: str
+    metadata: dict[str, Any]
+    frame: int
+    length: int
+
+
+def marker_specs(sheet: Sheet, track: Track) -> list[MarkerSpec]:
+    """The track's markers, mouth changes then dialogue lines (see the module docstring).
+
+    Raises FormatError for a shape the sheet's preset does not define.
+    """
+    infos = {shape.name: shape for shape in sheet.preset.shapes}
+    specs = []
+    for cue in track.cues:
+        info = infos.get(cue.shape)
+        if info is None:
+            raise unknown_shape(sheet, track, cue)
+        specs.append(MarkerSpec(
+            cue.shape, openness_color(info.openness),
+            f"drawing {info.drawing}" + (f" ({info.label})" if info.label else ""),
+            {"shape": cue.shape, "drawing": info.drawing, "track": track.name}, cue.frame, cue.length))
+    for line in track.lines:
+        specs.append(MarkerSpec(one_line(line.text), DIALOGUE_COLOR, track.name,
+                                {"speaker": track.name, "text": line.text}, line.frame, line.length))
+    return specs
+
+
+def otio_marker(otio: Any, sheet: Sheet, spec: MarkerSpec, offset: int = 0) -> Any:
+    """``spec`` as an OTIO Marker at ``offset`` + its sheet frame."""
+    rate = float(sheet.rate.fraction)
+    opentime = otio.opentime
+    return otio.schema.Marker(
+        name=spec.name,
+        marked_range=opentime.TimeRange(opentime.RationalTime(offset + spec.frame, rate),
+                                        opentime.RationalTime(spec.length, rate)),
+        color=spec.color, comment=spec.comment, metadata={"lipsync": dict(spec.metadata)})
+
+
 def track_markers(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> list[Any]:
     """The track's markers, mouth changes then dialogue lines, at ``offset`` + sheet frame.
 
     Raises FormatError for a shape the sheet's preset does not define.
     """
-    rate = float(sheet.rate.fraction)
-    opentime = otio.opentime
-
-    def span(frame: int, length: int) -> Any:
-        return opentime.TimeRange(opentime.RationalTime(offset + frame, rate),
-                                  opentime.RationalTime(length, rate))
-
-    markers = []
-    for cue in track.cues:
-        try:
-            info = sheet.preset.info(cue.shape)
-        except KeyError:
-            raise unknown_shape(sheet, track, cue) from None
-        markers.append(otio.schema.Marker(
-            name=cue.shape,
-            marked_range=span(cue.frame, cue.length),
-            color=openness_color(info.openness),
-            comment=f"drawing {info.drawing}" + (f" ({info.label})" if info.label else ""),
-            metadata={"lipsync": {"shape": cue.shape, "drawing": info.drawing, "track": track.name}},
-        ))
-    for line in track.lines:
-        markers.append(otio.schema.Marker(
-            name=one_line(line.text),
-            marked_range=span(line.frame, line.length),
-            color=DIALOGUE_COLOR,
-            comment=track.name,
-            metadata={"lipsync": {"speaker": track.name, "text": line.text}},
-        ))
-    return markers
+    return [otio_marker(otio, sheet, spec, offset) for spec in marker_specs(sheet, track)]
 
 
 def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0, markers: bool = True) -> Any:
@@ -169,10 +188,102 @@ def build_timeline(otio: Any, sheet: Sheet, markers: bool = True) -> Any:
     return timeline
 
 
+class _Unusual(Exception):
+    """A value the fast OTIO JSON path does not write; the timeline goes through OTIO whole."""
+
+
+# Control characters other than \b \f \n \r \t (written differently by Python's json and
+# OTIO's serialiser) and lone surrogates.
+_UNUSUAL_TEXT = re.compile("[\x00-\x07\x0b\x0e-\x1f\ud800-\udfff]")
+
+
+_STRINGS: dict[str, str] = {}
+
+
+def _json_string(text: str) -> str:
+    """``text`` as a JSON string literal, UTF-8 kept (remembered: names repeat)."""
+    literal = _STRINGS.get(text)
+    if literal is None:
+        if _UNUSUAL_TEXT.search(text):
+            raise _Unusual
+        literal = encode_basestring(text)
+        if len(_STRINGS) < 10_000:
+            _STRINGS[text] = literal
+    return literal
+
+
+def _json_value(value: Any) -> str:
+    if type(value) is str:
+        return _json_string(value)
+    if type(value) is int:
+        return str(value)
+    raise _Unusual
+
+
+def _json_frames(value: int) -> str:
+    if abs(value) >= 10 ** 15:
+        raise _Unusual
+    return repr(float(value))
+
+
+def _marker_json(spec: MarkerSpec, indent: str, rate: str) -> str:
+    """``spec`` as OTIO's JSON serialiser writes a Marker whose ``{`` is at ``indent``."""
+    i1, i2, i3 = indent + "    ", indent + "    " * 2, indent + "    " * 3
+    metadata = ",\n".join(f"{i3}{_json_string(key)}: {_json_value(spec.metadata[key])}"
+                          for key in sorted(spec.metadata))
+    return (f'{indent}{{\n{i1}"OTIO_SCHEMA": "Marker.2",\n{i1}"metadata": {{\n{i2}"lipsync": {{\n'
+            f"{metadata}\n{i2}}}\n{i1}}},\n"
+            f'{i1}"name": {_json_string(spec.name)},\n{i1}"color": {_json_string(spec.color)},\n'
+            f'{i1}"marked_range": {{\n{i2}"OTIO_SCHEMA": "TimeRange.1",\n'
+            f'{i2}"duration": {{\n{i3}"OTIO_SCHEMA": "RationalTime.1",\n{i3}"rate": {rate},\n'
+            f"{i3}\"value\": {_json_frames(spec.length)}\n{i2}}},\n"
+            f'{i2}"start_time": {{\n{i3}"OTIO_SCHEMA": "RationalTime.1",\n{i3}"rate": {rate},\n'
+            f"{i3}\"value\": {_json_frames(spec.frame)}\n{i2}}}\n{i1}}},\n"
+            f'{i1}"comment": {_json_string(spec.comment)}\n{indent}}}')
+
+
+def _with_markers(otio: Any, sheet: Sheet, specs: list[list[MarkerSpec]]) -> str | None:
+    """The OTIO JSON of the sheet's timeline, or None if the fast path cannot vouch for it.
+
+    Converting 20k markers' metadata to OTIO's C++ values took most of a second, so OTIO
+    serialises the timeline with only each clip's first marker, and the clip's other markers are
+    written here in the same layout after it. The first marker, written both ways, must come out
+    identical (it checks the layout and the rate's digits), else OTIO writes everything itself.
+    """
+    timeline = build_timeline(otio, sheet, markers=False)
+    for otio_track, track_specs in zip(timeline.tracks, specs):
+        if track_specs:
+            otio_track[0].markers.append(otio_marker(otio, sheet, track_specs[0]))
+    text = otio.adapters.write_to_string(timeline, "otio_json")
+    head, position = '"markers": [\n', 0
+    for track_specs in specs:
+        if not track_specs:
+            continue
+        at = text.find(head, position)
+        rate_at = text.find('"rate": ', at)
+        if at < 0 or rate_at < 0:
+            return None
+        indent = text[text.rfind("\n", 0, at) + 1:at]
+        rate = text[rate_at + len('"rate": '):text.find("\n", rate_at)].rstrip(",")
+        try:
+            first = head + _marker_json(track_specs[0], indent + "    ", rate) + "\n" + indent + "]"
+            if indent.strip() or not text.startswith(first, at):
+                return None
+            markers = ",\n".join(_marker_json(spec, indent + "    ", rate) for spec in track_specs)
+        except _Unusual:
+            return None
+        text = text[:at] + head + markers + "\n" + indent + "]" + text[at + len(first):]
+        position = at + len(head) + len(markers)
+    return text
+
+
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
     """Every track of the sheet as an OTIO JSON timeline (see the module docstring)."""
     otio = import_otio()
-    text = otio.adapters.write_to_string(build_timeline(otio, sheet), "otio_json")
+    specs = [marker_specs(sheet, track) for track in sheet.tracks]
+    text = _with_markers(otio, sheet, specs)
+    if text is None:
+        text = otio.adapters.write_to_string(build_timeline(otio, sheet), "otio_json")
     return (text.rstrip("\n") + "\n").encode("utf-8")
 
 
