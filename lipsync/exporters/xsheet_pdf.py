@@ -102,13 +102,34 @@ class Surface:
         return sum(size if ord(ch) > 0x2E7F else size * 0.55 for ch in text)
 
 
+_ESTIMATES: dict[tuple[str, float], float] = {}
+
+
+def _estimate(surface: Surface, text: str, size: float) -> float:
+    """``Surface.text_width``'s estimate, remembered (the same labels recur on every page)."""
+    key = (text, size)
+    width = _ESTIMATES.get(key)
+    if width is None:
+        width = Surface.text_width(surface, text, size)
+        if len(_ESTIMATES) < 100_000:
+            _ESTIMATES[key] = width
+    return width
+
+
 def fit(surface: Surface, text: str, size: float, width: float) -> str:
-    """``text`` shortened with an ellipsis so that it is at most ``width`` wide."""
+    """``text`` shortened with an ellipsis so that it is at most ``width`` wide: the longest
+    prefix that fits with the ellipsis (widths grow with the prefix, so a binary search finds
+    the prefix that dropping one character at a time would)."""
     if surface.text_width(text, size) <= width:
         return text
-    while text and surface.text_width(text + "…", size) > width:
-        text = text[:-1]
-    return text + "…" if text else ""
+    low, high = 0, len(text) - 1  # the prefix of ``low`` characters fits, or low is 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        if surface.text_width(text[:middle] + "…", size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + "…" if low else ""
 
 
 # ---------------------------------------------------------------------------------------------

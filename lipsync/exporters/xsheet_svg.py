@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from .xsheet_pdf import BLACK, PT_PER_MM, Surface, make_plan, render, title_of
+from .xsheet_pdf import BLACK, PT_PER_MM, Surface, _estimate, make_plan, render, title_of
 
 FONT_FAMILY = ("'IPAGothic', 'IPA Gothic', 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', "
                "'Meiryo', Helvetica, Arial, sans-serif")
@@ -128,6 +128,9 @@ class SvgSurface(Surface):
         if rotate:
             markup += f' transform="rotate({_number(-rotate)} {_number(x)} {_number(y)})"'
         self._add(f"{markup}>{_cdata(text)}</text>")
+
+    def text_width(self, text: str, size: float) -> float:
+        return _estimate(self, text, size)
 
     def result(self, title: str) -> bytes:
         count = max(len(self.pages), 1)
