@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and apt (or brew):
 #   make demo   system packages, a virtual environment, lipsync; then analyze the bundled sample
-#   make test   the same set-up, then the whole test suite
+#   make test   the same set-up plus the optional extras (diarize, cluster), then the whole suite
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -16,10 +16,16 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-deps.sh
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The tests also need the optional extras. constraints/cpu.txt pins torch to its CPU build, so
+# that nothing pulls the multi-GB CUDA packages.
+$(VENV)/.installed-extras: $(VENV)/.installed constraints/cpu.txt
+	$(BIN)/python -m pip install --quiet -c constraints/cpu.txt -e '.[test,diarize,cluster]'
+	touch $@
+
 demo: setup
 	$(BIN)/lipsync analyze lipsync/data/sample.flac --script lipsync/data/sample.txt --preset rhubarb -f tsv
 
-test: setup
+test: setup $(VENV)/.installed-extras
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -481,3 +481,187 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
             reporter.info(f"wrote {path}")
 
     _run(reporter, body)
+
+
+class _BatchDisplay:
+    """Batch progress on stderr: an overall bar (jobs, hours of audio, ETA) and one status line
+    per worker on a terminal; one line per finished job otherwise; JSON lines with --progress json."""
+
+    def __init__(self, reporter: _Reporter) -> None:
+        self.reporter = reporter
+        self.progress: Any = None
+        self.overall: Any = None
+        self.workers: dict[str, Any] = {}
+        self.jobs_total = 0
+        self.jobs_done = 0
+        self.audio_total = 0.0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if self.reporter.mode == "json":
+            self.reporter.event(**event)
+            return
+        if kind == "plan":
+            self.jobs_total = event["to_run"]
+            self.audio_total = event["audio_seconds"]
+            self.reporter.info(f"{event['jobs']} jobs: {event['up_to_date']} up to date, {event['to_run']} to run"
+                               + (f" ({self.audio_total / 3600:.2f} h of audio) on {event['executor']}"
+                                  if event["to_run"] else ""))
+            if self.reporter.mode == "bar" and self.jobs_total:
+                self._start()
+        elif kind == "job-start" and self.progress is not None:
+            task = self.workers.get(event["worker"])
+            label = f"  worker {len(self.workers) + 1 if task is None else list(self.workers).index(event['worker']) + 1}"
+            description = f"{label}: {event['job']}"
+            if task is None:
+                self.workers[event["worker"]] = self.progress.add_task(description, total=1.0, jobs="", audio="")
+            else:
+                self.progress.update(task, description=description, completed=0, total=1.0)
+        elif kind == "job-progress" and self.progress is not None:
+            for worker, task in self.workers.items():
+                if self.progress.tasks[task].description.endswith(f": {event['job']}"):
+                    self.progress.update(task, completed=event["done"], total=max(event["total"], 1e-9))
+        elif kind == "job-done":
+            self.jobs_done += 1
+            status = event["status"]
+            message = f"{event['job']}: {status}"
+            if event.get("error"):
+                message += f": {event['error']}"
+            if self.progress is not None:
+                if status == "failed":
+                    self.progress.console.print(f"failed: {event['job']}: {event.get('error')}", markup=False,
+                                                highlight=False)
+                self.progress.update(self.overall, jobs=f"{self.jobs_done}/{self.jobs_total} jobs")
+                task = self.workers.get(event.get("worker"))
+                if task is not None:
+                    name = self.progress.tasks[task].description.split(":")[0]
+                    self.progress.update(task, description=f"{name}: idle", completed=0, total=1.0)
+            elif not self.reporter.quiet:
+                click.echo(f"[{self.jobs_done}/{self.jobs_total}] {message}", err=True)
+        elif kind == "progress" and self.progress is not None:
+            self.progress.update(self.overall, completed=event["audio_done"],
+                                 audio=f"{event['audio_done'] / 3600:.2f}/{event['audio_total'] / 3600:.2f} h")
+
+    def _start(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                                 TextColumn("{task.fields[jobs]}"), TextColumn("{task.fields[audio]}"),
+                                 TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+        self.progress.start()
+        self.overall = self.progress.add_task("batch", total=max(self.audio_total, 1e-9),
+                                              jobs=f"0/{self.jobs_total} jobs",
+                                              audio=f"0.00/{self.audio_total / 3600:.2f} h")
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _print_report(report: Any, rich_table: bool) -> None:
+    from .batch.report import HEADER, report_table, summary, table_rows
+
+    if not rich_table:
+        click.echo(report_table(report), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*HEADER, show_lines=False)
+    styles = {"done": "green", "up-to-date": "cyan", "failed": "bold red", "not-run": "yellow"}
+    for row in table_rows(report):
+        table.add_row(row[0], f"[{styles.get(row[1], '')}]{row[1]}[/]", *row[2:])
+    console = Console()
+    console.print(table)
+    console.print(summary(report), markup=False, highlight=False)
+
+
+@main.command()
+@click.argument("manifest", required=False, type=click.Path(path_type=str))
+@click.option("--output", "-o", "outdir", required=True, type=click.Path(path_type=str), help="Output folder: <episode>/<character>.<format>, the batch report and the journal go there.")
+@click.option("--glob", "pattern", help="Instead of a manifest: the audio files, e.g. 'S01/E*/dialogue_*.wav' (quote it). Episode = folder name, character = what * matched.")
+@click.option("--script-pattern", help="With --glob: each file's script, e.g. '{dir}/script.srt' ({dir} {stem} {episode} {character}).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="number of CPUs", help="Local worker processes (one job each at a time).")
+@click.option("--scheduler", help="Run on a Dask cluster instead: tcp://HOST:PORT or a scheduler file.")
+@click.option("--force", is_flag=True, help="Redo every job, even those that are up to date.")
+@click.option("--dry-run", is_flag=True, help="Check the manifest and list what would run; run nothing.")
+@click.option("--preset", "-p", default="rhubarb", show_default=True, help="Preset for rows that name none.")
+@click.option("--fps", "-r", default="24", show_default=True, help="Frame rate for rows that name none.")
+@click.option("--language", "-l", default="en-us", show_default=True, help="Language for rows that name none.")
+@click.option("--format", "-f", "formats", default="tsv", show_default=True, help="Output formats for rows that name none (the sheet .json is always written too).")
+@click.option("--channel", type=click.IntRange(1, 64), help="Channel for rows that name none (default: mix all).")
+@click.option("--start-timecode", help="Start timecode for rows that name none.")
+@click.option("--diarize", "diarize_model", type=click.Path(path_type=str), help="Local pyannote pipeline folder (with config.yaml): one mouth track per speaker of a mixed stem. Needs lipsync[diarize].")
+@click.option("--speakers", "speaker_names", type=click.Path(path_type=str), help="Speaker names: a file of LABEL=NAME lines (SPEAKER_00=BOB), or .json/.toml.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting for every job (repeatable).")
+@click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: bars on a terminal, or JSON lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no table; the report files and exit status only.")
+def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern: str | None, jobs: int,
+          scheduler: str | None, force: bool, dry_run: bool, preset: str, fps: str, language: str, formats: str,
+          channel: int | None, start_timecode: str | None, diarize_model: str | None, speaker_names: str | None,
+          settings: tuple[str, ...], progress: str, quiet: bool) -> None:
+    """Analyze many voice stems (a season) from a MANIFEST or --glob, in parallel, resumably.
+
+    MANIFEST is a CSV/TSV (header row) or TOML ([defaults], [[job]]) file with the columns
+    audio (required), script, episode, character, language, preset, fps, formats, channel,
+    start_timecode, diarize, speakers; relative paths are relative to it. Everything is
+    checked before any job runs. Outputs: OUTDIR/<episode>/<character>.<format>, plus the
+    sheet .json, batch-report.json and batch-report.txt. Jobs whose inputs, options and
+    lipsync version are unchanged are skipped; an interrupted batch resumes when run again.
+    Exit status: 0 all done, 1 some job failed, 2 a user error, 130 interrupted.
+
+    \b
+    Examples:
+      lipsync batch season1.csv -o out -j 4
+      lipsync batch --glob 'S01/E*/dialogue_*.wav' --script-pattern '{dir}/script.srt' -o out
+      lipsync batch season1.toml -o /shared/out --scheduler tcp://10.0.0.5:8786
+      lipsync batch mixes.csv -o out --diarize models/speaker-diarization --speakers names.txt
+    """
+    reporter = _Reporter(progress, quiet)
+    display = _BatchDisplay(reporter)
+
+    def body() -> None:
+        import signal
+
+        from .batch import Defaults, jobs_from_glob, read_manifest, run_batch
+        from .batch.executors import DaskExecutor, LocalExecutor
+        from .errors import OptionError
+
+        if bool(manifest) == bool(pattern):
+            raise OptionError("give a MANIFEST or --glob PATTERN (one of them)", "see 'lipsync batch --help'")
+        if script_pattern and not pattern:
+            raise OptionError("--script-pattern goes with --glob", "in a manifest, give each row's script")
+        pairs = tuple(sorted(_export_options(None, settings).extra.items()))
+        defaults = Defaults(language=language, preset=preset, fps=fps,
+                            formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
+                            channel=channel, start_timecode=start_timecode, diarize=diarize_model,
+                            speakers=speaker_names, settings=pairs)
+        todo = read_manifest(manifest, defaults) if manifest else jobs_from_glob(pattern, script_pattern, defaults)
+        if dry_run:
+            from .batch import plan_batch
+
+            for job, _, _, skip in plan_batch(todo, outdir, force):
+                state = "up to date" if skip else ("will fail: " + job.problem if job.problem else "to run")
+                click.echo(f"{job.id}\t{state}\t{job.audio}")
+            return
+        executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)
+
+        def stop(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            report = run_batch(todo, outdir, executor, force=force, on_event=display)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            display.close()
+            executor.close()
+        if not quiet and reporter.mode != "json":
+            _print_report(report, sys.stdout.isatty())
+        sys.exit(report.exit_code)
+
+    try:
+        _run(reporter, body)
+    finally:
+        display.close()

@@ -52,3 +52,17 @@ class OptionError(LipsyncError):
 
 class EvaluationError(LipsyncError):
     """A reference or result file that cannot be read for scoring."""
+
+
+class ManifestError(LipsyncError):
+    """A batch manifest (or --glob set-up) with a missing column, a bad value or a bad path,
+    named by row and field; raised before any job runs."""
+
+
+class DiarizationError(LipsyncError):
+    """A speaker-diarization model that is missing, not a pyannote pipeline, or cannot run;
+    or pyannote.audio is not installed."""
+
+
+class SchedulerError(LipsyncError):
+    """A Dask scheduler that cannot be reached, or an unusable --scheduler value."""

@@ -1,0 +1,174 @@
+"""Batch processing: many voice stems (a season), resumable, in parallel, locally or on Dask.
+
+    jobs = read_manifest("season1.csv")                 # or jobs_from_glob("S01/E*/*.wav", ...)
+    report = run_batch(jobs, "out", LocalExecutor(2))
+    report.exit_code                                    # 0, or 1 when some job failed
+
+The flow: every job is checked before anything runs (:mod:`.manifest`); each job's key (the
+contents of its inputs, its options, the lipsync version) is compared with the journal in the
+output folder and unchanged jobs are skipped (:mod:`.state`); the others run on an executor
+(:mod:`.executors`), one analysis per worker process with ``jobs=1`` (the parallelism is
+across jobs); as each finishes, this process writes its outputs atomically, then its journal
+entry, then the report (:mod:`.report`). Outputs: ``<outdir>/<episode>/<character><suffix>``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError
+from ..fileio import write_atomic
+from .manifest import Defaults, Job, jobs_from_glob, read_manifest
+from .report import BatchReport, JobReport, make_report, report_json, report_table
+from .state import Hasher, Lock, job_key, load_state, remove_partial_files, save_state, up_to_date, write_outputs
+
+REPORT_JSON = "batch-report.json"
+REPORT_TEXT = "batch-report.txt"
+
+__all__ = ["Job", "Defaults", "read_manifest", "jobs_from_glob", "run_batch", "plan_batch",
+           "BatchReport", "JobReport", "REPORT_JSON", "REPORT_TEXT"]
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _audio_seconds(path: str) -> float | None:
+    """The duration of an audio file from its header, or None when that needs decoding."""
+    try:
+        import soundfile
+
+        return float(soundfile.info(path).duration)
+    except Exception:  # noqa: BLE001 - m4a, video...: unknown until decoded
+        return None
+
+
+def plan_batch(jobs: Sequence[Job], outdir: str | Path, force: bool = False
+               ) -> list[tuple[Job, str, dict[str, Any] | None, bool]]:
+    """For each job: (job, key, its journal entry, whether it is up to date and will be skipped)."""
+    folder = Path(outdir)
+    hasher = Hasher()
+    version = _version()
+    plan = []
+    for job in jobs:
+        try:
+            key, _ = job_key(job, hasher, version)
+        except OSError:  # a file vanished since the manifest was checked: the job will fail
+            key = "unreadable"
+        state = load_state(folder, job.id)
+        plan.append((job, key, state, not force and up_to_date(state, key, folder)))
+    return plan
+
+
+def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: bool = False,
+              on_event: Callable[[dict[str, Any]], None] | None = None) -> BatchReport:
+    """Run ``jobs`` on ``executor`` into ``outdir``; returns the report (also written there).
+
+    ``on_event`` receives progress events as dicts: ``plan``, ``job-start``, ``job-progress``,
+    ``job-done``, ``progress`` and ``done``. On KeyboardInterrupt the workers are stopped, the
+    report is written with the unfinished jobs as ``not-run``, and the interrupt propagates.
+    """
+    emit = on_event or (lambda event: None)
+    folder = Path(outdir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the output folder {str(outdir)!r}: {error.strerror}",
+                          "choose another -o folder") from None
+    lock = Lock(folder)
+    if not lock.acquire():
+        raise OutputError(f"another batch is writing to {str(outdir)!r}",
+                          "wait for it to finish, or choose another -o folder")
+    started = time.perf_counter()
+    version = _version()
+    try:
+        remove_partial_files(folder)
+        plan = plan_batch(jobs, folder, force)
+        reports: dict[str, JobReport] = {}
+        specs = []
+        durations: dict[str, float | None] = {}
+        for job, key, state, skip in plan:
+            if skip and state:
+                reports[job.id] = JobReport(
+                    id=job.id, where=job.where, audio=job.audio, status="up-to-date",
+                    seconds=state.get("seconds"), audio_seconds=state.get("audio_seconds"),
+                    warnings=tuple(state.get("warnings", ())), outputs=tuple(o["path"] for o in state.get("outputs", ())),
+                    tracks=tuple(state.get("tracks", ())), worker=state.get("worker"),
+                    peak_rss_mb=state.get("peak_rss_mb"))
+            else:
+                reports[job.id] = JobReport(id=job.id, where=job.where, audio=job.audio, status="not-run")
+                spec = asdict(job)
+                spec["key"] = key
+                specs.append(spec)
+                durations[job.id] = _audio_seconds(job.audio) if job.audio else None
+        total_audio = sum(d or 0.0 for d in durations.values())
+        description = executor.describe() if specs else "nothing to run"
+
+        def write_report(interrupted: bool = False) -> BatchReport:
+            ordered = [reports[job.id] for job in jobs]
+            report = make_report(ordered, str(folder), description, version, time.perf_counter() - started, interrupted)
+            write_atomic(folder / REPORT_JSON, report_json(report))
+            write_atomic(folder / REPORT_TEXT, report_table(report).encode("utf-8"))
+            return report
+
+        emit({"event": "plan", "jobs": len(jobs), "to_run": len(specs), "up_to_date": len(jobs) - len(specs),
+              "audio_seconds": round(total_audio, 3), "executor": description,
+              "workers": executor.workers if specs else 0})
+        write_report()
+        states = {job.id: state for job, _, state, _ in plan}
+        keys = {job.id: key for job, key, _, _ in plan}
+        done_jobs, done_audio = 0, 0.0
+        try:
+            for job_id, result in executor.run(specs, emit):
+                job = next(j for j in jobs if j.id == job_id)
+                status = result.get("status", "failed")
+                outputs: list[dict[str, Any]] = []
+                error, hint = result.get("error"), result.get("hint")
+                if status == "done":
+                    try:
+                        outputs = write_outputs(folder, [(path, data) for path, data in result["outputs"]],
+                                                states.get(job_id))
+                    except OutputError as problem:
+                        status, error, hint = "failed", problem.message, problem.hint
+                entry = {"id": job_id, "key": keys[job_id], "status": status, "outputs": outputs,
+                         "seconds": result.get("seconds"), "audio_seconds": result.get("audio_seconds"),
+                         "warnings": list(result.get("warnings", ())), "tracks": list(result.get("tracks", ())),
+                         "worker": result.get("worker"), "peak_rss_mb": result.get("peak_rss_mb"),
+                         "error": error, "hint": hint, "lipsync": version}
+                save_state(folder, job_id, entry)
+                reports[job_id] = JobReport(
+                    id=job_id, where=job.where, audio=job.audio, status=status, seconds=result.get("seconds"),
+                    audio_seconds=result.get("audio_seconds"), warnings=tuple(result.get("warnings", ())),
+                    error=error, hint=hint, outputs=tuple(o["path"] for o in outputs),
+                    tracks=tuple(result.get("tracks", ())), worker=result.get("worker"),
+                    peak_rss_mb=result.get("peak_rss_mb"), detail=result.get("detail"))
+                done_jobs += 1
+                done_audio += durations.get(job_id) or result.get("audio_seconds") or 0.0
+                elapsed = time.perf_counter() - started
+                eta = elapsed / done_audio * max(0.0, total_audio - done_audio) if done_audio and total_audio else None
+                emit({"event": "job-done", "job": job_id, "status": status, "seconds": result.get("seconds"),
+                      "audio_seconds": result.get("audio_seconds"), "warnings": list(result.get("warnings", ())),
+                      "error": error, "hint": hint, "outputs": [o["path"] for o in outputs],
+                      "worker": result.get("worker")})
+                emit({"event": "progress", "jobs_done": done_jobs, "jobs_total": len(specs),
+                      "audio_done": round(done_audio, 3), "audio_total": round(total_audio, 3),
+                      "eta": round(eta, 1) if eta is not None else None})
+                write_report()
+        except KeyboardInterrupt:
+            executor.close()
+            report = write_report(interrupted=True)
+            emit({"event": "done", "report": str(folder / REPORT_JSON), "interrupted": True,
+                  "counts": report.counts, "exit_code": report.exit_code})
+            raise
+        report = write_report()
+        emit({"event": "done", "report": str(folder / REPORT_JSON), "interrupted": False,
+              "counts": report.counts, "exit_code": report.exit_code})
+        return report
+    finally:
+        lock.release()

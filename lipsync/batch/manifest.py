@@ -1,0 +1,489 @@
+"""Batch manifests: CSV/TSV or TOML files (or a --glob over a folder convention) read into
+frozen :class:`Job` records, every row checked before any work starts.
+
+A manifest names one job per row::
+
+    episode,character,audio,script,language,formats
+    E01,BOB,E01/bob.wav,E01/script.txt,fr-fr,"xdts,tsv"
+    E01,ANNA,E01/anna.wav,E01/script.txt,fr-fr,xdts
+
+or, in TOML, ``[defaults]`` (any column) and one ``[[job]]`` table per job. Relative paths
+are relative to the manifest's folder. Every problem (a missing column, an unknown column, a
+path that does not exist, a bad frame rate, two rows writing the same outputs...) is collected
+and reported together, each naming its row and field, in one :class:`ManifestError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob as globbing
+import io
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import LipsyncError, ManifestError
+
+#: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "audio": ("audio", "audio_file", "voice", "wav"),
+    "script": ("script", "dialogue", "subtitles", "script_file"),
+    "episode": ("episode", "ep"),
+    "character": ("character", "speaker", "track", "track_name"),
+    "language": ("language", "lang"),
+    "preset": ("preset",),
+    "fps": ("fps", "rate", "frame_rate"),
+    "formats": ("formats", "format", "outputs"),
+    "channel": ("channel",),
+    "start_timecode": ("start_timecode", "timecode", "tc"),
+    "diarize": ("diarize", "diarization", "diarize_model"),
+    "speakers": ("speakers", "speaker_names", "names"),
+}
+REQUIRED = ("audio",)
+_ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
+_NAME_OK = re.compile(r"^[^/\\:*?\"<>|\x00-\x1f]+$")
+#: every job writes the lossless sheet JSON, so that later re-exports need no re-analysis
+SHEET_FORMAT = "sheet"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One analysis of a batch: a voice stem (+ script) and where its outputs go.
+
+    ``id`` is the output stem relative to the batch folder (``"E01/BOB"``); outputs are
+    ``<outdir>/<id><suffix>``. ``character``, when given, names the mouth track and picks the
+    script lines of that speaker. ``problem`` is set for a job that can only fail (a --glob
+    match whose script is missing): the batch reports it and goes on with the others.
+    """
+
+    id: str
+    where: str
+    audio: str
+    script: str | None = None
+    episode: str = ""
+    name: str = ""
+    character: str | None = None
+    language: str = "en-us"
+    preset: str = "rhubarb"
+    fps: str = "24"
+    formats: tuple[str, ...] = (SHEET_FORMAT, "tsv")
+    channel: int | None = None
+    start_timecode: str | None = None
+    diarize: str | None = None
+    speakers: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Values for columns a row leaves empty (from the command line)."""
+
+    language: str = "en-us"
+    preset: str = "rhubarb"
+    fps: str = "24"
+    formats: tuple[str, ...] = ("tsv",)
+    channel: int | None = None
+    start_timecode: str | None = None
+    diarize: str | None = None
+    speakers: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()
+
+    def values(self) -> dict[str, Any]:
+        return {"language": self.language, "preset": self.preset, "fps": self.fps,
+                "formats": ",".join(self.formats), "channel": self.channel,
+                "start_timecode": self.start_timecode, "diarize": self.diarize,
+                "speakers": self.speakers}
+
+
+@dataclass
+class _Problems:
+    source: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, where: str, column: str | None, message: str) -> None:
+        self.items.append(f"{where}, field {column!r}: {message}" if column else f"{where}: {message}")
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        shown = self.items[:8]
+        more = f"; and {len(self.items) - len(shown)} more" if len(self.items) > len(shown) else ""
+        count = f"{len(self.items)} problems: " if len(self.items) > 1 else ""
+        raise ManifestError(f"{self.source}: {count}{'; '.join(shown)}{more}",
+                            "fix the manifest; nothing was run")
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+
+
+def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Job, ...]:
+    """The jobs of a CSV, TSV or TOML manifest, every row validated (see the module docs).
+
+    Raises :class:`ManifestError` listing every problem, each with its row and field.
+    """
+    manifest = Path(path).expanduser()
+    if not manifest.is_file():
+        raise ManifestError(f"manifest not found: {str(path)!r}",
+                            "pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
+    try:
+        data = manifest.read_bytes()
+        text = data.decode("utf-8-sig")
+    except OSError as error:
+        raise ManifestError(f"cannot read manifest {str(path)!r}: {error.strerror}",
+                            "check the file's permissions") from None
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ManifestError(f"{manifest.name}: line {line} is not valid UTF-8",
+                            "save the manifest as UTF-8 (CSV UTF-8 in spreadsheet programs)") from None
+    problems = _Problems(manifest.name)
+    if manifest.suffix.lower() == ".toml":
+        rows = _toml_rows(text, problems)
+    else:
+        rows = _table_rows(text, manifest.suffix.lower(), problems)
+    if not rows:  # nothing to check row by row: report what is wrong with the file itself
+        problems.raise_if_any()
+    if any("missing column" in item or "not valid TOML" in item for item in problems.items):
+        problems.raise_if_any()
+    return _jobs(rows, manifest.parent, defaults, problems)
+
+
+def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, dict[str, str]]]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        problems.add("the file", None, "is empty")
+        return []
+    if suffix in (".tsv", ".tab"):
+        delimiter = "\t"
+    else:
+        header = lines[0]
+        counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows = []
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if header is None:
+            header = [_column(cell, "header row", problems) for cell in record]
+            missing = [name for name in REQUIRED if name not in header]
+            for name in missing:
+                problems.add("header row", name, f"missing column (the header names: {', '.join(c for c in record if c.strip())})")
+            seen: set[str] = set()
+            for name in header:
+                if name and name in seen:
+                    problems.add("header row", name, "column given twice")
+                seen.add(name)
+            continue
+        where = f"row {reader.line_num}"
+        if record and record[0].lstrip().startswith("#"):
+            continue
+        if len(record) > len(header):
+            extra = [cell for cell in record[len(header):] if cell.strip()]
+            if extra:
+                problems.add(where, None, f"{len(record)} cells but the header names {len(header)} columns "
+                                          f"(a comma inside a value needs \"quotes\")")
+                continue
+        values = {name: (record[index].strip() if index < len(record) else "")
+                  for index, name in enumerate(header) if name and not name.startswith("#")}
+        rows.append((where, values))
+    if header is None:
+        problems.add("the file", None, "has no header row")
+    return rows
+
+
+def _toml_rows(text: str, problems: _Problems) -> list[tuple[str, dict[str, str]]]:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        problems.add("the file", None, f"is not valid TOML: {error}")
+        return []
+    unknown = sorted(set(document) - {"defaults", "job", "jobs"})
+    for key in unknown:
+        problems.add(f"table [{key}]", None, "unknown table (expected [defaults] and [[job]])")
+    base = document.get("defaults", {})
+    if not isinstance(base, dict):
+        problems.add("[defaults]", None, "must be a table")
+        base = {}
+    entries = document.get("job", document.get("jobs", []))
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        problems.add("[[job]]", None, "jobs must be an array of tables: [[job]]")
+        return []
+    if not entries:
+        problems.add("the file", None, "has no [[job]] tables")
+    shared = {_column(key, "[defaults]", problems): _cell(value) for key, value in base.items()}
+    rows = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"[[job]] #{number}"
+        values = dict(shared)
+        values.update({_column(key, where, problems): _cell(value) for key, value in entry.items()})
+        rows.append((where, {key: value for key, value in values.items() if key}))
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value).strip()
+
+
+def _column(name: str, where: str, problems: _Problems) -> str:
+    """The canonical column for a header cell; unknown names are reported."""
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    if not key or key.startswith("#"):
+        return key
+    if key in _ALIASES:
+        return _ALIASES[key]
+    problems.add(where, name.strip(), f"unknown column (known: {', '.join(COLUMNS)}; start a "
+                                      "column name with # to keep it as a note)")
+    return ""
+
+
+# ----------------------------------------------------------------------------------------------
+# --glob
+
+
+def jobs_from_glob(pattern: str, script_pattern: str | None = None, defaults: Defaults = Defaults(),
+                   base: str | Path = ".") -> tuple[Job, ...]:
+    """Jobs for the audio files matching ``pattern`` (``**`` recurses), sorted by path.
+
+    Each file's episode is its folder's name; its character is the part of the file name the
+    ``*`` wildcards matched (``dialogue_*.wav`` on ``dialogue_bob.wav`` gives ``bob``), else the
+    file name without extension. ``script_pattern`` gives each file's script, with ``{dir}``
+    (the audio's folder), ``{stem}``, ``{episode}`` and ``{character}`` filled in, e.g.
+    ``'{dir}/script.txt'``. A missing script fails that job only.
+    """
+    root = Path(base)
+    full = pattern if os.path.isabs(pattern) else str(root / pattern)
+    matches = sorted(path for path in globbing.glob(os.path.expanduser(full), recursive=True)
+                     if os.path.isfile(path))
+    if not matches:
+        raise ManifestError(f"--glob {pattern!r}: no files match",
+                            "quote the pattern ('S01/E*/dialogue_*.wav') and check it from the current folder")
+    if script_pattern is not None:
+        _check_script_pattern(script_pattern)
+    name_pattern = Path(pattern).name
+    problems = _Problems(f"--glob {pattern!r}")
+    rows = []
+    for match in matches:
+        audio = Path(match)
+        episode = audio.parent.name
+        character = _wildcard_part(name_pattern, audio.name) or audio.stem
+        values = {"audio": str(audio), "episode": episode, "character": character}
+        problem = None
+        if script_pattern is not None:
+            script = Path(os.path.expanduser(script_pattern.format(
+                dir=str(audio.parent), stem=audio.stem, episode=episode, character=character)))
+            if not script.is_absolute():
+                script = root / script
+            if script.is_file():
+                values["script"] = str(script)
+            else:
+                problem = f"no script for {audio.name}: {str(script)!r} does not exist (from --script-pattern)"
+        rows.append((f"file {str(audio)!r}", values, problem))
+    jobs = _jobs([(where, values) for where, values, _ in rows], root, defaults, problems)
+    return tuple(replace(job, problem=problem) if problem else job
+                 for job, (_, _, problem) in zip(jobs, rows))
+
+
+def _check_script_pattern(pattern: str) -> None:
+    try:
+        pattern.format(dir="d", stem="s", episode="e", character="c")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ManifestError(f"--script-pattern {pattern!r}: unknown placeholder {error}",
+                            "use {dir}, {stem}, {episode} or {character}") from None
+
+
+def _wildcard_part(pattern: str, name: str) -> str | None:
+    """What the wildcards of a file-name pattern matched in ``name`` (joined), or None.
+
+    >>> _wildcard_part("dialogue_*.wav", "dialogue_bob.wav")
+    'bob'
+    """
+    if not any(ch in pattern for ch in "*?["):
+        return None
+    regex, index = "", 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*":
+            regex += f"(?P<s{index}>.*?)"
+        elif char == "?":
+            regex += "."
+        elif char == "[" and "]" in pattern[index + 2:]:
+            close = pattern.index("]", index + 2)
+            body = pattern[index + 1:close]
+            regex += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+            index = close
+        else:
+            regex += re.escape(char)
+        index += 1
+    try:
+        match = re.fullmatch(regex, name, flags=re.S)
+    except re.error:
+        return None
+    parts = [part for part in match.groupdict().values() if part] if match else []
+    return "_".join(parts) or None
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation
+
+
+def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
+          problems: _Problems) -> tuple[Job, ...]:
+    from ..exporters import exporter_named
+    from ..presets import load_preset
+    from ..timing import FrameRate, parse_timecode
+
+    checked_presets: dict[str, str | None] = {}
+    checked_models: dict[str, str | None] = {}
+    checked_names: dict[str, str | None] = {}
+    jobs = []
+    targets: dict[str, str] = {}
+    fallback = defaults.values()
+    for where, raw in rows:
+        values = {key: value for key, value in raw.items() if value not in (None, "")}
+
+        def get(column: str) -> Any:
+            return values.get(column, fallback.get(column))
+
+        def path_of(column: str, *, folder_ok: bool = False) -> str | None:
+            text = values.get(column)
+            from_row = text is not None
+            if text is None:
+                text = fallback.get(column)
+            if text in (None, ""):
+                return None
+            path = Path(os.path.expanduser(str(text)))
+            if not path.is_absolute():
+                path = (base if from_row else Path.cwd()) / path
+            if not path.exists():
+                problems.add(where, column, f"{str(text)!r} does not exist")
+                return None
+            if path.is_dir() and not folder_ok:
+                problems.add(where, column, f"{str(text)!r} is a folder, not a file")
+                return None
+            return str(path.resolve())
+
+        audio = path_of("audio")
+        if "audio" not in values:
+            problems.add(where, "audio", "missing" if "audio" not in raw else "empty")
+        script = path_of("script")
+        episode = values.get("episode", "")
+        character = values.get("character")
+        for column, text in (("episode", episode), ("character", character)):
+            if text and (not _NAME_OK.match(text) or text in (".", "..") or text.startswith(".")):
+                problems.add(where, column, f"{text!r} cannot be part of a file name "
+                                            "(no / \\ : * ? \" < > | and no leading dot)")
+        preset = str(get("preset"))
+        preset_value = preset
+        if preset not in checked_presets:
+            try:
+                is_path = "/" in preset or "\\" in preset or preset.lower().endswith(".toml")
+                if is_path:
+                    candidate = Path(os.path.expanduser(preset))
+                    if not candidate.is_absolute():
+                        candidate = (base if "preset" in values else Path.cwd()) / candidate
+                    load_preset(candidate)
+                    checked_presets[preset] = str(candidate.resolve())
+                else:
+                    load_preset(preset)
+                    checked_presets[preset] = preset
+            except LipsyncError as error:
+                checked_presets[preset] = None
+                problems.add(where, "preset", _say(error))
+        preset_value = checked_presets[preset] or preset
+        fps = str(get("fps"))
+        rate = None
+        try:
+            rate = FrameRate.parse(fps)
+        except LipsyncError as error:
+            problems.add(where, "fps", _say(error))
+        formats: list[str] = [SHEET_FORMAT]
+        for name in re.split(r"[,;|\s]+", str(get("formats") or "")):
+            if not name:
+                continue
+            try:
+                formats.append(exporter_named(name).name)
+            except LipsyncError as error:
+                problems.add(where, "formats", _say(error))
+        channel = get("channel")
+        if channel not in (None, ""):
+            try:
+                channel = int(str(channel))
+                if channel < 1:
+                    raise ValueError
+            except ValueError:
+                problems.add(where, "channel", f"{channel!r} is not a channel number (1, 2, 3...)")
+                channel = None
+        timecode = get("start_timecode")
+        if timecode and rate is not None:
+            try:
+                parse_timecode(str(timecode), rate)
+            except LipsyncError as error:
+                problems.add(where, "start_timecode", _say(error))
+        model = path_of("diarize", folder_ok=True)
+        if model is not None:
+            if model not in checked_models:
+                from ..diarize import check_model
+
+                try:
+                    check_model(model)
+                    checked_models[model] = None
+                except LipsyncError as error:
+                    checked_models[model] = _say(error)
+            if checked_models[model]:
+                problems.add(where, "diarize", checked_models[model])
+        speakers = path_of("speakers")
+        if speakers is not None:
+            if speakers not in checked_names:
+                from ..diarize import read_speaker_names
+
+                try:
+                    read_speaker_names(speakers)
+                    checked_names[speakers] = None
+                except LipsyncError as error:
+                    checked_names[speakers] = _say(error)
+            if checked_names[speakers]:
+                problems.add(where, "speakers", checked_names[speakers])
+        name = character or (Path(audio).stem if audio else "")
+        job_id = f"{episode}/{name}" if episode else name
+        if audio is not None:
+            other = targets.get(job_id.casefold())
+            if other is not None:
+                problems.add(where, "character" if character else "audio",
+                             f"writes the same outputs as {other} ({job_id}.*); give each job its own "
+                             "episode/character")
+            else:
+                targets[job_id.casefold()] = where
+        language = str(get("language") or "en-us")
+        jobs.append(Job(id=job_id, where=where, audio=audio or "", script=script, episode=episode,
+                        name=name, character=character, language=language, preset=preset_value,
+                        fps=fps, formats=tuple(dict.fromkeys(formats)),
+                        channel=channel if isinstance(channel, int) else None,
+                        start_timecode=str(timecode) if timecode else None, diarize=model,
+                        speakers=speakers, settings=defaults.settings))
+    problems.raise_if_any()
+    return tuple(jobs)
+
+
+def _say(error: LipsyncError) -> str:
+    return f"{error.message}; {error.hint}" if error.hint else error.message
+
+
+def describe_columns() -> str:
+    """The manifest columns, for help texts."""
+    return ", ".join(COLUMNS)
+
+
+__all__ = ["Job", "Defaults", "read_manifest", "jobs_from_glob", "COLUMNS", "SHEET_FORMAT",
+           "describe_columns"]
+

@@ -1,0 +1,177 @@
+"""The batch journal: what each job was made from, so that unchanged jobs are skipped.
+
+Each finished job leaves ``<outdir>/.lipsync/jobs/<id>.json`` (written atomically, after its
+outputs): the job's key (a hash of the audio's and script's contents, the options and the
+lipsync version), its status and its outputs with their hashes. A job is up to date when its
+key is unchanged, it succeeded, and every output is still there with the same content. A
+batch killed at any point leaves at worst a job whose outputs are newer than its journal
+entry; that job simply runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..fileio import write_atomic
+from .manifest import Job
+
+STATE_DIR = ".lipsync"
+#: a temporary file left by an interrupted write_atomic: ".<name>.<random>.part"
+_PART = re.compile(r"^\..+\.part$")
+_CHUNK = 1 << 20
+
+
+class Hasher:
+    """Content hashes of files, each file read once per batch."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str] = {}
+
+    def file(self, path: str | Path) -> str:
+        name = str(path)
+        if name not in self._known:
+            digest = hashlib.sha256()
+            with open(name, "rb") as stream:
+                while block := stream.read(_CHUNK):
+                    digest.update(block)
+            self._known[name] = digest.hexdigest()
+        return self._known[name]
+
+    def folder(self, path: str | Path) -> str:
+        root = Path(path)
+        if root.is_file():
+            return self.file(root)
+        digest = hashlib.sha256()
+        for item in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(f"{item.relative_to(root).as_posix()}\0{self.file(item)}\n".encode())
+        return digest.hexdigest()
+
+
+def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]]:
+    """The key of a job (sha256 hex) and what it was made from.
+
+    File paths do not count, their contents do; so moving a season to another disk and
+    running the batch again redoes nothing (the sheets record the audio's path, though: the
+    outputs are rewritten only when the job runs again).
+    """
+    preset_is_file = os.path.isfile(job.preset)
+    inputs = {
+        "lipsync": version,
+        "audio": hasher.file(job.audio),
+        "script": hasher.file(job.script) if job.script else None,
+        "preset": hasher.file(job.preset) if preset_is_file else job.preset,
+        "diarize": hasher.folder(job.diarize) if job.diarize else None,
+        "speakers": hasher.file(job.speakers) if job.speakers else None,
+        "options": {"id": job.id, "character": job.character, "language": job.language, "fps": job.fps,
+                    "formats": list(job.formats), "channel": job.channel,
+                    "start_timecode": job.start_timecode, "settings": [list(s) for s in job.settings],
+                    "audio_path": job.audio, "problem": job.problem},
+    }
+    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), inputs
+
+
+def state_path(outdir: Path, job_id: str) -> Path:
+    return outdir / STATE_DIR / "jobs" / (quote(job_id, safe="") + ".json")
+
+
+def load_state(outdir: Path, job_id: str) -> dict[str, Any] | None:
+    """The journal entry of a job, or None (a missing or unreadable entry means: run it)."""
+    try:
+        data = json.loads(state_path(outdir, job_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def up_to_date(state: Mapping[str, Any] | None, key: str, outdir: Path) -> bool:
+    """Whether a job with this key already succeeded and all its outputs are intact."""
+    if not state or state.get("key") != key or state.get("status") != "done":
+        return False
+    for entry in state.get("outputs", ()):
+        target = outdir / entry["path"]
+        try:
+            if target.stat().st_size != entry["bytes"]:
+                return False
+            if Hasher().file(target) != entry["sha256"]:
+                return False
+        except (OSError, KeyError, TypeError):
+            return False
+    return True
+
+
+def save_state(outdir: Path, job_id: str, entry: Mapping[str, Any]) -> None:
+    target = state_path(outdir, job_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, (json.dumps(entry, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def write_outputs(outdir: Path, outputs: Iterable[tuple[str, bytes]], previous: Mapping[str, Any] | None
+                  ) -> list[dict[str, Any]]:
+    """Write a job's outputs atomically; remove outputs of its previous run that it no longer
+    makes (a track that is gone). Returns their journal records."""
+    records = []
+    for relative, data in outputs:
+        target = outdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, data)
+        records.append({"path": relative, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    kept = {record["path"] for record in records}
+    for entry in (previous or {}).get("outputs", ()):
+        old = entry.get("path") if isinstance(entry, dict) else None
+        if old and old not in kept and not Path(old).is_absolute() and ".." not in Path(old).parts:
+            (outdir / old).unlink(missing_ok=True)
+    return records
+
+
+def remove_partial_files(outdir: Path) -> int:
+    """Delete temporary files an interrupted batch left behind; how many there were."""
+    removed = 0
+    for folder, _, files in os.walk(outdir):
+        for name in files:
+            if _PART.match(name):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
+class Lock:
+    """An exclusive lock on the output folder: two batches must not write one folder at once."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.path = outdir / STATE_DIR / "lock"
+        self._handle: Any = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(self.path, "a+")
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no lock
+            return True
+        try:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._handle.close()
+            self._handle = None
+            return False
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(f"{os.getpid()}\n")
+        self._handle.flush()
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,175 @@
+"""What a worker process runs for one job: analyze, (diarize), render every output format.
+
+The worker returns the outputs' bytes instead of writing them: the batch's parent process is
+the only writer of the output folder, so outputs and the journal stay consistent whatever
+happens to workers (and a Dask cluster needs only the inputs on a shared file system).
+Everything here is deterministic: the same job gives the same bytes in any process.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import resource
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import LipsyncError
+
+Emit = Callable[[dict[str, Any]], None]
+_UNSAFE = re.compile(r"[/\\:*?\"<>|\x00-\x1f]+")
+_PROGRESS_INTERVAL = 0.5  # seconds between progress events of one job
+
+
+def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None = None) -> dict[str, Any]:
+    """Run one job (a :class:`~lipsync.batch.manifest.Job` as a dict); never raises.
+
+    Returns ``{"status": "done", "outputs": [[relative path, bytes], ...], "warnings": [...],
+    "tracks": [...], "audio_seconds", "seconds", "peak_rss_mb", "worker"}`` or
+    ``{"status": "failed", "error", "hint", ...}``.
+    """
+    worker = worker or f"pid {os.getpid()}"
+    started = time.perf_counter()
+    send = emit or (lambda event: None)
+    send({"event": "job-start", "job": spec["id"], "worker": worker})
+    result: dict[str, Any] = {"worker": worker}
+    try:
+        result.update(_analyze(spec, send))
+        result["status"] = "done"
+    except LipsyncError as error:
+        result.update(status="failed", error=error.message, hint=error.hint)
+    except MemoryError:
+        result.update(status="failed", error="out of memory", hint="run fewer jobs at once (--jobs)")
+    except Exception as error:  # noqa: BLE001 - one job's bug must not stop the batch
+        result.update(status="failed", error=f"internal error: {type(error).__name__}: {error}",
+                      hint="please report this with the job's files", detail=traceback.format_exc())
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    return result
+
+
+def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
+    from ..audio import load_audio
+    from ..exporters import ExportOptions, exporter_named
+    from ..pipeline import analyze
+    from ..presets import load_preset
+    from ..timing import FrameRate
+
+    if spec.get("problem"):
+        raise LipsyncError(spec["problem"], "add the missing file, or fix --script-pattern")
+    rate = FrameRate.parse(spec["fps"])
+    preset = load_preset(spec["preset"])
+    audio = load_audio(spec["audio"], channel=spec.get("channel"))
+    last = [0.0]
+
+    def progress(event: Any) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= _PROGRESS_INTERVAL or event.done >= event.total:
+            last[0] = now
+            send({"event": "job-progress", "job": spec["id"], "stage": event.stage,
+                  "done": round(float(event.done), 3), "total": round(float(event.total), 3)})
+
+    options: dict[str, Any] = dict(preset=preset, fps=rate, channel=spec.get("channel"),
+                                   start_timecode=spec.get("start_timecode"), language=spec["language"],
+                                   jobs=1, track_name=spec["name"], on_progress=progress)
+    character = spec.get("character")
+    if character and spec.get("script") and _script_names_speakers(spec["script"], rate):
+        options["speaker"] = character
+    accepted = inspect.signature(analyze).parameters
+    analysis = analyze(audio, spec.get("script"), **{k: v for k, v in options.items() if k in accepted})
+    sheet = analysis.sheet
+    # a character's stem with the whole episode's script: leaving the others' lines out is the point
+    warnings = [w for w in analysis.warnings if not (character and w.startswith(f"--speaker {character}:"))]
+    names: dict[str, str] = {}
+    if spec.get("speakers"):
+        from ..diarize import read_speaker_names
+
+        names = read_speaker_names(spec["speakers"])
+    if spec.get("diarize"):
+        from ..diarize import diarize, split_by_turns
+
+        send({"event": "job-progress", "job": spec["id"], "stage": "diarize",
+              "done": 0.0, "total": round(audio.duration, 3)})
+        found = diarize(audio, spec["diarize"])
+        if not found.turns:
+            warnings.append("speaker diarization found no speaker turns: one track for the whole stem")
+        sheet = split_by_turns(sheet, found, preset, names)
+        unknown = sorted(set(names) - set(found.speakers))
+        if unknown:
+            warnings.append(f"speaker names for labels the diarization did not find: {', '.join(unknown)} "
+                            f"(found: {', '.join(found.speakers) or 'none'})")
+    elif names:
+        from dataclasses import replace
+
+        sheet = replace(sheet, tracks=tuple(replace(track, name=names.get(track.name, track.name))
+                                            for track in sheet.tracks))
+    extra = dict(spec.get("settings") or ())
+    outputs: list[list[Any]] = []
+    for name in spec["formats"]:
+        exporter = exporter_named(name)
+        if exporter.multi_track or len(sheet.tracks) <= 1:
+            outputs.append([spec["id"] + exporter.file_suffix, exporter.write(sheet, ExportOptions(extra=extra))])
+        else:
+            for track in sheet.tracks:
+                target = f"{spec['id']}.{_UNSAFE.sub('_', track.name)}{exporter.file_suffix}"
+                outputs.append([target, exporter.write(sheet, ExportOptions(track=track.name, extra=extra))])
+    return {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
+            "audio_seconds": round(audio.duration, 3)}
+
+
+def _script_names_speakers(path: str, rate: Any) -> bool:
+    """Whether the script names the speaker of any line (then a job's character picks its lines)."""
+    try:
+        from ..scripts import read_script
+    except ImportError:  # pragma: no cover - older layout
+        from ..dialogue import read_script  # type: ignore[no-redef]
+
+        return any(line.speaker for line in read_script(path))
+    return any(line.speaker for line in read_script(path, fps=float(rate)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Entry points of the two executors
+
+
+_QUEUE: Any = None
+
+
+def init_local(queue: Any) -> None:
+    """Pool initializer: progress events go to the parent through ``queue``; Ctrl-C is the
+    parent's to handle (it stops the workers itself)."""
+    import signal
+
+    global _QUEUE
+    _QUEUE = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_local(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run a job in a local worker process."""
+    def emit(event: dict[str, Any]) -> None:
+        if _QUEUE is not None:
+            _QUEUE.put(event)
+
+    return execute(spec, emit, f"pid {os.getpid()}")
+
+
+TOPIC = "lipsync-batch"
+
+
+def run_dask(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run a job on a Dask worker; progress goes to the client through the worker's event log."""
+    try:
+        from distributed import get_worker
+
+        current = get_worker()
+        name = str(current.name if current.name is not None else current.address)
+
+        def emit(event: dict[str, Any]) -> None:
+            current.log_event(TOPIC, event)
+    except (ImportError, ValueError):  # not on a worker (tests calling it directly)
+        name, emit = f"pid {os.getpid()}", None  # type: ignore[assignment]
+    return execute(spec, emit, name)
