@@ -492,6 +492,7 @@ class _BatchDisplay:
         self.progress: Any = None
         self.overall: Any = None
         self.workers: dict[str, Any] = {}
+        self.running: dict[str, str] = {}
         self.jobs_total = 0
         self.jobs_done = 0
         self.audio_total = 0.0
@@ -510,17 +511,20 @@ class _BatchDisplay:
             if self.reporter.mode == "bar" and self.jobs_total:
                 self._start()
         elif kind == "job-start" and self.progress is not None:
+            from rich.markup import escape
+
             task = self.workers.get(event["worker"])
-            label = f"  worker {len(self.workers) + 1 if task is None else list(self.workers).index(event['worker']) + 1}"
-            description = f"{label}: {event['job']}"
+            number = len(self.workers) + 1 if task is None else list(self.workers).index(event["worker"]) + 1
+            description = f"  worker {number}: {escape(event['job'])}"
             if task is None:
                 self.workers[event["worker"]] = self.progress.add_task(description, total=1.0, jobs="", audio="")
             else:
                 self.progress.update(task, description=description, completed=0, total=1.0)
+            self.running[event["worker"]] = event["job"]
         elif kind == "job-progress" and self.progress is not None:
-            for worker, task in self.workers.items():
-                if self.progress.tasks[task].description.endswith(f": {event['job']}"):
-                    self.progress.update(task, completed=event["done"], total=max(event["total"], 1e-9))
+            for worker, job in self.running.items():
+                if job == event["job"] and worker in self.workers:
+                    self.progress.update(self.workers[worker], completed=event["done"], total=max(event["total"], 1e-9))
         elif kind == "job-done":
             self.jobs_done += 1
             status = event["status"]
@@ -528,6 +532,7 @@ class _BatchDisplay:
             if event.get("error"):
                 message += f": {event['error']}"
             if self.progress is not None:
+                self.running.pop(event.get("worker"), None)
                 if status == "failed":
                     self.progress.console.print(f"failed: {event['job']}: {event.get('error')}", markup=False,
                                                 highlight=False)
@@ -566,12 +571,13 @@ def _print_report(report: Any, rich_table: bool) -> None:
         click.echo(report_table(report), nl=False)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(*HEADER, show_lines=False)
     styles = {"done": "green", "up-to-date": "cyan", "failed": "bold red", "not-run": "yellow"}
     for row in table_rows(report):
-        table.add_row(row[0], f"[{styles.get(row[1], '')}]{row[1]}[/]", *row[2:])
+        table.add_row(escape(row[0]), f"[{styles.get(row[1], 'default')}]{row[1]}[/]", *(escape(c) for c in row[2:]))
     console = Console()
     console.print(table)
     console.print(summary(report), markup=False, highlight=False)
