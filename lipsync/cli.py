@@ -438,10 +438,12 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--language", "-l", default="en-us", show_default=True, help="Script language for voice-track analysis (espeak-ng code).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for analysis of long voice tracks.")
 @click.option("--quiet", "-q", is_flag=True, help="No table and no warnings (reports are still written).")
+@click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged (for CI); reports are still written.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Same as --threshold SCORE --check.")
 def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
         as_json: bool, preset: str, fps: str, threshold: float, max_shift: int, stretch_range: str,
         track: str | None, dub_track: str | None, retime_sheet: str | None, retime_mode: str,
-        language: str, jobs: int, quiet: bool) -> None:
+        language: str, jobs: int, quiet: bool, check: bool, fail_under: float | None) -> None:
     """Score how well a DUB fits the ORIGINAL mouth flaps, line by line, and say how to fix it.
 
     ORIGINAL is the picture's mouth timing: an XDTS timesheet or a lipsync sheet (.json), or the
@@ -453,6 +455,9 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
       lipsync fit c012.xdts dub_c012.wav --script dub_c012.txt -o fit.html
       lipsync fit jp.wav en.wav --original-script jp.srt --script en.srt -o fit.json -o fit.html
       lipsync fit c012.xdts en.json --retime-sheet c012_en.xdts
+      lipsync fit c012.xdts dub.wav -s dub.txt --fail-under 60 -q   # CI: exit 1 if a line scores < 60
+
+    Exit status: 0, or 1 with --check/--fail-under when a line is flagged, 2 on bad input.
     """
     reporter = _Reporter("none", quiet)
 
@@ -468,7 +473,8 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
             raise OptionError(f"not a stretch range: {stretch_range!r}", "write MIN:MAX, e.g. 0.8:1.25") from None
         if not sep or not 0.2 <= stretch_min <= 1.0 <= stretch_max <= 5.0:
             raise OptionError(f"stretch range {stretch_range!r} must contain 1.0 (between 0.2 and 5)", "e.g. 0.8:1.25")
-        settings = FitSettings(threshold=threshold, max_shift=max_shift, stretch_min=stretch_min, stretch_max=stretch_max)
+        settings = FitSettings(threshold=threshold if fail_under is None else fail_under, max_shift=max_shift, stretch_min=stretch_min,
+                               stretch_max=stretch_max)
         job = FitJob(original, dub, original_script=original_script, dub_script=dub_script, preset=preset, fps=fps,
                      track=track, dub_track=dub_track, language=language, outputs=outputs,
                      retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs)
@@ -479,8 +485,12 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
             click.echo(report_to_text(result.report), nl=False)
         for path in result.written:
             reporter.info(f"wrote {path}")
+        failed.append((check or fail_under is not None) and bool(result.report.flagged))
 
+    failed: list[bool] = []
     _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
 
 
 class _BatchDisplay:

@@ -274,6 +274,16 @@ def test_reanimated_sheet_follows_the_dub_on_flagged_lines_only(tmp_path: Path) 
     assert fixed[:60].tolist() == picture[:60].tolist()
 
 
+def test_cli_check_and_fail_under_give_exit_status_1_on_flagged_lines(tmp_path: Path) -> None:
+    original, dub = _sheet_pair(tmp_path)  # the second line is 4 frames late: flagged
+    assert CliRunner().invoke(main, ["fit", str(original), str(dub), "-q"]).exit_code == 0
+    checked = CliRunner().invoke(main, ["fit", str(original), str(dub), "--check", "-o", str(tmp_path / "r.json")])
+    assert checked.exit_code == 1 and "!   2" in checked.output and (tmp_path / "r.json").is_file()
+    assert CliRunner().invoke(main, ["fit", str(original), str(dub), "-q", "--fail-under", "95"]).exit_code == 1
+    lenient = CliRunner().invoke(main, ["fit", str(original), str(dub), "--json", "--fail-under", "1"])
+    assert lenient.exit_code == 0 and json.loads(lenient.output)["settings"]["threshold"] == 1.0
+
+
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     _, dub = _sheet_pair(tmp_path)
     result = CliRunner().invoke(main, ["fit", str(tmp_path / "missing.xdts"), str(dub)])
