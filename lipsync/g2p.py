@@ -19,7 +19,7 @@ from .phonemes import split_vowels, viseme_class
 _IPA_TO_ARPABET: dict[str, tuple[str, ...]] = {
     "p": ("P",), "b": ("B",), "m": ("M",), "ɓ": ("B",), "f": ("F",), "v": ("V",), "ʋ": ("V",),
     "ɸ": ("F",), "β": ("V",), "ɱ": ("M",), "θ": ("TH",), "ð": ("DH",), "t": ("T",), "d": ("D",),
-    "n": ("N",), "ɾ": ("D",), "ɗ": ("D",), "ʈ": ("T",), "ɖ": ("D",), "ɳ": ("N",), "ɽ": ("D",),
+    "n": ("N",), "ɾ": ("R",), "ɗ": ("D",), "ʈ": ("T",), "ɖ": ("D",), "ɳ": ("N",), "ɽ": ("D",),
     "s": ("S",), "z": ("Z",), "ts": ("T", "S"), "dz": ("D", "Z"), "ɕ": ("SH",), "ʑ": ("ZH",),
     "ʃ": ("SH",), "ʒ": ("ZH",), "tʃ": ("CH",), "dʒ": ("JH",), "ʂ": ("SH",), "ʐ": ("ZH",),
     "tɕ": ("CH",), "dʑ": ("JH",), "l": ("L",), "ɫ": ("L",), "ɬ": ("L",), "ɮ": ("L",),
@@ -55,6 +55,9 @@ def ipa_to_arpabet(symbol: str) -> tuple[str, ...]:
     (('AY',), ('UW',), ('T', 'S'))
     """
     base = _base(symbol)
+    if "\u0303" in unicodedata.normalize("NFD", symbol) and split_vowels(base):
+        # a nasal vowel (French ɑ̃ ɔ̃ ɛ̃ œ̃, Portuguese ɐ̃ õ ũ): the vowel, then its nasal murmur
+        return ipa_to_arpabet(base) + ("N",)
     if base in _DIPHTHONGS:
         return (_DIPHTHONGS[base],)
     if base in _IPA_TO_ARPABET:
@@ -65,6 +68,8 @@ def ipa_to_arpabet(symbol: str) -> tuple[str, ...]:
     phones: list[str] = []
     for ch in base:
         phones.extend(_IPA_TO_ARPABET.get(ch, ()))
+    if not phones and base and not any(ch.isalpha() for ch in base):
+        return ("AH",)  # espeak-ng's "??" for a sound it has no IPA for (German "wurde"): a vowel
     if not phones and base:
         # A letter we have no entry for: fall back on its viseme class's typical English phone.
         phones.append({"bilabial": "B", "labiodental": "F", "labiovelar": "W"}.get(viseme_class(base), "D"))

@@ -46,27 +46,37 @@ def _model_dir() -> str:
     return os.path.join(get_model_path(), "en-us")
 
 
-@functools.lru_cache(maxsize=1)
-def aligner():
-    """This process's alignment decoder (no language model, wide beams)."""
+# Silence between words is likelier for words mapped from other languages' IPA: espeak-ng and
+# speakers of French, Italian, ... leave short pauses (a stop's closure) that the English model
+# otherwise gives to the next word's first phone, starting it early.
+_FOREIGN_SILPROB = 0.3
+
+
+@functools.lru_cache(maxsize=2)
+def aligner(foreign: bool = False):
+    """This process's alignment decoder (no language model, wide beams); ``foreign``: for
+    words pronounced by espeak-ng (likelier pauses between words)."""
     from pocketsphinx import Decoder
 
+    extra = {"silprob": _FOREIGN_SILPROB} if foreign else {}
     return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
-                   loglevel="FATAL")
+                   loglevel="FATAL", **extra)
+
 
 
 _SHORT_BEAM = 1e-100
 
 
-@functools.lru_cache(maxsize=1)
-def short_aligner():
+@functools.lru_cache(maxsize=2)
+def short_aligner(foreign: bool = False):
     """An alignment decoder with narrower beams, for short utterances whose place is already
     known (timed script lines): about 1.5 times faster, the same times to within a frame
     almost always; the wide-beam aligner takes over where it fails."""
     from pocketsphinx import Decoder
 
+    extra = {"silprob": _FOREIGN_SILPROB} if foreign else {}
     return Decoder(lm=None, bestpath=False, beam=_SHORT_BEAM, wbeam=_SHORT_BEAM, pbeam=_SHORT_BEAM,
-                   loglevel="FATAL")
+                   loglevel="FATAL", **extra)
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,6 +88,20 @@ def lenient_aligner():
 
     return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
                    silprob=0.1, fillprob=1e-2, topn=8, loglevel="FATAL")
+
+
+@functools.lru_cache(maxsize=1)
+def fillerless_aligner():
+    """A last alignment decoder with no silences or fillers between words. pocketsphinx's
+    alignment search sometimes finds no path at all through some phone sequences mapped from
+    other languages when optional fillers are allowed between the words (whatever the beams;
+    e.g. an Italian "Mio fratello ha comprato un grande palloncino blu."), and finds one
+    without them; pauses then go to the phones next to them, which :func:`lipsync.recognize.trim_to_speech`
+    fits back to the speech."""
+    from pocketsphinx import Decoder
+
+    return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
+                   fsgusefiller=False, loglevel="FATAL")
 
 
 @functools.lru_cache(maxsize=1)
@@ -155,11 +179,14 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     (:func:`lenient_aligner`) tries once more; English failures are left to the caller, which
     finds the unrecorded line that made them fail. ``short``: try :func:`short_aligner` first.
     """
-    located = _align_with(short_aligner(), samples, words) if short else None
+    foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
+    located = _align_with(short_aligner(True) if foreign else short_aligner(), samples, words) if short else None
     if located is None:
         located = _align_with(aligner(), samples, words)
-    if located is None and words and 2 * sum(word.ipa is not None for word in words) > len(words):
+    if located is None and foreign:
         located = _align_with(lenient_aligner(), samples, words)
+        if located is None:
+            located = _align_with(fillerless_aligner(), samples, words)
     return located
 
 
