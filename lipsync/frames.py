@@ -14,6 +14,7 @@ or cues:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 
 from .presets import Preset
@@ -82,65 +83,97 @@ def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], b
                   openness: Callable[[str], int]) -> tuple[Cue, ...]:
     """No cue shorter than ``frames`` (except where the whole sheet is shorter).
 
-    The shortest offending cue is handled first, until none is left: a closure takes frames
-    from its longer neighbour; any other shape merges into its more open neighbour.
+    The shortest offending cue (the earliest of equals) is handled first, until none is left:
+    a closure takes frames from its longer neighbour; any other shape merges into its more
+    open neighbour. A heap keeps this O(n log n) over long episodes.
     """
-    current = list(cues)
-    while len(current) > 1:
-        short = [index for index, cue in enumerate(current) if cue.length < frames]
-        if not short:
-            break
-        index = min(short, key=lambda i: (current[i].length, i))
-        cue = current[index]
-        before = current[index - 1] if index > 0 else None
-        after = current[index + 1] if index + 1 < len(current) else None
-        if protected(cue.shape):
-            if not _extend_closure(current, index, frames, protected):
-                # Every neighbour is a single frame: the closure takes that frame whole.
-                current = _merge(current, index + 1 if after is not None else index - 1, index)
+    timeline = _Timeline(cues)
+    queue = [(cue.length, cue.frame, node) for node, cue in enumerate(cues) if cue.length < frames]
+    heapq.heapify(queue)
+    while queue and timeline.alive > 1:
+        length, frame, node = heapq.heappop(queue)
+        if not timeline.current(node, frame, length):
             continue
-        if before is None or (after is not None and openness(after.shape) > openness(before.shape)):
-            target = index + 1
+        before, after = timeline.previous[node], timeline.following[node]
+        if protected(timeline.shape[node]):
+            changed = timeline.extend_closure(node, frames, protected)
+            if changed is None:
+                # Every neighbour is a single frame: the closure takes that frame whole.
+                changed = timeline.merge(after if after is not None else before, node)
+        elif before is None or (after is not None and
+                                openness(timeline.shape[after]) > openness(timeline.shape[before])):
+            changed = timeline.merge(node, after)
         else:
-            target = index - 1
-        current = _merge(current, index, target)
-    return tuple(current)
+            changed = timeline.merge(node, before)
+        for item in changed:
+            if timeline.length[item] < frames:
+                heapq.heappush(queue, (timeline.length[item], timeline.start[item], item))
+    return timeline.cues()
 
 
-def _extend_closure(cues: list[Cue], index: int, frames: int, protected: Callable[[str], bool]) -> bool:
-    """Lengthen the closure at ``index`` towards ``frames`` with frames of its longer unprotected
-    neighbour (which may become short itself, and is then merged on its own turn)."""
-    cue = cues[index]
-    candidates = [n for n in (index + 1, index - 1)
-                  if 0 <= n < len(cues) and not protected(cues[n].shape) and cues[n].length > 1]
-    if not candidates:
-        return False
-    neighbour = max(candidates, key=lambda n: (cues[n].length, n))
-    other = cues[neighbour]
-    taken = min(frames - cue.length, other.length - 1)
-    if neighbour > index:
-        cues[index] = Cue(cue.frame, cue.length + taken, cue.shape)
-        cues[neighbour] = Cue(other.frame + taken, other.length - taken, other.shape)
-    else:
-        cues[neighbour] = Cue(other.frame, other.length - taken, other.shape)
-        cues[index] = Cue(cue.frame - taken, cue.length + taken, cue.shape)
-    return True
+class _Timeline:
+    """Cues as a doubly linked list that :func:`hold_at_least` edits in place."""
 
+    def __init__(self, cues: Sequence[Cue]) -> None:
+        count = len(cues)
+        self.start = [cue.frame for cue in cues]
+        self.length = [cue.length for cue in cues]
+        self.shape = [cue.shape for cue in cues]
+        self.previous: list[int | None] = [index - 1 if index else None for index in range(count)]
+        self.following: list[int | None] = [index + 1 if index + 1 < count else None for index in range(count)]
+        self.live = [True] * count
+        self.alive = count
 
-def _merge(cues: list[Cue], index: int, target: int) -> list[Cue]:
-    """Give cue ``index``'s frames to its neighbour ``target`` (and join equal neighbours)."""
-    cue, other = cues[index], cues[target]
-    start = min(cue.frame, other.frame)
-    merged = Cue(start, cue.length + other.length, other.shape)
-    low, high = min(index, target), max(index, target)
-    result = cues[:low] + [merged] + cues[high + 1:]
-    joined: list[Cue] = []
-    for item in result:
-        if joined and joined[-1].shape == item.shape:
-            joined[-1] = Cue(joined[-1].frame, joined[-1].length + item.length, item.shape)
+    def current(self, node: int, frame: int, length: int) -> bool:
+        """True when a queued ``(length, frame)`` still describes ``node``."""
+        return self.live[node] and self.start[node] == frame and self.length[node] == length
+
+    def extend_closure(self, node: int, frames: int, protected: Callable[[str], bool]) -> list[int] | None:
+        """Lengthen the closure ``node`` towards ``frames`` from its longer unprotected
+        neighbour (which may become short itself); None when no neighbour can give a frame."""
+        candidates = [n for n in (self.following[node], self.previous[node])
+                      if n is not None and not protected(self.shape[n]) and self.length[n] > 1]
+        if not candidates:
+            return None
+        neighbour = max(candidates, key=lambda n: (self.length[n], self.start[n]))
+        taken = min(frames - self.length[node], self.length[neighbour] - 1)
+        self.length[node] += taken
+        self.length[neighbour] -= taken
+        if self.start[neighbour] > self.start[node]:
+            self.start[neighbour] += taken
         else:
-            joined.append(item)
-    return joined
+            self.start[node] -= taken
+        return [node, neighbour]
+
+    def merge(self, node: int, target: int) -> list[int]:
+        """Give ``node``'s frames to its neighbour ``target``, then join equal neighbours."""
+        self.start[target] = min(self.start[node], self.start[target])
+        self.length[target] += self.length[node]
+        self._unlink(node)
+        for neighbour in (self.previous[target], self.following[target]):
+            if neighbour is not None and self.shape[neighbour] == self.shape[target]:
+                self.start[target] = min(self.start[target], self.start[neighbour])
+                self.length[target] += self.length[neighbour]
+                self._unlink(neighbour)
+        return [target]
+
+    def _unlink(self, node: int) -> None:
+        before, after = self.previous[node], self.following[node]
+        if before is not None:
+            self.following[before] = after
+        if after is not None:
+            self.previous[after] = before
+        self.live[node] = False
+        self.alive -= 1
+
+    def cues(self) -> tuple[Cue, ...]:
+        """The cues left, in order."""
+        result = []
+        node = next((index for index, live in enumerate(self.live) if live and self.previous[index] is None), None)
+        while node is not None:
+            result.append(Cue(self.start[node], self.length[node], self.shape[node]))
+            node = self.following[node]
+        return tuple(result)
 
 
 def on_steps(cues: Sequence[Cue], step: int, protected: Callable[[str], bool], duration_frames: int) -> tuple[Cue, ...]:
