@@ -1,9 +1,11 @@
 """Dub fit: openness timelines, the XDTS reader, pairing, the fit score, the shift and stretch
 search, reports (JSON, text, HTML in headless Chromium), corrected sheets, the CLI, and bad input.
 
-The fidelity tests use generated speech (espeak-ng): a line, the same line re-spoken 6 % slower
-and faster, the same recording 3 frames late, with a word added and with a word dropped, and a
-different line of about the same length; each analyzed with its script on the anime-3 preset.
+The fidelity tests use generated speech (espeak-ng, six lines, two voices): a line, the same line
+re-spoken 6 % slower and faster, the same recording 3 frames late, with a word added and with a
+word dropped, and a different line of about the same length; each analyzed with its script on the
+anime-3 preset. benchmarks/fit.py --speech scores a larger set (ten lines, three voices, more
+speeds and shifts) and prints every line's scores.
 """
 
 from __future__ import annotations
@@ -231,8 +233,8 @@ def test_trackless_sheet_and_missing_file_through_the_job(tmp_path: Path) -> Non
 def _sheet_pair(tmp_path: Path) -> tuple[Path, Path]:
     one, two = speech_like(8, 40), speech_like(9, 40)
     original = sheet_of("0" * 10 + one + "0" * 30 + two + "0" * 20, _lines((10, 50, "first"), (80, 120, "second")))
-    late = "0" * 10 + one + "0" * 34 + two + "0" * 16     # the second line 4 frames late
-    dub = sheet_of(late, _lines((10, 50, "erste"), (84, 124, "zweite")), name="B")
+    late = "0" * 10 + one + "0" * 39 + two + "0" * 11     # the second line 9 frames late
+    dub = sheet_of(late, _lines((10, 50, "erste"), (89, 129, "zweite")), name="B")
     (tmp_path / "orig.xdts").write_bytes(exporter_named("xdts").write(original, ExportOptions()))
     (tmp_path / "dub.json").write_text(sheet_to_json(dub))
     return tmp_path / "orig.xdts", tmp_path / "dub.json"
@@ -245,14 +247,14 @@ def test_cli_fit_writes_json_html_text_and_a_corrected_sheet(tmp_path: Path) -> 
                                        "-o", f"{out}.txt", "--retime-sheet", str(tmp_path / "fixed.xdts"),
                                        "--retime-mode", "conform"])
     assert result.exit_code == 0, result.output
-    assert "!   2" in result.output and "move the dub 4 frames earlier" in result.output
+    assert "!   2" in result.output and "move the dub 9 frames earlier" in result.output
     data = json.loads(Path(f"{out}.json").read_text())
     first, second = data["lines"]
     assert first["score"] == 100.0 and not first["flagged"]
     for key in ("score", "start_offset_frames", "end_offset_frames", "suggested_shift_frames",
                 "suggested_stretch", "mismatch_frames", "flaps_original", "flaps_dub"):
         assert key in second
-    assert second["flagged"] and second["start_offset_frames"] == 4 and second["suggested_shift_frames"] == -4
+    assert second["flagged"] and second["start_offset_frames"] == 9 and second["suggested_shift_frames"] == -9
     assert second["mismatch_frames"] and {m["kind"] for m in second["mismatch_frames"]} <= {"dub_closed", "dub_open"}
     assert data["original"]["kind"] == "xdts" and data["dub"]["kind"] == "sheet"
     assert Path(f"{out}.txt").read_text().startswith("dub fit:")
@@ -275,7 +277,7 @@ def test_reanimated_sheet_follows_the_dub_on_flagged_lines_only(tmp_path: Path) 
 
 
 def test_cli_check_and_fail_under_give_exit_status_1_on_flagged_lines(tmp_path: Path) -> None:
-    original, dub = _sheet_pair(tmp_path)  # the second line is 4 frames late: flagged
+    original, dub = _sheet_pair(tmp_path)  # the second line is 9 frames late: flagged
     assert CliRunner().invoke(main, ["fit", str(original), str(dub), "-q"]).exit_code == 0
     checked = CliRunner().invoke(main, ["fit", str(original), str(dub), "--check", "-o", str(tmp_path / "r.json")])
     assert checked.exit_code == 1 and "!   2" in checked.output and (tmp_path / "r.json").is_file()
@@ -328,21 +330,34 @@ def test_html_report_is_self_contained_and_renders_in_headless_chromium(tmp_path
 
 # --------------------------------------------------------------------------- generated speech
 
-SENTENCES = [
-    ("I never thought we would find the treasure before the storm",
+SENTENCES = [  # (voice, line, with a word added, with a word dropped, a different line of about its length)
+    ("en-us", "I never thought we would find the treasure before the storm",
      "I never really thought we would find the treasure before the storm",
      "I never thought we would find treasure before the storm",
      "My brother said the garden looks lovely in the morning light"),
-    ("Please open the window and let the cold air into the room",
+    ("en-gb", "Please open the window and let the cold air into the room",
      "Please open the big window and let the cold air into the room",
      "Please open window and let the cold air into the room",
      "The captain wants a full report on his desk by tonight"),
-    ("We have to leave before the bridge is closed for the winter",
+    ("en-us", "We have to leave before the bridge is closed for the winter",
      "We really have to leave before the bridge is closed for the winter",
      "We have to leave before bridge is closed for the winter",
      "Nobody told me that the museum was closed on Mondays at all"),
+    ("en-gb", "She kept the letter hidden under her pillow for many years",
+     "She kept the old letter hidden under her pillow for many years",
+     "She kept the letter hidden under her pillow for years",
+     "The train to the city leaves every hour from platform nine"),
+    ("en-us", "They built a small house at the edge of the forest last summer",
+     "They built a small wooden house at the edge of the forest last summer",
+     "They built a house at the edge of the forest last summer",
+     "My mother always sings when she is cooking in the kitchen"),
+    ("en-gb", "Come back here before the guards notice that you are gone",
+     "Come back here now before the guards notice that you are gone",
+     "Come back before the guards notice that you are gone",
+     "It was the coldest winter anyone in the village could remember"),
 ]
 SHIFT = 3  # frames
+KINDS = ("slow", "fast", "late", "added", "dropped", "other")
 
 
 @pytest.fixture(scope="module")
@@ -366,14 +381,14 @@ def speech_fits(espeak_wav, tmp_path_factory) -> dict[str, list]:
         script.write_text(text + "\n")
         return sheet_timelines(analyze(path, script=script, preset="anime-3", fps=24, jobs=1).sheet)[0]
 
-    fits: dict[str, list] = {kind: [] for kind in ("slow", "fast", "late", "added", "dropped", "other")}
-    for line, added, dropped, other in SENTENCES:
-        base, base_length = padded(espeak_wav(line), lead)
+    fits: dict[str, list] = {kind: [] for kind in KINDS}
+    for voice, line, added, dropped, other in SENTENCES:
+        base, base_length = padded(espeak_wav(line, voice), lead)
         original = mouth(base, line)
         variants = {
-            "slow": (espeak_wav(line, speed=150), line, lead), "fast": (espeak_wav(line, speed=170), line, lead),
-            "late": (espeak_wav(line), line, lead + SHIFT / 24), "added": (espeak_wav(added), added, lead),
-            "dropped": (espeak_wav(dropped), dropped, lead), "other": (espeak_wav(other), other, lead),
+            "slow": (espeak_wav(line, voice, 150), line, lead), "fast": (espeak_wav(line, voice, 170), line, lead),
+            "late": (espeak_wav(line, voice), line, lead + SHIFT / 24), "added": (espeak_wav(added, voice), added, lead),
+            "dropped": (espeak_wav(dropped, voice), dropped, lead), "other": (espeak_wav(other, voice), other, lead),
         }
         for kind, (source, text, start) in variants.items():
             audio, length = padded(source, start)
@@ -383,11 +398,25 @@ def speech_fits(espeak_wav, tmp_path_factory) -> dict[str, list]:
 
 
 def test_score_ranks_the_variants_by_fidelity(speech_fits) -> None:
-    mean = {kind: float(np.mean([fit.score for fit, _ in items])) for kind, items in speech_fits.items()}
-    speed = (mean["slow"] + mean["fast"]) / 2
-    edited = (mean["added"] + mean["dropped"]) / 2
-    print("mean fit scores:", {kind: round(value, 1) for kind, value in mean.items()})
-    assert speed > mean["late"] > edited > mean["other"], mean
+    """Speed change (fixable by a stretch) > 3 frames late (fixable, but seen) > a word added or
+    dropped (no global fix) > a different line: on the means, and per line for most pairs. The
+    analysis of espeak-ng speech is noisy (the same audio 3 frames later gives a slightly
+    different mouth chart), so single lines still swap neighbouring ranks now and then."""
+    scores = {kind: [fit.score for fit, _ in items] for kind, items in speech_fits.items()}
+    print("\nfit scores per sentence:", *KINDS)
+    for index in range(len(SENTENCES)):
+        print(SENTENCES[index][0], *(f"{scores[kind][index]:5.1f}" for kind in KINDS))
+    mean = {kind: float(np.mean(values)) for kind, values in scores.items()}
+    assert min(mean["slow"], mean["fast"]) > mean["late"] > max(mean["added"], mean["dropped"]) > mean["other"], mean
+    ordered = total = 0
+    for index in range(len(SENTENCES)):
+        s = {kind: scores[kind][index] for kind in KINDS}
+        pairs = [("slow", "late"), ("fast", "late"), ("late", "added"), ("late", "dropped"),
+                 ("added", "other"), ("dropped", "other")]
+        ordered += sum(s[a] > s[b] for a, b in pairs)
+        total += len(pairs)
+        assert min(s["slow"], s["fast"], s["late"]) > s["other"] + 20, s  # never close to a different line
+    assert ordered / total >= 0.75, (ordered, total)
 
 
 def test_suggested_shift_recovers_the_known_offset(speech_fits) -> None:
