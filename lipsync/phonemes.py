@@ -38,8 +38,12 @@ VISEME_CLASSES: tuple[str, ...] = (
     "vowel_rhotic",         # ɝ ɚ: rounded
 )
 
-_CONSONANT_CLASSES: dict[str, str] = {}
-for _class, _symbols in {
+def _by_symbol(classes: dict[str, str]) -> dict[str, str]:
+    """``{class: "symbol symbol ..."}`` turned into ``{symbol: class}``."""
+    return {symbol: name for name, symbols in classes.items() for symbol in symbols.split()}
+
+
+_CONSONANT_CLASSES = _by_symbol({
     "bilabial": "p b m ɓ ʙ ʘ",
     "labiodental": "f v ʋ ɱ ɸ β",
     "dental": "θ ð",
@@ -52,12 +56,9 @@ for _class, _symbols in {
     "velar": "k g ɡ ŋ x ɣ q ɢ χ ɰ ɴ",
     "glottal": "h ɦ ʔ ħ ʕ ʜ ʢ",
     "labiovelar": "w ʍ ɥ",
-}.items():
-    for _symbol in _symbols.split():
-        _CONSONANT_CLASSES[_symbol] = _class
+})
 
-_VOWEL_CLASSES: dict[str, str] = {}
-for _class, _symbols in {
+_VOWEL_CLASSES = _by_symbol({
     "vowel_close": "i ɪ ɨ ɯ ɘ",
     "vowel_close_rounded": "u ʊ y ʏ ʉ",
     "vowel_mid": "e ɛ ɜ ɤ ɞ",
@@ -66,9 +67,7 @@ for _class, _symbols in {
     "vowel_open": "a ɑ ä",
     "vowel_near_open": "æ ɒ ɶ",
     "vowel_rhotic": "ɝ ɚ",
-}.items():
-    for _symbol in _symbols.split():
-        _VOWEL_CLASSES[_symbol] = _class
+})
 
 # Diacritics and suprasegmentals that do not change what the lips do.
 _IGNORED = set("ːˑˈˌ̯̩̥̬̪̺̻̹̜̟̠̘̙̝̞̃̈̆ʰʷʲˠˤ̚‿͜͡ⁿˡᵝ-_.'\u0303\u0361\u035c")

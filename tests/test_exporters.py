@@ -20,20 +20,8 @@ from lipsync.sheet import (Cue, Phone, Sheet, SheetLine, ShapeInfo, ShapeSet, So
                            sheet_from_json, sheet_to_json)
 from lipsync.exporters._json import dumps
 from lipsync.timing import FrameRate
+from shape_sets import RHUBARB
 
-RHUBARB = ShapeSet(
-    name="rhubarb",
-    rest="X",
-    shapes=tuple(
-        ShapeInfo(name, drawing, label, openness)
-        for drawing, (name, label, openness) in enumerate(
-            [("A", "closed MBP", 0), ("B", "teeth", 1), ("C", "open", 2), ("D", "wide", 2),
-             ("E", "round", 1), ("F", "pucker", 1), ("G", "F/V", 1), ("H", "L", 2),
-             ("X", "rest", 0)],
-            start=1,
-        )
-    ),
-)
 
 # Frames 0-18 at 24 fps; starts 2/24 = 0.083.., 7/24 = 0.291.., 8/24, 11/24, 13/24; end 19/24.
 KEN = Track("ken", (Cue(0, 2, "X"), Cue(2, 5, "D"), Cue(7, 1, "C"), Cue(8, 3, "B"),

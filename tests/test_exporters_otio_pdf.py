@@ -16,24 +16,12 @@ import soundfile
 from lipsync.errors import MissingToolError, OptionError
 from lipsync.exporters import ExportOptions, exporter_for_path, exporter_named
 from lipsync.exporters import xsheet_pdf
-from lipsync.sheet import Cue, Sheet, SheetLine, ShapeInfo, ShapeSet, Source, Track, Word
+from lipsync.sheet import Cue, Sheet, SheetLine, Source, Track, Word
 from lipsync.timing import FrameRate, format_timecode
+from shape_sets import RHUBARB
 
 otio = pytest.importorskip("opentimelineio")
 
-RHUBARB = ShapeSet(
-    name="rhubarb",
-    rest="X",
-    shapes=tuple(
-        ShapeInfo(name, drawing, label, openness)
-        for drawing, (name, label, openness) in enumerate(
-            [("A", "closed MBP", 0), ("B", "teeth", 1), ("C", "open", 2), ("D", "wide", 2),
-             ("E", "round", 1), ("F", "pucker", 1), ("G", "F/V", 1), ("H", "L", 2),
-             ("X", "rest", 0)],
-            start=1,
-        )
-    ),
-)
 COLORS = {0: "RED", 1: "YELLOW", 2: "GREEN"}
 DURATION = 300  # 12.5 s at 24: three 144-frame anime pages, four 96-frame western pages
 JAPANESE = "こんにちは、世界"
