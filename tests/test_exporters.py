@@ -332,3 +332,9 @@ def test_write_atomic_leaves_exactly_the_file(tmp_path: Path) -> None:
     write_atomic(target, KEN_TSV.encode("utf-8"))
     assert [path.name for path in tmp_path.iterdir()] == ["out.tsv"]
     assert target.read_bytes() == KEN_TSV.encode("utf-8")
+
+
+def test_a_format_can_be_named_by_its_extension() -> None:
+    assert exporter_named("json").name == "sheet"
+    assert exporter_named(".TextGrid").name == "textgrid"
+    assert exporter_named("jsx").name == "aejsx"

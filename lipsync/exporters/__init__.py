@@ -59,10 +59,14 @@ def all_exporters() -> tuple[Exporter, ...]:
 
 
 def exporter_named(name: str) -> Exporter:
-    """The exporter called ``name`` (case-insensitive); FormatError listing the known ones if none."""
+    """The exporter called ``name`` or whose extension is ``name`` (``json`` is the sheet),
+    case-insensitive; FormatError listing the known ones if none."""
     wanted = name.strip().lower()
     for exporter in all_exporters():
         if exporter.name == wanted:
+            return exporter
+    for exporter in all_exporters():
+        if f".{wanted.lstrip('.')}" in exporter.extensions:
             return exporter
     known = ", ".join(e.name for e in all_exporters())
     raise FormatError(f"unknown format {name!r}", f"known formats: {known}")
