@@ -602,7 +602,7 @@ def _print_report(report: Any, rich_table: bool) -> None:
 @click.option("--scheduler", help="Run on a Dask cluster instead: tcp://HOST:PORT or a scheduler file.")
 @click.option("--force", is_flag=True, help="Redo every job, even those that are up to date.")
 @click.option("--dry-run", is_flag=True, help="Check the manifest and list what would run; run nothing.")
-@click.option("--preset", "-p", default="rhubarb", show_default=True, help="Preset for rows that name none.")
+@click.option("--preset", "-p", default=None, show_default="rhubarb; anime-3 for fit rows", help="Preset for rows that name none.")
 @click.option("--fps", "-r", default="24", show_default=True, help="Frame rate for rows that name none.")
 @click.option("--language", "-l", default="en-us", show_default=True, help="Language for rows that name none.")
 @click.option("--format", "-f", "formats", default="tsv", show_default=True, help="Output formats for rows that name none (the sheet .json is always written too).")
@@ -611,21 +611,28 @@ def _print_report(report: Any, rich_table: bool) -> None:
 @click.option("--diarize", "diarize_model", type=click.Path(path_type=str), help="Local pyannote pipeline folder (with config.yaml): one mouth track per speaker of a mixed stem. Needs lipsync[diarize].")
 @click.option("--speakers", "speaker_names", type=click.Path(path_type=str), help="Speaker names: a file of LABEL=NAME lines (SPEAKER_00=BOB), or .json/.toml.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting for every job (repeatable).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Fit rows: flag lines under SCORE and fail the job when any is flagged (a row's threshold, fail_under or check column wins).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: bars on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no table; the report files and exit status only.")
 def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern: str | None, jobs: int,
           scheduler: str | None, force: bool, dry_run: bool, preset: str, fps: str, language: str, formats: str,
           channel: int | None, start_timecode: str | None, diarize_model: str | None, speaker_names: str | None,
-          settings: tuple[str, ...], progress: str, quiet: bool) -> None:
-    """Analyze many voice stems (a season) from a MANIFEST or --glob, in parallel, resumably.
+          settings: tuple[str, ...], fail_under: float | None, progress: str, quiet: bool) -> None:
+    """Analyze many voice stems (a season) from a MANIFEST or --glob, in parallel, resumably;
+    and check dubs against the original mouths (rows with kind = fit).
 
     MANIFEST is a CSV/TSV (header row) or TOML ([defaults], [[job]]) file with the columns
     audio (required), script, episode, character, language, preset, fps, formats, channel,
-    start_timecode, diarize, speakers; relative paths are relative to it. Everything is
-    checked before any job runs. Outputs: OUTDIR/<episode>/<character>.<format>, plus the
-    sheet .json, batch-report.json and batch-report.txt. Jobs whose inputs, options and
-    lipsync version are unchanged are skipped; an interrupted batch resumes when run again.
-    Exit status: 0 all done, 1 some job failed, 2 a user error, 130 interrupted.
+    start_timecode, diarize, speakers; relative paths are relative to it. A row with
+    kind = fit is a dub-fit check (like 'lipsync fit'): original, audio (or dub) and script
+    are the two sides, plus original_script, original_track, dub_track, threshold, fail_under,
+    check, retime_sheet (a format), retime_mode; its formats are reports (json, html, txt).
+    Everything is checked before any job runs. Outputs: OUTDIR/<episode>/<character>.<format>,
+    plus the sheet .json (fit rows: <character>.fit.json/.fit.html, <character>.retimed.<ext>),
+    batch-report.json and batch-report.txt. Jobs whose inputs, options and lipsync version are
+    unchanged are skipped; an interrupted batch resumes when run again.
+    Exit status: 0 all done, 1 some job failed (a fit row fails on flagged lines only with
+    check/fail_under), 2 a user error, 130 interrupted.
 
     \b
     Examples:
@@ -649,7 +656,8 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
         if script_pattern and not pattern:
             raise OptionError("--script-pattern goes with --glob", "in a manifest, give each row's script")
         pairs = tuple(sorted(_export_options(None, settings).extra.items()))
-        defaults = Defaults(language=language, preset=preset, fps=fps,
+        defaults = Defaults(language=language, preset=preset or "rhubarb", fit_preset=preset or "anime-3", fps=fps,
+                            fail_under=fail_under,
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)

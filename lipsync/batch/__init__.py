@@ -10,6 +10,8 @@ output folder and unchanged jobs are skipped (:mod:`.state`); the others run on 
 (:mod:`.executors`), one analysis per worker process with ``jobs=1`` (the parallelism is
 across jobs); as each finishes, this process writes its outputs atomically, then its journal
 entry, then the report (:mod:`.report`). Outputs: ``<outdir>/<episode>/<character><suffix>``.
+Jobs are analyses or, with ``kind = fit`` in the manifest, dub-fit checks (:mod:`lipsync.fit`):
+``<episode>/<character>.fit.json`` / ``.fit.html`` and the corrected ``.retimed`` sheet.
 """
 
 from __future__ import annotations
@@ -100,9 +102,10 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                     seconds=state.get("seconds"), audio_seconds=state.get("audio_seconds"),
                     warnings=tuple(state.get("warnings", ())), outputs=tuple(o["path"] for o in state.get("outputs", ())),
                     tracks=tuple(state.get("tracks", ())), worker=state.get("worker"),
-                    peak_rss_mb=state.get("peak_rss_mb"))
+                    peak_rss_mb=state.get("peak_rss_mb"), kind=job.kind, fit=state.get("fit"))
             else:
-                reports[job.id] = JobReport(id=job.id, where=job.where, audio=job.audio, status="not-run")
+                reports[job.id] = JobReport(id=job.id, where=job.where, audio=job.audio, status="not-run",
+                                            kind=job.kind)
                 spec = asdict(job)
                 spec["key"] = key
                 specs.append(spec)
@@ -130,7 +133,7 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                 status = result.get("status", "failed")
                 outputs: list[dict[str, Any]] = []
                 error, hint = result.get("error"), result.get("hint")
-                if status == "done":
+                if result.get("outputs"):  # a done job, or a fit job failed by its check: reports written
                     try:
                         outputs = write_outputs(folder, [(path, data) for path, data in result["outputs"]],
                                                 states.get(job_id))
@@ -140,14 +143,17 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                          "seconds": result.get("seconds"), "audio_seconds": result.get("audio_seconds"),
                          "warnings": list(result.get("warnings", ())), "tracks": list(result.get("tracks", ())),
                          "worker": result.get("worker"), "peak_rss_mb": result.get("peak_rss_mb"),
-                         "error": error, "hint": hint, "lipsync": version}
+                         "error": error, "hint": hint, "lipsync": version, "kind": job.kind}
+                if result.get("fit") is not None:
+                    entry["fit"] = result["fit"]
                 save_state(folder, job_id, entry)
                 reports[job_id] = JobReport(
                     id=job_id, where=job.where, audio=job.audio, status=status, seconds=result.get("seconds"),
                     audio_seconds=result.get("audio_seconds"), warnings=tuple(result.get("warnings", ())),
                     error=error, hint=hint, outputs=tuple(o["path"] for o in outputs),
                     tracks=tuple(result.get("tracks", ())), worker=result.get("worker"),
-                    peak_rss_mb=result.get("peak_rss_mb"), detail=result.get("detail"))
+                    peak_rss_mb=result.get("peak_rss_mb"), detail=result.get("detail"), kind=job.kind,
+                    fit=result.get("fit"))
                 done_jobs += 1
                 done_audio += durations.get(job_id) or result.get("audio_seconds") or 0.0
                 elapsed = time.perf_counter() - started

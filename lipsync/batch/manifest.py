@@ -30,7 +30,8 @@ from ..errors import LipsyncError, ManifestError
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "audio": ("audio", "audio_file", "voice", "wav"),
+    "kind": ("kind", "job_kind"),
+    "audio": ("audio", "audio_file", "voice", "wav", "dub"),
     "script": ("script", "dialogue", "subtitles", "script_file"),
     "episode": ("episode", "ep"),
     "character": ("character", "speaker", "track", "track_name"),
@@ -42,7 +43,23 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "start_timecode": ("start_timecode", "timecode", "tc"),
     "diarize": ("diarize", "diarization", "diarize_model"),
     "speakers": ("speakers", "speaker_names", "names"),
+    # dub-fit rows (kind = fit): audio is the dub, script the dub's script
+    "original": ("original",),
+    "original_script": ("original_script",),
+    "original_track": ("original_track",),
+    "dub_track": ("dub_track",),
+    "retime_sheet": ("retime_sheet", "retime"),
+    "retime_mode": ("retime_mode",),
+    "threshold": ("threshold",),
+    "fail_under": ("fail_under",),
+    "check": ("check",),
 }
+KINDS = ("analyze", "fit")
+#: the report formats of a fit job (file suffix = name); json is always written
+FIT_FORMATS = {"json": "json", "html": "html", "htm": "html", "txt": "txt", "text": "txt"}
+FIT_DEFAULT_FORMATS = ("json", "html")
+_TRUE = ("true", "yes", "y", "1", "on", "x")
+_FALSE = ("false", "no", "n", "0", "off", "")
 REQUIRED = ("audio",)
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
 _NAME_OK = re.compile(r"^[^/\\:*?\"<>|\x00-\x1f]+$")
@@ -77,6 +94,17 @@ class Job:
     speakers: str | None = None
     settings: tuple[tuple[str, str], ...] = ()
     problem: str | None = None
+    kind: str = "analyze"
+    # kind == "fit": ``audio`` is the dub (voice track or sheet), ``script`` its script;
+    # ``formats`` are report formats (json, html, txt); ``id`` ends in ".fit"
+    original: str | None = None
+    original_script: str | None = None
+    original_track: str | None = None
+    dub_track: str | None = None
+    retime_format: str | None = None
+    retime_mode: str = "reanimate"
+    threshold: float = 50.0
+    check: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +120,8 @@ class Defaults:
     diarize: str | None = None
     speakers: str | None = None
     settings: tuple[tuple[str, str], ...] = ()
+    fit_preset: str = "anime-3"
+    fail_under: float | None = None
 
     def values(self) -> dict[str, Any]:
         return {"language": self.language, "preset": self.preset, "fps": self.fps,
@@ -373,17 +403,28 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                 return None
             return str(path.resolve())
 
+        kind = str(values.get("kind", "analyze")).strip().lower()
+        if kind not in KINDS:
+            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze or fit)")
+            kind = "analyze"
+        if kind == "analyze" and "original" in values:
+            problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
+                                        "for a dub-fit job")
         audio = path_of("audio")
         if "audio" not in values:
-            problems.add(where, "audio", "missing" if "audio" not in raw else "empty")
+            problems.add(where, "audio", ("missing" if "audio" not in raw else "empty")
+                         + (" (the dub: a voice track or a sheet)" if kind == "fit" else ""))
         script = path_of("script")
+        fit: dict[str, Any] = {}
+        if kind == "fit":
+            fit = _fit_fields(where, values, audio, script, path_of, problems, defaults)
         episode = values.get("episode", "")
         character = values.get("character")
         for column, text in (("episode", episode), ("character", character)):
             if text and (not _NAME_OK.match(text) or text in (".", "..") or text.startswith(".")):
                 problems.add(where, column, f"{text!r} cannot be part of a file name "
                                             "(no / \\ : * ? \" < > | and no leading dot)")
-        preset = str(get("preset"))
+        preset = str(values.get("preset") or (defaults.fit_preset if kind == "fit" else get("preset")))
         preset_value = preset
         if preset not in checked_presets:
             try:
@@ -407,14 +448,40 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
             rate = FrameRate.parse(fps)
         except LipsyncError as error:
             problems.add(where, "fps", _say(error))
-        formats: list[str] = [SHEET_FORMAT]
-        for name in re.split(r"[,;|\s]+", str(get("formats") or "")):
+        formats: list[str] = [SHEET_FORMAT] if kind == "analyze" else ["json"]
+        asked = str(get("formats") or "") if kind == "analyze" else values.get("formats", ",".join(FIT_DEFAULT_FORMATS))
+        for name in re.split(r"[,;|\s]+", asked):
             if not name:
+                continue
+            if kind == "fit":
+                if name.lower().lstrip(".") in FIT_FORMATS:
+                    formats.append(FIT_FORMATS[name.lower().lstrip(".")])
+                else:
+                    problems.add(where, "formats", f"{name!r} is not a fit report format (json, html, txt)")
                 continue
             try:
                 formats.append(exporter_named(name).name)
             except LipsyncError as error:
                 problems.add(where, "formats", _say(error))
+        if kind == "fit":
+            name = character or (Path(audio).stem if audio else "")
+            stem = f"{episode}/{name}" if episode else name
+            job_id = stem + ".fit"
+            if audio is not None and fit.get("original"):
+                claims = [(job_id, "character" if character else "audio")]
+                if fit.get("retime_format"):
+                    claims.append((stem + ".retimed", "retime_sheet"))
+                for target, column in claims:
+                    other = targets.get(target.casefold())
+                    if other is not None:
+                        problems.add(where, column, f"writes the same outputs as {other} ({target}.*); give each "
+                                                    "job its own episode/character")
+                    else:
+                        targets[target.casefold()] = where
+            jobs.append(Job(id=job_id, where=where, audio=audio or "", script=script, episode=episode, name=name,
+                            character=character, language=str(get("language") or "en-us"), preset=preset_value,
+                            fps=fps, formats=tuple(dict.fromkeys(formats)), kind="fit", **fit))
+            continue
         channel = get("channel")
         if channel not in (None, ""):
             try:
@@ -475,6 +542,72 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
     return tuple(jobs)
 
 
+def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: str | None, path_of: Any,
+                problems: _Problems, defaults: Defaults) -> dict[str, Any]:
+    """The dub-fit fields of a ``kind = fit`` row, checked (problems are collected)."""
+    from ..exporters import exporter_named
+    from ..fit.check import SHEET_SUFFIXES
+
+    original = path_of("original")
+    if "original" not in values:
+        problems.add(where, "original", "missing (a fit job needs the original: an XDTS or lipsync sheet, "
+                                        "or the original voice track)")
+    original_script = path_of("original_script")
+    for column, side, given in (("original_script", original, original_script), ("script", dub, script)):
+        if given and side and Path(side).suffix.lower() in SHEET_SUFFIXES:
+            problems.add(where, column, f"a script is only used with a voice track, and "
+                                        f"{Path(side).name!r} is a sheet")
+
+    def score(column: str) -> float | None:
+        text = values.get(column)
+        if text is None:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not 0 <= value <= 100:
+            problems.add(where, column, f"{text!r} is not a score from 0 to 100")
+            return None
+        return value
+
+    threshold, fail_under = score("threshold"), score("fail_under")
+    check_text = str(values.get("check", "")).strip().lower()
+    check: bool | None = None
+    if check_text in _TRUE:
+        check = True
+    elif check_text and check_text in _FALSE:
+        check = False
+    elif check_text:
+        problems.add(where, "check", f"{values['check']!r} is not yes or no")
+    if fail_under is not None:
+        threshold = fail_under
+    elif threshold is None:
+        threshold = defaults.fail_under
+    if check is None:
+        check = "fail_under" in values or defaults.fail_under is not None
+    mode = str(values.get("retime_mode", "reanimate")).strip().lower()
+    if mode not in ("reanimate", "conform"):
+        problems.add(where, "retime_mode", f"{values['retime_mode']!r} is not reanimate or conform")
+    retime = values.get("retime_sheet")
+    retime_format = None
+    if retime:
+        try:
+            retime_format = exporter_named(retime).name
+        except LipsyncError as error:
+            problems.add(where, "retime_sheet", f"{_say(error)} (give a format name such as xdts; the sheet is "
+                                                "written to OUTDIR/<episode>/<character>.retimed.<ext>)")
+        if dub and Path(dub).suffix.lower() == ".xdts":
+            problems.add(where, "retime_sheet", "a corrected sheet needs the dub as a voice track or lipsync "
+                                                "sheet, not an XDTS")
+    elif "retime_mode" in values:
+        problems.add(where, "retime_mode", "given without retime_sheet (the format of the corrected sheet)")
+    return {"original": original, "original_script": original_script,
+            "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
+            "retime_format": retime_format, "retime_mode": mode,
+            "threshold": 50.0 if threshold is None else threshold, "check": bool(check)}
+
+
 def _say(error: LipsyncError) -> str:
     return f"{error.message}; {error.hint}" if error.hint else error.message
 
@@ -484,6 +617,6 @@ def describe_columns() -> str:
     return ", ".join(COLUMNS)
 
 
-__all__ = ["Job", "Defaults", "read_manifest", "jobs_from_glob", "COLUMNS", "SHEET_FORMAT",
+__all__ = ["Job", "Defaults", "read_manifest", "jobs_from_glob", "COLUMNS", "KINDS", "SHEET_FORMAT",
            "describe_columns"]
 

@@ -1,7 +1,9 @@
 """The batch report: every job with its status, times, warnings and error, as JSON and a table.
 
 Statuses: ``done`` (ran now), ``up-to-date`` (skipped: inputs, options and version unchanged
-since it succeeded), ``failed``, ``not-run`` (the batch was interrupted before it).
+since it succeeded), ``failed``, ``not-run`` (the batch was interrupted before it). A dub-fit
+job (``kind: fit``) also has its ``fit`` summary: lines, flagged, mean_score, threshold and the
+unpaired lines of both sides.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class JobReport:
     worker: str | None = None
     peak_rss_mb: float | None = None
     detail: str | None = None
+    kind: str = "analyze"
+    fit: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,19 +97,30 @@ def _duration(seconds: float | None) -> str:
         f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def fit_summary(fit: dict[str, Any] | None) -> str:
+    """A fit job's summary for tables: ``2/12 flagged, mean 71.3``."""
+    if not fit:
+        return ""
+    mean = fit.get("mean_score")
+    text = f"{fit.get('flagged', 0)}/{fit.get('lines', 0)} flagged"
+    if mean is not None:
+        text += f", mean {mean:g}"
+    return text
+
+
 def table_rows(report: BatchReport) -> list[tuple[str, ...]]:
-    """(job, status, audio, time, warnings, error) per job, for tables."""
+    """(job, status, audio, time, warnings, fit, error) per job, for tables."""
     rows = []
     for job in report.jobs:
         note = job.error or ""
         if job.hint and job.error:
             note += f" (hint: {job.hint})"
         rows.append((job.id, job.status, _duration(job.audio_seconds), _duration(job.seconds),
-                     str(len(job.warnings)) if job.warnings else "", note))
+                     str(len(job.warnings)) if job.warnings else "", fit_summary(job.fit), note))
     return rows
 
 
-HEADER = ("job", "status", "audio", "time", "warnings", "error")
+HEADER = ("job", "status", "audio", "time", "warnings", "fit", "error")
 
 
 def summary(report: BatchReport) -> str:

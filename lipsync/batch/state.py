@@ -2,7 +2,8 @@
 
 Each finished job leaves ``<outdir>/.lipsync/jobs/<id>.json`` (written atomically, after its
 outputs): the job's key (a hash of the audio's and script's contents, the options and the
-lipsync version), its status and its outputs with their hashes. A job is up to date when its
+lipsync version), its status and its outputs with their hashes (a dub-fit job: the original's and the dub's contents, both scripts
+and the fit options). A job is up to date when its
 key is unchanged, it succeeded, and every output is still there with the same content. A
 batch killed at any point leaves at worst a job whose outputs are newer than its journal
 entry; that job simply runs again.
@@ -74,6 +75,12 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
                     "start_timecode": job.start_timecode, "settings": [list(s) for s in job.settings],
                     "audio_path": job.audio, "problem": job.problem},
     }
+    if job.kind == "fit":  # analyze keys stay as they were, so their journals stay valid
+        inputs["fit"] = {"original": hasher.file(job.original) if job.original else None,
+                         "original_script": hasher.file(job.original_script) if job.original_script else None,
+                         "original_path": job.original, "original_track": job.original_track,
+                         "dub_track": job.dub_track, "retime_format": job.retime_format,
+                         "retime_mode": job.retime_mode, "threshold": job.threshold, "check": job.check}
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), inputs
 

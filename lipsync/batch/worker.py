@@ -1,4 +1,5 @@
-"""What a worker process runs for one job: analyze, (diarize), render every output format.
+"""What a worker process runs for one job: analyze, (diarize), render every output format; or,
+for a dub-fit job, :func:`lipsync.fit.check.render_fit_job` (its reports and corrected sheet).
 
 The worker returns the outputs' bytes instead of writing them: the batch's parent process is
 the only writer of the output folder, so outputs and the journal stay consistent whatever
@@ -37,8 +38,12 @@ def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None =
     send({"event": "job-start", "job": spec["id"], "worker": worker})
     result: dict[str, Any] = {"worker": worker}
     try:
-        result.update(_analyze(spec, send))
+        result.update(_fit(spec, send) if spec.get("kind") == "fit" else _analyze(spec, send))
         result["status"] = "done"
+        failed_check = result.pop("check_failed", None)
+        if failed_check:  # the reports are still written (the batch writes outputs of failed jobs too)
+            result.update(status="failed", error=failed_check,
+                          hint="see the job's .fit.html report; fix the dub, or lower the row's fail_under/threshold")
     except LipsyncError as error:
         result.update(status="failed", error=error.message, hint=error.hint)
     except MemoryError:
@@ -49,6 +54,61 @@ def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None =
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
     return result
+
+
+def _progress(spec: dict[str, Any], send: Emit) -> Callable[[Any], None]:
+    """An analysis progress callback sending ``job-progress`` events, at most every 0.5 s."""
+    last = [0.0]
+
+    def progress(event: Any) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= _PROGRESS_INTERVAL or event.done >= event.total:
+            last[0] = now
+            send({"event": "job-progress", "job": spec["id"], "stage": event.stage,
+                  "done": round(float(event.done), 3), "total": round(float(event.total), 3)})
+
+    return progress
+
+
+def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
+    """A dub-fit job: the fit package's own check (:func:`~lipsync.fit.check.render_fit_job`),
+    its reports as ``<id>.json/.html/.txt`` (``E01/BOB.fit.json``) and the corrected sheet as
+    ``<episode>/<character>.retimed<ext>``."""
+    from ..exporters import exporter_named
+    from ..fit.check import FitJob, render_fit_job
+    from ..fit.report import report_to_dict
+    from ..fit.score import FitSettings
+
+    retimed = None
+    if spec.get("retime_format"):
+        stem = f"{spec['episode']}/{spec['name']}" if spec.get("episode") else spec["name"]
+        retimed = stem + ".retimed" + exporter_named(spec["retime_format"]).file_suffix
+    job = FitJob(original=spec["original"], dub=spec["audio"], original_script=spec.get("original_script"),
+                 dub_script=spec.get("script"), preset=spec["preset"], fps=spec["fps"],
+                 track=spec.get("original_track"), dub_track=spec.get("dub_track"), language=spec["language"],
+                 outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]), retime_sheet=retimed,
+                 retime_format=spec.get("retime_format"), retime_mode=spec.get("retime_mode") or "reanimate",
+                 settings=FitSettings(threshold=float(spec["threshold"])), jobs=1)
+    report, rendered = render_fit_job(job, _progress(spec, send))
+    summary = dict(report_to_dict(report)["summary"], threshold=report.settings.threshold)
+    result: dict[str, Any] = {
+        "outputs": [[path, data] for path, data in rendered], "warnings": list(report.warnings),
+        "tracks": [track.original if track.original == track.dub else f"{track.original}/{track.dub}"
+                   for track in report.tracks],
+        "audio_seconds": _duration(spec["audio"]), "fit": summary}
+    if spec.get("check") and summary["flagged"]:
+        result["check_failed"] = (f"{summary['flagged']} of {summary['lines']} line(s) scored under "
+                                  f"{summary['threshold']:g} (check)")
+    return result
+
+
+def _duration(path: str) -> float | None:
+    try:
+        import soundfile
+
+        return round(float(soundfile.info(path).duration), 3)
+    except Exception:  # noqa: BLE001 - a sheet, or a format soundfile does not read
+        return None
 
 
 def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
@@ -63,15 +123,7 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     rate = FrameRate.parse(spec["fps"])
     preset = load_preset(spec["preset"])
     audio = load_audio(spec["audio"], channel=spec.get("channel"))
-    last = [0.0]
-
-    def progress(event: Any) -> None:
-        now = time.perf_counter()
-        if now - last[0] >= _PROGRESS_INTERVAL or event.done >= event.total:
-            last[0] = now
-            send({"event": "job-progress", "job": spec["id"], "stage": event.stage,
-                  "done": round(float(event.done), 3), "total": round(float(event.total), 3)})
-
+    progress = _progress(spec, send)
     options: dict[str, Any] = dict(preset=preset, fps=rate, channel=spec.get("channel"),
                                    start_timecode=spec.get("start_timecode"), language=spec["language"],
                                    jobs=1, track_name=spec["name"], on_progress=progress)

@@ -283,6 +283,7 @@ class FitJob:
     retime_mode: str = "reanimate"
     settings: FitSettings = field(default_factory=FitSettings)
     jobs: int = 1
+    retime_format: str | None = None       # the corrected sheet's format by name, else by extension
 
 
 @dataclass(frozen=True)
@@ -296,13 +297,26 @@ def run_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = None
     """Run one dub-fit check: load or analyze both sides, fit, write the reports (format by
     extension: .json, .html/.htm, .txt) and the corrected sheet. Every file is rendered before
     any is written, and each is written atomically."""
-    from ..exporters import ExportOptions, exporter_for_path
     from ..fileio import write_atomic
+
+    report, rendered = render_fit_job(job, on_progress)
+    for target, data in rendered:
+        write_atomic(target, data)
+    return FitJobResult(report, tuple(target for target, _ in rendered), report.warnings)
+
+
+def render_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = None
+                   ) -> tuple[FitReport, list[tuple[str, bytes]]]:
+    """What :func:`run_fit_job` does, without writing: the report and ``(path, bytes)`` of every
+    report and of the corrected sheet (for ``lipsync batch``, whose main process writes)."""
+    from ..exporters import ExportOptions, exporter_for_path, exporter_named
     from .report import render
 
     for output in job.outputs:
         render_kind(output)
-    exporter = exporter_for_path(job.retime_sheet) if job.retime_sheet else None
+    exporter = None
+    if job.retime_sheet:
+        exporter = exporter_named(job.retime_format) if job.retime_format else exporter_for_path(job.retime_sheet)
     original = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
                          track=job.track, language=job.language, jobs=job.jobs, on_progress=on_progress)
     dub = load_side(job.dub, "DUB", script=job.dub_script, preset=job.preset, fps=job.fps,
@@ -311,16 +325,14 @@ def run_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = None
                            original_name=Path(job.original).name, dub_name=Path(job.dub).name)
     report = FitReport(report.original, report.dub, report.rate, report.settings, report.tracks,
                        original.warnings + dub.warnings + report.warnings, original.kind, dub.kind)
-    rendered = [(Path(output), render(report, render_kind(output))) for output in job.outputs]
+    rendered = [(str(Path(output)), render(report, render_kind(output))) for output in job.outputs]
     if job.retime_sheet:
         if dub.sheet is None:
             raise FitError("--retime-sheet needs the dub as a voice track or lipsync sheet", "not an XDTS")
         corrected = retime_sheet(report, dub.sheet, original.timelines, job.retime_mode)
         assert exporter is not None
-        rendered.append((Path(job.retime_sheet), exporter.write(corrected, ExportOptions())))
-    for target, data in rendered:
-        write_atomic(target, data)
-    return FitJobResult(report, tuple(str(target) for target, _ in rendered), report.warnings)
+        rendered.append((str(Path(job.retime_sheet)), exporter.write(corrected, ExportOptions())))
+    return report, rendered
 
 
 def render_kind(path: str) -> str:

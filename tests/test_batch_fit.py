@@ -1,0 +1,210 @@
+"""lipsync batch with dub-fit rows (kind = fit): a manifest mixing analyses and fit checks, the
+output tree, the report's fit summaries, skipping on rerun, a broken fit row failing alone, the
+check/fail_under exit status, and validation naming the row and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lipsync.batch import read_manifest
+from lipsync.cli import main
+from lipsync.errors import ManifestError
+from lipsync.exporters import ExportOptions, exporter_named
+from lipsync.fit.xdts import parse_xdts, xdts_timelines
+from lipsync.presets import load_preset
+from lipsync.sheet import Sheet, SheetLine, Track, cues_from_shapes, sheet_to_json
+from lipsync.timing import FrameRate
+
+ANIME = load_preset("anime-3").shape_set
+RATE = FrameRate(24)
+NAMES = {0: "closed", 1: "half", 2: "open"}
+TEXT = "Hello there, my name is Bob and I like apples."
+
+
+def sheet_of(values: str, lines: tuple[tuple[int, int, str], ...], name: str) -> Sheet:
+    cues = cues_from_shapes([(i, NAMES[int(c)]) for i, c in enumerate(values)], len(values))
+    spans = tuple(SheetLine(start, end - start, text) for start, end, text in lines)
+    return Sheet(RATE, len(values), (Track(name, cues, spans),), ANIME)
+
+
+def speech_like(seed: int, frames: int) -> str:
+    rng = np.random.default_rng(seed)
+    out: list[int] = []
+    while len(out) < frames:
+        for _ in range(rng.integers(2, 6)):
+            out += [int(rng.integers(1, 3))] * 2
+        out += [0] * int(rng.choice([2, 2, 4]))
+    return "".join(map(str, out[:frames]))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, espeak_wav) -> Path:
+    """An XDTS picture with two lines and a dub sheet whose second line is 9 frames late; a
+    trackless dub sheet; an espeak recording with its script."""
+    root = tmp_path_factory.mktemp("dubfit")
+    one, two = speech_like(8, 40), speech_like(9, 40)
+    picture = sheet_of("0" * 10 + one + "0" * 30 + two + "0" * 20, ((10, 50, "first"), (80, 120, "second")), "A")
+    late = sheet_of("0" * 10 + one + "0" * 39 + two + "0" * 11, ((10, 50, "erste"), (89, 129, "zweite")), "B")
+    (root / "c012.xdts").write_bytes(exporter_named("xdts").write(picture, ExportOptions()))
+    (root / "c012_de.json").write_text(sheet_to_json(late))
+    (root / "empty.json").write_text(sheet_to_json(Sheet(RATE, 10, (), ANIME)))
+    (root / "bob.wav").write_bytes(espeak_wav(TEXT).read_bytes())
+    (root / "bob.txt").write_text(TEXT + "\n")
+    (root / "mixed.csv").write_text(
+        "kind,episode,character,original,audio,original_script,script,formats,retime_sheet\n"
+        ",E01,BOB,,bob.wav,,bob.txt,tsv,\n"                                   # an analysis
+        "fit,E01,BOB,c012.xdts,c012_de.json,,,,xdts\n"                         # picture vs dub sheet
+        "fit,E02,BOB,bob.wav,bob.wav,bob.txt,bob.txt,json,\n"                  # two voice tracks
+        "fit,E03,BOB,c012.xdts,empty.json,,,\"json,html,txt\",\n")             # broken: no mouth track
+    return root
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and ".lipsync" not in p.parts and not p.name.startswith("batch-report"))
+
+
+def jobs_of(folder: Path) -> dict[str, dict]:
+    return {job["id"]: job for job in json.loads((folder / "batch-report.json").read_text())["jobs"]}
+
+
+def test_manifest_reads_fit_rows_with_their_own_defaults(project: Path) -> None:
+    jobs = read_manifest(project / "mixed.csv")
+    assert [(job.id, job.kind) for job in jobs] == [("E01/BOB", "analyze"), ("E01/BOB.fit", "fit"),
+                                                    ("E02/BOB.fit", "fit"), ("E03/BOB.fit", "fit")]
+    fit = jobs[1]
+    assert fit.original == str((project / "c012.xdts").resolve()) and fit.audio.endswith("c012_de.json")
+    assert (fit.preset, fit.formats, fit.retime_format, fit.threshold, fit.check) == \
+        ("anime-3", ("json", "html"), "xdts", 50.0, False)
+    assert jobs[0].preset == "rhubarb"
+    assert jobs[2].original_script and jobs[2].script and jobs[2].formats == ("json",)
+    assert jobs[3].formats == ("json", "html", "txt")
+
+
+def test_mixed_batch_writes_reports_skips_on_rerun_and_a_broken_fit_row_fails_alone(project: Path,
+                                                                                    tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, _ = run_cli("batch", str(project / "mixed.csv"), "-o", str(out), "-j", "2", "--progress", "none")
+    assert code == 1, stdout  # the broken row
+    assert files(out) == ["E01/BOB.fit.html", "E01/BOB.fit.json", "E01/BOB.json", "E01/BOB.retimed.xdts",
+                          "E01/BOB.tsv", "E02/BOB.fit.json"]
+    jobs = jobs_of(out)
+    assert {job_id: job["status"] for job_id, job in jobs.items()} == {
+        "E01/BOB": "done", "E01/BOB.fit": "done", "E02/BOB.fit": "done", "E03/BOB.fit": "failed"}
+    assert jobs["E01/BOB"]["kind"] == "analyze" and "fit" not in jobs["E01/BOB"]
+    late = jobs["E01/BOB.fit"]
+    assert late["kind"] == "fit"
+    assert late["fit"]["lines"] == 2 and late["fit"]["flagged"] == 1 and late["fit"]["threshold"] == 50.0
+    assert late["outputs"] == ["E01/BOB.fit.json", "E01/BOB.fit.html", "E01/BOB.retimed.xdts"]
+    report = json.loads((out / "E01/BOB.fit.json").read_text())
+    assert report["format"] == "lipsync-fit" and report["summary"]["flagged"] == 1
+    assert report["lines"][1]["suggested_shift_frames"] == -9
+    fixed = xdts_timelines(parse_xdts((out / "E01/BOB.retimed.xdts").read_bytes()), ANIME, RATE)[0]
+    assert fixed.openness.any()
+    same = jobs["E02/BOB.fit"]["fit"]
+    assert same["flagged"] == 0 and same["mean_score"] > 90 and jobs["E02/BOB.fit"]["audio_seconds"] > 1
+    broken = jobs["E03/BOB.fit"]
+    assert "has no mouth track" in broken["error"] and "outputs" not in broken
+    table = (out / "batch-report.txt").read_text()
+    assert "1/2 flagged, mean" in table and "0/1 flagged" in table
+    assert "E03/BOB.fit" in stdout and "failed" in stdout
+
+    before = {name: (out / name).stat().st_mtime_ns for name in files(out)}
+    code, _, _ = run_cli("batch", str(project / "mixed.csv"), "-o", str(out), "-j", "2", "--progress", "none")
+    assert code == 1
+    jobs = jobs_of(out)
+    assert {job_id: job["status"] for job_id, job in jobs.items()} == {
+        "E01/BOB": "up-to-date", "E01/BOB.fit": "up-to-date", "E02/BOB.fit": "up-to-date", "E03/BOB.fit": "failed"}
+    assert jobs["E01/BOB.fit"]["fit"]["flagged"] == 1  # the summary comes back from the journal
+    assert before == {name: (out / name).stat().st_mtime_ns for name in files(out)}
+
+    # a changed dub reruns its fit job only; a changed threshold too
+    dub = project / "c012_de.json"
+    text = dub.read_text()
+    try:
+        dub.write_text(text + "\n")
+        run_cli("batch", str(project / "mixed.csv"), "-o", str(out), "-j", "1", "--progress", "none")
+        assert jobs_of(out)["E01/BOB.fit"]["status"] == "done"
+        assert jobs_of(out)["E01/BOB"]["status"] == "up-to-date"
+    finally:
+        dub.write_text(text)
+
+
+def test_flagged_lines_fail_a_job_only_when_checked(project: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "fit.csv"
+    manifest.write_text("kind,episode,original,dub,fail_under,check,threshold\n"
+                        f"fit,A,{project}/c012.xdts,{project}/c012_de.json,,,\n"
+                        f"fit,B,{project}/c012.xdts,{project}/c012_de.json,60,,\n"
+                        f"fit,C,{project}/c012.xdts,{project}/c012_de.json,,no,\n"
+                        f"fit,D,{project}/c012.xdts,{project}/c012_de.json,,,1\n")
+    out = tmp_path / "out"
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(out), "-q")
+    assert code == 1
+    jobs = jobs_of(out)
+    assert {job_id: job["status"] for job_id, job in jobs.items()} == {
+        "A/c012_de.fit": "done", "B/c012_de.fit": "failed", "C/c012_de.fit": "done", "D/c012_de.fit": "done"}
+    failed = jobs["B/c012_de.fit"]
+    assert failed["error"] == "1 of 2 line(s) scored under 60 (check)" and failed["fit"]["threshold"] == 60
+    assert failed["outputs"] == ["B/c012_de.fit.json", "B/c012_de.fit.html"]  # the reports say why
+    assert (out / "B/c012_de.fit.html").is_file()
+    # --fail-under applies to rows that say nothing; 'check = no' and a row threshold are kept
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "strict"), "-q", "--fail-under", "99")
+    assert code == 1
+    assert {job_id: job["status"] for job_id, job in jobs_of(tmp_path / "strict").items()} == {
+        "A/c012_de.fit": "failed", "B/c012_de.fit": "failed", "C/c012_de.fit": "done", "D/c012_de.fit": "done"}
+    assert jobs_of(tmp_path / "strict")["D/c012_de.fit"]["fit"]["threshold"] == 1
+    # without flagged lines under the check, the batch passes
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "easy"), "-q", "--fail-under", "1")
+    assert code == 1  # row B still checks at 60
+    assert jobs_of(tmp_path / "easy")["A/c012_de.fit"]["status"] == "done"
+
+
+def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text(
+        "kind,episode,character,original,audio,script,threshold,retime_sheet,retime_mode,formats\n"
+        f"fit,E1,A,,{project}/c012_de.json,,,,,\n"                                 # row 2: no original
+        f"fit,E1,B,{project}/c012.xdts,missing.wav,,,,,\n"                         # row 3: no dub file
+        f"fit,E1,C,{project}/c012.xdts,{project}/c012_de.json,,abc,,,\n"          # row 4: threshold
+        f"fit,E1,D,{project}/c012.xdts,{project}/c012_de.json,,150,,,\n"          # row 5: threshold
+        f"fitt,E1,E,{project}/c012.xdts,{project}/c012_de.json,,,,,\n"            # row 6: kind
+        f"fit,E1,F,{project}/c012.xdts,{project}/c012_de.json,,,c.xdts,,\n"       # row 7: retime format
+        f"fit,E1,G,{project}/c012.xdts,{project}/c012_de.json,,,xdts,later,\n"    # row 8: mode
+        f"fit,E1,H,{project}/c012.xdts,{project}/c012_de.json,{project}/bob.txt,,,,\n"  # row 9: script on a sheet
+        f"fit,E1,I,{project}/c012.xdts,{project}/c012.xdts,,,xdts,,\n"            # row 10: retime from XDTS
+        f"fit,E1,I,{project}/c012.xdts,{project}/c012_de.json,,,,,\n")            # row 11: same outputs
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(manifest)
+    message = str(caught.value)
+    assert "11 problems" in message and "and 3 more" in message  # the first 8 are spelled out
+    assert "row 2, field 'original': missing" in message
+    assert "row 3, field 'audio': 'missing.wav' does not exist" in message
+    assert "row 4, field 'threshold': 'abc' is not a score from 0 to 100" in message
+    assert "row 5, field 'threshold': '150' is not a score from 0 to 100" in message
+    assert "row 6, field 'kind': 'fitt' is not a job kind (analyze or fit)" in message
+    assert "row 7, field 'retime_sheet': unknown format 'c.xdts'" in message
+    assert "row 6, field 'kind': the row names an original but is an analyze job" in message
+    assert "row 8, field 'retime_mode': 'later' is not reanimate or conform" in message
+
+    manifest.write_text(
+        "kind,episode,character,original,audio,script,retime_sheet,formats\n"
+        f"fit,E1,H,{project}/c012.xdts,{project}/c012_de.json,{project}/bob.txt,,\n"
+        f"fit,E1,I,{project}/c012.xdts,{project}/c012.xdts,,xdts,\n"
+        f"fit,E1,I,{project}/c012.xdts,{project}/c012_de.json,,,\n"
+        f"fit,E1,K,{project}/c012.xdts,{project}/c012_de.json,,,html;pdf\n")
+    code, _, err = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert "row 2, field 'script': a script is only used with a voice track" in err
+    assert "row 3, field 'retime_sheet': a corrected sheet needs the dub as a voice track" in err
+    assert "row 4, field 'character': writes the same outputs as row 3 (E1/I.fit.*)" in err
+    assert "row 5, field 'formats': 'pdf' is not a fit report format (json, html, txt)" in err
