@@ -8,8 +8,10 @@ starts new workers and retries those jobs once; Dask reschedules them itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue as queues
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -159,7 +161,7 @@ class DaskExecutor:
         return f"Dask cluster at {self.client.scheduler.address} ({self.workers} workers)"
 
     def run(self, specs: Sequence[Spec], on_event: OnEvent) -> Iterator[tuple[str, dict[str, Any]]]:
-        from .worker import TOPIC, run_dask
+        from .worker import TOPIC
 
         if not specs:
             return
@@ -167,7 +169,7 @@ class DaskExecutor:
         self.client.subscribe_topic(TOPIC, lambda item: events.put(item[1] if isinstance(item, tuple) else item))
         futures = {}
         for spec in specs:
-            future = self.client.submit(run_dask, spec, key=f"lipsync-{spec['key'][:16]}-{len(futures)}", pure=False)
+            future = self.client.submit(run_dask_job, spec, key=f"lipsync-{spec['key'][:16]}-{len(futures)}", pure=False)
             futures[future] = spec
         self._futures = list(futures)
         pending = set(futures)
@@ -201,3 +203,79 @@ class DaskExecutor:
                 pass
             self._futures = []
         self.client.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# The heap of a Dask worker during a job
+#
+# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.pre-spawn-environ)
+# so that freed memory goes back to the system at once. Setting any of these variables also
+# freezes glibc's mmap threshold at 128 KiB (it normally rises to the size of the largest freed
+# block, up to 32 MiB): every numpy temporary and decoder buffer above 128 KiB is then a fresh
+# mmap whose pages fault in zeroed, and is unmapped again when freed. Measured on 2 x 12-minute
+# episodes: ~120,000 page faults per job instead of ~15,000 in a local worker, and 7 % more
+# time per job (more with longer episodes). During a job the worker's heap behaves as glibc's
+# default does in a local worker; after it the worker's settings are back and the freed memory
+# is returned to the system, as Dask intends.
+
+_FREEZING = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_")
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_JOB_MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's ceiling for its dynamic threshold on 64-bit
+_JOB_TRIM_THRESHOLD = 2 * _JOB_MMAP_THRESHOLD  # what glibc pairs with it
+_heap_lock = threading.Lock()
+_heap_jobs = 0
+
+
+def _glibc() -> Any:
+    import ctypes
+    import ctypes.util
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def _env_bytes(name: str, default: int) -> int:
+    try:
+        return int(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+@contextlib.contextmanager
+def default_heap() -> Iterator[None]:
+    """Run the body with glibc's default large-allocation behaviour if this process's malloc
+    variables froze it (a Dask worker); a no-op elsewhere. Safe with several jobs at once in one
+    process: the worker's settings come back when the last one ends."""
+    global _heap_jobs
+    libc = _glibc() if any(name in os.environ for name in _FREEZING) else None
+    if libc is None:
+        yield
+        return
+    with _heap_lock:
+        _heap_jobs += 1
+        if _heap_jobs == 1:
+            libc.mallopt(_M_MMAP_THRESHOLD, _JOB_MMAP_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, _JOB_TRIM_THRESHOLD)
+    try:
+        yield
+    finally:
+        with _heap_lock:
+            _heap_jobs -= 1
+            if _heap_jobs == 0:
+                libc.mallopt(_M_MMAP_THRESHOLD, _env_bytes("MALLOC_MMAP_THRESHOLD_", 128 * 1024))
+                libc.mallopt(_M_TRIM_THRESHOLD, _env_bytes("MALLOC_TRIM_THRESHOLD_", 128 * 1024))
+                libc.malloc_trim(0)
+
+
+def run_dask_job(spec: Spec) -> dict[str, Any]:
+    """What a Dask worker runs for one job: :func:`lipsync.batch.worker.run_dask` on a default heap."""
+    from .worker import run_dask
+
+    with default_heap():
+        return run_dask(spec)
