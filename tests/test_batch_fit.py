@@ -9,16 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from lipsync.batch import read_manifest
-from lipsync.cli import main
 from lipsync.errors import ManifestError
 from lipsync.exporters import ExportOptions, exporter_named
 from lipsync.fit.xdts import parse_xdts, xdts_timelines
 from lipsync.presets import load_preset
 from lipsync.sheet import Sheet, SheetLine, Track, cues_from_shapes, sheet_to_json
 from lipsync.timing import FrameRate
+from test_batch import run_cli, tree
 
 ANIME = load_preset("anime-3").shape_set
 RATE = FrameRate(24)
@@ -64,14 +63,6 @@ def project(tmp_path_factory: pytest.TempPathFactory, espeak_wav) -> Path:
     return root
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and ".lipsync" not in p.parts and not p.name.startswith("batch-report"))
 
 
 def jobs_of(folder: Path) -> dict[str, dict]:
@@ -96,7 +87,7 @@ def test_mixed_batch_writes_reports_skips_on_rerun_and_a_broken_fit_row_fails_al
     out = tmp_path / "out"
     code, stdout, _ = run_cli("batch", str(project / "mixed.csv"), "-o", str(out), "-j", "2", "--progress", "none")
     assert code == 1, stdout  # the broken row
-    assert files(out) == ["E01/BOB.fit.html", "E01/BOB.fit.json", "E01/BOB.json", "E01/BOB.retimed.xdts",
+    assert tree(out) == ["E01/BOB.fit.html", "E01/BOB.fit.json", "E01/BOB.json", "E01/BOB.retimed.xdts",
                           "E01/BOB.tsv", "E02/BOB.fit.json"]
     jobs = jobs_of(out)
     assert {job_id: job["status"] for job_id, job in jobs.items()} == {
@@ -119,14 +110,14 @@ def test_mixed_batch_writes_reports_skips_on_rerun_and_a_broken_fit_row_fails_al
     assert "1/2 flagged, mean" in table and "0/1 flagged" in table
     assert "E03/BOB.fit" in stdout and "failed" in stdout
 
-    before = {name: (out / name).stat().st_mtime_ns for name in files(out)}
+    before = {name: (out / name).stat().st_mtime_ns for name in tree(out)}
     code, _, _ = run_cli("batch", str(project / "mixed.csv"), "-o", str(out), "-j", "2", "--progress", "none")
     assert code == 1
     jobs = jobs_of(out)
     assert {job_id: job["status"] for job_id, job in jobs.items()} == {
         "E01/BOB": "up-to-date", "E01/BOB.fit": "up-to-date", "E02/BOB.fit": "up-to-date", "E03/BOB.fit": "failed"}
     assert jobs["E01/BOB.fit"]["fit"]["flagged"] == 1  # the summary comes back from the journal
-    assert before == {name: (out / name).stat().st_mtime_ns for name in files(out)}
+    assert before == {name: (out / name).stat().st_mtime_ns for name in tree(out)}
 
     # a changed dub reruns its fit job only; a changed threshold too
     dub = project / "c012_de.json"
