@@ -25,11 +25,10 @@ from conftest import read_mono, trim
 from lipsync.cli import main
 from lipsync.errors import FormatError, LipsyncError
 from lipsync.exporters import ExportOptions, exporter_named
-from lipsync.fit import (FitError, FitJob, FitSettings, MouthTimeline, convert_rate, exact_agreement,
+from lipsync.fit import (FitError, FitJob, MouthTimeline, convert_rate, exact_agreement,
                          fit_timelines, fit_tracks, flap_count, run_fit_job, score_openness, sheet_timelines,
                          track_openness)
-from lipsync.fit.check import retime_sheet
-from lipsync.fit.report import report_to_dict, report_to_html, report_to_text
+from lipsync.fit.report import report_to_html
 from lipsync.fit.timeline import speech_segments
 from lipsync.fit.xdts import parse_xdts, xdts_timelines
 from lipsync.presets import load_preset

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FormatError, LipsyncError, OptionError
-from ..sheet import Cue, Sheet, Track, cues_from_shapes
+from ..sheet import Sheet, Track, cues_from_shapes
 from ..timing import FrameRate
 from .score import FitSettings, LineFit, TrackFit, Unpaired, fit_tracks
 from .timeline import MouthTimeline, convert_rate, sheet_timelines

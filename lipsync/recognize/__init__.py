@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ..audio import Audio
-from ..dialogue import Line, words_of
+from ..dialogue import Line
 from ..errors import ScriptError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, Word
