@@ -84,21 +84,14 @@ def speech_segments(samples: np.ndarray, sample_rate: int = 16000, min_pause: fl
     duration = len(samples) / sample_rate
     db = frame_energies(samples, sample_rate)
 
-    noise, speech = np.percentile(db, [NOISE_PERCENTILE, SPEECH_PERCENTILE])
-    if len(db) > TOP_FRAMES:  # a few words in a long pause: the percentile only sees the pause
-        loudest = float(np.partition(db, len(db) - TOP_FRAMES)[len(db) - TOP_FRAMES])
-        speech = max(float(speech), loudest - 6.0)
-    if speech < ABSOLUTE_FLOOR_DB:
+    levels = _thresholds(db)
+    if levels is None:
         return ()
-    noise = max(float(noise), float(speech) - MAX_RANGE_DB)
-    spread = float(speech) - noise
-    if spread < MIN_RANGE_DB:
+    if levels[0] == -np.inf:
         # one level all through: a continuous voice (or steady noise); nothing to split at
         starts, ends = np.array([0]), np.array([len(db)])
     else:
-        upper = max(noise + UPPER_FRACTION * spread, ABSOLUTE_FLOOR_DB)
-        lower = max(noise + LOWER_FRACTION * spread, ABSOLUTE_FLOOR_DB)
-        starts, ends = _hysteresis_runs(db, upper, lower)
+        starts, ends = _hysteresis_runs(db, *levels)
     if len(starts) == 0:
         return ()
 
@@ -110,6 +103,25 @@ def speech_segments(samples: np.ndarray, sample_rate: int = 16000, min_pause: fl
     begin = np.maximum(starts * step - pad, 0.0)
     finish = np.minimum(ends * step + pad, duration)
     return _merge_overlaps(begin, finish)
+
+
+#: Loud frames (running speech: vowels, voiced consonants) are within this many dB of the speech level.
+LOUD_RANGE_DB = 20.0
+
+
+def loud_frames(samples: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
+    """Per 10 ms frame: True where the energy is within ``LOUD_RANGE_DB`` of the recording's
+    speech level (breaths, noise and stop releases are quieter).
+
+    >>> tone = np.sin(np.arange(3200) / 5).astype(np.float32)
+    >>> "".join(map(str, loud_frames(np.concatenate([tone, tone[:1600] / 100, tone])).astype(int)))
+    '11111111111111111111000000000011111111111111111111'
+    """
+    db = frame_energies(samples, sample_rate)
+    levels = _levels(db)
+    if levels is None:
+        return np.zeros(db.shape, dtype=bool)
+    return db >= levels[1] - LOUD_RANGE_DB
 
 
 def split_long(segments: Sequence[Segment], max_length: float = 20.0,
@@ -153,6 +165,32 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the runs of True in ``mask``."""
     edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _levels(db: np.ndarray) -> tuple[float, float] | None:
+    """The (noise floor, speech level) of frame energies ``db``; None when nothing is loud
+    enough to be speech."""
+    noise, speech = np.percentile(db, [NOISE_PERCENTILE, SPEECH_PERCENTILE])
+    if len(db) > TOP_FRAMES:  # a few words in a long pause: the percentile only sees the pause
+        loudest = float(np.partition(db, len(db) - TOP_FRAMES)[len(db) - TOP_FRAMES])
+        speech = max(float(speech), loudest - 6.0)
+    if speech < ABSOLUTE_FLOOR_DB:
+        return None
+    return max(float(noise), float(speech) - MAX_RANGE_DB), float(speech)
+
+
+def _thresholds(db: np.ndarray) -> tuple[float, float] | None:
+    """The (upper, lower) hysteresis thresholds for frame energies ``db``: None when nothing is
+    loud enough to be speech, (-inf, -inf) when there is one level all through."""
+    levels = _levels(db)
+    if levels is None:
+        return None
+    noise, speech = levels
+    spread = speech - noise
+    if spread < MIN_RANGE_DB:
+        return -np.inf, -np.inf
+    return (max(noise + UPPER_FRACTION * spread, ABSOLUTE_FLOOR_DB),
+            max(noise + LOWER_FRACTION * spread, ABSOLUTE_FLOOR_DB))
 
 
 def _hysteresis_runs(db: np.ndarray, upper: float, lower: float

@@ -187,7 +187,58 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
         located = _align_with(lenient_aligner(), samples, words)
         if located is None:
             located = _align_with(fillerless_aligner(), samples, words)
+    # English only: for phones mapped from other languages' IPA, the silences the aligner
+    # finds in running speech are more often right than the squeezed phones without them.
+    if located is not None and not foreign and _pause_in_speech(samples, located) and _runs_on(samples):
+        located = _align_running_speech(samples, words) or located
     return located
+
+
+def _align_running_speech(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
+    """Align ``words`` with no pause between them, over the speech in ``samples`` only (the
+    fillerless aligner would stretch the first and last phones over the silence around it)."""
+    from ..vad import speech_segments
+
+    heard = speech_segments(samples)
+    if not heard:
+        return None
+    first, last = heard[0][0], heard[-1][1]
+    located = _align_with(fillerless_aligner(), samples[int(round(first * 16000)):int(round(last * 16000))], words)
+    if located is None:
+        return None
+    return tuple(AlignedWord(word.index, word.start + first, word.end + first,
+                             tuple((symbol, start + first, end + first) for symbol, start, end in word.phones))
+                 for word in located)
+
+
+# Speech this long that the aligner gives to no word (a silence or filler between or around the
+# words where the audio is loud) means it preferred silence to the phones of running speech.
+_MAX_UNCOVERED_SPEECH = 0.1
+
+
+# Running speech: no pause this long anywhere (a chunk with real pauses keeps its silences).
+_RUNNING_SPEECH_MAX_PAUSE = 0.1
+
+
+def _runs_on(samples: np.ndarray) -> bool:
+    """True when ``samples`` hold one stretch of running speech, with no pause of
+    ``_RUNNING_SPEECH_MAX_PAUSE`` or more: only there may the aligner's silences be dropped."""
+    from ..vad import speech_segments
+
+    return len(speech_segments(samples, min_pause=_RUNNING_SPEECH_MAX_PAUSE)) == 1
+
+
+def _pause_in_speech(samples: np.ndarray, located: Sequence[AlignedWord]) -> bool:
+    """True when the alignment leaves a run of loud audio of at least ``_MAX_UNCOVERED_SPEECH``
+    outside every word: a silence the model preferred to the phones of running speech, which
+    then squeezes the words next to it."""
+    from ..vad import FRAME_SECONDS as VAD_FRAME, _runs, loud_frames
+
+    uncovered = loud_frames(samples)
+    for word in located:
+        uncovered[int(round(word.start / VAD_FRAME)):int(round(word.end / VAD_FRAME))] = False
+    starts, ends = _runs(uncovered)
+    return bool(len(starts)) and float((ends - starts).max()) * VAD_FRAME >= _MAX_UNCOVERED_SPEECH - 1e-9
 
 
 def _align_with(decoder, samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
