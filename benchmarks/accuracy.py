@@ -3,7 +3,7 @@
 Analyzes every English row with and without its transcript (``--preset rhubarb``, 24 fps),
 writes Rhubarb TSV results, and scores them with ``lipsync evaluate``'s metrics.
 
-    python benchmarks/accuracy.py ../shared/eval-dev/manifest.tsv [--out DIR] [--jobs 2]
+    python benchmarks/accuracy.py ../shared/eval-dev/manifest.tsv [--out DIR] [--jobs 2] [--passes N]
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from lipsync.fileio import write_atomic
 from lipsync.pipeline import analyze
 
 
-def _run(task: tuple[str, str | None, str, str]) -> float:
-    wav, text, out, preset = task
+def _run(task: tuple[str, str | None, str, str, int]) -> float:
+    wav, text, out, preset, passes = task
     started = time.perf_counter()
     lines = [Line(text)] if text else None
-    sheet = analyze(wav, lines, preset=preset).sheet
+    sheet = analyze(wav, lines, preset=preset, passes=passes).sheet
     write_atomic(out, exporter_named("tsv").write(sheet, ExportOptions()))
     return time.perf_counter() - started
 
@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--preset", default="rhubarb")
     parser.add_argument("--verbose", action="store_true", help="print the per-file table")
+    parser.add_argument("--passes", type=int, default=1, help="alignment passes with the script (analyze --passes)")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="lipsync-accuracy-"))
     with args.manifest.open(encoding="utf-8") as stream:
@@ -49,7 +50,7 @@ def main() -> int:
         folder = out / mode
         folder.mkdir(parents=True, exist_ok=True)
         tasks = [(str(base / row["wav"]), row["text"] if mode == "script" else None,
-                  str(folder / f"{row['utt']}.tsv"), args.preset) for row in rows]
+                  str(folder / f"{row['utt']}.tsv"), args.preset, args.passes) for row in rows]
         started = time.perf_counter()
         with ProcessPoolExecutor(args.jobs) as pool:
             list(pool.map(_run, tasks))

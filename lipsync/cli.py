@@ -242,13 +242,14 @@ def main() -> None:
 @click.option("--min-hold", type=click.IntRange(1, 24), help="Fewest frames a shape is held (default: the preset's).")
 @click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2) or threes (3) (default: the preset's).")
 @click.option("--track-name", help="Name of the mouth track for lines without a speaker (default: the audio file name). Characters' tracks are named after them.")
+@click.option("--passes", type=click.IntRange(1, 8), default=1, show_default=True, help="With a script: align it this many times at shifted 10 ms frame phases and keep the median timing (steadier and slightly more accurate; this many times the alignment work).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines for host applications.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
 def analyze(audio: str, script: str | None, script_format: str | None, columns: str | None, speaker: str | None,
             preset: str, fps: str, formats: str | None, output: str | None,
             channel: int | None, start_timecode: str | None, language: str, jobs: int, lead: int | None,
-            min_hold: int | None, step: int | None, track_name: str | None, settings: tuple[str, ...],
+            min_hold: int | None, step: int | None, track_name: str | None, passes: int, settings: tuple[str, ...],
             progress: str, quiet: bool) -> None:
     """Analyze a voice track AUDIO into a mouth-shape timing sheet.
 
@@ -286,7 +287,7 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
         result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
                               start_timecode=start_timecode, language=language, jobs=jobs,
                               track_name=track_name, speaker=speaker, script_format=script_format,
-                              columns=parse_columns(columns),
+                              columns=parse_columns(columns), passes=passes,
                               on_progress=lambda p: reporter.progress(p.stage, p.done, p.total))
         reporter.close()
         for warning in result.warnings:
@@ -437,13 +438,14 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--retime-mode", type=click.Choice(["reanimate", "conform"]), default="reanimate", show_default=True, help="reanimate: the picture's mouths with flagged lines re-timed to the dub; conform: the dub's sheet moved/stretched by the suggestions.")
 @click.option("--language", "-l", default="en-us", show_default=True, help="Script language for voice-track analysis (espeak-ng code).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for analysis of long voice tracks.")
+@click.option("--passes", type=click.IntRange(1, 8), default=3, show_default=True, help="Alignment passes at shifted frame phases for voice tracks (see analyze --passes): the same take moved by a few frames gets the same chart.")
 @click.option("--quiet", "-q", is_flag=True, help="No table and no warnings (reports are still written).")
 @click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged (for CI); reports are still written.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Same as --threshold SCORE --check.")
 def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
         as_json: bool, preset: str, fps: str, threshold: float, max_shift: int, stretch_range: str,
         track: str | None, dub_track: str | None, retime_sheet: str | None, retime_mode: str,
-        language: str, jobs: int, quiet: bool, check: bool, fail_under: float | None) -> None:
+        language: str, jobs: int, passes: int, quiet: bool, check: bool, fail_under: float | None) -> None:
     """Score how well a DUB fits the ORIGINAL mouth flaps, line by line, and say how to fix it.
 
     ORIGINAL is the picture's mouth timing: an XDTS timesheet or a lipsync sheet (.json), or the
@@ -477,7 +479,7 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
                                stretch_max=stretch_max)
         job = FitJob(original, dub, original_script=original_script, dub_script=dub_script, preset=preset, fps=fps,
                      track=track, dub_track=dub_track, language=language, outputs=outputs,
-                     retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs)
+                     retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs, passes=passes)
         result = run_fit_job(job)
         if as_json:
             click.echo(report_to_json(result.report), nl=False)

@@ -235,3 +235,65 @@ def test_long_recording_gives_identical_sheets_for_any_number_of_jobs(long):
     assert one.warnings == two.warnings
     assert sheet_to_json(one.sheet) == sheet_to_json(two.sheet)
     assert len(one.sheet.tracks[0].words) > 100
+
+
+# --- alignment at several frame phases; silences inside running speech ------------------------
+
+def _sentence_at(espeak_wav, audio_variant, text: str, lead: float, name: str) -> Audio:
+    samples, rate = read_mono(espeak_wav(text))
+    speech = trim(samples)
+    signal = np.concatenate([np.zeros(int(round(lead * rate)), np.float32), speech, np.zeros(rate // 2, np.float32)])
+    return load_audio(audio_variant(signal, name, source_rate=rate))
+
+
+def test_passes_make_the_timing_independent_of_where_the_frames_fall(espeak_wav, audio_variant):
+    """The same take 5 ms later (half a 10 ms analysis frame): with three passes its phones move
+    by those 5 ms, give or take a frame; the phone sequence is the same."""
+    text = "Your father would be proud of what you have done today."
+    early = _sentence_at(espeak_wav, audio_variant, text, 0.3, "phase-early.wav")
+    late = _sentence_at(espeak_wav, audio_variant, text, 0.305, "phase-late.wav")
+    first = recognize(early, [Line(text)], passes=3).phones
+    second = recognize(late, [Line(text)], passes=3).phones
+    assert [p.symbol for p in first] == [p.symbol for p in second]
+    moved = [abs((b.start - a.start) - 0.005) for a, b in zip(first, second)]
+    assert max(moved) <= 0.0151, max(moved)
+    assert np.median(moved) <= 0.0051
+
+
+def test_passes_must_be_between_one_and_eight(short):
+    from lipsync.errors import OptionError
+
+    with pytest.raises(OptionError, match="passes must be 1 to 8"):
+        analyze(short.audio, short.lines(), passes=0)
+
+
+def test_merged_alignment_takes_the_median_boundaries_of_the_agreeing_passes():
+    from lipsync.recognize.consensus import merge_alignments
+    from lipsync.recognize.sphinx import AlignedWord
+
+    def word(*phones):
+        return AlignedWord(0, phones[0][1], phones[-1][2], tuple(phones))
+
+    passes = [[word(("b", 0.10, 0.15), ("a", 0.15, 0.30))],
+              [word(("p", 0.11, 0.14), ("a", 0.14, 0.50))],  # another pronunciation: outvoted
+              [word(("b", 0.12, 0.17), ("a", 0.17, 0.32))],
+              [word(("b", 0.11, 0.16), ("a", 0.16, 0.31))]]
+    (merged,) = merge_alignments(passes)
+    assert merged.phones == (("b", 0.11, 0.16), ("a", 0.16, 0.31))
+    assert (merged.start, merged.end) == (0.11, 0.31)
+
+
+def test_a_silence_the_aligner_puts_in_running_speech_is_found():
+    """Loud audio between two aligned words is a silence the model preferred to the phones; a
+    real pause (quiet audio) between them is not."""
+    from lipsync.recognize.sphinx import AlignedWord, _pause_in_speech
+
+    rate = 16000
+    tone = (0.3 * np.sin(2 * np.pi * 150 * np.arange(rate) / rate)).astype(np.float32)
+    running = tone.copy()
+    paused = tone.copy()
+    paused[int(0.45 * rate):int(0.65 * rate)] = 0.0
+    words = (AlignedWord(0, 0.05, 0.45, ()), AlignedWord(1, 0.65, 0.95, ()))
+    assert _pause_in_speech(running, words)
+    assert not _pause_in_speech(paused, words)
+    assert not _pause_in_speech(running, (AlignedWord(0, 0.05, 0.50, ()), AlignedWord(1, 0.56, 0.95, ())))

@@ -61,17 +61,20 @@ def _excerpt(text: str, width: int = 40) -> str:
 
 
 def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
-              jobs: int = 1, on_progress: Callable[[float], None] | None = None) -> Recognition:
+              jobs: int = 1, on_progress: Callable[[float], None] | None = None,
+              passes: int = 1) -> Recognition:
     """Find the phones in ``audio``: aligned to ``lines`` when given, else recognized freely.
 
-    ``on_progress(seconds)`` is called as stretches of audio are finished.
+    ``on_progress(seconds)`` is called as stretches of audio are finished. ``passes``: align
+    the script that many times at different phases of the 10 ms analysis frames and keep the
+    median boundaries (:mod:`.consensus`): steadier timing, ``passes`` times the work.
     """
     stretches = speech_segments(audio.samples, audio.sample_rate)
     phones_only = not is_english(language)
     if not lines:
         found = _recognize_freely(audio, stretches, jobs, on_progress, phones_only)
     else:
-        found = _align_script(audio, lines, stretches, language, jobs, on_progress)
+        found = _align_script(audio, lines, stretches, language, jobs, on_progress, passes)
     heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
     phones = trim_to_speech(found.phones, heard)
     if language == "ja" and lines:
@@ -131,7 +134,7 @@ def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress, phones_on
 
 
 def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str, jobs: int,
-                  on_progress) -> Recognition:
+                  on_progress, passes: int = 1) -> Recognition:
     check_script_language([line.text for line in lines], language)
     words = align.prepare_words(lines, language)
     if is_english(language) and align.out_of_dictionary_share(words) > _WRONG_LANGUAGE_SHARE:
@@ -152,7 +155,7 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
         groups, silent = align.plan_timed(lines, words, stretches, audio.duration)
     else:
         groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
-    aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress, short=timed)))
+    aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress, short=timed, passes=passes)))
     failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
     heard: dict[tuple[float, float], list[Phone]] = {}
     if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
@@ -163,9 +166,9 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
         letters = {stretch: align.class_letters([p.symbol for p in phones]) for stretch, phones in heard.items()}
         groups = align.repair_plan(groups, failed, words, stretches, letters)
         todo = [group for group in groups if group not in aligned]
-        aligned.update(zip(todo, _align_groups(audio, todo, words, jobs, None)))
+        aligned.update(zip(todo, _align_groups(audio, todo, words, jobs, None, passes=passes)))
     if failed:
-        groups = _drop_unrecorded_lines(audio, groups, aligned, words, jobs)
+        groups = _drop_unrecorded_lines(audio, groups, aligned, words, jobs, passes)
 
     phones: list[Phone] = []
     found_words: list[Word] = []
@@ -226,7 +229,7 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
 
 
 def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned: dict,
-                           words, jobs: int) -> tuple[align.Group, ...]:
+                           words, jobs: int, passes: int = 1) -> tuple[align.Group, ...]:
     """Where a group of several lines still fails to align, find the one line that was not
     recorded: the group aligns once it is left out (an extra word makes alignment fail)."""
     result = []
@@ -236,7 +239,7 @@ def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned:
             continue
         trials = [align.Group(tuple(l for l in group.lines if l != left_out), group.start, group.end)
                   for left_out in group.lines]
-        outcomes = _align_groups(audio, trials, words, jobs, None)
+        outcomes = _align_groups(audio, trials, words, jobs, None, passes=passes)
         fitting = [(trial, located) for trial, located in zip(trials, outcomes) if located is not None]
         if len(fitting) == 1:
             trial, located = fitting[0]
@@ -247,9 +250,10 @@ def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned:
     return tuple(result)
 
 
-def _align_groups(audio: Audio, groups, words, jobs: int, on_progress, short: bool = False) -> list:
+def _align_groups(audio: Audio, groups, words, jobs: int, on_progress, short: bool = False,
+                  passes: int = 1) -> list:
     chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate,
-                                short and group.end - group.start <= _SHORT_GROUP_SECONDS) for group in groups]
+                                short and group.end - group.start <= _SHORT_GROUP_SECONDS, passes) for group in groups]
     return run_chunks(chunks, jobs, on_progress)
 
 

@@ -400,13 +400,15 @@ def repair_regions(groups: Sequence[Group], failed: set[int]) -> list[tuple[int,
     return regions
 
 
-def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate: int, short: bool = False) -> Chunk:
+def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate: int, short: bool = False,
+                passes: int = 1) -> Chunk:
     """The audio and words of one group, padded a little on each side (``short``: a timed
-    group, tried with narrower beams first)."""
+    group, tried with narrower beams first; ``passes``: frame phases to align at)."""
     start = max(0.0, group.start - PAD)
     end = min(len(samples) / sample_rate, group.end + PAD)
     chosen = tuple(w.word for w in words_in(group, words))
-    return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen, short=short)
+    return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen, short=short,
+                 passes=passes)
 
 
 def squeezed_lines(located: Sequence[sphinx.AlignedWord], group_words: Sequence[ScriptWord]) -> set[int]:

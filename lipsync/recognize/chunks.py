@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import sphinx
+from .consensus import align_in_phases
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Chunk:
     words: tuple[sphinx.WordToAlign, ...] | None = None
     phones_only: bool = False  # without a script: a language-independent phone loop, no English words
     short: bool = False  # a short utterance whose place is known: narrower beams first
+    passes: int = 1  # aligned at this many phases of the analysis frames (see .consensus)
 
     @property
     def duration(self) -> float:
@@ -36,7 +38,7 @@ def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
     if chunk.words is None:
         return sphinx.recognize_phones(chunk.samples) if chunk.phones_only else recognize_freely(chunk.samples)
-    return sphinx.align(chunk.samples, chunk.words, chunk.short)
+    return align_in_phases(chunk.samples, chunk.words, chunk.passes, chunk.short)
 
 
 def recognize_freely(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:

@@ -1,0 +1,84 @@
+"""Forced alignment that does not depend on where the 10 ms analysis frames fall.
+
+The acoustic model sees the audio in 10 ms frames from the first sample of a chunk, so moving
+a recording by a fraction of a frame moves the frames against the sound, and the best path can
+change: a phone a frame longer, a closure kept or lost. A dub compared with the picture's mouth
+flaps, or a take re-cut a few frames later, should not change its mouth chart for that reason.
+
+:func:`align_in_phases` aligns the same words ``passes`` times, each time starting the
+frames a fraction of a frame later, and keeps, phone by phone, the median of the boundaries
+found (of the passes that agree on the phones, when pronunciations differ).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import sphinx
+
+SAMPLES_PER_FRAME = 160  # 10 ms at 16 kHz
+
+
+def align_in_phases(samples: np.ndarray, words: Sequence[sphinx.WordToAlign], passes: int,
+                    short: bool = False) -> tuple[sphinx.AlignedWord, ...] | None:
+    """:func:`lipsync.recognize.sphinx.align` over ``passes`` frame phases, boundaries merged
+    by median; None when no pass aligns. One pass is plain alignment."""
+    if passes <= 1:
+        return sphinx.align(samples, words, short)
+    found = []
+    for index in range(passes):
+        skip = int(round(index * SAMPLES_PER_FRAME / passes))
+        located = sphinx.align(samples[skip:], words, short)
+        if located is not None:
+            found.append(_moved(located, skip / 16000.0))
+    if not found:
+        return None
+    return merge_alignments(found)
+
+
+def _moved(located: Sequence[sphinx.AlignedWord], seconds: float) -> tuple[sphinx.AlignedWord, ...]:
+    return tuple(sphinx.AlignedWord(word.index, word.start + seconds, word.end + seconds,
+                                    tuple((symbol, start + seconds, end + seconds) for symbol, start, end in word.phones))
+                 for word in located)
+
+
+def _structure(located: Sequence[sphinx.AlignedWord]) -> tuple:
+    return tuple((word.index, tuple(symbol for symbol, _, _ in word.phones)) for word in located)
+
+
+def merge_alignments(alignments: Sequence[Sequence[sphinx.AlignedWord]]) -> tuple[sphinx.AlignedWord, ...]:
+    """One alignment from several of the same words: the phones most alignments agree on (the
+    earliest such alignment on a tie), each boundary the median of theirs.
+
+    >>> a = [sphinx.AlignedWord(0, 0.10, 0.30, (("b", 0.10, 0.15), ("a", 0.15, 0.30)))]
+    >>> b = [sphinx.AlignedWord(0, 0.12, 0.31, (("b", 0.12, 0.18), ("a", 0.18, 0.31)))]
+    >>> c = [sphinx.AlignedWord(0, 0.11, 0.35, (("b", 0.11, 0.16), ("a", 0.16, 0.35)))]
+    >>> merge_alignments([a, b, c])[0].phones
+    (('b', 0.11, 0.16), ('a', 0.16, 0.31))
+    """
+    shapes = [_structure(located) for located in alignments]
+    counts = Counter(shapes)
+    best = max(counts.values())
+    chosen = next(shape for shape in shapes if counts[shape] == best)
+    agreeing = [located for located, shape in zip(alignments, shapes) if shape == chosen]
+    merged: list[sphinx.AlignedWord] = []
+    previous_end = 0.0
+    for position, word in enumerate(agreeing[0]):
+        phones = []
+        for number, (symbol, _, _) in enumerate(word.phones):
+            start = float(np.median([located[position].phones[number][1] for located in agreeing]))
+            end = float(np.median([located[position].phones[number][2] for located in agreeing]))
+            start = round(max(start, previous_end), 6)
+            end = round(max(end, start), 6)
+            phones.append((symbol, start, end))
+            previous_end = end
+        if phones:
+            merged.append(sphinx.AlignedWord(word.index, phones[0][1], phones[-1][2], tuple(phones)))
+        else:
+            start = float(np.median([located[position].start for located in agreeing]))
+            end = float(np.median([located[position].end for located in agreeing]))
+            merged.append(sphinx.AlignedWord(word.index, round(start, 6), round(end, 6), ()))
+    return tuple(merged)
