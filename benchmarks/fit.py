@@ -8,7 +8,8 @@ time of each.
 
     python benchmarks/fit.py [--minutes 24] [--lines 400]
 
-``--speech`` instead scores generated speech (espeak-ng, analyzed with its script, anime-3, 24 fps):
+``--speech`` instead scores generated speech (espeak-ng, analyzed with its script as ``lipsync fit``
+analyzes a voice track: anime-3, 24 fps, three alignment passes, compared on ones):
 ten lines in three voices, each against the same line re-spoken at speeds 148, 151, 169 and 173
 (160 is the original: -7.5 % to +8 %), the same recording 3 and 2 frames early and 2, 3 and 4
 frames late, with a word added, with a word dropped, and a different line of about the same
@@ -120,14 +121,14 @@ SHIFTS = (-3, -2, 2, 3, 4)
 
 
 def _analyze_variant(job: tuple[str, str, str, str, int, float]) -> tuple[str, np.ndarray]:
-    """(key, openness) of one generated variant: espeak-ng, trimmed, padded, analyzed."""
+    """(key, timeline) of one generated variant: espeak-ng, trimmed, padded, analyzed as
+    ``lipsync fit`` analyzes a voice track."""
     import subprocess
     from pathlib import Path
 
     import soundfile as sf
 
-    from lipsync.fit import sheet_timelines
-    from lipsync.pipeline import analyze
+    from lipsync.fit.check import load_side
 
     folder, key, text, voice, speed, lead = job
     raw = Path(folder) / f"{key}-raw.wav"
@@ -142,8 +143,7 @@ def _analyze_variant(job: tuple[str, str, str, str, int, float]) -> tuple[str, n
                                        np.zeros(rate // 2, np.float32)]), rate)
     script = wav.with_suffix(".txt")
     script.write_text(text + "\n", encoding="utf-8")
-    timeline = sheet_timelines(analyze(wav, script=script, preset="anime-3", fps=24, jobs=1).sheet)[0]
-    return key, timeline
+    return key, load_side(wav, "DUB", script=script, preset="anime-3", fps=24).timelines[0]
 
 
 def speech_benchmark(workers: int = 2) -> None:

@@ -138,12 +138,23 @@ def fit_timelines(original: Sequence[MouthTimeline], dub: Sequence[MouthTimeline
 
 # --------------------------------------------------------------------------- loading
 
+#: Voice tracks are aligned at this many frame phases (see :mod:`lipsync.recognize.consensus`):
+#: the same take moved by a few frames must get the same chart, or its score would change.
+FIT_PASSES = 3
+
+
 def load_side(path: str | Path, role: str, *, script: str | Path | None = None, preset: str | Path = "anime-3",
               fps: str | float | FrameRate = 24, track: str | None = None, language: str = "en-us",
-              jobs: int = 1, on_progress: Callable[[object], None] | None = None) -> Side:
+              jobs: int = 1, on_progress: Callable[[object], None] | None = None,
+              passes: int = FIT_PASSES) -> Side:
     """Read one side of the check: a lipsync sheet (.json), an XDTS timesheet (.xdts; drawings
     mapped to openness through ``preset``; played at ``fps``), or a voice track, analyzed with
-    ``script`` through :func:`lipsync.pipeline.analyze`."""
+    ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases).
+
+    A voice track is compared on ones: its mouths change on the frame the sound does, whatever
+    the preset's step (on twos, a take moved by an odd number of frames would snap every change
+    to the other frame of the pair). The side's sheet, for ``--retime-sheet``, keeps the preset's
+    own timing."""
     from ..presets import load_preset
 
     file = Path(path)
@@ -177,11 +188,12 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
             sheet.track(track)
             timelines = tuple(t for t in timelines if t.name == track)
         return Side(str(path), "sheet", timelines, sheet)
-    from ..pipeline import analyze
+    from ..pipeline import analyze, reanimate
 
-    result = analyze(file, script=script, preset=preset, fps=rate, language=language, jobs=jobs,
-                     on_progress=on_progress)  # type: ignore[arg-type]
-    timelines = sheet_timelines(result.sheet)
+    chosen = load_preset(preset)
+    result = analyze(file, script=script, preset=chosen, fps=rate, language=language, jobs=jobs,
+                     on_progress=on_progress, passes=passes)  # type: ignore[arg-type]
+    timelines = sheet_timelines(reanimate(result.sheet, chosen.with_timing(step=1)))
     if track is not None:
         result.sheet.track(track)
         timelines = tuple(t for t in timelines if t.name == track)
@@ -284,6 +296,7 @@ class FitJob:
     settings: FitSettings = field(default_factory=FitSettings)
     jobs: int = 1
     retime_format: str | None = None       # the corrected sheet's format by name, else by extension
+    passes: int = FIT_PASSES               # alignment passes for voice tracks
 
 
 @dataclass(frozen=True)
@@ -318,9 +331,11 @@ def render_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = N
     if job.retime_sheet:
         exporter = exporter_named(job.retime_format) if job.retime_format else exporter_for_path(job.retime_sheet)
     original = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
-                         track=job.track, language=job.language, jobs=job.jobs, on_progress=on_progress)
+                         track=job.track, language=job.language, jobs=job.jobs, on_progress=on_progress,
+                         passes=job.passes)
     dub = load_side(job.dub, "DUB", script=job.dub_script, preset=job.preset, fps=job.fps,
-                    track=job.dub_track, language=job.language, jobs=job.jobs, on_progress=on_progress)
+                    track=job.dub_track, language=job.language, jobs=job.jobs, on_progress=on_progress,
+                    passes=job.passes)
     report = fit_timelines(original.timelines, dub.timelines, job.settings,
                            original_name=Path(job.original).name, dub_name=Path(job.dub).name)
     report = FitReport(report.original, report.dub, report.rate, report.settings, report.tracks,
