@@ -22,7 +22,7 @@ from lipsync.japanese import kana_tokens, mora_phones
 from lipsync.languages import check_script_language, detect_language, espeak_code
 from lipsync.pipeline import analyze, resolve_language
 from lipsync.presets import load_preset
-from lipsync.sheet import Phone
+from lipsync.sheet import Phone, Word
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from espeak_events import synthesize  # noqa: E402
@@ -139,11 +139,12 @@ def test_japanese_kanji_script_is_aligned_in_morae():
 # --- other languages, word by word -----------------------------------------------------------------
 
 
-def _timed_onset_errors(sentences: list[str], language: str) -> list[float]:
-    """Align espeak-ng speech of ``sentences`` with loose subtitle-like line times; the error of
-    each word onset against the synthesis events (every word must be aligned, with no warning)."""
+def _timed_onset_errors(sentences: list[str], language: str, timed: bool = True) -> list[float]:
+    """Align espeak-ng speech of ``sentences`` with loose subtitle-like line times (``timed``)
+    or as plain text; the error of each word onset against the synthesis events (every word
+    must be aligned, with no warning)."""
     audio, truth, windows, _, _ = _recording(sentences, language)
-    lines = [Line(text, None, start - 0.2, end + 0.4, index + 1)
+    lines = [Line(text, None, start - 0.2 if timed else None, end + 0.4 if timed else None, index + 1)
              for index, (text, (start, end)) in enumerate(zip(sentences, windows))]
     result = analyze(audio, lines, language=language)
     assert result.warnings == ()
@@ -165,6 +166,31 @@ def test_word_onsets_in_spanish_and_french(language, sentences):
     assert len(errors) >= 10
     assert np.median(errors) <= 0.03, errors
     assert np.mean(np.array(errors) <= WORD_TOLERANCE) >= 0.8, errors
+
+
+def test_plain_text_french_keeps_every_line_within_its_own_speech():
+    """Aligned in one piece, the words of a line were pushed into the pause before it (or lost
+    there); and a word-initial stop's closure was taken as the word's start. Every word is now
+    aligned, and starts where it is heard (espeak-ng marks a stop-initial word at its burst)."""
+    sentences = ["Ferme la fenêtre avant de partir, s'il te plaît.", "Tu peux me passer le sel et le poivre?",
+                 "Nous pourrions déjeuner ensemble demain."]
+    errors = _timed_onset_errors(sentences, "fr", timed=False)
+    assert len(errors) == 23
+    assert np.median(errors) <= 0.02, errors
+    assert np.percentile(errors, 90) <= 0.05, errors
+
+
+def test_a_word_starts_after_the_silence_of_its_first_stop():
+    from lipsync.recognize import start_words_at_sound
+
+    quiet = np.zeros(100, dtype=bool)
+    quiet[30:35] = True  # 50 ms of closure silence at 0.30-0.35 s
+    phones = [Phone(0.10, 0.28, "y", "tu", 0), Phone(0.28, 0.40, "p", "peux", 0), Phone(0.40, 0.55, "ø", "peux", 0)]
+    words = [Word(0.10, 0.28, "tu", 0), Word(0.28, 0.55, "peux", 0)]
+    moved_phones, moved_words = start_words_at_sound(phones, words, quiet)
+    assert [(p.start, p.end) for p in moved_phones] == [(0.10, 0.30), (0.35, 0.40), (0.40, 0.55)]
+    assert [w.start for w in moved_words] == [0.10, 0.35]
+    assert start_words_at_sound(phones, words, np.zeros(100, dtype=bool)) == (tuple(phones), tuple(words))
 
 
 def test_an_italian_sentence_the_filler_search_cannot_fit_still_aligns():

@@ -12,12 +12,14 @@ import bisect
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+import numpy as np
+
 from ..audio import Audio
 from ..dialogue import Line
 from ..errors import ScriptError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, Word
-from ..vad import speech_segments, split_long
+from ..vad import FRAME_SECONDS as FRAME, quiet_frames, speech_segments, split_long
 from . import align
 from .chunks import Chunk, run_chunks
 
@@ -77,13 +79,51 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
         found = _align_script(audio, lines, stretches, language, jobs, on_progress, passes)
     heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
     phones = trim_to_speech(found.phones, heard)
+    words = trim_to_speech(found.words, heard)
+    if lines and not is_english(language):
+        phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate))
     if language == "ja" and lines:
         from ..japanese import mora_phones
 
         scripted = [phone for phone in phones if phone.word is not None]
         phones = tuple(sorted([phone for phone in phones if phone.word is None] + list(mora_phones(scripted)),
                               key=lambda phone: (phone.start, phone.end)))
-    return Recognition(phones, trim_to_speech(found.words, heard), found.warnings)
+    return Recognition(phones, words, found.warnings)
+
+
+# A quiet run this long in a word's first phone is a pause before the word (the closure of a
+# word-initial stop), not the word.
+_QUIET_ONSET_SECONDS = 0.02
+
+
+def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: np.ndarray
+                         ) -> tuple[tuple[Phone, ...], tuple[Word, ...]]:
+    """Words whose first phone holds a quiet stretch (the closure of a word-initial stop, which
+    the aligner gave to the word along with the end of the word before) start where the quiet
+    ends: at the burst, where the word is heard. The phone before gets back what precedes the
+    quiet. ``quiet`` is per 10 ms frame (:func:`lipsync.vad.quiet_frames`)."""
+    ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
+    starts = {(word.line, word.start) for word in words}
+    moved: dict[tuple[int | None, float], float] = {}
+    result: list[Phone] = []
+    for phone in ordered:
+        key = (phone.line, phone.start)
+        if phone.word is not None and key in starts:
+            first = int(np.ceil(phone.start / FRAME - 1e-9))
+            last = int(np.floor((phone.end - _MIN_PHONE_SECONDS) / FRAME + 1e-9))
+            window = quiet[first:max(first, last)]
+            runs_at = np.flatnonzero(np.diff(np.concatenate(([0], window.view(np.int8), [0]))))
+            for begin, end in zip(runs_at[::2], runs_at[1::2]):
+                if (end - begin) * FRAME >= _QUIET_ONSET_SECONDS - 1e-9:
+                    quiet_start = round(float(first + begin) * FRAME, 6)
+                    sound = round(float(first + end) * FRAME, 6)
+                    if result and abs(result[-1].end - phone.start) < 1e-6 and quiet_start > phone.start:
+                        result[-1] = replace(result[-1], end=quiet_start)
+                    moved[key] = sound
+                    phone = replace(phone, start=sound)
+                    break
+        result.append(phone)
+    return tuple(result), tuple(replace(word, start=moved.get((word.line, word.start), word.start)) for word in words)
 
 
 def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]]) -> tuple[Timed, ...]:
@@ -156,6 +196,12 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
     else:
         groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
     aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress, short=timed, passes=passes)))
+    if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
+            and _words_in_pauses(aligned[groups[0]], groups[0], stretches):
+        # Aligned in one piece, lines were pushed across the pauses between them: align the
+        # lines matched to the stretches between pauses instead, as in longer recordings.
+        groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False)
+        aligned.update(zip(groups, _align_groups(audio, groups, words, jobs, None, passes=passes)))
     failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
     heard: dict[tuple[float, float], list[Phone]] = {}
     if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
@@ -264,7 +310,27 @@ def _fits(located, group: align.Group, words, stretches: Sequence[tuple[float, f
         return False
     if align.squeezed_lines(located, align.words_in(group, words)):
         return False
+    if len(group.lines) > 1 and _words_in_pauses(located, group, stretches):
+        return False
     return not _unscripted_in_group(located, group, stretches)
+
+
+# A word of a several-line group that lies mostly in a pause (less than this share of it in
+# speech) shows that lines were pushed across the pauses between them.
+_MIN_WORD_IN_SPEECH = 0.5
+
+
+def _words_in_pauses(located, group: align.Group, stretches: Sequence[tuple[float, float]]) -> bool:
+    """True when a word of an aligned group lies mostly in a pause: the aligner moved words
+    across the pause between two lines (a line's first words into the pause before it), which
+    a plan per stretch of speech corrects."""
+    offset = max(0.0, group.start - align.PAD)
+    for word in located:
+        start, end = offset + word.start, offset + word.end
+        heard = sum(max(0.0, min(end, b) - max(start, a)) for a, b in stretches)
+        if heard < _MIN_WORD_IN_SPEECH * (end - start):
+            return True
+    return False
 
 
 def _unscripted_in_group(located, group: align.Group,

@@ -239,11 +239,12 @@ def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]]) -> t
 
 
 def plan_chunks(words: Sequence[ScriptWord], line_count: int, stretches: Sequence[tuple[float, float]],
-                duration: float) -> tuple[Group, ...]:
-    """Which lines are aligned against which stretch of audio."""
+                duration: float, whole: bool = True) -> tuple[Group, ...]:
+    """Which lines are aligned against which stretch of audio (``whole``: a short recording
+    in one piece)."""
     if not stretches:
         return ()
-    if duration <= _SINGLE_CHUNK_SECONDS or line_count == 1:
+    if (whole and duration <= _SINGLE_CHUNK_SECONDS) or line_count == 1:
         return (Group(tuple(range(line_count)), stretches[0][0], stretches[-1][1]),)
     expected = [0.0] * line_count
     for word in words:
