@@ -141,10 +141,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--untimed", action="store_true", help="a plain-text script without line times")
     args = parser.parse_args()
-    rows = []
-    for code in args.languages.split(","):
-        language = _ALIASES.get(code.strip(), code.strip())
-        rows.append(score(language, SENTENCES[language], timed=not args.untimed))
+    languages = [_ALIASES.get(code.strip(), code.strip()) for code in args.languages.split(",")]
+    # One fresh process per language: libespeak-ng keeps state between syntheses, so a language
+    # synthesized after others would get slightly different audio (and figures).
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, max_tasks_per_child=1) as pool:
+        rows = list(pool.map(score, languages, [SENTENCES[language] for language in languages],
+                             [not args.untimed] * len(languages)))
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
