@@ -101,6 +101,9 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         lines = tuple(script) if script else None
     language = resolve_language(language, lines)
     warnings: list[str] = []
+    if passes > 1 and not lines:
+        warnings.append(f"{passes} alignment passes were asked for, but passes apply to aligning a script: "
+                        "without one the speech is recognized once")
     if lines:
         lines = _from_origin(lines, origin)
         if speaker is not None:

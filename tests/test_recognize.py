@@ -297,3 +297,8 @@ def test_a_silence_the_aligner_puts_in_running_speech_is_found():
     assert _pause_in_speech(running, words)
     assert not _pause_in_speech(paused, words)
     assert not _pause_in_speech(running, (AlignedWord(0, 0.05, 0.50, ()), AlignedWord(1, 0.56, 0.95, ())))
+
+
+def test_passes_without_a_script_are_named_in_a_warning(short):
+    result = analyze(short.audio, None, passes=3)
+    assert any("passes apply to aligning a script" in warning for warning in result.warnings)
