@@ -180,9 +180,13 @@ def _mono(samples: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(samples, dtype=np.float32)
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of the runs of True in ``mask``."""
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of the runs of True in ``mask``.
+
+    >>> [a.tolist() for a in runs(np.array([0, 1, 1, 0, 1], dtype=bool))]
+    [[1, 4], [3, 5]]
+    """
+    edges = np.diff(np.concatenate(([0], np.asarray(mask, dtype=bool).view(np.int8), [0])))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
@@ -215,7 +219,7 @@ def _thresholds(db: np.ndarray) -> tuple[float, float] | None:
 def _hysteresis_runs(db: np.ndarray, upper: float, lower: float
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Runs above ``lower`` that reach ``upper`` somewhere."""
-    starts, ends = _runs(db > lower)
+    starts, ends = runs(db > lower)
     if len(starts) == 0:
         return starts, ends
     loud = (db > upper).astype(np.int32)

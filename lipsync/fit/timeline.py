@@ -16,6 +16,7 @@ import numpy as np
 
 from ..sheet import Sheet, SheetLine, Track
 from ..timing import FrameRate
+from ..vad import runs
 
 #: Openness of a frame on which no mouth is shown.
 HIDDEN = -1
@@ -89,17 +90,6 @@ def convert_rate(timeline: MouthTimeline, rate: FrameRate) -> MouthTimeline:
         end = rate.nearest_frame(old.seconds_at(line.frame + line.length))
         lines.append(SheetLine(start, max(1, end - start), line.text))
     return MouthTimeline(timeline.name, rate, timeline.openness[index], tuple(lines))
-
-
-def runs(active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends (exclusive) of the runs of True in a boolean array.
-
-    >>> [a.tolist() for a in runs(np.array([0, 1, 1, 0, 1], dtype=bool))]
-    [[1, 4], [3, 5]]
-    """
-    padded = np.concatenate(([False], np.asarray(active, dtype=bool), [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return edges[0::2], edges[1::2]
 
 
 def flap_count(openness: np.ndarray) -> int:

@@ -19,7 +19,7 @@ from ..dialogue import Line
 from ..errors import ScriptError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, Word
-from ..vad import FRAME_SECONDS as FRAME, quiet_frames, speech_segments, split_long
+from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, split_long
 from . import align
 from .chunks import Chunk, run_chunks
 
@@ -111,9 +111,7 @@ def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: 
         if phone.word is not None and key in starts:
             first = int(np.ceil(phone.start / FRAME - 1e-9))
             last = int(np.floor((phone.end - _MIN_PHONE_SECONDS) / FRAME + 1e-9))
-            window = quiet[first:max(first, last)]
-            runs_at = np.flatnonzero(np.diff(np.concatenate(([0], window.view(np.int8), [0]))))
-            for begin, end in zip(runs_at[::2], runs_at[1::2]):
+            for begin, end in zip(*runs(quiet[first:max(first, last)])):
                 if (end - begin) * FRAME >= _QUIET_ONSET_SECONDS - 1e-9:
                     quiet_start = round(float(first + begin) * FRAME, 6)
                     sound = round(float(first + end) * FRAME, 6)

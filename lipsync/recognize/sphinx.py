@@ -232,12 +232,12 @@ def _pause_in_speech(samples: np.ndarray, located: Sequence[AlignedWord]) -> boo
     """True when the alignment leaves a run of loud audio of at least ``_MAX_UNCOVERED_SPEECH``
     outside every word: a silence the model preferred to the phones of running speech, which
     then squeezes the words next to it."""
-    from ..vad import FRAME_SECONDS as VAD_FRAME, _runs, loud_frames
+    from ..vad import FRAME_SECONDS as VAD_FRAME, loud_frames, runs
 
     uncovered = loud_frames(samples)
     for word in located:
         uncovered[int(round(word.start / VAD_FRAME)):int(round(word.end / VAD_FRAME))] = False
-    starts, ends = _runs(uncovered)
+    starts, ends = runs(uncovered)
     return bool(len(starts)) and float((ends - starts).max()) * VAD_FRAME >= _MAX_UNCOVERED_SPEECH - 1e-9
 
 
