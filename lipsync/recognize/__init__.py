@@ -322,27 +322,28 @@ def _words_in_pauses(located, group: align.Group, stretches: Sequence[tuple[floa
     """True when a word of an aligned group lies mostly in a pause: the aligner moved words
     across the pause between two lines (a line's first words into the pause before it), which
     a plan per stretch of speech corrects."""
-    offset = max(0.0, group.start - align.PAD)
-    for word in located:
-        start, end = offset + word.start, offset + word.end
-        heard = sum(max(0.0, min(end, b) - max(start, a)) for a, b in stretches)
-        if heard < _MIN_WORD_IN_SPEECH * (end - start):
-            return True
-    return False
+    return any(_overlap(start, end, stretches) < _MIN_WORD_IN_SPEECH * (end - start)
+               for start, end in _word_spans(located, group))
 
 
 def _unscripted_in_group(located, group: align.Group,
                          stretches: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Stretches of speech inside an aligned group that its words barely touch."""
+    spans = _word_spans(located, group)
+    return [(start, end) for start, end in stretches
+            if group.start <= start and end <= group.end and end - start >= _MIN_UNSCRIPTED_SECONDS
+            and _overlap(start, end, spans) < _MIN_COVERAGE * (end - start)]
+
+
+def _word_spans(located, group: align.Group) -> list[tuple[float, float]]:
+    """The aligned words of a group in seconds of the track (its chunk starts ``PAD`` early)."""
     offset = max(0.0, group.start - align.PAD)
-    spans = [(offset + word.start, offset + word.end) for word in located]
-    unscripted = []
-    for start, end in stretches:
-        if group.start <= start and end <= group.end and end - start >= _MIN_UNSCRIPTED_SECONDS:
-            covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
-            if covered < _MIN_COVERAGE * (end - start):
-                unscripted.append((start, end))
-    return unscripted
+    return [(offset + word.start, offset + word.end) for word in located]
+
+
+def _overlap(start: float, end: float, spans: Sequence[tuple[float, float]]) -> float:
+    """Seconds of ``start``-``end`` that ``spans`` (not overlapping one another) cover."""
+    return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
 
 
 def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int,

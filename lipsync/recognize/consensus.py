@@ -33,16 +33,10 @@ def align_in_phases(samples: np.ndarray, words: Sequence[sphinx.WordToAlign], pa
         skip = int(round(index * SAMPLES_PER_FRAME / passes))
         located = sphinx.align(samples[skip:], words, short)
         if located is not None:
-            found.append(_moved(located, skip / 16000.0))
+            found.append(sphinx.moved(located, skip / 16000.0))
     if not found:
         return None
     return merge_alignments(found)
-
-
-def _moved(located: Sequence[sphinx.AlignedWord], seconds: float) -> tuple[sphinx.AlignedWord, ...]:
-    return tuple(sphinx.AlignedWord(word.index, word.start + seconds, word.end + seconds,
-                                    tuple((symbol, start + seconds, end + seconds) for symbol, start, end in word.phones))
-                 for word in located)
 
 
 def _structure(located: Sequence[sphinx.AlignedWord]) -> tuple:

@@ -204,10 +204,14 @@ def _align_running_speech(samples: np.ndarray, words: Sequence[WordToAlign]) -> 
         return None
     first, last = heard[0][0], heard[-1][1]
     located = _align_with(fillerless_aligner(), samples[int(round(first * 16000)):int(round(last * 16000))], words)
-    if located is None:
-        return None
-    return tuple(AlignedWord(word.index, word.start + first, word.end + first,
-                             tuple((symbol, start + first, end + first) for symbol, start, end in word.phones))
+    return None if located is None else moved(located, first)
+
+
+def moved(located: Sequence[AlignedWord], seconds: float) -> tuple[AlignedWord, ...]:
+    """Aligned words (and their phones) ``seconds`` later: times of a slice of a chunk made
+    relative to the chunk."""
+    return tuple(AlignedWord(word.index, word.start + seconds, word.end + seconds,
+                             tuple((symbol, start + seconds, end + seconds) for symbol, start, end in word.phones))
                  for word in located)
 
 
