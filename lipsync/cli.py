@@ -495,6 +495,55 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
         sys.exit(1)
 
 
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.argument("audio", required=False, type=click.Path(path_type=str))
+@click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
+@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
+@click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Anything but 127.0.0.1 lets other machines reach the page (with its token).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
+@click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
+def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
+           host: str, port: int, no_browser: bool) -> None:
+    """Check and fix SHEET in the browser: waveform, words, phones and mouth cues on the frame
+    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is a lipsync sheet
+    (or a dub-fit report, fit.json); AUDIO defaults to the sheet's source. Ctrl+C stops."""
+    reporter = _Reporter("none", False)
+
+    def body() -> None:
+        from .review.server import ReviewServer
+        from .review.session import ReviewSession
+
+        formats = [name.strip() for name in (exports or "").split(",") if name.strip()]
+        if formats:
+            from .exporters import exporter_named
+
+            formats = [exporter_named(name).name for name in formats]
+        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
+        if host != "127.0.0.1":
+            reporter.warn(f"listening on {host}: other machines that can reach it may open the page "
+                          "(they still need its token)")
+        server = ReviewServer(session, host, port)
+        if server.port != port:
+            reporter.info(f"port {port} is in use: using {server.port}")
+        click.echo(f"Review page: {server.url}")
+        click.echo("Press Ctrl+C to stop.")
+        sys.stdout.flush()
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+        finally:
+            server.server_close()
+
+    _run(reporter, body)
+
+
 class _BatchDisplay:
     """Batch progress on stderr: an overall bar (jobs, hours of audio, ETA) and one status line
     per worker on a terminal; one line per finished job otherwise; JSON lines with --progress json."""
