@@ -219,3 +219,13 @@ def test_review_cli_mistakes_are_one_line(sheet_path, args, message):
                              *[a.format(sheet=sheet_path) for a in args]], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_save_exports_the_chosen_formats_beside_the_sheet(sheet_copy):
+    session = ReviewSession(sheet_copy, exports=["xdts"])
+    track = session.state()["sheet"]["tracks"][0]
+    result = session.save([{"name": track["name"], "cues": track["cues"]}], ["dat"])
+    assert sorted(Path(f).name for f in result["exports"]) == ["sample.dat", "sample.xdts"]
+    assert b"exchangeDigitalTimeSheet" in sheet_copy.with_name("sample.xdts").read_bytes()
+    with pytest.raises(FormatError, match="unknown format"):
+        session.save([{"name": track["name"], "cues": track["cues"]}], ["nope"])

@@ -138,18 +138,17 @@ class ReviewSession:
     # ------------------------------------------------------------------ opening
 
     def _read_sheet(self, data: bytes) -> Sheet:
-        if self.path.suffix.lower() == ".json":
-            return sheet_from_json(data.decode("utf-8"))
-        from ..exporters import read_sheet
-
-        return read_sheet(self.path)
+        if self.path.suffix.lower() != ".json":
+            raise FormatError(f"cannot review {self.path.name!r}: not a lipsync sheet (.json)",
+                              "review a sheet written by 'lipsync analyze -f sheet', or a fit report")
+        return sheet_from_json(data.decode("utf-8"))
 
     def _user_mouths(self, directory: str | Path | None) -> dict[str, Path]:
         if directory is None:
             return {}
         from ..mouths import user_mouths
 
-        return user_mouths(directory, self.shape_set.name)
+        return user_mouths(directory, self.shape_set)
 
     def _animation_preset(self, preset: str | Path | None) -> tuple[Preset | None, str | None]:
         """The preset whose rules re-animate a moved word, or None and why not."""
@@ -184,10 +183,12 @@ class ReviewSession:
             return path.read_bytes(), kind
         from ..mouths import builtin_mouth_svg
 
-        return builtin_mouth_svg(self.shape_set.name, name).encode("utf-8"), "image/svg+xml"
+        drawn = self.preset if self.preset is not None else self.shape_set.name if self.fit else self.shape_set
+        return builtin_mouth_svg(drawn, name).encode("utf-8"), "image/svg+xml"
 
     def state(self) -> dict[str, Any]:
         """Everything the page draws, as JSON-ready data."""
+        from ..export import AUDIO_FORMATS
         from ..exporters import all_exporters
 
         with self._lock:
@@ -206,8 +207,9 @@ class ReviewSession:
             return {**common, "mode": "sheet", "sheet": sheet_to_dict(self.sheet),
                     "reanimate": {"available": self.preset is not None, "reason": self.preset_problem},
                     "exports": {"chosen": list(self.exports),
-                                "formats": [{"name": e.name, "description": e.description}
-                                            for e in all_exporters() if e.name != "sheet"]}}
+                                "formats": [{"name": f.name, "description": f.description}
+                                            for f in (*all_exporters(), *AUDIO_FORMATS.values())
+                                            if f.name != "sheet"]}}
 
     def _timecode(self) -> dict[str, Any]:
         """The frame count of the first frame's timecode, and whether it is drop-frame."""
@@ -262,8 +264,11 @@ class ReviewSession:
     def save(self, tracks: Sequence[Mapping[str, Any]], formats: Sequence[str] = ()) -> dict[str, Any]:
         """Write the page's edits over the sheet (the previous file kept as ``NAME.bak``), then
         the chosen exports beside it. Refuses, writing nothing, if the file changed on disk."""
+        from ..export import choose_formats
         from ..exporters import ExportOptions, exporter_for_path
 
+        names = [f.name for f in choose_formats(list(dict.fromkeys([*self.exports, *formats])))] \
+            if self.exports or formats else []
         with self._lock:
             edited = self._with_tracks(tracks)
             on_disk = self.path.read_bytes() if self.path.exists() else b""
@@ -278,17 +283,21 @@ class ReviewSession:
             write_atomic(self.path, data)
             self._digest = _digest(data)
             self.sheet = edited
-        written = self._export(edited, formats)
-        return {"saved": str(self.path), "backup": str(backup) if on_disk else None, **written}
+        return {"saved": str(self.path), "backup": str(backup) if on_disk else None,
+                **self._export(edited, names)}
 
-    def _export(self, sheet: Sheet, formats: Sequence[str]) -> dict[str, Any]:
-        names = list(dict.fromkeys([*self.exports, *formats]))
+    def _export(self, sheet: Sheet, names: Sequence[str]) -> dict[str, Any]:
+        """Write ``names`` formats beside the sheet; a failure is a warning (the sheet is saved)."""
         if not names:
             return {"exports": [], "warnings": []}
         from ..export import export
 
         inputs = tuple(p for p in (self.path, self.playback.path) if p)
-        result = export(sheet, names, self.path.with_suffix(""), audio=self.playback.path, inputs=inputs)
+        try:
+            result = export(sheet, names, self.path.with_suffix(""), audio=self.playback.path, inputs=inputs,
+                            as_stem=True)
+        except LipsyncError as error:
+            return {"exports": [], "warnings": [f"the sheet is saved, the exports are not: {error}"]}
         return {"exports": [str(f) for f in result.files], "warnings": list(result.warnings)}
 
     def reload(self) -> None:
