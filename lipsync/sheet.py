@@ -53,11 +53,13 @@ class Shape:
 
 @dataclass(frozen=True)
 class Cue:
-    """A mouth shape held for ``length`` frames from ``frame`` (0-based) on the sheet's rate."""
+    """A mouth shape held for ``length`` frames from ``frame`` (0-based) on the sheet's rate;
+    ``edited`` marks a cue a person changed (in ``lipsync review``), not the analysis."""
 
     frame: int
     length: int
     shape: str
+    edited: bool = False
 
     @property
     def end(self) -> int:
@@ -171,6 +173,14 @@ def _seconds(value: float) -> float:
     return round(float(value), 6)
 
 
+def _cue(cue: Cue) -> dict[str, Any]:
+    """A cue's JSON; ``"edited": true`` only on edited cues, so analyzed sheets stay unchanged."""
+    data: dict[str, Any] = {"frame": cue.frame, "length": cue.length, "shape": cue.shape}
+    if cue.edited:
+        data["edited"] = True
+    return data
+
+
 def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
     """The lossless JSON-ready form of a sheet (see the README for the layout)."""
     return {
@@ -197,7 +207,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
         "tracks": [
             {
                 "name": track.name,
-                "cues": [{"frame": c.frame, "length": c.length, "shape": c.shape} for c in track.cues],
+                "cues": [_cue(c) for c in track.cues],
                 "lines": [{"frame": l.frame, "length": l.length, "text": l.text} for l in track.lines],
                 "words": [
                     {"start": _seconds(w.start), "end": _seconds(w.end), "text": w.text, "line": w.line}
@@ -355,7 +365,11 @@ def _track(read: _Reader, raw: Any, field: str, duration: int) -> Track:
     for number, item in enumerate(read.items(read.get(raw, "cues", f"{field}."), f"{field}.cues")):
         where = f"{field}.cues[{number}]"
         item = read.mapping(item, where)
-        cues.append(Cue(*frames(item, where, 1), read.text(read.get(item, "shape", f"{where}."), f"{where}.shape")))
+        edited = item.get("edited", False)
+        if not isinstance(edited, bool):
+            raise read.fail(f"{where}.edited", f"expected true or false, got {_kind(edited)}")
+        cues.append(Cue(*frames(item, where, 1), read.text(read.get(item, "shape", f"{where}."), f"{where}.shape"),
+                        edited))
     lines = []
     for number, item in enumerate(read.items(raw.get("lines", []), f"{field}.lines")):
         where = f"{field}.lines[{number}]"
