@@ -691,3 +691,58 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
         _run(reporter, body)
     finally:
         display.close()
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.argument("audio", required=False, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(path_type=str), help="The video file (.mp4). Default: the sheet's name with .mp4, beside it.")
+@click.option("--size", default="960x540", show_default=True, help="Picture size WIDTHxHEIGHT (even numbers).")
+@click.option("--background", default="#f4efe6", show_default=True, help="Background: a colour (#rrggbb or a name such as white) or an image file.")
+@click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
+@click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
+@click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
+def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
+            preset: str | None, tracks: tuple[str, ...], progress: str, quiet: bool) -> None:
+    """Render a preview video of SHEET: each character's mouth drawn, with the sound.
+
+    For a director or a client who will not open any tool: every track's mouth with its name,
+    the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
+    sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
+    defaults to the sheet's own audio file.
+
+    \b
+    Examples:
+      lipsync preview ep01.json -o ep01.mp4
+      lipsync preview ep01.json ep01_mix.wav --size 1280x720 --mouths drawings/ -o ep01.mp4
+    """
+    reporter = _Reporter(progress, quiet)
+
+    def body() -> None:
+        from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
+        from .sheet import sheet_from_json
+
+        path = Path(sheet)
+        if not path.is_file():
+            raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
+        try:
+            loaded = sheet_from_json(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, OSError) as error:
+            raise FormatError(f"cannot read sheet {sheet!r}: {error}",
+                              "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+        if not Path(background).is_file():
+            parse_colour(background)
+        settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset)
+        sound = find_audio(loaded, audio, path)
+        target = Path(output) if output else path.with_suffix(".mp4")
+        result = render_preview(loaded, sound, target, settings, tracks=list(tracks) or None, inputs=(path,),
+                                on_progress=lambda done, total: reporter.progress("rendering", done, total))
+        reporter.close()
+        for warning in result.warnings:
+            reporter.warn(warning)
+        reporter.info(f"wrote {result.path} ({result.frames} frames at {loaded.rate} fps)")
+        reporter.event(event="done", outputs=[str(result.path)], warnings=list(result.warnings))
+
+    _run(reporter, body)

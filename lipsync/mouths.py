@@ -104,7 +104,8 @@ class MouthPose:
 # --- from a preset to poses -------------------------------------------------------------------
 
 
-def _shape_set(preset: Preset | ShapeSet) -> ShapeSet:
+def shape_set_of(preset: Preset | ShapeSet) -> ShapeSet:
+    """The shapes of a preset (a sheet's ShapeSet is its own)."""
     return preset.shape_set if isinstance(preset, Preset) else preset
 
 
@@ -138,7 +139,7 @@ def mouth_pose(preset: PresetLike, shape: str) -> MouthPose:
     ('rest', 'up')
     """
     preset = resolve_preset(preset)
-    shapes = _shape_set(preset)
+    shapes = shape_set_of(preset)
     try:
         info = shapes.info(shape)
     except KeyError:
@@ -334,7 +335,7 @@ def builtin_mouth_svg(preset: PresetLike, shape_name: str) -> str:
     True
     """
     resolved = resolve_preset(preset)
-    shapes = _shape_set(resolved)
+    shapes = shape_set_of(resolved)
     pose = mouth_pose(resolved, shape_name)
     label = shapes.info(shape_name).label
     title = f"{shape_name}: {label}" if label else shape_name
@@ -363,7 +364,7 @@ def user_mouths(directory: str | Path, preset: PresetLike) -> dict[str, Path]:
                          else f"--mouths {str(folder)!r} is a file, not a folder",
                          "give a folder with one image per mouth shape (PNG, SVG or JPEG)")
     resolved = resolve_preset(preset)
-    shapes = _shape_set(resolved)
+    shapes = shape_set_of(resolved)
     try:
         files = sorted(entry for entry in folder.iterdir() if entry.is_file())
     except OSError as error:
@@ -457,8 +458,8 @@ def mouth_images(preset: PresetLike, width: int, height: int,
     if directory is not None:
         return {name: load_mouth_image(path, width, height)
                 for name, path in user_mouths(directory, resolved).items()}
-    return {name: builtin_mouth_image(resolved, name, width, height) for name in _shape_set(resolved).names}
+    return {name: builtin_mouth_image(resolved, name, width, height) for name in shape_set_of(resolved).names}
 
 
 __all__ = ["MOUTH_EXTENSIONS", "MouthPose", "builtin_mouth_image", "builtin_mouth_svg", "load_mouth_image",
-           "mouth_images", "mouth_pose", "pose_svg", "resolve_preset", "user_mouths"]
+           "mouth_images", "mouth_pose", "pose_svg", "resolve_preset", "shape_set_of", "user_mouths"]
