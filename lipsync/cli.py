@@ -702,42 +702,57 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
 @click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
 @click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
+@click.option("--band-seconds", type=click.FloatRange(1, 30), default=4.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
+@click.option("--video", "video", type=click.Path(path_type=str), help="Show this video (the episode's picture) instead of the drawn mouths.")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
 def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
-            preset: str | None, tracks: tuple[str, ...], progress: str, quiet: bool) -> None:
+            preset: str | None, tracks: tuple[str, ...], rythmo: str | None, language: str, band_seconds: float,
+            video: str | None, progress: str, quiet: bool) -> None:
     """Render a preview video of SHEET: each character's mouth drawn, with the sound.
 
     For a director or a client who will not open any tool: every track's mouth with its name,
     the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
     sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
-    defaults to the sheet's own audio file.
+    defaults to the sheet's own audio file (with --video and no audio found: the video's sound).
+
+    With --rythmo, a rhythmo band for the dubbing actors scrolls under the picture: the dub's
+    words, each stretched over the frames where it must be spoken, cross a fixed reading line
+    when they are to be said; red bars mark where the picture's mouth closes, blue marks the
+    dub's own m, b, p.
 
     \b
     Examples:
       lipsync preview ep01.json -o ep01.mp4
       lipsync preview ep01.json ep01_mix.wav --size 1280x720 --mouths drawings/ -o ep01.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.srt -l fr -o ep01_band.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.json --video ep01.mov -o ep01_band.mp4
     """
     reporter = _Reporter(progress, quiet)
 
     def body() -> None:
+        from .errors import AudioError
         from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
-        from .sheet import sheet_from_json
 
         path = Path(sheet)
-        if not path.is_file():
-            raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
-        try:
-            loaded = sheet_from_json(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, OSError) as error:
-            raise FormatError(f"cannot read sheet {sheet!r}: {error}",
-                              "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+        loaded = _read_sheet_json(sheet)
         if not Path(background).is_file():
             parse_colour(background)
-        settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset)
-        sound = find_audio(loaded, audio, path)
+        settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset,
+                                   video=video, band_seconds=band_seconds)
+        try:
+            sound = find_audio(loaded, audio, path)
+        except AudioError:
+            if audio is not None or video is None:
+                raise
+            sound = Path(video)
+        band = _rhythmo_band(loaded, rythmo, language, preset) if rythmo else None
         target = Path(output) if output else path.with_suffix(".mp4")
-        result = render_preview(loaded, sound, target, settings, tracks=list(tracks) or None, inputs=(path,),
+        inputs = tuple(p for p in (path, rythmo, video) if p)
+        result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
+                                inputs=inputs,
                                 on_progress=lambda done, total: reporter.progress("rendering", done, total))
         reporter.close()
         for warning in result.warnings:
@@ -746,3 +761,27 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
         reporter.event(event="done", outputs=[str(result.path)], warnings=list(result.warnings))
 
     _run(reporter, body)
+
+
+def _read_sheet_json(sheet: str) -> Any:
+    """A lipsync sheet (.json) read for a command, with one-line errors."""
+    from .sheet import sheet_from_json
+
+    path = Path(sheet)
+    if not path.is_file():
+        raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
+    try:
+        return sheet_from_json(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as error:
+        raise FormatError(f"cannot read sheet {sheet!r}: {error}",
+                          "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+
+
+def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:
+    """The band's content: from a recorded dub's aligned sheet (.json), else a dub script."""
+    from .dialogue import read_script
+    from .rhythmo import band_from_aligned, band_from_script
+
+    if source.lower().endswith(".json"):
+        return band_from_aligned(original, _read_sheet_json(source))
+    return band_from_script(original, read_script(source), language, preset)

@@ -395,7 +395,8 @@ def user_mouths(directory: str | Path, preset: PresetLike) -> dict[str, Path]:
 
 
 def _render_svg(svg: str | None, path: Path | None, width: int, height: int) -> Image.Image:
-    """An SVG (text or file) rendered to fit ``width`` x ``height`` (aspect kept), RGBA."""
+    """An SVG (text or file) rendered to fit ``width`` x ``height`` (aspect kept), RGBA. The
+    built-in drawings have no text, so they skip loading the system's fonts."""
     import resvg_py
     from PIL import Image
 
@@ -403,11 +404,11 @@ def _render_svg(svg: str | None, path: Path | None, width: int, height: int) -> 
     try:
         if path is not None:
             svg = path.read_text(encoding="utf-8")
-        png = resvg_py.svg_to_bytes(svg_string=svg)
-        natural = Image.open(io.BytesIO(bytes(png)))
-        scale = min(width / natural.width, height / natural.height)
-        png = resvg_py.svg_to_bytes(svg_string=svg, zoom=scale)
-        return Image.open(io.BytesIO(bytes(png))).convert("RGBA")
+        fonts = {"skip_system_fonts": path is None}
+        image = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=svg, width=width, **fonts))))
+        if image.height > height:   # taller than the box: fit its height instead
+            image = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=svg, height=height, **fonts))))
+        return image.convert("RGBA")
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise MouthError(f"cannot draw mouth image {where!r}: {error}",
                          "save it as a plain SVG, PNG or JPEG file") from None

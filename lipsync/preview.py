@@ -26,12 +26,12 @@ import numpy as np
 from .errors import AudioError, OptionError, OutputError
 from .sheet import Sheet
 from .timing import format_timecode, parse_timecode
-from .video import Mp4Writer, VideoSettings, YuvImage, audio_duration, rgb_to_yuv
+from .video import Mp4Writer, VideoFrames, VideoSettings, YuvImage, audio_duration, rgb_to_yuv
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
-    from .rhythmo import RhythmoBand
+    from .rhythmo import BandScript
 
 DEFAULT_SIZE = (960, 540)
 DEFAULT_BACKGROUND = "#f4efe6"
@@ -47,13 +47,22 @@ class PreviewSettings:
     """What a preview looks like: ``size`` (even width, height), ``background`` (a colour such as
     ``#f4efe6`` or ``white``, or an image file), ``mouths`` (a folder of the user's drawings,
     default the built-in ones), ``preset`` (to draw the mouths of a sheet made with one's own
-    preset file; default the sheet's preset) and the encoder's settings."""
+    preset file; default the sheet's preset), ``video`` (the user's own video shown instead of
+    the mouths), ``band_seconds`` (how many seconds of a rhythmo band the picture's width
+    shows: its scrolling speed) and the encoder's settings."""
 
     size: tuple[int, int] = DEFAULT_SIZE
     background: str = DEFAULT_BACKGROUND
     mouths: str | Path | None = None
     preset: str | Path | None = None
-    video: VideoSettings = field(default_factory=VideoSettings)
+    video: str | Path | None = None
+    band_seconds: float = 4.0
+    encoder: VideoSettings = field(default_factory=VideoSettings)
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.band_seconds <= 30.0:
+            raise OptionError(f"the band shows {self.band_seconds:g} s: out of range",
+                              "from 1 to 30 seconds across the picture (4 is usual)")
 
 
 @dataclass(frozen=True)
@@ -267,21 +276,27 @@ class PreviewPainter:
     object, updated in place where it differs from the previous frame)."""
 
     def __init__(self, sheet: Sheet, settings: PreviewSettings = PreviewSettings(),
-                 band: RhythmoBand | None = None, tracks: Sequence[str] | None = None) -> None:
+                 band: BandScript | None = None, tracks: Sequence[str] | None = None) -> None:
         from .mouths import mouth_images, resolve_preset, shape_set_of
+        from .rhythmo import RhythmoBand
 
         self.sheet = sheet
         width, height = settings.size
         chosen = [sheet.track(name) for name in tracks] if tracks else list(sheet.tracks)
         self.tracks = chosen
-        self.band = band
-        self.layout = preview_layout(width, height, len(chosen), band.height if band else 0)
+        self.band = None
+        if band is not None:
+            lane = _even(min(height * 0.15, height * 0.4 / max(1, len(band.lanes))))
+            self.band = RhythmoBand(band, width, lane, settings.band_seconds)
+        shown_mouths = 0 if settings.video is not None else len(chosen)
+        self.layout = preview_layout(width, height, shown_mouths, self.band.height if self.band else 0)
         background = _background(settings.background, width, height)
         bars = background.copy()
         from PIL import Image, ImageDraw
 
         draw = ImageDraw.Draw(bars)
-        for box in (self.layout.bar, self.layout.subtitles):
+        dark = (self.layout.bar, self.layout.subtitles) + ((self.layout.picture,) if settings.video else ())
+        for box in dark:
             draw.rectangle((box.x, box.y, box.x + box.width - 1, box.y + box.height - 1), fill=_BAR)
         self._bars = bars
         preset = resolve_preset(settings.preset if settings.preset is not None else sheet.preset)
@@ -319,6 +334,12 @@ class PreviewPainter:
         self._picture = self.base.copy()
         self._shown: list[Any] = [None] * len(chosen)
         self._shown_lines: Any = None
+        self._video: VideoFrames | None = None
+        if settings.video is not None:
+            picture = self.layout.picture
+            self._video = VideoFrames(settings.video, sheet.rate, picture.width, picture.height)
+            self._video_at = (_even(picture.x + (picture.width - self._video.width) / 2),
+                              _even(picture.y + (picture.height - self._video.height) / 2))
         self.drop_frame = bool(sheet.start_timecode and (";" in sheet.start_timecode or "," in sheet.start_timecode))
         self.start = parse_timecode(sheet.start_timecode, sheet.rate) if sheet.start_timecode else 0
 
@@ -327,6 +348,11 @@ class PreviewPainter:
         for cue in track.cues:
             shapes[max(cue.frame, 0):max(0, min(cue.end, self.frames))] = self.shape_index[cue.shape]
         return shapes
+
+    def close(self) -> None:
+        """Close the user's video, if one is shown."""
+        if self._video is not None:
+            self._video.close()
 
     def shape_at(self, track: int, frame: int) -> str:
         """The shape shown for track number ``track`` at ``frame`` (the rest shape off the cues)."""
@@ -364,6 +390,8 @@ class PreviewPainter:
                                                                         int(box.height * 0.42)))
             picture.paste(part, box.x, box.y)
             self._shown_lines = lines
+        if self._video is not None:
+            picture.paste(self._video.at(frame), *self._video_at)
         self._counter.paste(picture, f"frame {frame:0{max(5, len(str(self.frames)))}d}", right=False)
         self._counter.paste(picture, "tc " + self.timecode(frame), right=True)
         if self.band is not None and self.layout.band is not None:
@@ -408,7 +436,7 @@ def find_audio(sheet: Sheet, audio: str | Path | None, sheet_path: str | Path | 
 
 
 def render_preview(sheet: Sheet, audio: str | Path, output: str | Path,
-                   settings: PreviewSettings = PreviewSettings(), *, band: RhythmoBand | None = None,
+                   settings: PreviewSettings = PreviewSettings(), *, band: BandScript | None = None,
                    tracks: Sequence[str] | None = None, inputs: Sequence[str | Path] = (),
                    on_progress: Callable[[int, int], None] | None = None) -> PreviewResult:
     """Write the preview video of ``sheet`` with the sound of ``audio`` to ``output`` (MP4).
@@ -432,11 +460,14 @@ def render_preview(sheet: Sheet, audio: str | Path, output: str | Path,
     painter = PreviewPainter(sheet, settings, band, tracks)
     width, height = settings.size
     step = max(1, sheet.rate.nominal)
-    with Mp4Writer(target, width, height, sheet.rate, painter.frames, audio, settings.video) as video:
-        for frame in range(painter.frames):
-            video.write(painter.picture(frame))
-            if on_progress is not None and frame % step == 0:
-                on_progress(frame, painter.frames)
+    try:
+        with Mp4Writer(target, width, height, sheet.rate, painter.frames, audio, settings.encoder) as video:
+            for frame in range(painter.frames):
+                video.write(painter.picture(frame))
+                if on_progress is not None and frame % step == 0:
+                    on_progress(frame, painter.frames)
+    finally:
+        painter.close()
     if on_progress is not None:
         on_progress(painter.frames, painter.frames)
     return PreviewResult(target, painter.frames, tuple(warnings))

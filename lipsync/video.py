@@ -310,3 +310,68 @@ class Mp4Writer:
             self._abort(failure)
             raise
         self._atomic.__exit__(None, None, None)
+
+
+# --- reading a video --------------------------------------------------------------------------
+
+
+class VideoFrames:
+    """The pictures of a video file, scaled to fit ``width`` x ``height`` (aspect kept, even
+    sizes), one for each frame of ``rate``: ``at(frame)`` is the picture showing at that frame's
+    start (the last one past the video's end). Frames are asked for in order; decoding streams.
+
+    Raises :class:`~lipsync.errors.OptionError` for a file without pictures.
+    """
+
+    def __init__(self, path: str | Path, rate: FrameRate, width: int, height: int) -> None:
+        from .errors import OptionError
+
+        self.path, self.rate = Path(path), rate
+        try:
+            self._container = _open_media(path)
+        except AudioError as error:
+            raise OptionError(error.message.replace("audio file", "video file"),
+                              "give a video file (MP4, MOV, MKV...)") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise OptionError(f"{str(path)!r} has no pictures", "give a video file (MP4, MOV, MKV...)")
+        stream = self._container.streams.video[0]
+        scale = min(width / stream.width, height / stream.height)
+        self.width = max(2, int(stream.width * scale) // 2 * 2)
+        self.height = max(2, int(stream.height * scale) // 2 * 2)
+        self._frames = self._container.decode(stream)
+        self._current: YuvImage | None = None
+        self._next: Any = None
+        self._blank = solid(self.width, self.height, (0, 0, 0))
+
+    def _convert(self, frame: Any) -> YuvImage:
+        packed = frame.reformat(self.width, self.height, "yuv420p", dst_colorspace="ITU709").to_ndarray()
+        h, w = self.height, self.width
+        flat = packed.reshape(-1)
+        quarter = (h // 2) * (w // 2)
+        return YuvImage(flat[:h * w].reshape(h, w), flat[h * w:h * w + quarter].reshape(h // 2, w // 2),
+                        flat[h * w + quarter:].reshape(h // 2, w // 2))
+
+    def _pull(self) -> Any:
+        import av
+
+        try:
+            return next(self._frames, None)
+        except av.FFmpegError as error:
+            from .errors import OptionError
+
+            raise OptionError(f"cannot decode the video {str(self.path)!r}: {_reason(error)}",
+                              "the file is truncated or corrupt") from None
+
+    def at(self, frame: int) -> YuvImage:
+        """The picture shown at ``frame`` (of ``rate``)."""
+        when = frame * self.rate.den / self.rate.num + 1e-6
+        if self._next is None and self._current is None:
+            self._next = self._pull()
+        while self._next is not None and self._next.time is not None and self._next.time <= when:
+            self._current = self._convert(self._next)
+            self._next = self._pull()
+        return self._current if self._current is not None else self._blank
+
+    def close(self) -> None:
+        self._container.close()
