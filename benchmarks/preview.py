@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -38,14 +37,15 @@ def analyzed(folder: Path, minutes: float) -> tuple[Path, Path]:
 
 
 def measure(command: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak resident MB) of a command run in a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """(wall seconds, CPU seconds, peak resident MB) of a command run in a child process; the
+    figures are that child's own (os.wait4), not those of earlier children."""
     started = time.perf_counter()
-    subprocess.run(command, check=True)
+    child = subprocess.Popen(command)
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> int:
@@ -59,7 +59,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="lipsync-preview-") as name:
         folder = args.keep or Path(name)
         folder.mkdir(parents=True, exist_ok=True)
-        # the short one first: RUSAGE_CHILDREN's peak is the largest child's so far
         for minutes in sorted({args.short, args.minutes}):
             audio, sheet = analyzed(folder, minutes)
             seconds = sf.info(audio).duration

@@ -446,10 +446,10 @@ def render_preview(sheet: Sheet, audio: str | Path, output: str | Path,
     second of video. Raises a :class:`~lipsync.errors.LipsyncError` for bad input, before any
     file is written.
     """
+    from .fileio import refuse_inputs
+
     target = Path(output)
-    for path in (audio, *inputs):
-        if target.resolve() == Path(path).resolve():
-            raise OutputError(f"the output {str(target)!r} is one of the inputs", "choose another output name")
+    refuse_inputs([target], [audio, *inputs, settings.video, settings.background, settings.mouths])
     if sheet.duration_frames <= 0:
         raise OptionError("the sheet is empty (0 frames)", "analyze a voice track first")
     warnings = []

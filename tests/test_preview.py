@@ -176,7 +176,7 @@ def test_missing_mouth_drawing_unknown_shape_and_silent_audio_write_nothing(tmp_
         render_preview(_sheet(), picture, out, PreviewSettings(size=SIZE))
     with pytest.raises(OutputError, match="does not exist"):
         render_preview(_sheet(), tone, tmp_path / "nowhere" / "out.mp4", PreviewSettings(size=SIZE))
-    with pytest.raises(OutputError, match="one of the inputs"):
+    with pytest.raises(OutputError, match="is the input"):
         render_preview(_sheet(), tone, tone, PreviewSettings(size=SIZE))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rest.png", "still.png"]
 
