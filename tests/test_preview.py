@@ -18,7 +18,7 @@ from lipsync.mouths import mouth_images
 from lipsync.presets import load_preset
 from lipsync.preview import (PreviewPainter, PreviewSettings, parse_size, preview_layout, render_preview,
                              settings_from_options, write_video)
-from lipsync.sheet import Cue, Sheet, SheetLine, Source, Track, sheet_to_json
+from lipsync.sheet import Cue, Sheet, SheetLine, Source, Track, sheet_from_json, sheet_to_json
 from lipsync.timing import FrameRate
 from lipsync.video import rgb_to_yuv
 
@@ -210,3 +210,43 @@ def test_cli_preview_uses_the_sheets_audio_and_reports_bad_input_on_one_line(tmp
         assert result.exit_code == 2, (args, result.output)
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.output
+
+
+# --- mp4 as an export format ------------------------------------------------------------------
+
+
+def test_mp4_is_a_format_of_the_one_export_path(tmp_path, tone):
+    from lipsync.export import export, render
+
+    result = export(_sheet(), "tsv,mp4", tmp_path / "ep", audio=tone, settings={"size": "320x180"})
+    assert sorted(p.name for p in result.files) == ["ep.ANNA.tsv", "ep.BOB.tsv", "ep.mp4"]
+    frames, facts = _decoded(tmp_path / "ep.mp4")
+    assert len(frames) == FRAMES and facts["size"] == SIZE
+    with pytest.raises(OutputError, match="mp4 is written to a file"):
+        render(_sheet(), "mp4", None, audio=tone)
+    with pytest.raises(OptionError, match="unknown setting 'colour' for mp4"):
+        export(_sheet(), "tsv,mp4", tmp_path / "bad", audio=tone, settings={"colour": "red"})
+    assert not list(tmp_path.glob("bad*")), "a failing set leaves none of its files"
+
+
+def test_analyze_writes_the_preview_video_with_its_audio(tmp_path, espeak_wav):
+    speech = espeak_wav("Hello Bob, open the map.")
+    script = tmp_path / "line.txt"
+    script.write_text("Hello Bob, open the map.\n", encoding="utf-8")
+    out = tmp_path / "line.mp4"
+    result = _cli("analyze", str(speech), "-s", str(script), "-p", "preston-blair", "--fps", "25",
+                  "-f", "sheet,mp4", "-o", str(tmp_path / "line"), "--set", "size=320x180", "-q")
+    assert result.exit_code == 0, result.output
+    sheet = sheet_from_json((tmp_path / "line.json").read_text(encoding="utf-8"))
+    frames, facts = _decoded(out)
+    assert facts["rate"] == 25 and len(frames) == sheet.duration_frames
+    assert facts["audio_seconds"] == pytest.approx(sf.info(speech).duration, abs=0.05)
+    box = preview_layout(*SIZE, 1).mouths[0]
+    expected = {name: drawing for name, drawing in _expected_mouths(box).items()}
+    closed = [cue for cue in sheet.tracks[0].cues if cue.shape == "MBP"]
+    assert closed, "the line has m, b, p closures"
+    for cue in closed:
+        middle = cue.frame + cue.length // 2
+        region = frames[middle][box.y:box.y + box.height, box.x:box.x + box.width].astype(np.int16)
+        errors = {name: float(np.abs(region - drawing).mean()) for name, drawing in expected.items()}
+        assert min(errors, key=errors.get) == "MBP"
