@@ -438,7 +438,7 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
 @click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
 @click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
 @click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Anything but 127.0.0.1 lets other machines reach the page (with its token).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
 @click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
 def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
@@ -449,17 +449,17 @@ def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None
     reporter = _Reporter("none", False)
 
     def body() -> None:
-        from .review.server import ReviewServer
+        from .review.server import LOOPBACK, ReviewServer
         from .review.session import ReviewSession
 
         from .export import choose_formats
 
         formats = [f.name for f in choose_formats(exports)] if exports else []
         session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
-        if host != "127.0.0.1":
-            reporter.warn(f"listening on {host}: other machines that can reach it may open the page "
-                          "(they still need its token)")
         server = ReviewServer(session, host, port)
+        if host not in LOOPBACK:
+            reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "
+                          "its address (for remote use, an SSH tunnel to 127.0.0.1 is safer)")
         if server.port != port:
             reporter.info(f"port {port} is in use: using {server.port}")
         click.echo(f"Review page: {server.url}")

@@ -208,6 +208,23 @@ def test_review_cli_takes_the_next_free_port_and_prints_the_address(sheet_path):
         assert f"port {PORT + 5} is in use" in process.stderr.read()
 
 
+def test_review_cli_warns_when_listening_beyond_this_machine(sheet_path):
+    process = subprocess.Popen([sys.executable, "-m", "lipsync", "review", str(sheet_path), "--no-browser",
+                                "--host", "0.0.0.0", "--port", str(PORT + 8)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split()[-1]
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        connection = http.client.HTTPConnection("127.0.0.1", int(url.split(":")[2].split("/")[0]), timeout=10)
+        connection.request("GET", f"/{token}/api/state")
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert "warning: listening on 0.0.0.0: other machines" in process.stderr.read()
+
+
 @pytest.mark.parametrize("args, message", [
     (["missing.json"], "sheet 'missing.json' not found"),
     (["{sheet}", "missing.wav"], "audio file 'missing.wav' not found"),

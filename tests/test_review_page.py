@@ -229,6 +229,7 @@ def test_a_dub_fit_report_opens_at_the_flagged_line_with_both_mouths(browser, sa
         figures = page.locator("figure.mouth")
         assert figures.count() == 2 and "original" in figures.nth(0).inner_text() and "dub" in figures.nth(1).inner_text()
         assert page.evaluate(SHOWN)["frame"] == flagged[0]["window"]["frame"]
+        assert page.evaluate("() => window.review.state.audio.path").endswith("sample.flac")  # the dub sheet's source
         assert page.locator(".edit-only").first.is_hidden()
         if len(flagged) > 1:
             page.keyboard.press("n")
