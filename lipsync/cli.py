@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .errors import FormatError, LipsyncError, OutputError
+from .errors import FormatError, LipsyncError
 
 FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
 
@@ -110,48 +110,8 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
         logger.removeHandler(handler)
 
 
-def _exporters(formats: str | None, output: str | None) -> list[Any]:
-    from .exporters import exporter_for_path, exporter_named
-
-    if formats:
-        names = [name for name in (part.strip() for part in formats.split(",")) if name]
-        if not names:
-            raise FormatError("no format given to -f", "for example -f tsv or -f xdts,dat,pdf")
-        chosen = [exporter_named(name) for name in names]
-    elif output:
-        chosen = [exporter_for_path(output)]
-    else:
-        chosen = [exporter_named("tsv")]
-    return list(dict.fromkeys(chosen))
-
-
-def _targets(exporters: Sequence[Any], output: str | None) -> list[tuple[Any, Path | None]]:
-    """Where each format goes: stdout (one format, no -o), -o itself, or -o's stem + extension."""
-    if output is None:
-        if len(exporters) > 1:
-            raise OutputError("several formats need an output path", "add -o NAME; each format gets its own extension")
-        return [(exporters[0], None)]
-    path = Path(output)
-    if len(exporters) == 1:
-        targets = [(exporters[0], path)]
-    else:
-        stem = path.with_suffix("") if path.suffix else path
-        targets = [(exporter, stem.with_name(stem.name + exporter.file_suffix)) for exporter in exporters]
-    for _, target in targets:
-        folder = target.parent
-        if not folder.is_dir():
-            raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist",
-                              "create the folder first or choose another output path")
-        if not os.access(folder, os.W_OK):
-            raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} is not writable",
-                              "choose another output path")
-        if target.is_dir():
-            raise OutputError(f"cannot write {str(target)!r}: it is a folder", "give a file name")
-    return targets
-
-
-def _export_options(track: str | None, settings: Sequence[str]) -> Any:
-    from .exporters import ExportOptions
+def _settings(settings: Sequence[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` options as a dict (OptionError for one without ``=``)."""
     from .errors import OptionError
 
     extra = {}
@@ -160,52 +120,26 @@ def _export_options(track: str | None, settings: Sequence[str]) -> Any:
         if not sep or not key.strip():
             raise OptionError(f"not a KEY=VALUE setting: {setting!r}", "for example --set cut=12")
         extra[key.strip()] = value
-    return ExportOptions(track=track, extra=extra)
+    return extra
 
 
-def _write_all(sheet: Any, targets: Sequence[tuple[Any, Path | None]], options: Any,
-               reporter: _Reporter) -> list[str]:
-    """Render every format first, then write them: a failing exporter leaves no file behind.
+def _export(sheet: Any, formats: str | None, output: str | None, reporter: _Reporter, *, track: str | None = None,
+            settings: dict[str, str] | None = None, audio: Any = None, inputs: Sequence[str] = ()) -> list[str]:
+    """Export through the library's one export path; standard output when there is no -o."""
+    from .export import render, write
 
-    A single-track format of a sheet with several tracks and an output path writes one file
-    per track, ``NAME.TRACK.ext``; to stdout it writes the chosen (or first) track.
-    """
-    from dataclasses import replace
-
-    from .fileio import write_atomic
-
-    jobs = []
-    for exporter, target in targets:
-        if exporter.multi_track or len(sheet.tracks) < 2 or options.track is not None:
-            jobs.append((exporter, target, options))
-        elif target is None:
-            reporter.warn(f"{exporter.name} holds one track: wrote {sheet.tracks[0].name!r} of "
-                          f"{len(sheet.tracks)} (use --speaker NAME, or -o to write one file per track)")
-            jobs.append((exporter, target, options))
-        else:
-            for track in sheet.tracks:
-                jobs.append((exporter, track_path(target, exporter, track.name), replace(options, track=track.name)))
-    rendered = [(exporter, target, exporter.write(sheet, chosen)) for exporter, target, chosen in jobs]
-    written = []
-    for exporter, target, data in rendered:
-        if target is None:
-            sys.stdout.buffer.write(data)
+    rendering = render(sheet, formats, output, track=track, settings=settings, audio=audio, inputs=inputs)
+    result = write(rendering)
+    for item in rendering.outputs:
+        if item.path is None and item.data is not None:
+            sys.stdout.buffer.write(item.data)
             sys.stdout.buffer.flush()
-        else:
-            write_atomic(target, data)
-            written.append(str(target))
-            reporter.info(f"wrote {target} ({exporter.name})")
-    return written
-
-
-def track_path(target: Path, exporter: Any, track: str) -> Path:
-    """``out/ep01.tsv`` for track ``BOB`` -> ``out/ep01.BOB.tsv`` (unsafe characters become _)."""
-    import re
-
-    ending = exporter.file_suffix if target.name.endswith(exporter.file_suffix) else target.suffix
-    base = target.name[:len(target.name) - len(ending)] if ending else target.name
-    safe = re.sub(r"[^\w\-]+", "_", track).strip("_") or "track"
-    return target.with_name(f"{base}.{safe}{ending}")
+    for warning in result.warnings:
+        reporter.warn(warning)
+    for item in rendering.outputs:
+        if item.path is not None:
+            reporter.info(f"wrote {item.path} ({item.format})")
+    return [str(path) for path in result.files]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -282,8 +216,11 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
                      (("lead_frames", lead), ("min_hold_frames", min_hold), ("step", step)) if value is not None}
         if overrides:
             chosen = chosen.with_timing(**overrides)
-        targets = _targets(_exporters(formats, output), output)
-        options = _export_options(None, settings)
+        from .export import check_target
+
+        inputs = tuple(path for path in (audio, script) if path)
+        chosen_settings = _settings(settings)
+        check_target(formats, output, inputs, settings=chosen_settings)
         reporter.event(event="start", audio=audio, script=script, preset=chosen.name, fps=str(rate))
         result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
                               start_timecode=start_timecode, language=language, jobs=jobs,
@@ -293,7 +230,8 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
         reporter.close()
         for warning in result.warnings:
             reporter.warn(warning)
-        written = _write_all(result.sheet, targets, options, reporter)
+        written = _export(result.sheet, formats, output, reporter, settings=chosen_settings, audio=audio,
+                          inputs=inputs)
         reporter.event(event="done", outputs=written, warnings=list(result.warnings))
 
     _run(reporter, body)
@@ -327,11 +265,7 @@ def export(sheet: str, formats: str | None, output: str | None, track: str | Non
         except (UnicodeDecodeError, OSError) as error:
             raise FormatError(f"cannot read sheet {sheet!r}: {error}", "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
         loaded = sheet_from_json(text)
-        targets = _targets(_exporters(formats, output), output)
-        options = _export_options(track, settings)
-        if track is not None:
-            loaded.track(track)
-        _write_all(loaded, targets, options, reporter)
+        _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
 
@@ -382,18 +316,30 @@ def presets() -> None:
 
 
 @main.command()
-def formats() -> None:
+@click.option("--settings", "show_settings", is_flag=True, help="Also list each format's --set settings and their values.")
+def formats(show_settings: bool) -> None:
     """List the output formats, their file extensions and the applications that read them."""
     reporter = _Reporter("none", False)
 
     def body() -> None:
+        import importlib.util
+
+        from .export import AUDIO_FORMATS
         from .exporters import all_exporters
 
         for exporter in all_exporters():
-            extensions = " ".join(exporter.extensions) or "(use -f)"
+            extensions = " ".join(exporter.extensions) or exporter.file_suffix
             click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}")
             if exporter.importers:
                 click.echo(f"{'':<14} {'':<12} read by: {exporter.importers}")
+            if show_settings:
+                for setting in exporter.settings:
+                    click.echo(f"{'':<14} {'':<12} --set {setting.describe()}")
+        for audio_format in AUDIO_FORMATS.values():
+            if importlib.util.find_spec(audio_format.module) is None:
+                continue
+            click.echo(f"{audio_format.name:<14} {audio_format.suffix:<12} {audio_format.description} "
+                       "(analyze only: needs the audio)")
 
     _run(reporter, body)
 
@@ -697,7 +643,7 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
             raise OptionError("give a MANIFEST or --glob PATTERN (one of them)", "see 'lipsync batch --help'")
         if script_pattern and not pattern:
             raise OptionError("--script-pattern goes with --glob", "in a manifest, give each row's script")
-        pairs = tuple(sorted(_export_options(None, settings).extra.items()))
+        pairs = tuple(sorted(_settings(settings).items()))
         defaults = Defaults(language=language, preset=preset or "rhubarb", fit_preset=preset or "anime-3", fps=fps,
                             fail_under=fail_under,
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),

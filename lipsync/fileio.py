@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import OutputError
@@ -38,3 +39,32 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def same_file(output: str | Path, source: str | Path) -> bool:
+    """Whether writing ``output`` would replace ``source``: the same path once links are
+    resolved, or the same file on disk (a hard link, another case on a case-insensitive disk)."""
+    first, second = Path(output), Path(source)
+    try:
+        if first.resolve() == second.resolve():
+            return True
+        return first.exists() and second.exists() and os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def refuse_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path | None]) -> None:
+    """OutputError, before any work, when an output would overwrite one of the ``inputs``.
+
+    >>> refuse_inputs(["take.tsv"], ["take.wav", None])
+    >>> refuse_inputs(["./take.wav"], ["take.wav"])
+    Traceback (most recent call last):
+    ...
+    lipsync.errors.OutputError: the output 'take.wav' is the input 'take.wav' (hint: choose another output name; lipsync never overwrites its inputs)
+    """
+    sources = [Path(source) for source in inputs if source]
+    for output in outputs:
+        for source in sources:
+            if same_file(output, source):
+                raise OutputError(f"the output {str(Path(output))!r} is the input {str(source)!r}",
+                                  "choose another output name; lipsync never overwrites its inputs")
