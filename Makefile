@@ -27,7 +27,6 @@ $(VENV)/.installed-test: $(VENV)/.installed constraints/cpu.txt
 	touch $@
 
 demo: setup
-	@mkdir -p demo
 	$(BIN)/lipsync analyze lipsync/data/sample.flac --script lipsync/data/sample.txt --preset rhubarb \
 		-f tsv,xdts,pdf,sheet -o demo/sample
 	@cat demo/sample.tsv
