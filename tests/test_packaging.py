@@ -19,7 +19,20 @@ def test_every_folder_of_the_package_is_listed() -> None:
     assert folders - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
 
 
-def test_the_bundled_sample_is_package_data() -> None:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    data = config["package-data"]["lipsync.data"]
-    assert data == ["*"] and (ROOT / "lipsync" / "data" / "sample.flac").is_file()
+def test_building_the_wheel_prints_no_setuptools_warning(tmp_path: Path) -> None:
+    """The wheel builds without a warning banner and holds the sample and every static file."""
+    import subprocess
+    import sys
+    import zipfile
+
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                            "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300,
+                           cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    assert "Warning" not in build.stdout + build.stderr, build.stdout + build.stderr
+    wheel, = (tmp_path / "dist").glob("lipsync-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    sources = [path for path in (ROOT / "lipsync").rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc")]
+    missing = [str(path.relative_to(ROOT)) for path in sources if str(path.relative_to(ROOT)) not in names]
+    assert missing == []
