@@ -155,6 +155,7 @@ def main() -> None:
       lipsync analyze dialogue.wav --script dialogue.txt -o dialogue.tsv
       lipsync presets        # the mouth-shape sets
       lipsync formats        # the output formats
+      lipsync doctor         # what is installed and missing, for a first run and bug reports
     """
 
 
@@ -258,6 +259,30 @@ def export(sheet: str, formats: str | None, output: str | None, track: str | Non
         _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
+def doctor(as_json: bool) -> None:
+    """Show what this installation has and lacks: versions of lipsync, Python and its libraries,
+    and each program, font and extra a feature needs, with the command that installs it.
+
+    Paste its output into bug reports. Exit status 1 when something required (espeak-ng) is
+    missing, else 0.
+    """
+    reporter = _Reporter("none", False)
+    failed: list[bool] = []
+
+    def body() -> None:
+        from .doctor import diagnose, render_json, render_text
+
+        diagnosis = diagnose()
+        click.echo(render_json(diagnosis) if as_json else render_text(diagnosis), nl=False)
+        failed.append(bool(diagnosis.exit_code))
+
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
 
 
 @main.command()
@@ -494,6 +519,8 @@ class _BatchDisplay:
         self.audio_total = 0.0
 
     def __call__(self, event: dict[str, Any]) -> None:
+        from .batch.report import audio_length
+
         kind = event.get("event")
         if self.reporter.mode == "json":
             self.reporter.event(**event)
@@ -502,7 +529,7 @@ class _BatchDisplay:
             self.jobs_total = event["to_run"]
             self.audio_total = event["audio_seconds"]
             self.reporter.info(f"{event['jobs']} jobs: {event['up_to_date']} up to date, {event['to_run']} to run"
-                               + (f" ({self.audio_total / 3600:.2f} h of audio) on {event['executor']}"
+                               + (f" ({audio_length(self.audio_total)} of audio) on {event['executor']}"
                                   if event["to_run"] else ""))
             if self.reporter.mode == "bar" and self.jobs_total:
                 self._start()
@@ -541,7 +568,7 @@ class _BatchDisplay:
                 click.echo(f"[{self.jobs_done}/{self.jobs_total}] {message}", err=True)
         elif kind == "progress" and self.progress is not None:
             self.progress.update(self.overall, completed=event["audio_done"],
-                                 audio=f"{event['audio_done'] / 3600:.2f}/{event['audio_total'] / 3600:.2f} h")
+                                 audio=f"{audio_length(event['audio_done'])}/{audio_length(event['audio_total'])}")
 
     def _start(self) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -550,14 +577,27 @@ class _BatchDisplay:
                                  TextColumn("{task.fields[jobs]}"), TextColumn("{task.fields[audio]}"),
                                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
         self.progress.start()
+        from .batch.report import audio_length
+
         self.overall = self.progress.add_task("batch", total=max(self.audio_total, 1e-9),
                                               jobs=f"0/{self.jobs_total} jobs",
-                                              audio=f"0.00/{self.audio_total / 3600:.2f} h")
+                                              audio=f"0 s/{audio_length(self.audio_total)}")
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+def _check_option(option: str, check: Callable[[], object]) -> None:
+    """Run ``check`` on a command-line option's value; its error becomes one OptionError naming
+    the option (rather than one problem per manifest row that inherits the value)."""
+    from .errors import OptionError
+
+    try:
+        check()
+    except LipsyncError as error:
+        raise OptionError(f"{option}: {error.message}", error.hint) from None
 
 
 def _print_report(report: Any, rich_table: bool) -> None:
@@ -647,6 +687,14 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if diarize_model:
+            from .diarize import check_model
+
+            _check_option("--diarize", lambda: check_model(diarize_model))
+        if speaker_names:
+            from .diarize import read_speaker_names
+
+            _check_option("--speakers", lambda: read_speaker_names(speaker_names))
         todo = read_manifest(manifest, defaults) if manifest else jobs_from_glob(pattern, script_pattern, defaults)
         if dry_run:
             from .batch import plan_batch
