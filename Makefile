@@ -25,7 +25,11 @@ $(VENV)/.installed-extras: $(VENV)/.installed constraints/cpu.txt
 demo: setup
 	$(BIN)/lipsync analyze lipsync/data/sample.flac --script lipsync/data/sample.txt --preset rhubarb -f tsv
 
-test: setup $(VENV)/.installed-extras
+# spine-core from npm, for the consumer tests (tests/test_consumers.py); package-lock.json pins it.
+tests/consumers/spine/node_modules/.package-lock.json: tests/consumers/spine/package-lock.json
+	cd tests/consumers/spine && npm ci --no-audit --no-fund
+
+test: setup $(VENV)/.installed-extras tests/consumers/spine/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 bench: setup
