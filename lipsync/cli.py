@@ -155,6 +155,7 @@ def main() -> None:
       lipsync analyze dialogue.wav --script dialogue.txt -o dialogue.tsv
       lipsync presets        # the mouth-shape sets
       lipsync formats        # the output formats
+      lipsync doctor         # what is installed and missing, for a first run and bug reports
     """
 
 
@@ -254,19 +255,34 @@ def export(sheet: str, formats: str | None, output: str | None, track: str | Non
     reporter = _Reporter("none", quiet)
 
     def body() -> None:
-        from .sheet import sheet_from_json
-
-        path = Path(sheet)
-        if not path.is_file():
-            raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError) as error:
-            raise FormatError(f"cannot read sheet {sheet!r}: {error}", "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
-        loaded = sheet_from_json(text)
+        loaded = _read_sheet_json(sheet)
         _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
+def doctor(as_json: bool) -> None:
+    """Show what this installation has and lacks: versions of lipsync, Python and its libraries,
+    and each program, font and extra a feature needs, with the command that installs it.
+
+    Paste its output into bug reports. Exit status 1 when something required (espeak-ng) is
+    missing, else 0.
+    """
+    reporter = _Reporter("none", False)
+    failed: list[bool] = []
+
+    def body() -> None:
+        from .doctor import diagnose, render_json, render_text
+
+        diagnosis = diagnose()
+        click.echo(render_json(diagnosis) if as_json else render_text(diagnosis), nl=False)
+        failed.append(bool(diagnosis.exit_code))
+
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
 
 
 @main.command()
@@ -503,6 +519,8 @@ class _BatchDisplay:
         self.audio_total = 0.0
 
     def __call__(self, event: dict[str, Any]) -> None:
+        from .batch.report import audio_length
+
         kind = event.get("event")
         if self.reporter.mode == "json":
             self.reporter.event(**event)
@@ -511,7 +529,7 @@ class _BatchDisplay:
             self.jobs_total = event["to_run"]
             self.audio_total = event["audio_seconds"]
             self.reporter.info(f"{event['jobs']} jobs: {event['up_to_date']} up to date, {event['to_run']} to run"
-                               + (f" ({self.audio_total / 3600:.2f} h of audio) on {event['executor']}"
+                               + (f" ({audio_length(self.audio_total)} of audio) on {event['executor']}"
                                   if event["to_run"] else ""))
             if self.reporter.mode == "bar" and self.jobs_total:
                 self._start()
@@ -550,7 +568,7 @@ class _BatchDisplay:
                 click.echo(f"[{self.jobs_done}/{self.jobs_total}] {message}", err=True)
         elif kind == "progress" and self.progress is not None:
             self.progress.update(self.overall, completed=event["audio_done"],
-                                 audio=f"{event['audio_done'] / 3600:.2f}/{event['audio_total'] / 3600:.2f} h")
+                                 audio=f"{audio_length(event['audio_done'])}/{audio_length(event['audio_total'])}")
 
     def _start(self) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -559,14 +577,27 @@ class _BatchDisplay:
                                  TextColumn("{task.fields[jobs]}"), TextColumn("{task.fields[audio]}"),
                                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
         self.progress.start()
+        from .batch.report import audio_length
+
         self.overall = self.progress.add_task("batch", total=max(self.audio_total, 1e-9),
                                               jobs=f"0/{self.jobs_total} jobs",
-                                              audio=f"0.00/{self.audio_total / 3600:.2f} h")
+                                              audio=f"0 s/{audio_length(self.audio_total)}")
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+def _check_option(option: str, check: Callable[[], object]) -> None:
+    """Run ``check`` on a command-line option's value; its error becomes one OptionError naming
+    the option (rather than one problem per manifest row that inherits the value)."""
+    from .errors import OptionError
+
+    try:
+        check()
+    except LipsyncError as error:
+        raise OptionError(f"{option}: {error.message}", error.hint) from None
 
 
 def _print_report(report: Any, rich_table: bool) -> None:
@@ -656,6 +687,14 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if diarize_model:
+            from .diarize import check_model
+
+            _check_option("--diarize", lambda: check_model(diarize_model))
+        if speaker_names:
+            from .diarize import read_speaker_names
+
+            _check_option("--speakers", lambda: read_speaker_names(speaker_names))
         todo = read_manifest(manifest, defaults) if manifest else jobs_from_glob(pattern, script_pattern, defaults)
         if dry_run:
             from .batch import plan_batch
@@ -684,3 +723,97 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
         _run(reporter, body)
     finally:
         display.close()
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.argument("audio", required=False, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(path_type=str), help="The video file (.mp4). Default: the sheet's name with .mp4, beside it.")
+@click.option("--size", default="960x540", show_default=True, help="Picture size WIDTHxHEIGHT (even numbers).")
+@click.option("--background", default="#f4efe6", show_default=True, help="Background: a colour (#rrggbb or a name such as white) or an image file.")
+@click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
+@click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
+@click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
+@click.option("--band-seconds", type=click.FloatRange(1, 30), default=4.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
+@click.option("--video", "video", type=click.Path(path_type=str), help="Show this video (the episode's picture) instead of the drawn mouths.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
+def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
+            preset: str | None, tracks: tuple[str, ...], rythmo: str | None, language: str, band_seconds: float,
+            video: str | None, progress: str, quiet: bool) -> None:
+    """Render a preview video of SHEET: each character's mouth drawn, with the sound.
+
+    For a director or a client who will not open any tool: every track's mouth with its name,
+    the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
+    sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
+    defaults to the sheet's own audio file (with --video and no audio found: the video's sound).
+
+    With --rythmo, a rhythmo band for the dubbing actors scrolls under the picture: the dub's
+    words, each stretched over the frames where it must be spoken, cross a fixed reading line
+    when they are to be said; red bars mark where the picture's mouth closes, blue marks the
+    dub's own m, b, p.
+
+    \b
+    Examples:
+      lipsync preview ep01.json -o ep01.mp4
+      lipsync preview ep01.json ep01_mix.wav --size 1280x720 --mouths drawings/ -o ep01.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.srt -l fr -o ep01_band.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.json --video ep01.mov -o ep01_band.mp4
+    """
+    reporter = _Reporter(progress, quiet)
+
+    def body() -> None:
+        from .errors import AudioError
+        from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
+
+        path = Path(sheet)
+        loaded = _read_sheet_json(sheet)
+        if not Path(background).is_file():
+            parse_colour(background)
+        settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset,
+                                   video=video, band_seconds=band_seconds)
+        try:
+            sound = find_audio(loaded, audio, path)
+        except AudioError:
+            if audio is not None or video is None:
+                raise
+            sound = Path(video)
+        band = _rhythmo_band(loaded, rythmo, language, preset) if rythmo else None
+        target = Path(output) if output else path.with_suffix(".mp4")
+        inputs = tuple(p for p in (path, rythmo, video) if p)
+        result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
+                                inputs=inputs,
+                                on_progress=lambda done, total: reporter.progress("rendering", done, total))
+        reporter.close()
+        for warning in result.warnings:
+            reporter.warn(warning)
+        reporter.info(f"wrote {result.path} ({result.frames} frames at {loaded.rate} fps)")
+        reporter.event(event="done", outputs=[str(result.path)], warnings=list(result.warnings))
+
+    _run(reporter, body)
+
+
+def _read_sheet_json(sheet: str) -> Any:
+    """A lipsync sheet (.json) read for a command, with one-line errors."""
+    from .sheet import sheet_from_json
+
+    path = Path(sheet)
+    if not path.is_file():
+        raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
+    try:
+        return sheet_from_json(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as error:
+        raise FormatError(f"cannot read sheet {sheet!r}: {error}",
+                          "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+
+
+def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:
+    """The band's content: from a recorded dub's aligned sheet (.json), else a dub script."""
+    from .dialogue import read_script
+    from .rhythmo import band_from_aligned, band_from_script
+
+    if source.lower().endswith(".json"):
+        return band_from_aligned(original, _read_sheet_json(source))
+    return band_from_script(original, read_script(source), language, preset)

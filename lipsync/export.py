@@ -245,6 +245,9 @@ def render(sheet: Sheet, formats: str | Sequence[str] | None, target: str | Path
         sheet.track(track)  # FormatError naming the tracks when there is none such
     if target is None and len(chosen) > 1:
         raise OutputError("several formats need an output path", "add -o NAME; each format gets its own extension")
+    if target is None and isinstance(chosen[0], AudioFormat):
+        raise OutputError(f"{chosen[0].name} is written to a file, not to standard output",
+                          f"add -o NAME{chosen[0].suffix}")
     planned: list[tuple[Format, Path | None, str | None]] = []
     if target is None:
         fmt = chosen[0]

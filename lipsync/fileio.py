@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder (``.<name>.<random>.part``) that becomes ``path``
+    when the block ends without an exception, and is deleted when it raises.
 
-    Raises :class:`OutputError` (with a hint) when the folder is missing or not writable.
+    For writers that need a file name rather than bytes (video encoders). Raises
+    :class:`OutputError` (with a hint) when the folder is missing or not writable.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -27,9 +31,9 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except OSError as error:
         raise OutputError(f"cannot write to {str(folder)!r}: {error.strerror}",
                           "check the folder's permissions or choose another output path") from None
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        yield Path(temporary)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except OSError as error:
@@ -39,6 +43,15 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Raises :class:`OutputError` (with a hint) when the folder is missing or not writable.
+    """
+    with atomic_output(path) as temporary, open(temporary, "wb") as stream:
+        stream.write(data)
 
 
 def same_file(output: str | Path, source: str | Path) -> bool:

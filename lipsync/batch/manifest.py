@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LipsyncError, ManifestError
+from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -158,11 +159,18 @@ def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Jo
     Raises :class:`ManifestError` listing every problem, each with its row and field.
     """
     manifest = Path(path).expanduser()
+    if manifest.is_dir():
+        raise ManifestError(f"manifest {str(path)!r} is a folder, not a file",
+                            "pass the .csv, .tsv or .toml file listing the jobs, or use --glob 'FOLDER/*.wav'")
     if not manifest.is_file():
         raise ManifestError(f"manifest not found: {str(path)!r}",
                             "pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
     try:
         data = manifest.read_bytes()
+        kind = binary_kind(data)
+        if kind is not None:
+            raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest",
+                                kind.table_hint)
         text = data.decode("utf-8-sig")
     except OSError as error:
         raise ManifestError(f"cannot read manifest {str(path)!r}: {error.strerror}",
