@@ -91,8 +91,7 @@ def test_each_word_reaches_the_reading_line_on_its_first_frame_and_scrolls_left(
 
 
 def test_band_video_shows_the_band_window_under_the_mouths(tmp_path):
-    audio = tmp_path / "picture.wav"
-    sf.write(audio, np.zeros(int(FRAMES * SECOND * 16000), np.float32), 16000)
+    audio, _ = _picture_files(tmp_path)
     out = tmp_path / "band.mp4"
     band = band_from_aligned(_original(), _dub())
     render_preview(_original(), audio, out, PreviewSettings(size=SIZE), band=band)
@@ -134,11 +133,17 @@ def test_user_video_replaces_the_mouths(tmp_path):
     assert rgb[90][centre][2] > 150                                 # past its end: its last picture
 
 
-def test_cli_band_from_an_aligned_dub_sheet(tmp_path):
-    audio = tmp_path / "picture.wav"
+def _picture_files(folder: Path) -> tuple[Path, Path]:
+    """The original's sound (silence as long as it) and its sheet, as files."""
+    audio = folder / "picture.wav"
     sf.write(audio, np.zeros(int(FRAMES * SECOND * 16000), np.float32), 16000)
-    original = tmp_path / "original.json"
+    original = folder / "original.json"
     original.write_text(sheet_to_json(_original()), encoding="utf-8")
+    return audio, original
+
+
+def test_cli_band_from_an_aligned_dub_sheet(tmp_path):
+    audio, original = _picture_files(tmp_path)
     dub = tmp_path / "dub.json"
     dub.write_text(sheet_to_json(_dub()), encoding="utf-8")
     result = CliRunner().invoke(main, ["preview", str(original), str(audio), "--rythmo", str(dub), "-o",
@@ -192,10 +197,7 @@ def test_dub_script_lines_need_a_character_of_the_original():
 
 
 def test_cli_band_from_a_dub_script(tmp_path):
-    audio = tmp_path / "picture.wav"
-    sf.write(audio, np.zeros(int(FRAMES * SECOND * 16000), np.float32), 16000)
-    original = tmp_path / "original.json"
-    original.write_text(sheet_to_json(_original()), encoding="utf-8")
+    audio, original = _picture_files(tmp_path)
     script = tmp_path / "dub.txt"
     script.write_text("Buenos días mamá\n", encoding="utf-8")
     out = tmp_path / "band.mp4"
