@@ -219,6 +219,10 @@ def test_dragging_a_words_edge_reanimates_its_stretch_on_the_server(opened):
     moved = page.evaluate(f"() => window.review.tracks[0].words[{index}]")
     assert abs(moved["end"] * 24 - round(moved["end"] * 24)) < 1e-3  # snapped to a frame
     assert any(cue.get("edited") for cue in cues_of(page))
+    # the keyboard moves the selected word's start a frame later, re-animated the same way
+    page.keyboard.press(".")
+    later = round(word.start * 24 + 1) / 24  # a frame later, on the frame grid
+    page.wait_for_function(f"() => Math.abs(window.review.tracks[0].words[{index}].start - {later}) < 1e-6")
     page.keyboard.press("Control+s")
     page.wait_for_selector("#notice div:has-text('Saved')")
     saved = sheet_from_json(path.read_text()).tracks[0]
