@@ -806,7 +806,7 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
 @click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
 @click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
-@click.option("--band-seconds", type=click.FloatRange(1, 30), default=4.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
+@click.option("--band-seconds", type=click.FloatRange(1, 30), default=3.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
 @click.option("--video", "video", type=click.Path(path_type=str), help="Show this video (the episode's picture) instead of the drawn mouths.")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
