@@ -303,3 +303,16 @@ def test_a_silence_the_aligner_puts_in_running_speech_is_found():
 def test_passes_without_a_script_are_named_in_a_warning(short):
     result = analyze(short.audio, None, passes=3)
     assert any("passes apply to aligning a script" in warning for warning in result.warnings)
+
+
+def test_boundaries_are_corrected_for_the_aligners_bias_unless_turned_off(short):
+    from lipsync.recognize.refine import correct_bias, shipped_bias
+
+    lines = short.lines()
+    raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False))
+    corrected = recognize(short.audio, lines)
+    bias, default = shipped_bias()
+    assert corrected.phones == correct_bias(raw.phones, bias, default=default)
+    assert corrected.phones != raw.phones
+    assert [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
+    assert corrected.words == raw.words

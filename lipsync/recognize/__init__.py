@@ -28,6 +28,7 @@ from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, s
 from . import align
 from .chunks import Chunk, run_chunks
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
+from .refine import correct_bias, shipped_bias
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
 __all__ = ["AcousticRecognizer", "MAX_PASSES", "Recognition", "RecognitionSettings", "Recognizer", "recognize"]
@@ -113,6 +114,9 @@ class AcousticRecognizer:
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
                                                  settings)
+        if settings.correct_bias:
+            bias, default = shipped_bias()
+            phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
         return Recognition(phones, words, found.warnings)
 
     # --- without a script -------------------------------------------------------------------
@@ -167,7 +171,8 @@ class AcousticRecognizer:
             groups, silent = align.plan_timed(lines, words, stretches, audio.duration, settings)
         else:
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, settings=settings)
-        aligned = dict(zip(groups, self._align_groups(audio, groups, words, on_progress, short=timed)))
+        aligned = dict(zip(groups, self._align_groups(audio, groups, words, on_progress,
+                                                      short=timed or settings.narrow_first)))
         if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
                 and self._words_in_pauses(aligned[groups[0]], groups[0], stretches):
             # Aligned in one piece, lines were pushed across the pauses between them: align the

@@ -39,6 +39,8 @@ class RecognitionSettings:
     #: faster, the same times within a frame almost always; the wide beam takes over on failure)
     short_beam: float = 1e-100
     short_group_seconds: float = 12.0
+    #: untimed scripts too: every group up to ``short_group_seconds`` tries ``short_beam`` first
+    narrow_first: bool = False
     #: probability of a pause between words pronounced by espeak-ng (other languages), whose
     #: speakers leave short pauses that the English model would give to the next word
     foreign_silprob: float = 0.3
@@ -84,6 +86,9 @@ class RecognitionSettings:
     mismatch_share: float = 0.6
 
     # --- phone boundaries ---------------------------------------------------------------------
+    #: move each boundary between two phones by the aligner's learned bias for its kind
+    #: (:mod:`lipsync.recognize.refine`)
+    correct_bias: bool = True
     #: phones shorter than this are dropped
     min_phone_seconds: float = 0.01
     #: padding of the speech stretches that phones are trimmed to
