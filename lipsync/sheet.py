@@ -52,11 +52,13 @@ class Shape:
 
 @dataclass(frozen=True)
 class Cue:
-    """A mouth shape held for ``length`` frames from ``frame`` (0-based) on the sheet's rate."""
+    """A mouth shape held for ``length`` frames from ``frame`` (0-based) on the sheet's rate;
+    ``edited`` marks a cue a person changed (in ``lipsync review``), not the analysis."""
 
     frame: int
     length: int
     shape: str
+    edited: bool = False
 
     @property
     def end(self) -> int:
@@ -170,6 +172,14 @@ def _seconds(value: float) -> float:
     return round(float(value), 6)
 
 
+def _cue(cue: Cue) -> dict[str, Any]:
+    """A cue's JSON; ``"edited": true`` only on edited cues, so analyzed sheets stay unchanged."""
+    data: dict[str, Any] = {"frame": cue.frame, "length": cue.length, "shape": cue.shape}
+    if cue.edited:
+        data["edited"] = True
+    return data
+
+
 def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
     """The lossless JSON-ready form of a sheet (see the README for the layout)."""
     return {
@@ -196,7 +206,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
         "tracks": [
             {
                 "name": track.name,
-                "cues": [{"frame": c.frame, "length": c.length, "shape": c.shape} for c in track.cues],
+                "cues": [_cue(c) for c in track.cues],
                 "lines": [{"frame": l.frame, "length": l.length, "text": l.text} for l in track.lines],
                 "words": [
                     {"start": _seconds(w.start), "end": _seconds(w.end), "text": w.text, "line": w.line}
@@ -237,7 +247,8 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
         tracks = tuple(
             Track(
                 name=str(_require(t, "name", "tracks[].")),
-                cues=tuple(Cue(int(c["frame"]), int(c["length"]), str(c["shape"])) for c in _require(t, "cues", "tracks[].")),
+                cues=tuple(Cue(int(c["frame"]), int(c["length"]), str(c["shape"]), bool(c.get("edited", False)))
+                           for c in _require(t, "cues", "tracks[].")),
                 lines=tuple(SheetLine(int(l["frame"]), int(l["length"]), str(l["text"])) for l in t.get("lines", ())),
                 words=tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]), w.get("line")) for w in t.get("words", ())),
                 phones=tuple(

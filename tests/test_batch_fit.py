@@ -197,5 +197,5 @@ def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp
     assert code == 2 and not (tmp_path / "out").exists()
     assert "row 2, field 'script': a script is only used with a voice track" in err
     assert "row 3, field 'retime_sheet': a corrected sheet needs the dub as a voice track" in err
-    assert "row 4, field 'character': writes the same outputs as row 3 (E1/I.fit.*)" in err
+    assert "row 4, field 'character': writes the same outputs as row 3 (E1/I.fit.json)" in err
     assert "row 5, field 'formats': 'pdf' is not a fit report format (json, html, txt)" in err

@@ -52,6 +52,37 @@ def test_unknown_language_is_an_error_with_close_matches():
     assert "fr" in caught.value.hint
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("spanish", "es"), ("Spanish", "es"), ("español", "es"), ("espanol", "es"), ("Deutsch", "de"),
+    ("german", "de"), ("français", "fr-fr"), ("francais", "fr-fr"), ("Japanese", "ja"), ("日本語", "ja"),
+    ("Brazilian Portuguese", "pt-br"), ("mandarin", "cmn"), ("русский", "ru"),
+    ("spa", "es"), ("deu", "de"), ("ger", "de"), ("fra", "fr-fr"), ("fre", "fr-fr"), ("jpn", "ja"),
+    ("eng", "en-us"), ("por", "pt"), ("nld", "nl"), ("zho", "cmn"),
+])
+def test_languages_by_name_or_iso_639_code(name, expected):
+    assert espeak_code(name) == expected
+
+
+def test_a_language_espeak_does_not_speak_is_named_in_the_error():
+    with pytest.raises(OptionError) as caught:
+        espeak_code("klingon")
+    assert "Klingon (tlh)" in caught.value.message and "did you mean" not in caught.value.hint
+
+
+def test_a_misspelt_name_suggests_the_language():
+    with pytest.raises(OptionError) as caught:
+        espeak_code("spansh")
+    assert "did you mean es (Spanish)?" in caught.value.hint
+
+
+def test_cli_names_the_language_it_cannot_speak():
+    data = Path(__file__).resolve().parent.parent / "lipsync" / "data"
+    result = CliRunner().invoke(main, ["analyze", str(data / "sample.flac"), "-s", str(data / "sample.txt"),
+                                       "-l", "klingon"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("error: unknown language 'klingon': espeak-ng does not speak Klingon")
+
+
 @pytest.mark.parametrize("text, expected", [
     ("今日は学校へ行きます。", "ja"), ("안녕하세요, 반갑습니다.", "ko"), ("你好，我们走吧。", "cmn"),
     ("Привет, как дела?", "ru"), ("مرحبا كيف حالك", "ar"), ("नमस्ते, आप कैसे हैं?", "hi"),

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LipsyncError, ManifestError
+from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -158,11 +159,18 @@ def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Jo
     Raises :class:`ManifestError` listing every problem, each with its row and field.
     """
     manifest = Path(path).expanduser()
+    if manifest.is_dir():
+        raise ManifestError(f"manifest {str(path)!r} is a folder, not a file",
+                            "pass the .csv, .tsv or .toml file listing the jobs, or use --glob 'FOLDER/*.wav'")
     if not manifest.is_file():
         raise ManifestError(f"manifest not found: {str(path)!r}",
                             "pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
     try:
         data = manifest.read_bytes()
+        kind = binary_kind(data)
+        if kind is not None:
+            raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest",
+                                kind.table_hint)
         text = data.decode("utf-8-sig")
     except OSError as error:
         raise ManifestError(f"cannot read manifest {str(path)!r}: {error.strerror}",
@@ -377,7 +385,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
     checked_models: dict[str, str | None] = {}
     checked_names: dict[str, str | None] = {}
     jobs = []
-    targets: dict[str, str] = {}
+    claims = _OutputClaims(problems)
     fallback = defaults.values()
     for where, raw in rows:
         values = {key: value for key, value in raw.items() if value not in (None, "")}
@@ -468,16 +476,10 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
             stem = f"{episode}/{name}" if episode else name
             job_id = stem + ".fit"
             if audio is not None and fit.get("original"):
-                claims = [(job_id, "character" if character else "audio")]
+                claims.claim(where, "character" if character else "audio",
+                             [f"{job_id}.{kind}" for kind in dict.fromkeys(formats)], [])
                 if fit.get("retime_format"):
-                    claims.append((stem + ".retimed", "retime_sheet"))
-                for target, column in claims:
-                    other = targets.get(target.casefold())
-                    if other is not None:
-                        problems.add(where, column, f"writes the same outputs as {other} ({target}.*); give each "
-                                                    "job its own episode/character")
-                    else:
-                        targets[target.casefold()] = where
+                    claims.claim_formats(where, "retime_sheet", stem + ".retimed", [fit["retime_format"]], True)
             jobs.append(Job(id=job_id, where=where, audio=audio or "", script=script, episode=episode, name=name,
                             character=character, language=str(get("language") or "en-us"), preset=preset_value,
                             fps=fps, formats=tuple(dict.fromkeys(formats)), kind="fit", **fit))
@@ -524,13 +526,8 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         name = character or (Path(audio).stem if audio else "")
         job_id = f"{episode}/{name}" if episode else name
         if audio is not None:
-            other = targets.get(job_id.casefold())
-            if other is not None:
-                problems.add(where, "character" if character else "audio",
-                             f"writes the same outputs as {other} ({job_id}.*); give each job its own "
-                             "episode/character")
-            else:
-                targets[job_id.casefold()] = where
+            several_tracks = model is not None or (not character and script is not None)
+            claims.claim_formats(where, "character" if character else "audio", job_id, formats, several_tracks)
         language = str(get("language") or "en-us")
         jobs.append(Job(id=job_id, where=where, audio=audio or "", script=script, episode=episode,
                         name=name, character=character, language=language, preset=preset_value,
@@ -540,6 +537,65 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                         speakers=speakers, settings=defaults.settings))
     problems.raise_if_any()
     return tuple(jobs)
+
+
+class _OutputClaims:
+    """The final output paths of the rows, case-insensitive (two rows writing one file, or a
+    file that one row's per-track outputs could take, is a problem of the later row).
+
+    A row whose sheet may hold several tracks writes its single-track formats as
+    ``<stem>.<TRACK><suffix>``, ``TRACK`` being letters, digits, ``-`` and ``_`` (the export's
+    file-name rule): such a row claims that pattern as well as ``<stem><suffix>``.
+    """
+
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.exact: dict[str, str] = {}
+        self.patterns: list[tuple[str, str, str]] = []
+
+    def claim_formats(self, where: str, column: str, stem: str, formats: Sequence[str], several_tracks: bool) -> None:
+        """Claim the outputs of ``formats`` (exporter names) written at ``stem``."""
+        from ..exporters import exporter_named
+
+        paths, patterns = [], []
+        for name in dict.fromkeys(formats):
+            try:
+                exporter = exporter_named(name)
+            except LipsyncError:
+                continue  # reported where the format is read
+            paths.append(stem + exporter.file_suffix)
+            if several_tracks and not exporter.multi_track:
+                patterns.append((stem + ".", exporter.file_suffix))
+        self.claim(where, column, paths, patterns)
+
+    def claim(self, where: str, column: str, paths: Sequence[str], patterns: Sequence[tuple[str, str]]) -> None:
+        """Claim exact ``paths`` and per-track ``patterns`` (prefix, suffix) for row ``where``."""
+        clashes: dict[str, str] = {}
+        for path in paths:
+            key = path.casefold()
+            other = self.exact.get(key) or next((owner for prefix, suffix, owner in self.patterns
+                                                 if _per_track(key, prefix, suffix)), None)
+            if other is not None and other != where:
+                clashes.setdefault(other, path)
+        for prefix, suffix in patterns:
+            for key, owner in self.exact.items():
+                if owner != where and _per_track(key, prefix.casefold(), suffix.casefold()):
+                    clashes.setdefault(owner, f"{prefix}<track>{suffix}")
+        for other, path in clashes.items():
+            self.problems.add(where, column, f"writes the same outputs as {other} ({path}); give each job its "
+                                             "own episode/character")
+        if clashes:
+            return
+        for path in paths:
+            self.exact[path.casefold()] = where
+        self.patterns.extend((prefix.casefold(), suffix.casefold(), where) for prefix, suffix in patterns)
+
+
+def _per_track(key: str, prefix: str, suffix: str) -> bool:
+    """Whether output path ``key`` is a per-track file ``prefix<TRACK>suffix``."""
+    if not (key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix) + len(suffix)):
+        return False
+    return re.fullmatch(r"[\w\-]+", key[len(prefix):len(key) - len(suffix)]) is not None
 
 
 def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: str | None, path_of: Any,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 import resource
 import time
 import traceback
@@ -21,7 +20,6 @@ from typing import Any
 from ..errors import LipsyncError
 
 Emit = Callable[[dict[str, Any]], None]
-_UNSAFE = re.compile(r"[/\\:*?\"<>|\x00-\x1f]+")
 _PROGRESS_INTERVAL = 0.5  # seconds between progress events of one job
 
 
@@ -113,7 +111,7 @@ def _duration(path: str) -> float | None:
 
 def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     from ..audio import load_audio
-    from ..exporters import ExportOptions, exporter_named
+    from ..export import render
     from ..pipeline import analyze
     from ..presets import load_preset
     from ..timing import FrameRate
@@ -158,16 +156,10 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
 
         sheet = replace(sheet, tracks=tuple(replace(track, name=names.get(track.name, track.name))
                                             for track in sheet.tracks))
-    extra = dict(spec.get("settings") or ())
-    outputs: list[list[Any]] = []
-    for name in spec["formats"]:
-        exporter = exporter_named(name)
-        if exporter.multi_track or len(sheet.tracks) <= 1:
-            outputs.append([spec["id"] + exporter.file_suffix, exporter.write(sheet, ExportOptions(extra=extra))])
-        else:
-            for track in sheet.tracks:
-                target = f"{spec['id']}.{_UNSAFE.sub('_', track.name)}{exporter.file_suffix}"
-                outputs.append([target, exporter.write(sheet, ExportOptions(track=track.name, extra=extra))])
+    rendering = render(sheet, list(spec["formats"]), spec["id"], settings=dict(spec.get("settings") or ()),
+                       audio=spec["audio"], as_stem=True)
+    outputs = [[item.path.as_posix(), item.data] for item in rendering.outputs if item.path and item.data is not None]
+    warnings.extend(rendering.warnings)
     return {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
             "audio_seconds": round(audio.duration, 3)}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._production import frame_shapes, output_names, switch_lines
+from ._production import NAMES_SETTING, frame_shapes, output_names, switch_lines
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -32,4 +32,5 @@ EXPORTER = Exporter(
     description="Moho switch data: 1-based frame and mouth name per change, no FPS line",
     importers="Moho switch layers, OpenToonz Apply Lip Sync Data, Blender LipSync Importer",
     write=write,
+    settings=(NAMES_SETTING,),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from ..sheet import Sheet
-from . import ExportOptions, Exporter
+from . import ExportOptions, Exporter, Setting
 from ._production import changes, frame_shapes
 
 
@@ -42,4 +42,7 @@ EXPORTER = Exporter(
     description="Spine animation JSON: mouth attachment keys in seconds for one slot",
     importers="Spine editor (Import Data) and Spine runtimes",
     write=write,
+    settings=(Setting("animation", "the animation's name", default="the track name"),
+              Setting("slot", "the mouth slot whose attachment is keyed", default="mouth"),
+              Setting("prefix", "written before each shape name to make the attachment name", default="mouth_")),
 )

@@ -41,7 +41,7 @@ from typing import TypeVar
 from ..errors import MissingToolError, OptionError
 from ..sheet import Sheet, Track
 from ..timing import format_timecode, parse_timecode
-from . import ExportOptions, Exporter
+from . import ExportOptions, Exporter, Setting
 
 PT_PER_MM = 72 / 25.4
 PAPERS = {  # portrait width, height in points
@@ -51,6 +51,17 @@ PAPERS = {  # portrait width, height in points
     "letter": (612.0, 792.0),
 }
 LAYOUTS = ("anime", "western")
+#: The settings of the printable sheet (PDF and SVG).
+SETTINGS = (
+    Setting("layout", "anime: 6-second Japanese timesheet; western: 96-frame exposure sheet", LAYOUTS, "anime"),
+    Setting("paper", "paper size", tuple(PAPERS), "a3 (anime), a4 (western)"),
+    Setting("production", "the header's production title"),
+    Setting("episode", "the header's episode"),
+    Setting("scene", "the header's scene"),
+    Setting("cut", "the header's cut"),
+    Setting("character", "the header's characters", default="the track names"),
+    Setting("audio", "the audio whose peaks draw the waveform strip", default="the sheet's source audio"),
+)
 WESTERN_FRAMES_PER_PAGE = 96
 FONT_ENV = "LIPSYNC_CJK_FONT"
 FONT_HINT = ("apt install fonts-ipafont-gothic, or set LIPSYNC_CJK_FONT to a TrueType (.ttf/.ttc) "
@@ -883,4 +894,5 @@ EXPORTER = Exporter(
     importers="printers and PDF viewers: the animator's paper timesheet",
     write=write,
     multi_track=True,
+    settings=SETTINGS,
 )
