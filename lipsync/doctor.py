@@ -169,6 +169,12 @@ def _pieces() -> tuple[tuple[str, str, str, Callable[[], str | None], str], ...]
          system_install("chromium", None)),
         ("Playwright", "tests", "browser tests of the review page", _module("playwright", "playwright"),
          "pip install 'lipsync[test]'"),
+        ("Praat", "tests", "the TextGrid export read by Praat", lambda: program_version("praat"),
+         system_install("praat", None)),
+        ("Synfig", "tests", "the .lst export rendered by Synfig's command line", lambda: program_version("synfig"),
+         system_install("synfig", None)),
+        ("Node.js and npm", "tests", "spine-core reading the Spine JSON; the generated AE and Harmony scripts",
+         lambda: program_version("node") if shutil.which("npm") else None, system_install("nodejs npm", "node")),
     )
 
 
