@@ -38,7 +38,15 @@ demo: setup
 	@echo "  demo/sample.json  lipsync's sheet, for other formats: $(BIN)/lipsync export demo/sample.json -f dat -o demo/sample.dat"
 	@echo "Next: $(BIN)/lipsync doctor (what is installed, what is missing), $(BIN)/lipsync --help"
 
+<<<<<<< HEAD
+# spine-core from npm, for the consumer tests (tests/test_consumers.py); package-lock.json pins it.
+tests/consumers/spine/node_modules/.package-lock.json: tests/consumers/spine/package-lock.json
+	cd tests/consumers/spine && npm ci --no-audit --no-fund
+
+test: setup $(VENV)/.installed-extras tests/consumers/spine/node_modules/.package-lock.json
+=======
 test: $(VENV)/.installed-test
+>>>>>>> main
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -128,10 +128,21 @@ def _cjk_font() -> str | None:
     return found[0] if found else None
 
 
+def module_version(module: str, distribution: str) -> str | None:
+    """``distribution``'s version when ``module`` can be imported (without importing it), else None.
+
+    >>> module_version("click", "click") is not None, module_version("pyannote_nowhere.audio", "pyannote.audio")
+    (True, None)
+    """
+    try:
+        found = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        return None
+    return distribution_version(distribution) if found is not None else None
+
+
 def _module(name: str, distribution: str) -> Callable[[], str | None]:
-    def check() -> str | None:
-        return distribution_version(distribution) if importlib.util.find_spec(name) is not None else None
-    return check
+    return lambda: module_version(name, distribution)
 
 
 def _chromium() -> str | None:
@@ -158,6 +169,12 @@ def _pieces() -> tuple[tuple[str, str, str, Callable[[], str | None], str], ...]
          system_install("chromium", None)),
         ("Playwright", "tests", "browser tests of the review page", _module("playwright", "playwright"),
          "pip install 'lipsync[test]'"),
+        ("Praat", "tests", "the TextGrid export read by Praat", lambda: program_version("praat"),
+         system_install("praat", None)),
+        ("Synfig", "tests", "the .lst export rendered by Synfig's command line", lambda: program_version("synfig"),
+         system_install("synfig", None)),
+        ("Node.js and npm", "tests", "spine-core reading the Spine JSON; the generated AE and Harmony scripts",
+         lambda: program_version("node") if shutil.which("npm") else None, system_install("nodejs npm", "node")),
     )
 
 

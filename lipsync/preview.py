@@ -56,13 +56,13 @@ class PreviewSettings:
     mouths: str | Path | None = None
     preset: str | Path | None = None
     video: str | Path | None = None
-    band_seconds: float = 4.0
+    band_seconds: float = 3.0
     encoder: VideoSettings = field(default_factory=VideoSettings)
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.band_seconds <= 30.0:
             raise OptionError(f"the band shows {self.band_seconds:g} s: out of range",
-                              "from 1 to 30 seconds across the picture (4 is usual)")
+                              "from 1 to 30 seconds across the picture (3 is usual)")
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def preview_layout(width: int, height: int, tracks: int, band_height: int = 0) -
 
     >>> layout = preview_layout(960, 540, 2)
     >>> [box.x for box in layout.mouths], layout.mouths[0].width == layout.mouths[1].width
-    ([20, 500], True)
+    ([4, 484], True)
     """
     bar = Box(0, 0, width, _even(max(height * 0.07, 16)))
     band = Box(0, height - _even(band_height), width, _even(band_height)) if band_height else None

@@ -9,6 +9,8 @@
 #     fonts-ipafont-gothic  Japanese text in printable PDF x-sheets
 #     poppler-utils         rendering checks of printable sheets (tests)
 #     chromium              headless rendering check of the dub-fit HTML report (tests)
+#     praat, synfig         the exports read by Praat and rendered by Synfig's command line (tests)
+#     nodejs, npm           spine-core loading the Spine JSON, the generated AE/Harmony scripts (tests)
 set -euo pipefail
 all=no
 case "${1:-}" in
@@ -23,6 +25,10 @@ if [ "$all" = yes ]; then
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
   [ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || [ -e /usr/share/fonts/truetype/fonts-japanese-gothic.ttf ] || need+=(fonts-ipafont-gothic)
+  command -v praat >/dev/null 2>&1 || need+=(praat)
+  command -v synfig >/dev/null 2>&1 || need+=(synfig)
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1; then
