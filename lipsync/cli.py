@@ -196,6 +196,7 @@ def main() -> None:
       lipsync analyze dialogue.wav --script dialogue.txt -o dialogue.tsv
       lipsync presets        # the mouth-shape sets
       lipsync formats        # the output formats
+      lipsync doctor         # what is installed and missing, for a first run and bug reports
     """
 
 
@@ -295,12 +296,34 @@ def export(sheet: str, formats: str | None, output: str | None, track: str | Non
     reporter = _Reporter("none", quiet)
 
     def body() -> None:
-        from .sheet import read_sheet_json
-
-        loaded = read_sheet_json(sheet)
+        loaded = _read_sheet_json(sheet)
         _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
+def doctor(as_json: bool) -> None:
+    """Show what this installation has and lacks: versions of lipsync, Python and its libraries,
+    and each program, font and extra a feature needs, with the command that installs it.
+
+    Paste its output into bug reports. Exit status 1 when something required (espeak-ng) is
+    missing, else 0.
+    """
+    reporter = _Reporter("none", False)
+    failed: list[bool] = []
+
+    def body() -> None:
+        from .doctor import diagnose, render_json, render_text
+
+        diagnosis = diagnose()
+        click.echo(render_json(diagnosis) if as_json else render_text(diagnosis), nl=False)
+        failed.append(bool(diagnosis.exit_code))
+
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
 
 
 @main.command()
@@ -363,10 +386,13 @@ def formats(show_settings: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(reference: str | None, result: str | None, manifest: str | None, results: str | None,
              suffix: str, fps: float, as_json: bool) -> None:
-    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker).
+    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker, and
+    the share of phone boundaries within 20 ms with their median error).
 
     References: TIMIT .phn, HTK/Festival .lab, Praat TextGrid, Papagayo .pgo, three-column TSV,
-    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON.
+    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON. The
+    boundary metric needs phone labels in the reference and phones in the result (a sheet
+    JSON, or with --manifest a sheet <utt>.json beside each result).
 
     \b
     Examples:
@@ -476,12 +502,82 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
 
 
 @main.command()
+@click.argument("original", type=click.Path(path_type=str))
+@click.option("--line", "-n", "line", type=int, help="The original line the --text candidates are for (1 = first, in time order).")
+@click.option("--text", "-t", "texts", multiple=True, help="A candidate dub line (repeatable).")
+@click.option("--script", "-s", "script", type=click.Path(path_type=str), help="A whole dub script instead (SRT/VTT pair with the original by time, plain text line by line).")
+@click.option("--language", "-l", required=True, help="The candidates' language (BCP-47 or espeak-ng code: es, fr, pt-br, ja...).")
+@click.option("--original-script", type=click.Path(path_type=str), help="The original's script, when ORIGINAL is a voice track.")
+@click.option("--original-language", default="en-us", show_default=True, help="Language of the original's script (voice tracks).")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(path_type=str), help="Report file, format by extension: .json, .html, .txt (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
+@click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: animates the candidates (and voice tracks), maps XDTS drawings to openness.")
+@click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets.")
+@click.option("--track", help="The original's mouth track or XDTS layer, when it has several.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Candidates scoring under this are flagged.")
+@click.option("--rate-range", default="0.75:1.4", show_default=True, help="How much slower:faster than natural a speaker can go.")
+@click.option("--quiet", "-q", is_flag=True, help="No table (reports are still written).")
+@click.option("--check", is_flag=True, help="Exit status 1 when a line's best candidate is flagged (for CI).")
+def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str | None, language: str,
+          original_script: str | None, original_language: str, outputs: tuple[str, ...], as_json: bool, preset: str,
+          fps: str, track: str | None, threshold: float, rate_range: str, quiet: bool, check: bool) -> None:
+    """Score candidate dub lines against the ORIGINAL mouth flaps from their text alone, before
+    anyone records them: predicted flaps, the fit score (same scale as 'lipsync fit'), the
+    speaking rate each needs and where its closures (m, b, p) fall; best first.
+
+    ORIGINAL is what 'lipsync fit' takes: an XDTS timesheet, a lipsync sheet (.json), or the
+    original voice track with --original-script.
+
+    \b
+    Examples:
+      lipsync adapt c012.xdts --line 3 --text "Nunca lo pensé" --text "Jamás lo creí" -l es
+      lipsync adapt jp.wav --original-script jp.srt --script es.srt -l es -o adapt.html
+      lipsync adapt c012.json --script dub.txt -l fr --check -q   # CI: exit 1 on a flagged line
+
+    Exit status: 0, or 1 with --check when a line's best candidate is flagged, 2 on bad input.
+    """
+    reporter = _Reporter("none", quiet)
+
+    def body() -> None:
+        from .errors import OptionError
+        from .fit import FitSettings
+        from .fit.adapt import AdaptSettings
+        from .fit.adapt_job import AdaptJob, run_adapt_job
+        from .fit.adapt_report import report_to_json, report_to_text
+
+        low, sep, high = rate_range.partition(":")
+        try:
+            slowest, fastest = float(low), float(high)
+        except ValueError:
+            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4") from None
+        if not sep:
+            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4")
+        settings = AdaptSettings(fit=FitSettings(threshold=threshold), slowest=slowest, fastest=fastest, preset=preset)
+        job = AdaptJob(original, language, texts=texts, line=line, script=script, original_script=original_script,
+                       original_language=original_language, preset=preset, fps=fps, track=track, outputs=outputs,
+                       settings=settings)
+        report, written = run_adapt_job(job)
+        if as_json:
+            click.echo(report_to_json(report), nl=False)
+        elif not quiet:
+            click.echo(report_to_text(report), nl=False)
+        for path in written:
+            reporter.info(f"wrote {path}")
+        failed.append(check and bool(report.flagged))
+
+    failed: list[bool] = []
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
+
+
+@main.command()
 @click.argument("sheet", type=click.Path(path_type=str))
 @click.argument("audio", required=False, type=click.Path(path_type=str))
 @click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
 @click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
 @click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Anything but 127.0.0.1 lets other machines reach the page (with its token).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
 @click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
 def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
@@ -492,17 +588,17 @@ def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None
     reporter = _Reporter("none", False)
 
     def body() -> None:
-        from .review.server import ReviewServer
+        from .review.server import LOOPBACK, ReviewServer
         from .review.session import ReviewSession
 
         from .export import choose_formats
 
         formats = [f.name for f in choose_formats(exports)] if exports else []
         session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
-        if host != "127.0.0.1":
-            reporter.warn(f"listening on {host}: other machines that can reach it may open the page "
-                          "(they still need its token)")
         server = ReviewServer(session, host, port)
+        if host not in LOOPBACK:
+            reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "
+                          "its address (for remote use, an SSH tunnel to 127.0.0.1 is safer)")
         if server.port != port:
             reporter.info(f"port {port} is in use: using {server.port}")
         click.echo(f"Review page: {server.url}")
@@ -537,6 +633,8 @@ class _BatchDisplay:
         self.audio_total = 0.0
 
     def __call__(self, event: dict[str, Any]) -> None:
+        from .batch.report import audio_length
+
         kind = event.get("event")
         if self.reporter.mode == "json":
             self.reporter.event(**event)
@@ -545,7 +643,7 @@ class _BatchDisplay:
             self.jobs_total = event["to_run"]
             self.audio_total = event["audio_seconds"]
             self.reporter.info(f"{event['jobs']} jobs: {event['up_to_date']} up to date, {event['to_run']} to run"
-                               + (f" ({self.audio_total / 3600:.2f} h of audio) on {event['executor']}"
+                               + (f" ({audio_length(self.audio_total)} of audio) on {event['executor']}"
                                   if event["to_run"] else ""))
             if self.reporter.mode == "bar" and self.jobs_total:
                 self._start()
@@ -584,7 +682,7 @@ class _BatchDisplay:
                 click.echo(f"[{self.jobs_done}/{self.jobs_total}] {message}", err=True)
         elif kind == "progress" and self.progress is not None:
             self.progress.update(self.overall, completed=event["audio_done"],
-                                 audio=f"{event['audio_done'] / 3600:.2f}/{event['audio_total'] / 3600:.2f} h")
+                                 audio=f"{audio_length(event['audio_done'])}/{audio_length(event['audio_total'])}")
 
     def _start(self) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -593,14 +691,27 @@ class _BatchDisplay:
                                  TextColumn("{task.fields[jobs]}"), TextColumn("{task.fields[audio]}"),
                                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
         self.progress.start()
+        from .batch.report import audio_length
+
         self.overall = self.progress.add_task("batch", total=max(self.audio_total, 1e-9),
                                               jobs=f"0/{self.jobs_total} jobs",
-                                              audio=f"0.00/{self.audio_total / 3600:.2f} h")
+                                              audio=f"0 s/{audio_length(self.audio_total)}")
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+def _check_option(option: str, check: Callable[[], object]) -> None:
+    """Run ``check`` on a command-line option's value; its error becomes one OptionError naming
+    the option (rather than one problem per manifest row that inherits the value)."""
+    from .errors import OptionError
+
+    try:
+        check()
+    except LipsyncError as error:
+        raise OptionError(f"{option}: {error.message}", error.hint) from None
 
 
 def _print_report(report: Any, rich_table: bool) -> None:
@@ -690,6 +801,14 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if diarize_model:
+            from .diarize import check_model
+
+            _check_option("--diarize", lambda: check_model(diarize_model))
+        if speaker_names:
+            from .diarize import read_speaker_names
+
+            _check_option("--speakers", lambda: read_speaker_names(speaker_names))
         todo = read_manifest(manifest, defaults) if manifest else jobs_from_glob(pattern, script_pattern, defaults)
         if dry_run:
             from .batch import plan_batch
@@ -718,3 +837,90 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
         _run(reporter, body)
     finally:
         display.close()
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.argument("audio", required=False, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(path_type=str), help="The video file (.mp4). Default: the sheet's name with .mp4, beside it.")
+@click.option("--size", default="960x540", show_default=True, help="Picture size WIDTHxHEIGHT (even numbers).")
+@click.option("--background", default="#f4efe6", show_default=True, help="Background: a colour (#rrggbb or a name such as white) or an image file.")
+@click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
+@click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
+@click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
+@click.option("--band-seconds", type=click.FloatRange(1, 30), default=3.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
+@click.option("--video", "video", type=click.Path(path_type=str), help="Show this video (the episode's picture) instead of the drawn mouths.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
+def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
+            preset: str | None, tracks: tuple[str, ...], rythmo: str | None, language: str, band_seconds: float,
+            video: str | None, progress: str, quiet: bool) -> None:
+    """Render a preview video of SHEET: each character's mouth drawn, with the sound.
+
+    For a director or a client who will not open any tool: every track's mouth with its name,
+    the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
+    sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
+    defaults to the sheet's own audio file (with --video and no audio found: the video's sound).
+
+    With --rythmo, a rhythmo band for the dubbing actors scrolls under the picture: the dub's
+    words, each stretched over the frames where it must be spoken, cross a fixed reading line
+    when they are to be said; red bars mark where the picture's mouth closes, blue marks the
+    dub's own m, b, p.
+
+    \b
+    Examples:
+      lipsync preview ep01.json -o ep01.mp4
+      lipsync preview ep01.json ep01_mix.wav --size 1280x720 --mouths drawings/ -o ep01.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.srt -l fr -o ep01_band.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.json --video ep01.mov -o ep01_band.mp4
+    """
+    reporter = _Reporter(progress, quiet)
+
+    def body() -> None:
+        from .errors import AudioError
+        from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
+
+        path = Path(sheet)
+        loaded = _read_sheet_json(sheet)
+        if not Path(background).is_file():
+            parse_colour(background)
+        settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset,
+                                   video=video, band_seconds=band_seconds)
+        try:
+            sound = find_audio(loaded, audio, path)
+        except AudioError:
+            if audio is not None or video is None:
+                raise
+            sound = Path(video)
+        band = _rhythmo_band(loaded, rythmo, language, preset) if rythmo else None
+        target = Path(output) if output else path.with_suffix(".mp4")
+        inputs = tuple(p for p in (path, rythmo, video) if p)
+        result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
+                                inputs=inputs,
+                                on_progress=lambda done, total: reporter.progress("rendering", done, total))
+        reporter.close()
+        for warning in result.warnings:
+            reporter.warn(warning)
+        reporter.info(f"wrote {result.path} ({result.frames} frames at {loaded.rate} fps)")
+        reporter.event(event="done", outputs=[str(result.path)], warnings=list(result.warnings))
+
+    _run(reporter, body)
+
+
+def _read_sheet_json(sheet: str) -> Any:
+    """A lipsync sheet (.json) read for a command, with one-line errors."""
+    from .sheet import read_sheet_json
+
+    return read_sheet_json(sheet)
+
+
+def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:
+    """The band's content: from a recorded dub's aligned sheet (.json), else a dub script."""
+    from .dialogue import read_script
+    from .rhythmo import band_from_aligned, band_from_script
+
+    if source.lower().endswith(".json"):
+        return band_from_aligned(original, _read_sheet_json(source))
+    return band_from_script(original, read_script(source), language, preset)

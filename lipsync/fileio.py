@@ -14,7 +14,8 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -172,10 +173,13 @@ def parse_toml(text: str, where: str, error: type[LipsyncError], hint: str) -> d
     return value
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder (``.<name>.<random>.part``) that becomes ``path``
+    when the block ends without an exception, and is deleted when it raises.
 
-    Raises :class:`OutputError` (with a hint) when the folder is missing or not writable.
+    For writers that need a file name rather than bytes (video encoders). Raises
+    :class:`OutputError` (with a hint) when the folder is missing or not writable.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -189,9 +193,9 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except OSError as error:
         raise OutputError(f"cannot write to {str(folder)!r}: {error.strerror}",
                           "check the folder's permissions or choose another output path") from None
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        yield Path(temporary)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except OSError as error:
@@ -201,6 +205,15 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Raises :class:`OutputError` (with a hint) when the folder is missing or not writable.
+    """
+    with atomic_output(path) as temporary, open(temporary, "wb") as stream:
+        stream.write(data)
 
 
 def same_file(output: str | Path, source: str | Path) -> bool:

@@ -104,7 +104,8 @@ class MouthPose:
 # --- from a preset to poses -------------------------------------------------------------------
 
 
-def _shape_set(preset: Preset | ShapeSet) -> ShapeSet:
+def shape_set_of(preset: Preset | ShapeSet) -> ShapeSet:
+    """The shapes of a preset (a sheet's ShapeSet is its own)."""
     return preset.shape_set if isinstance(preset, Preset) else preset
 
 
@@ -138,7 +139,7 @@ def mouth_pose(preset: PresetLike, shape: str) -> MouthPose:
     ('rest', 'up')
     """
     preset = resolve_preset(preset)
-    shapes = _shape_set(preset)
+    shapes = shape_set_of(preset)
     try:
         info = shapes.info(shape)
     except KeyError:
@@ -334,7 +335,7 @@ def builtin_mouth_svg(preset: PresetLike, shape_name: str) -> str:
     True
     """
     resolved = resolve_preset(preset)
-    shapes = _shape_set(resolved)
+    shapes = shape_set_of(resolved)
     pose = mouth_pose(resolved, shape_name)
     label = shapes.info(shape_name).label
     title = f"{shape_name}: {label}" if label else shape_name
@@ -363,7 +364,7 @@ def user_mouths(directory: str | Path, preset: PresetLike) -> dict[str, Path]:
                          else f"--mouths {str(folder)!r} is a file, not a folder",
                          "give a folder with one image per mouth shape (PNG, SVG or JPEG)")
     resolved = resolve_preset(preset)
-    shapes = _shape_set(resolved)
+    shapes = shape_set_of(resolved)
     try:
         files = sorted(entry for entry in folder.iterdir() if entry.is_file())
     except OSError as error:
@@ -394,7 +395,8 @@ def user_mouths(directory: str | Path, preset: PresetLike) -> dict[str, Path]:
 
 
 def _render_svg(svg: str | None, path: Path | None, width: int, height: int) -> Image.Image:
-    """An SVG (text or file) rendered to fit ``width`` x ``height`` (aspect kept), RGBA."""
+    """An SVG (text or file) rendered to fit ``width`` x ``height`` (aspect kept), RGBA. The
+    built-in drawings have no text, so they skip loading the system's fonts."""
     import resvg_py
     from PIL import Image
 
@@ -402,11 +404,11 @@ def _render_svg(svg: str | None, path: Path | None, width: int, height: int) -> 
     try:
         if path is not None:
             svg = path.read_text(encoding="utf-8")
-        png = resvg_py.svg_to_bytes(svg_string=svg)
-        natural = Image.open(io.BytesIO(bytes(png)))
-        scale = min(width / natural.width, height / natural.height)
-        png = resvg_py.svg_to_bytes(svg_string=svg, zoom=scale)
-        return Image.open(io.BytesIO(bytes(png))).convert("RGBA")
+        fonts = {"skip_system_fonts": path is None}
+        image = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=svg, width=width, **fonts))))
+        if image.height > height:   # taller than the box: fit its height instead
+            image = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=svg, height=height, **fonts))))
+        return image.convert("RGBA")
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise MouthError(f"cannot draw mouth image {where!r}: {error}",
                          "save it as a plain SVG, PNG or JPEG file") from None
@@ -457,8 +459,8 @@ def mouth_images(preset: PresetLike, width: int, height: int,
     if directory is not None:
         return {name: load_mouth_image(path, width, height)
                 for name, path in user_mouths(directory, resolved).items()}
-    return {name: builtin_mouth_image(resolved, name, width, height) for name in _shape_set(resolved).names}
+    return {name: builtin_mouth_image(resolved, name, width, height) for name in shape_set_of(resolved).names}
 
 
 __all__ = ["MOUTH_EXTENSIONS", "MouthPose", "builtin_mouth_image", "builtin_mouth_svg", "load_mouth_image",
-           "mouth_images", "mouth_pose", "pose_svg", "resolve_preset", "user_mouths"]
+           "mouth_images", "mouth_pose", "pose_svg", "resolve_preset", "shape_set_of", "user_mouths"]

@@ -360,22 +360,89 @@ def papagayo_mouths(voice: dict, frames: int) -> list[str]:
     return mouths
 
 
-@pytest.mark.parametrize("rate", RATES)
-def test_pgo_reads_back_with_the_same_mouth_at_every_frame(rate: str) -> None:
+def papagayo_ng_mouths(voice: dict, frames: int) -> list[str]:
+    """The mouth on each frame as Papagayo-NG plays a voice (LipsyncDoc ``get_phoneme_at_frame``
+    with its default RepeatLastPhoneme): a phoneme starting on the frame, else the last one shown."""
+    starts: dict[int, str] = {}
+    for phrase in voice["phrases"]:
+        for word in phrase["words"]:
+            for frame, name in word["phonemes"]:
+                starts.setdefault(frame, name)  # the first in tree order
+    mouths, current = [], "rest"
+    for frame in range(frames):
+        current = starts.get(frame, current)
+        mouths.append(current)
+    return mouths
+
+
+def papagayo_ng_moho_export(voice: dict) -> list[str]:
+    """The Moho switch lines Papagayo-NG's own ``LipsyncDoc.export`` writes for a voice."""
+    leaves = [(frame, name) for phrase in voice["phrases"] for word in phrase["words"]
+              for frame, name in word["phonemes"]]
+    out = ["MohoSwitch1"]
+    if voice["phrases"][0]["start"] != 0:
+        out.append("1 rest")
+    previous = leaves[0]
+    for frame, name in leaves:
+        if previous[1] != name and name == "rest":
+            out.append(f"{frame} rest")  # Papagayo-NG's extra rest key, one frame early
+        previous = (frame, name)
+        out.append(f"{frame + 1} {name}")
+    out.append(f"{voice['phrases'][-1]['end'] + 2} rest")
+    return out
+
+
+def lead_sheet(rate: str) -> Sheet:
+    """Ken's mouths lead his words by two frames and trail one; a breath moves the mouth outside
+    any word; Mei is silent until her line."""
     sheet = make_sheet(rate)
+    frame_rate = sheet.rate
+    ken = dataclasses.replace(sheet.tracks[0], words=tuple(
+        Word(frame_rate.seconds_at(start + 2), frame_rate.seconds_at(end - 1), text, 0)
+        for start, end, text in KEN_WORDS[:1]) + (Word(frame_rate.seconds_at(13), frame_rate.seconds_at(15), "there", 0),))
+    return dataclasses.replace(sheet, tracks=(ken, sheet.tracks[1]))
+
+
+PAPAGAYO_RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
+
+
+@pytest.mark.parametrize("rate", PAPAGAYO_RATES)
+@pytest.mark.parametrize("sheet_of", [make_sheet, lead_sheet])
+def test_pgo_shows_the_sheets_mouth_on_every_frame_in_papagayo_and_papagayo_ng(rate: str, sheet_of) -> None:
+    sheet = sheet_of(rate)
     project = read_pgo(write("pgo", sheet))
     assert project["fps"] == round(float(sheet.rate)) and project["sound"] == "voice.wav"
     assert [voice["name"] for voice in project["voices"]] == ["ken", "mei"]
     for index, voice in enumerate(project["voices"]):
-        mouths = papagayo_mouths(voice, project["duration"])
-        assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
-            [PRESTON[shape] for shape in expected(sheet, index)]
+        wanted = [PRESTON[shape] for shape in expected(sheet, index)]
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, project["duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == wanted, reader.__name__
+
+
+@pytest.mark.parametrize("rate", ["12", "24", "25", "60"])
+def test_papagayo_ngs_moho_export_of_a_pgo_matches_the_dat_but_for_its_early_rest_keys(rate: str) -> None:
+    sheet = lead_sheet(rate)
+    voice = read_pgo(write("pgo", sheet))["voices"][0]
+    theirs = read_switch_data(papagayo_ng_moho_export(voice)[1:])
+    ours = read_switch_data(write("dat", sheet, names="preston-blair").decode().splitlines()[1:])
+    early = {frame - 1 for frame, name in ours.items() if name == "rest" and frame > 1}
+    for frame in range(1, DURATION + 1):
+        if frame not in early:
+            assert held(theirs, frame) == held(ours, frame), frame
+
+
+def test_pgo_track_setting_writes_one_voice() -> None:
+    project = read_pgo(write("pgo", make_sheet(), track="mei"))
+    assert [voice["name"] for voice in project["voices"]] == ["mei"]
+    with pytest.raises(FormatError):
+        write("pgo", make_sheet(), track="nobody")
 
 
 def test_pgo_layout_tabs_phrases_and_words() -> None:
     text = write("pgo", make_sheet()).decode("utf-8")
     assert text.startswith("lipsync version 1\nvoice.wav\n24\n30\n2\n\tken\n\tHello there\n\t1\n"
-                           "\t\tHello there\n\t\t3\n\t\t16\n\t\t2\n\t\t\tHello 3 9 3\n\t\t\t\t3 AI\n")
+                           "\t\tHello there\n\t\t3\n\t\t17\n\t\t2\n\t\t\tHello 3 10 4\n\t\t\t\t3 AI\n")
     assert all(name in PRESTON.values() for name in re.findall(r"^\t{4}\d+ (\S+)$", text, re.M))
 
 
@@ -392,10 +459,12 @@ def test_pgo_at_an_integer_rate_does_not_warn(caplog) -> None:
     assert caplog.records == []
 
 
-def test_pgo_track_without_words_keeps_its_mouths_in_one_word() -> None:
+def test_pgo_track_without_words_keeps_its_mouths_in_words_of_their_own() -> None:
     sheet = dataclasses.replace(make_sheet(), tracks=(dataclasses.replace(make_sheet().tracks[0], words=(), lines=()),))
     voice = read_pgo(write("pgo", sheet))["voices"][0]
-    assert papagayo_mouths(voice, DURATION) == [PRESTON[shape] for shape in expected(sheet)]
+    assert {word["text"] for phrase in voice["phrases"] for word in phrase["words"]} == {"lipsync"}
+    for reader in (papagayo_mouths, papagayo_ng_mouths):
+        assert reader(voice, DURATION) == [PRESTON[shape] for shape in expected(sheet)]
 
 
 @pytest.mark.parametrize("rate", RATES)
@@ -407,13 +476,14 @@ def test_pg2_reads_back_like_papagayo_ng_open_json(rate: str) -> None:
     assert project["version"] == 2 and project["phoneme_set"] == "preston_blair"
     assert project["fps"] == round(float(sheet.rate)) and project["num_voices"] == 2
     mei = project["voices"][1]
-    assert mei["name"] == "mei" and mei["text"] == "こんにちは" and mei["used_phonemes"] == ["MBP", "U", "AI"]
+    assert mei["name"] == "mei" and mei["text"] == "こんにちは" and mei["used_phonemes"] == ["MBP", "U", "AI", "rest"]
     voice = {"phrases": [{"words": [{"start": word["start_frame"], "end": word["end_frame"],
                                      "phonemes": [(item["frame"], item["text"]) for item in word["phonemes"]]}
                                     for word in phrase["words"]]} for phrase in mei["phrases"]]}
-    mouths = papagayo_mouths(voice, project["sound_duration"])
-    assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
-        [PRESTON[shape] for shape in expected(sheet, 1)]
+    for reader in (papagayo_mouths, papagayo_ng_mouths):
+        mouths = reader(voice, project["sound_duration"])
+        assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
+            [PRESTON[shape] for shape in expected(sheet, 1)]
 
 
 # --- Toonz .tls -----------------------------------------------------------------------------------
@@ -491,14 +561,14 @@ def test_spine_attachment_keys_read_back_on_every_frame(rate: str) -> None:
     sheet = make_sheet(rate)
     data = json.loads(write("spine", sheet, track="mei", animation="talk", slot="lips", prefix="m/"))
     keys = data["animations"]["talk"]["slots"]["lips"]["attachment"]
-    frames = {math.floor(key["time"] * float(sheet.rate) + 1e-6): key["name"] for key in keys}
+    frames = {round(key["time"] * float(sheet.rate)): key["name"] for key in keys}  # keys sit a hair before their frame
     assert [held(frames, frame) for frame in range(DURATION)] == ["m/" + s for s in expected(sheet, 1)]
-    assert keys[-1] == {"time": sheet.duration_seconds, "name": "m/X"}
+    assert keys[-1]["name"] == "m/X" and 0 < sheet.duration_seconds - keys[-1]["time"] < 1e-6
 
 
 def test_spine_defaults_animation_track_name_slot_mouth_prefix_mouth_() -> None:
     data = json.loads(write("spine", make_sheet()))
-    assert data["animations"]["ken"]["slots"]["mouth"]["attachment"][1] == {"time": 0.125, "name": "mouth_D"}
+    assert data["animations"]["ken"]["slots"]["mouth"]["attachment"][1] == {"time": 0.12499999, "name": "mouth_D"}
 
 
 # --- After Effects and Harmony scripts, run in node against a mock of the host's objects -----------

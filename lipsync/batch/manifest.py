@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import LipsyncError, ManifestError
 from ..fileio import parse_toml, read_input
 from ..scripts.table import records
+from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -159,6 +160,9 @@ def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Jo
     manifest = Path(path).expanduser()
     data = read_input(manifest, "manifest", ManifestError,
                       hint="pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest", kind.table_hint)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -368,7 +372,7 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
           problems: _Problems) -> tuple[Job, ...]:
-    from ..exporters import exporter_named
+    from ..export import choose_formats
     from ..presets import load_preset
     from ..timing import FrameRate, parse_timecode
 
@@ -459,7 +463,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                     problems.add(where, "formats", f"{name!r} is not a fit report format (json, html, txt)")
                 continue
             try:
-                formats.append(exporter_named(name).name)
+                formats.append(choose_formats([name])[0].name)
             except LipsyncError as error:
                 problems.add(where, "formats", _say(error))
         if kind == "fit":
@@ -546,12 +550,12 @@ class _OutputClaims:
 
     def claim_formats(self, where: str, column: str, stem: str, formats: Sequence[str], several_tracks: bool) -> None:
         """Claim the outputs of ``formats`` (exporter names) written at ``stem``."""
-        from ..exporters import exporter_named
+        from ..export import choose_formats
 
         paths, patterns = [], []
         for name in dict.fromkeys(formats):
             try:
-                exporter = exporter_named(name)
+                exporter = choose_formats([name])[0]
             except LipsyncError:
                 continue  # reported where the format is read
             paths.append(stem + exporter.file_suffix)

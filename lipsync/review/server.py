@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import secrets
+import socket
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,6 +71,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.session = session
         self.token = secrets.token_urlsafe(24)
         self.files = static_files()
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         for candidate in range(port, port + PORT_TRIES):
             try:
                 super().__init__((host, candidate), _Handler)
@@ -81,10 +83,36 @@ class ReviewServer(ThreadingHTTPServer):
         else:
             raise OptionError(f"ports {port}-{port + PORT_TRIES - 1} are all in use", "pass --port N")
         self.port = self.server_address[1]
-        shown = f"[{host}]" if ":" in host else host
-        names = {shown, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {shown}
+        names = host_names(host)
         self.hosts = {f"{name}:{self.port}" for name in names}
-        self.url = f"http://{shown}:{self.port}/{self.token}/"
+        self.url = f"http://{names[0]}:{self.port}/{self.token}/"
+
+
+#: Addresses that only this machine can reach.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def host_names(host: str) -> list[str]:
+    """The names a browser may put in the Host header to reach ``host``, the one to print first.
+
+    >>> host_names("127.0.0.1")
+    ['127.0.0.1', 'localhost']
+    """
+    def bracket(name: str) -> str:
+        return f"[{name}]" if ":" in name else name
+
+    if host not in ("0.0.0.0", "::", ""):
+        names = [bracket(host)]
+    else:  # every interface: this machine's names and addresses
+        machine = socket.gethostname()
+        try:
+            addresses = socket.gethostbyname_ex(machine)[2]
+        except OSError:
+            addresses = []
+        names = [machine, socket.getfqdn(), *addresses]
+    if host in LOOPBACK or host in ("0.0.0.0", "::", ""):
+        names += ["127.0.0.1", "localhost", "[::1]"] if host == "::1" else ["127.0.0.1", "localhost"]
+    return list(dict.fromkeys(names))
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -62,12 +62,31 @@ def _read_json(path: Path, data: bytes) -> Mapping[str, Any] | None:
     return parsed if isinstance(parsed, Mapping) else None
 
 
-def _audio_near(wanted: str, sheet_path: Path) -> Path | None:
-    """The sheet's source audio: as written, or beside the sheet."""
-    for candidate in (Path(wanted), sheet_path.parent / wanted, sheet_path.parent / Path(wanted).name):
+def _file_near(wanted: str, beside: Path) -> Path | None:
+    """The file a sheet or report names: as written, or beside it (``beside`` is the naming file)."""
+    for candidate in (Path(wanted), beside.parent / wanted, beside.parent / Path(wanted).name):
         if candidate.is_file():
             return candidate
     return None
+
+
+def _fit_side_audio(side: Mapping[str, Any], report: Path) -> str | None:
+    """The audio of one side of a dub-fit report: the voice track itself, or a lipsync
+    sheet's source audio (None for XDTS, or when the sheet is gone)."""
+    if side.get("kind") == "audio":
+        return side.get("path")
+    if side.get("kind") != "sheet" or not side.get("path"):
+        return None
+    found = _file_near(str(side["path"]), report)
+    if found is None:
+        return None
+    try:
+        source = json.loads(found.read_text(encoding="utf-8")).get("source") or {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
+    path = source.get("path")
+    audio = _file_near(str(path), found) if path else None
+    return str(audio) if audio else None
 
 
 def open_playback(audio: str | Path | None, named: str | None, sheet_path: Path, duration: float) -> Playback:
@@ -77,7 +96,7 @@ def open_playback(audio: str | Path | None, named: str | None, sheet_path: Path,
 
     if audio is None and not named:
         return _silent(duration, "the sheet names no audio file (pass AUDIO after the sheet)")
-    path = Path(audio) if audio is not None else _audio_near(str(named), sheet_path)
+    path = Path(audio) if audio is not None else _file_near(str(named), sheet_path)
     if path is None:
         return _silent(duration, f"the sheet's audio {named!r} is not found "
                        "(pass AUDIO after the sheet)")
@@ -122,8 +141,8 @@ class ReviewSession:
             self.shape_set = load_preset("anime-3").shape_set
             frames = max((l["window"]["frame"] + l["window"]["length"] for l in parsed.get("lines", ())), default=0)
             self.rate = FrameRate.parse(parsed.get("rate", "24"))
-            named = next((side["path"] for side in (parsed["dub"], parsed["original"])
-                          if side.get("kind") == "audio"), None)
+            named = next(filter(None, (_fit_side_audio(side, self.path) for side in (parsed["dub"], parsed["original"]))),
+                         None)
             self.playback = open_playback(audio, named, self.path, self.rate.seconds_at(frames))
         else:
             self.sheet = self._read_sheet(data)
