@@ -719,3 +719,20 @@ def test_harmony_script_uses_the_edited_drawing_names_and_warns_without_the_colu
     assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "A"]
     log = run_harmony(data, column="other")
     assert len(log["warnings"]) == 1 and log["entries"] == {} and log["undo"] == []
+
+
+@pytest.mark.parametrize("rate", ["12", "24", "30000/1001", "60"])
+def test_dat_for_opentoonz_with_preset_names_says_how_to_get_rows_applied(rate: str, caplog) -> None:
+    anime = ShapeSet("anime-3", "closed", (ShapeInfo("closed", 1, "", 0), ShapeInfo("half", 2, "", 1),
+                                           ShapeInfo("open", 3, "", 2)))
+    sheet = Sheet(FrameRate.parse(rate), 12, (Track("a", (Cue(0, 3, "closed"), Cue(3, 4, "open"),
+                                                          Cue(7, 2, "half"), Cue(9, 3, "closed"))),), anime)
+    from lipsync.export import render
+
+    plain = render(sheet, "dat", "a.dat")
+    # OpenToonz would apply none of these names...
+    assert plain.outputs[0].data.split(b"\n")[1:4] == [b"1 closed", b"4 open", b"8 half"]
+    assert any("--set names=preston-blair" in w and "closed, half, open" in w for w in plain.warnings)  # ...said so
+    mapped = render(sheet, "dat", "a.dat", settings={"names": "preston-blair"})
+    assert read_dat_like_opentoonz(mapped.outputs[0].data) == ["mbp"] * 3 + ["ai"] * 4 + ["etc"] * 2 + ["mbp"] * 4
+    assert mapped.warnings == ()
