@@ -709,14 +709,18 @@ def test_harmony_script_exposes_the_shape_of_every_frame_in_one_undo_step(rate: 
     log = run_harmony(write("harmony", sheet))
     assert log["warnings"] == [] and log["undo"] == ["begin lipsync ken", "end"]
     assert log["inserted"] == [[12, DURATION - 12]]  # the scene is lengthened to the sheet
-    assert log["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
+    # the drawings XDTS numbers them with, so one mouth level serves both
+    numbers = {shape.name: str(shape.drawing) for shape in RHUBARB.shapes}
+    assert log["entries"] == {str(frame + 1): ["ken", 1, numbers[shape]] for frame, shape in enumerate(expected(sheet))}
+    named = run_harmony(write("harmony", sheet, drawings="names"))
+    assert named["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
 
 
 @needs_node
 def test_harmony_script_uses_the_edited_drawing_names_and_warns_without_the_column() -> None:
     data = write("harmony", make_sheet(), track="mei")
     log = run_harmony(data, column="mei", edit='LIPSYNC_DRAWINGS["X"] = "mouth-rest";')
-    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "A"]
+    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "1"]
     log = run_harmony(data, column="other")
     assert len(log["warnings"]) == 1 and log["entries"] == {} and log["undo"] == []
 
