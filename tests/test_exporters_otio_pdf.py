@@ -180,6 +180,7 @@ def test_fcp_xml_reads_back_with_markers_and_start_timecode():
     assert timeline.global_start_time.value == 86400
     clips = list(timeline.find_clips())
     assert [clip.name for clip in clips] == ["Aki", "Ben"]
+    assert [track.name for track in timeline.tracks] == ["Aki", "Ben"]
     for clip, track in zip(clips, sheet.tracks):
         starts = [(int(m.marked_range.start_time.value), m.name) for m in clip.markers]
         assert starts == [(c.frame, c.shape) for c in track.cues] + [(l.frame, l.text) for l in track.lines]
@@ -198,9 +199,10 @@ def test_fcp_xml_is_byte_for_byte_what_the_adapter_writes_for_the_whole_timeline
     """The markers are spliced into the adapter's output (fast); the result must be the
     adapter's own serialisation of the full timeline."""
     pytest.importorskip("otio_fcp_adapter")
+    from lipsync.exporters.fcpxml import _adapter_text
     from lipsync.exporters.otio_markers import build_timeline
 
-    text = otio.adapters.write_to_string(build_timeline(otio, sheet), "fcp_xml")
+    text = _adapter_text(otio, build_timeline(otio, sheet))
     assert write("fcp-xml", sheet) == (text.rstrip("\n") + "\n").encode("utf-8")
 
 
