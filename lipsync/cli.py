@@ -458,6 +458,76 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
 
 
 @main.command()
+@click.argument("original", type=click.Path(path_type=str))
+@click.option("--line", "-n", "line", type=int, help="The original line the --text candidates are for (1 = first, in time order).")
+@click.option("--text", "-t", "texts", multiple=True, help="A candidate dub line (repeatable).")
+@click.option("--script", "-s", "script", type=click.Path(path_type=str), help="A whole dub script instead (SRT/VTT pair with the original by time, plain text line by line).")
+@click.option("--language", "-l", required=True, help="The candidates' language (BCP-47 or espeak-ng code: es, fr, pt-br, ja...).")
+@click.option("--original-script", type=click.Path(path_type=str), help="The original's script, when ORIGINAL is a voice track.")
+@click.option("--original-language", default="en-us", show_default=True, help="Language of the original's script (voice tracks).")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(path_type=str), help="Report file, format by extension: .json, .html, .txt (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
+@click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: animates the candidates (and voice tracks), maps XDTS drawings to openness.")
+@click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets.")
+@click.option("--track", help="The original's mouth track or XDTS layer, when it has several.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Candidates scoring under this are flagged.")
+@click.option("--rate-range", default="0.75:1.4", show_default=True, help="How much slower:faster than natural a speaker can go.")
+@click.option("--quiet", "-q", is_flag=True, help="No table (reports are still written).")
+@click.option("--check", is_flag=True, help="Exit status 1 when a line's best candidate is flagged (for CI).")
+def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str | None, language: str,
+          original_script: str | None, original_language: str, outputs: tuple[str, ...], as_json: bool, preset: str,
+          fps: str, track: str | None, threshold: float, rate_range: str, quiet: bool, check: bool) -> None:
+    """Score candidate dub lines against the ORIGINAL mouth flaps from their text alone, before
+    anyone records them: predicted flaps, the fit score (same scale as 'lipsync fit'), the
+    speaking rate each needs and where its closures (m, b, p) fall; best first.
+
+    ORIGINAL is what 'lipsync fit' takes: an XDTS timesheet, a lipsync sheet (.json), or the
+    original voice track with --original-script.
+
+    \b
+    Examples:
+      lipsync adapt c012.xdts --line 3 --text "Nunca lo pensé" --text "Jamás lo creí" -l es
+      lipsync adapt jp.wav --original-script jp.srt --script es.srt -l es -o adapt.html
+      lipsync adapt c012.json --script dub.txt -l fr --check -q   # CI: exit 1 on a flagged line
+
+    Exit status: 0, or 1 with --check when a line's best candidate is flagged, 2 on bad input.
+    """
+    reporter = _Reporter("none", quiet)
+
+    def body() -> None:
+        from .errors import OptionError
+        from .fit import FitSettings
+        from .fit.adapt import AdaptSettings
+        from .fit.adapt_job import AdaptJob, run_adapt_job
+        from .fit.adapt_report import report_to_json, report_to_text
+
+        low, sep, high = rate_range.partition(":")
+        try:
+            slowest, fastest = float(low), float(high)
+        except ValueError:
+            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4") from None
+        if not sep:
+            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4")
+        settings = AdaptSettings(fit=FitSettings(threshold=threshold), slowest=slowest, fastest=fastest, preset=preset)
+        job = AdaptJob(original, language, texts=texts, line=line, script=script, original_script=original_script,
+                       original_language=original_language, preset=preset, fps=fps, track=track, outputs=outputs,
+                       settings=settings)
+        report, written = run_adapt_job(job)
+        if as_json:
+            click.echo(report_to_json(report), nl=False)
+        elif not quiet:
+            click.echo(report_to_text(report), nl=False)
+        for path in written:
+            reporter.info(f"wrote {path}")
+        failed.append(check and bool(report.flagged))
+
+    failed: list[bool] = []
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
+
+
+@main.command()
 @click.argument("sheet", type=click.Path(path_type=str))
 @click.argument("audio", required=False, type=click.Path(path_type=str))
 @click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
@@ -736,7 +806,7 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
 @click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
 @click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
-@click.option("--band-seconds", type=click.FloatRange(1, 30), default=4.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
+@click.option("--band-seconds", type=click.FloatRange(1, 30), default=3.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
 @click.option("--video", "video", type=click.Path(path_type=str), help="Show this video (the episode's picture) instead of the drawn mouths.")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")

@@ -56,13 +56,13 @@ class PreviewSettings:
     mouths: str | Path | None = None
     preset: str | Path | None = None
     video: str | Path | None = None
-    band_seconds: float = 4.0
+    band_seconds: float = 3.0
     encoder: VideoSettings = field(default_factory=VideoSettings)
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.band_seconds <= 30.0:
             raise OptionError(f"the band shows {self.band_seconds:g} s: out of range",
-                              "from 1 to 30 seconds across the picture (4 is usual)")
+                              "from 1 to 30 seconds across the picture (3 is usual)")
 
 
 @dataclass(frozen=True)

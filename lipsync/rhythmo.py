@@ -44,6 +44,7 @@ _DUB_CLOSURE = (42, 98, 201)
 _READING_LINE = (232, 98, 24)
 _RULER = (120, 114, 100)
 _TILE = 1024
+_TEXT_TOP, _TEXT_HEIGHT = 0.22, 0.46   # where a lane's words are, as shares of its height
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,19 @@ def picture_closures(sheet: Sheet, track_name: str, lane: int) -> list[BandMark]
     return marks
 
 
+def _frames(start: float, end: float, rate: FrameRate) -> tuple[int, int]:
+    """The frames of a stretch of seconds, both ends on the frame showing them, so that a word
+    ending where the next begins shares no frame with it; at least one frame."""
+    first = rate.frame_at(start)
+    return first, max(first + 1, rate.frame_at(end))
+
+
 def _dub_marks(phones: Sequence[Phone], rate: FrameRate, lane: int) -> list[BandMark]:
-    return [BandMark(rate.frame_at(p.start), max(rate.frame_at(p.start) + 1, rate.frames_in(p.end)), lane, "dub")
-            for p in phones if is_bilabial(p.symbol)]
+    return [BandMark(*_frames(p.start, p.end, rate), lane, "dub") for p in phones if is_bilabial(p.symbol)]
 
 
 def _band_words(words: Sequence[Word], rate: FrameRate, lane: int) -> list[BandWord]:
-    return [BandWord(rate.frame_at(w.start), max(rate.frame_at(w.start) + 1, rate.frames_in(w.end)), w.text, lane)
-            for w in words if w.text.strip()]
+    return [BandWord(*_frames(w.start, w.end, rate), w.text, lane) for w in words if w.text.strip()]
 
 
 def band_from_words(original: Sheet, spoken: Mapping[str, tuple[Sequence[Word], Sequence[Phone]]]) -> BandScript:
@@ -212,6 +218,10 @@ class RhythmoBand:
                 by_tile.setdefault(tile, []).append(item)
         return by_tile
 
+    def underline_y(self, lane: int) -> int:
+        """The row of the line drawn under lane ``lane``'s words."""
+        return int(self.ruler + self.lane_height * (lane + _TEXT_TOP + _TEXT_HEIGHT + 0.06))
+
     def x_of(self, frame: int, shown: int) -> int:
         """Where ``frame``'s left edge is on the band shown at frame ``shown``."""
         return self.reading_x + (frame - shown) * self.pixels_per_frame
@@ -231,8 +241,8 @@ class RhythmoBand:
             width += width % 2
             label = Image.new("RGB", (width, size + 6 + (size % 2)), _LANE_LINE)
             ImageDraw.Draw(label).text((6, label.height / 2), name, font=font, fill=_INK, anchor="lm")
-            y = self.ruler + lane * self.lane_height + self.lane_height - label.height - 2
-            overlays.append((rgb_to_yuv(np.asarray(label)), 0, y // 2 * 2))
+            y = self.ruler + lane * self.lane_height + 2    # over the past, left of the reading line
+            overlays.append((rgb_to_yuv(np.asarray(label)), 0, y))
         return overlays
 
     def _tile(self, index: int) -> YuvImage:
@@ -261,7 +271,7 @@ class RhythmoBand:
         for lane in range(1, len(self.script.lanes)):
             y = self.ruler + lane * self.lane_height
             draw.line((0, y, _TILE, y), fill=_LANE_LINE, width=2)
-        text_top, text_height = 0.22, 0.5
+        text_top, text_height = _TEXT_TOP, _TEXT_HEIGHT
         for mark in self._marks_by_tile.get(index, []):
             x0, x1 = mark.frame * ppf - left, mark.end * ppf - left - 1
             top = self.ruler + mark.lane * self.lane_height
@@ -272,20 +282,20 @@ class RhythmoBand:
                 draw.rectangle((x0, y, x1, y + self.lane_height * 0.08), fill=_DUB_CLOSURE)
         for word in self._words_by_tile.get(index, []):
             top = self.ruler + word.lane * self.lane_height
-            size = max(8, int(self.lane_height * text_height))
+            size = max(8, int(self.lane_height * text_height * 0.9))
             font = font_for(word.text, size)
             span = (word.end - word.frame) * ppf
             natural = max(1, math.ceil(font.getlength(word.text)))
             mask = Image.new("L", (natural, size + size // 3), 0)
             ImageDraw.Draw(mask).text((0, 0), word.text, font=font, fill=255)
-            # letters stretch up to twice their width (more would not read); the line below
-            # the word always runs to its last frame
-            stretched = mask.resize((max(1, min(max(span, natural // 2), natural * 2)), mask.height),
-                                    Image.Resampling.LANCZOS)
+            # the letters fill the word's frames (squeezed when it is said fast, stretched up to
+            # twice their width when slow); the line below always runs to its last frame
+            room = span - max(4, self.pixels_per_frame)   # a gap before the next word
+            stretched = mask.resize((max(1, min(room, natural * 2)), mask.height), Image.Resampling.LANCZOS)
             x = word.frame * ppf - left
             y = int(top + self.lane_height * text_top)
             image.paste(_INK, (x, y), stretched)
-            base = int(top + self.lane_height * (text_top + text_height + 0.06))
+            base = self.underline_y(word.lane)
             draw.line((x, base, x + span - 1, base), fill=_INK, width=2)
             draw.line((x, base - 6, x, base + 2), fill=_INK, width=2)
         return image

@@ -284,7 +284,14 @@ class Mp4Writer:
         # keep the sound half a second ahead of the pictures, so the file interleaves well
         ahead = (self._count + 1) * self.rate.den * AUDIO_RATE // self.rate.num + AUDIO_RATE // 2
         self._mux_sound_until(ahead)
-        frame = av.VideoFrame.from_ndarray(picture.packed(), format="yuv420p")
+        # a fresh array each frame (the encoder's threads may still read it while the picture's
+        # planes are updated for the next one), wrapped without a copy; PyAV lays the chroma
+        # planes out by whole rows there, which fits only heights that are multiples of 4
+        packed = picture.packed()
+        if self.height % 4 == 0:
+            frame = av.VideoFrame.from_numpy_buffer(packed, format="yuv420p")
+        else:
+            frame = av.VideoFrame.from_ndarray(packed, format="yuv420p")
         frame.pts = self._count
         self._count += 1
         self._container.mux(self._video.encode(frame))

@@ -179,3 +179,85 @@ def test_bad_input_is_a_one_line_error():
     closed = MouthTimeline("A", RATE, np.zeros(48, np.int8), (SheetLine(10, 20, "(silence)"),))
     with pytest.raises(FitError, match="mouth stays closed"):
         time_candidate("Hola", "es", closed, 1)
+
+
+# --- the command line and its reports --------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from lipsync.cli import main
+
+    return CliRunner().invoke(main, ["adapt", *args])
+
+
+@pytest.fixture()
+def original_json(tmp_path):
+    from lipsync.sheet import sheet_to_json
+
+    path = tmp_path / "original.json"
+    path.write_text(sheet_to_json(picture_sheet(["Maybe my brother bought a boat", "We must remember the plan"])),
+                    encoding="utf-8")
+    return path
+
+
+def test_cli_ranks_candidates_and_writes_json_html_and_text(original_json, tmp_path):
+    import json
+
+    out = tmp_path / "adapt.json"
+    result = _cli(str(original_json), "--line", "1", "--text", "The weather is nice today, isn't it",
+                  "--text", "Maybe my brother bought a boat", "-l", "en", "-o", str(out),
+                  "-o", str(tmp_path / "adapt.html"), "-o", str(tmp_path / "adapt.txt"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first = next(i for i, text in enumerate(lines) if text.strip().startswith("1 ") or " 1 " in text[:8])
+    assert "Maybe my brother bought a boat" in lines[first]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["format"] == "lipsync-adapt" and data["language"] == "en-us"
+    ranked = data["lines"][0]["candidates"]
+    assert [c["rank"] for c in ranked] == [1, 2] and ranked[0]["score"] > ranked[1]["score"]
+    assert ranked[0]["text"] == "Maybe my brother bought a boat" and ranked[0]["words"][0]["text"] == "Maybe"
+    assert data["lines"][0]["syllables"] == 8 and ranked[0]["syllables"] == 8
+    page = (tmp_path / "adapt.html").read_text(encoding="utf-8")
+    assert page.count('<svg class="timeline"') == 2 and "Maybe my brother bought a boat" in page
+    assert "rank" in (tmp_path / "adapt.txt").read_text(encoding="utf-8")
+
+
+def test_cli_scores_a_whole_dub_script_and_check_fails_on_a_flagged_line(original_json, tmp_path):
+    import json
+
+    script = tmp_path / "dub.txt"
+    script.write_text("Maybe my brother bought a boat\nYes\n", encoding="utf-8")
+    result = _cli(str(original_json), "--script", str(script), "-l", "en-us", "--json", "--check")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [line["line"] for line in data["lines"]] == [1, 2]
+    assert data["summary"]["flagged_lines"] == [2]
+    short = data["lines"][1]["candidates"][0]
+    assert not short["fits_rate"] and "cannot fit at any plausible rate" in short["advice"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--line", "1", "--text", "hola", "-l", "klingon"], "unknown language 'klingon'"),
+    (["--line", "1", "--text", "", "-l", "es"], "the candidate line is empty"),
+    (["--line", "7", "--text", "hola", "-l", "es"], "line 7 does not exist"),
+    (["--text", "hola", "-l", "es"], "--text needs --line"),
+    (["--line", "1", "-l", "es"], "give candidate lines"),
+])
+def test_cli_bad_input_is_one_line(original_json, args, message):
+    result = _cli(str(original_json), *args)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_cli_original_without_lines_is_one_line(tmp_path):
+    from lipsync.sheet import sheet_to_json
+
+    sheet = picture_sheet(["Maybe my brother bought a boat"])
+    bare = Sheet(sheet.rate, sheet.duration_frames, (Track("A", sheet.tracks[0].cues),), sheet.preset)
+    path = tmp_path / "bare.json"
+    path.write_text(sheet_to_json(bare), encoding="utf-8")
+    result = _cli(str(path), "--line", "1", "--text", "hola", "-l", "es")
+    assert result.exit_code == 2 and "has no dialogue lines" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -73,7 +73,7 @@ def test_each_word_reaches_the_reading_line_on_its_first_frame_and_scrolls_left(
     band = RhythmoBand(script, 480, 80, seconds=4.0)
     ppf = band.pixels_per_frame
     assert ppf == 4 and band.reading_x == 120
-    base = band.ruler + int(band.lane_height * 0.78)
+    base = band.underline_y(0)
     tick_rows = slice(base - 5, base - 1)          # the word's start tick, above its line
     text_rows = slice(band.ruler + int(band.lane_height * 0.22), base - 6)
     for shown in (30, 36, 45):
