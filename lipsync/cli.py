@@ -345,10 +345,13 @@ def formats(show_settings: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(reference: str | None, result: str | None, manifest: str | None, results: str | None,
              suffix: str, fps: float, as_json: bool) -> None:
-    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker).
+    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker, and
+    the share of phone boundaries within 20 ms with their median error).
 
     References: TIMIT .phn, HTK/Festival .lab, Praat TextGrid, Papagayo .pgo, three-column TSV,
-    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON.
+    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON. The
+    boundary metric needs phone labels in the reference and phones in the result (a sheet
+    JSON, or with --manifest a sheet <utt>.json beside each result).
 
     \b
     Examples:

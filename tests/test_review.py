@@ -4,6 +4,7 @@ the edits it checks, and the command line. The page itself is tested in test_rev
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import socket
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lipsync.errors import FormatError
+from lipsync.errors import FormatError, LipsyncError
 from lipsync.presets import load_preset
 from lipsync.review.edits import check_cues, move_word
 from lipsync.review.media import SilentMedia
@@ -227,6 +228,7 @@ def test_review_cli_warns_when_listening_beyond_this_machine(sheet_path):
 
 @pytest.mark.parametrize("args, message", [
     (["missing.json"], "sheet 'missing.json' not found"),
+    (["{sheet}", "--mouths", "{sheet}"], "is a file, not a folder"),
     (["{sheet}", "missing.wav"], "audio file 'missing.wav' not found"),
     (["{sheet}", "--export", "nope"], "unknown format 'nope'"),
     (["{sheet}", "--preset", "anime-3"], "has other shapes than the sheet's"),
@@ -246,3 +248,30 @@ def test_save_exports_the_chosen_formats_beside_the_sheet(sheet_copy):
     assert b"exchangeDigitalTimeSheet" in sheet_copy.with_name("sample.xdts").read_bytes()
     with pytest.raises(FormatError, match="unknown format"):
         session.save([{"name": track["name"], "cues": track["cues"]}], ["nope"])
+
+
+def test_user_mouth_drawings_are_served_per_shape(sheet_copy, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "mouths"
+    folder.mkdir()
+    for number, name in enumerate(["A", "B", "C", "D", "E", "F", "G", "H", "X"], 1):
+        Image.new("RGB", (4, 4), (number * 20, 0, 0)).save(folder / (f"{name}.png" if name != "X" else "9.png"))
+    session = ReviewSession(sheet_copy, mouths=folder)
+    assert session.mouth(1) == ((folder / "B.png").read_bytes(), "image/png")
+    assert session.mouth(8)[0] == (folder / "9.png").read_bytes()  # by drawing number
+    (folder / "H.png").unlink()
+    with pytest.raises(LipsyncError, match="no drawing for shape 'H'"):
+        ReviewSession(sheet_copy, mouths=folder)
+
+
+def test_audio_browsers_do_not_play_is_served_as_wav(sheet_copy, tmp_path):
+    import soundfile as sf
+
+    samples, rate = sf.read(str(sheet_copy.with_name("sample.flac")), dtype="float32")
+    aiff = tmp_path / "take.aiff"
+    sf.write(str(aiff), samples, rate, format="AIFF")
+    media = ReviewSession(sheet_copy, aiff).playback.media
+    assert media.content_type == "audio/wav"
+    decoded, decoded_rate = sf.read(io.BytesIO(media.read(0, media.size)))
+    assert decoded_rate == 16000 and len(decoded) / 16000 == pytest.approx(len(samples) / rate, abs=0.01)

@@ -123,6 +123,35 @@ def test_playing_shows_the_sheets_mouth_on_the_audio_clocks_frame(opened):
     (audio1, wall1) = page.evaluate(clock)
     page.keyboard.press("Space")
     assert 0.35 < (audio1 - audio0) / (wall1 - wall0) < 0.65
+    page.keyboard.press("h")
+
+
+def test_scrub_then_loop_a_selection(opened):
+    page, path, _ = opened
+    rate = sheet_from_json(path.read_text()).rate
+    page.evaluate("() => window.review.ws.setScrollTime(0)")
+    ruler = page.evaluate("() => { const r = window.review.lanes.rows()[0]; return r.y + r.height / 2; }")
+    box = page.locator("#lanes").bounding_box()
+    x_of = lambda seconds: box["x"] + page.evaluate(f"() => window.review.lanes.x({seconds})")
+    page.mouse.move(x_of(1.0), box["y"] + ruler)
+    page.mouse.down()
+    page.mouse.move(x_of(2.0), box["y"] + ruler, steps=5)  # scrubbing: the playhead follows
+    page.mouse.up()
+    shown = page.evaluate(SHOWN)
+    assert abs(shown["time"] - 2.0) < 2 / float(rate) and shown["frame"] == frame_of(shown["time"], rate)
+    page.keyboard.press("i")
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("o")  # half a second selected
+    page.keyboard.press("l")
+    page.keyboard.press("Space")
+    times = []
+    for _ in range(10):
+        page.wait_for_timeout(130)
+        times.append(page.evaluate(SHOWN)["time"])
+    page.keyboard.press("Space")
+    assert all(shown["time"] - 0.05 < t < shown["time"] + 0.5 + 0.1 for t in times)
+    assert any(later < earlier for earlier, later in zip(times, times[1:]))  # it went round
 
 
 def test_drag_a_boundary_change_a_shape_undo_and_save(opened):
@@ -190,6 +219,10 @@ def test_dragging_a_words_edge_reanimates_its_stretch_on_the_server(opened):
     moved = page.evaluate(f"() => window.review.tracks[0].words[{index}]")
     assert abs(moved["end"] * 24 - round(moved["end"] * 24)) < 1e-3  # snapped to a frame
     assert any(cue.get("edited") for cue in cues_of(page))
+    # the keyboard moves the selected word's start a frame later, re-animated the same way
+    page.keyboard.press(".")
+    later = round(word.start * 24 + 1) / 24  # a frame later, on the frame grid
+    page.wait_for_function(f"() => Math.abs(window.review.tracks[0].words[{index}].start - {later}) < 1e-6")
     page.keyboard.press("Control+s")
     page.wait_for_selector("#notice div:has-text('Saved')")
     saved = sheet_from_json(path.read_text()).tracks[0]

@@ -22,17 +22,17 @@ const SHORTCUTS = [
   ["C W", "select the cue / word at the playhead"],
   ["Tab Shift+Tab", "next / previous cue or word"],
   ["↑ ↓", "previous / next track"],
-  ["1-9 0, Shift+1-5", "set the selected cue's shape (palette order)"],
-  [", .", "move the selected cue's or word's start a frame earlier / later"],
-  ["< >", "move the selected word's end a frame earlier / later"],
-  ["S", "split the selected cue at the playhead"],
-  ["M", "merge the selected cue with the next"],
-  ["Delete", "delete the selected cue (its frames go to the one before)"],
-  ["R", "re-animate the selected word's stretch from its phones"],
-  ["Ctrl+Z / Ctrl+Shift+Z", "undo / redo"],
-  ["Ctrl+S", "save (and export the chosen formats)"],
-  ["N P", "next / previous flagged line (dub-fit report)"],
-  ["drag", "a cue boundary or a word's edge (snapped to frames); click to select and seek"],
+  ["1-9 0, Shift+1-5", "set the selected cue's shape (palette order)", "edit"],
+  [", .", "move the selected cue's or word's start a frame earlier / later", "edit"],
+  ["< >", "move the selected cue's or word's end a frame earlier / later", "edit"],
+  ["S", "split the selected cue at the playhead", "edit"],
+  ["M", "merge the selected cue with the next", "edit"],
+  ["Delete", "delete the selected cue (its frames go to the one before)", "edit"],
+  ["R", "re-animate the selected word's stretch from its phones", "edit"],
+  ["Ctrl+Z / Ctrl+Shift+Z", "undo / redo", "edit"],
+  ["Ctrl+S", "save (and export the chosen formats)", "edit"],
+  ["N P", "next / previous flagged line (dub-fit report)", "fit"],
+  ["drag", "a cue boundary or a word's edge (snapped to frames); click to select and seek", "edit"],
 ];
 
 const page = {
@@ -272,7 +272,8 @@ function buildPalette() {
 
 function buildShortcuts() {
   const list = $("#shortcuts");
-  for (const [keys, what] of SHORTCUTS) {
+  for (const [keys, what, use] of SHORTCUTS) {
+    if (use === (page.editable ? "fit" : "edit")) continue;
     const term = document.createElement("dt"), key = document.createElement("kbd"), text = document.createElement("dd");
     key.textContent = keys;
     text.textContent = what;
@@ -352,6 +353,13 @@ async function reanimate(trackIndex, wordIndex, start, end) {
   } finally {
     page.busy = false;
   }
+}
+
+function reanimateSelected() {
+  const s = page.selection;
+  if (!page.editable || !s || s.kind !== "word") return;
+  const word = selectedItem();
+  reanimate(s.track, s.index, word.start, word.end);
 }
 
 function undo() {
@@ -534,11 +542,7 @@ function onKey(event) {
     case ".": nudge("start", 1); break;
     case "<": nudge("end", -1); break;
     case ">": nudge("end", 1); break;
-    case "r": case "R": {
-      const s = page.selection;
-      if (page.editable && s && s.kind === "word") { const w = selectedItem(); reanimate(s.track, s.index, w.start, w.end); }
-      break;
-    }
+    case "r": case "R": reanimateSelected(); break;
     case "n": case "N": moveFlagged(1); break;
     case "p": case "P": moveFlagged(-1); break;
     default: return;
@@ -724,7 +728,7 @@ async function start() {
   $("#split").addEventListener("click", splitSelected);
   $("#merge").addEventListener("click", mergeSelected);
   $("#delete").addEventListener("click", deleteSelected);
-  $("#reanimate").addEventListener("click", () => onKey(new KeyboardEvent("keydown", { key: "r" })));
+  $("#reanimate").addEventListener("click", reanimateSelected);
   window.addEventListener("beforeunload", (event) => { if (page.dirty) event.preventDefault(); });
   await new Promise((resolve) => { if (page.ws.getDuration()) resolve(); else page.ws.once("ready", resolve); });
   page.ws.zoom(Math.max($("#timeline").clientWidth / page.duration, Math.min(120, 4000 / page.duration * 10)));
