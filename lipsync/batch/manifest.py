@@ -383,7 +383,7 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
           problems: _Problems) -> tuple[Job, ...]:
-    from ..exporters import exporter_named
+    from ..export import choose_formats
     from ..presets import load_preset
     from ..timing import FrameRate, parse_timecode
 
@@ -477,7 +477,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                     problems.add(where, "formats", f"{name!r} is not a fit report format (json, html, txt)")
                 continue
             try:
-                formats.append(exporter_named(name).name)
+                formats.append(choose_formats([name])[0].name)
             except LipsyncError as error:
                 problems.add(where, "formats", _say(error))
         if kind == "fit":
@@ -564,12 +564,12 @@ class _OutputClaims:
 
     def claim_formats(self, where: str, column: str, stem: str, formats: Sequence[str], several_tracks: bool) -> None:
         """Claim the outputs of ``formats`` (exporter names) written at ``stem``."""
-        from ..exporters import exporter_named
+        from ..export import choose_formats
 
         paths, patterns = [], []
         for name in dict.fromkeys(formats):
             try:
-                exporter = exporter_named(name)
+                exporter = choose_formats([name])[0]
             except LipsyncError:
                 continue  # reported where the format is read
             paths.append(stem + exporter.file_suffix)

@@ -189,10 +189,23 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
                                             for track in sheet.tracks))
     rendering = render(sheet, list(spec["formats"]), spec["id"], settings=dict(spec.get("settings") or ()),
                        audio=spec["audio"], as_stem=True)
-    outputs = [[item.path.as_posix(), item.data] for item in rendering.outputs if item.path and item.data is not None]
     warnings.extend(rendering.warnings)
+    outputs = [[item.path.as_posix(), item.data if item.data is not None else _rendered_file(item, warnings)]
+               for item in rendering.outputs if item.path]
     return {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
             "audio_seconds": round(audio.duration, 3)}
+
+
+def _rendered_file(item: Any, warnings: list[str]) -> bytes:
+    """The bytes of an output rendered straight to a file (``mp4``, which needs the audio),
+    rendered in a temporary folder: the batch writes every job's outputs itself."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="lipsync-render-") as folder:
+        path = Path(folder) / item.path.name
+        warnings.extend(item.render(path))
+        return path.read_bytes()
 
 
 def _script_names_speakers(path: str, rate: Any) -> bool:
