@@ -8,6 +8,7 @@ lossless JSON format, the input of ``lipsync export``, ``fit`` and ``evaluate``.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -149,6 +150,9 @@ class Sheet:
     preset: ShapeSet
     source: Source = field(default_factory=Source)
     start_timecode: str | None = None
+    #: The audio's peak level on each frame, one byte per frame (0-255, relative to the loudest
+    #: frame), for the printable sheet's waveform; empty when the sheet was not analyzed from audio.
+    peaks: bytes = b""
 
     def track(self, name: str | None = None) -> Track:
         """The track called ``name``, or the first track when ``name`` is None."""
@@ -221,6 +225,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             }
             for track in sheet.tracks
         ],
+        **({"peaks": base64.b64encode(sheet.peaks).decode("ascii")} if sheet.peaks else {}),
     }
 
 
@@ -349,7 +354,25 @@ def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet
                       read.optional_integer(source.get("sample_rate"), "source.sample_rate", 1, 10_000_000),
                       read.optional_integer(source.get("channels"), "source.channels", 1, 1024)),
         start_timecode=start_timecode,
+        peaks=_peaks(read, data.get("peaks"), duration),
     )
+
+
+def _peaks(read: _Reader, text: Any, frames: int) -> bytes:
+    """The ``peaks`` field: base64 of one byte per frame (FormatError naming what is wrong)."""
+    if text is None:
+        return b""
+    if not isinstance(text, str):
+        raise read.fail("peaks", f"expected base64 text, got {_kind(text)}")
+    if len(text) > 4 * (frames // 3 + 1):
+        raise read.fail("peaks", f"{len(text)} characters, more than {frames} frames need")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise read.fail("peaks", "not base64 text") from None
+    if len(data) != frames:
+        raise read.fail("peaks", f"has {len(data)} frames, the sheet {frames}")
+    return data
 
 
 def _track(read: _Reader, raw: Any, field: str, duration: int) -> Track:
