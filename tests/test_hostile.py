@@ -551,3 +551,56 @@ def _running(pid: int) -> bool:
             return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+# --- audio cut short ------------------------------------------------------------------------------
+
+def test_a_truncated_mp3_warns_with_how_much_was_decoded(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    samples, rate = sf.read(SAMPLE, dtype="float32")
+    full = tmp_path / "take.mp3"
+    sf.write(full, np.tile(samples, 2), rate, format="MP3")
+    data = full.read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[:len(data) // 2])
+    result = CliRunner().invoke(main, ["analyze", str(cut), "-s", SCRIPT, "-f", "tsv", "-j", "1", "--progress", "none"])
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "cut short" in line]
+    assert len(warnings) == 1 and "Xing" not in result.stderr, result.stderr
+    decoded, announced = [float(token) for token in warnings[0].split() if token[0].isdigit()][:2]
+    assert 0.4 * announced < decoded < 0.6 * announced
+
+
+def test_a_flac_cut_at_a_frame_boundary_is_an_error(tmp_path: Path) -> None:
+    from lipsync.audio import load_audio
+    from lipsync.errors import AudioError
+    import numpy as np
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    whole = tmp_path / "whole.flac"
+    sf.write(whole, (rng.standard_normal(16000 * 8) * 0.1).astype(np.float32), 16000, subtype="PCM_16")
+    data = whole.read_bytes()
+    # FLAC frames start with the sync code 0xFFF8; cut just before one about half way
+    cut_at = data.index(b"\xff\xf8", len(data) // 2)
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(data[:cut_at])
+    with pytest.raises(AudioError, match=r"cut short|cannot decode"):
+        load_audio(cut)
+
+
+LONG_LINE = "characters long, over the limit of 20000 for one line"
+
+
+@pytest.mark.parametrize("name, layout, expect", [
+    ("long.txt", "BOB: {}\n", ["long.txt: line 1 is 1199999", LONG_LINE]),
+    ("long.srt", "1\n00:00:01,000 --> 00:00:09,000\n{}\n", ["long.srt: line 3", LONG_LINE]),
+    ("long.csv", "character,text\nBOB,{}\n", ["long.csv: line 2", "field larger than field limit"]),
+])
+def test_a_megabyte_long_line_of_dialogue_is_refused_before_the_aligner(tmp_path: Path, name: str, layout: str,
+                                                                       expect: list[str]) -> None:
+    script = tmp_path / name
+    script.write_text(layout.format("hello there " * 100_000), encoding="utf-8")
+    refused(["analyze", SAMPLE, "-s", script, "-o", tmp_path / "out.tsv"], expect, [tmp_path])
