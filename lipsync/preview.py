@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AudioError, OptionError, OutputError
+from .errors import AudioError, OptionError
 from .sheet import Sheet
 from .timing import format_timecode, parse_timecode
 from .video import Mp4Writer, VideoFrames, VideoSettings, YuvImage, audio_duration, rgb_to_yuv

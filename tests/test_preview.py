@@ -271,3 +271,12 @@ def test_batch_rows_can_ask_for_the_preview_video(tmp_path, espeak_wav):
     frames, facts = _decoded(tmp_path / "out" / "E01" / "BOB.mp4")
     sheet = sheet_from_json((tmp_path / "out" / "E01" / "BOB.json").read_text(encoding="utf-8"))
     assert len(frames) == sheet.duration_frames and facts["audio"] == "aac"
+
+
+def test_longer_sound_is_cut_at_the_last_frame_with_a_warning(tmp_path):
+    long = tmp_path / "long.wav"
+    sf.write(long, np.zeros(5 * 22050, np.float32), 22050)
+    result = render_preview(_sheet(), long, tmp_path / "cut.mp4", PreviewSettings(size=SIZE))
+    assert result.warnings and "the audio lasts 5.0 s and the sheet 2.5 s" in result.warnings[0]
+    frames, facts = _decoded(tmp_path / "cut.mp4")
+    assert facts["audio_seconds"] == pytest.approx(FRAMES * 1001 / 24000, abs=0.03) and len(frames) == FRAMES
