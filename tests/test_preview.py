@@ -279,4 +279,5 @@ def test_longer_sound_is_cut_at_the_last_frame_with_a_warning(tmp_path):
     result = render_preview(_sheet(), long, tmp_path / "cut.mp4", PreviewSettings(size=SIZE))
     assert result.warnings and "the audio lasts 5.0 s and the sheet 2.5 s" in result.warnings[0]
     frames, facts = _decoded(tmp_path / "cut.mp4")
-    assert facts["audio_seconds"] == pytest.approx(FRAMES * 1001 / 24000, abs=0.03) and len(frames) == FRAMES
+    # cut to the sample (an AAC stream's length counts its samples, not its 1024-sample frames)
+    assert facts["audio_seconds"] == pytest.approx(FRAMES * 1001 / 24000, abs=0.0025) and len(frames) == FRAMES
