@@ -8,6 +8,7 @@ lossless JSON format, the input of ``lipsync export``, ``fit`` and ``evaluate``.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -148,6 +149,9 @@ class Sheet:
     preset: ShapeSet
     source: Source = field(default_factory=Source)
     start_timecode: str | None = None
+    #: The audio's peak level on each frame, one byte per frame (0-255, relative to the loudest
+    #: frame), for the printable sheet's waveform; empty when the sheet was not analyzed from audio.
+    peaks: bytes = b""
 
     def track(self, name: str | None = None) -> Track:
         """The track called ``name``, or the first track when ``name`` is None."""
@@ -220,6 +224,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             }
             for track in sheet.tracks
         ],
+        **({"peaks": base64.b64encode(sheet.peaks).decode("ascii")} if sheet.peaks else {}),
     }
 
 
@@ -266,12 +271,28 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
             source=Source(source.get("path"), float(source.get("duration") or 0.0),
                           source.get("sample_rate"), source.get("channels")),
             start_timecode=data.get("start_timecode"),
+            peaks=_peaks(data.get("peaks"), int(_require(data, "duration_frames", ""))),
         )
     except FormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise FormatError(f"sheet JSON is malformed: {error!r}",
                           "pass a sheet written by 'lipsync analyze -f sheet'") from None
+
+
+def _peaks(text: Any, frames: int) -> bytes:
+    """The ``peaks`` field: base64 of one byte per frame (FormatError naming what is wrong)."""
+    if text is None:
+        return b""
+    try:
+        data = base64.b64decode(str(text), validate=True)
+    except (ValueError, TypeError):
+        raise FormatError("sheet JSON field 'peaks' is not base64 text",
+                          "remove the field, or write the sheet again with 'lipsync analyze -f sheet'") from None
+    if len(data) != frames:
+        raise FormatError(f"sheet JSON field 'peaks' has {len(data)} frames, the sheet {frames}",
+                          "remove the field, or write the sheet again with 'lipsync analyze -f sheet'")
+    return data
 
 
 def sheet_to_json(sheet: Sheet) -> str:
