@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import json
 import math
 import statistics
 import unicodedata
@@ -41,7 +40,8 @@ from typing import Any
 from praatio import textgrid
 
 from .errors import EvaluationError, LipsyncError, OptionError
-from .sheet import SHEET_FORMAT, sheet_from_json
+from .fileio import parse_json, read_input
+from .sheet import MAX_SECONDS, SHEET_FORMAT, sheet_from_dict
 
 
 @dataclass(frozen=True)
@@ -245,13 +245,8 @@ def _fail(path: Path, problem: str, hint: str = _HINT) -> EvaluationError:
     return EvaluationError(f"cannot read {str(path)!r}: {problem}", hint)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EvaluationError(f"no such file: {str(path)!r}", "check the path") from None
-    except OSError as error:
-        raise _fail(path, error.strerror or "unreadable", "check the file's permissions") from None
+def _read_text(path: Path, kind: str = "reference") -> str:
+    data = read_input(path, kind, EvaluationError, hint=_HINT if kind == "reference" else "check the path")
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
         return data.decode(encoding)
@@ -407,13 +402,10 @@ def _read_table(path: Path, text: str) -> list[Segment]:
 
 
 def _read_json(path: Path, text: str) -> list[Segment]:
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _fail(path, f"invalid JSON at line {error.lineno}") from None
+    data: Any = parse_json(text, f"cannot read {str(path)!r}", EvaluationError, _HINT)
     if isinstance(data, dict) and data.get("format") == SHEET_FORMAT:
         try:
-            sheet = sheet_from_json(text)
+            sheet = sheet_from_dict(data, str(path))
             track = sheet.track()
         except LipsyncError as error:
             raise _fail(path, error.message, error.hint or _HINT) from None
@@ -469,6 +461,8 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
     timeline = tuple(sorted((s for s in segments if s.end > s.start), key=lambda s: (s.start, s.end)))
     if not timeline:
         raise _fail(path, "no labelled segments in the file")
+    if not all(0 <= s.start < s.end <= MAX_SECONDS for s in timeline):
+        raise _fail(path, f"times must lie between 0 and {MAX_SECONDS:g} seconds")
     return timeline
 
 
@@ -485,14 +479,11 @@ def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
     path = Path(path)
     text = _read_text(path)
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            data: Any = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise _fail(path, f"invalid JSON at line {error.lineno}") from None
+        data: Any = parse_json(text, f"cannot read {str(path)!r}", EvaluationError, _HINT)
         if not (isinstance(data, dict) and data.get("format") == SHEET_FORMAT):
             return None
         try:
-            track = sheet_from_json(text).tracks[0]
+            track = sheet_from_dict(data, str(path)).tracks[0]
         except (LipsyncError, IndexError):
             return None
         phones = tuple(Segment(p.start, p.end, p.symbol) for p in sorted(track.phones, key=lambda p: p.start))
@@ -760,7 +751,7 @@ def combine_scores(scores: Iterable[Scores]) -> Scores:
 
 
 def _manifest_rows(manifest: Path) -> list[dict[str, str]]:
-    text = _read_text(manifest)
+    text = _read_text(manifest, "manifest")
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
     missing = {"utt", "tsv"} - set(rows[0] if rows else ())
     if not rows or missing:
