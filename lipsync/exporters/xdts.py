@@ -15,12 +15,17 @@ import itertools
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import FormatError, OptionError
-from ..sheet import Sheet, SheetLine, ShapeSet
+from ..sheet import ShapeInfo, ShapeSet, Sheet, SheetLine, Track
+from ..timing import FrameRate
 from . import ExportOptions, Exporter, Setting, warn
+from ._reading import ReadOptions, cues_from_changes
 from ._production import changes, frame_shapes, single_line
 
 IDENTIFIER = "exchangeDigitalTimeSheet Save Data"
@@ -155,6 +160,214 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return (IDENTIFIER + "\n" + _layout(document) + "\n").encode("utf-8")
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Reading, as OpenToonz imports (formats.md section 1.4):
+# - only ``timeTables[0]`` is read, with the last CELL (fieldId 0) field and header;
+# - a cell that is a number, or a number with a letter suffix (``12a``), is that drawing; a
+#   ``SYMBOL_HYPHEN``, ``SYMBOL_TICK_1`` or ``SYMBOL_TICK_2`` holds the previous cell; anything
+#   else (``SYMBOL_NULL_CELL`` included) is an empty cell: no drawing shown;
+# - frames are sorted; gaps hold the previous cell; a negative frame sets the initial cell; a
+#   track that does not end in ``SYMBOL_NULL_CELL`` holds its last cell to ``duration``;
+# - DIALOG (fieldId 3) lines are ``[speaker, text]`` on the first frame, then ``SYMBOL_HYPHEN``.
+
+EMPTY = -1  # an empty cell (the same value as lipsync.fit.timeline.HIDDEN)
+_HOLD = {"SYMBOL_HYPHEN", "SYMBOL_TICK_1", "SYMBOL_TICK_2"}
+_DRAWING = re.compile(r"^\s*(\d+)[A-Za-z]?\s*$")
+_HINT = "pass an .xdts file exported by CLIP STUDIO PAINT, OpenToonz, TVPaint or lipsync"
+
+
+@dataclass(frozen=True, eq=False)
+class XdtsTrack:
+    """A CELL track: its layer name, trackNo and the drawing number on each frame (-1 empty)."""
+
+    name: str
+    number: int
+    drawings: np.ndarray
+
+
+@dataclass(frozen=True)
+class XdtsLine:
+    """A DIALOG entry: the DIALOG track it is on, its speaker, and its frames and text."""
+
+    track: int
+    speaker: str
+    line: SheetLine
+
+
+@dataclass(frozen=True, eq=False)
+class XdtsSheet:
+    """The first time table of an XDTS file."""
+
+    name: str
+    duration: int
+    tracks: tuple[XdtsTrack, ...]
+    dialogue: tuple[XdtsLine, ...]
+    frame_rate: FrameRate | None = None
+
+
+def _fail(path: str, problem: str) -> FormatError:
+    return FormatError(f"{path}: {problem}", _HINT)
+
+
+def _cell_drawing(value: str) -> int | None:
+    """The drawing a CELL value shows: a number, None to hold the previous cell, -1 empty."""
+    if value in _HOLD:
+        return None
+    match = _DRAWING.match(value)
+    return int(match.group(1)) if match else EMPTY
+
+
+def _entries(track: dict, path: str) -> list[tuple[int, list[str]]]:
+    entries = []
+    for frame in track.get("frames") or ():
+        try:
+            number = int(frame.get("frame", 0))
+            values = [str(v) for v in (frame.get("data") or [{}])[0].get("values") or ()]
+        except (AttributeError, TypeError, ValueError, IndexError):
+            raise _fail(path, "a frame entry is malformed") from None
+        if values:
+            entries.append((number, values))
+    entries.sort(key=lambda entry: entry[0])
+    return entries
+
+
+def _cell_track(track: dict, names: list[str], duration: int, path: str) -> XdtsTrack:
+    number = int(track.get("trackNo", 0))
+    name = names[number].strip() if 0 <= number < len(names) else f"track {number}"
+    drawings = np.full(duration, EMPTY, dtype=np.int32)
+    current = EMPTY
+    position = 0
+    entries = _entries(track, path)
+    for frame, values in entries:
+        drawing = _cell_drawing(values[0])
+        frame = max(frame, 0)
+        if frame > position:
+            drawings[position:min(frame, duration)] = current
+            position = min(frame, duration)
+        if drawing is not None:
+            current = drawing
+    if position < duration:
+        drawings[position:] = current
+    return XdtsTrack(name or f"track {number}", number, drawings)
+
+
+def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[XdtsLine]:
+    number = int(track.get("trackNo", 0))
+    lines: list[XdtsLine] = []
+    start = speaker = text = None
+    last = -1
+
+    def close() -> None:
+        if start is not None:
+            lines.append(XdtsLine(number, speaker or "", SheetLine(start, max(1, last + 1 - start), text or "")))
+
+    for frame, values in _entries(track, path):
+        if values[0] == "SYMBOL_HYPHEN":
+            if start is not None:
+                last = frame
+            continue
+        close()
+        if len(values) >= 2:
+            speaker, text = values[0].strip(), values[1]
+        else:
+            speaker, text = (names[number].strip() if 0 <= number < len(names) else ""), values[0]
+        start = last = frame
+    close()
+    return [line for line in lines if line.line.frame < duration]
+
+
+def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
+    """Parse XDTS bytes (OpenToonz's import logic); raises FormatError for a file it rejects."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # OpenToonz rejects a BOM; we read past it
+    if not data.startswith(IDENTIFIER.encode()):
+        raise _fail(path, "not an XDTS file (it must start with 'exchangeDigitalTimeSheet Save Data')")
+    try:
+        document = json.loads(data[len(IDENTIFIER.encode()):].decode("utf-8"))
+        table = document["timeTables"][0]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError):
+        raise _fail(path, "the XDTS time table is not valid JSON") from None
+    if not isinstance(table, dict):
+        raise _fail(path, "the XDTS time table is malformed")
+    try:
+        duration = int(table.get("duration") or 0)
+    except (TypeError, ValueError):
+        raise _fail(path, "the XDTS duration is not a number") from None
+    headers = table.get("timeTableHeaders") or []
+    fields = table.get("fields") or []
+
+    def last(items: list, field_id: int) -> dict | None:
+        found = [item for item in items if isinstance(item, dict) and item.get("fieldId") == field_id]
+        return found[-1] if found else None
+
+    cell_header, cell_field = last(headers, CELL), last(fields, CELL)
+    cell_names = [str(name) for name in (cell_header or {}).get("names") or ()]
+    tracks: tuple[XdtsTrack, ...] = ()
+    if cell_field is not None and duration > 0:
+        tracks = tuple(_cell_track(track, cell_names, duration, path) for track in cell_field.get("tracks") or ())
+    dialog_header, dialog_field = last(headers, DIALOG), last(fields, DIALOG)
+    dialog_names = [str(name) for name in (dialog_header or {}).get("names") or ()]
+    dialogue: list[XdtsLine] = []
+    for track in (dialog_field or {}).get("tracks") or ():
+        dialogue.extend(_dialogue(track, dialog_names, duration, path))
+    rate = None
+    raw_rate = document.get("frameRate", table.get("frameRate"))
+    if raw_rate is not None:
+        try:
+            rate = FrameRate.parse(raw_rate)
+        except Exception:  # an unreadable optional key: ignore it, as other readers do
+            rate = None
+    return XdtsSheet(str(table.get("name") or Path(path).stem), duration, tracks, tuple(dialogue), rate)
+
+
+def read_xdts(path: str | Path) -> XdtsSheet:
+    """Read an ``.xdts`` file; FormatError if it is missing or not XDTS."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise FormatError(f"cannot read {str(path)!r}: {error.strerror}", "check the path") from None
+    return parse_xdts(data, str(path))
+
+
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A sheet from an XDTS file: a track per CELL track (drawing numbers named through
+    ``options.shapes``, whose drawing numbers they are; an empty cell is its rest mouth), the
+    DIALOG lines on the track of their speaker (else the first), at the file's ``frameRate`` or
+    ``options.rate``."""
+    parsed = parse_xdts(data, options.path)
+    numbers = sorted({int(n) for track in parsed.tracks for n in np.unique(track.drawings) if n >= 0})
+    if options.shapes is not None:
+        by_number = {shape.drawing: shape.name for shape in options.shapes.shapes}
+        unknown = [n for n in numbers if n not in by_number]
+        if unknown:
+            raise FormatError(f"{options.path}: drawings {', '.join(map(str, unknown))} are not drawings of the "
+                              f"preset {options.shapes.name!r}",
+                              f"its drawings: {', '.join(f'{s.drawing} {s.name}' for s in options.shapes.shapes)}; "
+                              "choose the preset the sheet was drawn with (--preset)")
+        shapes, rest = options.shapes, options.shapes.rest
+    else:
+        rest = "0"
+        shapes = ShapeSet("xdts drawings", rest, (ShapeInfo(rest, 0, "empty cell", 0),)
+                          + tuple(ShapeInfo(str(n), n, "", 1) for n in numbers))
+        by_number = {n: str(n) for n in numbers}
+    tracks = []
+    for track in parsed.tracks:
+        points = [(0, "")]
+        for frame, drawing in enumerate(track.drawings.tolist()):
+            name = by_number[drawing] if drawing >= 0 else rest
+            if name != points[-1][1]:
+                points.append((frame, name))
+        lines = tuple(item.line for item in parsed.dialogue if item.speaker == track.name)
+        tracks.append(Track(track.name, cues_from_changes(points[1:], parsed.duration), lines))
+    named = {track.name for track in tracks}
+    stray = tuple(item.line for item in parsed.dialogue if item.speaker not in named)
+    if tracks and stray:
+        tracks[0] = Track(tracks[0].name, tracks[0].cues, tuple(sorted(tracks[0].lines + stray, key=lambda l: l.frame)))
+    return Sheet(parsed.frame_rate or options.frame_rate, parsed.duration, tuple(tracks), shapes)
+
+
 EXPORTER = Exporter(
     name="xdts",
     extensions=(".xdts",),
@@ -162,6 +375,7 @@ EXPORTER = Exporter(
     importers="CLIP STUDIO PAINT EX, Toei Digital Timesheet, OpenToonz, TVPaint, XDTS Viewer",
     write=write,
     multi_track=True,
+    read=read,
     settings=(Setting("cut", "the cut number in the header", default="1", accepts="1 to 4 digits",
                       check_value=_HEADER_NUMBER.match),
               Setting("scene", "the scene number in the header", default="1", accepts="1 to 4 digits",
