@@ -54,8 +54,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "threshold": ("threshold",),
     "fail_under": ("fail_under",),
     "check": ("check",),
+    # adaptation rows (kind = adapt): script is the adapted dub script, scored before recording
+    "original_language": ("original_language",),
 }
-KINDS = ("analyze", "fit")
+KINDS = ("analyze", "fit", "adapt")
 #: the report formats of a fit job (file suffix = name); json is always written
 FIT_FORMATS = {"json": "json", "html": "html", "htm": "html", "txt": "txt", "text": "txt"}
 FIT_DEFAULT_FORMATS = ("json", "html")
@@ -106,6 +108,9 @@ class Job:
     retime_mode: str = "reanimate"
     threshold: float = 50.0
     check: bool = False
+    # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
+    # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt"
+    original_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,8 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
             continue
         if header is None:
             header = [_column(cell, "header row", problems) for cell in record]
-            missing = [name for name in REQUIRED if name not in header]
+            # a manifest with a kind column may hold adapt rows only, which need no audio
+            missing = [name for name in REQUIRED if name not in header and "kind" not in header]
             for name in missing:
                 problems.add("header row", name, f"missing column (the header names: {', '.join(c for c in record if c.strip())})")
             seen: set[str] = set()
@@ -413,12 +419,15 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
 
         kind = str(values.get("kind", "analyze")).strip().lower()
         if kind not in KINDS:
-            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze or fit)")
+            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze, fit or adapt)")
             kind = "analyze"
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
         audio = path_of("audio")
+        if kind == "adapt":
+            jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
+            continue
         if "audio" not in values:
             problems.add(where, "audio", ("missing" if "audio" not in raw else "empty")
                          + (" (the dub: a voice track or a sheet)" if kind == "fit" else ""))
@@ -662,6 +671,57 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
             "threshold": 50.0 if threshold is None else threshold, "check": bool(check)}
+
+
+def _adapt_job(where: str, values: Mapping[str, str], path_of: Any, problems: _Problems, defaults: Defaults,
+               claims: Any, get: Any) -> list[Job]:
+    """The job of a ``kind = adapt`` row: the dub script scored against the original before
+    recording (problems are collected; no job when the row cannot run)."""
+    from ..fit.check import SHEET_SUFFIXES
+    from ..presets import load_preset
+    from ..timing import FrameRate
+
+    original, script, original_script = path_of("original"), path_of("script"), path_of("original_script")
+    for column, what in (("original", "the original: an XDTS or lipsync sheet, or the original voice track"),
+                         ("script", "the adapted dub script")):
+        if column not in values:
+            problems.add(where, column, f"missing (an adapt job needs {what})")
+    if "audio" in values:
+        problems.add(where, "audio", "an adapt job scores a dub script before recording: give it as script")
+    if original_script and original and Path(original).suffix.lower() in SHEET_SUFFIXES:
+        problems.add(where, "original_script", f"a script is only used with a voice track, and "
+                                               f"{Path(original).name!r} is a sheet")
+    fields = _fit_fields(where, {k: v for k, v in values.items() if k in ("original", "threshold", "fail_under", "check")},
+                         None, None, lambda column: original if column == "original" else None, problems, defaults)
+    preset = str(values.get("preset") or defaults.fit_preset)
+    try:
+        load_preset(preset)
+    except LipsyncError as error:
+        problems.add(where, "preset", _say(error))
+    fps = str(get("fps"))
+    try:
+        FrameRate.parse(fps)
+    except LipsyncError as error:
+        problems.add(where, "fps", _say(error))
+    formats = ["json"]
+    for name in re.split(r"[,;|\s]+", values.get("formats", ",".join(FIT_DEFAULT_FORMATS))):
+        if name and name.lower().lstrip(".") in FIT_FORMATS:
+            formats.append(FIT_FORMATS[name.lower().lstrip(".")])
+        elif name:
+            problems.add(where, "formats", f"{name!r} is not an adapt report format (json, html, txt)")
+    episode, character = values.get("episode", ""), values.get("character")
+    name = character or (Path(script).stem if script else "")
+    stem = f"{episode}/{name}" if episode else name
+    if not (original and script):
+        return []
+    claims.claim(where, "character" if character else "script",
+                 [f"{stem}.adapt.{kind}" for kind in dict.fromkeys(formats)], [])
+    return [Job(id=stem + ".adapt", where=where, audio="", script=script, episode=episode, name=name,
+                character=character, language=str(get("language") or "en-us"), preset=preset, fps=fps,
+                formats=tuple(dict.fromkeys(formats)), kind="adapt", original=original,
+                original_script=original_script, original_track=values.get("original_track"),
+                threshold=fields["threshold"], check=fields["check"],
+                original_language=values.get("original_language") or "en-us")]
 
 
 def _say(error: LipsyncError) -> str:
