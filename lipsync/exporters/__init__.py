@@ -187,7 +187,14 @@ def read_sheet(path: str | Path, format: str | None = None, *, rate: object = No
         raise FormatError(f"{str(path)!r} is a folder, not a sheet", "give a sheet file") from None
     except OSError as error:
         raise FormatError(f"cannot read {str(path)!r}: {error.strerror}", "check the file's permissions") from None
-    chosen = exporter_named(format) if format else (_sniffed(file, data) or exporter_for_path(file))
+    try:
+        chosen = exporter_named(format) if format else (_sniffed(file, data) or exporter_for_path(file))
+    except FormatError:
+        if format:
+            raise
+        readable = ", ".join(f"{e.name} ({' '.join(e.extensions) or e.file_suffix})" for e in readable_formats())
+        raise FormatError(f"cannot tell the format of the sheet {str(path)!r} from its name",
+                          f"lipsync reads: {readable}; rename it, or give its format (--from FORMAT)") from None
     if chosen.read is None:
         readable = ", ".join(exporter.name for exporter in readable_formats())
         raise FormatError(f"lipsync cannot read the {chosen.name} format ({str(path)!r})",
