@@ -8,17 +8,18 @@ non-zero and no traceback is shown. Heavy modules are imported inside the comman
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from .errors import FormatError, LipsyncError
+from .errors import LipsyncError
 
 FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
 
@@ -93,7 +94,10 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
     logger.setLevel(logging.WARNING)
     logger.propagate = False
     try:
-        action()
+        try:
+            action()
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not at interpreter exit
     except LipsyncError as error:
         reporter.close()
         if reporter.mode == "json":
@@ -105,9 +109,46 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
         reporter.close()
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            raise
+        reporter.close()
+        _output_failed(error)
     finally:
         reporter.close()
         logger.removeHandler(handler)
+
+
+#: Write failures of standard output (a full disk, a closed pipe, an I/O error, a file too large).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _output_failed(error: OSError) -> NoReturn:
+    """Standard output cannot be written: one line on stderr and exit 2 (a closed pipe, as after
+    ``| head``, exits quietly with 141 like other command-line tools)."""
+    try:  # what is still buffered goes to the null device instead of failing again at exit
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # stdout has no file descriptor (a test runner's buffer)
+        pass
+    if error.errno == errno.EPIPE:
+        sys.exit(141)
+    click.echo(f"error: cannot write the output: {error.strerror} "
+               "(hint: free some space, or write to a file with -o)", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """The command group; also turns a failing standard output during --help into one line."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRNOS:
+                raise
+            _output_failed(error)
 
 
 def _settings(settings: Sequence[str]) -> dict[str, str]:
@@ -142,7 +183,7 @@ def _export(sheet: Any, formats: str | None, output: str | None, reporter: _Repo
     return [str(path) for path in result.files]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lipsync")
 def main() -> None:
     """lipsync: automated lip sync for animation.
@@ -880,16 +921,9 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
 
 def _read_sheet_json(sheet: str) -> Any:
     """A lipsync sheet (.json) read for a command, with one-line errors."""
-    from .sheet import sheet_from_json
+    from .sheet import read_sheet_json
 
-    path = Path(sheet)
-    if not path.is_file():
-        raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
-    try:
-        return sheet_from_json(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, OSError) as error:
-        raise FormatError(f"cannot read sheet {sheet!r}: {error}",
-                          "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+    return read_sheet_json(sheet)
 
 
 def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:

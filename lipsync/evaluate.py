@@ -41,6 +41,8 @@ from .errors import EvaluationError, LipsyncError, OptionError
 from .exporters import read_sheet
 from .exporters._reading import ReadOptions
 from .exporters.htk_lab import lab_segments
+from .fileio import read_input
+from .sheet import MAX_SECONDS
 from .timing import FrameRate
 
 
@@ -244,13 +246,8 @@ def _fail(path: Path, problem: str, hint: str = _HINT) -> EvaluationError:
     return EvaluationError(f"cannot read {str(path)!r}: {problem}", hint)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EvaluationError(f"no such file: {str(path)!r}", "check the path") from None
-    except OSError as error:
-        raise _fail(path, error.strerror or "unreadable", "check the file's permissions") from None
+def _read_text(path: Path, kind: str = "reference") -> str:
+    data = read_input(path, kind, EvaluationError, hint=_HINT if kind == "reference" else "check the path")
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
         return data.decode(encoding)
@@ -375,6 +372,8 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
     timeline = tuple(sorted((s for s in segments if s.end > s.start), key=lambda s: (s.start, s.end)))
     if not timeline:
         raise _fail(path, "no labelled segments in the file")
+    if not all(0 <= s.start < s.end <= MAX_SECONDS for s in timeline):
+        raise _fail(path, f"times must lie between 0 and {MAX_SECONDS:g} seconds")
     return timeline
 
 
@@ -663,7 +662,7 @@ def combine_scores(scores: Iterable[Scores]) -> Scores:
 
 
 def _manifest_rows(manifest: Path) -> list[dict[str, str]]:
-    text = _read_text(manifest)
+    text = _read_text(manifest, "manifest")
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
     missing = {"utt", "tsv"} - set(rows[0] if rows else ())
     if not rows or missing:

@@ -178,15 +178,10 @@ def read_sheet(path: str | Path, format: str | None = None, *, rate: object = No
     names (default: made from the names found). A malformed file raises FormatError naming the
     file, the line or field, and what was expected there.
     """
+    from ..fileio import read_input
+
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise FormatError(f"no such file: {str(path)!r}", "check the path") from None
-    except IsADirectoryError:
-        raise FormatError(f"{str(path)!r} is a folder, not a sheet", "give a sheet file") from None
-    except OSError as error:
-        raise FormatError(f"cannot read {str(path)!r}: {error.strerror}", "check the file's permissions") from None
+    data = read_input(file, "sheet", FormatError, hint="give a sheet in a format lipsync reads (lipsync formats)")
     try:
         chosen = exporter_named(format) if format else (_sniffed(file, data) or exporter_for_path(file))
     except FormatError:

@@ -23,12 +23,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
 
 def read(data: bytes, options: ReadOptions) -> Sheet:
     """A sheet from its JSON (:func:`lipsync.sheet.sheet_from_json`); the errors name the file."""
-    from ..errors import FormatError
-
-    try:
-        return sheet_from_json(text_of(data, options))
-    except FormatError as error:
-        raise FormatError(f"{options.path}: {error.message}", error.hint) from None
+    return sheet_from_json(text_of(data, options), options.path)
 
 
 EXPORTER = Exporter(

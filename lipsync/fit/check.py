@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError, LipsyncError, OptionError
+from ..errors import LipsyncError, OptionError
 from ..sheet import Sheet, Track, cues_from_shapes
 from ..timing import FrameRate
 from .score import FitSettings, LineFit, TrackFit, Unpaired, fit_tracks
