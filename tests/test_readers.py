@@ -145,5 +145,5 @@ def test_export_and_fit_take_a_papagayo_file(tmp_path: Path):
     summary = json.loads(run.stdout)["summary"]
     assert summary["mean_score"] == 100.0 and summary["flagged"] == 0  # the same mouths on both sides
     bad = CliRunner().invoke(main, ["export", str(tmp_path / "nope.pgo"), "-f", "tsv"])
-    assert bad.exit_code == 2 and "no such file" in bad.stderr
+    assert bad.exit_code == 2 and "sheet not found" in bad.stderr and "nope.pgo" in bad.stderr
     assert exporter_named("lab").read is not None
