@@ -811,6 +811,10 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if language.strip().lower() != "auto":
+            from .languages import espeak_code
+
+            _check_option("--language", lambda: espeak_code(language))
         if diarize_model:
             from .diarize import check_model
 
