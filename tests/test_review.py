@@ -275,3 +275,10 @@ def test_audio_browsers_do_not_play_is_served_as_wav(sheet_copy, tmp_path):
     assert media.content_type == "audio/wav"
     decoded, decoded_rate = sf.read(io.BytesIO(media.read(0, media.size)))
     assert decoded_rate == 16000 and len(decoded) / 16000 == pytest.approx(len(samples) / rate, abs=0.01)
+
+
+def test_a_malformed_fit_report_is_one_error(tmp_path):
+    report = tmp_path / "fit.json"
+    report.write_text(json.dumps({"format": "lipsync-fit", "rate": "24", "lines": [{"window": {}}]}))
+    with pytest.raises(FormatError, match="dub-fit report 'fit.json' is malformed"):
+        ReviewSession(report)
