@@ -8,13 +8,14 @@ non-zero and no traceback is shown. Heavy modules are imported inside the comman
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -93,7 +94,10 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
     logger.setLevel(logging.WARNING)
     logger.propagate = False
     try:
-        action()
+        try:
+            action()
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not at interpreter exit
     except LipsyncError as error:
         reporter.close()
         if reporter.mode == "json":
@@ -105,9 +109,46 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
         reporter.close()
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            raise
+        reporter.close()
+        _output_failed(error)
     finally:
         reporter.close()
         logger.removeHandler(handler)
+
+
+#: Write failures of standard output (a full disk, a closed pipe, an I/O error, a file too large).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _output_failed(error: OSError) -> NoReturn:
+    """Standard output cannot be written: one line on stderr and exit 2 (a closed pipe, as after
+    ``| head``, exits quietly with 141 like other command-line tools)."""
+    try:  # what is still buffered goes to the null device instead of failing again at exit
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # stdout has no file descriptor (a test runner's buffer)
+        pass
+    if error.errno == errno.EPIPE:
+        sys.exit(141)
+    click.echo(f"error: cannot write the output: {error.strerror} "
+               "(hint: free some space, or write to a file with -o)", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """The command group; also turns a failing standard output during --help into one line."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRNOS:
+                raise
+            _output_failed(error)
 
 
 def _settings(settings: Sequence[str]) -> dict[str, str]:
@@ -142,7 +183,7 @@ def _export(sheet: Any, formats: str | None, output: str | None, reporter: _Repo
     return [str(path) for path in result.files]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lipsync")
 def main() -> None:
     """lipsync: automated lip sync for animation.
@@ -345,10 +386,13 @@ def formats(show_settings: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(reference: str | None, result: str | None, manifest: str | None, results: str | None,
              suffix: str, fps: float, as_json: bool) -> None:
-    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker).
+    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker, and
+    the share of phone boundaries within 20 ms with their median error).
 
     References: TIMIT .phn, HTK/Festival .lab, Praat TextGrid, Papagayo .pgo, three-column TSV,
-    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON.
+    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON. The
+    boundary metric needs phone labels in the reference and phones in the result (a sheet
+    JSON, or with --manifest a sheet <utt>.json beside each result).
 
     \b
     Examples:
@@ -867,16 +911,9 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
 
 def _read_sheet_json(sheet: str) -> Any:
     """A lipsync sheet (.json) read for a command, with one-line errors."""
-    from .sheet import sheet_from_json
+    from .sheet import read_sheet_json
 
-    path = Path(sheet)
-    if not path.is_file():
-        raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
-    try:
-        return sheet_from_json(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, OSError) as error:
-        raise FormatError(f"cannot read sheet {sheet!r}: {error}",
-                          "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+    return read_sheet_json(sheet)
 
 
 def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:

@@ -128,10 +128,21 @@ def _cjk_font() -> str | None:
     return found[0] if found else None
 
 
+def module_version(module: str, distribution: str) -> str | None:
+    """``distribution``'s version when ``module`` can be imported (without importing it), else None.
+
+    >>> module_version("click", "click") is not None, module_version("pyannote_nowhere.audio", "pyannote.audio")
+    (True, None)
+    """
+    try:
+        found = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        return None
+    return distribution_version(distribution) if found is not None else None
+
+
 def _module(name: str, distribution: str) -> Callable[[], str | None]:
-    def check() -> str | None:
-        return distribution_version(distribution) if importlib.util.find_spec(name) is not None else None
-    return check
+    return lambda: module_version(name, distribution)
 
 
 def _chromium() -> str | None:

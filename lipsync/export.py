@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from .errors import FormatError, OptionError, OutputError
 from .exporters import ExportOptions, Exporter, all_exporters, collect_warnings, exporter_for_path, exporter_named
@@ -56,6 +57,13 @@ class AudioFormat:
     module: str
     function: str
     description: str
+    #: one file holds every track (as an exporter's ``multi_track``)
+    multi_track: ClassVar[bool] = True
+
+    @property
+    def file_suffix(self) -> str:
+        """The file ending it is written with (as an exporter's ``file_suffix``)."""
+        return self.suffix
 
 
 #: Formats that need audio; rendered outside the exporters (which never see audio).
@@ -268,7 +276,9 @@ def render(sheet: Sheet, formats: str | Sequence[str] | None, target: str | Path
     with collect_warnings() as warnings:
         for fmt, path, one in planned:
             if isinstance(fmt, AudioFormat):
-                outputs.append(Output(path, fmt.name, one, None, _audio_renderer(fmt, sheet, audio, one, extra)))
+                own = {key: value for key, value in extra.items()   # the exporters' settings are theirs
+                       if not any(key == setting.name for e in chosen if isinstance(e, Exporter) for setting in e.settings)}
+                outputs.append(Output(path, fmt.name, one, None, _audio_renderer(fmt, sheet, audio, one, own)))
                 continue
             if target is None and one is not None and track is None and len(sheet.tracks) > 1:
                 warnings.append(f"{fmt.name} holds one track: wrote {one!r} of {len(sheet.tracks)} "

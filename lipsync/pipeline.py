@@ -7,19 +7,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .animate import animate
-from .audio import Audio, is_silent, load_audio
+from .audio import Audio, frame_peaks, is_silent, load_audio
 from .dialogue import Line, read_script, words_of
 from .errors import OptionError, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
-from .recognize import Recognition, recognize
+from .recognize import AcousticRecognizer, Recognition, RecognitionSettings, Recognizer
 from .sheet import Cue, Phone, Sheet, SheetLine, Source, Track, Word
 from .timing import FrameRate, format_timecode, parse_timecode
 
-
-
-#: The most alignment passes (frame phases) one may ask for.
-MAX_PASSES = 8
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,8 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
             channel: int | None = None, start_timecode: str | None = None, language: str = "en-us",
             jobs: int = 1, track_name: str | None = None, speaker: str | None = None,
             script_format: str | None = None, columns: Mapping[str, str] | None = None,
-            on_progress: Callable[[Progress], None] | None = None, passes: int = 1) -> Analysis:
+            on_progress: Callable[[Progress], None] | None = None, passes: int = 1,
+            recognizer: Recognizer | None = None) -> Analysis:
     """Analyze a voice track into a mouth-shape sheet, one track per character.
 
     Parameters
@@ -79,6 +76,10 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         of a frame later, and keep the median of the phone boundaries. Steadier timing (the same
         take moved by a few frames gets the same chart) and slightly more accurate, at
         ``passes`` times the alignment work. ``lipsync fit`` uses 3.
+    recognizer : Recognizer, optional
+        What finds the phones (:mod:`lipsync.recognize`); by default an
+        :class:`~lipsync.recognize.AcousticRecognizer` with ``jobs`` workers and ``passes``
+        (its :class:`~lipsync.recognize.RecognitionSettings` hold every other tunable).
 
     Examples
     --------
@@ -86,8 +87,8 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     >>> [track.name for track in result.sheet.tracks]  # doctest: +SKIP
     ['ANNA', 'BOB']
     """
-    if not 1 <= passes <= MAX_PASSES:
-        raise OptionError(f"passes must be 1 to {MAX_PASSES}, got {passes}", "3 is steady; more adds little")
+    if recognizer is None:
+        recognizer = AcousticRecognizer(RecognitionSettings(passes=passes), jobs)
     rate = FrameRate.parse(fps)
     origin = 0.0
     if start_timecode is not None:
@@ -123,7 +124,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         warnings.append("the recording is silent: the sheet rests throughout")
         found = Recognition((), ())
     else:
-        found = recognize(track, lines, language=language, jobs=jobs, on_progress=report, passes=passes)
+        found = recognizer.recognize(track, lines, language=language, on_progress=report)
         warnings.extend(found.warnings)
         if not found.phones:
             warnings.append("no speech was found in the recording: the sheet rests throughout")
@@ -158,6 +159,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         preset=chosen.shape_set,
         source=Source(track.path, round(track.duration, 6), track.source_rate, track.source_channels),
         start_timecode=start_timecode,
+        peaks=frame_peaks(track, rate, duration_frames),
     )
     return Analysis(sheet, tuple(warnings))
 

@@ -130,7 +130,7 @@ def preview_layout(width: int, height: int, tracks: int, band_height: int = 0) -
 
     >>> layout = preview_layout(960, 540, 2)
     >>> [box.x for box in layout.mouths], layout.mouths[0].width == layout.mouths[1].width
-    ([20, 500], True)
+    ([4, 484], True)
     """
     bar = Box(0, 0, width, _even(max(height * 0.07, 16)))
     band = Box(0, height - _even(band_height), width, _even(band_height)) if band_height else None

@@ -89,10 +89,20 @@ def test_an_excel_manifest_says_save_it_as_csv(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_a_folder_given_as_manifest_is_called_a_folder(tmp_path: Path) -> None:
-    (tmp_path / "season1").mkdir()
-    line = one_error_line(run("batch", tmp_path / "season1", "-o", tmp_path / "out"))
-    assert "is a folder, not a file" in line and "not found" not in line
+@pytest.mark.parametrize("command, kind", [
+    (("batch", "{folder}", "-o", "{out}"), "manifest"),
+    (("analyze", SAMPLE, "--script", "{folder}"), "script"),
+    (("export", "{folder}", "-f", "tsv"), "sheet"),
+    (("fit", SAMPLE, SAMPLE, "--script", "{folder}"), "script"),
+    (("analyze", SAMPLE, "-p", "{folder}/"), "preset"),
+])
+def test_a_folder_given_where_a_file_belongs_is_called_a_folder(command: tuple, kind: str, tmp_path: Path) -> None:
+    folder = tmp_path / "season1"
+    folder.mkdir()
+    words = [str(word).format(folder=folder, out=tmp_path / "out") for word in command]
+    line = one_error_line(run(*words))
+    assert f"{kind} '{folder}' is a folder, not a file" in line and "not found" not in line
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_bad_diarize_option_is_one_option_error_not_one_per_row(tmp_path: Path) -> None:

@@ -250,3 +250,24 @@ def test_analyze_writes_the_preview_video_with_its_audio(tmp_path, espeak_wav):
         region = frames[middle][box.y:box.y + box.height, box.x:box.x + box.width].astype(np.int16)
         errors = {name: float(np.abs(region - drawing).mean()) for name, drawing in expected.items()}
         assert min(errors, key=errors.get) == "MBP"
+
+
+def test_settings_go_to_the_formats_that_declare_them(tmp_path, tone):
+    from lipsync.export import export
+
+    result = export(_sheet(), "dat,mp4", tmp_path / "ep", audio=tone, settings={"names": "preset", "size": "320x180"})
+    assert sorted(p.name for p in result.files) == ["ep.ANNA.dat", "ep.BOB.dat", "ep.mp4"]
+    assert _decoded(tmp_path / "ep.mp4")[1]["size"] == SIZE
+
+
+def test_batch_rows_can_ask_for_the_preview_video(tmp_path, espeak_wav):
+    speech = espeak_wav("Bob maps the moon.")
+    (tmp_path / "bob.txt").write_text("Bob maps the moon.\n", encoding="utf-8")
+    manifest = tmp_path / "season.csv"
+    manifest.write_text(f"audio,script,episode,character,formats\n{speech},bob.txt,E01,BOB,\"tsv,mp4\"\n",
+                        encoding="utf-8")
+    result = _cli("batch", str(manifest), "-o", str(tmp_path / "out"), "-j", "1", "--set", "size=320x180", "-q")
+    assert result.exit_code == 0, result.output
+    frames, facts = _decoded(tmp_path / "out" / "E01" / "BOB.mp4")
+    sheet = sheet_from_json((tmp_path / "out" / "E01" / "BOB.json").read_text(encoding="utf-8"))
+    assert len(frames) == sheet.duration_frames and facts["audio"] == "aac"

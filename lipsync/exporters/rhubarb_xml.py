@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ElementTree
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
 from ._common import format_seconds, mouth_cues, sound_file
+from ._text import xml_safe
 
 _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
@@ -19,11 +20,11 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     track = sheet.track(options.track)
     root = ElementTree.Element("rhubarbResult")
     metadata = ElementTree.SubElement(root, "metadata")
-    ElementTree.SubElement(metadata, "soundFile").text = sound_file(sheet)
+    ElementTree.SubElement(metadata, "soundFile").text = xml_safe(sound_file(sheet))
     ElementTree.SubElement(metadata, "duration").text = format_seconds(sheet.source.duration or sheet.duration_seconds)
     cues = ElementTree.SubElement(root, "mouthCues")
     for cue in mouth_cues(sheet, track):
-        ElementTree.SubElement(cues, "mouthCue", start=cue.start, end=cue.end).text = cue.shape
+        ElementTree.SubElement(cues, "mouthCue", start=cue.start, end=cue.end).text = xml_safe(cue.shape)
     ElementTree.indent(root, space="  ")
     return (_DECLARATION + ElementTree.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 

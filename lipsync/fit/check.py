@@ -174,13 +174,9 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
                               "the XDTS sheet's own dialogue lines are used")
         return Side(str(path), "xdts", timelines)
     if suffix == ".json":
-        from ..sheet import sheet_from_json
+        from ..sheet import read_sheet_json
 
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise FormatError(f"cannot read {role} sheet {str(path)!r}: {error}", "pass a lipsync sheet JSON") from None
-        sheet = sheet_from_json(text)
+        sheet = read_sheet_json(file, role)
         if not sheet.tracks:
             raise FitError(f"{role} sheet {str(path)!r} has no mouth track", "analyze a voice track into it first")
         timelines = sheet_timelines(sheet)

@@ -19,15 +19,15 @@ Drawing numbers become openness through a preset's ``drawing`` numbers: with ``a
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
-from ..sheet import ShapeSet, SheetLine
+from ..errors import FormatError, LipsyncError
+from ..fileio import parse_json, read_input
+from ..sheet import MAX_DRAWING, MAX_FRAMES, MAX_TEXT, MAX_TRACKS, ShapeSet, SheetLine
 from ..timing import FrameRate
 from .timeline import HIDDEN, MouthTimeline
 
@@ -72,21 +72,39 @@ def _fail(path: str, problem: str) -> FormatError:
     return FormatError(f"{path}: {problem}", _HINT)
 
 
-def _cell_drawing(value: str) -> int | None:
+def _whole(value: object, path: str, field: str, low: int, high: int) -> int:
+    """A whole number field (an integer, an integral float or digits) within ``low..high``."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 12:
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(path, f"{field}: expected a whole number, got {str(value)[:40]!r}")
+    if not low <= value <= high:
+        raise _fail(path, f"{field}: {value} is outside {low}..{high}")
+    return value
+
+
+def _cell_drawing(value: str, path: str) -> int | None:
     """The drawing a CELL value shows: a number, None to hold the previous cell, -1 empty."""
     if value in _HOLD:
         return None
     match = _DRAWING.match(value)
-    return int(match.group(1)) if match else HIDDEN
+    if not match:
+        return HIDDEN
+    return _whole(match.group(1), path, "a CELL value", 0, MAX_DRAWING)
 
 
 def _entries(track: dict, path: str) -> list[tuple[int, list[str]]]:
     entries = []
-    for frame in track.get("frames") or ():
+    frames = track.get("frames") or ()
+    if not isinstance(frames, list):
+        raise _fail(path, "a track's frames are not a list")
+    for frame in frames:
         try:
-            number = int(frame.get("frame", 0))
-            values = [str(v) for v in (frame.get("data") or [{}])[0].get("values") or ()]
-        except (AttributeError, TypeError, ValueError, IndexError):
+            number = _whole(frame.get("frame", 0), path, "frame", -MAX_FRAMES, MAX_FRAMES)
+            values = [str(v)[:MAX_TEXT] for v in (frame.get("data") or [{}])[0].get("values") or ()]
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
             raise _fail(path, "a frame entry is malformed") from None
         if values:
             entries.append((number, values))
@@ -94,15 +112,21 @@ def _entries(track: dict, path: str) -> list[tuple[int, list[str]]]:
     return entries
 
 
+def _track_number(track: object, path: str) -> int:
+    if not isinstance(track, dict):
+        raise _fail(path, "a track is not an object")
+    return _whole(track.get("trackNo", 0), path, "trackNo", 0, MAX_TRACKS)
+
+
 def _cell_track(track: dict, names: list[str], duration: int, path: str) -> XdtsTrack:
-    number = int(track.get("trackNo", 0))
+    number = _track_number(track, path)
     name = names[number].strip() if 0 <= number < len(names) else f"track {number}"
     drawings = np.full(duration, HIDDEN, dtype=np.int32)
     current = HIDDEN
     position = 0
     entries = _entries(track, path)
     for frame, values in entries:
-        drawing = _cell_drawing(values[0])
+        drawing = _cell_drawing(values[0], path)
         frame = max(frame, 0)
         if frame > position:
             drawings[position:min(frame, duration)] = current
@@ -115,7 +139,7 @@ def _cell_track(track: dict, names: list[str], duration: int, path: str) -> Xdts
 
 
 def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[XdtsLine]:
-    number = int(track.get("trackNo", 0))
+    number = _track_number(track, path)
     lines: list[XdtsLine] = []
     start = speaker = text = None
     last = -1
@@ -146,50 +170,67 @@ def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
     if not data.startswith(IDENTIFIER):
         raise _fail(path, "not an XDTS file (it must start with 'exchangeDigitalTimeSheet Save Data')")
     try:
-        document = json.loads(data[len(IDENTIFIER):].decode("utf-8"))
-        table = document["timeTables"][0]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError):
-        raise _fail(path, "the XDTS time table is not valid JSON") from None
+        text = data[len(IDENTIFIER):].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _fail(path, f"not UTF-8 text (byte {error.start + len(IDENTIFIER)})") from None
+    document = parse_json(text, path, FormatError, _HINT)
+    tables = document.get("timeTables") if isinstance(document, dict) else None
+    if not isinstance(tables, list) or not tables:
+        raise _fail(path, "the XDTS file has no timeTables list")
+    table = tables[0]
     if not isinstance(table, dict):
         raise _fail(path, "the XDTS time table is malformed")
-    try:
-        duration = int(table.get("duration") or 0)
-    except (TypeError, ValueError):
-        raise _fail(path, "the XDTS duration is not a number") from None
+    duration = _whole(table.get("duration") or 0, path, "duration", 0, MAX_FRAMES)
     headers = table.get("timeTableHeaders") or []
     fields = table.get("fields") or []
+    if not isinstance(headers, list) or not isinstance(fields, list):
+        raise _fail(path, "the XDTS timeTableHeaders and fields must be lists")
 
     def last(items: list, field_id: int) -> dict | None:
         found = [item for item in items if isinstance(item, dict) and item.get("fieldId") == field_id]
         return found[-1] if found else None
 
     cell_header, cell_field = last(headers, CELL), last(fields, CELL)
-    cell_names = [str(name) for name in (cell_header or {}).get("names") or ()]
+    cell_names = _names(cell_header, path)
     tracks: tuple[XdtsTrack, ...] = ()
     if cell_field is not None and duration > 0:
-        tracks = tuple(_cell_track(track, cell_names, duration, path) for track in cell_field.get("tracks") or ())
+        tracks = tuple(_cell_track(track, cell_names, duration, path) for track in _tracks(cell_field, path))
     dialog_header, dialog_field = last(headers, DIALOG), last(fields, DIALOG)
-    dialog_names = [str(name) for name in (dialog_header or {}).get("names") or ()]
+    dialog_names = _names(dialog_header, path)
     dialogue: list[XdtsLine] = []
-    for track in (dialog_field or {}).get("tracks") or ():
+    for track in _tracks(dialog_field, path):
         dialogue.extend(_dialogue(track, dialog_names, duration, path))
     rate = None
     raw_rate = document.get("frameRate", table.get("frameRate"))
     if raw_rate is not None:
         try:
             rate = FrameRate.parse(raw_rate)
-        except Exception:  # an unreadable optional key: ignore it, as other readers do
+        except LipsyncError:  # an unreadable optional key: ignore it, as other readers do
             rate = None
-    return XdtsSheet(str(table.get("name") or Path(path).stem), duration, tracks, tuple(dialogue), rate)
+    return XdtsSheet(str(table.get("name") or Path(path).stem)[:MAX_TEXT], duration, tracks, tuple(dialogue), rate)
+
+
+def _names(header: dict | None, path: str) -> list[str]:
+    """The layer names of a time table header."""
+    names = (header or {}).get("names") or []
+    if not isinstance(names, list):
+        raise _fail(path, "a header's names are not a list")
+    return [str(name)[:MAX_TEXT] for name in names]
+
+
+def _tracks(field: dict | None, path: str) -> list:
+    """The tracks of a field, at most :data:`~lipsync.sheet.MAX_TRACKS`."""
+    tracks = (field or {}).get("tracks") or []
+    if not isinstance(tracks, list):
+        raise _fail(path, "a field's tracks are not a list")
+    if len(tracks) > MAX_TRACKS:
+        raise _fail(path, f"{len(tracks)} tracks in a field, over the limit of {MAX_TRACKS}")
+    return tracks
 
 
 def read_xdts(path: str | Path) -> XdtsSheet:
     """Read an ``.xdts`` file; FormatError if it is missing or not XDTS."""
-    file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise FormatError(f"cannot read {str(path)!r}: {error.strerror}", "check the path") from None
+    data = read_input(path, "timesheet", FormatError, hint=_HINT)
     return parse_xdts(data, str(path))
 
 

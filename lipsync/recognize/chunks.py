@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from . import sphinx
 from .consensus import align_in_phases
+from .model import DEFAULT_MODEL, AcousticModel, WordToAlign, acoustic_model
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,11 @@ class Chunk:
 
     offset: float
     samples: np.ndarray
-    words: tuple[sphinx.WordToAlign, ...] | None = None
+    words: tuple[WordToAlign, ...] | None = None
     phones_only: bool = False  # without a script: a language-independent phone loop, no English words
     short: bool = False  # a short utterance whose place is known: narrower beams first
-    passes: int = 1  # aligned at this many phases of the analysis frames (see .consensus)
+    settings: RecognitionSettings = DEFAULT_SETTINGS
+    model: str = DEFAULT_MODEL  # the acoustic model's name (lipsync.recognize.model.MODELS)
 
     @property
     def duration(self) -> float:
@@ -36,16 +38,20 @@ class Chunk:
 
 def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
+    model = acoustic_model(chunk.model)
     if chunk.words is None:
-        return sphinx.recognize_phones(chunk.samples) if chunk.phones_only else recognize_freely(chunk.samples)
-    return align_in_phases(chunk.samples, chunk.words, chunk.passes, chunk.short)
+        if chunk.phones_only:
+            return model.recognize_phones(chunk.samples, chunk.settings)
+        return recognize_freely(model, chunk.samples, chunk.settings)
+    return align_in_phases(model, chunk.samples, chunk.words, chunk.settings, chunk.short)
 
 
-def recognize_freely(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:
+def recognize_freely(model: AcousticModel, samples: np.ndarray,
+                     settings: RecognitionSettings) -> tuple[tuple[str, float, float], ...]:
     """Phones of speech without a script: the words heard, force-aligned; where no words are
     heard or they do not align, the phones a phone recognizer hears."""
-    phones = sphinx.recognize_words(samples)
-    return phones if phones is not None else sphinx.recognize_phones(samples)
+    phones = model.recognize_words(samples, settings)
+    return phones if phones is not None else model.recognize_phones(samples, settings)
 
 
 def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,

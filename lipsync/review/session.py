@@ -323,6 +323,20 @@ class ReviewSession:
             return {"exports": [], "warnings": [f"the sheet is saved, the exports are not: {error}"]}
         return {"exports": [str(f) for f in result.files], "warnings": list(result.warnings)}
 
+    def adapt(self, track: str, line: int, text: str, language: str) -> dict[str, Any]:
+        """A candidate dub line scored against the sheet's ``line`` (1-based) of ``track`` from
+        its text alone (:mod:`lipsync.fit.adapt`): score, advice, rates, closures, timed words
+        and both openness rows, as in the adaptation report's JSON."""
+        from ..fit.adapt import adapt_line, choose_track
+        from ..fit.adapt_report import candidate_to_dict
+        from ..fit.timeline import sheet_timelines
+
+        sheet = self._editable()
+        timeline = choose_track(sheet_timelines(sheet), str(track))
+        result = adapt_line(timeline, int(line), [str(text)], str(language),
+                            preset=self.preset if self.preset is not None else None)
+        return {"line": result.line, **candidate_to_dict(result.candidates[0])}
+
     def reload(self) -> None:
         """Read the sheet again from disk (the page's unsaved edits are dropped by the page)."""
         with self._lock:

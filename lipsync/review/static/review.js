@@ -6,6 +6,7 @@ import WaveSurfer from "./vendor/wavesurfer/wavesurfer.esm.js";
 import RegionsPlugin from "./vendor/wavesurfer/regions.esm.js";
 import * as edits from "./edits.js";
 import { Lanes } from "./lanes.js";
+import { adaptPanel } from "./adapt.js";
 import { frameAt, secondsAt, timecode } from "./timecode.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -673,6 +674,7 @@ async function start() {
       list.append(label);
     }
     if (!state.reanimate.available) notice(`Word edges cannot be re-animated: ${state.reanimate.reason}`, "warning");
+    adaptPanel(state, request);
   }
   if (state.audio.missing) notice(`No audio: ${state.audio.missing}. The timeline plays in silence.`, "warning");
   $("#frames").textContent = String(page.durationFrames);
