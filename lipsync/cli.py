@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
-from .errors import FormatError, LipsyncError
+from .errors import LipsyncError
 
 FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
 
@@ -284,19 +284,28 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
 @click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
 @click.option("--track", help="Track to write, for single-track formats (default: the first).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
+@click.option("--from", "input_format", help="SHEET's format (default: from its extension and content; `lipsync formats` marks those it reads).")
+@click.option("--fps", "-r", help="Frame rate of a SHEET format that stores none (XDTS, TextGrid, .dat, Rhubarb, .lab). Default: 24.")
+@click.option("--preset", "-p", help="Mouth-shape set SHEET's mouth names or XDTS drawing numbers belong to, and that animates a file of phones (.lab). Default: the shipped preset with every name used.")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
 def export(sheet: str, formats: str | None, output: str | None, track: str | None,
-           settings: tuple[str, ...], quiet: bool) -> None:
-    """Re-export an analyzed SHEET (lipsync JSON) to other formats without re-analysis.
+           settings: tuple[str, ...], input_format: str | None, fps: str | None, preset: str | None,
+           quiet: bool) -> None:
+    """Export SHEET to other formats without re-analysis: a lipsync sheet (.json) or any format
+    lipsync reads (XDTS, TextGrid, Papagayo .pgo/.pg2, Moho .dat, Rhubarb TSV/JSON/XML, .lab).
 
     \b
-    Example:
+    Examples:
       lipsync export ep01.json -f xdts,dat -o out/ep01
+      lipsync export take.pgo -f xdts -o take.xdts
+      lipsync export c012.xdts -p anime-3 --fps 23.976 -f tsv -o c012.tsv
     """
     reporter = _Reporter("none", quiet)
 
     def body() -> None:
-        loaded = _read_sheet_json(sheet)
+        from .export import load_sheet
+
+        loaded = load_sheet(sheet, input_format, fps=fps, preset=preset)
         _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
@@ -361,7 +370,8 @@ def formats(show_settings: bool) -> None:
 
         for exporter in all_exporters():
             extensions = " ".join(exporter.extensions) or exporter.file_suffix
-            click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}")
+            reads = " (reads too)" if exporter.read is not None else ""
+            click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}{reads}")
             if exporter.importers:
                 click.echo(f"{'':<14} {'':<12} read by: {exporter.importers}")
             if show_settings:
@@ -801,6 +811,10 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if language.strip().lower() != "auto":
+            from .languages import espeak_code
+
+            _check_option("--language", lambda: espeak_code(language))
         if diarize_model:
             from .diarize import check_model
 
