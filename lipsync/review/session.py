@@ -27,6 +27,8 @@ FIT_FORMAT = "lipsync-fit"
 
 #: The rate at which the audio is decoded for the waveform's peaks.
 PEAKS_DECODE_RATE = 8000
+#: The rate of the WAV served for audio formats browsers do not play.
+PLAYED_RATE = 16000
 
 
 class ChangedOnDiskError(OutputError):
@@ -102,17 +104,14 @@ def open_playback(audio: str | Path | None, named: str | None, sheet_path: Path,
                        "(pass AUDIO after the sheet)")
     if audio is not None and not path.is_file():
         raise AudioError(f"audio file {str(path)!r} not found", "check the path")
-    try:
-        decoded = load_audio(path, target_rate=PEAKS_DECODE_RATE)
+    content_type = PLAYABLE.get(path.suffix.lower())
+    try:  # the file browsers play is only read for its peaks; others are decoded to play them
+        decoded = load_audio(path, target_rate=PEAKS_DECODE_RATE if content_type else PLAYED_RATE)
     except AudioError as error:
         if audio is not None:
             raise
         return _silent(duration, f"the sheet's audio cannot be read: {error.message}")
-    content_type = PLAYABLE.get(path.suffix.lower())
-    if content_type is not None:
-        media: Media = FileMedia(path, content_type)
-    else:
-        media = PcmMedia(load_audio(path).samples, 16000)
+    media: Media = FileMedia(path, content_type) if content_type else PcmMedia(decoded.samples, decoded.sample_rate)
     peaks = peak_envelope(decoded.samples, decoded.sample_rate)
     return Playback(media, decoded.duration, tuple(round(float(p), 3) for p in peaks), str(path))
 
@@ -139,10 +138,14 @@ class ReviewSession:
         if parsed is not None and parsed.get("format") == FIT_FORMAT:
             self.fit = parsed
             self.shape_set = load_preset("anime-3").shape_set
-            frames = max((l["window"]["frame"] + l["window"]["length"] for l in parsed.get("lines", ())), default=0)
-            self.rate = FrameRate.parse(parsed.get("rate", "24"))
-            named = next(filter(None, (_fit_side_audio(side, self.path) for side in (parsed["dub"], parsed["original"]))),
-                         None)
+            try:
+                frames = max((l["window"]["frame"] + l["window"]["length"] for l in parsed["lines"]), default=0)
+                self.rate = FrameRate.parse(parsed["rate"])
+                sides = (parsed["dub"], parsed["original"])
+                named = next(filter(None, (_fit_side_audio(side, self.path) for side in sides)), None)
+            except (KeyError, TypeError, AttributeError):
+                raise FormatError(f"dub-fit report {self.path.name!r} is malformed",
+                                  "write it again with 'lipsync fit ... -o fit.json'") from None
             self.playback = open_playback(audio, named, self.path, self.rate.seconds_at(frames))
         else:
             self.sheet = self._read_sheet(data)
@@ -263,8 +266,9 @@ class ReviewSession:
         if unknown := set(sent) - {track["name"] for track in data["tracks"]}:
             raise FormatError(f"no track named {sorted(unknown)[0]!r} in the sheet")
         edited = sheet_from_dict(data)
-        for track in edited.tracks:
-            check_cues(track.name, track.cues, edited.duration_frames, edited.preset.names)
+        for before, track in zip(sheet.tracks, edited.tracks):
+            if track.cues != before.cues:  # a track as analyzed is taken as it is
+                check_cues(track.name, track.cues, edited.duration_frames, edited.preset.names)
         return edited
 
     def reanimate(self, track: Mapping[str, Any], word: int, start: float, end: float) -> dict[str, Any]:

@@ -134,6 +134,7 @@ function currentFrame() {
 function seek(seconds) {
   const time = Math.max(0, Math.min(page.duration, seconds));
   page.media.currentTime = time;
+  followPlayhead(time);
   refresh(true);
 }
 
