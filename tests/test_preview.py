@@ -296,3 +296,20 @@ def test_a_video_interrupted_while_written_leaves_no_file(tmp_path, tone):
     assert [p.name for p in tmp_path.iterdir()] == ["whole.mp4"]
     frames, facts = _decoded(tmp_path / "whole.mp4")
     assert len(frames) == 1 and abs(int(frames[0][24, 32]) - int(solid(2, 2, (10, 200, 30)).y[0, 0])) <= 2
+
+
+def test_cli_previews_any_sheet_lipsync_reads(tmp_path, tone):
+    from lipsync.export import export
+
+    export(_sheet(), "xdts", tmp_path / "cut.xdts")
+    out = tmp_path / "cut.mp4"
+    result = _cli("preview", str(tmp_path / "cut.xdts"), str(tone), "--fps", "24000/1001", "-p", "preston-blair",
+                  "--size", "320x180", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    frames, facts = _decoded(out)
+    assert facts["rate"] == Fraction(24000, 1001) and len(frames) == FRAMES
+    box = preview_layout(*SIZE, 2).mouths[0]
+    expected = _expected_mouths(box)
+    region = frames[20][box.y:box.y + box.height, box.x:box.x + box.width].astype(np.int16)
+    errors = {name: float(np.abs(region - drawing).mean()) for name, drawing in expected.items()}
+    assert min(errors, key=errors.get) == "AI"
