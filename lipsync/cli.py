@@ -585,16 +585,18 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
 @click.argument("sheet", type=click.Path(path_type=str))
 @click.argument("audio", required=False, type=click.Path(path_type=str))
 @click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
-@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
+@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's); it also names the mouths of formats that store drawing numbers (XDTS, .dat).")
+@click.option("--fps", "-r", help="Frame rate of a sheet format that stores none (TSV, TextGrid, .lab...; default 24).")
 @click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
 @click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
-def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
-           host: str, port: int, no_browser: bool) -> None:
+def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, fps: str | None,
+           exports: str | None, host: str, port: int, no_browser: bool) -> None:
     """Check and fix SHEET in the browser: waveform, words, phones and mouth cues on the frame
-    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is a lipsync sheet
-    (or a dub-fit report, fit.json); AUDIO defaults to the sheet's source. Ctrl+C stops."""
+    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is any sheet lipsync
+    reads (its JSON, XDTS, .dat, TSV...) or a dub-fit report (fit.json); AUDIO defaults to the
+    sheet's source. Ctrl+C stops."""
     reporter = _Reporter("none", False)
 
     def body() -> None:
@@ -604,7 +606,7 @@ def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None
         from .export import choose_formats
 
         formats = [f.name for f in choose_formats(exports)] if exports else []
-        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
+        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats, fps=fps)
         server = ReviewServer(session, host, port)
         if host not in LOOPBACK:
             reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "

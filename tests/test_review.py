@@ -284,3 +284,24 @@ def test_a_malformed_fit_report_is_one_error(tmp_path):
     report.write_text(json.dumps({"format": "lipsync-fit", "rate": "24", "lines": [{"window": {}}]}))
     with pytest.raises(FormatError, match="dub-fit report 'fit.json' is malformed"):
         ReviewSession(report)
+
+
+def test_a_sheet_in_another_format_is_reviewed_and_saved_back_in_it(sheet_copy):
+    from lipsync.export import export
+
+    export(sheet_from_json(sheet_copy.read_text()), "xdts", sheet_copy.with_name("take.xdts"))
+    xdts = sheet_copy.with_name("take.xdts")
+    session = ReviewSession(xdts, sheet_copy.with_name("sample.flac"), preset="rhubarb")
+    state = session.state()
+    assert state["saves_as"] == "xdts" and state["audio"]["path"].endswith("sample.flac")
+    track = state["sheet"]["tracks"][0]
+    cues = track["cues"]
+    changed = next(i for i, cue in enumerate(cues) if cue["shape"] != "E")
+    cues[changed] = {**cues[changed], "shape": "E", "edited": True}
+    before = xdts.read_bytes()
+    session.save([{"name": track["name"], "cues": cues}])
+    assert xdts.with_name("take.xdts.bak").read_bytes() == before
+    from lipsync.exporters import read_sheet
+
+    again = read_sheet(xdts, shapes=load_preset("rhubarb").shape_set)
+    assert again.tracks[0].shape_at(cues[changed]["frame"]) == "E"
