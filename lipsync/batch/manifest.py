@@ -376,6 +376,22 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 # Validation
 
 
+def _language_problem(language: str, checked: dict[str, str | None]) -> str | None:
+    """What is wrong with a row's language (a code or name espeak-ng does not speak), or None;
+    each distinct value is looked up once."""
+    if language.strip().lower() == "auto":
+        return None
+    if language not in checked:
+        from ..languages import espeak_code
+
+        try:
+            espeak_code(language)
+            checked[language] = None
+        except LipsyncError as error:
+            checked[language] = _say(error)
+    return checked[language]
+
+
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
           problems: _Problems) -> tuple[Job, ...]:
     from ..export import choose_formats
@@ -385,6 +401,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
     checked_presets: dict[str, str | None] = {}
     checked_models: dict[str, str | None] = {}
     checked_names: dict[str, str | None] = {}
+    checked_languages: dict[str, str | None] = {}
     jobs = []
     claims = _OutputClaims(problems)
     fallback = defaults.values()
@@ -419,6 +436,10 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
+        if "language" in values:
+            checked = _language_problem(str(values["language"]), checked_languages)
+            if checked:
+                problems.add(where, "language", checked)
         audio = path_of("audio")
         if kind == "adapt":
             jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
