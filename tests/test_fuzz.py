@@ -261,3 +261,48 @@ def test_script_parsers_refuse_or_read_any_text(text: str, format: str) -> None:
 @given(st.one_of(st.binary(max_size=300), SCRIPT_TEXT.map(lambda text: text.encode("utf-16-le", "replace"))))
 def test_script_decoder_refuses_or_reads_any_bytes(data: bytes) -> None:
     reads_or_refuses(decode_script, data, "script.txt")
+
+
+# --- every other format lipsync reads (readers beside the writers) --------------------------------
+
+def _readable() -> list:
+    from lipsync.exporters import readable_formats
+
+    return [exporter for exporter in readable_formats() if exporter.name not in ("sheet", "xdts")]
+
+
+@st.composite
+def mutated_lines(draw: st.DrawFn, data: bytes) -> bytes:
+    """A file's lines with up to three replaced, duplicated or dropped."""
+    lines = data.decode("utf-8", "replace").split("\n")
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        index = draw(st.integers(min_value=0, max_value=max(0, len(lines) - 1)))
+        action = draw(st.sampled_from(["replace", "drop", "repeat", "edit"]))
+        if action == "replace":
+            lines[index] = draw(st.one_of(TEXT, NUMBERS.map(str), SCRIPT_PIECES))
+        elif action == "drop" and lines:
+            del lines[index]
+        elif action == "repeat" and lines:
+            lines.insert(index, lines[index])
+        elif lines:
+            line = lines[index]
+            at = draw(st.integers(min_value=0, max_value=len(line)))
+            lines[index] = line[:at] + draw(st.one_of(TEXT, NUMBERS.map(str))) + line[at + 1:]
+    return "\n".join(lines).encode("utf-8", "surrogatepass")
+
+
+@pytest.mark.parametrize("name", [exporter.name for exporter in _readable()])
+def test_every_reader_refuses_or_reads_mutations_of_its_own_format(name: str) -> None:
+    from lipsync.exporters import ExportOptions, exporter_named
+    from lipsync.exporters._reading import ReadOptions
+
+    exporter = exporter_named(name)
+    valid = exporter.write(sheet_from_json(_dumps(SHEET)), ExportOptions())
+    exporter.read(valid, ReadOptions(f"take.{name}"))
+
+    @FUZZ
+    @given(st.one_of(mutated_lines(valid), st.binary(max_size=200)))
+    def fuzz(data: bytes) -> None:
+        reads_or_refuses(exporter.read, data, ReadOptions(f"take.{name}"))
+
+    fuzz()
