@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -179,10 +180,14 @@ def _check_path(path: str | os.PathLike[str]) -> str:
         raise AudioError(f"{name!r} is a folder, not an audio file",
                          "give the path of a voice track file, e.g. take1.wav")
     try:
-        size = target.stat().st_size
+        info = target.stat()
     except OSError as error:
         raise AudioError(f"cannot read {name!r}: {error.strerror}",
                          "check the file's permissions") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise AudioError(f"audio file {name!r} is not a regular file (a pipe, device or socket)",
+                         "save the recording to a file and pass that file")
+    size = info.st_size
     if size == 0:
         raise AudioError(f"audio file {name!r} is empty (0 bytes)",
                          "check that the export finished; re-export the voice track")

@@ -604,3 +604,53 @@ def test_a_megabyte_long_line_of_dialogue_is_refused_before_the_aligner(tmp_path
     script = tmp_path / name
     script.write_text(layout.format("hello there " * 100_000), encoding="utf-8")
     refused(["analyze", SAMPLE, "-s", script, "-o", tmp_path / "out.tsv"], expect, [tmp_path])
+
+
+# --- every command: bad options and inputs are refused before any work ------------------------
+
+def _cases(tmp: Path) -> list[tuple[list, list[str]]]:
+    """(arguments, what the error line must say) for each command; files made in ``tmp``."""
+    sheet = sheet_json(tmp)
+    manifest = tmp / "m.csv"
+    manifest.write_text(f"audio,episode,character\n{SAMPLE},E1,BOB\n", encoding="utf-8")
+    fifo = tmp / "fifo"
+    os.mkfifo(fifo)
+    nan_fps = tmp / "nan_fps.csv"
+    nan_fps.write_text(f"audio,fps\n{SAMPLE},nan\n", encoding="utf-8")
+    huge_tc = tmp / "tc.csv"
+    huge_tc.write_text(f"audio,start_timecode\n{SAMPLE},99:00:00:00\n", encoding="utf-8")
+    deep = tmp / "deep.toml"
+    deep.write_text("[defaults]\nx = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    out = tmp / "out.tsv"
+    return [
+        (["analyze", SAMPLE, "-s", SCRIPT, "--channel", "0", "-o", out], ["channel 0"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "--columns", "nonsense", "-o", out], ["not a column setting"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "--set", "novalue", "-o", out], ["not a KEY=VALUE setting"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "-f", "nope", "-o", out], ["unknown format 'nope'"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "-l", "klingon", "-o", out], ["klingon"]),
+        (["analyze", fifo, "-s", SCRIPT, "-o", out], ["fifo", "not a regular file"]),
+        (["analyze", "/dev/zero", "-s", SCRIPT, "-o", out], ["/dev/zero", "not a regular file"]),
+        (["export", sheet, "-f", "tsv", "--track", "NOBODY", "-o", out], ["NOBODY"]),
+        (["export", sheet, "-f", "csv", "--set", "bogus=1", "-o", tmp / "x.csv"], ["bogus"]),
+        (["evaluate", fifo, sheet], ["not a regular file"]),
+        (["evaluate", "/dev/zero", sheet], ["not a regular file"]),
+        (["evaluate", sheet, fifo], ["not a regular file"]),
+        (["fit", sheet, sheet, "--stretch-range", "nan:inf", "-o", tmp / "fit.json"], ["stretch range"]),
+        (["fit", sheet, sheet, "--stretch-range", "0.1:9", "-o", tmp / "fit.json"], ["stretch range"]),
+        (["fit", fifo, sheet, "-o", tmp / "fit.json"], ["not a regular file"]),
+        (["fit", sheet, "/dev/zero", "-o", tmp / "fit.json"], ["/dev/zero"]),
+        (["batch", fifo, "-o", tmp / "b"], ["manifest", "not a regular file"]),
+        (["batch", "/dev/zero", "-o", tmp / "b"], ["manifest", "not a regular file"]),
+        (["batch", manifest, "-o", tmp / "b", "--speakers", "/dev/zero"], ["/dev/zero"]),
+        (["batch", manifest, "-o", tmp / "b", "--speakers", fifo], ["fifo"]),
+        (["batch", manifest, "-o", tmp / "b", "--fps", "0.1"], ["0.1"]),
+        (["batch", nan_fps, "-o", tmp / "b"], ["nan"]),
+        (["batch", huge_tc, "-o", tmp / "b"], ["99:00:00:00"]),
+        (["batch", deep, "-o", tmp / "b"], ["deep.toml", "nested deeper than 32"]),
+        (["batch", manifest, "-o", tmp / "b", "--diarize", fifo], ["fifo"]),
+    ]
+
+
+def test_every_command_refuses_bad_options_and_inputs_in_one_line(tmp_path: Path) -> None:
+    for args, expect in _cases(tmp_path):
+        refused(args, expect, [tmp_path])
