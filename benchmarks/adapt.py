@@ -106,10 +106,11 @@ def _recording(text: str, voice: str, speed: int, folder: Path, name: str) -> tu
     """A wav of espeak-ng saying ``text`` after LEAD seconds of silence, and its script."""
     import soundfile as sf
 
-    from lipsync.espeak import synthesize
+    from lipsync.espeak import private_speaker
 
     language = voice.split("+")[0]
-    spoken = synthesize(_spoken(text, language), voice, speed)
+    with private_speaker() as speaker:  # each take as if spoken first: no history between takes
+        spoken = speaker.synthesize(_spoken(text, language), voice, speed)
     loud = np.flatnonzero(np.abs(spoken.samples) > 10 ** (-50 / 20))
     samples = spoken.samples[loud[0]:loud[-1] + 1] if loud.size else spoken.samples
     signal = np.concatenate([np.zeros(int(LEAD * spoken.rate), np.float32), samples,
@@ -121,8 +122,9 @@ def _recording(text: str, voice: str, speed: int, folder: Path, name: str) -> tu
 
 
 def score_language(language: str) -> dict:
-    """Recorded and predicted scores of every candidate of the language's lines (run in a
-    fresh process: libespeak-ng keeps state between syntheses)."""
+    """Recorded and predicted scores of every candidate of the language's lines (each take
+    spoken by a fresh libespeak-ng instance: it keeps state between syntheses, and ``fit``'s
+    scores of a take move with the few milliseconds that changes)."""
     from lipsync.fit import fit_timelines, load_side
     from lipsync.fit.adapt import adapt_line
 
