@@ -3,19 +3,22 @@
     samples, rate, words = synthesize("Hola, buenos días.", "es")
     # words: [(text_position, onset_seconds), ...] in order (1-based character positions)
 
-A thin adapter over :func:`lipsync.espeak.synthesize` (espeak-ng's own synthesis events): a
-word's onset is the start of its first phone, on the same sample clock as the audio. Used by
-benchmarks/multilingual.py and the language tests.
+A thin adapter over :mod:`lipsync.espeak` (espeak-ng's own synthesis events): a word's onset is
+the start of its first phone, on the same sample clock as the audio. Each text is spoken by a
+fresh libespeak-ng instance (it keeps state between syntheses), so the audio of a text does not
+depend on what a test or benchmark spoke before. Used by benchmarks/multilingual.py and the
+language tests.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lipsync.espeak import synthesize as speak
+from lipsync.espeak import private_speaker
 
 
 def synthesize(text: str, voice: str, speed: int = 160) -> tuple[np.ndarray, int, list[tuple[int, float]]]:
     """(float32 samples, rate, [(1-based character position, onset seconds)] per word)."""
-    spoken = speak(text, voice, speed)
+    with private_speaker() as speaker:
+        spoken = speaker.synthesize(text, voice, speed)
     return spoken.samples, spoken.rate, [(word.position + 1, word.start) for word in spoken.words]
