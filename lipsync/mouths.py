@@ -264,7 +264,7 @@ def pose_svg(pose: MouthPose, element_id: str = "mouth", title: str | None = Non
     parts.append(f'<clipPath id="{clip}"><path d="{inner}"/></clipPath>')
     parts.append(f'<path d="{inner}" fill="{_INSIDE}"/>')
     inside: list[str] = []
-    tooth_line = f'stroke="#c9c1b4" stroke-width="1.5"'
+    tooth_line = 'stroke="#c9c1b4" stroke-width="1.5"'
     if pose.closure == "lip-on-teeth":
         inside.append(f'<rect x="{_n(cx - half)}" y="{_n(cy - opening)}" width="{_n(2 * half)}" '
                       f'height="{_n(2 * opening)}" fill="{_TEETH}"/>')

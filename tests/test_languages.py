@@ -345,3 +345,29 @@ def test_cli_writes_one_file_per_track_for_single_track_formats(stem, tmp_path):
     assert result.exit_code == 0 and (tmp_path / "bob.tsv").exists()
     result = runner.invoke(main, ["analyze", str(audio), "-s", str(srt), "-l", "tlh"])
     assert result.exit_code == 2 and "unknown language 'tlh'" in result.output
+
+
+def test_a_manifest_language_espeak_does_not_speak_is_found_before_any_job(tmp_path):
+    from lipsync.batch import read_manifest
+    from lipsync.errors import ManifestError
+
+    data = Path(__file__).resolve().parent.parent / "lipsync" / "data"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"episode,audio,language\nE1,{data / 'sample.flac'},klingon\n"
+                        f"E2,{data / 'sample.flac'},espanol\nE3,{data / 'sample.flac'},deu\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(manifest)
+    assert "row 2, field 'language': unknown language 'klingon'" in caught.value.message
+    assert "row 3" not in caught.value.message and "row 4" not in caught.value.message
+
+
+def test_a_bad_batch_language_option_is_one_option_error(tmp_path):
+    data = Path(__file__).resolve().parent.parent / "lipsync" / "data"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"audio\n{data / 'sample.flac'}\n{data / 'sample.flac'}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(manifest), "-o", str(tmp_path / "out"), "-l", "klingon"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --language: unknown language 'klingon': espeak-ng does not speak Klingon (tlh) "
+        "(hint: 'espeak-ng --voices' lists every language; 'auto' detects it from the script)"]
+    assert not (tmp_path / "out").exists()

@@ -274,3 +274,21 @@ def test_a_dub_fit_report_opens_at_the_flagged_line_with_both_mouths(browser, sa
             page.keyboard.press("n")
             assert page.evaluate(SHOWN)["frame"] == flagged[1]["window"]["frame"]
         page.close()
+
+
+def test_without_audio_the_page_says_why_and_plays_a_silent_timeline(browser, sample, tmp_path):
+    data = json.loads(sample.read_text())
+    data["source"]["path"] = "gone.wav"
+    sheet = tmp_path / "silent.json"
+    sheet.write_text(json.dumps(data))
+    with serving(ReviewSession(sheet), PORT + 20) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        assert "No audio: the sheet's audio 'gone.wav' is not found" in page.locator("#notice").inner_text()
+        page.keyboard.press("Space")
+        page.wait_for_timeout(700)
+        page.keyboard.press("Space")
+        shown = page.evaluate(SHOWN)
+        assert shown["time"] > 0.3 and shown["shape"] == sheet_from_json(sample.read_text()).tracks[0].shape_at(shown["frame"])
+        page.close()
