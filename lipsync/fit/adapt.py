@@ -433,12 +433,9 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
             prepared.append((timed, predicted, _line_span(original, line, settings.fit)))
     pairs = []
     for timed, predicted, span in prepared:
-        extent = _open_extent(predicted)
-        if extent is None:
-            extent = (predicted.lines[0].frame, predicted.lines[0].frame + 1)
-        dub_span = Span(predicted.name, extent[0], extent[1] - extent[0], timed.text, 0,
-                        extent if _open_extent(predicted) else None)
-        pairs.append((original, predicted, span, dub_span))
+        extent = _open_extent(predicted)  # None: the candidate never opens its mouth
+        start, end = extent or (predicted.lines[0].frame, predicted.lines[0].frame + 1)
+        pairs.append((original, predicted, span, Span(predicted.name, start, end - start, timed.text, 0, extent)))
     fits = fit_pairs(pairs, settings.fit)
     by_line: dict[int, list[CandidateFit]] = {}
     spans: dict[int, Span] = {}
