@@ -63,11 +63,8 @@ class YuvImage:
         self.v[top // 2:bottom // 2, left // 2:right // 2] = \
             part.v[(top - y) // 2:(bottom - y) // 2, (left - x) // 2:(right - x) // 2]
 
-    def crop(self, x: int, width: int) -> YuvImage:
-        """The columns ``x`` to ``x + width`` (both even), as views."""
-        return YuvImage(self.y[:, x:x + width], self.u[:, x // 2:(x + width) // 2], self.v[:, x // 2:(x + width) // 2])
-
     def copy(self) -> YuvImage:
+        """A picture with planes of its own."""
         return YuvImage(self.y.copy(), self.u.copy(), self.v.copy())
 
     def packed(self) -> np.ndarray:

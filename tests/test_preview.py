@@ -313,3 +313,15 @@ def test_cli_previews_any_sheet_lipsync_reads(tmp_path, tone):
     region = frames[20][box.y:box.y + box.height, box.x:box.x + box.width].astype(np.int16)
     errors = {name: float(np.abs(region - drawing).mean()) for name, drawing in expected.items()}
     assert min(errors, key=errors.get) == "AI"
+
+
+def test_background_colour_or_image(tmp_path):
+    picture = tmp_path / "wall.png"
+    Image.new("RGB", (50, 40), (20, 90, 200)).save(picture)
+    for background, colour in (("white", (255, 255, 255)), (str(picture), (20, 90, 200))):
+        painter = PreviewPainter(_sheet(), PreviewSettings(size=SIZE, background=background))
+        corner = painter.picture(0)
+        y = painter.layout.picture.y + 2
+        expected = rgb_to_yuv(np.array([[colour, colour], [colour, colour]], np.uint8))
+        assert abs(int(corner.y[y, 2]) - int(expected.y[0, 0])) <= 1
+        assert abs(int(corner.u[y // 2, 1]) - int(expected.u[0, 0])) <= 1
