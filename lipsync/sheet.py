@@ -33,12 +33,14 @@ class Phone:
 
 @dataclass(frozen=True)
 class Word:
-    """One word from ``start`` to ``end`` seconds; ``line`` is its 0-based line in the script."""
+    """One word from ``start`` to ``end`` seconds; ``line`` is its 0-based line in the script;
+    ``confidence`` (0-1) how surely it was heard there (see :mod:`lipsync.recognize.confidence`)."""
 
     start: float
     end: float
     text: str
     line: int | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,26 @@ class SheetLine:
     frame: int
     length: int
     text: str
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    """What became of one line of the script: ``status`` is ``aligned``, ``uncertain``, ``not
+    found`` or ``no words`` (nothing to speak: a direction, music); ``confidence`` 0-1 (None when
+    the line could not be placed at all); ``start``-``end`` the seconds it was aligned to or
+    searched in (None when nothing was searched); ``missing`` its words that are not in the
+    sheet with a time. ``index`` is the 0-based line (as in :attr:`Word.line`), ``number`` the
+    line number in the script file."""
+
+    index: int
+    number: int
+    text: str
+    status: str
+    confidence: float | None = None
+    start: float | None = None
+    end: float | None = None
+    missing: tuple[str, ...] = ()
+    track: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,7 @@ class Sheet:
     preset: ShapeSet
     source: Source = field(default_factory=Source)
     start_timecode: str | None = None
+    script: tuple[ScriptLine, ...] = ()  # every script line's outcome, in script order
 
     def track(self, name: str | None = None) -> Track:
         """The track called ``name``, or the first track when ``name`` is None."""
@@ -198,10 +221,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
                 "name": track.name,
                 "cues": [{"frame": c.frame, "length": c.length, "shape": c.shape} for c in track.cues],
                 "lines": [{"frame": l.frame, "length": l.length, "text": l.text} for l in track.lines],
-                "words": [
-                    {"start": _seconds(w.start), "end": _seconds(w.end), "text": w.text, "line": w.line}
-                    for w in track.words
-                ],
+                "words": [_word_to_dict(w) for w in track.words],
                 "phones": [
                     {"start": _seconds(p.start), "end": _seconds(p.end), "symbol": p.symbol,
                      "word": p.word, "line": p.line}
@@ -210,7 +230,31 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             }
             for track in sheet.tracks
         ],
+        "script": [_script_line_to_dict(line) for line in sheet.script],
     }
+
+
+def _word_to_dict(word: Word) -> dict[str, Any]:
+    data: dict[str, Any] = {"start": _seconds(word.start), "end": _seconds(word.end), "text": word.text,
+                            "line": word.line}
+    if word.confidence is not None:
+        data["confidence"] = word.confidence
+    return data
+
+
+def _script_line_to_dict(line: ScriptLine) -> dict[str, Any]:
+    return {"line": line.number, "index": line.index, "text": line.text, "track": line.track,
+            "status": line.status, "confidence": line.confidence,
+            "start": None if line.start is None else _seconds(line.start),
+            "end": None if line.end is None else _seconds(line.end), "missing": list(line.missing)}
+
+
+def _script_line_from_dict(data: Mapping[str, Any]) -> ScriptLine:
+    return ScriptLine(int(data["index"]), int(data["line"]), str(data["text"]), str(data["status"]),
+                      None if data.get("confidence") is None else float(data["confidence"]),
+                      None if data.get("start") is None else float(data["start"]),
+                      None if data.get("end") is None else float(data["end"]),
+                      tuple(str(word) for word in data.get("missing", ())), data.get("track"))
 
 
 def _require(mapping: Mapping[str, Any], key: str, where: str) -> Any:
@@ -239,7 +283,9 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
                 name=str(_require(t, "name", "tracks[].")),
                 cues=tuple(Cue(int(c["frame"]), int(c["length"]), str(c["shape"])) for c in _require(t, "cues", "tracks[].")),
                 lines=tuple(SheetLine(int(l["frame"]), int(l["length"]), str(l["text"])) for l in t.get("lines", ())),
-                words=tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]), w.get("line")) for w in t.get("words", ())),
+                words=tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]), w.get("line"),
+                                 None if w.get("confidence") is None else float(w["confidence"]))
+                            for w in t.get("words", ())),
                 phones=tuple(
                     Phone(float(p["start"]), float(p["end"]), str(p["symbol"]), p.get("word"), p.get("line"))
                     for p in t.get("phones", ())
@@ -255,6 +301,7 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
             source=Source(source.get("path"), float(source.get("duration") or 0.0),
                           source.get("sample_rate"), source.get("channels")),
             start_timecode=data.get("start_timecode"),
+            script=tuple(_script_line_from_dict(line) for line in data.get("script", ())),
         )
     except FormatError:
         raise

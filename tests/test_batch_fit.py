@@ -76,7 +76,7 @@ def test_manifest_reads_fit_rows_with_their_own_defaults(project: Path) -> None:
     fit = jobs[1]
     assert fit.original == str((project / "c012.xdts").resolve()) and fit.audio.endswith("c012_de.json")
     assert (fit.preset, fit.formats, fit.retime_format, fit.threshold, fit.check) == \
-        ("anime-3", ("json", "html"), "xdts", 50.0, False)
+        ("anime-3", ("json", "html"), "xdts", 70.0, False)
     assert jobs[0].preset == "rhubarb"
     assert jobs[2].original_script and jobs[2].script and jobs[2].formats == ("json",)
     assert jobs[3].formats == ("json", "html", "txt")
@@ -95,7 +95,7 @@ def test_mixed_batch_writes_reports_skips_on_rerun_and_a_broken_fit_row_fails_al
     assert jobs["E01/BOB"]["kind"] == "analyze" and "fit" not in jobs["E01/BOB"]
     late = jobs["E01/BOB.fit"]
     assert late["kind"] == "fit"
-    assert late["fit"]["lines"] == 2 and late["fit"]["flagged"] == 1 and late["fit"]["threshold"] == 50.0
+    assert late["fit"]["lines"] == 2 and late["fit"]["flagged"] == 1 and late["fit"]["threshold"] == 70.0
     assert late["outputs"] == ["E01/BOB.fit.json", "E01/BOB.fit.html", "E01/BOB.retimed.xdts"]
     report = json.loads((out / "E01/BOB.fit.json").read_text())
     assert report["format"] == "lipsync-fit" and report["summary"]["flagged"] == 1

@@ -41,9 +41,8 @@ def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None =
         result.update(_fit(spec, send) if spec.get("kind") == "fit" else _analyze(spec, send))
         result["status"] = "done"
         failed_check = result.pop("check_failed", None)
-        if failed_check:  # the reports are still written (the batch writes outputs of failed jobs too)
-            result.update(status="failed", error=failed_check,
-                          hint="see the job's .fit.html report; fix the dub, or lower the row's fail_under/threshold")
+        if failed_check:  # the outputs are still written (the batch writes outputs of failed jobs too)
+            result.update(status="failed", error=failed_check, hint=result.pop("check_hint"))
     except LipsyncError as error:
         result.update(status="failed", error=error.message, hint=error.hint)
     except MemoryError:
@@ -99,6 +98,7 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     if spec.get("check") and summary["flagged"]:
         result["check_failed"] = (f"{summary['flagged']} of {summary['lines']} line(s) scored under "
                                   f"{summary['threshold']:g} (check)")
+        result["check_hint"] = "see the job's .fit.html report; fix the dub, or lower the row's fail_under/threshold"
     return result
 
 
@@ -126,7 +126,8 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     progress = _progress(spec, send)
     options: dict[str, Any] = dict(preset=preset, fps=rate, channel=spec.get("channel"),
                                    start_timecode=spec.get("start_timecode"), language=spec["language"],
-                                   jobs=1, track_name=spec["name"], on_progress=progress)
+                                   jobs=1, track_name=spec["name"], on_progress=progress,
+                                   allow_mismatch=bool(spec.get("allow_mismatch")))
     character = spec.get("character")
     if character and spec.get("script") and _script_names_speakers(spec["script"], rate):
         options["speaker"] = character
@@ -168,8 +169,37 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
             for track in sheet.tracks:
                 target = f"{spec['id']}.{_UNSAFE.sub('_', track.name)}{exporter.file_suffix}"
                 outputs.append([target, exporter.write(sheet, ExportOptions(track=track.name, extra=extra))])
-    return {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
-            "audio_seconds": round(audio.duration, 3)}
+    result: dict[str, Any] = {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
+                              "audio_seconds": round(audio.duration, 3)}
+    if sheet.script:
+        result["lines"] = line_counts(sheet.script)
+        failing = lines_failing(result["lines"], spec.get("fail_on") or ())
+        if failing:
+            result["check_failed"] = failing
+            result["check_hint"] = "see the sheet's \"script\" list and the warnings; fix the script or the recording"
+    return result
+
+
+def line_counts(script: Any) -> dict[str, int]:
+    """How many script lines ended aligned, uncertain and not found."""
+    return {state: sum(1 for line in script if line.status == state) for state in ("aligned", "uncertain", "not found")}
+
+
+def lines_failing(counts: dict[str, int], fail_on: Any) -> str | None:
+    """Why a job fails under ``--fail-on`` (``uncertain``: uncertain or not found lines;
+    ``missing``: lines not found), or None.
+
+    >>> lines_failing({"aligned": 8, "uncertain": 1, "not found": 0}, ("missing",)) is None
+    True
+    >>> lines_failing({"aligned": 8, "uncertain": 1, "not found": 2}, ("uncertain",))
+    '1 uncertain and 2 not found script line(s) (--fail-on uncertain)'
+    """
+    if "uncertain" in fail_on and (counts["uncertain"] or counts["not found"]):
+        return (f"{counts['uncertain']} uncertain and {counts['not found']} not found script line(s) "
+                "(--fail-on uncertain)")
+    if "missing" in fail_on and counts["not found"]:
+        return f"{counts['not found']} script line(s) not found (--fail-on missing)"
+    return None
 
 
 def _script_names_speakers(path: str, rate: Any) -> bool:

@@ -16,11 +16,12 @@ import numpy as np
 
 from ..audio import Audio
 from ..dialogue import Line
-from ..errors import ScriptError
+from ..errors import ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english
-from ..sheet import Phone, Word
+from ..sheet import Phone, ScriptLine, Word
 from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, split_long
-from . import align
+from . import align, confidence, sphinx
+from .confidence import clock
 from .chunks import Chunk, run_chunks
 
 Timed = TypeVar("Timed", Phone, Word)
@@ -35,27 +36,19 @@ _TRIM_PAD = 0.0
 _MIN_UNSCRIPTED_SECONDS = 0.4
 _MIN_COVERAGE = 0.4
 _WRONG_LANGUAGE_SHARE = 0.6
-# When at least this many lines, and this share of them, fail to align, the script does not
-# belong to the recording (another language, another episode): an error rather than warnings.
-_MISMATCH_MIN_LINES = 3
 # Timed groups up to this long are aligned with narrower beams first (sphinx.short_aligner).
 _SHORT_GROUP_SECONDS = 12.0
-_MISMATCH_SHARE = 0.6
 
 
 @dataclass(frozen=True)
 class Recognition:
-    """Phones and words found in a recording, and warnings about what did not fit the script."""
+    """Phones and words found in a recording, warnings about what did not fit the script, and
+    what became of each script line (in script order; empty without a script)."""
 
     phones: tuple[Phone, ...]
     words: tuple[Word, ...]
     warnings: tuple[str, ...] = ()
-
-
-def clock(seconds: float) -> str:
-    """``m:ss.s`` for messages."""
-    minutes, rest = divmod(max(0.0, seconds), 60.0)
-    return f"{int(minutes)}:{rest:04.1f}"
+    lines: tuple[ScriptLine, ...] = ()
 
 
 def _excerpt(text: str, width: int = 40) -> str:
@@ -64,19 +57,22 @@ def _excerpt(text: str, width: int = 40) -> str:
 
 def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
               jobs: int = 1, on_progress: Callable[[float], None] | None = None,
-              passes: int = 1) -> Recognition:
+              passes: int = 1, allow_mismatch: bool = False) -> Recognition:
     """Find the phones in ``audio``: aligned to ``lines`` when given, else recognized freely.
 
     ``on_progress(seconds)`` is called as stretches of audio are finished. ``passes``: align
     the script that many times at different phases of the 10 ms analysis frames and keep the
     median boundaries (:mod:`.consensus`): steadier timing, ``passes`` times the work.
+
+    A script of which too little matches the recording raises :class:`ScriptMismatchError`
+    (``allow_mismatch``: a warning instead, the matching part aligned and the rest recognized).
     """
     stretches = speech_segments(audio.samples, audio.sample_rate)
     phones_only = not is_english(language)
     if not lines:
         found = _recognize_freely(audio, stretches, jobs, on_progress, phones_only)
     else:
-        found = _align_script(audio, lines, stretches, language, jobs, on_progress, passes)
+        found = _align_script(audio, lines, stretches, language, jobs, on_progress, passes, allow_mismatch)
     heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
     phones = trim_to_speech(found.phones, heard)
     words = trim_to_speech(found.words, heard)
@@ -88,7 +84,8 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
         scripted = [phone for phone in phones if phone.word is not None]
         phones = tuple(sorted([phone for phone in phones if phone.word is None] + list(mora_phones(scripted)),
                               key=lambda phone: (phone.start, phone.end)))
-    return Recognition(phones, words, found.warnings)
+    return Recognition(phones, words, found.warnings,
+                       confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language)))
 
 
 # A quiet run this long in a word's first phone is a pause before the word (the closure of a
@@ -161,18 +158,28 @@ def _phone_chunks(audio: Audio, stretches: Sequence[tuple[float, float]], phones
 
 
 def _offset_phones(chunk: Chunk, found) -> list[Phone]:
-    return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in found]
+    phones, _ = found
+    return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in phones]
 
 
 def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress, phones_only: bool = False) -> Recognition:
+    """Phones heard without a script; in English also the words, each with its confidence."""
     chunks = _phone_chunks(audio, stretches, phones_only)
     results = run_chunks(chunks, jobs, on_progress)
     phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
-    return Recognition(tuple(phones), ())
+    heard = [(chunk.offset, word) for chunk, (_, words) in zip(chunks, results) for word in words]
+    words: list[Word] = []
+    if heard:
+        reference = confidence.reference_score(audio.samples, audio.sample_rate, stretches)
+        for offset, word in heard:
+            per_frame = confidence.score_per_frame([word])
+            sure = None if per_frame is None else confidence.confidence(per_frame, reference)
+            words.append(Word(offset + word.start, offset + word.end, word.text, None, sure))
+    return Recognition(tuple(phones), tuple(words))
 
 
 def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str, jobs: int,
-                  on_progress, passes: int = 1) -> Recognition:
+                  on_progress, passes: int = 1, allow_mismatch: bool = False) -> Recognition:
     check_script_language([line.text for line in lines], language)
     words = align.prepare_words(lines, language)
     if is_english(language) and align.out_of_dictionary_share(words) > _WRONG_LANGUAGE_SHARE:
@@ -180,12 +187,21 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
                           "pass its --language (or --language auto), and check that --script matches the recording")
     warnings: list[str] = []
     with_words = {word.line for word in words}
+    outcomes: dict[int, ScriptLine] = {}
     for index, line in enumerate(lines):
         if index not in with_words:
             what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
             warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
+            outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
+    if not with_words:
+        raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
+                          "pass the dialogue's script, or analyze without --script to recognize the speech")
     if not stretches:
-        return Recognition((), (), tuple(warnings))
+        for index in with_words:
+            outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                         None, 0.0, audio.duration)
+        warnings.append(_mismatch(lines, words, outcomes, allow_mismatch, "no speech was found in the recording"))
+        return Recognition((), (), tuple(warnings), _in_order(outcomes))
     phones_only = not is_english(language)
     timed = align.is_timed(lines)
     silent: list[int] = []
@@ -200,7 +216,12 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
         # lines matched to the stretches between pauses instead, as in longer recordings.
         groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False)
         aligned.update(zip(groups, _align_groups(audio, groups, words, jobs, None, passes=passes)))
-    failed = {index for index, group in enumerate(groups) if not _fits(aligned[group], group, words, stretches)}
+    rate = _LineRater(audio, stretches, words)
+    _realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
+    failed = {index for index, group in enumerate(groups)
+              if not _fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
+    if not timed:
+        failed |= _beside_uncovered(groups, stretches)
     heard: dict[tuple[float, float], list[Phone]] = {}
     if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
         # The length-based plan went wrong somewhere: re-match those regions by what was heard.
@@ -217,7 +238,6 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
     phones: list[Phone] = []
     found_words: list[Word] = []
     unaligned: list[tuple[float, float, int | None]] = []
-    failures = 0
     for group in groups:
         located = aligned[group]
         group_words = align.words_in(group, words)
@@ -228,31 +248,51 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
             # the speech there still belongs to the group's character, when it has one
             speakers = {lines[index].speaker for index in group.lines}
             unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
-            failures += len(group.lines)
+            for index in group.lines:
+                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                             None, group.start, group.end)
             continue
         offset = max(0.0, group.start - align.PAD)
         missing = align.squeezed_lines(located, group_words)
         for index in sorted(missing):
             warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
                             f"in the recording near {clock(group.start)}")
-        failures += len(missing)
-        group_phones, group_found = align.aligned_phones(offset, located, group_words, missing)
+            outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                         None, group.start, group.end)
+        rated = rate.lines(located, group)
+        lost = set()
+        for index, (value, start, end) in sorted(rated.items()):
+            if index in missing:
+                continue
+            state = confidence.status(value)
+            outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, state, value, start, end)
+            line = lines[index]
+            if state == confidence.NOT_FOUND:
+                lost.add(index)
+                unaligned.append((start, end, index))
+                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") does not match the recording "
+                                f"at {clock(start)}-{clock(end)} (confidence {value:.2f}); "
+                                "used script-free recognition there")
+            elif state == confidence.UNCERTAIN:
+                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(start)}-{clock(end)} "
+                                f"is uncertain (confidence {value:.2f}): check it")
+        group_phones, group_found = align.aligned_phones(offset, located, group_words, missing | lost,
+                                                         rate.words(located))
         phones.extend(group_phones)
         found_words.extend(group_found)
 
     matched = {index for group in groups for index in group.lines}
     for index, line in enumerate(lines):
         if index in with_words and index not in matched:
-            where = ""
+            start, end = _searched(index, line, groups, audio.duration)
+            where = f" (searched {clock(start)}-{clock(end)})"
             if index in silent and line.start is not None:
                 where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
             warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
-            failures += 1
-    spoken_lines = len(with_words)
-    if spoken_lines >= _MISMATCH_MIN_LINES and failures >= _MISMATCH_SHARE * spoken_lines:
-        raise ScriptError(f"{failures} of {spoken_lines} script lines do not match the recording: "
-                          "is the script in another language, or for another recording?",
-                          "check --script, and pass the dialogue's --language (or --language auto)")
+            outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
+    warning = _mismatch(lines, words, outcomes, allow_mismatch)
+    if warning:
+        warnings.append(warning)
     extra = [s for group in groups if aligned[group] is not None
              for s in _unscripted_in_group(aligned[group], group, stretches)]
     for start, end in sorted(_uncovered(stretches, groups) + extra):
@@ -269,7 +309,73 @@ def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str,
     for piece, owner in dict(pieces).items():
         phones.extend(replace(phone, line=owner) for phone in heard[piece])
     phones.sort(key=lambda phone: (phone.start, phone.end))
-    return Recognition(tuple(phones), tuple(found_words), tuple(warnings))
+    return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
+
+
+def _in_order(outcomes: dict[int, ScriptLine]) -> tuple[ScriptLine, ...]:
+    return tuple(outcomes[index] for index in sorted(outcomes))
+
+
+def _searched(index: int, line: Line, groups: Sequence[align.Group], duration: float) -> tuple[float, float]:
+    """Where a line no group holds was looked for: its own time window when the script gives
+    one, else the gap between the groups of the lines before and after it."""
+    if line.start is not None:
+        return max(0.0, line.start - align.TIME_TOLERANCE), \
+            min(duration, (line.end if line.end is not None else line.start) + align.TIME_TOLERANCE)
+    before = [group.end for group in groups if max(group.lines) < index]
+    after = [group.start for group in groups if min(group.lines) > index]
+    return (max(before) if before else 0.0), (min(after) if after else duration)
+
+
+def _mismatch(lines: Sequence[Line], words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine],
+              allow: bool, reason: str = "") -> str:
+    """Raise :class:`ScriptMismatchError` when too little of the script was aligned (with
+    ``allow``, return its message as a warning); else return ``""``."""
+    message = confidence.mismatch_message(lines, words, outcomes, reason)
+    if not message or allow:
+        return message
+    raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
+                                       "and recognizes the rest")
+
+
+class _LineRater:
+    """Confidence of aligned lines and words against the recording's phone-loop reference,
+    measured once, when first needed (see :mod:`.confidence`)."""
+
+    def __init__(self, audio: Audio, stretches: Sequence[tuple[float, float]],
+                 words: Sequence[align.ScriptWord]) -> None:
+        self._audio, self._stretches, self._words = audio, stretches, words
+        self._reference: float | None = None
+
+    @property
+    def reference(self) -> float:
+        if self._reference is None:
+            self._reference = confidence.reference_score(self._audio.samples, self._audio.sample_rate,
+                                                         self._stretches)
+        return self._reference
+
+    def lines(self, located, group: align.Group) -> dict[int, tuple[float, float, float]]:
+        """Each line of an aligned group: (confidence, start, end) in seconds of the track."""
+        offset = max(0.0, group.start - align.PAD)
+        by_line: dict[int, list] = {}
+        for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
+            by_line.setdefault(script_word.line, []).append(aligned_word)
+        rated = {}
+        for index, found in by_line.items():
+            per_frame = confidence.score_per_frame(found)
+            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference)
+            rated[index] = (value, offset + found[0].start, offset + found[-1].end)
+        return rated
+
+    def any_lost(self, located, group: align.Group) -> bool:
+        """True when a line of an aligned group scores as not found."""
+        return located is not None and any(confidence.status(value) == confidence.NOT_FOUND
+                                           for value, _, _ in self.lines(located, group).values())
+
+    def words(self, located) -> list[float | None]:
+        """Each aligned word's confidence."""
+        scores = [confidence.score_per_frame([word]) for word in located]
+        return [None if score is None else confidence.confidence(score, self.reference) for score in scores]
 
 
 def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned: dict,
@@ -299,6 +405,23 @@ def _align_groups(audio: Audio, groups, words, jobs: int, on_progress, short: bo
     chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate,
                                 short and group.end - group.start <= _SHORT_GROUP_SECONDS, passes) for group in groups]
     return run_chunks(chunks, jobs, on_progress)
+
+
+def _realign_skipped_speech(audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
+                            stretches: Sequence[tuple[float, float]], rate: "_LineRater") -> None:
+    """Groups whose lines all aligned confidently but whose words leave a stretch of their own
+    speech out (the aligner gave a whole breath to a pause and squeezed a word before it) are
+    aligned again with pauses between words likelier (:func:`sphinx.align_leniently`); the new
+    alignment is kept when it covers the group's speech."""
+    for group in groups:
+        located = aligned[group]
+        if located is None or not _unscripted_in_group(located, group, stretches) or \
+                any(confidence.status(value) != confidence.ALIGNED for value, _, _ in rate.lines(located, group).values()):
+            continue
+        chunk = align.group_chunk(group, words, audio.samples, audio.sample_rate)
+        again = sphinx.align_leniently(chunk.samples, chunk.words or ())
+        if again is not None and not _unscripted_in_group(again, group, stretches):
+            aligned[group] = again
 
 
 def _fits(located, group: align.Group, words, stretches: Sequence[tuple[float, float]]) -> bool:
@@ -355,6 +478,23 @@ def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int,
     for (stretch, chunk), found in zip(pieces, results):
         heard.setdefault(stretch, []).extend(_offset_phones(chunk, found))
     return heard
+
+
+def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[float, float]]) -> set[int]:
+    """The groups just before and after speech that no group covers: the plan by length may
+    have left a line's first or last words out of its group (a line said in several breaths),
+    which a plan by sound puts back; speech that is really not in the script stays out.
+
+    >>> groups = [align.Group((0,), 0.0, 1.0), align.Group((1,), 2.0, 3.0), align.Group((2,), 5.0, 6.0)]
+    >>> sorted(_beside_uncovered(groups, [(0.0, 1.0), (2.0, 3.0), (3.5, 4.5), (5.0, 6.0)]))
+    [1, 2]
+    """
+    marked: set[int] = set()
+    for start, end in _uncovered(stretches, groups):
+        before = [index for index, group in enumerate(groups) if group.end <= start + 1e-9]
+        after = [index for index, group in enumerate(groups) if group.start >= end - 1e-9]
+        marked.update(before[-1:] + after[:1])
+    return marked
 
 
 def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group]) -> list[tuple[float, float]]:

@@ -35,17 +35,18 @@ class Chunk:
 
 
 def process_chunk(chunk: Chunk) -> Any:
-    """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
+    """Align or recognize one chunk: AlignedWords (or None on failure), or (recognized phones,
+    recognized words)."""
     if chunk.words is None:
-        return sphinx.recognize_phones(chunk.samples) if chunk.phones_only else recognize_freely(chunk.samples)
+        return (sphinx.recognize_phones(chunk.samples), ()) if chunk.phones_only else recognize_freely(chunk.samples)
     return align_in_phases(chunk.samples, chunk.words, chunk.passes, chunk.short)
 
 
-def recognize_freely(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:
-    """Phones of speech without a script: the words heard, force-aligned; where no words are
-    heard or they do not align, the phones a phone recognizer hears."""
-    phones = sphinx.recognize_words(samples)
-    return phones if phones is not None else sphinx.recognize_phones(samples)
+def recognize_freely(samples: np.ndarray) -> tuple[tuple[tuple[str, float, float], ...], tuple[sphinx.HeardWord, ...]]:
+    """Phones and words of speech without a script: the words heard, force-aligned; where no
+    words are heard or they do not align, the phones a phone recognizer hears (and no words)."""
+    found = sphinx.recognize_words(samples)
+    return found if found is not None else (sphinx.recognize_phones(samples), ())
 
 
 def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,

@@ -38,6 +38,9 @@ class AlignedWord:
     start: float
     end: float
     phones: tuple[tuple[str, float, float], ...]  # (IPA symbol, start, end)
+    # The aligned path's acoustic score over the word's frames (log base 1.0001, relative to the
+    # best-scoring Gaussian of each frame: 0 is as good as any phone could fit); see .confidence.
+    score: float = 0.0
 
 
 def _model_dir() -> str:
@@ -124,8 +127,20 @@ def word_recognizer():
                    pbeam=1e-35, pl_window=5, lw=3.0, topn=2, loglevel="FATAL")
 
 
-def recognize_words(samples: np.ndarray) -> tuple[tuple[str, float, float], ...] | None:
-    """Phones of the English words heard in 16 kHz ``samples``, aligned: (IPA, start, end).
+@dataclass(frozen=True)
+class HeardWord:
+    """An English word recognized without a script: its text, times in seconds, and the aligned
+    path's acoustic score over its frames (as :attr:`AlignedWord.score`)."""
+
+    text: str
+    start: float
+    end: float
+    score: float
+
+
+def recognize_words(samples: np.ndarray) -> tuple[tuple[tuple[str, float, float], ...], tuple[HeardWord, ...]] | None:
+    """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
+    and the words themselves.
 
     None when no word is heard or the words cannot be aligned.
     """
@@ -146,9 +161,18 @@ def recognize_words(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]
         decoder.activate_search()
     if alignment is None:
         return None
-    return tuple((phonemes.arpabet_to_ipa(phone.name), phone.start * FRAME_SECONDS,
-                  (phone.start + phone.duration) * FRAME_SECONDS)
-                 for phone in alignment.phones() if phone.name not in _FILLERS)
+    phones = tuple((phonemes.arpabet_to_ipa(phone.name), phone.start * FRAME_SECONDS,
+                    (phone.start + phone.duration) * FRAME_SECONDS)
+                   for phone in alignment.phones() if phone.name not in _FILLERS)
+    words = tuple(HeardWord(_spelling(word.name), word.start * FRAME_SECONDS,
+                            (word.start + word.duration) * FRAME_SECONDS, float(word.score))
+                  for word in alignment.words() if word.name not in _FILLERS)
+    return phones, words
+
+
+def _spelling(entry: str) -> str:
+    """A dictionary entry as a word: ``read(2)`` (the second pronunciation) is ``read``."""
+    return entry.split("(")[0]
 
 
 def in_dictionary(word: str) -> bool:
@@ -194,6 +218,12 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     return located
 
 
+def align_leniently(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
+    """Force-align ``words`` with :func:`lenient_aligner` (pauses and fillers between words
+    likelier); None when it cannot fit them."""
+    return _align_with(lenient_aligner(), samples, words)
+
+
 def _align_running_speech(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
     """Align ``words`` with no pause between them, over the speech in ``samples`` only (the
     fillerless aligner would stretch the first and last phones over the silence around it)."""
@@ -211,7 +241,8 @@ def moved(located: Sequence[AlignedWord], seconds: float) -> tuple[AlignedWord, 
     """Aligned words (and their phones) ``seconds`` later: times of a slice of a chunk made
     relative to the chunk."""
     return tuple(AlignedWord(word.index, word.start + seconds, word.end + seconds,
-                             tuple((symbol, start + seconds, end + seconds) for symbol, start, end in word.phones))
+                             tuple((symbol, start + seconds, end + seconds) for symbol, start, end in word.phones),
+                             word.score)
                  for word in located)
 
 
@@ -278,7 +309,7 @@ def _align_with(decoder, samples: np.ndarray, words: Sequence[WordToAlign]) -> t
         else:
             phones = tuple((phonemes.arpabet_to_ipa(name), start, end) for name, start, end in aligned)
         located.append(AlignedWord(index, entry.start * FRAME_SECONDS,
-                                   (entry.start + entry.duration) * FRAME_SECONDS, phones))
+                                   (entry.start + entry.duration) * FRAME_SECONDS, phones, float(entry.score)))
         index += 1
     if index != len(words):
         return None
@@ -315,3 +346,16 @@ def recognize_phones(samples: np.ndarray) -> tuple[tuple[str, float, float], ...
             continue
         found.append((symbol, segment.start_frame * FRAME_SECONDS, (segment.end_frame + 1) * FRAME_SECONDS))
     return tuple(found)
+
+
+def phone_loop_score(samples: np.ndarray) -> tuple[float, int]:
+    """The acoustic score (log base 1.0001, against each frame's best Gaussian) of the best
+    phone sequence in 16 kHz ``samples``, any phone after any phone, and the frames it spans:
+    what no script can beat (see :mod:`.confidence`)."""
+    decoder = phone_recognizer()
+    _decode(decoder, to_pcm(samples))
+    log = decoder.logmath
+    # Segment.ascore is the score exponentiated; a segment scoring 0 in linear terms is the worst
+    score = sum(log.log(segment.ascore) if segment.ascore > 0 else float(log.get_zero())
+                for segment in decoder.seg())
+    return float(score), int(decoder.n_frames())
