@@ -35,15 +35,17 @@ def _clock(seconds: float, separator: str = ",") -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
 
 
-def make_episode(folder: Path, minutes: float, kind: str = "srt", seed: int = 3) -> tuple[Path, Path, int]:
-    """The episode's audio (48 kHz mono wav), its script and the number of lines."""
+def make_episode(folder: Path, minutes: float, kind: str = "srt", seed: int = 3,
+                 characters: list[tuple[str, str]] = CHARACTERS) -> tuple[Path, Path, int]:
+    """The episode's audio (48 kHz mono wav), its script and the number of lines, spoken by
+    ``characters`` (name, espeak-ng voice)."""
     rng = random.Random(seed)
     rate = 22050
     pieces, cues, total = [], [], 0.0
     cache: dict[tuple[str, str, int], np.ndarray] = {}
     phrases = [sentence(rng) for _ in range(60)]  # a repertoire, as episodes repeat lines
     while total < minutes * 60:
-        speaker, voice = rng.choice(CHARACTERS)
+        speaker, voice = rng.choice(characters)
         text = rng.choice(phrases)
         speed = rng.choice([150, 165, 180])
         key = (text, voice, speed)

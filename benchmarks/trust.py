@@ -43,7 +43,7 @@ from lipsync.audio import load_audio  # noqa: E402
 from lipsync.dialogue import Line  # noqa: E402
 from lipsync.errors import ScriptError, ScriptMismatchError  # noqa: E402
 from lipsync.pipeline import analyze  # noqa: E402
-from lipsync.recognize.confidence import SETTINGS  # noqa: E402
+from lipsync.recognize.settings import DEFAULT_SETTINGS as SETTINGS  # noqa: E402
 
 _VOICES = ["en-us", "en-us+f3", "en-us+m3", "en-gb", "en-us+f2", "en-us+m1"]
 _FOREIGN = ["es", "fr-fr", "de", "it"]
@@ -54,7 +54,7 @@ def fit_of(confidence: float | None) -> float | None:
     """The line fit behind a confidence (the inverse of the logistic of confidence.py)."""
     if confidence is None or confidence <= 0.0 or confidence >= 1.0:
         return None
-    return SETTINGS.midpoint + SETTINGS.scale * math.log(confidence / (1.0 - confidence))
+    return SETTINGS.confidence_midpoint + SETTINGS.confidence_scale * math.log(confidence / (1.0 - confidence))
 
 
 def run(audio, lines, language: str = "en-us") -> dict:
@@ -180,7 +180,7 @@ def calibration(right: list[float], wrong: list[float]) -> None:
         best = float(candidates[int(np.argmin(errors))])
         held = (np.mean([v < best for v in test_r]), np.mean([v >= best for v in test_w]))
         print(f"  fitted on half {half}: threshold {best:.1f}; held-out right below it {held[0]:.1%}, "
-              f"wrong at or above it {held[1]:.1%} (shipped midpoint {SETTINGS.midpoint})")
+              f"wrong at or above it {held[1]:.1%} (shipped midpoint {SETTINGS.confidence_midpoint})")
 
 
 def main() -> int:

@@ -4,7 +4,8 @@ Voice track (and script) -> phones -> mouth shapes -> frame-accurate timing shee
 
 >>> import lipsync
 >>> result = lipsync.analyze("line.wav", "line.txt", preset="anime-3", fps="23.976")  # doctest: +SKIP
->>> lipsync.export(result.sheet, "xdts")  # doctest: +SKIP
+>>> lipsync.export(result.sheet, "xdts,dat", "out/line").files  # doctest: +SKIP
+(PosixPath('out/line.xdts'), PosixPath('out/line.dat'))
 
 Heavy modules load on first use, so importing lipsync is cheap.
 """
@@ -35,16 +36,22 @@ _EXPORTS = {
     "sheet_from_json": ("sheet", "sheet_from_json"),
     "sheet_to_json": ("sheet", "sheet_to_json"),
     "LipsyncError": ("errors", "LipsyncError"),
+    "ExportResult": ("export", "ExportResult"),
 }
 
-__all__ = sorted([*_EXPORTS, "export"])
+__all__ = sorted([*_EXPORTS, "export", "export_bytes"])
+
+# Imported here, not lazily: the submodule lipsync.export would otherwise shadow the function.
+from .export import export  # noqa: E402
 
 
-def export(sheet: Any, format: str, track: str | None = None, **settings: str) -> bytes:
-    """The bytes of ``sheet`` in ``format`` (``tsv``, ``xdts``, ``dat``...; see ``lipsync formats``)."""
-    from .exporters import ExportOptions, exporter_named
+def export_bytes(sheet: Any, format: str, track: str | None = None, **settings: str) -> bytes:
+    """The bytes of ``sheet`` in one ``format`` (``tsv``, ``xdts``, ``dat``...; see ``lipsync
+    formats``), for one ``track`` of a single-track format (default: the first); to write files,
+    use :func:`export`."""
+    from .export import render
 
-    return exporter_named(format).write(sheet, ExportOptions(track=track, extra=dict(settings)))
+    return render(sheet, format, None, track=track, settings=settings).outputs[0].data or b""
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,8 @@
 
 :func:`animate` lists its steps; each is a pure function from one timeline to the next:
 
+0. with a preset that animates by morae (``morae = true``, the anime presets), the phones of a
+   Japanese script are regrouped into morae (:func:`lipsync.japanese.morae_of_japanese`);
 1. :func:`target_shapes`: each phone's shape from its viseme class (diphthongs split into their
    two vowels' shapes, long vowels opened wider where the preset says so);
 2. :func:`fill_pauses`: short pauses hold the shape, medium ones relax, long ones rest;
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .japanese import morae_of_japanese
 from .phonemes import is_vowel, split_vowels, viseme_class
 from .presets import Preset
 from .sheet import Phone, Shape
@@ -27,6 +30,8 @@ def animate(phones: Sequence[Phone], preset: Preset, duration: float) -> tuple[S
     >>> [(s.start, s.name) for s in shapes]
     [(0.0, 'X'), (0.5, 'A'), (0.6, 'D'), (0.8, 'X')]
     """
+    if preset.morae:
+        phones = morae_of_japanese(phones)
     shapes = target_shapes(phones, preset)
     shapes = fill_pauses(shapes, preset, duration)
     return merge_repeats(shapes)

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .errors import FormatError, LipsyncError, OutputError
+from .errors import FormatError, LipsyncError
 
 FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
 
@@ -110,48 +110,8 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
         logger.removeHandler(handler)
 
 
-def _exporters(formats: str | None, output: str | None) -> list[Any]:
-    from .exporters import exporter_for_path, exporter_named
-
-    if formats:
-        names = [name for name in (part.strip() for part in formats.split(",")) if name]
-        if not names:
-            raise FormatError("no format given to -f", "for example -f tsv or -f xdts,dat,pdf")
-        chosen = [exporter_named(name) for name in names]
-    elif output:
-        chosen = [exporter_for_path(output)]
-    else:
-        chosen = [exporter_named("tsv")]
-    return list(dict.fromkeys(chosen))
-
-
-def _targets(exporters: Sequence[Any], output: str | None) -> list[tuple[Any, Path | None]]:
-    """Where each format goes: stdout (one format, no -o), -o itself, or -o's stem + extension."""
-    if output is None:
-        if len(exporters) > 1:
-            raise OutputError("several formats need an output path", "add -o NAME; each format gets its own extension")
-        return [(exporters[0], None)]
-    path = Path(output)
-    if len(exporters) == 1:
-        targets = [(exporters[0], path)]
-    else:
-        stem = path.with_suffix("") if path.suffix else path
-        targets = [(exporter, stem.with_name(stem.name + exporter.file_suffix)) for exporter in exporters]
-    for _, target in targets:
-        folder = target.parent
-        if not folder.is_dir():
-            raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist",
-                              "create the folder first or choose another output path")
-        if not os.access(folder, os.W_OK):
-            raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} is not writable",
-                              "choose another output path")
-        if target.is_dir():
-            raise OutputError(f"cannot write {str(target)!r}: it is a folder", "give a file name")
-    return targets
-
-
-def _export_options(track: str | None, settings: Sequence[str]) -> Any:
-    from .exporters import ExportOptions
+def _settings(settings: Sequence[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` options as a dict (OptionError for one without ``=``)."""
     from .errors import OptionError
 
     extra = {}
@@ -160,52 +120,26 @@ def _export_options(track: str | None, settings: Sequence[str]) -> Any:
         if not sep or not key.strip():
             raise OptionError(f"not a KEY=VALUE setting: {setting!r}", "for example --set cut=12")
         extra[key.strip()] = value
-    return ExportOptions(track=track, extra=extra)
+    return extra
 
 
-def _write_all(sheet: Any, targets: Sequence[tuple[Any, Path | None]], options: Any,
-               reporter: _Reporter) -> list[str]:
-    """Render every format first, then write them: a failing exporter leaves no file behind.
+def _export(sheet: Any, formats: str | None, output: str | None, reporter: _Reporter, *, track: str | None = None,
+            settings: dict[str, str] | None = None, audio: Any = None, inputs: Sequence[str] = ()) -> list[str]:
+    """Export through the library's one export path; standard output when there is no -o."""
+    from .export import render, write
 
-    A single-track format of a sheet with several tracks and an output path writes one file
-    per track, ``NAME.TRACK.ext``; to stdout it writes the chosen (or first) track.
-    """
-    from dataclasses import replace
-
-    from .fileio import write_atomic
-
-    jobs = []
-    for exporter, target in targets:
-        if exporter.multi_track or len(sheet.tracks) < 2 or options.track is not None:
-            jobs.append((exporter, target, options))
-        elif target is None:
-            reporter.warn(f"{exporter.name} holds one track: wrote {sheet.tracks[0].name!r} of "
-                          f"{len(sheet.tracks)} (use --speaker NAME, or -o to write one file per track)")
-            jobs.append((exporter, target, options))
-        else:
-            for track in sheet.tracks:
-                jobs.append((exporter, track_path(target, exporter, track.name), replace(options, track=track.name)))
-    rendered = [(exporter, target, exporter.write(sheet, chosen)) for exporter, target, chosen in jobs]
-    written = []
-    for exporter, target, data in rendered:
-        if target is None:
-            sys.stdout.buffer.write(data)
+    rendering = render(sheet, formats, output, track=track, settings=settings, audio=audio, inputs=inputs)
+    result = write(rendering)
+    for item in rendering.outputs:
+        if item.path is None and item.data is not None:
+            sys.stdout.buffer.write(item.data)
             sys.stdout.buffer.flush()
-        else:
-            write_atomic(target, data)
-            written.append(str(target))
-            reporter.info(f"wrote {target} ({exporter.name})")
-    return written
-
-
-def track_path(target: Path, exporter: Any, track: str) -> Path:
-    """``out/ep01.tsv`` for track ``BOB`` -> ``out/ep01.BOB.tsv`` (unsafe characters become _)."""
-    import re
-
-    ending = exporter.file_suffix if target.name.endswith(exporter.file_suffix) else target.suffix
-    base = target.name[:len(target.name) - len(ending)] if ending else target.name
-    safe = re.sub(r"[^\w\-]+", "_", track).strip("_") or "track"
-    return target.with_name(f"{base}.{safe}{ending}")
+    for warning in result.warnings:
+        reporter.warn(warning)
+    for item in rendering.outputs:
+        if item.path is not None:
+            reporter.info(f"wrote {item.path} ({item.format})")
+    return [str(path) for path in result.files]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -221,6 +155,7 @@ def main() -> None:
       lipsync analyze dialogue.wav --script dialogue.txt -o dialogue.tsv
       lipsync presets        # the mouth-shape sets
       lipsync formats        # the output formats
+      lipsync doctor         # what is installed and missing, for a first run and bug reports
     """
 
 
@@ -236,11 +171,11 @@ def main() -> None:
 @click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
 @click.option("--channel", type=int, help="Use only this channel (1-based; 3 is the centre of a 5.1 stem). Default: mix all.")
 @click.option("--start-timecode", help="Timecode of the first frame, HH:MM:SS:FF (HH:MM:SS;FF drop-frame at 29.97).")
-@click.option("--language", "-l", default="en-us", show_default=True, help="Language of the dialogue: a BCP-47 or espeak-ng code (es, es-419, fr, de, pt-br, ja, zh...), or 'auto' to tell it from the script.")
+@click.option("--language", "-l", default="en-us", show_default=True, help="Language of the dialogue: a BCP-47 or espeak-ng code (es, es-419, fr, de, pt-br, ja, zh...), an ISO 639-2/3 code (spa, deu), its name (spanish, español), or 'auto' to tell it from the script.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for long recordings; the output is identical for any number.")
 @click.option("--lead", type=click.IntRange(0, 12), help="Frames the mouth leads the sound (default: the preset's).")
 @click.option("--min-hold", type=click.IntRange(1, 24), help="Fewest frames a shape is held (default: the preset's).")
-@click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2) or threes (3) (default: the preset's).")
+@click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2), threes (3) or fours (4) (default: the preset's).")
 @click.option("--track-name", help="Name of the mouth track for lines without a speaker (default: the audio file name). Characters' tracks are named after them.")
 @click.option("--passes", type=click.IntRange(1, 8), default=1, show_default=True, help="With a script: align it this many times at shifted 10 ms frame phases and keep the median timing (steadier and slightly more accurate; this many times the alignment work).")
 @click.option("--allow-mismatch", is_flag=True, help="A script that does not match the recording is a warning, not an error: the matching lines are aligned, the rest of the speech recognized.")
@@ -284,8 +219,11 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
                      (("lead_frames", lead), ("min_hold_frames", min_hold), ("step", step)) if value is not None}
         if overrides:
             chosen = chosen.with_timing(**overrides)
-        targets = _targets(_exporters(formats, output), output)
-        options = _export_options(None, settings)
+        from .export import check_target
+
+        inputs = tuple(path for path in (audio, script) if path)
+        chosen_settings = _settings(settings)
+        check_target(formats, output, inputs, settings=chosen_settings)
         reporter.event(event="start", audio=audio, script=script, preset=chosen.name, fps=str(rate))
         result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
                               start_timecode=start_timecode, language=language, jobs=jobs,
@@ -295,7 +233,8 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
         reporter.close()
         for warning in result.warnings:
             reporter.warn(warning)
-        written = _write_all(result.sheet, targets, options, reporter)
+        written = _export(result.sheet, formats, output, reporter, settings=chosen_settings, audio=audio,
+                          inputs=inputs)
         if result.summary:
             reporter.info(result.summary)
         reporter.event(event="done", outputs=written, warnings=list(result.warnings), summary=result.summary)
@@ -321,23 +260,34 @@ def export(sheet: str, formats: str | None, output: str | None, track: str | Non
     reporter = _Reporter("none", quiet)
 
     def body() -> None:
-        from .sheet import sheet_from_json
-
-        path = Path(sheet)
-        if not path.is_file():
-            raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError) as error:
-            raise FormatError(f"cannot read sheet {sheet!r}: {error}", "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
-        loaded = sheet_from_json(text)
-        targets = _targets(_exporters(formats, output), output)
-        options = _export_options(track, settings)
-        if track is not None:
-            loaded.track(track)
-        _write_all(loaded, targets, options, reporter)
+        loaded = _read_sheet_json(sheet)
+        _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
+def doctor(as_json: bool) -> None:
+    """Show what this installation has and lacks: versions of lipsync, Python and its libraries,
+    and each program, font and extra a feature needs, with the command that installs it.
+
+    Paste its output into bug reports. Exit status 1 when something required (espeak-ng) is
+    missing, else 0.
+    """
+    reporter = _Reporter("none", False)
+    failed: list[bool] = []
+
+    def body() -> None:
+        from .doctor import diagnose, render_json, render_text
+
+        diagnosis = diagnose()
+        click.echo(render_json(diagnosis) if as_json else render_text(diagnosis), nl=False)
+        failed.append(bool(diagnosis.exit_code))
+
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
 
 
 @main.command()
@@ -362,18 +312,30 @@ def presets() -> None:
 
 
 @main.command()
-def formats() -> None:
+@click.option("--settings", "show_settings", is_flag=True, help="Also list each format's --set settings and their values.")
+def formats(show_settings: bool) -> None:
     """List the output formats, their file extensions and the applications that read them."""
     reporter = _Reporter("none", False)
 
     def body() -> None:
+        import importlib.util
+
+        from .export import AUDIO_FORMATS
         from .exporters import all_exporters
 
         for exporter in all_exporters():
-            extensions = " ".join(exporter.extensions) or "(use -f)"
+            extensions = " ".join(exporter.extensions) or exporter.file_suffix
             click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}")
             if exporter.importers:
                 click.echo(f"{'':<14} {'':<12} read by: {exporter.importers}")
+            if show_settings:
+                for setting in exporter.settings:
+                    click.echo(f"{'':<14} {'':<12} --set {setting.describe()}")
+        for audio_format in AUDIO_FORMATS.values():
+            if importlib.util.find_spec(audio_format.module) is None:
+                continue
+            click.echo(f"{audio_format.name:<14} {audio_format.suffix:<12} {audio_format.description} "
+                       "(analyze only: needs the audio)")
 
     _run(reporter, body)
 
@@ -388,10 +350,13 @@ def formats() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(reference: str | None, result: str | None, manifest: str | None, results: str | None,
              suffix: str, fps: float, as_json: bool) -> None:
-    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker).
+    """Score a RESULT sheet against a REFERENCE timing (acc9, acc3, rest, closure, flicker, and
+    the share of phone boundaries within 20 ms with their median error).
 
     References: TIMIT .phn, HTK/Festival .lab, Praat TextGrid, Papagayo .pgo, three-column TSV,
-    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON.
+    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON. The
+    boundary metric needs phone labels in the reference and phones in the result (a sheet
+    JSON, or with --manifest a sheet <utt>.json beside each result).
 
     \b
     Examples:
@@ -500,6 +465,123 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
         sys.exit(1)
 
 
+@main.command()
+@click.argument("original", type=click.Path(path_type=str))
+@click.option("--line", "-n", "line", type=int, help="The original line the --text candidates are for (1 = first, in time order).")
+@click.option("--text", "-t", "texts", multiple=True, help="A candidate dub line (repeatable).")
+@click.option("--script", "-s", "script", type=click.Path(path_type=str), help="A whole dub script instead (SRT/VTT pair with the original by time, plain text line by line).")
+@click.option("--language", "-l", required=True, help="The candidates' language (BCP-47 or espeak-ng code: es, fr, pt-br, ja...).")
+@click.option("--original-script", type=click.Path(path_type=str), help="The original's script, when ORIGINAL is a voice track.")
+@click.option("--original-language", default="en-us", show_default=True, help="Language of the original's script (voice tracks).")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(path_type=str), help="Report file, format by extension: .json, .html, .txt (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
+@click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: animates the candidates (and voice tracks), maps XDTS drawings to openness.")
+@click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets.")
+@click.option("--track", help="The original's mouth track or XDTS layer, when it has several.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Candidates scoring under this are flagged.")
+@click.option("--rate-range", default="0.75:1.4", show_default=True, help="How much slower:faster than natural a speaker can go.")
+@click.option("--quiet", "-q", is_flag=True, help="No table (reports are still written).")
+@click.option("--check", is_flag=True, help="Exit status 1 when a line's best candidate is flagged (for CI).")
+def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str | None, language: str,
+          original_script: str | None, original_language: str, outputs: tuple[str, ...], as_json: bool, preset: str,
+          fps: str, track: str | None, threshold: float, rate_range: str, quiet: bool, check: bool) -> None:
+    """Score candidate dub lines against the ORIGINAL mouth flaps from their text alone, before
+    anyone records them: predicted flaps, the fit score (same scale as 'lipsync fit'), the
+    speaking rate each needs and where its closures (m, b, p) fall; best first.
+
+    ORIGINAL is what 'lipsync fit' takes: an XDTS timesheet, a lipsync sheet (.json), or the
+    original voice track with --original-script.
+
+    \b
+    Examples:
+      lipsync adapt c012.xdts --line 3 --text "Nunca lo pensé" --text "Jamás lo creí" -l es
+      lipsync adapt jp.wav --original-script jp.srt --script es.srt -l es -o adapt.html
+      lipsync adapt c012.json --script dub.txt -l fr --check -q   # CI: exit 1 on a flagged line
+
+    Exit status: 0, or 1 with --check when a line's best candidate is flagged, 2 on bad input.
+    """
+    reporter = _Reporter("none", quiet)
+
+    def body() -> None:
+        from .errors import OptionError
+        from .fit import FitSettings
+        from .fit.adapt import AdaptSettings
+        from .fit.adapt_job import AdaptJob, run_adapt_job
+        from .fit.adapt_report import report_to_json, report_to_text
+
+        low, sep, high = rate_range.partition(":")
+        try:
+            slowest, fastest = float(low), float(high)
+        except ValueError:
+            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4") from None
+        if not sep:
+            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4")
+        settings = AdaptSettings(fit=FitSettings(threshold=threshold), slowest=slowest, fastest=fastest, preset=preset)
+        job = AdaptJob(original, language, texts=texts, line=line, script=script, original_script=original_script,
+                       original_language=original_language, preset=preset, fps=fps, track=track, outputs=outputs,
+                       settings=settings)
+        report, written = run_adapt_job(job)
+        if as_json:
+            click.echo(report_to_json(report), nl=False)
+        elif not quiet:
+            click.echo(report_to_text(report), nl=False)
+        for path in written:
+            reporter.info(f"wrote {path}")
+        failed.append(check and bool(report.flagged))
+
+    failed: list[bool] = []
+    _run(reporter, body)
+    if any(failed):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.argument("audio", required=False, type=click.Path(path_type=str))
+@click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
+@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
+@click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
+@click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
+def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
+           host: str, port: int, no_browser: bool) -> None:
+    """Check and fix SHEET in the browser: waveform, words, phones and mouth cues on the frame
+    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is a lipsync sheet
+    (or a dub-fit report, fit.json); AUDIO defaults to the sheet's source. Ctrl+C stops."""
+    reporter = _Reporter("none", False)
+
+    def body() -> None:
+        from .review.server import LOOPBACK, ReviewServer
+        from .review.session import ReviewSession
+
+        from .export import choose_formats
+
+        formats = [f.name for f in choose_formats(exports)] if exports else []
+        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
+        server = ReviewServer(session, host, port)
+        if host not in LOOPBACK:
+            reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "
+                          "its address (for remote use, an SSH tunnel to 127.0.0.1 is safer)")
+        if server.port != port:
+            reporter.info(f"port {port} is in use: using {server.port}")
+        click.echo(f"Review page: {server.url}")
+        click.echo("Press Ctrl+C to stop.")
+        sys.stdout.flush()
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+        finally:
+            server.server_close()
+
+    _run(reporter, body)
+
+
 class _BatchDisplay:
     """Batch progress on stderr: an overall bar (jobs, hours of audio, ETA) and one status line
     per worker on a terminal; one line per finished job otherwise; JSON lines with --progress json."""
@@ -515,6 +597,8 @@ class _BatchDisplay:
         self.audio_total = 0.0
 
     def __call__(self, event: dict[str, Any]) -> None:
+        from .batch.report import audio_length
+
         kind = event.get("event")
         if self.reporter.mode == "json":
             self.reporter.event(**event)
@@ -523,7 +607,7 @@ class _BatchDisplay:
             self.jobs_total = event["to_run"]
             self.audio_total = event["audio_seconds"]
             self.reporter.info(f"{event['jobs']} jobs: {event['up_to_date']} up to date, {event['to_run']} to run"
-                               + (f" ({self.audio_total / 3600:.2f} h of audio) on {event['executor']}"
+                               + (f" ({audio_length(self.audio_total)} of audio) on {event['executor']}"
                                   if event["to_run"] else ""))
             if self.reporter.mode == "bar" and self.jobs_total:
                 self._start()
@@ -562,7 +646,7 @@ class _BatchDisplay:
                 click.echo(f"[{self.jobs_done}/{self.jobs_total}] {message}", err=True)
         elif kind == "progress" and self.progress is not None:
             self.progress.update(self.overall, completed=event["audio_done"],
-                                 audio=f"{event['audio_done'] / 3600:.2f}/{event['audio_total'] / 3600:.2f} h")
+                                 audio=f"{audio_length(event['audio_done'])}/{audio_length(event['audio_total'])}")
 
     def _start(self) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -571,14 +655,27 @@ class _BatchDisplay:
                                  TextColumn("{task.fields[jobs]}"), TextColumn("{task.fields[audio]}"),
                                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
         self.progress.start()
+        from .batch.report import audio_length
+
         self.overall = self.progress.add_task("batch", total=max(self.audio_total, 1e-9),
                                               jobs=f"0/{self.jobs_total} jobs",
-                                              audio=f"0.00/{self.audio_total / 3600:.2f} h")
+                                              audio=f"0 s/{audio_length(self.audio_total)}")
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+def _check_option(option: str, check: Callable[[], object]) -> None:
+    """Run ``check`` on a command-line option's value; its error becomes one OptionError naming
+    the option (rather than one problem per manifest row that inherits the value)."""
+    from .errors import OptionError
+
+    try:
+        check()
+    except LipsyncError as error:
+        raise OptionError(f"{option}: {error.message}", error.hint) from None
 
 
 def _print_report(report: Any, rich_table: bool) -> None:
@@ -668,13 +765,21 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
             raise OptionError("give a MANIFEST or --glob PATTERN (one of them)", "see 'lipsync batch --help'")
         if script_pattern and not pattern:
             raise OptionError("--script-pattern goes with --glob", "in a manifest, give each row's script")
-        pairs = tuple(sorted(_export_options(None, settings).extra.items()))
+        pairs = tuple(sorted(_settings(settings).items()))
         defaults = Defaults(language=language, preset=preset or "rhubarb", fit_preset=preset or "anime-3", fps=fps,
                             fail_under=fail_under, fail_on=tuple(sorted(set(fail_on))),
                             allow_mismatch=allow_mismatch,
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if diarize_model:
+            from .diarize import check_model
+
+            _check_option("--diarize", lambda: check_model(diarize_model))
+        if speaker_names:
+            from .diarize import read_speaker_names
+
+            _check_option("--speakers", lambda: read_speaker_names(speaker_names))
         todo = read_manifest(manifest, defaults) if manifest else jobs_from_glob(pattern, script_pattern, defaults)
         if dry_run:
             from .batch import plan_batch
@@ -703,3 +808,97 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
         _run(reporter, body)
     finally:
         display.close()
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=str))
+@click.argument("audio", required=False, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(path_type=str), help="The video file (.mp4). Default: the sheet's name with .mp4, beside it.")
+@click.option("--size", default="960x540", show_default=True, help="Picture size WIDTHxHEIGHT (even numbers).")
+@click.option("--background", default="#f4efe6", show_default=True, help="Background: a colour (#rrggbb or a name such as white) or an image file.")
+@click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
+@click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
+@click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
+@click.option("--band-seconds", type=click.FloatRange(1, 30), default=3.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
+@click.option("--video", "video", type=click.Path(path_type=str), help="Show this video (the episode's picture) instead of the drawn mouths.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
+def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
+            preset: str | None, tracks: tuple[str, ...], rythmo: str | None, language: str, band_seconds: float,
+            video: str | None, progress: str, quiet: bool) -> None:
+    """Render a preview video of SHEET: each character's mouth drawn, with the sound.
+
+    For a director or a client who will not open any tool: every track's mouth with its name,
+    the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
+    sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
+    defaults to the sheet's own audio file (with --video and no audio found: the video's sound).
+
+    With --rythmo, a rhythmo band for the dubbing actors scrolls under the picture: the dub's
+    words, each stretched over the frames where it must be spoken, cross a fixed reading line
+    when they are to be said; red bars mark where the picture's mouth closes, blue marks the
+    dub's own m, b, p.
+
+    \b
+    Examples:
+      lipsync preview ep01.json -o ep01.mp4
+      lipsync preview ep01.json ep01_mix.wav --size 1280x720 --mouths drawings/ -o ep01.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.srt -l fr -o ep01_band.mp4
+      lipsync preview ep01.json --rythmo ep01_fr.json --video ep01.mov -o ep01_band.mp4
+    """
+    reporter = _Reporter(progress, quiet)
+
+    def body() -> None:
+        from .errors import AudioError
+        from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
+
+        path = Path(sheet)
+        loaded = _read_sheet_json(sheet)
+        if not Path(background).is_file():
+            parse_colour(background)
+        settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset,
+                                   video=video, band_seconds=band_seconds)
+        try:
+            sound = find_audio(loaded, audio, path)
+        except AudioError:
+            if audio is not None or video is None:
+                raise
+            sound = Path(video)
+        band = _rhythmo_band(loaded, rythmo, language, preset) if rythmo else None
+        target = Path(output) if output else path.with_suffix(".mp4")
+        inputs = tuple(p for p in (path, rythmo, video) if p)
+        result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
+                                inputs=inputs,
+                                on_progress=lambda done, total: reporter.progress("rendering", done, total))
+        reporter.close()
+        for warning in result.warnings:
+            reporter.warn(warning)
+        reporter.info(f"wrote {result.path} ({result.frames} frames at {loaded.rate} fps)")
+        reporter.event(event="done", outputs=[str(result.path)], warnings=list(result.warnings))
+
+    _run(reporter, body)
+
+
+def _read_sheet_json(sheet: str) -> Any:
+    """A lipsync sheet (.json) read for a command, with one-line errors."""
+    from .sheet import sheet_from_json
+
+    path = Path(sheet)
+    if not path.is_file():
+        raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
+    try:
+        return sheet_from_json(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as error:
+        raise FormatError(f"cannot read sheet {sheet!r}: {error}",
+                          "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+
+
+def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:
+    """The band's content: from a recorded dub's aligned sheet (.json), else a dub script."""
+    from .dialogue import read_script
+    from .rhythmo import band_from_aligned, band_from_script
+
+    if source.lower().endswith(".json"):
+        return band_from_aligned(original, _read_sheet_json(source))
+    return band_from_script(original, read_script(source), language, preset)

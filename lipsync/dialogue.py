@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ScriptError
+from .filetypes import binary_kind
 
 _SPEAKER = re.compile(r"^\s*([^\s:][^:]{0,31}):\s+(\S.*)$")
 _TITLE = re.compile(r"^[^\W\d_]{1,3}\.$")  # Dr. Mr. Mrs. St.
@@ -34,8 +35,12 @@ class Line:
 def decode_script(data: bytes, path: str) -> str:
     """Script bytes as text: UTF-8 (with or without BOM) or UTF-16 with a BOM.
 
-    Undecodable bytes raise :class:`ScriptError` naming the line.
+    A Word, Excel, PDF, RTF, audio... file raises :class:`ScriptError` saying what it is and how
+    to save it as text; other undecodable bytes raise it naming the line.
     """
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ScriptError(f"{path}: this is {kind.what}, not a plain-text script", kind.script_hint)
     if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
         return _decode_wide(data, "utf-32", path)
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):

@@ -50,6 +50,11 @@ class OutputError(LipsyncError):
     """An output path that cannot be written."""
 
 
+class MouthError(LipsyncError):
+    """A mouth drawing that is missing (a ``--mouths`` folder without a shape's image),
+    unreadable, or asked for a shape its preset does not have."""
+
+
 class OptionError(LipsyncError):
     """An option value that is out of range or malformed (frame rate, timecode, channel...)."""
 

@@ -10,7 +10,15 @@ it implies (A-H, X), and both are compared as defined in eval-dev's README:
 - ``closure``: share of reference bilabials (consecutive A segments, such as TIMIT ``bcl b``,
   count once) shown closed (A or X) in the result at some time within the frames overlapping
   them, widened by one frame either side (for a frame-based result: on one of those frames);
-- ``flicker``: share of the result's holds (runs of one shape, in seconds) shorter than a frame.
+- ``flicker``: share of the result's holds (runs of one shape, in seconds) shorter than a frame;
+- ``within20`` and ``boundary_median``, for a reference with phone labels (ARPAbet/TIMIT, SAMPA,
+  IPA) and a result that has phones (a lipsync sheet JSON, or a phone-labelled TextGrid, .lab,
+  .phn or table): the standard phone boundary metric, the share of the reference's phone
+  boundaries matched by a result boundary within 20 ms (one to one, nearest first) and the
+  median distance from a reference boundary to the nearest result boundary. A reference
+  boundary is every change of label inside the labelled span, a TIMIT closure and its release
+  (``bcl b``) counting as one phone and neighbouring silences as one silence; a result boundary
+  is every start and end of a phone.
 
 Time that no segment covers shows the rest mouth (X). A label of no known phone set counts as a
 talking mouth that matches nothing, and is reported in :attr:`Scores.unknown`.
@@ -22,6 +30,7 @@ import bisect
 import csv
 import json
 import math
+import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -62,6 +71,26 @@ class Scores:
     flicker: float | None
     holds: int
     unknown: tuple[tuple[str, int], ...] = ()
+    #: seconds from each reference phone boundary to the nearest result boundary (empty when the
+    #: reference has no phone labels or the result no phones), and how many of those
+    #: boundaries a result boundary matches one to one within :data:`BOUNDARY_TOLERANCE`
+    boundary_errors: tuple[float, ...] = ()
+    boundaries_matched: int = 0
+
+    @property
+    def boundaries(self) -> int:
+        """How many reference phone boundaries were scored."""
+        return len(self.boundary_errors)
+
+    @property
+    def within20(self) -> float | None:
+        """Share of reference phone boundaries matched within 20 ms (None without boundaries)."""
+        return _ratio(self.boundaries_matched, self.boundaries)
+
+    @property
+    def boundary_median(self) -> float | None:
+        """Median seconds from a reference phone boundary to the nearest result boundary."""
+        return float(statistics.median(self.boundary_errors)) if self.boundary_errors else None
 
 
 # --- Labels -> Rhubarb shapes --------------------------------------------------------------
@@ -443,6 +472,116 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
     return timeline
 
 
+def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
+    """The phones of a result file, for the boundary metric: a lipsync sheet's phones (of its
+    only or first track), or the segments of a TextGrid, .lab, .phn or table whose labels are
+    phones; None when the file holds mouth shapes only (Rhubarb output, Papagayo).
+
+    Raises
+    ------
+    EvaluationError
+        As :func:`read_timeline`.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            data: Any = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise _fail(path, f"invalid JSON at line {error.lineno}") from None
+        if not (isinstance(data, dict) and data.get("format") == SHEET_FORMAT):
+            return None
+        try:
+            track = sheet_from_json(text).tracks[0]
+        except (LipsyncError, IndexError):
+            return None
+        phones = tuple(Segment(p.start, p.end, p.symbol) for p in sorted(track.phones, key=lambda p: p.start))
+        return phones or None
+    timeline = read_timeline(path)
+    return timeline if _has_phone_labels(timeline, "auto") else None
+
+
+#: Boundaries within this many seconds match (the standard tolerance for phone alignment).
+BOUNDARY_TOLERANCE = 0.02
+
+#: Phone sets whose labels are phones (not mouth shapes).
+_PHONE_SETS = ("arpabet", "sampa", "ipa")
+
+#: A TIMIT closure and the releases it joins with: one phone for the boundary metric.
+_CLOSURES = {"bcl": ("b",), "dcl": ("d", "jh"), "gcl": ("g",), "pcl": ("p",), "tcl": ("t", "ch"), "kcl": ("k",)}
+
+
+def _has_phone_labels(timeline: Sequence[Segment], phoneset: str) -> bool:
+    if phoneset == "auto":
+        phoneset = detect_phoneset(segment.label for segment in timeline)
+    return phoneset in _PHONE_SETS
+
+
+def phone_boundaries(timeline: Sequence[Segment]) -> list[float]:
+    """The phone boundaries of a reference: every change of segment inside its span, with a
+    TIMIT closure and its release as one phone, a SAMPA aspiration ``H`` joined to its stop and
+    neighbouring silences (and gaps) as one silence.
+
+    >>> phone_boundaries([Segment(0, 0.1, "h#"), Segment(0.1, 0.15, "bcl"), Segment(0.15, 0.2, "b"),
+    ...                   Segment(0.2, 0.3, "iy"), Segment(0.3, 0.4, "pau"), Segment(0.45, 0.5, "h#")])
+    [0.1, 0.2, 0.3]
+    """
+    merged: list[list[Any]] = []  # [start, end, label, silent]
+    for segment in sorted(timeline, key=lambda s: (s.start, s.end)):
+        label = segment.label.strip()
+        silent = label.lower() in SILENCE_LABELS
+        if merged and segment.start - merged[-1][1] > _GAP:  # a gap is silence
+            if merged[-1][3]:
+                merged[-1][1] = segment.start
+            else:
+                merged.append([merged[-1][1], segment.start, "", True])
+        if merged:
+            last = merged[-1]
+            released = label.lower() in _CLOSURES.get(last[2].lower(), ()) or label == "H"
+            if (silent and last[3]) or (not silent and not last[3] and released):
+                last[1], last[2] = max(last[1], segment.end), label
+                continue
+        merged.append([segment.start, segment.end, label, silent])
+    return [round(item[0], 6) for item in merged[1:]]
+
+
+def boundary_errors(reference: Sequence[float], result: Sequence[float],
+                    tolerance: float = BOUNDARY_TOLERANCE) -> tuple[tuple[float, ...], int]:
+    """For each reference boundary, the distance to the nearest result boundary; and how many
+    reference boundaries a result boundary matches one to one within ``tolerance`` (the
+    closest pairs first).
+
+    >>> boundary_errors([0.10, 0.20, 0.30], [0.105, 0.11, 0.26])
+    ((0.005, 0.06, 0.04), 1)
+    """
+    ordered = sorted(result)
+    errors: list[float] = []
+    pairs: list[tuple[float, int, int]] = []
+    for index, time in enumerate(reference):
+        position = bisect.bisect_left(ordered, time)
+        near = [j for j in (position - 1, position) if 0 <= j < len(ordered)]
+        errors.append(round(min((abs(ordered[j] - time) for j in near), default=math.inf), 6))
+        low, high = bisect.bisect_left(ordered, time - tolerance - 1e-9), bisect.bisect_right(ordered, time + tolerance + 1e-9)
+        pairs.extend((abs(ordered[j] - time), index, j) for j in range(low, high))
+    used_reference: set[int] = set()
+    used_result: set[int] = set()
+    for _, index, j in sorted(pairs):
+        if index not in used_reference and j not in used_result:
+            used_reference.add(index)
+            used_result.add(j)
+    return tuple(errors), len(used_reference)
+
+
+def _result_boundaries(phones: Sequence[Segment]) -> list[float]:
+    """Every start and end of a result's phones (times within 1 ms are one boundary)."""
+    times = sorted({round(t, 6) for phone in phones for t in (phone.start, phone.end)})
+    kept: list[float] = []
+    for time in times:
+        if not kept or time - kept[-1] > 1e-3:
+            kept.append(time)
+    return kept
+
+
 # --- Scoring ---------------------------------------------------------------------------------
 
 # Frame positions within this many frames of a whole number are on it (6-decimal times).
@@ -510,7 +649,8 @@ def _ratio(count: int, total: int) -> float | None:
 
 
 def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], fps: float = 24, *,
-                       reference_phoneset: str = "auto", result_phoneset: str = "auto") -> Scores:
+                       reference_phoneset: str = "auto", result_phoneset: str = "auto",
+                       result_phones: Sequence[Segment] | None = None) -> Scores:
     """Score a result timeline against a reference timeline (see the module docstring).
 
     Parameters
@@ -521,6 +661,9 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
         The frame rate of the sampling grid and of the flicker threshold.
     reference_phoneset, result_phoneset : str
         ``"auto"`` (detected from the labels) or a name in :data:`PHONESETS`.
+    result_phones : sequence of Segment, optional
+        The result's phones (e.g. from :func:`read_phones`), for the boundary metric when the
+        reference has phone labels.
 
     Returns
     -------
@@ -552,22 +695,30 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
         closed += _shows_closed(res_spans, low / fps, (high + 1) / fps)
 
     flickers = sum(1 for start, end, _ in res_spans if (end - start) * fps < 1 - _FRAME_EPSILON)
+    errors: tuple[float, ...] = ()
+    matched = 0
+    if result_phones and _has_phone_labels(reference, reference_phoneset):
+        errors, matched = boundary_errors(phone_boundaries(reference), _result_boundaries(result_phones))
     return Scores(
         frames=len(pairs), acc9=_ratio(same9, len(pairs)), acc3=_ratio(same3, len(pairs)),
         rest=_ratio(same_rest, len(pairs)), closure=_ratio(closed, len(bilabials)),
         closures=len(bilabials), flicker=_ratio(flickers, len(res_spans)), holds=len(res_spans),
         unknown=tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+        boundary_errors=errors, boundaries_matched=matched,
     )
 
 
 def evaluate_pair(reference_path: str | Path, result_path: str | Path, fps: float = 24, *,
-                  reference_phoneset: str = "auto") -> Scores:
+                  reference_phoneset: str = "auto", phones_path: str | Path | None = None) -> Scores:
     """Score a result file against a reference file.
 
     Parameters
     ----------
     reference_path, result_path : str or Path
         Files readable by :func:`read_timeline`.
+    phones_path : str or Path, optional
+        Where the result's phones are, for the boundary metric (default: the result itself,
+        when it has them: a lipsync sheet JSON, a phone-labelled TextGrid...).
     fps : float
         The frame rate of the comparison (24 by default, as in eval-dev's README).
     reference_phoneset : str
@@ -577,8 +728,9 @@ def evaluate_pair(reference_path: str | Path, result_path: str | Path, fps: floa
     -------
     Scores
     """
+    phones = read_phones(phones_path if phones_path is not None else result_path)
     return evaluate_timelines(read_timeline(reference_path), read_timeline(result_path), fps,
-                              reference_phoneset=reference_phoneset)
+                              reference_phoneset=reference_phoneset, result_phones=phones)
 
 
 def combine_scores(scores: Iterable[Scores]) -> Scores:
@@ -602,6 +754,8 @@ def combine_scores(scores: Iterable[Scores]) -> Scores:
         flicker=pooled(lambda s: s.flicker, lambda s: s.holds),
         holds=sum(s.holds for s in items),
         unknown=tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+        boundary_errors=tuple(error for s in items for error in s.boundary_errors),
+        boundaries_matched=sum(s.boundaries_matched for s in items),
     )
 
 
@@ -626,6 +780,8 @@ def evaluate_manifest(manifest_path: str | Path, results_dir: str | Path, fps: f
         folder) and optionally ``source`` and ``phoneset``.
     results_dir : str or Path
         Where the result of utterance ``utt`` is ``<utt><suffix>`` or ``<source>/<utt><suffix>``.
+        A lipsync sheet ``<utt>.json`` beside a result of another format gives the phones for
+        the boundary metric.
     fps : float
         The frame rate of the comparison.
     result_suffix : str
@@ -649,9 +805,11 @@ def evaluate_manifest(manifest_path: str | Path, results_dir: str | Path, fps: f
         if row.get("source"):
             candidates.append(results / row["source"] / f"{utt}{result_suffix}")
         found = next((path for path in candidates if path.is_file()), None)
+        sheet = None if found is None else found.with_suffix(".json")
         scores = None if found is None else evaluate_pair(
             manifest.parent / row["tsv"], found, fps,
-            reference_phoneset=phoneset_from_description(row.get("phoneset") or ""))
+            reference_phoneset=phoneset_from_description(row.get("phoneset") or ""),
+            phones_path=sheet if sheet is not None and sheet != found and sheet.is_file() else None)
         rows.append((utt, scores))
     return rows, combine_scores(scores for _, scores in rows if scores is not None)
 
@@ -667,18 +825,22 @@ def scores_to_dict(scores: Scores) -> dict[str, Any]:
         "frames": scores.frames, "acc9": rounded(scores.acc9), "acc3": rounded(scores.acc3),
         "rest": rounded(scores.rest), "closure": rounded(scores.closure), "closures": scores.closures,
         "flicker": rounded(scores.flicker), "holds": scores.holds, "unknown": dict(scores.unknown),
+        "boundaries": scores.boundaries, "within20": rounded(scores.within20),
+        "boundary_median_ms": None if scores.boundary_median is None else round(1000 * scores.boundary_median, 1),
     }
 
 
-_COLUMNS = ("frames", "acc9", "acc3", "rest", "closure", "(n)", "flicker", "(n)")
+_COLUMNS = ("frames", "acc9", "acc3", "rest", "closure", "(n)", "flicker", "(n)", "<=20ms", "median", "(n)")
 
 
 def _cells(scores: Scores) -> list[str]:
     def ratio(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
 
+    median = "-" if scores.boundary_median is None else f"{1000 * scores.boundary_median:.1f}ms"
     return [str(scores.frames), ratio(scores.acc9), ratio(scores.acc3), ratio(scores.rest),
-            ratio(scores.closure), str(scores.closures), ratio(scores.flicker), str(scores.holds)]
+            ratio(scores.closure), str(scores.closures), ratio(scores.flicker), str(scores.holds),
+            ratio(scores.within20), median, str(scores.boundaries)]
 
 
 def format_report(rows: Sequence[tuple[str, Scores | None]], total: Scores) -> str:

@@ -1,5 +1,8 @@
 """Japanese: kanji scripts read as kana, and phones regrouped into morae for kuchipaku.
 
+Recognition keeps the real phones; regrouping into morae is an animation step that a preset
+chooses (``morae = true``, :func:`lipsync.animate.animate`).
+
 espeak-ng reads kana but not kanji, so scripts are first converted with pykakasi (its dictionary
 is bundled: no network, no model download). Anime mouths follow each mora's vowel: a mora's
 consonant takes its vowel's mouth (except lip closures, M B P, which are never lost), the moraic
@@ -20,6 +23,7 @@ from .phonemes import is_bilabial, is_vowel, split_vowels
 from .sheet import Phone
 
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u3005]")
+_HAS_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _NASALS = {"n", "m", "ŋ", "ɲ", "ɴ", "ɱ"}
 # espeak-ng writes ん before s, h, y, w and vowels as a nasalized vowel
 _NASAL_VOWEL = "\u0303"
@@ -52,6 +56,26 @@ def kana_tokens(text: str) -> list[tuple[str, str]]:
 def needs_reading(text: str) -> bool:
     """True when the text has kanji (which espeak-ng cannot read)."""
     return bool(_HAS_KANJI.search(text))
+
+
+def is_japanese(phones: Sequence[Phone]) -> bool:
+    """True when the phones come from a Japanese script: some word is written with kana
+    (Chinese, also written with hanzi, has none).
+
+    >>> is_japanese([Phone(0.0, 0.1, "k", "学校"), Phone(0.1, 0.2, "ä", "は")]), is_japanese([Phone(0, 0.1, "a", "中文")])
+    (True, False)
+    """
+    return any(phone.word is not None and _HAS_KANA.search(phone.word) for phone in phones)
+
+
+def morae_of_japanese(phones: Sequence[Phone]) -> tuple[Phone, ...]:
+    """The phones of a Japanese script's words regrouped into morae (:func:`mora_phones`);
+    phones recognized without the script, and phones of other languages, as they are."""
+    if not is_japanese(phones):
+        return tuple(phones)
+    scripted = [phone for phone in phones if phone.word is not None]
+    return tuple(sorted([phone for phone in phones if phone.word is None] + list(mora_phones(scripted)),
+                        key=lambda phone: (phone.start, phone.end)))
 
 
 def _vowel_key(symbol: str) -> str:

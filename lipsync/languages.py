@@ -41,9 +41,37 @@ def espeak_voices() -> frozenset[str]:
 
 
 def espeak_code(code: str, voices: Iterable[str] | None = None) -> str:
-    """The espeak-ng language for a BCP-47 or espeak-ng code; OptionError with close matches
-    when espeak-ng does not speak it."""
+    """The espeak-ng language for a BCP-47 or espeak-ng code, an ISO 639-2/3 code or a
+    language's name in English or in the language itself; OptionError with close matches
+    when espeak-ng does not speak it.
+
+    >>> espeak_code("spa", ["es", "de", "fr-fr"]), espeak_code("Deutsch", ["es", "de", "fr-fr"])
+    ('es', 'de')
+    """
+    from . import language_names
+
     known = frozenset(voices) if voices is not None else espeak_voices()
+    found = _known_code(code, known)
+    if found:
+        return found
+    tag = language_names.standard_tag(code, known)
+    found = _known_code(tag, known) if tag else None
+    if found:
+        return found
+    wanted = code.strip().replace("_", "-").lower()
+    close = difflib.get_close_matches(wanted, sorted(known), n=5, cutoff=0.5) if len(wanted) <= 3 or "-" in wanted else []
+    same = sorted(v for v in known if v.split("-")[0] == wanted.split("-")[0])
+    suggestions = list(dict.fromkeys(same + language_names.close_names(code, known) + close))[:6]
+    named = [f"{suggestion} ({language_names.language_label(suggestion)})" for suggestion in suggestions]
+    hint = (f"did you mean {', '.join(named)}? " if named else "") + \
+        "'espeak-ng --voices' lists every language; 'auto' detects it from the script"
+    what = f"{language_names.language_label(tag)} ({tag})" if tag else "it"
+    raise OptionError(f"unknown language {code!r}: espeak-ng does not speak {what}", hint)
+
+
+def _known_code(code: str, known: frozenset[str]) -> str | None:
+    """The espeak-ng code for a BCP-47 or espeak-ng code, through aliases and shorter prefixes
+    (``de-CH-1996`` -> ``de``); None when espeak-ng has none."""
     wanted = code.strip().replace("_", "-").lower()
     candidates = [wanted, _ALIASES.get(wanted, "")]
     if "-" in wanted:  # de-CH-1996 -> de-ch -> de
@@ -51,15 +79,8 @@ def espeak_code(code: str, voices: Iterable[str] | None = None) -> str:
         for size in range(len(parts) - 1, 0, -1):
             prefix = "-".join(parts[:size])
             candidates += [prefix, _ALIASES.get(prefix, "")]
-    for candidate in candidates:
-        if candidate and candidate in known:
-            return candidate
-    close = difflib.get_close_matches(wanted, sorted(known), n=5, cutoff=0.5)
-    same = sorted(v for v in known if v.split("-")[0] == wanted.split("-")[0])
-    suggestions = list(dict.fromkeys(same + close))[:6]
-    hint = (f"did you mean {', '.join(suggestions)}? " if suggestions else "") + \
-        "'espeak-ng --voices' lists every language; 'auto' detects it from the script"
-    raise OptionError(f"unknown language {code!r}: espeak-ng does not speak it", hint)
+    by_lower = {voice.lower(): voice for voice in known}
+    return next((by_lower[candidate] for candidate in candidates if candidate in by_lower), None)
 
 
 def is_english(language: str) -> bool:

@@ -8,19 +8,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .animate import animate
-from .audio import Audio, is_silent, load_audio
+from .audio import Audio, frame_peaks, is_silent, load_audio
 from .dialogue import Line, read_script, words_of
 from .errors import OptionError, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
-from .recognize import Recognition, recognize
+from .recognize import AcousticRecognizer, Recognition, RecognitionSettings, Recognizer
 from .sheet import Cue, Phone, ScriptLine, Sheet, SheetLine, Source, Track, Word
 from .timing import FrameRate, format_timecode, parse_timecode
 
-
-
-#: The most alignment passes (frame phases) one may ask for.
-MAX_PASSES = 8
 
 
 @dataclass(frozen=True)
@@ -51,7 +47,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
             jobs: int = 1, track_name: str | None = None, speaker: str | None = None,
             script_format: str | None = None, columns: Mapping[str, str] | None = None,
             on_progress: Callable[[Progress], None] | None = None, passes: int = 1,
-            allow_mismatch: bool = False) -> Analysis:
+            recognizer: Recognizer | None = None, allow_mismatch: bool = False) -> Analysis:
     """Analyze a voice track into a mouth-shape sheet, one track per character.
 
     Parameters
@@ -86,10 +82,15 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         of a frame later, and keep the median of the phone boundaries. Steadier timing (the same
         take moved by a few frames gets the same chart) and slightly more accurate, at
         ``passes`` times the alignment work. ``lipsync fit`` uses 3.
+    recognizer : Recognizer, optional
+        What finds the phones (:mod:`lipsync.recognize`); by default an
+        :class:`~lipsync.recognize.AcousticRecognizer` with ``jobs`` workers and ``passes``
+        (its :class:`~lipsync.recognize.RecognitionSettings` hold every other tunable).
     allow_mismatch : bool
         A script that does not belong to the recording (too little of it matches the speech)
         raises :class:`~lipsync.errors.ScriptMismatchError`; with this, it is a warning, the
-        matching lines are aligned and the rest of the speech is recognized.
+        matching lines are aligned and the rest of the speech is recognized (for the default
+        recognizer; a recognizer passed in follows its own settings).
 
     Every script line's outcome (aligned, uncertain, not found, or no words) is in
     ``result.sheet.script``, and ``result.summary`` says it in one line.
@@ -100,8 +101,8 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     >>> [track.name for track in result.sheet.tracks]  # doctest: +SKIP
     ['ANNA', 'BOB']
     """
-    if not 1 <= passes <= MAX_PASSES:
-        raise OptionError(f"passes must be 1 to {MAX_PASSES}, got {passes}", "3 is steady; more adds little")
+    if recognizer is None:
+        recognizer = AcousticRecognizer(RecognitionSettings(passes=passes, allow_mismatch=allow_mismatch), jobs)
     rate = FrameRate.parse(fps)
     origin = 0.0
     if start_timecode is not None:
@@ -137,8 +138,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         warnings.append("the recording is silent: the sheet rests throughout")
         found = Recognition((), ())
     else:
-        found = recognize(track, lines, language=language, jobs=jobs, on_progress=report, passes=passes,
-                          allow_mismatch=allow_mismatch)
+        found = recognizer.recognize(track, lines, language=language, on_progress=report)
         warnings.extend(found.warnings)
         if not found.phones:
             warnings.append("no speech was found in the recording: the sheet rests throughout")
@@ -175,6 +175,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         preset=chosen.shape_set,
         source=Source(track.path, round(track.duration, 6), track.source_rate, track.source_channels),
         start_timecode=start_timecode,
+        peaks=frame_peaks(track, rate, duration_frames),
         script=tuple(replace(line, track=plan.get(line.index)) for line in found.lines),
     )
     return Analysis(sheet, tuple(warnings))

@@ -87,6 +87,8 @@ class Preset:
     path: str | None = None
     #: IPA symbols with a shape of their own, ahead of their class (e.g. Japanese moraic ``ɴ``).
     symbols: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: Japanese dialogue is animated by morae (kuchipaku): see :func:`lipsync.japanese.mora_phones`.
+    morae: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
@@ -267,7 +269,7 @@ def _check_preset(preset: Preset) -> None:
 
 # --- reading TOML -------------------------------------------------------------------------------
 
-_TOP_KEYS = ("name", "description", "rest", "shapes", "classes", "long", "symbols", "timing")
+_TOP_KEYS = ("name", "description", "rest", "morae", "shapes", "classes", "long", "symbols", "timing")
 _SHAPE_KEYS = ("name", "drawing", "label", "openness")
 _LONG_KEYS = ("shape", "after")
 
@@ -300,6 +302,9 @@ def _parse(data: dict[str, Any], where: str) -> Preset:
     name = _string(data, "name", where, "name")
     description = _string(data, "description", where, "description", default="")
     rest = _string(data, "rest", where, "rest")
+    morae = data.get("morae", False)
+    if not isinstance(morae, bool):
+        raise _fail(where, "morae", f"expected true or false, got {morae!r}")
     if "shapes" not in data:
         raise _fail(where, "shapes", "missing: add one [[shapes]] table per mouth shape", _SCHEMA_HINT)
     raw_shapes = data["shapes"]
@@ -349,6 +354,7 @@ def _parse(data: dict[str, Any], where: str) -> Preset:
         timing=Timing(**timing_values),
         path=where,
         symbols=_table(data.get("symbols", {}), where, "symbols"),
+        morae=morae,
     )
 
 

@@ -8,6 +8,7 @@ lossless JSON format, the input of ``lipsync export``, ``fit`` and ``evaluate``.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,11 +55,13 @@ class Shape:
 
 @dataclass(frozen=True)
 class Cue:
-    """A mouth shape held for ``length`` frames from ``frame`` (0-based) on the sheet's rate."""
+    """A mouth shape held for ``length`` frames from ``frame`` (0-based) on the sheet's rate;
+    ``edited`` marks a cue a person changed (in ``lipsync review``), not the analysis."""
 
     frame: int
     length: int
     shape: str
+    edited: bool = False
 
     @property
     def end(self) -> int:
@@ -168,6 +171,9 @@ class Sheet:
     preset: ShapeSet
     source: Source = field(default_factory=Source)
     start_timecode: str | None = None
+    #: The audio's peak level on each frame, one byte per frame (0-255, relative to the loudest
+    #: frame), for the printable sheet's waveform; empty when the sheet was not analyzed from audio.
+    peaks: bytes = b""
     script: tuple[ScriptLine, ...] = ()  # every script line's outcome, in script order
 
     def track(self, name: str | None = None) -> Track:
@@ -191,6 +197,14 @@ class Sheet:
 def _seconds(value: float) -> float:
     """Times are stored to the microsecond so that JSON output is stable byte for byte."""
     return round(float(value), 6)
+
+
+def _cue(cue: Cue) -> dict[str, Any]:
+    """A cue's JSON; ``"edited": true`` only on edited cues, so analyzed sheets stay unchanged."""
+    data: dict[str, Any] = {"frame": cue.frame, "length": cue.length, "shape": cue.shape}
+    if cue.edited:
+        data["edited"] = True
+    return data
 
 
 def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
@@ -219,7 +233,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
         "tracks": [
             {
                 "name": track.name,
-                "cues": [{"frame": c.frame, "length": c.length, "shape": c.shape} for c in track.cues],
+                "cues": [_cue(c) for c in track.cues],
                 "lines": [{"frame": l.frame, "length": l.length, "text": l.text} for l in track.lines],
                 "words": [_word_to_dict(w) for w in track.words],
                 "phones": [
@@ -230,7 +244,8 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             }
             for track in sheet.tracks
         ],
-        "script": [_script_line_to_dict(line) for line in sheet.script],
+        **({"peaks": base64.b64encode(sheet.peaks).decode("ascii")} if sheet.peaks else {}),
+        **({"script": [_script_line_to_dict(line) for line in sheet.script]} if sheet.script else {}),
     }
 
 
@@ -281,7 +296,8 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
         tracks = tuple(
             Track(
                 name=str(_require(t, "name", "tracks[].")),
-                cues=tuple(Cue(int(c["frame"]), int(c["length"]), str(c["shape"])) for c in _require(t, "cues", "tracks[].")),
+                cues=tuple(Cue(int(c["frame"]), int(c["length"]), str(c["shape"]), bool(c.get("edited", False)))
+                           for c in _require(t, "cues", "tracks[].")),
                 lines=tuple(SheetLine(int(l["frame"]), int(l["length"]), str(l["text"])) for l in t.get("lines", ())),
                 words=tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]), w.get("line"),
                                  None if w.get("confidence") is None else float(w["confidence"]))
@@ -301,6 +317,7 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
             source=Source(source.get("path"), float(source.get("duration") or 0.0),
                           source.get("sample_rate"), source.get("channels")),
             start_timecode=data.get("start_timecode"),
+            peaks=_peaks(data.get("peaks"), int(_require(data, "duration_frames", ""))),
             script=tuple(_script_line_from_dict(line) for line in data.get("script", ())),
         )
     except FormatError:
@@ -308,6 +325,21 @@ def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise FormatError(f"sheet JSON is malformed: {error!r}",
                           "pass a sheet written by 'lipsync analyze -f sheet'") from None
+
+
+def _peaks(text: Any, frames: int) -> bytes:
+    """The ``peaks`` field: base64 of one byte per frame (FormatError naming what is wrong)."""
+    if text is None:
+        return b""
+    try:
+        data = base64.b64decode(str(text), validate=True)
+    except (ValueError, TypeError):
+        raise FormatError("sheet JSON field 'peaks' is not base64 text",
+                          "remove the field, or write the sheet again with 'lipsync analyze -f sheet'") from None
+    if len(data) != frames:
+        raise FormatError(f"sheet JSON field 'peaks' has {len(data)} frames, the sheet {frames}",
+                          "remove the field, or write the sheet again with 'lipsync analyze -f sheet'")
+    return data
 
 
 def sheet_to_json(sheet: Sheet) -> str:

@@ -108,7 +108,7 @@ def test_every_problem_is_reported_with_its_row_and_field_before_any_work(season
         f"E01,BOB,{audio},,24,tsv\n"                      # row 3: same outputs as row 2
         "E01,ANNA,missing.wav,,24,tsv\n"                  # row 4: no such audio
         f"E02,BOB,{audio},nope.txt,23.9x,tsv\n"           # row 5: no script, bad fps
-        f"E02,ANNA,{audio},,24,tsv;mp4\n")                # row 6: unknown format
+        f"E02,ANNA,{audio},,24,tsv;mov\n")                # row 6: unknown format
     with pytest.raises(ManifestError) as caught:
         read_manifest(manifest)
     message = str(caught.value)
@@ -117,7 +117,7 @@ def test_every_problem_is_reported_with_its_row_and_field_before_any_work(season
     assert "row 4, field 'audio': 'missing.wav' does not exist" in message
     assert "row 5, field 'script': 'nope.txt' does not exist" in message
     assert "row 5, field 'fps'" in message
-    assert "row 6, field 'formats': unknown format 'mp4'" in message
+    assert "row 6, field 'formats': unknown format 'mov'" in message
 
 
 def test_missing_and_unknown_columns_and_toml_rows(tmp_path: Path) -> None:
@@ -302,3 +302,68 @@ def test_a_killed_batch_resumes_where_it_stopped(season: Path, tmp_path: Path) -
     for copy in range(2, 7):
         twin = json.loads((out / f"X{copy}E01/BOB.json").read_text())
         assert twin == json.loads(reference.read_text())
+
+
+def test_outputs_that_per_track_files_could_take_are_refused_before_any_work(season: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "clash.csv"
+    audio, script = season / "S01/E01/dialogue_bob.wav", season / "S01/E01/script.txt"
+    manifest.write_text(
+        "episode,character,audio,script,formats\n"
+        f"E01,,{audio},{script},tsv\n"          # a script naming speakers: E01/dialogue_bob.<TRACK>.tsv
+        f"E01,dialogue_bob.BOB,{audio},,tsv\n"  # E01/dialogue_bob.BOB.tsv: one of those
+        f"E01,Anna,{audio},,dat\n"
+        f"e01,ANNA,{audio},,xdts\n"            # E01/Anna.json again, in another case
+        f"E02,BOB,{audio},,json\n"              # the sheet and json: one file, no clash
+        f"E02,BOB.fit,{audio},,xdts\n")         # E02/BOB.fit.xdts: no per-track file of E02/BOB
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(manifest)
+    message = str(caught.value)
+    assert "2 problems" in message, message
+    assert "row 3, field 'character': writes the same outputs as row 2 (E01/dialogue_bob.BOB.tsv)" in message
+    assert "row 5, field 'character': writes the same outputs as row 4 (e01/ANNA.json)" in message
+
+
+def test_speakers_whose_names_clean_alike_get_files_of_their_own(season: Path, tmp_path: Path) -> None:
+    script = tmp_path / "lee.txt"
+    script.write_text("Mr. Lee: We painted the boat\nMr Lee: before lunch.\n")
+    manifest = tmp_path / "lee.csv"
+    manifest.write_text(f"episode,audio,script,formats\nE02,{season / 'S01/E02/dialogue_bob.wav'},{script},tsv\n")
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli("batch", str(manifest), "-o", str(out), "-j", "1", "-q")
+    assert code == 0, stderr
+    assert tree(out) == ["E02/dialogue_bob.Mr_Lee.tsv", "E02/dialogue_bob.Mr_Lee_2.tsv", "E02/dialogue_bob.json"]
+    first, second = ((out / f"E02/dialogue_bob.{name}.tsv").read_text() for name in ("Mr_Lee", "Mr_Lee_2"))
+    assert first != second
+    outputs = report_of(out)["jobs"][0]["outputs"]
+    assert len(outputs) == len(set(outputs)) == 3
+
+
+def test_a_clash_found_only_when_running_fails_the_later_job_and_keeps_the_first_file(season: Path,
+                                                                                        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from lipsync.batch import run_batch
+    from lipsync.batch.executors import LocalExecutor
+
+    manifest = tmp_path / "two.csv"
+    bob, anna = season / "S01/E01/dialogue_bob.wav", season / "S01/E01/dialogue_anna.wav"
+    manifest.write_text(f"episode,character,audio,formats\nE01,BOB,{bob},tsv\nE01,ANNA,{anna},tsv\n")
+    first, second = read_manifest(manifest)
+    # as if diarization had named a track so that the second job's file is the first one's
+    jobs = (replace(first, id="E01/x.BOB"), replace(second, id="E01/x", name="x"))
+    out = tmp_path / "out"
+    executor = LocalExecutor(1)
+    try:
+        report = run_batch(jobs, out, executor)
+    finally:
+        executor.close()
+    assert [job.status for job in report.jobs] == ["done", "done"]  # no clash: E01/x.tsv, E01/x.BOB.tsv
+    clash = (replace(first, id="E01/y"), replace(second, id="E01/Y"))
+    executor = LocalExecutor(1)
+    try:
+        report = run_batch(clash, out, executor)
+    finally:
+        executor.close()
+    assert [job.status for job in report.jobs] == ["done", "failed"]
+    assert "is also an output of E01/y" in report.jobs[1].error
+    assert "0.00\tX" in (out / "E01/y.tsv").read_text()

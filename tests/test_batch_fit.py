@@ -182,7 +182,7 @@ def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp
     assert "row 3, field 'audio': 'missing.wav' does not exist" in message
     assert "row 4, field 'threshold': 'abc' is not a score from 0 to 100" in message
     assert "row 5, field 'threshold': '150' is not a score from 0 to 100" in message
-    assert "row 6, field 'kind': 'fitt' is not a job kind (analyze or fit)" in message
+    assert "row 6, field 'kind': 'fitt' is not a job kind (analyze, fit or adapt)" in message
     assert "row 7, field 'retime_sheet': unknown format 'c.xdts'" in message
     assert "row 6, field 'kind': the row names an original but is an analyze job" in message
     assert "row 8, field 'retime_mode': 'later' is not reanimate or conform" in message
@@ -197,5 +197,5 @@ def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp
     assert code == 2 and not (tmp_path / "out").exists()
     assert "row 2, field 'script': a script is only used with a voice track" in err
     assert "row 3, field 'retime_sheet': a corrected sheet needs the dub as a voice track" in err
-    assert "row 4, field 'character': writes the same outputs as row 3 (E1/I.fit.*)" in err
+    assert "row 4, field 'character': writes the same outputs as row 3 (E1/I.fit.json)" in err
     assert "row 5, field 'formats': 'pdf' is not a fit report format (json, html, txt)" in err

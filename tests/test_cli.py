@@ -210,14 +210,21 @@ def test_each_mistake_is_one_error_line_exit_2_and_no_file(case, tmp_path, bad_i
     assert result.stdout == ""
 
 
-def test_missing_output_folder_is_an_error_and_nothing_is_written(tmp_path):
+def test_missing_output_folders_are_made(tmp_path):
     target = tmp_path / "missing" / "dir" / "x.tsv"
     result = run("analyze", SAMPLE, "-s", SCRIPT, "-j", "1", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text().startswith("0.00\t")
+
+
+def test_an_output_under_a_file_is_an_error_and_nothing_is_written(tmp_path):
+    (tmp_path / "afile").write_text("keep")
+    result = run("analyze", SAMPLE, "-s", SCRIPT, "-j", "1", "-f", "tsv,xdts", "-o", str(tmp_path / "afile" / "x"))
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "(hint: " in lines[0]
-    assert "does not exist" in lines[0]
-    assert not (tmp_path / "missing").exists()
+    assert "is a file" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"] and (tmp_path / "afile").read_text() == "keep"
 
 
 def test_several_formats_to_stdout_is_an_error(tmp_path):

@@ -1,5 +1,6 @@
 """Tests of lipsync.evaluate: the readers of reference/result files, the label -> shape mapping
-and the eval-dev metrics (acc9, acc3, rest, closure, flicker), pooled totals and the report."""
+and the eval-dev metrics (acc9, acc3, rest, closure, flicker), the phone boundary metric (share within
+20 ms, median error), pooled totals and the report."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from lipsync.errors import EvaluationError
-from lipsync.evaluate import (Scores, Segment, combine_scores, detect_phoneset, evaluate_manifest,
-                              evaluate_pair, evaluate_timelines, format_report, label_shape,
-                              read_timeline, scores_to_dict)
-from lipsync.sheet import Cue, Sheet, ShapeInfo, ShapeSet, Track, sheet_to_json
+from lipsync.evaluate import (Scores, Segment, boundary_errors, combine_scores, detect_phoneset,
+                              evaluate_manifest, evaluate_pair, evaluate_timelines, format_report,
+                              label_shape, phone_boundaries, read_phones, read_timeline, scores_to_dict)
+from lipsync.sheet import Cue, Phone, Sheet, ShapeInfo, ShapeSet, Track, sheet_to_json
 from lipsync.timing import FrameRate
 
 RHUBARB = ShapeSet("rhubarb", "X", tuple(ShapeInfo(name, number) for number, name in enumerate("ABCDEFGHX")))
@@ -354,3 +355,69 @@ def test_report_columns_line_up_and_dict_is_json_ready() -> None:
     assert table[-1].startswith("TOTAL")
     data = json.loads(json.dumps(scores_to_dict(scores)))
     assert data["frames"] == 29 and data["closure"] == 1.0 and data["closures"] == 2
+
+
+# --- The phone boundary metric -----------------------------------------------------------------
+
+def test_reference_boundaries_join_closures_with_their_release_and_silences() -> None:
+    timit = [seg(0, 0.1, "h#"), seg(0.1, 0.15, "bcl"), seg(0.15, 0.2, "b"), seg(0.2, 0.3, "iy"),
+             seg(0.3, 0.35, "tcl"), seg(0.35, 0.4, "ax"), seg(0.4, 0.5, "pau"), seg(0.5, 0.6, "h#")]
+    # an unreleased closure (tcl before ax) is a phone of its own
+    assert phone_boundaries(timit) == [0.1, 0.2, 0.3, 0.35, 0.4]
+    # a gap between phones is a silence; the SAMPA aspiration H belongs to its stop
+    sampa = [seg(0.1, 0.2, "p"), seg(0.2, 0.25, "H"), seg(0.25, 0.4, "{"), seg(0.6, 0.7, "t")]
+    assert phone_boundaries(sampa) == [0.2 + 0.05, 0.4, 0.6]
+
+
+def test_boundaries_are_matched_one_to_one_within_20_ms() -> None:
+    errors, matched = boundary_errors([0.10, 0.11, 0.30], [0.105, 0.50])
+    assert errors == (0.005, 0.005, 0.195)
+    assert matched == 1  # one result boundary cannot match two reference boundaries
+    assert boundary_errors([0.10], [0.121]) == ((0.021,), 0)
+    assert boundary_errors([0.10], [0.119]) == ((0.019,), 1)
+
+
+def sheet_with_phones(folder: Path, phones: list[tuple[float, float, str]]) -> Path:
+    rate = FrameRate(24, 1)
+    track = Track("mouth", (Cue(0, 24, "X"),), phones=tuple(Phone(a, b, s) for a, b, s in phones))
+    sheet = Sheet(rate=rate, duration_frames=24, tracks=(track,), preset=RHUBARB)
+    return write(folder, "result.json", sheet_to_json(sheet))
+
+
+def test_a_result_with_phones_gets_the_boundary_metric(tmp_path: Path) -> None:
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 0.2, "h#"), (0.2, 0.3, "m"), (0.3, 0.5, "aa"),
+                                                      (0.5, 1.0, "h#")])
+    # boundaries at 0.2, 0.3, 0.5 in the reference; the result's at 0.21, 0.34, 0.5
+    result = sheet_with_phones(tmp_path, [(0.21, 0.34, "m"), (0.34, 0.5, "ɑ")])
+    assert read_phones(result) == (seg(0.21, 0.34, "m"), seg(0.34, 0.5, "ɑ"))
+    scores = evaluate_pair(reference, result)
+    assert scores.boundaries == 3 and scores.within20 == pytest.approx(2 / 3)
+    assert scores.boundary_median == pytest.approx(0.01)
+    data = scores_to_dict(scores)
+    assert data["within20"] == pytest.approx(0.666667) and data["boundary_median_ms"] == 10.0
+    assert "0.667" in format_report([("a", scores)], scores) and "10.0ms" in format_report([("a", scores)], scores)
+    # pooled exactly over the files' boundaries
+    total = combine_scores([scores, scores])
+    assert total.boundaries == 6 and total.within20 == pytest.approx(2 / 3)
+
+
+def test_no_boundary_metric_without_phones_on_both_sides(tmp_path: Path) -> None:
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 0.2, "h#"), (0.2, 0.3, "m"), (0.3, 0.5, "aa")])
+    shapes_only = rhubarb_tsv(tmp_path, "res.tsv", [(0, "X"), (0.2, "A"), (0.3, "D")], 0.5)
+    assert read_phones(shapes_only) is None
+    scores = evaluate_pair(reference, shapes_only)
+    assert scores.boundaries == 0 and scores.within20 is None and scores.boundary_median is None
+    mouths = reference_tsv(tmp_path, "mouths.tsv", [(0, 0.2, "rest"), (0.2, 0.3, "MBP"), (0.3, 0.5, "AI")])
+    assert evaluate_pair(mouths, sheet_with_phones(tmp_path, [(0.2, 0.3, "m")])).boundaries == 0
+
+
+def test_manifest_takes_phones_from_the_sheet_beside_each_result(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    reference_tsv(data, "one.tsv", [(0, 0.5, "h#"), (0.5, 1.0, "aa")])
+    write(data, "manifest.tsv", "utt\ttsv\tphoneset\none\tone.tsv\tTIMIT\n")
+    results = tmp_path / "results"
+    rhubarb_tsv(results, "one.tsv", [(0, "X"), (0.5, "D")], 1.0)
+    assert evaluate_manifest(data / "manifest.tsv", results)[1].boundaries == 0
+    sheet_with_phones(results, [(0.51, 1.0, "ɑ")]).rename(results / "one.json")
+    rows, total = evaluate_manifest(data / "manifest.tsv", results)
+    assert total.boundaries == 1 and total.within20 == 1.0 and total.acc9 == 1.0

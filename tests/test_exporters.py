@@ -28,8 +28,8 @@ KEN = Track("ken", (Cue(0, 2, "X"), Cue(2, 5, "D"), Cue(7, 1, "C"), Cue(8, 3, "B
                     Cue(11, 2, "A"), Cue(13, 6, "X")))
 MEI = Track("mei", (Cue(0, 5, "X"), Cue(5, 4, "E"), Cue(9, 10, "X")))
 
-KEN_TSV = "0.00\tX\n0.08\tD\n0.29\tC\n0.33\tB\n0.46\tA\n0.54\tX\n0.79\tX\n"
-MEI_TSV = "0.00\tX\n0.21\tE\n0.38\tX\n0.79\tX\n"
+KEN_TSV = "0.00\tX\n0.09\tD\n0.30\tC\n0.34\tB\n0.46\tA\n0.55\tX\n0.80\tX\n"
+MEI_TSV = "0.00\tX\n0.21\tE\n0.38\tX\n0.80\tX\n"
 
 RATES = ["24000/1001", "24", "25", "30000/1001"]
 RHUBARB_FORMATS = ["tsv", "rhubarb-json", "xml"]
@@ -91,7 +91,7 @@ def test_tsv_final_line_uses_the_preset_rest_shape() -> None:
 def test_rhubarb_formats_show_rest_in_gaps_between_cues() -> None:
     gappy = Track("gappy", (Cue(3, 3, "A"), Cue(12, 3, "B")))
     sheet = make_sheet(tracks=(gappy,))
-    assert write("tsv", sheet) == b"0.00\tX\n0.12\tA\n0.25\tX\n0.50\tB\n0.62\tX\n"
+    assert write("tsv", sheet) == b"0.00\tX\n0.13\tA\n0.25\tX\n0.50\tB\n0.63\tX\n"
     assert [shape for _, _, shape in parsed_cues("xml", write("xml", sheet))] == ["X", "A", "X", "B"]
 
 
@@ -122,6 +122,30 @@ def test_rhubarb_cues_read_back_to_the_same_shape_at_every_frame(name: str, rate
     assert shown == {frame: track.shape_at(frame) for frame in range(sheet.duration_frames)}
 
 
+CONSUMER_RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
+
+
+@pytest.mark.parametrize("name", RHUBARB_FORMATS)
+@pytest.mark.parametrize("rate", CONSUMER_RATES)
+def test_rhubarb_cue_starts_land_in_their_frame_for_readers_that_floor_or_round(name: str, rate: str) -> None:
+    """Synfig's Switch layer and most players take frame = floor(t x fps); others round."""
+    sheet = make_sheet(rate, tracks=(busy_track("busy", 700),))
+    fps = float(sheet.rate)
+    cues = parsed_cues(name, write(name, sheet))
+    for reader in (math.floor, round):
+        shown = {}
+        for start, end, shape in cues:
+            for frame in range(reader(start * fps), reader(end * fps)):
+                shown[frame] = shape
+        assert shown == {frame: sheet.tracks[0].shape_at(frame) for frame in range(sheet.duration_frames)}, reader
+
+
+def test_rhubarb_duration_is_the_audios_length() -> None:
+    sheet = make_sheet(source=Source(path="a.wav", duration=1.234))
+    assert json.loads(write("rhubarb-json", sheet))["metadata"]["duration"] == 1.23
+    assert ElementTree.fromstring(write("xml", sheet)).findtext("metadata/duration") == "1.23"
+
+
 def test_rhubarb_json_layout_metadata_and_two_decimal_numbers() -> None:
     # At 10 fps frame 3 starts at 3/10 = 0.30000000000000004 in floating point.
     track = Track("t", (Cue(0, 3, "X"), Cue(3, 4, "B"), Cue(7, 3, "X")))
@@ -143,12 +167,12 @@ def test_rhubarb_json_layout_metadata_and_two_decimal_numbers() -> None:
 
 
 @pytest.mark.parametrize("rate", RATES)
-def test_rhubarb_json_numbers_always_have_two_decimals(rate: str) -> None:
+def test_rhubarb_json_numbers_have_two_decimals_or_a_few_more(rate: str) -> None:
     sheet = make_sheet(rate, tracks=(busy_track("busy", 500),))
     text = write("rhubarb-json", sheet).decode("utf-8")
     numbers = re.findall(r'"(?:start|end|duration)": ([^,\s}]+)', text)
     assert len(numbers) == 2 * len(sheet.tracks[0].cues) + 1
-    assert all(re.fullmatch(r"\d+\.\d\d", number) for number in numbers), numbers
+    assert all(re.fullmatch(r"\d+\.\d{2,4}", number) for number in numbers), numbers
     assert json.loads(text)["metadata"]["duration"] == round(sheet.duration_seconds, 2)
 
 
@@ -161,12 +185,12 @@ def test_rhubarb_xml_layout_and_escaping() -> None:
     path = 'takes/a&b <"ken">.wav'
     data = write("xml", make_sheet(source=Source(path=path)))
     assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<rhubarbResult>\n  <metadata>\n')
-    assert b'\n    <mouthCue start="0.00" end="0.08">X</mouthCue>\n' in data
+    assert b'\n    <mouthCue start="0.00" end="0.09">X</mouthCue>\n' in data
     root = ElementTree.fromstring(data)
     assert root.tag == "rhubarbResult"
     assert root.findtext("metadata/soundFile") == path
     assert root.findtext("metadata/duration") == "0.79"
-    assert parsed_cues("xml", data)[-1] == (0.54, 0.79, "X")
+    assert parsed_cues("xml", data)[-1] == (0.55, 0.80, "X")
 
 
 # --- Track selection ----------------------------------------------------------------------------
@@ -338,3 +362,16 @@ def test_a_format_can_be_named_by_its_extension() -> None:
     assert exporter_named("json").name == "sheet"
     assert exporter_named(".TextGrid").name == "textgrid"
     assert exporter_named("jsx").name == "aejsx"
+
+
+def test_sheet_json_keeps_the_peak_envelope_and_names_a_bad_one() -> None:
+    sheet = make_sheet(peaks=bytes(range(19)))
+    assert sheet_from_json(sheet_to_json(sheet)).peaks == bytes(range(19))
+    assert '"peaks"' not in sheet_to_json(make_sheet())  # no envelope, no field
+    data = json.loads(sheet_to_json(sheet))
+    data["peaks"] = data["peaks"][:-4]
+    with pytest.raises(FormatError, match="field 'peaks' has 18 frames, the sheet 19"):
+        sheet_from_json(json.dumps(data))
+    data["peaks"] = "not base64!"
+    with pytest.raises(FormatError, match="'peaks' is not base64"):
+        sheet_from_json(json.dumps(data))

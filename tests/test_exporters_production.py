@@ -360,22 +360,89 @@ def papagayo_mouths(voice: dict, frames: int) -> list[str]:
     return mouths
 
 
-@pytest.mark.parametrize("rate", RATES)
-def test_pgo_reads_back_with_the_same_mouth_at_every_frame(rate: str) -> None:
+def papagayo_ng_mouths(voice: dict, frames: int) -> list[str]:
+    """The mouth on each frame as Papagayo-NG plays a voice (LipsyncDoc ``get_phoneme_at_frame``
+    with its default RepeatLastPhoneme): a phoneme starting on the frame, else the last one shown."""
+    starts: dict[int, str] = {}
+    for phrase in voice["phrases"]:
+        for word in phrase["words"]:
+            for frame, name in word["phonemes"]:
+                starts.setdefault(frame, name)  # the first in tree order
+    mouths, current = [], "rest"
+    for frame in range(frames):
+        current = starts.get(frame, current)
+        mouths.append(current)
+    return mouths
+
+
+def papagayo_ng_moho_export(voice: dict) -> list[str]:
+    """The Moho switch lines Papagayo-NG's own ``LipsyncDoc.export`` writes for a voice."""
+    leaves = [(frame, name) for phrase in voice["phrases"] for word in phrase["words"]
+              for frame, name in word["phonemes"]]
+    out = ["MohoSwitch1"]
+    if voice["phrases"][0]["start"] != 0:
+        out.append("1 rest")
+    previous = leaves[0]
+    for frame, name in leaves:
+        if previous[1] != name and name == "rest":
+            out.append(f"{frame} rest")  # Papagayo-NG's extra rest key, one frame early
+        previous = (frame, name)
+        out.append(f"{frame + 1} {name}")
+    out.append(f"{voice['phrases'][-1]['end'] + 2} rest")
+    return out
+
+
+def lead_sheet(rate: str) -> Sheet:
+    """Ken's mouths lead his words by two frames and trail one; a breath moves the mouth outside
+    any word; Mei is silent until her line."""
     sheet = make_sheet(rate)
+    frame_rate = sheet.rate
+    ken = dataclasses.replace(sheet.tracks[0], words=tuple(
+        Word(frame_rate.seconds_at(start + 2), frame_rate.seconds_at(end - 1), text, 0)
+        for start, end, text in KEN_WORDS[:1]) + (Word(frame_rate.seconds_at(13), frame_rate.seconds_at(15), "there", 0),))
+    return dataclasses.replace(sheet, tracks=(ken, sheet.tracks[1]))
+
+
+PAPAGAYO_RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
+
+
+@pytest.mark.parametrize("rate", PAPAGAYO_RATES)
+@pytest.mark.parametrize("sheet_of", [make_sheet, lead_sheet])
+def test_pgo_shows_the_sheets_mouth_on_every_frame_in_papagayo_and_papagayo_ng(rate: str, sheet_of) -> None:
+    sheet = sheet_of(rate)
     project = read_pgo(write("pgo", sheet))
     assert project["fps"] == round(float(sheet.rate)) and project["sound"] == "voice.wav"
     assert [voice["name"] for voice in project["voices"]] == ["ken", "mei"]
     for index, voice in enumerate(project["voices"]):
-        mouths = papagayo_mouths(voice, project["duration"])
-        assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
-            [PRESTON[shape] for shape in expected(sheet, index)]
+        wanted = [PRESTON[shape] for shape in expected(sheet, index)]
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, project["duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == wanted, reader.__name__
+
+
+@pytest.mark.parametrize("rate", ["12", "24", "25", "60"])
+def test_papagayo_ngs_moho_export_of_a_pgo_matches_the_dat_but_for_its_early_rest_keys(rate: str) -> None:
+    sheet = lead_sheet(rate)
+    voice = read_pgo(write("pgo", sheet))["voices"][0]
+    theirs = read_switch_data(papagayo_ng_moho_export(voice)[1:])
+    ours = read_switch_data(write("dat", sheet, names="preston-blair").decode().splitlines()[1:])
+    early = {frame - 1 for frame, name in ours.items() if name == "rest" and frame > 1}
+    for frame in range(1, DURATION + 1):
+        if frame not in early:
+            assert held(theirs, frame) == held(ours, frame), frame
+
+
+def test_pgo_track_setting_writes_one_voice() -> None:
+    project = read_pgo(write("pgo", make_sheet(), track="mei"))
+    assert [voice["name"] for voice in project["voices"]] == ["mei"]
+    with pytest.raises(FormatError):
+        write("pgo", make_sheet(), track="nobody")
 
 
 def test_pgo_layout_tabs_phrases_and_words() -> None:
     text = write("pgo", make_sheet()).decode("utf-8")
     assert text.startswith("lipsync version 1\nvoice.wav\n24\n30\n2\n\tken\n\tHello there\n\t1\n"
-                           "\t\tHello there\n\t\t3\n\t\t16\n\t\t2\n\t\t\tHello 3 9 3\n\t\t\t\t3 AI\n")
+                           "\t\tHello there\n\t\t3\n\t\t17\n\t\t2\n\t\t\tHello 3 10 4\n\t\t\t\t3 AI\n")
     assert all(name in PRESTON.values() for name in re.findall(r"^\t{4}\d+ (\S+)$", text, re.M))
 
 
@@ -392,10 +459,12 @@ def test_pgo_at_an_integer_rate_does_not_warn(caplog) -> None:
     assert caplog.records == []
 
 
-def test_pgo_track_without_words_keeps_its_mouths_in_one_word() -> None:
+def test_pgo_track_without_words_keeps_its_mouths_in_words_of_their_own() -> None:
     sheet = dataclasses.replace(make_sheet(), tracks=(dataclasses.replace(make_sheet().tracks[0], words=(), lines=()),))
     voice = read_pgo(write("pgo", sheet))["voices"][0]
-    assert papagayo_mouths(voice, DURATION) == [PRESTON[shape] for shape in expected(sheet)]
+    assert {word["text"] for phrase in voice["phrases"] for word in phrase["words"]} == {"lipsync"}
+    for reader in (papagayo_mouths, papagayo_ng_mouths):
+        assert reader(voice, DURATION) == [PRESTON[shape] for shape in expected(sheet)]
 
 
 @pytest.mark.parametrize("rate", RATES)
@@ -407,21 +476,24 @@ def test_pg2_reads_back_like_papagayo_ng_open_json(rate: str) -> None:
     assert project["version"] == 2 and project["phoneme_set"] == "preston_blair"
     assert project["fps"] == round(float(sheet.rate)) and project["num_voices"] == 2
     mei = project["voices"][1]
-    assert mei["name"] == "mei" and mei["text"] == "こんにちは" and mei["used_phonemes"] == ["MBP", "U", "AI"]
+    assert mei["name"] == "mei" and mei["text"] == "こんにちは" and mei["used_phonemes"] == ["MBP", "U", "AI", "rest"]
     voice = {"phrases": [{"words": [{"start": word["start_frame"], "end": word["end_frame"],
                                      "phonemes": [(item["frame"], item["text"]) for item in word["phonemes"]]}
                                     for word in phrase["words"]]} for phrase in mei["phrases"]]}
-    mouths = papagayo_mouths(voice, project["sound_duration"])
-    assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
-        [PRESTON[shape] for shape in expected(sheet, 1)]
+    for reader in (papagayo_mouths, papagayo_ng_mouths):
+        mouths = reader(voice, project["sound_duration"])
+        assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(DURATION)] == \
+            [PRESTON[shape] for shape in expected(sheet, 1)]
 
 
 # --- Toonz .tls -----------------------------------------------------------------------------------
 
 
 def read_tls_like_opentoonz(data: bytes) -> tuple[list[str], list[str], list[str]]:
-    """Acts, per-frame acts and comments as MagpieInfo and MagpieFileImportPopup read them: a
-    frame whose act is not among the 9 act fields is skipped, which would shift the frames."""
+    """Acts, per-frame acts and the text shown on each frame's sound-text cell, as MagpieInfo,
+    MagpieFileImportPopup and TXshSoundTextColumn::createSoundTextLevel read them: a comment
+    starts a new text cell, ``<none>`` continues the cell before. A frame whose act is not among
+    the 9 act fields is skipped, which would shift the frames."""
     acts, frame_acts, comments = [], [], []
     for line in data.decode("utf-8").split("\n"):
         if line == "Toonz":
@@ -435,26 +507,55 @@ def read_tls_like_opentoonz(data: bytes) -> tuple[list[str], list[str], list[str
         assert fields[1] in acts[:9]
         frame_acts.append(fields[1])
         comments.append(fields[2])
-    return acts, frame_acts, comments
+    cells, texts = [], []
+    for index, comment in enumerate(comments):
+        if comment == "<none>" and index > 0:
+            cells.append(cells[-1])
+            continue
+        texts.append("" if comment == "<none>" else comment)
+        cells.append(len(texts) - 1)
+    return acts, frame_acts, [texts[cell] for cell in cells], len(texts)
 
 
 @pytest.mark.parametrize("rate", RATES)
-def test_tls_reads_back_with_the_same_mouth_and_the_dialogue_on_the_first_frame(rate: str) -> None:
+def test_tls_reads_back_with_the_mouths_and_one_text_cell_per_dialogue_line(rate: str) -> None:
     sheet = make_sheet(rate)
-    acts, frame_acts, comments = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
+    acts, frame_acts, shown, cells = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
     assert acts == list(RHUBARB.names)
     assert frame_acts == expected(sheet, 1)
-    assert comments[18] == "こんにちは" and [c for i, c in enumerate(comments) if i != 18] == [""] * (DURATION - 1)
+    assert shown == [""] * 18 + ["こんにちは"] * 8 + [""] * 4 and cells == 3
 
 
-def test_tls_lists_only_the_used_shapes_of_a_preset_of_more_than_9() -> None:
+def test_tls_merges_mouths_by_openness_beyond_9_and_says_which(caplog) -> None:
     big = ShapeSet("big", "X", RHUBARB.shapes + (ShapeInfo("Z", 10, "", 1),))
-    acts, frame_acts, _ = read_tls_like_opentoonz(write("tls", make_sheet(preset=big)))
+    acts, frame_acts, _, _ = read_tls_like_opentoonz(write("tls", make_sheet(preset=big)))
     assert acts == ["B", "C", "D", "E", "G", "H", "X"] and frame_acts == expected(make_sheet())
-    many = ShapeSet("many", "X", tuple(ShapeInfo(f"S{n}", n + 1, "", 1) for n in range(10)) + (ShapeInfo("X", 11),))
-    track = Track("t", tuple(Cue(n, 1, shape.name) for n, shape in enumerate(many.shapes)))
-    with pytest.raises(FormatError):
-        write("tls", Sheet(FrameRate(24), 11, (track,), many))
+    many = ShapeSet("many", "X", tuple(ShapeInfo(f"S{n}", n + 1, "", n % 3) for n in range(10)) + (ShapeInfo("X", 11),))
+    cues, frame = [], 0
+    for n, shape in enumerate(many.shapes):  # 11 shapes used, some longer than others
+        cues.append(Cue(frame, 1 + n % 2, shape.name))
+        frame += 1 + n % 2
+    sheet = Sheet(FrameRate(24), frame, (Track("t", tuple(cues)),), many)
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        acts, frame_acts, _, _ = read_tls_like_opentoonz(write("tls", sheet))
+    assert len(acts) == 9
+    merged = {shape: act for shape, act in zip(expected(sheet), frame_acts) if shape != act}
+    assert len(set(merged)) == 2 and all(many.info(s).openness == many.info(a).openness for s, a in merged.items())
+    assert "tls holds at most 9 mouths" in caplog.text and all(f"{s} as {a}" in caplog.text for s, a in merged.items())
+
+
+def test_tls_of_a_preston_blair_sheet_is_written_with_xdts_and_dat() -> None:
+    preston = ShapeSet("preston-blair", "rest", tuple(
+        ShapeInfo(name, number, "", openness) for number, (name, openness) in enumerate(
+            [("AI", 2), ("E", 1), ("O", 1), ("U", 1), ("etc", 1), ("L", 2), ("WQ", 1), ("MBP", 0), ("FV", 1),
+             ("rest", 0)], 1)))
+    cues = tuple(Cue(n * 2, 2, shape.name) for n, shape in enumerate(preston.shapes))
+    sheet = Sheet(FrameRate(24), 20, (Track("ken", cues),), preston)
+    from lipsync.export import render
+
+    rendering = render(sheet, "xdts,dat,tls", "out")
+    assert [item.format for item in rendering.outputs] == ["xdts", "dat", "tls"]
+    assert any("tls holds at most 9 mouths" in warning for warning in rendering.warnings)
 
 
 # --- Praat TextGrid -------------------------------------------------------------------------------
@@ -491,14 +592,14 @@ def test_spine_attachment_keys_read_back_on_every_frame(rate: str) -> None:
     sheet = make_sheet(rate)
     data = json.loads(write("spine", sheet, track="mei", animation="talk", slot="lips", prefix="m/"))
     keys = data["animations"]["talk"]["slots"]["lips"]["attachment"]
-    frames = {math.floor(key["time"] * float(sheet.rate) + 1e-6): key["name"] for key in keys}
+    frames = {round(key["time"] * float(sheet.rate)): key["name"] for key in keys}  # keys sit a hair before their frame
     assert [held(frames, frame) for frame in range(DURATION)] == ["m/" + s for s in expected(sheet, 1)]
-    assert keys[-1] == {"time": sheet.duration_seconds, "name": "m/X"}
+    assert keys[-1]["name"] == "m/X" and 0 < sheet.duration_seconds - keys[-1]["time"] < 1e-6
 
 
 def test_spine_defaults_animation_track_name_slot_mouth_prefix_mouth_() -> None:
     data = json.loads(write("spine", make_sheet()))
-    assert data["animations"]["ken"]["slots"]["mouth"]["attachment"][1] == {"time": 0.125, "name": "mouth_D"}
+    assert data["animations"]["ken"]["slots"]["mouth"]["attachment"][1] == {"time": 0.12499999, "name": "mouth_D"}
 
 
 # --- After Effects and Harmony scripts, run in node against a mock of the host's objects -----------
@@ -608,13 +709,34 @@ def test_harmony_script_exposes_the_shape_of_every_frame_in_one_undo_step(rate: 
     log = run_harmony(write("harmony", sheet))
     assert log["warnings"] == [] and log["undo"] == ["begin lipsync ken", "end"]
     assert log["inserted"] == [[12, DURATION - 12]]  # the scene is lengthened to the sheet
-    assert log["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
+    # the drawings XDTS numbers them with, so one mouth level serves both
+    numbers = {shape.name: str(shape.drawing) for shape in RHUBARB.shapes}
+    assert log["entries"] == {str(frame + 1): ["ken", 1, numbers[shape]] for frame, shape in enumerate(expected(sheet))}
+    named = run_harmony(write("harmony", sheet, drawings="names"))
+    assert named["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
 
 
 @needs_node
 def test_harmony_script_uses_the_edited_drawing_names_and_warns_without_the_column() -> None:
     data = write("harmony", make_sheet(), track="mei")
     log = run_harmony(data, column="mei", edit='LIPSYNC_DRAWINGS["X"] = "mouth-rest";')
-    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "A"]
+    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "1"]
     log = run_harmony(data, column="other")
     assert len(log["warnings"]) == 1 and log["entries"] == {} and log["undo"] == []
+
+
+@pytest.mark.parametrize("rate", ["12", "24", "30000/1001", "60"])
+def test_dat_for_opentoonz_with_preset_names_says_how_to_get_rows_applied(rate: str, caplog) -> None:
+    anime = ShapeSet("anime-3", "closed", (ShapeInfo("closed", 1, "", 0), ShapeInfo("half", 2, "", 1),
+                                           ShapeInfo("open", 3, "", 2)))
+    sheet = Sheet(FrameRate.parse(rate), 12, (Track("a", (Cue(0, 3, "closed"), Cue(3, 4, "open"),
+                                                          Cue(7, 2, "half"), Cue(9, 3, "closed"))),), anime)
+    from lipsync.export import render
+
+    plain = render(sheet, "dat", "a.dat")
+    # OpenToonz would apply none of these names...
+    assert plain.outputs[0].data.split(b"\n")[1:4] == [b"1 closed", b"4 open", b"8 half"]
+    assert any("--set names=preston-blair" in w and "closed, half, open" in w for w in plain.warnings)  # ...said so
+    mapped = render(sheet, "dat", "a.dat", settings={"names": "preston-blair"})
+    assert read_dat_like_opentoonz(mapped.outputs[0].data) == ["mbp"] * 3 + ["ai"] * 4 + ["etc"] * 2 + ["mbp"] * 4
+    assert mapped.warnings == ()

@@ -15,7 +15,7 @@ from lipsync.dialogue import Line
 from lipsync.errors import ScriptError
 from lipsync.g2p import pronounce
 from lipsync.pipeline import analyze
-from lipsync.recognize import recognize
+from lipsync.recognize import RecognitionSettings, recognize
 from lipsync.sheet import sheet_to_json
 
 ONSET_TOLERANCE = 0.06
@@ -256,8 +256,8 @@ def test_passes_make_the_timing_independent_of_where_the_frames_fall(espeak_wav,
     text = "Your father would be proud of what you have done today."
     early = _sentence_at(espeak_wav, audio_variant, text, 0.3, "phase-early.wav")
     late = _sentence_at(espeak_wav, audio_variant, text, 0.305, "phase-late.wav")
-    first = recognize(early, [Line(text)], passes=3).phones
-    second = recognize(late, [Line(text)], passes=3).phones
+    first = recognize(early, [Line(text)], settings=RecognitionSettings(passes=3)).phones
+    second = recognize(late, [Line(text)], settings=RecognitionSettings(passes=3)).phones
     assert [p.symbol for p in first] == [p.symbol for p in second]
     moved = [abs((b.start - a.start) - 0.005) for a, b in zip(first, second)]
     assert max(moved) <= 0.0151, max(moved)
@@ -273,7 +273,7 @@ def test_passes_must_be_between_one_and_eight(short):
 
 def test_merged_alignment_takes_the_median_boundaries_of_the_agreeing_passes():
     from lipsync.recognize.consensus import merge_alignments
-    from lipsync.recognize.sphinx import AlignedWord
+    from lipsync.recognize.model import AlignedWord
 
     def word(*phones):
         return AlignedWord(0, phones[0][1], phones[-1][2], tuple(phones))
@@ -290,7 +290,8 @@ def test_merged_alignment_takes_the_median_boundaries_of_the_agreeing_passes():
 def test_a_silence_the_aligner_puts_in_running_speech_is_found():
     """Loud audio between two aligned words is a silence the model preferred to the phones; a
     real pause (quiet audio) between them is not."""
-    from lipsync.recognize.sphinx import AlignedWord, _pause_in_speech
+    from lipsync.recognize.model import AlignedWord
+    from lipsync.recognize.sphinx import _pause_in_speech
 
     rate = 16000
     tone = (0.3 * np.sin(2 * np.pi * 150 * np.arange(rate) / rate)).astype(np.float32)
@@ -306,3 +307,16 @@ def test_a_silence_the_aligner_puts_in_running_speech_is_found():
 def test_passes_without_a_script_are_named_in_a_warning(short):
     result = analyze(short.audio, None, passes=3)
     assert any("passes apply to aligning a script" in warning for warning in result.warnings)
+
+
+def test_boundaries_are_corrected_for_the_aligners_bias_unless_turned_off(short):
+    from lipsync.recognize.refine import correct_bias, shipped_bias
+
+    lines = short.lines()
+    raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False))
+    corrected = recognize(short.audio, lines)
+    bias, default = shipped_bias()
+    assert corrected.phones == correct_bias(raw.phones, bias, default=default)
+    assert corrected.phones != raw.phones
+    assert [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
+    assert corrected.words == raw.words

@@ -5,6 +5,7 @@ script is aligned where it matches and the rest is named, bad input gets a one-l
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -58,7 +59,8 @@ def test_line_outcomes_survive_the_sheet_json(exact):
     assert [line["status"] for line in data["script"]] == ["aligned"] * 3
     assert data["script"][1]["line"] == 2 and data["script"][1]["start"] < data["script"][1]["end"]
     assert all("confidence" in word for word in data["tracks"][0]["words"])
-    assert sheet_from_json(sheet_to_json(exact.sheet)) == exact.sheet
+    text = sheet_to_json(exact.sheet)
+    assert sheet_to_json(sheet_from_json(text)) == text  # lossless
 
 
 def test_a_script_for_another_recording_is_an_error(take):
@@ -84,7 +86,7 @@ def test_a_partly_matching_script_aligns_what_matches_and_names_the_rest(take):
     states = [line.status for line in result.sheet.script]
     assert states[0] == states[2] == "aligned" and states[1] in ("not found", "uncertain")
     named = [warning for warning in result.warnings if warning.startswith("line 2 ")]
-    assert named and any(":" in part for part in named[0].split(" at ")[1:]), result.warnings
+    assert named and re.search(r"\d+:\d\d\.\d", named[0]), result.warnings
     assert {word.line for word in result.sheet.tracks[0].words} >= {0, 2}
     if states[1] == "not found":
         assert result.sheet.script[1].missing == tuple(OTHER.rstrip(".").split())

@@ -68,6 +68,17 @@ def plan_batch(jobs: Sequence[Job], outdir: str | Path, force: bool = False
     return plan
 
 
+def _claim_outputs(claimed: dict[str, str], job_id: str, paths: Sequence[str]) -> None:
+    """OutputError when a job's output is a file another job of the batch wrote (a clash the
+    manifest check could not foresee, such as track names found by diarization); else claim them."""
+    for path in paths:
+        other = claimed.get(path.casefold())
+        if other is not None and other != job_id:
+            raise OutputError(f"its output {path!r} is also an output of {other}; nothing of this job was written",
+                              "give the jobs different episode/character names")
+    claimed.update((path.casefold(), job_id) for path in paths)
+
+
 def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: bool = False,
               on_event: Callable[[dict[str, Any]], None] | None = None) -> BatchReport:
     """Run ``jobs`` on ``executor`` into ``outdir``; returns the report (also written there).
@@ -128,6 +139,8 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
         states = {job.id: state for job, _, state, _ in plan}
         keys = {job.id: key for job, key, _, _ in plan}
         done_jobs, done_audio = 0, 0.0
+        claimed = {record["path"].casefold(): job.id for job, _, state, skip in plan if skip and state
+                   for record in state.get("outputs", ()) if isinstance(record, dict) and "path" in record}
         try:
             for job_id, result in executor.run(specs, emit):
                 job = next(j for j in jobs if j.id == job_id)
@@ -136,6 +149,7 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                 error, hint = result.get("error"), result.get("hint")
                 if result.get("outputs"):  # a done job, or a fit job failed by its check: reports written
                     try:
+                        _claim_outputs(claimed, job_id, [path for path, _ in result["outputs"]])
                         outputs = write_outputs(folder, [(path, data) for path, data in result["outputs"]],
                                                 states.get(job_id))
                     except OutputError as problem:

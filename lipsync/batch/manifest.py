@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LipsyncError, ManifestError
+from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,8 +54,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "threshold": ("threshold",),
     "fail_under": ("fail_under",),
     "check": ("check",),
+    # adaptation rows (kind = adapt): script is the adapted dub script, scored before recording
+    "original_language": ("original_language",),
 }
-KINDS = ("analyze", "fit")
+KINDS = ("analyze", "fit", "adapt")
 #: the report formats of a fit job (file suffix = name); json is always written
 FIT_FORMATS = {"json": "json", "html": "html", "htm": "html", "txt": "txt", "text": "txt"}
 FIT_DEFAULT_FORMATS = ("json", "html")
@@ -105,6 +108,9 @@ class Job:
     retime_mode: str = "reanimate"
     threshold: float = 70.0  # fit.FitSettings().threshold
     check: bool = False
+    # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
+    # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt"
+    original_language: str | None = None
     # kind == "analyze": line outcomes that fail the job (``uncertain``, ``missing``), and
     # whether a script that does not match the recording is a warning instead of a failure
     fail_on: tuple[str, ...] = ()
@@ -164,11 +170,18 @@ def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Jo
     Raises :class:`ManifestError` listing every problem, each with its row and field.
     """
     manifest = Path(path).expanduser()
+    if manifest.is_dir():
+        raise ManifestError(f"manifest {str(path)!r} is a folder, not a file",
+                            "pass the .csv, .tsv or .toml file listing the jobs, or use --glob 'FOLDER/*.wav'")
     if not manifest.is_file():
         raise ManifestError(f"manifest not found: {str(path)!r}",
                             "pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
     try:
         data = manifest.read_bytes()
+        kind = binary_kind(data)
+        if kind is not None:
+            raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest",
+                                kind.table_hint)
         text = data.decode("utf-8-sig")
     except OSError as error:
         raise ManifestError(f"cannot read manifest {str(path)!r}: {error.strerror}",
@@ -208,7 +221,8 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
             continue
         if header is None:
             header = [_column(cell, "header row", problems) for cell in record]
-            missing = [name for name in REQUIRED if name not in header]
+            # a manifest with a kind column may hold adapt rows only, which need no audio
+            missing = [name for name in REQUIRED if name not in header and "kind" not in header]
             for name in missing:
                 problems.add("header row", name, f"missing column (the header names: {', '.join(c for c in record if c.strip())})")
             seen: set[str] = set()
@@ -375,7 +389,7 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
           problems: _Problems) -> tuple[Job, ...]:
-    from ..exporters import exporter_named
+    from ..export import choose_formats
     from ..presets import load_preset
     from ..timing import FrameRate, parse_timecode
 
@@ -383,7 +397,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
     checked_models: dict[str, str | None] = {}
     checked_names: dict[str, str | None] = {}
     jobs = []
-    targets: dict[str, str] = {}
+    claims = _OutputClaims(problems)
     fallback = defaults.values()
     for where, raw in rows:
         values = {key: value for key, value in raw.items() if value not in (None, "")}
@@ -411,12 +425,15 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
 
         kind = str(values.get("kind", "analyze")).strip().lower()
         if kind not in KINDS:
-            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze or fit)")
+            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze, fit or adapt)")
             kind = "analyze"
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
         audio = path_of("audio")
+        if kind == "adapt":
+            jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
+            continue
         if "audio" not in values:
             problems.add(where, "audio", ("missing" if "audio" not in raw else "empty")
                          + (" (the dub: a voice track or a sheet)" if kind == "fit" else ""))
@@ -466,7 +483,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                     problems.add(where, "formats", f"{name!r} is not a fit report format (json, html, txt)")
                 continue
             try:
-                formats.append(exporter_named(name).name)
+                formats.append(choose_formats([name])[0].name)
             except LipsyncError as error:
                 problems.add(where, "formats", _say(error))
         if kind == "fit":
@@ -474,16 +491,10 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
             stem = f"{episode}/{name}" if episode else name
             job_id = stem + ".fit"
             if audio is not None and fit.get("original"):
-                claims = [(job_id, "character" if character else "audio")]
+                claims.claim(where, "character" if character else "audio",
+                             [f"{job_id}.{kind}" for kind in dict.fromkeys(formats)], [])
                 if fit.get("retime_format"):
-                    claims.append((stem + ".retimed", "retime_sheet"))
-                for target, column in claims:
-                    other = targets.get(target.casefold())
-                    if other is not None:
-                        problems.add(where, column, f"writes the same outputs as {other} ({target}.*); give each "
-                                                    "job its own episode/character")
-                    else:
-                        targets[target.casefold()] = where
+                    claims.claim_formats(where, "retime_sheet", stem + ".retimed", [fit["retime_format"]], True)
             jobs.append(Job(id=job_id, where=where, audio=audio or "", script=script, episode=episode, name=name,
                             character=character, language=str(get("language") or "en-us"), preset=preset_value,
                             fps=fps, formats=tuple(dict.fromkeys(formats)), kind="fit", **fit))
@@ -530,13 +541,8 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         name = character or (Path(audio).stem if audio else "")
         job_id = f"{episode}/{name}" if episode else name
         if audio is not None:
-            other = targets.get(job_id.casefold())
-            if other is not None:
-                problems.add(where, "character" if character else "audio",
-                             f"writes the same outputs as {other} ({job_id}.*); give each job its own "
-                             "episode/character")
-            else:
-                targets[job_id.casefold()] = where
+            several_tracks = model is not None or (not character and script is not None)
+            claims.claim_formats(where, "character" if character else "audio", job_id, formats, several_tracks)
         language = str(get("language") or "en-us")
         jobs.append(Job(id=job_id, where=where, audio=audio or "", script=script, episode=episode,
                         name=name, character=character, language=language, preset=preset_value,
@@ -547,6 +553,65 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                         allow_mismatch=defaults.allow_mismatch))
     problems.raise_if_any()
     return tuple(jobs)
+
+
+class _OutputClaims:
+    """The final output paths of the rows, case-insensitive (two rows writing one file, or a
+    file that one row's per-track outputs could take, is a problem of the later row).
+
+    A row whose sheet may hold several tracks writes its single-track formats as
+    ``<stem>.<TRACK><suffix>``, ``TRACK`` being letters, digits, ``-`` and ``_`` (the export's
+    file-name rule): such a row claims that pattern as well as ``<stem><suffix>``.
+    """
+
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.exact: dict[str, str] = {}
+        self.patterns: list[tuple[str, str, str]] = []
+
+    def claim_formats(self, where: str, column: str, stem: str, formats: Sequence[str], several_tracks: bool) -> None:
+        """Claim the outputs of ``formats`` (exporter names) written at ``stem``."""
+        from ..export import choose_formats
+
+        paths, patterns = [], []
+        for name in dict.fromkeys(formats):
+            try:
+                exporter = choose_formats([name])[0]
+            except LipsyncError:
+                continue  # reported where the format is read
+            paths.append(stem + exporter.file_suffix)
+            if several_tracks and not exporter.multi_track:
+                patterns.append((stem + ".", exporter.file_suffix))
+        self.claim(where, column, paths, patterns)
+
+    def claim(self, where: str, column: str, paths: Sequence[str], patterns: Sequence[tuple[str, str]]) -> None:
+        """Claim exact ``paths`` and per-track ``patterns`` (prefix, suffix) for row ``where``."""
+        clashes: dict[str, str] = {}
+        for path in paths:
+            key = path.casefold()
+            other = self.exact.get(key) or next((owner for prefix, suffix, owner in self.patterns
+                                                 if _per_track(key, prefix, suffix)), None)
+            if other is not None and other != where:
+                clashes.setdefault(other, path)
+        for prefix, suffix in patterns:
+            for key, owner in self.exact.items():
+                if owner != where and _per_track(key, prefix.casefold(), suffix.casefold()):
+                    clashes.setdefault(owner, f"{prefix}<track>{suffix}")
+        for other, path in clashes.items():
+            self.problems.add(where, column, f"writes the same outputs as {other} ({path}); give each job its "
+                                             "own episode/character")
+        if clashes:
+            return
+        for path in paths:
+            self.exact[path.casefold()] = where
+        self.patterns.extend((prefix.casefold(), suffix.casefold(), where) for prefix, suffix in patterns)
+
+
+def _per_track(key: str, prefix: str, suffix: str) -> bool:
+    """Whether output path ``key`` is a per-track file ``prefix<TRACK>suffix``."""
+    if not (key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix) + len(suffix)):
+        return False
+    return re.fullmatch(r"[\w\-]+", key[len(prefix):len(key) - len(suffix)]) is not None
 
 
 def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: str | None, path_of: Any,
@@ -613,6 +678,57 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
             "threshold": 70.0 if threshold is None else threshold, "check": bool(check)}
+
+
+def _adapt_job(where: str, values: Mapping[str, str], path_of: Any, problems: _Problems, defaults: Defaults,
+               claims: Any, get: Any) -> list[Job]:
+    """The job of a ``kind = adapt`` row: the dub script scored against the original before
+    recording (problems are collected; no job when the row cannot run)."""
+    from ..fit.check import SHEET_SUFFIXES
+    from ..presets import load_preset
+    from ..timing import FrameRate
+
+    original, script, original_script = path_of("original"), path_of("script"), path_of("original_script")
+    for column, what in (("original", "the original: an XDTS or lipsync sheet, or the original voice track"),
+                         ("script", "the adapted dub script")):
+        if column not in values:
+            problems.add(where, column, f"missing (an adapt job needs {what})")
+    if "audio" in values:
+        problems.add(where, "audio", "an adapt job scores a dub script before recording: give it as script")
+    if original_script and original and Path(original).suffix.lower() in SHEET_SUFFIXES:
+        problems.add(where, "original_script", f"a script is only used with a voice track, and "
+                                               f"{Path(original).name!r} is a sheet")
+    fields = _fit_fields(where, {k: v for k, v in values.items() if k in ("original", "threshold", "fail_under", "check")},
+                         None, None, lambda column: original if column == "original" else None, problems, defaults)
+    preset = str(values.get("preset") or defaults.fit_preset)
+    try:
+        load_preset(preset)
+    except LipsyncError as error:
+        problems.add(where, "preset", _say(error))
+    fps = str(get("fps"))
+    try:
+        FrameRate.parse(fps)
+    except LipsyncError as error:
+        problems.add(where, "fps", _say(error))
+    formats = ["json"]
+    for name in re.split(r"[,;|\s]+", values.get("formats", ",".join(FIT_DEFAULT_FORMATS))):
+        if name and name.lower().lstrip(".") in FIT_FORMATS:
+            formats.append(FIT_FORMATS[name.lower().lstrip(".")])
+        elif name:
+            problems.add(where, "formats", f"{name!r} is not an adapt report format (json, html, txt)")
+    episode, character = values.get("episode", ""), values.get("character")
+    name = character or (Path(script).stem if script else "")
+    stem = f"{episode}/{name}" if episode else name
+    if not (original and script):
+        return []
+    claims.claim(where, "character" if character else "script",
+                 [f"{stem}.adapt.{kind}" for kind in dict.fromkeys(formats)], [])
+    return [Job(id=stem + ".adapt", where=where, audio="", script=script, episode=episode, name=name,
+                character=character, language=str(get("language") or "en-us"), preset=preset, fps=fps,
+                formats=tuple(dict.fromkeys(formats)), kind="adapt", original=original,
+                original_script=original_script, original_track=values.get("original_track"),
+                threshold=fields["threshold"], check=fields["check"],
+                original_language=values.get("original_language") or "en-us")]
 
 
 def _say(error: LipsyncError) -> str:

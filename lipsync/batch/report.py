@@ -99,12 +99,34 @@ def _duration(seconds: float | None) -> str:
         f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def audio_length(seconds: float) -> str:
+    """A length of audio as a person says it: seconds under a minute, minutes and seconds under
+    an hour, hours beyond.
+
+    >>> audio_length(17.45), audio_length(754), audio_length(8640), audio_length(0)
+    ('17 s', '12 min 34 s', '2.40 h', '0 s')
+    """
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        whole = int(round(seconds))
+        return f"{whole // 60} min {whole % 60} s" if whole % 60 else f"{whole // 60} min"
+    return f"{seconds / 3600:.2f} h"
+
+
 def fit_summary(fit: dict[str, Any] | None) -> str:
-    """A fit job's summary for tables: ``2/12 flagged, mean 71.3``."""
+    """A fit or adapt job's summary for tables: ``2/12 flagged, mean 71.3``; an adapt job names
+    its flagged lines: ``2/12 flagged (lines 3, 7), mean 71.3``.
+
+    >>> fit_summary({"lines": 12, "flagged": 2, "flagged_lines": [3, 7], "mean_score": 71.3})
+    '2/12 flagged (lines 3, 7), mean 71.3'
+    """
     if not fit:
         return ""
     mean = fit.get("mean_score")
     text = f"{fit.get('flagged', 0)}/{fit.get('lines', 0)} flagged"
+    if fit.get("flagged_lines"):
+        text += f" (line{'s' if len(fit['flagged_lines']) > 1 else ''} {', '.join(map(str, fit['flagged_lines']))})"
     if mean is not None:
         text += f", mean {mean:g}"
     return text
@@ -146,7 +168,7 @@ def summary(report: BatchReport) -> str:
     audio = sum(job.audio_seconds or 0.0 for job in ran)
     line = f"{len(report.jobs)} jobs: " + ", ".join(parts)
     if audio and report.wall_seconds:
-        line += f"; {audio / 3600:.2f} h of audio in {_duration(report.wall_seconds)} " \
+        line += f"; {audio_length(audio)} of audio in {_duration(report.wall_seconds)} " \
                 f"({audio / report.wall_seconds:.1f}x real time, {report.executor})"
     if report.interrupted:
         line += "; interrupted: run the same command again to finish"

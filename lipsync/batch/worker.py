@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 import resource
 import time
 import traceback
@@ -21,7 +20,6 @@ from typing import Any
 from ..errors import LipsyncError
 
 Emit = Callable[[dict[str, Any]], None]
-_UNSAFE = re.compile(r"[/\\:*?\"<>|\x00-\x1f]+")
 _PROGRESS_INTERVAL = 0.5  # seconds between progress events of one job
 
 
@@ -38,11 +36,15 @@ def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None =
     send({"event": "job-start", "job": spec["id"], "worker": worker})
     result: dict[str, Any] = {"worker": worker}
     try:
-        result.update(_fit(spec, send) if spec.get("kind") == "fit" else _analyze(spec, send))
+        run = {"fit": _fit, "adapt": _adapt}.get(spec.get("kind") or "analyze", _analyze)
+        result.update(run(spec, send))
         result["status"] = "done"
         failed_check = result.pop("check_failed", None)
         if failed_check:  # the outputs are still written (the batch writes outputs of failed jobs too)
-            result.update(status="failed", error=failed_check, hint=result.pop("check_hint"))
+            fix = "rewrite the flagged lines" if spec.get("kind") == "adapt" else "fix the dub"
+            hint = result.pop("check_hint", None) or \
+                f"see the job's .{spec.get('kind')}.html report; {fix}, or lower the row's fail_under/threshold"
+            result.update(status="failed", error=failed_check, hint=hint)
     except LipsyncError as error:
         result.update(status="failed", error=error.message, hint=error.hint)
     except MemoryError:
@@ -102,6 +104,35 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     return result
 
 
+def _adapt(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
+    """An adaptation job: the dub script scored against the original from its text
+    (:func:`~lipsync.fit.adapt_job.render_adapt_job`), reports as ``<id>.json/.html/.txt``;
+    its summary lists the lines whose best candidate scores under the threshold."""
+    from ..fit.adapt import AdaptSettings
+    from ..fit.adapt_job import AdaptJob, render_adapt_job
+    from ..fit.score import FitSettings
+
+    job = AdaptJob(original=spec["original"], language=spec["language"], script=spec["script"],
+                   original_script=spec.get("original_script"),
+                   original_language=spec.get("original_language") or "en-us", preset=spec["preset"],
+                   fps=spec["fps"], track=spec.get("original_track"),
+                   outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]),
+                   settings=AdaptSettings(fit=FitSettings(threshold=float(spec["threshold"])), preset=spec["preset"]))
+    report, rendered = render_adapt_job(job)
+    best = [line.candidates[0].score for line in report.lines if line.candidates]
+    flagged = [line.line for line in report.flagged]
+    summary = {"lines": len(report.lines), "flagged": len(flagged), "flagged_lines": flagged,
+               "mean_score": round(sum(best) / len(best), 1) if best else None,
+               "threshold": report.settings.fit.threshold}
+    result: dict[str, Any] = {"outputs": [[path, data] for path, data in rendered],
+                              "warnings": list(report.warnings), "tracks": sorted({line.track for line in report.lines}),
+                              "audio_seconds": None, "fit": summary}
+    if spec.get("check") and flagged:
+        result["check_failed"] = (f"{len(flagged)} of {len(best)} line(s) scored under "
+                                  f"{summary['threshold']:g} (check): lines {', '.join(map(str, flagged))}")
+    return result
+
+
 def _duration(path: str) -> float | None:
     try:
         import soundfile
@@ -113,7 +144,7 @@ def _duration(path: str) -> float | None:
 
 def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     from ..audio import load_audio
-    from ..exporters import ExportOptions, exporter_named
+    from ..export import render
     from ..pipeline import analyze
     from ..presets import load_preset
     from ..timing import FrameRate
@@ -159,16 +190,11 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
 
         sheet = replace(sheet, tracks=tuple(replace(track, name=names.get(track.name, track.name))
                                             for track in sheet.tracks))
-    extra = dict(spec.get("settings") or ())
-    outputs: list[list[Any]] = []
-    for name in spec["formats"]:
-        exporter = exporter_named(name)
-        if exporter.multi_track or len(sheet.tracks) <= 1:
-            outputs.append([spec["id"] + exporter.file_suffix, exporter.write(sheet, ExportOptions(extra=extra))])
-        else:
-            for track in sheet.tracks:
-                target = f"{spec['id']}.{_UNSAFE.sub('_', track.name)}{exporter.file_suffix}"
-                outputs.append([target, exporter.write(sheet, ExportOptions(track=track.name, extra=extra))])
+    rendering = render(sheet, list(spec["formats"]), spec["id"], settings=dict(spec.get("settings") or ()),
+                       audio=spec["audio"], as_stem=True)
+    warnings.extend(rendering.warnings)
+    outputs = [[item.path.as_posix(), item.data if item.data is not None else _rendered_file(item, warnings)]
+               for item in rendering.outputs if item.path]
     result: dict[str, Any] = {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
                               "audio_seconds": round(audio.duration, 3)}
     if sheet.script:
@@ -200,6 +226,18 @@ def lines_failing(counts: dict[str, int], fail_on: Any) -> str | None:
     if "missing" in fail_on and counts["not found"]:
         return f"{counts['not found']} script line(s) not found (--fail-on missing)"
     return None
+
+
+def _rendered_file(item: Any, warnings: list[str]) -> bytes:
+    """The bytes of an output rendered straight to a file (``mp4``, which needs the audio),
+    rendered in a temporary folder: the batch writes every job's outputs itself."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="lipsync-render-") as folder:
+        path = Path(folder) / item.path.name
+        warnings.extend(item.render(path))
+        return path.read_bytes()
 
 
 def _script_names_speakers(path: str, rate: Any) -> bool:

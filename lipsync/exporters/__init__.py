@@ -1,19 +1,78 @@
 """Export formats: one module per format, found through one registry by name or extension.
 
 Each format module defines a module-level ``EXPORTER = Exporter(...)`` whose ``write`` turns a
-:class:`~lipsync.sheet.Sheet` into the file's bytes. Adding a format means adding one module and
-its name to ``_MODULES``; nothing else changes.
+:class:`~lipsync.sheet.Sheet` into the file's bytes, and declares the ``--set`` settings it reads.
+Adding a format means adding one module and its name to ``_MODULES``; nothing else changes.
+Exporters report what they had to change through :func:`warn`; writing files is the job of
+:mod:`lipsync.export`, the one export path.
 """
 
 from __future__ import annotations
 
+import contextvars
 import importlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import FormatError
+from ..errors import FormatError, OptionError
 from ..sheet import Sheet
+
+_LOGGER = logging.getLogger("lipsync")
+_COLLECTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("lipsync_export_warnings",
+                                                                              default=None)
+
+
+def warn(message: str) -> None:
+    """An exporter's warning: collected by :func:`collect_warnings` (the export path returns
+    them as values), or logged on the ``lipsync`` logger when nothing collects."""
+    collected = _COLLECTED.get()
+    if collected is None:
+        _LOGGER.warning(message)
+    else:
+        collected.append(message)
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Within the block, :func:`warn` appends to the list it yields instead of logging."""
+    collected: list[str] = []
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A ``--set KEY=VALUE`` a format reads: its name, what it does, and the values it takes
+    (``choices``; empty for free text, or ``pattern`` described by ``accepts``)."""
+
+    name: str
+    description: str
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    accepts: str = ""
+    check_value: Callable[[str], object] | None = field(default=None, compare=False, repr=False)
+
+    def check(self, value: str, format_name: str) -> None:
+        """OptionError when ``value`` is not one this setting takes."""
+        wanted = value.strip().lower()
+        if self.choices and wanted not in self.choices:
+            raise OptionError(f"{format_name} setting {self.name}={value!r} is not one of: {', '.join(self.choices)}",
+                              f"e.g. --set {self.name}={self.default if self.default in self.choices else self.choices[0]}")
+        if self.check_value is not None and not self.check_value(value.strip()):
+            raise OptionError(f"{format_name} setting {self.name}={value!r}: expected {self.accepts}",
+                              f"e.g. --set {self.name}={self.default}")
+
+    def describe(self) -> str:
+        """One line for ``lipsync formats --settings``."""
+        values = "|".join(self.choices) if self.choices else (self.accepts or "text")
+        default = f", default {self.default}" if self.default else ""
+        return f"{self.name}={values}: {self.description}{default}"
 
 
 @dataclass(frozen=True)
@@ -38,7 +97,8 @@ class Exporter:
     importers: str
     write: Callable[[Sheet, ExportOptions], bytes]
     multi_track: bool = False
-    suffix: str | None = None  # file name ending when writing several formats; default: extensions[0]
+    suffix: str | None = None
+    settings: tuple[Setting, ...] = ()  # file name ending when writing several formats; default: extensions[0]
 
     @property
     def file_suffix(self) -> str:

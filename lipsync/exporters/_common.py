@@ -1,15 +1,21 @@
 """Helpers shared by the Rhubarb-compatible exporters (TSV, JSON, XML).
 
 Rhubarb Lip Sync writes times as seconds with two decimals and its cues cover the clip without
-gaps from 0.00; these helpers turn a track's frame cues into that form once for all three.
+gaps from 0.00; these helpers turn a track's frame cues into that form once for all three. Two
+decimals cannot name every frame start (frame 7 at 24 fps starts at 0.2916...: ``0.29`` is in
+frame 6), so a start is written with the fewest decimals, two or more, that put it inside its
+own frame for a reader that floors ``t x fps`` (Synfig's Switch layer) and for one that rounds it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ..sheet import Cue, Sheet, Track
+from ..timing import FrameRate
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,31 @@ def format_seconds(seconds: float) -> str:
 
 
 def frame_seconds(sheet: Sheet, frame: int) -> str:
-    """The start time of ``frame`` as Rhubarb text; a cue's end and the next cue's start agree."""
-    return format_seconds(sheet.rate.seconds_at(frame))
+    """The start time of ``frame`` as Rhubarb text; a cue's end and the next cue's start agree.
+
+    >>> from lipsync.timing import FrameRate
+    >>> [frame_time(FrameRate(24), frame) for frame in (0, 2, 7, 12)]
+    ['0.00', '0.09', '0.30', '0.50']
+    >>> frame_time(FrameRate(60), 7), frame_time(FrameRate(30000, 1001), 1000)
+    ('0.12', '33.37')
+    """
+    return frame_time(sheet.rate, frame)
+
+
+def frame_time(rate: FrameRate, frame: int) -> str:
+    """Seconds inside ``frame`` at ``rate``, with the fewest decimals (two or more) for which
+    both ``floor(t * fps)`` and ``round(t * fps)`` give ``frame`` back."""
+    fps = float(rate.fraction)
+    start = Fraction(frame) / rate.fraction
+    for decimals in range(2, 10):
+        scale = 10 ** decimals
+        first = math.ceil(start * scale)
+        for steps in (first, first + 1):  # +1: the exact start may read as just below it in floats
+            text = f"{steps // scale}.{steps % scale:0{decimals}d}"
+            position = float(text) * fps
+            if math.floor(position) == frame and round(position) == frame:
+                return text
+    raise ValueError(f"no decimal time inside frame {frame} at {rate} fps")
 
 
 def _contiguous(track: Track, rest: str) -> Iterator[Cue]:

@@ -9,6 +9,7 @@ a word one of its recognised words, and the phonemes are the track's mouth shape
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,22 +68,18 @@ def _word_text(text: str) -> str:
 def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
     mouths = preston_blair_names(sheet.preset)
     per_frame = [mouths[shape] for shape in frame_shapes_at(sheet, track, rate)]
+    rest = mouths[sheet.preset.rest]
     last = len(per_frame) - 1
 
-    def word(text: str, start: int, end: int) -> Word:
-        start, end = min(start, last), min(max(start, end), last)
-        inside = [(frame + start, name) for frame, name in changes(per_frame[start:end + 1])]
-        return Word(_word_text(text), start, end, tuple(inside))
-
-    words: list[Word] = []
+    spans: list[tuple[str, int, int]] = []  # the recognised words, in order, not overlapping
     for item in sorted(track.words, key=lambda item: item.start):
-        start = max(rate.frame_at(item.start), words[-1].end + 1 if words else 0)
+        start = max(rate.frame_at(item.start), spans[-1][2] + 1 if spans else 0)
         if start > last:
             break
-        words.append(word(item.text, start, rate.frame_at(item.end) - 1))
-    if not words and track.cues and last >= 0:
-        words.append(word(_NO_WORDS, 0, last))
-
+        spans.append((item.text, start, min(max(start, rate.frame_at(item.end) - 1), last)))
+    words = [Word(_word_text(text), start, end, tuple((frame + start, name) for frame, name in
+                                                      changes(per_frame[start:end + 1])))
+             for text, start, end in mouth_words(per_frame, rest, spans)]
     lines = [(retime(line.frame, sheet.rate, rate), retime(line.frame + line.length, sheet.rate, rate) - 1,
               single_line(line.text))
              for line in sorted(track.lines, key=lambda line: line.frame)]
@@ -115,7 +112,55 @@ def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
                  phrases)
 
 
-def project(sheet: Sheet, format_name: str) -> Project:
+def mouth_words(per_frame: Sequence[str], rest: str, spans: Sequence[tuple[str, int, int]]
+                ) -> list[tuple[str, int, int]]:
+    """The words' frame spans (inclusive) widened so that every mouth change is inside a word.
+
+    Papagayo shows a phoneme only inside its word and rests between words, while Papagayo-NG
+    plays each phoneme until the next one anywhere: for both to show the sheet's mouth on every
+    frame, a word takes the mouths leading into it (the preset's lead) and trailing after it up
+    to the frame the mouth rests again, which it then holds as a ``rest`` phoneme. Mouths in no
+    word's reach (speech outside the script) get a word of their own, named ``lipsync`` as in
+    Papagayo-NG's own import of mouth cues.
+
+    >>> mouth_words(["rest", "E", "AI", "AI", "rest", "rest", "O", "rest"], "rest", [("hi", 2, 2)])
+    [('hi', 1, 4), ('lipsync', 6, 7)]
+    """
+    count = len(per_frame)
+    owner: list[int | None] = [None] * count
+    for index, (_, start, end) in enumerate(spans):
+        for frame in range(start, min(end, count - 1) + 1):
+            owner[frame] = index
+    names = [text for text, _, _ in spans]
+    frame = 0
+    while frame < count:
+        if owner[frame] is not None or per_frame[frame] == rest:
+            frame += 1
+            continue
+        stop = frame  # a stretch of moving mouth outside every word: [frame, stop)
+        while stop < count and owner[stop] is None and per_frame[stop] != rest:
+            stop += 1
+        if frame > 0 and owner[frame - 1] is not None and per_frame[frame - 1] != rest:
+            joined = owner[frame - 1]  # a trail: the word before goes on moving
+        elif stop < count and owner[stop] is not None:
+            joined = owner[stop]  # a lead into the next word
+        else:
+            names.append(_NO_WORDS)
+            joined = len(names) - 1
+        for inside in range(frame, stop):
+            owner[inside] = joined
+        frame = stop
+    for frame in range(1, count):  # the frame the mouth rests again after a word: its rest phoneme
+        if owner[frame] is None and owner[frame - 1] is not None and per_frame[frame - 1] != rest:
+            owner[frame] = owner[frame - 1]
+    extents: dict[int, list[int]] = {}
+    for frame, index in enumerate(owner):
+        if index is not None:
+            extents.setdefault(index, [frame, frame])[1] = frame
+    return [(names[index], first, final) for index, (first, final) in sorted(extents.items(), key=lambda item: item[1][0])]
+
+
+def project(sheet: Sheet, format_name: str, track: str | None = None) -> Project:
     """The sheet as a Papagayo project: one voice per track, at the sheet's rate rounded to a
     whole fps (with a warning naming the drift in frames when it is not one already).
 
@@ -123,8 +168,10 @@ def project(sheet: Sheet, format_name: str) -> Project:
     whole sheet, as Papagayo-NG's Rhubarb import does, so no mouth is lost); each word's phonemes
     are the track's shapes mapped to Preston Blair names, one at its first frame and one at every
     change inside it; a word belongs to the dialogue line it starts in (else the nearest one).
+    With ``track``, that track is the only voice (Synfig's Papagayo import merges all voices).
     """
+    chosen = sheet.tracks if track is None else (sheet.track(track),)
     rate = integer_rate(sheet, format_name)
     sound = Path(sheet.source.path).name if sheet.source.path else ""
     return Project(sound, rate.num, retime_length(sheet.duration_frames, sheet.rate, rate),
-                   tuple(_voice(sheet, track, rate, number) for number, track in enumerate(sheet.tracks, 1)))
+                   tuple(_voice(sheet, item, rate, number) for number, item in enumerate(chosen, 1)))

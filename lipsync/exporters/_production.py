@@ -7,7 +7,6 @@ string literals for the generated scripts.
 from __future__ import annotations
 
 import json
-import logging
 import math
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -15,9 +14,7 @@ from fractions import Fraction
 from ..errors import FormatError, OptionError
 from ..sheet import Sheet, ShapeSet, Track
 from ..timing import FrameRate
-from . import ExportOptions
-
-LOGGER = logging.getLogger("lipsync")
+from . import ExportOptions, Setting, warn
 
 PRESTON_BLAIR = ("AI", "E", "O", "U", "etc", "L", "WQ", "MBP", "FV", "rest")
 
@@ -30,6 +27,10 @@ _FROM_ANIME = {"closed": "MBP", "half": "etc", "open": "AI", "u": "U", "o": "O"}
 _BY_OPENNESS = {0: "MBP", 1: "etc", 2: "AI"}
 
 NAME_CHOICES = ("preset", "preston-blair")
+
+#: The ``names`` setting of the switch-data formats (``dat``, ``lst``).
+NAMES_SETTING = Setting("names", "mouth names written: the preset's own, or mapped to the Preston Blair set",
+                        NAME_CHOICES, "preset")
 
 
 def frame_shapes(sheet: Sheet, track: Track) -> tuple[str, ...]:
@@ -95,17 +96,15 @@ def output_names(sheet: Sheet, options: ExportOptions) -> dict[str, str]:
 def integer_rate(sheet: Sheet, format_name: str) -> FrameRate:
     """The sheet's rate as a whole number of frames per second, for formats that store one.
 
-    A non-integer rate (23.976, 29.97...) is rounded, and a warning on the ``lipsync`` logger
+    A non-integer rate (23.976, 29.97...) is rounded, and a warning (:func:`~lipsync.exporters.warn`)
     says how many frames the file's frame numbers drift from the sheet's picture by its end.
     """
     rounded = FrameRate(max(1, round(sheet.rate.fraction)))
     if rounded != sheet.rate:
         drift = float(sheet.duration_frames * (rounded.fraction / sheet.rate.fraction - 1))
-        LOGGER.warning(
-            "%s stores a whole frame rate: %s fps is written as %s fps, so its frame numbers "
-            "drift %.2f frames %s the picture over the sheet's %d frames (times in seconds stay in sync)",
-            format_name, sheet.rate, rounded, abs(drift), "ahead of" if drift >= 0 else "behind",
-            sheet.duration_frames)
+        warn(f"{format_name} stores a whole frame rate: {sheet.rate} fps is written as {rounded} fps, so its "
+             f"frame numbers drift {abs(drift):.2f} frames {'ahead of' if drift >= 0 else 'behind'} the picture "
+             f"over the sheet's {sheet.duration_frames} frames (times in seconds stay in sync)")
     return rounded
 
 

@@ -9,8 +9,11 @@ exactly two space-separated tokens) and there is no ``FPS`` line (it crashes the
 from __future__ import annotations
 
 from ..sheet import Sheet
-from . import ExportOptions, Exporter
-from ._production import frame_shapes, output_names, switch_lines
+from . import ExportOptions, Exporter, warn
+from ._production import NAMES_SETTING, PRESTON_BLAIR, frame_shapes, output_names, switch_lines
+
+#: The names OpenToonz's lipsyncpopup.cpp matches, case-insensitively (``other`` is its ``etc``).
+OPENTOONZ_NAMES = frozenset(name.lower() for name in PRESTON_BLAIR) | {"other"}
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -19,10 +22,19 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     A line per change of mouth, then the rest mouth one frame after the sheet's end.
     ``options.extra["names"]``: ``preset`` (default: the preset's shape names, which must match
     the switch layer's sub-layers) or ``preston-blair`` (AI E O U etc L WQ MBP FV rest, the names
-    OpenToonz and Papagayo mouth sets use; shapes that map to one name merge).
+    OpenToonz and Papagayo mouth sets use; shapes that map to one name merge). OpenToonz's Apply
+    Lip Sync Data reads only Preston Blair names and skips any other line without a word, so
+    preset names that are not all Preston Blair names come with a warning giving the remedy.
     """
     track = sheet.track(options.track)
-    lines = switch_lines(frame_shapes(sheet, track), output_names(sheet, options), sheet.preset.rest)
+    names = output_names(sheet, options)
+    foreign = sorted({name for shape, name in names.items() if name.lower() not in OPENTOONZ_NAMES
+                      and any(cue.shape == shape for cue in track.cues)})
+    if foreign:
+        warn(f"dat: OpenToonz's Apply Lip Sync Data reads only the Preston Blair mouth names and skips "
+             f"{', '.join(foreign)}; for OpenToonz write it with --set names=preston-blair (Moho's switch "
+             "layers take the preset's names)")
+    lines = switch_lines(frame_shapes(sheet, track), names, sheet.preset.rest)
     return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
 
 
@@ -30,6 +42,7 @@ EXPORTER = Exporter(
     name="dat",
     extensions=(".dat",),
     description="Moho switch data: 1-based frame and mouth name per change, no FPS line",
-    importers="Moho switch layers, OpenToonz Apply Lip Sync Data, Blender LipSync Importer",
+    importers="Moho switch layers, Blender LipSync Importer, OpenToonz Apply Lip Sync Data (names=preston-blair)",
     write=write,
+    settings=(NAMES_SETTING,),
 )

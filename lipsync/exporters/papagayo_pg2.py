@@ -41,9 +41,9 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     locale) plus ``"phoneme_set": "preston_blair"``.
 
     The fps is a whole number, as for ``pgo`` (rounded with a warning naming the drift).
-    ``options`` are not used.
+    ``options.track`` writes that track only.
     """
-    doc = project(sheet, "Papagayo .pg2")
+    doc = project(sheet, "Papagayo .pg2", options.track)
     data = {"version": 2, "sound_path": doc.sound_path, "fps": doc.fps, "sound_duration": doc.sound_duration,
             "num_voices": len(doc.voices), "phoneme_set": "preston_blair",
             "voices": [_voice(voice) for voice in doc.voices]}

@@ -17,9 +17,10 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
 
     The fps is a whole number: a sheet at 23.976 or 29.97 is written at 24 or 30 with a warning
     on the ``lipsync`` logger naming the drift, and its frames are counted at that rate. The
-    sound path is the audio's file name: keep the ``.pgo`` beside the audio. ``options`` are not used.
+    sound path is the audio's file name: keep the ``.pgo`` beside the audio. ``options.track``
+    writes that track only.
     """
-    doc = project(sheet, "Papagayo .pgo")
+    doc = project(sheet, "Papagayo .pgo", options.track)
     out = ["lipsync version 1", doc.sound_path, str(doc.fps), str(doc.sound_duration), str(len(doc.voices))]
     for voice in doc.voices:
         out += [f"\t{voice.name}", f"\t{voice.text}", f"\t{len(voice.phrases)}"]

@@ -23,7 +23,8 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     """One track (``options.track``, default the first) as Rhubarb JSON, laid out as Rhubarb does.
 
     Times are written as two-decimal numbers (``0.30``, never ``0.30000000000000004``);
-    ``duration`` is the sheet's length in seconds.
+    ``duration`` is the audio's length in seconds, as Rhubarb writes it (the sheet's length when
+    the sheet does not know its audio).
     """
     track = sheet.track(options.track)
     cues = ",\n".join(
@@ -34,7 +35,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
         "{\n"
         '  "metadata": {\n'
         f'    "soundFile": {_string(sound_file(sheet))},\n'
-        f'    "duration": {format_seconds(sheet.duration_seconds)}\n'
+        f'    "duration": {format_seconds(sheet.source.duration or sheet.duration_seconds)}\n'
         "  },\n"
         '  "mouthCues": [\n'
         f"{cues}\n"

@@ -14,7 +14,8 @@ from ._common import timed_shapes, track_end
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
     """One track (``options.track``, default the first) as Rhubarb TSV, LF line endings.
 
-    Each cue is a line with its start in seconds (two decimals) and its shape; a final line
+    Each cue is a line with its start in seconds (two decimals, more where two would name the
+    frame before: :func:`~lipsync.exporters._common.frame_time`) and its shape; a final line
     gives the end of the last cue with the preset's rest shape, as Rhubarb writes it.
     """
     track = sheet.track(options.track)

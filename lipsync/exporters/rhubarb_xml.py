@@ -20,7 +20,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     root = ElementTree.Element("rhubarbResult")
     metadata = ElementTree.SubElement(root, "metadata")
     ElementTree.SubElement(metadata, "soundFile").text = sound_file(sheet)
-    ElementTree.SubElement(metadata, "duration").text = format_seconds(sheet.duration_seconds)
+    ElementTree.SubElement(metadata, "duration").text = format_seconds(sheet.source.duration or sheet.duration_seconds)
     cues = ElementTree.SubElement(root, "mouthCues")
     for cue in mouth_cues(sheet, track):
         ElementTree.SubElement(cues, "mouthCue", start=cue.start, end=cue.end).text = cue.shape

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ..errors import OptionError
 from ..sheet import Sheet
-from . import ExportOptions, Exporter
-from ._production import frame_shapes_at, integer_rate, output_names, switch_lines
+from . import ExportOptions, Exporter, Setting
+from ._production import NAMES_SETTING, frame_shapes_at, integer_rate, output_names, switch_lines
 
 # The image types Synfig's list importer accepts as an extension line.
 IMAGE_TYPES = ("bmp", "gif", "jpg", "png", "ppm", "svg", "tiff")
@@ -42,4 +42,7 @@ EXPORTER = Exporter(
     description="Synfig image list: Moho switch data with an FPS line, one image per mouth",
     importers="Synfig Studio (import of a .lst file)",
     write=write,
+    settings=(NAMES_SETTING,
+              Setting("ext", "the image type of the mouth drawings, named <mouth>.<ext> beside the .lst",
+                      IMAGE_TYPES, "png")),
 )

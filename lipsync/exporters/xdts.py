@@ -20,8 +20,8 @@ from typing import Any
 
 from ..errors import FormatError, OptionError
 from ..sheet import Sheet, SheetLine, ShapeSet
-from . import ExportOptions, Exporter
-from ._production import LOGGER, changes, frame_shapes, single_line
+from . import ExportOptions, Exporter, Setting, warn
+from ._production import changes, frame_shapes, single_line
 
 IDENTIFIER = "exchangeDigitalTimeSheet Save Data"
 VERSION = 5  # Ver_2018_11_29 in OpenToonz and XDTS Viewer
@@ -34,7 +34,7 @@ def drawing_numbers(preset: ShapeSet) -> dict[str, int]:
     """The XDTS drawing number of each preset shape.
 
     A shape whose ``drawing`` is not a positive number, or repeats an earlier shape's, gets the
-    lowest unused number, in preset order, and a warning on the ``lipsync`` logger lists them:
+    lowest unused number, in preset order, and a warning lists them:
     a cell that is not a number would load as an empty cell in OpenToonz.
     """
     numbers: dict[str, int] = {}
@@ -50,9 +50,8 @@ def drawing_numbers(preset: ShapeSet) -> dict[str, int]:
         for shape in invalid:
             numbers[shape.name] = next(free)
             renumbered.append(f"{shape.name} ({shape.drawing} -> {numbers[shape.name]})")
-        LOGGER.warning(
-            "preset %r has no valid, distinct drawing number for %s; XDTS cells use the new "
-            "numbers: name the mouth drawings to match", preset.name, ", ".join(renumbered))
+        warn(f"preset {preset.name!r} has no valid, distinct drawing number for {', '.join(renumbered)}; "
+             "XDTS cells use the new numbers: name the mouth drawings to match")
     return {shape.name: numbers[shape.name] for shape in preset.shapes}
 
 
@@ -163,4 +162,9 @@ EXPORTER = Exporter(
     importers="CLIP STUDIO PAINT EX, Toei Digital Timesheet, OpenToonz, TVPaint, XDTS Viewer",
     write=write,
     multi_track=True,
+    settings=(Setting("cut", "the cut number in the header", default="1", accepts="1 to 4 digits",
+                      check_value=_HEADER_NUMBER.match),
+              Setting("scene", "the scene number in the header", default="1", accepts="1 to 4 digits",
+                      check_value=_HEADER_NUMBER.match),
+              Setting("name", "the sheet's name", default="the audio file's stem")),
 )

@@ -14,8 +14,9 @@ Two layouts, chosen with the ``layout`` setting (``options.extra``):
   track its dialogue (each word at its first frame with a hold line through its frames) and its
   mouth (shape name and drawing number at each change, then a hold line), then NOTES (blank).
 
-The waveform strip shows each frame's peak level, read from the sheet's source audio (or the
-``audio`` setting) with soundfile; when there is no readable audio the strip says "no audio".
+The waveform strip shows each frame's peak level from the envelope ``analyze`` stores in the
+sheet (exporters never open audio, so a sheet exports the same from anywhere); a sheet without
+one (made by hand, or read from another format) gets a strip saying "no audio".
 The page header shows the ``production``, ``episode``, ``scene`` and ``cut`` settings, the
 characters (``character`` setting, default the track names), the cut's length, page n/N, the
 frame rate and the page's start timecode; a footer lists the dialogue lines of the page.
@@ -41,7 +42,7 @@ from typing import TypeVar
 from ..errors import MissingToolError, OptionError
 from ..sheet import Sheet, Track
 from ..timing import format_timecode, parse_timecode
-from . import ExportOptions, Exporter
+from . import ExportOptions, Exporter, Setting
 
 PT_PER_MM = 72 / 25.4
 PAPERS = {  # portrait width, height in points
@@ -51,6 +52,16 @@ PAPERS = {  # portrait width, height in points
     "letter": (612.0, 792.0),
 }
 LAYOUTS = ("anime", "western")
+#: The settings of the printable sheet (PDF and SVG).
+SETTINGS = (
+    Setting("layout", "anime: 6-second Japanese timesheet; western: 96-frame exposure sheet", LAYOUTS, "anime"),
+    Setting("paper", "paper size", tuple(PAPERS), "a3 (anime), a4 (western)"),
+    Setting("production", "the header's production title"),
+    Setting("episode", "the header's episode"),
+    Setting("scene", "the header's scene"),
+    Setting("cut", "the header's cut"),
+    Setting("character", "the header's characters", default="the track names"),
+)
 WESTERN_FRAMES_PER_PAGE = 96
 FONT_ENV = "LIPSYNC_CJK_FONT"
 FONT_HINT = ("apt install fonts-ipafont-gothic, or set LIPSYNC_CJK_FONT to a TrueType (.ttf/.ttc) "
@@ -187,38 +198,12 @@ def find_cjk_font() -> tuple[str, str] | None:
 # ---------------------------------------------------------------------------------------------
 # Audio: one peak per frame
 
-def frame_peaks(path: str | None, sheet: Sheet) -> list[float] | None:
-    """Each frame's peak level (0..1, relative to the loudest frame), or None without audio."""
-    if not path or not os.path.isfile(path) or sheet.duration_frames <= 0:
+def frame_peaks(sheet: Sheet) -> list[float] | None:
+    """Each frame's peak level (0..1, relative to the loudest frame) from the sheet's stored
+    envelope (:attr:`~lipsync.sheet.Sheet.peaks`), or None when the sheet has none."""
+    if not sheet.peaks:
         return None
-    try:
-        import numpy as np
-        import soundfile
-    except ImportError:
-        return None
-    rate, frames = sheet.rate, sheet.duration_frames
-    peaks = np.zeros(frames, dtype=np.float64)
-    try:
-        with soundfile.SoundFile(path) as handle:
-            sample_rate, position = handle.samplerate, 0
-            for block in handle.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
-                level = np.abs(block).max(axis=1)
-                index = np.arange(position, position + len(level), dtype=np.int64) * rate.num \
-                    // (sample_rate * rate.den)
-                position += len(level)
-                keep = index < frames
-                if not keep.any():
-                    break
-                level, index = level[keep], index[keep]
-                starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-                where = index[starts]
-                peaks[where] = np.maximum(peaks[where], np.maximum.reduceat(level, starts))
-    except (OSError, RuntimeError, ValueError):
-        return None
-    loudest = float(peaks.max()) if frames else 0.0
-    if loudest > 0:
-        peaks /= loudest
-    return [round(float(value), 4) for value in peaks]
+    return [round(value / 255, 4) for value in sheet.peaks[:sheet.duration_frames]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,9 +331,8 @@ def make_plan(sheet: Sheet, options: ExportOptions, japanese: bool) -> Plan:
     header.append((labels["character"], character))
     header.append((labels["time"], count_label(sheet.duration_frames, nominal, japanese)
                    + f" ({sheet.duration_frames})"))
-    audio = extra.get("audio") or sheet.source.path
     plan = Plan(sheet, layout, PAPERS[paper_name], frames_per_block, blocks, pages,
-                frame_peaks(audio, sheet), header, labels, first, japanese)
+                frame_peaks(sheet), header, labels, first, japanese)
     plan.columns = _anime_columns(plan) if layout == "anime" else _western_columns(plan)
     return plan
 
@@ -883,4 +867,5 @@ EXPORTER = Exporter(
     importers="printers and PDF viewers: the animator's paper timesheet",
     write=write,
     multi_track=True,
+    settings=SETTINGS,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from .xsheet_pdf import BLACK, PT_PER_MM, Surface, _estimate, make_plan, render, title_of
+from .xsheet_pdf import BLACK, PT_PER_MM, SETTINGS, Surface, _estimate, make_plan, render, title_of
 
 FONT_FAMILY = ("'IPAGothic', 'IPA Gothic', 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', "
                "'Meiryo', Helvetica, Arial, sans-serif")
@@ -163,4 +163,5 @@ EXPORTER = Exporter(
     importers="web browsers, Inkscape, Illustrator, Affinity Designer",
     write=write,
     multi_track=True,
+    settings=SETTINGS,
 )

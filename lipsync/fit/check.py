@@ -324,14 +324,16 @@ def render_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = N
                    ) -> tuple[FitReport, list[tuple[str, bytes]]]:
     """What :func:`run_fit_job` does, without writing: the report and ``(path, bytes)`` of every
     report and of the corrected sheet (for ``lipsync batch``, whose main process writes)."""
-    from ..exporters import ExportOptions, exporter_for_path, exporter_named
+    from ..export import check_target, render as render_sheet
+    from ..fileio import refuse_inputs
     from .report import render
 
+    inputs = [path for path in (job.original, job.dub, job.original_script, job.dub_script) if path]
     for output in job.outputs:
         render_kind(output)
-    exporter = None
+    refuse_inputs(job.outputs, inputs)
     if job.retime_sheet:
-        exporter = exporter_named(job.retime_format) if job.retime_format else exporter_for_path(job.retime_sheet)
+        check_target(job.retime_format, job.retime_sheet, inputs)
     original = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
                          track=job.track, language=job.language, jobs=job.jobs, on_progress=on_progress,
                          passes=job.passes)
@@ -340,15 +342,18 @@ def render_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = N
                     passes=job.passes)
     report = fit_timelines(original.timelines, dub.timelines, job.settings,
                            original_name=Path(job.original).name, dub_name=Path(job.dub).name)
-    report = FitReport(report.original, report.dub, report.rate, report.settings, report.tracks,
-                       original.warnings + dub.warnings + report.warnings, original.kind, dub.kind)
-    rendered = [(str(Path(output)), render(report, render_kind(output))) for output in job.outputs]
+    warnings = original.warnings + dub.warnings + report.warnings
+    rendered: list[tuple[str, bytes]] = []
     if job.retime_sheet:
         if dub.sheet is None:
             raise FitError("--retime-sheet needs the dub as a voice track or lipsync sheet", "not an XDTS")
         corrected = retime_sheet(report, dub.sheet, original.timelines, job.retime_mode)
-        assert exporter is not None
-        rendered.append((str(Path(job.retime_sheet)), exporter.write(corrected, ExportOptions())))
+        sheets = render_sheet(corrected, job.retime_format, job.retime_sheet, inputs=inputs)
+        rendered.extend((str(item.path), item.data or b"") for item in sheets.outputs)
+        warnings += sheets.warnings
+    report = FitReport(report.original, report.dub, report.rate, report.settings, report.tracks,
+                       warnings, original.kind, dub.kind)
+    rendered[:0] = [(str(Path(output)), render(report, render_kind(output))) for output in job.outputs]
     return report, rendered
 
 

@@ -91,7 +91,7 @@ def report_to_json(report: FitReport) -> str:
     return json.dumps(report_to_dict(report), ensure_ascii=False, indent=1) + "\n"
 
 
-def _text_cut(text: str | None, width: int) -> str:
+def text_cut(text: str | None, width: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[:width - 1] + "…"
 
@@ -110,7 +110,7 @@ def report_to_text(report: FitReport) -> str:
     for number, line in enumerate(report.lines, 1):
         flaps = f"{line.flaps_original}/{line.flaps_dub}"
         missing = sum(m.length for m in line.mismatches)
-        text = _text_cut(line.dub.text or line.original.text or "", 40)
+        text = text_cut(line.dub.text or line.original.text or "", 40)
         out.append(f"{'!' if line.flagged else ' '} {number:>3} {_time(report, line.original.speech[0]):<11} "
                    f"{line.score:>5.1f} {line.start_offset:>+5d} {line.end_offset:>+5d} {flaps:>7} "
                    f"{line.shift:>+5d} {line.stretch:>7.2f} {missing:>4}  {text}")
@@ -121,7 +121,7 @@ def report_to_text(report: FitReport) -> str:
         out.append("unpaired:")
         for item in report.unpaired:
             out.append(f"  {item.side:<8} {_time(report, item.span.frame):<11} {item.reason}"
-                       + (f": {_text_cut(item.span.text, 50)}" if item.span.text else ""))
+                       + (f": {text_cut(item.span.text, 50)}" if item.span.text else ""))
     mean = report.mean_score
     out.append("")
     out.append(f"{len(report.lines)} line(s) scored, {len(report.flagged)} flagged, "
@@ -132,7 +132,7 @@ def report_to_text(report: FitReport) -> str:
 
 # --------------------------------------------------------------------------- HTML
 
-_CSS = """
+CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}
 h1{font-size:20px;margin:0 0 4px}
 .meta{color:#555;margin:0 0 16px}
@@ -153,9 +153,10 @@ td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 """
 
 
-def _svg(report: FitReport, line: LineFit) -> str:
+def openness_svg(rate: Any, line: LineFit) -> str:
     """Both openness timelines of a line over each other: the picture as a filled blue step
-    area, the dub as an orange step line; red bands where one mouth is closed and the other open."""
+    area, the dub as an orange step line; red bands where one mouth is closed and the other open
+    (``rate``: the report's frame rate, for the ruler)."""
     frames = line.window[1] - line.window[0]
     unit = max(3.0, min(12.0, 900.0 / max(frames, 1)))
     width = frames * unit + 60
@@ -190,7 +191,7 @@ def _svg(report: FitReport, line: LineFit) -> str:
         x0, x1 = 50 + index * unit, 50 + (index + 1) * unit
         dub_points += [f"{x0:.1f},{y(value) + 1.5:.1f}", f"{x1:.1f},{y(value) + 1.5:.1f}"]
     parts.append(f'<polyline class="dub" points="{" ".join(dub_points)}" fill="none" stroke="#ef6c00" stroke-width="2.5"/>')
-    step = max(1, round(float(report.rate) / 4)) if frames <= 96 else max(1, round(float(report.rate)))
+    step = max(1, round(float(rate) / 4)) if frames <= 96 else max(1, round(float(rate)))
     first = line.window[0]
     for frame in range(first + (-first % step), line.window[1] + 1, step):
         x = 50 + (frame - first) * unit
@@ -233,7 +234,7 @@ def report_to_html(report: FitReport) -> str:
                     f'{line.flaps_original} picture / {line.flaps_dub} dub · {missing} mismatched frame(s) · '
                     f'best shift {line.shift:+d} ({line.score_after_shift:.0f}) · best stretch ×{line.stretch:.2f} '
                     f'{line.stretch_shift:+d} ({line.score_after_stretch:.0f})</p>')
-        body.append(_svg(report, line))
+        body.append(openness_svg(report.rate, line))
         body.append(f'<p class="advice">{esc(line.advice)}</p></section>')
     if report.unpaired:
         body.append("<h2>Unpaired</h2><table><tr><th>side</th><th>time</th><th>frames</th><th>reason</th><th>text</th></tr>")
@@ -243,7 +244,7 @@ def report_to_html(report: FitReport) -> str:
                         f"<td>{esc(item.span.text or '')}</td></tr>")
         body.append("</table>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Dub fit: {esc(report.dub)}</title><style>{_CSS}</style></head><body>\n"
+            f"<title>Dub fit: {esc(report.dub)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
 
 

@@ -709,6 +709,33 @@ def _line_fit(original: MouthTimeline, dub: MouthTimeline, span_o: Span, span_d:
     return replace(line, advice=advice(line, settings.threshold))
 
 
+def fit_pairs(pairs: Sequence[tuple[MouthTimeline, MouthTimeline, Span, Span]], settings: FitSettings = FitSettings()
+              ) -> list[LineFit | Unpaired]:
+    """Fit each given pair (original timeline, dub timeline, original span, dub span; both
+    timelines on one frame rate): its :class:`LineFit`, or why it cannot be scored as an
+    :class:`Unpaired` item. All pairs are scored in one vectorised pass, so scoring many
+    pairs at once is much faster than one by one."""
+    found: list[LineFit | Unpaired | None] = []
+    scorable: list[tuple[int, MouthTimeline, MouthTimeline, Span, Span, _Search]] = []
+    for original, dub, span_o, span_d in pairs:
+        if span_o.speech is None:
+            found.append(Unpaired("original", span_o, "the picture's mouth stays closed during this line"))
+        elif span_d.speech is None:
+            found.append(Unpaired("dub", span_d, "the dub is silent during this line"))
+        else:
+            scorable.append((len(found), original, dub, span_o, span_d,
+                             search(original, dub, span_o.speech, span_d.speech, settings)))
+            found.append(None)
+    scores = fidelities([w for *_, searched in scorable for w in searched.windows], settings)
+    for index, (slot, original, dub, span_o, span_d, searched) in enumerate(scorable):
+        three = scores[3 * index:3 * index + 3]
+        if three[0] is None:
+            found[slot] = Unpaired("original", span_o, "the picture shows no mouth during this line")
+        else:
+            found[slot] = _line_fit(original, dub, span_o, span_d, searched, three, settings)
+    return [item for item in found if item is not None]
+
+
 def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSettings = FitSettings()) -> TrackFit:
     """Pair the lines (or speech segments) of one original and one dub track on the same frame
     rate, and fit each pair.
@@ -722,6 +749,7 @@ def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSetting
     tolerance = max(1, round(float(original.rate) / 2))  # half a second
     min_gap = max(2, round(float(original.rate) * settings.segment_gap))
     unpaired: list[Unpaired] = []
+    results: list[LineFit] = []
     pairs: list[tuple[Span, Span]] = []
     if original.lines and dub.lines:
         pairing = "lines"
@@ -752,21 +780,10 @@ def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSetting
         unpaired += [Unpaired("original", s, "no dub speech at this time") for s in lone_o]
         unpaired += [Unpaired("dub", s, "no original mouth flaps at this time") for s in lone_d]
 
-    scorable: list[tuple[Span, Span, _Search]] = []
-    for span_o, span_d in pairs:
-        if span_o.speech is None:
-            unpaired.append(Unpaired("original", span_o, "the picture's mouth stays closed during this line"))
-        elif span_d.speech is None:
-            unpaired.append(Unpaired("dub", span_d, "the dub is silent during this line"))
+    for item in fit_pairs([(original, dub, span_o, span_d) for span_o, span_d in pairs], settings):
+        if isinstance(item, LineFit):
+            results.append(item)
         else:
-            scorable.append((span_o, span_d, search(original, dub, span_o.speech, span_d.speech, settings)))
-    scores = fidelities([w for _, _, found in scorable for w in found.windows], settings)
-    results: list[LineFit] = []
-    for index, (span_o, span_d, found) in enumerate(scorable):
-        three = scores[3 * index:3 * index + 3]
-        if three[0] is None:
-            unpaired.append(Unpaired("original", span_o, "the picture shows no mouth during this line"))
-        else:
-            results.append(_line_fit(original, dub, span_o, span_d, found, three, settings))
+            unpaired.append(item)
     unpaired.sort(key=lambda u: (u.span.frame, u.side))
     return TrackFit(original.name, dub.name, pairing, tuple(results), tuple(unpaired))

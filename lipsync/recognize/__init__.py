@@ -1,8 +1,13 @@
 """Recognition: from audio (and the script, when there is one) to a timeline of phones.
 
-With a script, lines are force-aligned (:mod:`.align`); without one, phones are recognized
-directly. Both return the same :class:`Recognition`; the animation stage does not care which
-produced it.
+One seam, :class:`Recognizer`: audio and optional dialogue lines in, a :class:`Recognition`
+(phones, words, warnings) out, progress through a callback. :class:`AcousticRecognizer` is the
+implementation: with a script, lines are matched to the stretches of speech and force-aligned
+group by group (:mod:`.align`; at several frame phases with :mod:`.consensus`), what fails is
+repaired or recognized without the script and reported; without a script, phones are
+recognized directly. The acoustic model behind it is a backend named in
+:data:`.model.MODELS` (pocketsphinx's, :mod:`.sphinx`); its tunables are one
+:class:`RecognitionSettings`. The animation stage does not care which produced the phones.
 """
 
 from __future__ import annotations
@@ -10,34 +15,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 import bisect
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from ..audio import Audio
 from ..dialogue import Line
-from ..errors import ScriptError, ScriptMismatchError
+from ..errors import OptionError, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, ScriptLine, Word
 from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, split_long
-from . import align, confidence, sphinx
-from .confidence import clock
+from . import align, confidence
 from .chunks import Chunk, run_chunks
+from .confidence import clock
+from .model import DEFAULT_MODEL, MODELS, acoustic_model
+from .refine import correct_bias, shipped_bias
+from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
+
+__all__ = ["AcousticRecognizer", "MAX_PASSES", "Recognition", "RecognitionSettings", "Recognizer", "recognize"]
 
 Timed = TypeVar("Timed", Phone, Word)
 
-_MAX_CHUNK_SECONDS = 20.0
-_MIN_PHONE_SECONDS = 0.01
-# A stretch's first phone starting at most this late is moved back to the stretch's onset.
-_ONSET_SNAP_SECONDS = 0.15
-# Padding of the speech stretches that phones are trimmed to (the VAD pads 30 ms by default).
-_TRIM_PAD = 0.0
-# A stretch of speech this long that aligned words cover less than _MIN_COVERAGE of is unscripted.
-_MIN_UNSCRIPTED_SECONDS = 0.4
-_MIN_COVERAGE = 0.4
-_WRONG_LANGUAGE_SHARE = 0.6
-# Timed groups up to this long are aligned with narrower beams first (sphinx.short_aligner).
-_SHORT_GROUP_SECONDS = 12.0
+#: ``on_progress(seconds)``: called with the seconds of audio each finished piece covered.
+ProgressCallback = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -51,54 +51,342 @@ class Recognition:
     lines: tuple[ScriptLine, ...] = ()
 
 
+class Recognizer(Protocol):
+    """Finds the phones of a recording: the seam every recognition backend implements."""
+
+    def recognize(self, audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
+                  on_progress: ProgressCallback | None = None) -> Recognition:
+        """The phones (and words) in ``audio``: aligned to the dialogue ``lines`` when given,
+        else recognized without a script. ``language`` is an espeak-ng code (``en-us``, ``fr``,
+        ``ja``...). ``on_progress(seconds)`` reports the audio finished so far, piece by piece."""
+
+
+def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
+              jobs: int = 1, on_progress: ProgressCallback | None = None,
+              settings: RecognitionSettings = DEFAULT_SETTINGS) -> Recognition:
+    """Find the phones in ``audio`` with the default :class:`AcousticRecognizer`: aligned to
+    ``lines`` when given, else recognized freely, over ``jobs`` worker processes."""
+    return AcousticRecognizer(settings, jobs).recognize(audio, lines, language=language, on_progress=on_progress)
+
+
 def _excerpt(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
-              jobs: int = 1, on_progress: Callable[[float], None] | None = None,
-              passes: int = 1, allow_mismatch: bool = False) -> Recognition:
-    """Find the phones in ``audio``: aligned to ``lines`` when given, else recognized freely.
-
-    ``on_progress(seconds)`` is called as stretches of audio are finished. ``passes``: align
-    the script that many times at different phases of the 10 ms analysis frames and keep the
-    median boundaries (:mod:`.consensus`): steadier timing, ``passes`` times the work.
-
-    A script of which too little matches the recording raises :class:`ScriptMismatchError`
-    (``allow_mismatch``: a warning instead, the matching part aligned and the rest recognized).
+@dataclass(frozen=True)
+class AcousticRecognizer:
+    """The :class:`Recognizer` over an acoustic model (:data:`.model.MODELS`; pocketsphinx by
+    default). With a script: lines matched to the stretches of speech (by length, then by sound
+    where alignment fails), each group force-aligned at ``settings.passes`` frame phases, lines
+    that were not recorded and speech that is not in the script found, reported and recognized
+    without the script. Without one: the words (English) or phones (other languages) heard.
+    Every script line ends aligned, uncertain or not found, with a confidence
+    (:mod:`.confidence`); a script of which too little aligns raises
+    :class:`~lipsync.errors.ScriptMismatchError` (a warning with ``settings.allow_mismatch``).
+    The output is the same for any number of ``jobs`` (worker processes).
     """
-    stretches = speech_segments(audio.samples, audio.sample_rate)
-    phones_only = not is_english(language)
-    if not lines:
-        found = _recognize_freely(audio, stretches, jobs, on_progress, phones_only)
-    else:
-        found = _align_script(audio, lines, stretches, language, jobs, on_progress, passes, allow_mismatch)
-    heard = speech_segments(audio.samples, audio.sample_rate, pad=_TRIM_PAD)
-    phones = trim_to_speech(found.phones, heard)
-    words = trim_to_speech(found.words, heard)
-    if lines and not is_english(language):
-        phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate))
-    if language == "ja" and lines:
-        from ..japanese import mora_phones
 
-        scripted = [phone for phone in phones if phone.word is not None]
-        phones = tuple(sorted([phone for phone in phones if phone.word is None] + list(mora_phones(scripted)),
-                              key=lambda phone: (phone.start, phone.end)))
-    return Recognition(phones, words, found.warnings,
-                       confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language)))
+    settings: RecognitionSettings = DEFAULT_SETTINGS
+    jobs: int = 1
+    model: str = DEFAULT_MODEL
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise OptionError(f"unknown acoustic model {self.model!r}", f"known models: {', '.join(MODELS)}")
+
+    def recognize(self, audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
+                  on_progress: ProgressCallback | None = None) -> Recognition:
+        """See :meth:`Recognizer.recognize`."""
+        settings = self.settings
+        stretches = speech_segments(audio.samples, audio.sample_rate)
+        phones_only = not is_english(language)
+        if not lines:
+            found = self._recognize_freely(audio, stretches, on_progress, phones_only)
+        else:
+            found = self._align_script(audio, lines, stretches, language, on_progress)
+        heard = speech_segments(audio.samples, audio.sample_rate, pad=settings.trim_pad)
+        phones = trim_to_speech(found.phones, heard, settings)
+        words = trim_to_speech(found.words, heard, settings)
+        if lines and not is_english(language):
+            phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
+                                                 settings)
+        if settings.correct_bias:
+            bias, default = shipped_bias()
+            phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
+        outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
+        return Recognition(phones, words, found.warnings, outcomes)
+
+    # --- without a script -------------------------------------------------------------------
+
+    def _phone_chunks(self, audio: Audio, stretches: Sequence[tuple[float, float]],
+                      phones_only: bool = False) -> list[Chunk]:
+        pieces = split_long(stretches, self.settings.max_chunk_seconds, audio.samples, audio.sample_rate)
+        rate = audio.sample_rate
+        return [Chunk(start, audio.samples[int(start * rate):int(end * rate)], None, phones_only,
+                      settings=self.settings, model=self.model)
+                for start, end in pieces]
+
+    def _recognize_freely(self, audio: Audio, stretches, on_progress, phones_only: bool = False) -> Recognition:
+        """Phones heard without a script; in English also the words, each with its confidence."""
+        chunks = self._phone_chunks(audio, stretches, phones_only)
+        results = run_chunks(chunks, self.jobs, on_progress)
+        phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
+        heard = [(chunk.offset, word) for chunk, (_, words) in zip(chunks, results) for word in words]
+        words: list[Word] = []
+        if heard:
+            reference = confidence.reference_score(acoustic_model(self.model), audio.samples, audio.sample_rate,
+                                                   stretches, self.settings)
+            for offset, word in heard:
+                per_frame = confidence.score_per_frame([word])
+                sure = None if per_frame is None else confidence.confidence(per_frame, reference, self.settings)
+                words.append(Word(offset + word.start, offset + word.end, word.text, None, sure))
+        return Recognition(tuple(phones), tuple(words))
+
+    def _hear(self, audio: Audio, stretches: Sequence[tuple[float, float]],
+              phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
+        """The phones recognized in each stretch, without a script."""
+        heard: dict[tuple[float, float], list[Phone]] = {}
+        pieces = [(stretch, chunk) for stretch in stretches for chunk in self._phone_chunks(audio, [stretch], phones_only)]
+        results = run_chunks([chunk for _, chunk in pieces], self.jobs)
+        for (stretch, chunk), found in zip(pieces, results):
+            heard.setdefault(stretch, []).extend(_offset_phones(chunk, found))
+        return heard
+
+    # --- with a script ------------------------------------------------------------------------
+
+    def _align_script(self, audio: Audio, lines: Sequence[Line], stretches, language: str,
+                      on_progress) -> Recognition:
+        settings = self.settings
+        model = acoustic_model(self.model)
+        check_script_language([line.text for line in lines], language)
+        words = align.prepare_words(lines, language, model)
+        if is_english(language) and align.out_of_dictionary_share(words) > settings.wrong_language_share:
+            raise ScriptError("most script words are not English words: is the script in another language?",
+                              "pass its --language (or --language auto), and check that --script matches the recording")
+        warnings: list[str] = []
+        with_words = {word.line for word in words}
+        outcomes: dict[int, ScriptLine] = {}
+        for index, line in enumerate(lines):
+            if index not in with_words:
+                what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
+                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
+                outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
+        if not with_words:
+            raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
+                              "pass the dialogue's script, or analyze without --script to recognize the speech")
+        if not stretches:
+            for index in with_words:
+                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                             None, 0.0, audio.duration)
+            warnings.append(self._mismatch(words, outcomes, "no speech was found in the recording"))
+            return Recognition((), (), tuple(warnings), _in_order(outcomes))
+        phones_only = not is_english(language)
+        timed = align.is_timed(lines)
+        silent: list[int] = []
+        if timed:
+            groups, silent = align.plan_timed(lines, words, stretches, audio.duration, settings)
+        else:
+            groups = align.plan_chunks(words, len(lines), stretches, audio.duration, settings=settings)
+        aligned = dict(zip(groups, self._align_groups(audio, groups, words, on_progress,
+                                                      short=timed or settings.narrow_first)))
+        if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
+                and self._words_in_pauses(aligned[groups[0]], groups[0], stretches):
+            # Aligned in one piece, lines were pushed across the pauses between them: align the
+            # lines matched to the stretches between pauses instead, as in longer recordings.
+            groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False, settings=settings)
+            aligned.update(zip(groups, self._align_groups(audio, groups, words, None)))
+        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings)
+        self._realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
+        failed = {index for index, group in enumerate(groups)
+                  if not self._fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
+        if not timed:
+            failed |= _beside_uncovered(groups, stretches, settings)
+        heard: dict[tuple[float, float], list[Phone]] = {}
+        if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
+            # The length-based plan went wrong somewhere: re-match those regions by what was heard.
+            region = [s for first, last in align.repair_regions(groups, failed, settings.repair_context)
+                      for s in stretches if groups[first].start <= s[0] and s[1] <= groups[last].end]
+            heard = self._hear(audio, region, phones_only)
+            letters = {stretch: align.class_letters([p.symbol for p in phones]) for stretch, phones in heard.items()}
+            groups = align.repair_plan(groups, failed, words, stretches, letters, model, settings)
+            todo = [group for group in groups if group not in aligned]
+            aligned.update(zip(todo, self._align_groups(audio, todo, words, None)))
+        if failed:
+            groups = self._drop_unrecorded_lines(audio, groups, aligned, words)
+
+        phones: list[Phone] = []
+        found_words: list[Word] = []
+        unaligned: list[tuple[float, float, int | None]] = []
+        for group in groups:
+            located = aligned[group]
+            group_words = align.words_in(group, words)
+            if located is None:
+                first = lines[group.lines[0]]
+                warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
+                                f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
+                # the speech there still belongs to the group's character, when it has one
+                speakers = {lines[index].speaker for index in group.lines}
+                unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
+                for index in group.lines:
+                    outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                                 None, group.start, group.end)
+                continue
+            offset = max(0.0, group.start - settings.pad)
+            missing = align.squeezed_lines(located, group_words)
+            for index in sorted(missing):
+                warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
+                                f"in the recording near {clock(group.start)}")
+                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                             None, group.start, group.end)
+            lost: set[int] = set()
+            for index, (value, start, end) in sorted(rate.lines(located, group).items()):
+                if index in missing:
+                    continue
+                line = lines[index]
+                state = confidence.status(value, settings)
+                outcomes[index] = ScriptLine(index, line.number, line.text, state, value, start, end)
+                if state == confidence.NOT_FOUND:
+                    lost.add(index)
+                    unaligned.append((start, end, index))
+                    warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") does not match the recording "
+                                    f"at {clock(start)}-{clock(end)} (confidence {value:.2f}); "
+                                    "used script-free recognition there")
+                elif state == confidence.UNCERTAIN:
+                    warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(start)}-{clock(end)} "
+                                    f"is uncertain (confidence {value:.2f}): check it")
+            group_phones, group_found = align.aligned_phones(offset, located, group_words, missing | lost,
+                                                             rate.words(located))
+            phones.extend(group_phones)
+            found_words.extend(group_found)
+
+        matched = {index for group in groups for index in group.lines}
+        for index, line in enumerate(lines):
+            if index in with_words and index not in matched:
+                start, end = _searched(index, line, groups, audio.duration, settings)
+                where = f" (searched {clock(start)}-{clock(end)})"
+                if index in silent and line.start is not None:
+                    where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
+                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
+                outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
+        warning = self._mismatch(words, outcomes)
+        if warning:
+            warnings.append(warning)
+        extra = [s for group in groups if aligned[group] is not None
+                 for s in self._unscripted_in_group(aligned[group], group, stretches)]
+        for start, end in sorted(_uncovered(stretches, groups, settings) + extra):
+            warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
+                            "used script-free recognition there")
+            unaligned.append((start, end, None))
+        pieces: list[tuple[tuple[float, float], int | None]] = []
+        for a, b, owner in unaligned:
+            for s0, s1 in stretches:
+                low, high = max(a, s0), min(b, s1)
+                if high - low > 0.05:
+                    pieces.append(((s0, s1) if (low, high) == (s0, s1) else (low, high), owner))
+        heard.update(self._hear(audio, [piece for piece, _ in pieces if piece not in heard], phones_only))
+        for piece, owner in dict(pieces).items():
+            phones.extend(replace(phone, line=owner) for phone in heard[piece])
+        phones.sort(key=lambda phone: (phone.start, phone.end))
+        return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
+
+    def _mismatch(self, words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine], reason: str = "") -> str:
+        """Raise :class:`ScriptMismatchError` when too little of the script aligned (with
+        ``settings.allow_mismatch``, return its message as a warning); else return ``""``."""
+        message = confidence.mismatch_message(words, outcomes, reason, self.settings)
+        if not message or self.settings.allow_mismatch:
+            return message
+        raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
+                                           "and recognizes the rest")
+
+    def _realign_skipped_speech(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
+                                stretches: Sequence[tuple[float, float]], rate: "_LineRater") -> None:
+        """Groups whose lines all aligned confidently but whose words leave a stretch of their
+        own speech out (the aligner gave a whole breath to a pause and squeezed a word before
+        it) are aligned again with pauses between words likelier (``model.align_leniently``);
+        the new alignment is kept when it covers the group's speech."""
+        model = acoustic_model(self.model)
+        for group in groups:
+            located = aligned[group]
+            if located is None or not self._unscripted_in_group(located, group, stretches) or \
+                    any(confidence.status(value, self.settings) != confidence.ALIGNED
+                        for value, _, _ in rate.lines(located, group).values()):
+                continue
+            chunk = align.group_chunk(group, words, audio.samples, audio.sample_rate, settings=self.settings,
+                                      model=self.model)
+            again = model.align_leniently(chunk.samples, chunk.words or (), self.settings)
+            if again is not None and not self._unscripted_in_group(again, group, stretches):
+                aligned[group] = again
+
+    def _drop_unrecorded_lines(self, audio: Audio, groups: Sequence[align.Group], aligned: dict,
+                               words) -> tuple[align.Group, ...]:
+        """Where a group of several lines still fails to align, find the one line that was not
+        recorded: the group aligns once it is left out (an extra word makes alignment fail)."""
+        result = []
+        for group in groups:
+            if aligned[group] is not None or len(group.lines) < 2:
+                result.append(group)
+                continue
+            trials = [align.Group(tuple(l for l in group.lines if l != left_out), group.start, group.end)
+                      for left_out in group.lines]
+            outcomes = self._align_groups(audio, trials, words, None)
+            fitting = [(trial, located) for trial, located in zip(trials, outcomes) if located is not None]
+            if len(fitting) == 1:
+                trial, located = fitting[0]
+                aligned[trial] = located
+                result.append(trial)
+            else:
+                result.append(group)
+        return tuple(result)
+
+    def _align_groups(self, audio: Audio, groups, words, on_progress, short: bool = False) -> list:
+        settings = self.settings
+        chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate,
+                                    short and group.end - group.start <= settings.short_group_seconds,
+                                    settings, self.model) for group in groups]
+        return run_chunks(chunks, self.jobs, on_progress)
+
+    def _fits(self, located, group: align.Group, words, stretches: Sequence[tuple[float, float]]) -> bool:
+        """True when a group aligned, none of its lines was squeezed out, and words cover each of
+        its stretches of speech (else some speech there is not in the script)."""
+        if located is None:
+            return False
+        if align.squeezed_lines(located, align.words_in(group, words)):
+            return False
+        if len(group.lines) > 1 and self._words_in_pauses(located, group, stretches):
+            return False
+        return not self._unscripted_in_group(located, group, stretches)
+
+    def _words_in_pauses(self, located, group: align.Group, stretches: Sequence[tuple[float, float]]) -> bool:
+        """True when a word of an aligned group lies mostly in a pause (less than
+        ``settings.min_word_in_speech`` of it in speech): the aligner moved words across the
+        pause between two lines, which a plan per stretch of speech corrects."""
+        share = self.settings.min_word_in_speech
+        return any(_overlap(start, end, stretches) < share * (end - start)
+                   for start, end in self._word_spans(located, group))
+
+    def _unscripted_in_group(self, located, group: align.Group,
+                             stretches: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+        """Stretches of speech inside an aligned group that its words barely touch."""
+        settings = self.settings
+        spans = self._word_spans(located, group)
+        return [(start, end) for start, end in stretches
+                if group.start <= start and end <= group.end and end - start >= settings.min_unscripted_seconds
+                and _overlap(start, end, spans) < settings.min_coverage * (end - start)]
+
+    def _word_spans(self, located, group: align.Group) -> list[tuple[float, float]]:
+        """The aligned words of a group in seconds of the track (its chunk starts ``pad`` early)."""
+        offset = max(0.0, group.start - self.settings.pad)
+        return [(offset + word.start, offset + word.end) for word in located]
 
 
-# A quiet run this long in a word's first phone is a pause before the word (the closure of a
-# word-initial stop), not the word.
-_QUIET_ONSET_SECONDS = 0.02
-
-
-def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: np.ndarray
+def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: np.ndarray,
+                         settings: RecognitionSettings = DEFAULT_SETTINGS
                          ) -> tuple[tuple[Phone, ...], tuple[Word, ...]]:
-    """Words whose first phone holds a quiet stretch (the closure of a word-initial stop, which
-    the aligner gave to the word along with the end of the word before) start where the quiet
-    ends: at the burst, where the word is heard. The phone before gets back what precedes the
-    quiet. ``quiet`` is per 10 ms frame (:func:`lipsync.vad.quiet_frames`)."""
+    """Words whose first phone holds a quiet stretch (``settings.quiet_onset_seconds`` or
+    longer: the closure of a word-initial stop, which the aligner gave to the word along with
+    the end of the word before) start where the quiet ends: at the burst, where the word is
+    heard. The phone before gets back what precedes the quiet. ``quiet`` is per 10 ms frame
+    (:func:`lipsync.vad.quiet_frames`)."""
     ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
     starts = {(word.line, word.start) for word in words}
     moved: dict[tuple[int | None, float], float] = {}
@@ -107,9 +395,9 @@ def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: 
         key = (phone.line, phone.start)
         if phone.word is not None and key in starts:
             first = int(np.ceil(phone.start / FRAME - 1e-9))
-            last = int(np.floor((phone.end - _MIN_PHONE_SECONDS) / FRAME + 1e-9))
+            last = int(np.floor((phone.end - settings.min_phone_seconds) / FRAME + 1e-9))
             for begin, end in zip(*runs(quiet[first:max(first, last)])):
-                if (end - begin) * FRAME >= _QUIET_ONSET_SECONDS - 1e-9:
+                if (end - begin) * FRAME >= settings.quiet_onset_seconds - 1e-9:
                     quiet_start = round(float(first + begin) * FRAME, 6)
                     sound = round(float(first + end) * FRAME, 6)
                     if result and abs(result[-1].end - phone.start) < 1e-6 and quiet_start > phone.start:
@@ -121,14 +409,19 @@ def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: 
     return tuple(result), tuple(replace(word, start=moved.get((word.line, word.start), word.start)) for word in words)
 
 
-def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]]) -> tuple[Timed, ...]:
+def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]],
+                   settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Timed, ...]:
     """Fit phones (or words) to the stretches of speech the voice activity detector found.
 
     Acoustic models let the first and last phones of an utterance, and words next to a pause,
     swallow the silence around them, and sometimes start a soft onset late; the detector knows
     better where the sound starts and stops. Each item is clipped to the stretch it overlaps
-    most, and the first item of a stretch that starts a little late is moved back to the
-    stretch's onset. Items left shorter than 10 ms are dropped.
+    most, and the first item of a stretch that starts a little late (by less than
+    ``settings.onset_snap_seconds``) is moved back to the stretch's onset. Items left shorter
+    than ``settings.min_phone_seconds`` are dropped.
+
+    >>> trim_to_speech([Phone(0.9, 1.3, "a"), Phone(1.3, 1.8, "b")], [(1.0, 1.6)])
+    (Phone(start=1.0, end=1.3, symbol='a', word=None, line=None), Phone(start=1.3, end=1.6, symbol='b', word=None, line=None))
     """
     fitted: list[Timed] = []
     starts = [start for start, _ in stretches]
@@ -143,18 +436,11 @@ def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, floa
         start, end = max(item.start, best[0]), min(item.end, best[1])
         if best not in opened and end > start:
             opened.add(best)
-            if start - best[0] < _ONSET_SNAP_SECONDS:
+            if start - best[0] < settings.onset_snap_seconds:
                 start = best[0]
-        if end - start >= _MIN_PHONE_SECONDS:
+        if end - start >= settings.min_phone_seconds:
             fitted.append(replace(item, start=start, end=end))
     return tuple(fitted)
-
-
-def _phone_chunks(audio: Audio, stretches: Sequence[tuple[float, float]], phones_only: bool = False) -> list[Chunk]:
-    pieces = split_long(stretches, _MAX_CHUNK_SECONDS, audio.samples, audio.sample_rate)
-    rate = audio.sample_rate
-    return [Chunk(start, audio.samples[int(start * rate):int(end * rate)], None, phones_only)
-            for start, end in pieces]
 
 
 def _offset_phones(chunk: Chunk, found) -> list[Phone]:
@@ -162,306 +448,68 @@ def _offset_phones(chunk: Chunk, found) -> list[Phone]:
     return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in phones]
 
 
-def _recognize_freely(audio: Audio, stretches, jobs: int, on_progress, phones_only: bool = False) -> Recognition:
-    """Phones heard without a script; in English also the words, each with its confidence."""
-    chunks = _phone_chunks(audio, stretches, phones_only)
-    results = run_chunks(chunks, jobs, on_progress)
-    phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
-    heard = [(chunk.offset, word) for chunk, (_, words) in zip(chunks, results) for word in words]
-    words: list[Word] = []
-    if heard:
-        reference = confidence.reference_score(audio.samples, audio.sample_rate, stretches)
-        for offset, word in heard:
-            per_frame = confidence.score_per_frame([word])
-            sure = None if per_frame is None else confidence.confidence(per_frame, reference)
-            words.append(Word(offset + word.start, offset + word.end, word.text, None, sure))
-    return Recognition(tuple(phones), tuple(words))
-
-
-def _align_script(audio: Audio, lines: Sequence[Line], stretches, language: str, jobs: int,
-                  on_progress, passes: int = 1, allow_mismatch: bool = False) -> Recognition:
-    check_script_language([line.text for line in lines], language)
-    words = align.prepare_words(lines, language)
-    if is_english(language) and align.out_of_dictionary_share(words) > _WRONG_LANGUAGE_SHARE:
-        raise ScriptError("most script words are not English words: is the script in another language?",
-                          "pass its --language (or --language auto), and check that --script matches the recording")
-    warnings: list[str] = []
-    with_words = {word.line for word in words}
-    outcomes: dict[int, ScriptLine] = {}
-    for index, line in enumerate(lines):
-        if index not in with_words:
-            what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
-            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
-            outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
-    if not with_words:
-        raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
-                          "pass the dialogue's script, or analyze without --script to recognize the speech")
-    if not stretches:
-        for index in with_words:
-            outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
-                                         None, 0.0, audio.duration)
-        warnings.append(_mismatch(lines, words, outcomes, allow_mismatch, "no speech was found in the recording"))
-        return Recognition((), (), tuple(warnings), _in_order(outcomes))
-    phones_only = not is_english(language)
-    timed = align.is_timed(lines)
-    silent: list[int] = []
-    if timed:
-        groups, silent = align.plan_timed(lines, words, stretches, audio.duration)
-    else:
-        groups = align.plan_chunks(words, len(lines), stretches, audio.duration)
-    aligned = dict(zip(groups, _align_groups(audio, groups, words, jobs, on_progress, short=timed, passes=passes)))
-    if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
-            and _words_in_pauses(aligned[groups[0]], groups[0], stretches):
-        # Aligned in one piece, lines were pushed across the pauses between them: align the
-        # lines matched to the stretches between pauses instead, as in longer recordings.
-        groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False)
-        aligned.update(zip(groups, _align_groups(audio, groups, words, jobs, None, passes=passes)))
-    rate = _LineRater(audio, stretches, words)
-    _realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
-    failed = {index for index, group in enumerate(groups)
-              if not _fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
-    if not timed:
-        failed |= _beside_uncovered(groups, stretches)
-    heard: dict[tuple[float, float], list[Phone]] = {}
-    if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
-        # The length-based plan went wrong somewhere: re-match those regions by what was heard.
-        region = [s for first, last in align.repair_regions(groups, failed) for s in stretches
-                  if groups[first].start <= s[0] and s[1] <= groups[last].end]
-        heard = _hear(audio, region, jobs, phones_only)
-        letters = {stretch: align.class_letters([p.symbol for p in phones]) for stretch, phones in heard.items()}
-        groups = align.repair_plan(groups, failed, words, stretches, letters)
-        todo = [group for group in groups if group not in aligned]
-        aligned.update(zip(todo, _align_groups(audio, todo, words, jobs, None, passes=passes)))
-    if failed:
-        groups = _drop_unrecorded_lines(audio, groups, aligned, words, jobs, passes)
-
-    phones: list[Phone] = []
-    found_words: list[Word] = []
-    unaligned: list[tuple[float, float, int | None]] = []
-    for group in groups:
-        located = aligned[group]
-        group_words = align.words_in(group, words)
-        if located is None:
-            first = lines[group.lines[0]]
-            warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
-                            f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
-            # the speech there still belongs to the group's character, when it has one
-            speakers = {lines[index].speaker for index in group.lines}
-            unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
-            for index in group.lines:
-                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
-                                             None, group.start, group.end)
-            continue
-        offset = max(0.0, group.start - align.PAD)
-        missing = align.squeezed_lines(located, group_words)
-        for index in sorted(missing):
-            warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
-                            f"in the recording near {clock(group.start)}")
-            outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
-                                         None, group.start, group.end)
-        rated = rate.lines(located, group)
-        lost = set()
-        for index, (value, start, end) in sorted(rated.items()):
-            if index in missing:
-                continue
-            state = confidence.status(value)
-            outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, state, value, start, end)
-            line = lines[index]
-            if state == confidence.NOT_FOUND:
-                lost.add(index)
-                unaligned.append((start, end, index))
-                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") does not match the recording "
-                                f"at {clock(start)}-{clock(end)} (confidence {value:.2f}); "
-                                "used script-free recognition there")
-            elif state == confidence.UNCERTAIN:
-                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(start)}-{clock(end)} "
-                                f"is uncertain (confidence {value:.2f}): check it")
-        group_phones, group_found = align.aligned_phones(offset, located, group_words, missing | lost,
-                                                         rate.words(located))
-        phones.extend(group_phones)
-        found_words.extend(group_found)
-
-    matched = {index for group in groups for index in group.lines}
-    for index, line in enumerate(lines):
-        if index in with_words and index not in matched:
-            start, end = _searched(index, line, groups, audio.duration)
-            where = f" (searched {clock(start)}-{clock(end)})"
-            if index in silent and line.start is not None:
-                where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
-            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
-            outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
-    warning = _mismatch(lines, words, outcomes, allow_mismatch)
-    if warning:
-        warnings.append(warning)
-    extra = [s for group in groups if aligned[group] is not None
-             for s in _unscripted_in_group(aligned[group], group, stretches)]
-    for start, end in sorted(_uncovered(stretches, groups) + extra):
-        warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
-                        "used script-free recognition there")
-        unaligned.append((start, end, None))
-    pieces: list[tuple[tuple[float, float], int | None]] = []
-    for a, b, owner in unaligned:
-        for s0, s1 in stretches:
-            low, high = max(a, s0), min(b, s1)
-            if high - low > 0.05:
-                pieces.append(((s0, s1) if (low, high) == (s0, s1) else (low, high), owner))
-    heard.update(_hear(audio, [piece for piece, _ in pieces if piece not in heard], jobs, phones_only))
-    for piece, owner in dict(pieces).items():
-        phones.extend(replace(phone, line=owner) for phone in heard[piece])
-    phones.sort(key=lambda phone: (phone.start, phone.end))
-    return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
-
-
 def _in_order(outcomes: dict[int, ScriptLine]) -> tuple[ScriptLine, ...]:
     return tuple(outcomes[index] for index in sorted(outcomes))
 
 
-def _searched(index: int, line: Line, groups: Sequence[align.Group], duration: float) -> tuple[float, float]:
-    """Where a line no group holds was looked for: its own time window when the script gives
-    one, else the gap between the groups of the lines before and after it."""
+def _searched(index: int, line: Line, groups: Sequence[align.Group], duration: float,
+              settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[float, float]:
+    """Where a line no group holds was looked for: its own time window (widened by
+    ``settings.time_tolerance``) when the script gives one, else the gap between the groups of
+    the lines before and after it.
+
+    >>> groups = [align.Group((0,), 0.0, 2.0), align.Group((2,), 5.0, 7.0)]
+    >>> _searched(1, Line("Hi"), groups, 9.0), _searched(1, Line("Hi", start=3.0, end=4.0), groups, 9.0)
+    ((2.0, 5.0), (2.0, 5.0))
+    """
     if line.start is not None:
-        return max(0.0, line.start - align.TIME_TOLERANCE), \
-            min(duration, (line.end if line.end is not None else line.start) + align.TIME_TOLERANCE)
+        end = line.end if line.end is not None else line.start
+        return max(0.0, line.start - settings.time_tolerance), min(duration, end + settings.time_tolerance)
     before = [group.end for group in groups if max(group.lines) < index]
     after = [group.start for group in groups if min(group.lines) > index]
     return (max(before) if before else 0.0), (min(after) if after else duration)
-
-
-def _mismatch(lines: Sequence[Line], words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine],
-              allow: bool, reason: str = "") -> str:
-    """Raise :class:`ScriptMismatchError` when too little of the script was aligned (with
-    ``allow``, return its message as a warning); else return ``""``."""
-    message = confidence.mismatch_message(lines, words, outcomes, reason)
-    if not message or allow:
-        return message
-    raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
-                                       "and recognizes the rest")
 
 
 class _LineRater:
     """Confidence of aligned lines and words against the recording's phone-loop reference,
     measured once, when first needed (see :mod:`.confidence`)."""
 
-    def __init__(self, audio: Audio, stretches: Sequence[tuple[float, float]],
-                 words: Sequence[align.ScriptWord]) -> None:
-        self._audio, self._stretches, self._words = audio, stretches, words
+    def __init__(self, model, audio: Audio, stretches: Sequence[tuple[float, float]],
+                 words: Sequence[align.ScriptWord], settings: RecognitionSettings) -> None:
+        self._model, self._audio, self._stretches, self._words = model, audio, stretches, words
+        self._settings = settings
         self._reference: float | None = None
 
     @property
     def reference(self) -> float:
         if self._reference is None:
-            self._reference = confidence.reference_score(self._audio.samples, self._audio.sample_rate,
-                                                         self._stretches)
+            self._reference = confidence.reference_score(self._model, self._audio.samples, self._audio.sample_rate,
+                                                         self._stretches, self._settings)
         return self._reference
 
     def lines(self, located, group: align.Group) -> dict[int, tuple[float, float, float]]:
         """Each line of an aligned group: (confidence, start, end) in seconds of the track."""
-        offset = max(0.0, group.start - align.PAD)
+        offset = max(0.0, group.start - self._settings.pad)
         by_line: dict[int, list] = {}
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
         rated = {}
         for index, found in by_line.items():
             per_frame = confidence.score_per_frame(found)
-            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference)
+            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference, self._settings)
             rated[index] = (value, offset + found[0].start, offset + found[-1].end)
         return rated
 
     def any_lost(self, located, group: align.Group) -> bool:
         """True when a line of an aligned group scores as not found."""
-        return located is not None and any(confidence.status(value) == confidence.NOT_FOUND
+        return located is not None and any(confidence.status(value, self._settings) == confidence.NOT_FOUND
                                            for value, _, _ in self.lines(located, group).values())
 
     def words(self, located) -> list[float | None]:
         """Each aligned word's confidence."""
         scores = [confidence.score_per_frame([word]) for word in located]
-        return [None if score is None else confidence.confidence(score, self.reference) for score in scores]
-
-
-def _drop_unrecorded_lines(audio: Audio, groups: Sequence[align.Group], aligned: dict,
-                           words, jobs: int, passes: int = 1) -> tuple[align.Group, ...]:
-    """Where a group of several lines still fails to align, find the one line that was not
-    recorded: the group aligns once it is left out (an extra word makes alignment fail)."""
-    result = []
-    for group in groups:
-        if aligned[group] is not None or len(group.lines) < 2:
-            result.append(group)
-            continue
-        trials = [align.Group(tuple(l for l in group.lines if l != left_out), group.start, group.end)
-                  for left_out in group.lines]
-        outcomes = _align_groups(audio, trials, words, jobs, None, passes=passes)
-        fitting = [(trial, located) for trial, located in zip(trials, outcomes) if located is not None]
-        if len(fitting) == 1:
-            trial, located = fitting[0]
-            aligned[trial] = located
-            result.append(trial)
-        else:
-            result.append(group)
-    return tuple(result)
-
-
-def _align_groups(audio: Audio, groups, words, jobs: int, on_progress, short: bool = False,
-                  passes: int = 1) -> list:
-    chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate,
-                                short and group.end - group.start <= _SHORT_GROUP_SECONDS, passes) for group in groups]
-    return run_chunks(chunks, jobs, on_progress)
-
-
-def _realign_skipped_speech(audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
-                            stretches: Sequence[tuple[float, float]], rate: "_LineRater") -> None:
-    """Groups whose lines all aligned confidently but whose words leave a stretch of their own
-    speech out (the aligner gave a whole breath to a pause and squeezed a word before it) are
-    aligned again with pauses between words likelier (:func:`sphinx.align_leniently`); the new
-    alignment is kept when it covers the group's speech."""
-    for group in groups:
-        located = aligned[group]
-        if located is None or not _unscripted_in_group(located, group, stretches) or \
-                any(confidence.status(value) != confidence.ALIGNED for value, _, _ in rate.lines(located, group).values()):
-            continue
-        chunk = align.group_chunk(group, words, audio.samples, audio.sample_rate)
-        again = sphinx.align_leniently(chunk.samples, chunk.words or ())
-        if again is not None and not _unscripted_in_group(again, group, stretches):
-            aligned[group] = again
-
-
-def _fits(located, group: align.Group, words, stretches: Sequence[tuple[float, float]]) -> bool:
-    """True when a group aligned, none of its lines was squeezed out, and words cover each of
-    its stretches of speech (else some speech there is not in the script)."""
-    if located is None:
-        return False
-    if align.squeezed_lines(located, align.words_in(group, words)):
-        return False
-    if len(group.lines) > 1 and _words_in_pauses(located, group, stretches):
-        return False
-    return not _unscripted_in_group(located, group, stretches)
-
-
-# A word of a several-line group that lies mostly in a pause (less than this share of it in
-# speech) shows that lines were pushed across the pauses between them.
-_MIN_WORD_IN_SPEECH = 0.5
-
-
-def _words_in_pauses(located, group: align.Group, stretches: Sequence[tuple[float, float]]) -> bool:
-    """True when a word of an aligned group lies mostly in a pause: the aligner moved words
-    across the pause between two lines (a line's first words into the pause before it), which
-    a plan per stretch of speech corrects."""
-    return any(_overlap(start, end, stretches) < _MIN_WORD_IN_SPEECH * (end - start)
-               for start, end in _word_spans(located, group))
-
-
-def _unscripted_in_group(located, group: align.Group,
-                         stretches: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Stretches of speech inside an aligned group that its words barely touch."""
-    spans = _word_spans(located, group)
-    return [(start, end) for start, end in stretches
-            if group.start <= start and end <= group.end and end - start >= _MIN_UNSCRIPTED_SECONDS
-            and _overlap(start, end, spans) < _MIN_COVERAGE * (end - start)]
-
-
-def _word_spans(located, group: align.Group) -> list[tuple[float, float]]:
-    """The aligned words of a group in seconds of the track (its chunk starts ``PAD`` early)."""
-    offset = max(0.0, group.start - align.PAD)
-    return [(offset + word.start, offset + word.end) for word in located]
+        return [None if score is None else confidence.confidence(score, self.reference, self._settings)
+                for score in scores]
 
 
 def _overlap(start: float, end: float, spans: Sequence[tuple[float, float]]) -> float:
@@ -469,18 +517,8 @@ def _overlap(start: float, end: float, spans: Sequence[tuple[float, float]]) -> 
     return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
 
 
-def _hear(audio: Audio, stretches: Sequence[tuple[float, float]], jobs: int,
-          phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
-    """The phones recognized in each stretch, without a script."""
-    heard: dict[tuple[float, float], list[Phone]] = {}
-    pieces = [(stretch, chunk) for stretch in stretches for chunk in _phone_chunks(audio, [stretch], phones_only)]
-    results = run_chunks([chunk for _, chunk in pieces], jobs)
-    for (stretch, chunk), found in zip(pieces, results):
-        heard.setdefault(stretch, []).extend(_offset_phones(chunk, found))
-    return heard
-
-
-def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[float, float]]) -> set[int]:
+def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[float, float]],
+                      settings: RecognitionSettings = DEFAULT_SETTINGS) -> set[int]:
     """The groups just before and after speech that no group covers: the plan by length may
     have left a line's first or last words out of its group (a line said in several breaths),
     which a plan by sound puts back; speech that is really not in the script stays out.
@@ -490,16 +528,19 @@ def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[f
     [1, 2]
     """
     marked: set[int] = set()
-    for start, end in _uncovered(stretches, groups):
+    for start, end in _uncovered(stretches, groups, settings):
         before = [index for index, group in enumerate(groups) if group.end <= start + 1e-9]
         after = [index for index, group in enumerate(groups) if group.start >= end - 1e-9]
         marked.update(before[-1:] + after[:1])
     return marked
 
 
-def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group]) -> list[tuple[float, float]]:
+def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group],
+               settings: RecognitionSettings = DEFAULT_SETTINGS) -> list[tuple[float, float]]:
     """Speech that no group covers: whole stretches, or (for timed groups, which may cut a
-    stretch) the parts of a stretch outside every group that last at least 0.3 s."""
+    stretch) the parts of a stretch outside every group lasting at least
+    ``settings.min_unscripted_seconds`` less 0.1 s."""
+    least = settings.min_unscripted_seconds - 0.1
     found = []
     spans = sorted((group.start, group.end) for group in groups)
     for start, end in stretches:
@@ -511,9 +552,9 @@ def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.
             continue
         cursor = start
         for a, b in overlapping:
-            if a - cursor >= _MIN_UNSCRIPTED_SECONDS - 0.1:
+            if a - cursor >= least:
                 found.append((cursor, a))
             cursor = max(cursor, b)
-        if end - cursor >= _MIN_UNSCRIPTED_SECONDS - 0.1:
+        if end - cursor >= least:
             found.append((cursor, end))
     return found

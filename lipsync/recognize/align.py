@@ -21,25 +21,9 @@ from ..g2p import ipa_to_arpabet, pronounce
 from ..languages import is_english
 from ..phonemes import VISEME_CLASSES, arpabet_to_ipa, viseme_class
 from ..sheet import Phone, Word
-from . import sphinx
 from .chunks import Chunk
-
-# Seconds of speech per phone at an ordinary speaking rate; only the ratios between lines matter.
-_SECONDS_PER_PHONE = 0.075
-# A recording this short is aligned in one piece, whatever its pauses.
-_SINGLE_CHUNK_SECONDS = 30.0
-PAD = 0.15  # seconds of audio kept around each aligned group
-_MAX_LINES_PER_GROUP = 4
-_MAX_STRETCHES_PER_GROUP = 8
-_SKIP_COST = 4.0
-_MERGE_COST = 0.6
-_LOG_RATIO_SPREAD = 0.35
-# Matching by phones: a stretch whose phones differ from every line by more than this share is
-# taken as unscripted; leaving a line unrecorded costs as much as this many differing phones.
-_UNSCRIPTED_SHARE = 0.7
-_UNRECORDED_LINE_COST = 2.0
-# Groups on each side of a failed one that are re-matched with it.
-_REPAIR_CONTEXT = 2
+from .model import DEFAULT_MODEL, AcousticModel, AlignedWord, WordToAlign, acoustic_model
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 
 @dataclass(frozen=True)
@@ -47,7 +31,7 @@ class ScriptWord:
     """A word of the script, prepared for the aligner, with its line index."""
 
     line: int
-    word: sphinx.WordToAlign
+    word: WordToAlign
     phone_count: int
 
 
@@ -83,13 +67,16 @@ def spoken_words(lines: Sequence[Line], language: str) -> list[tuple[int, str, s
     return entries
 
 
-def prepare_words(lines: Sequence[Line], language: str = "en-us") -> tuple[ScriptWord, ...]:
-    """Every word of the script with a pronunciation: for English the dictionary's, else
-    (and for other languages always) espeak-ng's IPA mapped to the model's phones."""
+def prepare_words(lines: Sequence[Line], language: str = "en-us",
+                  model: AcousticModel | None = None) -> tuple[ScriptWord, ...]:
+    """Every word of the script with a pronunciation: for English the dictionary's (of
+    ``model``, by default the default acoustic model), else (and for other languages always)
+    espeak-ng's IPA mapped to the model's phones."""
+    model = model or acoustic_model()
     entries = spoken_words(lines, language)
     english = is_english(language)
-    missing = sorted({said.lower() for _, _, said in entries
-                      if not (english and sphinx.in_dictionary(said.lower()))})
+    known = {said.lower(): model.pronunciation(said.lower()) if english else None for _, _, said in entries}
+    missing = sorted(word for word, found in known.items() if found is None)
     spoken = dict(zip(missing, pronounce(missing, language)))
     prepared = []
     for index, word, said in entries:
@@ -102,11 +89,11 @@ def prepare_words(lines: Sequence[Line], language: str = "en-us") -> tuple[Scrip
             # one decoder dictionary serves every language: the key names the pronunciation
             flat = " ".join(p for group in arpabet for p in group)
             key = "g" + hashlib.sha1(f"{lowered}|{flat}".encode("utf-8")).hexdigest()[:12]
-            aligned_word = sphinx.WordToAlign(word, key, ipa, arpabet)
+            aligned_word = WordToAlign(word, key, ipa, arpabet)
             count = sum(len(group) for group in arpabet)
         else:
-            aligned_word = sphinx.WordToAlign(word, lowered)
-            count = len(sphinx.aligner().lookup_word(lowered).split())
+            aligned_word = WordToAlign(word, lowered)
+            count = len(known[lowered] or ())
         prepared.append(ScriptWord(index, aligned_word, count))
     return tuple(prepared)
 
@@ -140,6 +127,7 @@ class DurationMatcher:
 
     expected: tuple[float, ...]
     measured: tuple[float, ...]
+    settings: RecognitionSettings = DEFAULT_SETTINGS
 
     @property
     def lines(self) -> int:
@@ -154,13 +142,14 @@ class DurationMatcher:
         wanted = sum(self.expected[i] for i in lines) * scale
         spoken = sum(self.measured[j] for j in stretches)
         ratio = math.log(max(wanted, 1e-3) / max(spoken, 1e-3))
-        return (ratio / _LOG_RATIO_SPREAD) ** 2 + _MERGE_COST * (len(lines) + len(stretches) - 2)
+        settings = self.settings
+        return (ratio / settings.log_ratio_spread) ** 2 + settings.merge_cost * (len(lines) + len(stretches) - 2)
 
     def skip_line(self, line: int) -> float:
-        return _SKIP_COST
+        return self.settings.skip_cost
 
     def skip_stretch(self, stretch: int) -> float:
-        return _SKIP_COST
+        return self.settings.skip_cost
 
 
 @dataclass(frozen=True)
@@ -175,6 +164,7 @@ class PhoneMatcher:
 
     expected: tuple[str, ...]
     recognized: tuple[str, ...]
+    settings: RecognitionSettings = DEFAULT_SETTINGS
 
     @property
     def lines(self) -> int:
@@ -190,16 +180,17 @@ class PhoneMatcher:
         said = "".join(self.expected[i] for i in lines)
         heard = "".join(self.recognized[j] for j in stretches)
         difference = Levenshtein.normalized_distance(said, heard)
-        return difference * max(len(heard), 1) + _MERGE_COST * (len(lines) + len(stretches) - 2)
+        return difference * max(len(heard), 1) + self.settings.merge_cost * (len(lines) + len(stretches) - 2)
 
     def skip_line(self, line: int) -> float:
-        return _UNRECORDED_LINE_COST
+        return self.settings.unrecorded_line_cost
 
     def skip_stretch(self, stretch: int) -> float:
-        return _UNSCRIPTED_SHARE * max(len(self.recognized[stretch]), 1)
+        return self.settings.unscripted_share * max(len(self.recognized[stretch]), 1)
 
 
-def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]]) -> tuple[Group, ...]:
+def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]],
+                settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Group, ...]:
     """Match lines to speech stretches in order, at the least total cost.
 
     Lines may share a stretch and a line may span several stretches; a line that matches no
@@ -223,8 +214,8 @@ def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]]) -> t
                 cost[i + 1][j], back[i + 1][j] = here + matcher.skip_line(i), (1, 0)
             if j < m and here + matcher.skip_stretch(j) < cost[i][j + 1]:
                 cost[i][j + 1], back[i][j + 1] = here + matcher.skip_stretch(j), (0, 1)
-            for a in range(1, min(_MAX_LINES_PER_GROUP, n - i) + 1):
-                for b in range(1, min(_MAX_STRETCHES_PER_GROUP, m - j) + 1):
+            for a in range(1, min(settings.max_lines_per_group, n - i) + 1):
+                for b in range(1, min(settings.max_stretches_per_group, m - j) + 1):
                     step = here + matcher.pair(range(i, i + a), range(j, j + b))
                     if step < cost[i + a][j + b]:
                         cost[i + a][j + b], back[i + a][j + b] = step, (a, b)
@@ -239,26 +230,22 @@ def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]]) -> t
 
 
 def plan_chunks(words: Sequence[ScriptWord], line_count: int, stretches: Sequence[tuple[float, float]],
-                duration: float, whole: bool = True) -> tuple[Group, ...]:
+                duration: float, whole: bool = True,
+                settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Group, ...]:
     """Which lines are aligned against which stretch of audio (``whole``: a short recording
     in one piece)."""
     if not stretches:
         return ()
-    if (whole and duration <= _SINGLE_CHUNK_SECONDS) or line_count == 1:
+    if (whole and duration <= settings.single_chunk_seconds) or line_count == 1:
         return (Group(tuple(range(line_count)), stretches[0][0], stretches[-1][1]),)
     expected = [0.0] * line_count
     for word in words:
-        expected[word.line] += word.phone_count * _SECONDS_PER_PHONE
+        expected[word.line] += word.phone_count * settings.seconds_per_phone
     spoken = [index for index in range(line_count) if expected[index] > 0]
-    matcher = DurationMatcher(tuple(expected[i] for i in spoken), tuple(end - start for start, end in stretches))
-    groups = match_lines(matcher, stretches)
+    matcher = DurationMatcher(tuple(expected[i] for i in spoken), tuple(end - start for start, end in stretches),
+                              settings)
+    groups = match_lines(matcher, stretches, settings)
     return tuple(Group(tuple(spoken[i] for i in group.lines), group.start, group.end) for group in groups)
-
-
-# Subtitle times are loose: a timed line's speech is looked for this far outside its window.
-TIME_TOLERANCE = 1.0
-# Timed lines are aligned together, without a pause to cut at, up to this long.
-_MAX_TIMED_GROUP_SECONDS = 30.0
 
 
 def is_timed(lines: Sequence[Line]) -> bool:
@@ -287,18 +274,22 @@ def _windows(lines: Sequence[Line], spoken: Sequence[int], duration: float) -> d
 
 
 def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Sequence[tuple[float, float]],
-               duration: float, tolerance: float = TIME_TOLERANCE) -> tuple[tuple[Group, ...], list[int]]:
+               duration: float, settings: RecognitionSettings = DEFAULT_SETTINGS
+               ) -> tuple[tuple[Group, ...], list[int]]:
     """Groups for a script with line times: each line is aligned on its own window (widened by
-    ``tolerance``, cut at the pause nearest the boundary with its neighbours and clipped to the
-    speech found there); neighbours with no pause between them are aligned together.
+    ``settings.time_tolerance``, cut in the pause nearest the boundary with its neighbours, the
+    silence before the first and after the last speech included, and clipped to the speech
+    found there); neighbours with no pause between them are aligned together.
 
     Returns the groups and the lines whose windows hold no speech at all.
     """
+    tolerance = settings.time_tolerance
     has_words = {word.line for word in words}
     spoken = [index for index in range(len(lines)) if index in has_words]
     windows = _windows(lines, spoken, duration)
     order = sorted(spoken, key=lambda i: (windows[i][0], windows[i][1], i))
-    pauses = [(a[1], b[0]) for a, b in zip(stretches, stretches[1:])]
+    pauses = [(0.0, stretches[0][0])] + [(a[1], b[0]) for a, b in zip(stretches, stretches[1:])] \
+        + [(stretches[-1][1], max(duration, stretches[-1][1]))]
     runs: list[list[int]] = []
     cuts: list[float] = []
     for index in order:
@@ -309,13 +300,14 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
         start = windows[index][0]
         low, high = min(previous_end, start) - tolerance, max(previous_end, start) + tolerance
         middle = (previous_end + start) / 2
-        near = [p for p in pauses if low <= (p[0] + p[1]) / 2 <= high and p[0] >= windows[runs[-1][0]][0]]
         run_start = windows[runs[-1][0]][0]
+        # the point of each pause (silence before, between and after the stretches) nearest the
+        # middle between the two windows, for the pauses within the tolerance of both
+        near = [(min(max(middle, a), b), b - a) for a, b in pauses if a < high and b > low and a >= run_start]
         if near:
-            pause = min(near, key=lambda p: (abs((p[0] + p[1]) / 2 - middle), -(p[1] - p[0])))
-            cuts.append((pause[0] + pause[1]) / 2)
+            cuts.append(min(near, key=lambda cut: (abs(cut[0] - middle), -cut[1]))[0])
             runs.append([index])
-        elif max(previous_end, windows[index][1]) - run_start > _MAX_TIMED_GROUP_SECONDS:
+        elif max(previous_end, windows[index][1]) - run_start > settings.max_timed_group_seconds:
             cuts.append(middle)
             runs.append([index])
         else:
@@ -346,20 +338,20 @@ def words_in(group: Group, words: Sequence[ScriptWord]) -> list[ScriptWord]:
     return [word for line in group.lines for word in by_line[line]]
 
 
-def line_phone_strings(words: Sequence[ScriptWord], lines: Sequence[int]) -> tuple[str, ...]:
+def line_phone_strings(words: Sequence[ScriptWord], lines: Sequence[int], model: AcousticModel) -> tuple[str, ...]:
     """Each line's expected phones as a string of viseme-class letters."""
-    by_line = {line: [] for line in lines}
+    by_line: dict[int, list[str]] = {line: [] for line in lines}
     for word in words:
         if word.line in by_line:
-            by_line[word.line].append(class_letters(word_phones(word.word)))
+            by_line[word.line].append(class_letters(word_phones(word.word, model)))
     return tuple("".join(by_line[line]) for line in lines)
 
 
-def word_phones(word: sphinx.WordToAlign) -> tuple[str, ...]:
-    """A word's IPA phones: from espeak-ng, or from the dictionary's first pronunciation."""
+def word_phones(word: WordToAlign, model: AcousticModel) -> tuple[str, ...]:
+    """A word's IPA phones: from espeak-ng, or from the model dictionary's first pronunciation."""
     if word.ipa is not None:
         return word.ipa
-    return tuple(arpabet_to_ipa(phone) for phone in sphinx.aligner().lookup_word(word.key).split())
+    return tuple(arpabet_to_ipa(phone) for phone in model.pronunciation(word.key) or ())
 
 
 def class_letters(symbols: Sequence[str]) -> str:
@@ -369,7 +361,8 @@ def class_letters(symbols: Sequence[str]) -> str:
 
 def repair_plan(groups: Sequence[Group], failed: set[int], words: Sequence[ScriptWord],
                 stretches: Sequence[tuple[float, float]],
-                recognized: dict[tuple[float, float], str]) -> tuple[Group, ...]:
+                recognized: dict[tuple[float, float], str], model: AcousticModel,
+                settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Group, ...]:
     """Re-match lines to speech around the groups that failed to align, by phone similarity.
 
     ``recognized`` holds the phones heard in each stretch of the repaired regions (as from
@@ -377,23 +370,26 @@ def repair_plan(groups: Sequence[Group], failed: set[int], words: Sequence[Scrip
     """
     repaired: list[Group] = []
     index = 0
-    for first, last in repair_regions(groups, failed):
+    for first, last in repair_regions(groups, failed, settings.repair_context):
         repaired.extend(groups[index:first])
         lines = range(min(groups[first].lines), max(groups[last].lines) + 1)
         region = [s for s in stretches if groups[first].start <= s[0] and s[1] <= groups[last].end]
-        matcher = PhoneMatcher(line_phone_strings(words, lines), tuple(recognized[s] for s in region))
-        for group in match_lines(matcher, region):
+        matcher = PhoneMatcher(line_phone_strings(words, lines, model), tuple(recognized[s] for s in region),
+                               settings)
+        for group in match_lines(matcher, region, settings):
             repaired.append(Group(tuple(lines[i] for i in group.lines), group.start, group.end))
         index = last + 1
     repaired.extend(groups[index:])
     return tuple(repaired)
 
 
-def repair_regions(groups: Sequence[Group], failed: set[int]) -> list[tuple[int, int]]:
-    """Runs of groups to re-match: each failed group with its neighbours, overlapping runs joined."""
+def repair_regions(groups: Sequence[Group], failed: set[int],
+                   context: int = DEFAULT_SETTINGS.repair_context) -> list[tuple[int, int]]:
+    """Runs of groups to re-match: each failed group with its ``context`` neighbours on each
+    side, overlapping runs joined."""
     regions: list[tuple[int, int]] = []
     for index in sorted(failed):
-        first, last = max(0, index - _REPAIR_CONTEXT), min(len(groups) - 1, index + _REPAIR_CONTEXT)
+        first, last = max(0, index - context), min(len(groups) - 1, index + context)
         if regions and first <= regions[-1][1] + 1:
             regions[-1] = (regions[-1][0], max(regions[-1][1], last))
         else:
@@ -402,17 +398,17 @@ def repair_regions(groups: Sequence[Group], failed: set[int]) -> list[tuple[int,
 
 
 def group_chunk(group: Group, words: Sequence[ScriptWord], samples, sample_rate: int, short: bool = False,
-                passes: int = 1) -> Chunk:
-    """The audio and words of one group, padded a little on each side (``short``: a timed
-    group, tried with narrower beams first; ``passes``: frame phases to align at)."""
-    start = max(0.0, group.start - PAD)
-    end = min(len(samples) / sample_rate, group.end + PAD)
+                settings: RecognitionSettings = DEFAULT_SETTINGS, model: str = DEFAULT_MODEL) -> Chunk:
+    """The audio and words of one group, padded by ``settings.pad`` on each side (``short``: a
+    timed group, tried with narrower beams first)."""
+    start = max(0.0, group.start - settings.pad)
+    end = min(len(samples) / sample_rate, group.end + settings.pad)
     chosen = tuple(w.word for w in words_in(group, words))
     return Chunk(start, samples[int(start * sample_rate):int(end * sample_rate)], chosen, short=short,
-                 passes=passes)
+                 settings=settings, model=model)
 
 
-def squeezed_lines(located: Sequence[sphinx.AlignedWord], group_words: Sequence[ScriptWord]) -> set[int]:
+def squeezed_lines(located: Sequence[AlignedWord], group_words: Sequence[ScriptWord]) -> set[int]:
     """Lines whose words were crammed into implausibly little time: not in the recording.
 
     The aligner always places every word; a line that was not spoken gets every phone at the
@@ -427,7 +423,7 @@ def squeezed_lines(located: Sequence[sphinx.AlignedWord], group_words: Sequence[
             if phone_counts[line] >= 4 and sum(spans) / phone_counts[line] <= 0.036}
 
 
-def aligned_phones(offset: float, located: Sequence[sphinx.AlignedWord], group_words: Sequence[ScriptWord],
+def aligned_phones(offset: float, located: Sequence[AlignedWord], group_words: Sequence[ScriptWord],
                    drop_lines: set[int], confidences: Sequence[float | None] | None = None
                    ) -> tuple[list[Phone], list[Word]]:
     """Absolute-time phones and words of an aligned chunk (``confidences``: per located word)."""

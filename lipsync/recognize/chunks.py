@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from . import sphinx
 from .consensus import align_in_phases
+from .model import DEFAULT_MODEL, AcousticModel, FoundPhones, HeardWord, WordToAlign, acoustic_model
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,11 @@ class Chunk:
 
     offset: float
     samples: np.ndarray
-    words: tuple[sphinx.WordToAlign, ...] | None = None
+    words: tuple[WordToAlign, ...] | None = None
     phones_only: bool = False  # without a script: a language-independent phone loop, no English words
     short: bool = False  # a short utterance whose place is known: narrower beams first
-    passes: int = 1  # aligned at this many phases of the analysis frames (see .consensus)
+    settings: RecognitionSettings = DEFAULT_SETTINGS
+    model: str = DEFAULT_MODEL  # the acoustic model's name (lipsync.recognize.model.MODELS)
 
     @property
     def duration(self) -> float:
@@ -37,16 +39,20 @@ class Chunk:
 def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure), or (recognized phones,
     recognized words)."""
+    model = acoustic_model(chunk.model)
     if chunk.words is None:
-        return (sphinx.recognize_phones(chunk.samples), ()) if chunk.phones_only else recognize_freely(chunk.samples)
-    return align_in_phases(chunk.samples, chunk.words, chunk.passes, chunk.short)
+        if chunk.phones_only:
+            return model.recognize_phones(chunk.samples, chunk.settings), ()
+        return recognize_freely(model, chunk.samples, chunk.settings)
+    return align_in_phases(model, chunk.samples, chunk.words, chunk.settings, chunk.short)
 
 
-def recognize_freely(samples: np.ndarray) -> tuple[tuple[tuple[str, float, float], ...], tuple[sphinx.HeardWord, ...]]:
+def recognize_freely(model: AcousticModel, samples: np.ndarray,
+                     settings: RecognitionSettings) -> tuple[FoundPhones, tuple[HeardWord, ...]]:
     """Phones and words of speech without a script: the words heard, force-aligned; where no
     words are heard or they do not align, the phones a phone recognizer hears (and no words)."""
-    found = sphinx.recognize_words(samples)
-    return found if found is not None else (sphinx.recognize_phones(samples), ())
+    found = model.recognize_words(samples, settings)
+    return found if found is not None else (model.recognize_phones(samples, settings), ())
 
 
 def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,

@@ -1,23 +1,24 @@
 """How sure the alignment is that a script line was spoken where it was put.
 
 The measure is acoustic. pocketsphinx scores every 10 ms frame of the aligned path against the
-best-fitting Gaussian of that frame, so a word's score (:attr:`sphinx.AlignedWord.score`, log
+best-fitting Gaussian of that frame, so a word's score (:attr:`.model.AlignedWord.score`, log
 base 1.0001) is 0 when its phones fit as well as any sound could, and falls as the audio fits
 them worse. Voices, microphones and synthetic speech fit the model to different degrees, so the
 score is compared with what an unconstrained phone loop (any phone after any phone) reaches on
 the same recording: the **reference**, the loop's score per frame over up to
-:attr:`ConfidenceSettings.reference_seconds` of the recording's speech spread over its length.
+:attr:`RecognitionSettings.reference_seconds` of the recording's speech spread over its length.
 
 A line's **fit** is its words' score per frame minus the reference per frame; its
 **confidence** is ``1 / (1 + exp(-(fit - midpoint) / scale))``: 0.5 at the midpoint, near 1
 for a line that fits as well as speech usually does, near 0 for words forced onto other speech.
-The midpoint and scale are calibrated with ``benchmarks/trust.py`` (real recordings of
+The midpoint and scale (:attr:`RecognitionSettings.confidence_midpoint`, ``confidence_scale``)
+are calibrated with ``benchmarks/trust.py`` (real recordings of
 ``eval-dev`` with their own script and with another utterance's script, and espeak-ng speech),
 fitted on one half and measured on the other. It is deterministic: the same audio and script
 give the same confidence.
 
-A line is **aligned** at confidence :attr:`ConfidenceSettings.aligned_at` or more,
-**uncertain** down to :attr:`ConfidenceSettings.found_at`, and **not found** below (its words are
+A line is **aligned** at confidence :attr:`RecognitionSettings.aligned_at` or more,
+**uncertain** down to :attr:`RecognitionSettings.found_at`, and **not found** below (its words are
 left out of the sheet and the speech there is recognized without the script, like a line the
 aligner could not place at all).
 """
@@ -27,16 +28,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..sheet import ScriptLine, Word
-from . import sphinx
+from .model import AcousticModel, AlignedWord, HeardWord
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 if TYPE_CHECKING:
-    from ..dialogue import Line
     from .align import ScriptWord
 
 ALIGNED = "aligned"
@@ -44,36 +45,22 @@ UNCERTAIN = "uncertain"
 NOT_FOUND = "not found"
 NO_WORDS = "no words"  # a line with nothing to speak: music, a sound effect, a stage direction
 
-
-@dataclass(frozen=True)
-class ConfidenceSettings:
-    """The calibrated constants of line confidence (see the module documentation)."""
-
-    midpoint: float = -32.0
-    scale: float = 4.0
-    aligned_at: float = 0.5
-    found_at: float = 0.15
-    reference_seconds: float = 6.0
-    # A script of which less than this share of the words aligns does not belong to the recording.
-    mismatch_share: float = 1 / 3
+FRAME_SECONDS = 0.01  # the acoustic model's analysis frame, which its scores are summed over
 
 
-SETTINGS = ConfidenceSettings()
-
-
-def score_per_frame(words: Sequence[sphinx.AlignedWord | sphinx.HeardWord]) -> float | None:
+def score_per_frame(words: Sequence[AlignedWord | HeardWord]) -> float | None:
     """The aligned (or recognized) words' acoustic score per 10 ms frame (None for no frames).
 
-    >>> score_per_frame([sphinx.AlignedWord(0, 0.0, 0.5, (), -500.0), sphinx.AlignedWord(1, 0.5, 1.0, (), -1500.0)])
+    >>> score_per_frame([AlignedWord(0, 0.0, 0.5, (), -500.0), AlignedWord(1, 0.5, 1.0, (), -1500.0)])
     -20.0
     """
-    frames = sum(round((word.end - word.start) / sphinx.FRAME_SECONDS) for word in words)
+    frames = sum(round((word.end - word.start) / FRAME_SECONDS) for word in words)
     if frames <= 0:
         return None
     return sum(word.score for word in words) / frames
 
 
-def confidence(per_frame: float, reference: float, settings: ConfidenceSettings = SETTINGS) -> float:
+def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS) -> float:
     """Confidence 0-1 of words scoring ``per_frame`` where the phone loop scores ``reference``.
 
     >>> confidence(-40.0, -8.0)
@@ -82,10 +69,10 @@ def confidence(per_frame: float, reference: float, settings: ConfidenceSettings 
     True
     """
     fit = per_frame - reference
-    return round(1.0 / (1.0 + math.exp(-(fit - settings.midpoint) / settings.scale)), 4)
+    return round(1.0 / (1.0 + math.exp(-(fit - settings.confidence_midpoint) / settings.confidence_scale)), 4)
 
 
-def status(value: float | None, settings: ConfidenceSettings = SETTINGS) -> str:
+def status(value: float | None, settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
     """The state a line with confidence ``value`` ends in (None: the aligner could not place it).
 
     >>> [status(v) for v in (0.9, 0.3, 0.05, None)]
@@ -121,15 +108,16 @@ def reference_stretches(stretches: Sequence[tuple[float, float]], seconds: float
     return chosen
 
 
-def reference_score(samples: np.ndarray, sample_rate: int, stretches: Sequence[tuple[float, float]],
-                    settings: ConfidenceSettings = SETTINGS) -> float:
-    """The phone loop's acoustic score per frame over a sample of the recording's speech (the
-    stretches of :func:`reference_stretches`, decoded as one utterance)."""
+def reference_score(model: AcousticModel, samples: np.ndarray, sample_rate: int,
+                    stretches: Sequence[tuple[float, float]], settings: RecognitionSettings = DEFAULT_SETTINGS
+                    ) -> float:
+    """The phone loop's acoustic score per frame (``model.loop_score``) over a sample of the
+    recording's speech: the stretches of :func:`reference_stretches`, decoded as one utterance."""
     pieces = [samples[int(start * sample_rate):int(end * sample_rate)]
               for start, end in reference_stretches(stretches, settings.reference_seconds)]
     if not pieces:
         return 0.0
-    score, frames = sphinx.phone_loop_score(np.concatenate(pieces))
+    score, frames = model.loop_score(np.concatenate(pieces), settings)
     return score / frames if frames else 0.0
 
 
@@ -143,8 +131,8 @@ def clock(seconds: float) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
-def mismatch_message(lines: Sequence[Line], words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptLine],
-                     reason: str = "", settings: ConfidenceSettings = SETTINGS) -> str:
+def mismatch_message(words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptLine], reason: str = "",
+                     settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
     """The one-line message for a script that does not belong to the recording (less than
     ``settings.mismatch_share`` of its words aligned), saying how much matched and where; ``""``
     when enough of it matched. ``reason`` is added when known (e.g. no speech)."""

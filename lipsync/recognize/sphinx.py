@@ -11,36 +11,14 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from .model import AlignedWord, FoundPhones, HeardWord, WordToAlign, moved
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
+
 FRAME_SECONDS = 0.01  # pocketsphinx works on 10 ms frames
-_WIDE_BEAM = 1e-200
 _FILLERS = {"<sil>", "<s>", "</s>", "[NOISE]", "+SPN+", "+NSN+", "SIL"}
-
-
-@dataclass(frozen=True)
-class WordToAlign:
-    """A word of the script: its decoder spelling, and its IPA phones when not in the dictionary."""
-
-    text: str
-    key: str
-    ipa: tuple[str, ...] | None = None
-    arpabet: tuple[tuple[str, ...], ...] | None = None  # per IPA phone, when ipa is given
-
-
-@dataclass(frozen=True)
-class AlignedWord:
-    """A word located in a chunk: index into the words aligned, times in seconds, its phones."""
-
-    index: int
-    start: float
-    end: float
-    phones: tuple[tuple[str, float, float], ...]  # (IPA symbol, start, end)
-    # The aligned path's acoustic score over the word's frames (log base 1.0001, relative to the
-    # best-scoring Gaussian of each frame: 0 is as good as any phone could fit); see .confidence.
-    score: float = 0.0
 
 
 def _model_dir() -> str:
@@ -49,52 +27,32 @@ def _model_dir() -> str:
     return os.path.join(get_model_path(), "en-us")
 
 
-# Silence between words is likelier for words mapped from other languages' IPA: espeak-ng and
-# speakers of French, Italian, ... leave short pauses (a stop's closure) that the English model
-# otherwise gives to the next word's first phone, starting it early.
-_FOREIGN_SILPROB = 0.3
-
-
-@functools.lru_cache(maxsize=2)
-def aligner(foreign: bool = False):
-    """This process's alignment decoder (no language model, wide beams); ``foreign``: for
-    words pronounced by espeak-ng (likelier pauses between words)."""
+@functools.lru_cache(maxsize=4)
+def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None):
+    """This process's alignment decoder (no language model) at ``beam``; ``silprob``: the
+    probability of a pause between words, when not the model's default (words pronounced by
+    espeak-ng, whose speakers leave short pauses the English model would give to the next word).
+    Forced alignment needs very wide beams: with the defaults, long utterances fail to align;
+    narrower beams are faster for short utterances whose place is known."""
     from pocketsphinx import Decoder
 
-    extra = {"silprob": _FOREIGN_SILPROB} if foreign else {}
-    return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
-                   loglevel="FATAL", **extra)
-
-
-
-_SHORT_BEAM = 1e-100
-
-
-@functools.lru_cache(maxsize=2)
-def short_aligner(foreign: bool = False):
-    """An alignment decoder with narrower beams, for short utterances whose place is already
-    known (timed script lines): about 1.5 times faster, the same times to within a frame
-    almost always; the wide-beam aligner takes over where it fails."""
-    from pocketsphinx import Decoder
-
-    extra = {"silprob": _FOREIGN_SILPROB} if foreign else {}
-    return Decoder(lm=None, bestpath=False, beam=_SHORT_BEAM, wbeam=_SHORT_BEAM, pbeam=_SHORT_BEAM,
-                   loglevel="FATAL", **extra)
+    extra = {"silprob": silprob} if silprob is not None else {}
+    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam, loglevel="FATAL", **extra)
 
 
 @functools.lru_cache(maxsize=1)
-def lenient_aligner():
+def lenient_aligner(beam: float = DEFAULT_SETTINGS.beam):
     """A second alignment decoder, for utterances the first cannot fit: optional silences and
     fillers between words are likelier and more Gaussians are scored. Phone sequences mapped
     from other languages fail the strict aligner more often than English words do."""
     from pocketsphinx import Decoder
 
-    return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
+    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam,
                    silprob=0.1, fillprob=1e-2, topn=8, loglevel="FATAL")
 
 
 @functools.lru_cache(maxsize=1)
-def fillerless_aligner():
+def fillerless_aligner(beam: float = DEFAULT_SETTINGS.beam):
     """A last alignment decoder with no silences or fillers between words. pocketsphinx's
     alignment search sometimes finds no path at all through some phone sequences mapped from
     other languages when optional fillers are allowed between the words (whatever the beams;
@@ -103,7 +61,7 @@ def fillerless_aligner():
     fits back to the speech."""
     from pocketsphinx import Decoder
 
-    return Decoder(lm=None, bestpath=False, beam=_WIDE_BEAM, wbeam=_WIDE_BEAM, pbeam=_WIDE_BEAM,
+    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam,
                    fsgusefiller=False, loglevel="FATAL")
 
 
@@ -127,18 +85,7 @@ def word_recognizer():
                    pbeam=1e-35, pl_window=5, lw=3.0, topn=2, loglevel="FATAL")
 
 
-@dataclass(frozen=True)
-class HeardWord:
-    """An English word recognized without a script: its text, times in seconds, and the aligned
-    path's acoustic score over its frames (as :attr:`AlignedWord.score`)."""
-
-    text: str
-    start: float
-    end: float
-    score: float
-
-
-def recognize_words(samples: np.ndarray) -> tuple[tuple[tuple[str, float, float], ...], tuple[HeardWord, ...]] | None:
+def recognize_words(samples: np.ndarray) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
     """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
     and the words themselves.
 
@@ -171,13 +118,19 @@ def recognize_words(samples: np.ndarray) -> tuple[tuple[tuple[str, float, float]
 
 
 def _spelling(entry: str) -> str:
-    """A dictionary entry as a word: ``read(2)`` (the second pronunciation) is ``read``."""
+    """A dictionary entry as a word: ``read(2)`` (its second pronunciation) is ``read``.
+
+    >>> _spelling("read(2)")
+    'read'
+    """
     return entry.split("(")[0]
 
 
-def in_dictionary(word: str) -> bool:
-    """True when the bundled pronunciation dictionary knows ``word`` (lowercase)."""
-    return aligner().lookup_word(word) is not None
+def pronunciation(word: str) -> tuple[str, ...] | None:
+    """The bundled dictionary's first pronunciation of ``word`` (lowercase) as ARPAbet phones,
+    None when it does not know the word."""
+    found = aligner().lookup_word(word)
+    return tuple(found.split()) if found is not None else None
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
@@ -195,36 +148,34 @@ def _decode(decoder, pcm: bytes) -> None:
     decoder.end_utt()
 
 
-def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False) -> tuple[AlignedWord, ...] | None:
+def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False,
+          settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[AlignedWord, ...] | None:
     """Force-align ``words`` to 16 kHz ``samples``; None when the model cannot fit them.
 
     Times are relative to the start of ``samples``. When the strict aligner fails on words
     mostly pronounced by espeak-ng (another language), the lenient one
     (:func:`lenient_aligner`) tries once more; English failures are left to the caller, which
-    finds the unrecorded line that made them fail. ``short``: try :func:`short_aligner` first.
+    finds the unrecorded line that made them fail. ``short``: try the narrower
+    ``settings.short_beam`` first.
     """
     foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
-    located = _align_with(short_aligner(True) if foreign else short_aligner(), samples, words) if short else None
+    silprob = settings.foreign_silprob if foreign else None
+    located = _align_with(aligner(settings.short_beam, silprob), samples, words) if short else None
     if located is None:
-        located = _align_with(aligner(), samples, words)
+        located = _align_with(aligner(settings.beam, silprob), samples, words)
     if located is None and foreign:
-        located = _align_with(lenient_aligner(), samples, words)
+        located = _align_with(lenient_aligner(settings.beam), samples, words)
         if located is None:
-            located = _align_with(fillerless_aligner(), samples, words)
+            located = _align_with(fillerless_aligner(settings.beam), samples, words)
     # English only: for phones mapped from other languages' IPA, the silences the aligner
     # finds in running speech are more often right than the squeezed phones without them.
     if located is not None and not foreign and _pause_in_speech(samples, located) and _runs_on(samples):
-        located = _align_running_speech(samples, words) or located
+        located = _align_running_speech(samples, words, settings.beam) or located
     return located
 
 
-def align_leniently(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
-    """Force-align ``words`` with :func:`lenient_aligner` (pauses and fillers between words
-    likelier); None when it cannot fit them."""
-    return _align_with(lenient_aligner(), samples, words)
-
-
-def _align_running_speech(samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
+def _align_running_speech(samples: np.ndarray, words: Sequence[WordToAlign],
+                          beam: float) -> tuple[AlignedWord, ...] | None:
     """Align ``words`` with no pause between them, over the speech in ``samples`` only (the
     fillerless aligner would stretch the first and last phones over the silence around it)."""
     from ..vad import speech_segments
@@ -233,17 +184,8 @@ def _align_running_speech(samples: np.ndarray, words: Sequence[WordToAlign]) -> 
     if not heard:
         return None
     first, last = heard[0][0], heard[-1][1]
-    located = _align_with(fillerless_aligner(), samples[int(round(first * 16000)):int(round(last * 16000))], words)
+    located = _align_with(fillerless_aligner(beam), samples[int(round(first * 16000)):int(round(last * 16000))], words)
     return None if located is None else moved(located, first)
-
-
-def moved(located: Sequence[AlignedWord], seconds: float) -> tuple[AlignedWord, ...]:
-    """Aligned words (and their phones) ``seconds`` later: times of a slice of a chunk made
-    relative to the chunk."""
-    return tuple(AlignedWord(word.index, word.start + seconds, word.end + seconds,
-                             tuple((symbol, start + seconds, end + seconds) for symbol, start, end in word.phones),
-                             word.score)
-                 for word in located)
 
 
 # Speech this long that the aligner gives to no word (a silence or filler between or around the
@@ -331,7 +273,7 @@ def _regroup(aligned: list[tuple[str, float, float]], ipa: tuple[str, ...],
     return tuple(phones)
 
 
-def recognize_phones(samples: np.ndarray) -> tuple[tuple[str, float, float], ...]:
+def recognize_phones(samples: np.ndarray) -> FoundPhones:
     """Recognize English phones in 16 kHz ``samples``: (IPA symbol, start, end), fillers dropped."""
     from .. import phonemes
 
@@ -350,12 +292,40 @@ def recognize_phones(samples: np.ndarray) -> tuple[tuple[str, float, float], ...
 
 def phone_loop_score(samples: np.ndarray) -> tuple[float, int]:
     """The acoustic score (log base 1.0001, against each frame's best Gaussian) of the best
-    phone sequence in 16 kHz ``samples``, any phone after any phone, and the frames it spans:
-    what no script can beat (see :mod:`.confidence`)."""
+    phone sequence in 16 kHz ``samples``, any phone after any phone, and the frames it spans."""
     decoder = phone_recognizer()
     _decode(decoder, to_pcm(samples))
     log = decoder.logmath
-    # Segment.ascore is the score exponentiated; a segment scoring 0 in linear terms is the worst
+    # Segment.ascore is the score exponentiated; a segment that underflows to 0 scores the worst
     score = sum(log.log(segment.ascore) if segment.ascore > 0 else float(log.get_zero())
                 for segment in decoder.seg())
     return float(score), int(decoder.n_frames())
+
+
+class PocketSphinx:
+    """pocketsphinx's bundled US-English model as the recognizer's
+    :class:`~lipsync.recognize.model.AcousticModel`."""
+
+    def align(self, samples: np.ndarray, words: Sequence[WordToAlign], settings: RecognitionSettings,
+              short: bool = False) -> tuple[AlignedWord, ...] | None:
+        return align(samples, words, short, settings)
+
+    def recognize_words(self, samples: np.ndarray, settings: RecognitionSettings
+                        ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
+        return recognize_words(samples)
+
+    def recognize_phones(self, samples: np.ndarray, settings: RecognitionSettings) -> FoundPhones:
+        return recognize_phones(samples)
+
+    def pronunciation(self, word: str) -> tuple[str, ...] | None:
+        return pronunciation(word)
+
+    def align_leniently(self, samples: np.ndarray, words: Sequence[WordToAlign],
+                        settings: RecognitionSettings) -> tuple[AlignedWord, ...] | None:
+        return _align_with(lenient_aligner(settings.beam), samples, words)
+
+    def loop_score(self, samples: np.ndarray, settings: RecognitionSettings) -> tuple[float, int]:
+        return phone_loop_score(samples)
+
+
+MODEL = PocketSphinx()

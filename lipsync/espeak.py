@@ -1,0 +1,283 @@
+"""Speech synthesis with libespeak-ng, keeping its own phone and word timings.
+
+espeak-ng reports, while it synthesizes, an event for every phoneme (its IPA symbol) and every
+word (its place in the text), on the same sample clock as the audio. Those are exact timings of
+the words and phones of a text spoken at a natural rate: what :mod:`lipsync.fit.adapt` times a
+candidate dub line with, and what the benchmarks and tests use as ground truth.
+
+>>> spoken = synthesize("Hola, buenos días.", "es", audio=False)
+>>> [word.text for word in spoken.words]
+['Hola', 'buenos', 'días']
+>>> spoken.phones[0].symbol, spoken.phones[0].word
+('o', 'Hola')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import MissingToolError, OptionError
+
+#: espeak-ng's rate (words per minute) used unless told otherwise: an ordinary speaking rate.
+DEFAULT_SPEED = 160
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_PHONEME_EVENTS = 1
+_INITIALIZE_PHONEME_IPA = 2
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_RATE_PARAMETER = 1
+_WORD, _PHONEME, _TERMINATED = 1, 7, 0
+
+
+class _Id(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
+                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _Id)]
+
+
+class _Voice(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
+                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte),
+                ("xx1", ctypes.c_ubyte), ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass(frozen=True)
+class SpokenPhone:
+    """One phone as espeak-ng spoke it: IPA ``symbol`` from ``start`` to ``end`` seconds, in the
+    word that starts at character ``position`` (0-based) of the text."""
+
+    start: float
+    end: float
+    symbol: str
+    position: int
+    word: str
+
+
+@dataclass(frozen=True)
+class SpokenWord:
+    """One word: ``text`` at character ``position`` (0-based) of the text, spoken from ``start``
+    (its first phone) to ``end`` (its last phone's end) seconds."""
+
+    start: float
+    end: float
+    text: str
+    position: int
+
+
+@dataclass(frozen=True, eq=False)
+class Synthesis:
+    """What espeak-ng made of a text: audio (float32 mono, empty unless asked for), its sample
+    rate and length in seconds, and the timed words and phones (pauses are left out)."""
+
+    samples: np.ndarray
+    rate: int
+    duration: float
+    words: tuple[SpokenWord, ...]
+    phones: tuple[SpokenPhone, ...]
+
+
+class Speaker:
+    """A libespeak-ng instance: one synthesis at a time (a lock), its own voice list.
+
+    libespeak-ng keeps state from one synthesis to the next (its pitch flutter and the pauses at
+    clause ends move by a few milliseconds with what was spoken before), so timings depend on
+    the instance's history. The process-wide instance (:func:`synthesize`) serves tests and
+    benchmarks; :func:`private_speaker` loads a private copy of the library whose history is
+    only what its user speaks: the same texts in the same order give the same timings, in any
+    process.
+    """
+
+    def __init__(self, private: bool = False) -> None:
+        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        try:
+            self.lib = _load(name, private)
+        except OSError:
+            raise MissingToolError("libespeak-ng is not installed; it times candidate lines and speaks languages",
+                                   "install it: apt install espeak-ng (Linux) or brew install espeak-ng (macOS)") from None
+        self.private = private
+        self.rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 200, None,
+                                               _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_PHONEME_IPA)
+        if self.rate <= 0:
+            raise MissingToolError("libespeak-ng could not be initialized (is espeak-ng-data installed?)",
+                                   "reinstall espeak-ng")
+        self.lock = threading.Lock()
+        self.chunks: list[np.ndarray] = []
+        self.events: list[tuple[int, int, int, int, str]] = []
+        self.samples = 0
+        self.keep_audio = False
+        self.voices: dict[str, str] | None = None
+        self.callback = _CALLBACK(self._receive)  # kept alive as long as the instance
+        self.lib.espeak_SetSynthCallback(self.callback)
+        # The first synthesis of an instance runs from a state that no later one sees again:
+        # spend it on nothing, so that every real one starts alike.
+        self.speak("a", "en", DEFAULT_SPEED, False)
+
+    def close(self) -> None:
+        """Release a private instance (the process-wide one stays)."""
+        if self.private and self.lib is not None:
+            import _ctypes
+
+            with self.lock:
+                self.lib.espeak_Terminate()
+                _ctypes.dlclose(self.lib._handle)
+                self.lib = None
+
+    def synthesize(self, text: str, voice: str, speed: int = DEFAULT_SPEED, *, audio: bool = True) -> Synthesis:
+        """See :func:`synthesize`."""
+        samples, events, total = self.speak(text, voice, speed, audio)
+        return _timed(text, samples, self.rate, events, total)
+
+    def _receive(self, wav, count, events) -> int:
+        if count > 0:
+            if self.keep_audio:
+                self.chunks.append(np.ctypeslib.as_array(wav, (count,)).copy())
+            self.samples += count
+        index = 0
+        while events[index].type != _TERMINATED:
+            event = events[index]
+            name = event.id.string.decode("utf-8", "replace").replace("\ufffd", "") if event.type == _PHONEME else ""
+            self.events.append((event.type, event.text_position, event.length, event.sample, name))
+            index += 1
+        return 0
+
+    def select(self, voice: str) -> None:
+        """Choose the voice: a language code (``fr-fr``) or voice name, with an optional variant
+        (``en-us+f3``)."""
+        language, plus, variant = voice.partition("+")
+        name = self.identifiers().get(language.lower(), language) + plus + variant
+        if self.lib.espeak_SetVoiceByName(name.encode()) != 0:
+            raise OptionError(f"espeak-ng has no voice {voice!r}", "'espeak-ng --voices' lists the languages")
+
+    def identifiers(self) -> dict[str, str]:
+        """Language code -> the identifier of the voice that speaks it first (lowest priority
+        number), from espeak-ng's voice list (``fr-fr`` is spoken by ``roa/fr``)."""
+        if self.voices is None:
+            self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+            listed = self.lib.espeak_ListVoices(None)
+            found: dict[str, tuple[int, str]] = {}
+            index = 0
+            while listed[index]:
+                voice = listed[index].contents
+                identifier = (voice.identifier or b"").decode("utf-8", "replace")
+                raw = voice.languages
+                offset = 0
+                while raw is not None and not identifier.startswith("mb/"):  # MBROLA voices need extra data
+                    priority = ctypes.c_ubyte.from_address(raw + offset).value
+                    if priority == 0:
+                        break
+                    code = ctypes.string_at(raw + offset + 1).decode("utf-8", "replace")
+                    if code.lower() not in found or priority < found[code.lower()][0]:
+                        found[code.lower()] = (priority, identifier)
+                    offset += len(code.encode("utf-8")) + 2
+                index += 1
+            self.voices = {code: identifier for code, (_, identifier) in found.items()}
+        return self.voices
+
+    def speak(self, text: str, voice: str, speed: int, keep_audio: bool) -> tuple[np.ndarray, list, int]:
+        with self.lock:
+            self.select(voice)
+            self.lib.espeak_SetParameter(_RATE_PARAMETER, int(speed), 0)
+            self.chunks, self.events, self.samples, self.keep_audio = [], [], 0, keep_audio
+            data = text.encode("utf-8")
+            self.lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            self.lib.espeak_Synchronize()
+            audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
+            return audio.astype(np.float32) / 32768, self.events, self.samples
+
+
+def _load(name: str, private: bool) -> ctypes.CDLL:
+    """The library, or a private copy of it (its own static state): loaded from a temporary
+    file that is removed at once (the mapping stays)."""
+    if not private:
+        return ctypes.CDLL(name)
+    import os
+    import shutil
+    import tempfile
+
+    found = name if os.path.isabs(name) else _resolve(name)
+    folder = tempfile.mkdtemp(prefix="lipsync-espeak-")
+    try:
+        copy = os.path.join(folder, "libespeak-ng.so")
+        shutil.copyfile(found, copy)
+        return ctypes.CDLL(copy)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _resolve(name: str) -> str:
+    """The file of a shared library loaded by name (``dladdr`` of one of its functions)."""
+    address = ctypes.cast(ctypes.CDLL(name).espeak_Initialize, ctypes.c_void_p)
+    info = _DlInfo()
+    if not ctypes.CDLL(None).dladdr(address, ctypes.byref(info)) or not info.dli_fname:
+        raise OSError(f"cannot locate {name}")
+    return info.dli_fname.decode()
+
+
+@functools.lru_cache(maxsize=1)
+def _shared() -> Speaker:
+    return Speaker()
+
+
+@contextlib.contextmanager
+def private_speaker() -> Iterator[Speaker]:
+    """A :class:`Speaker` of its own for the duration of a ``with`` block: its timings depend
+    only on what is spoken inside the block (deterministic results for a whole run)."""
+    speaker = Speaker(private=True)
+    try:
+        yield speaker
+    finally:
+        speaker.close()
+
+
+def synthesize(text: str, voice: str, speed: int = DEFAULT_SPEED, *, audio: bool = True) -> Synthesis:
+    """Speak ``text`` with espeak-ng's ``voice`` (a language code such as ``es`` or ``pt-br``,
+    or a voice name with a variant, ``en-us+f3``) at ``speed`` words per minute, with the
+    process-wide instance.
+
+    Returns the timed words and phones (IPA); the audio too unless ``audio`` is False (the
+    timings are the same either way). Phones end where the next phone or pause starts.
+    """
+    return _shared().synthesize(text, voice, speed, audio=audio)
+
+
+def _timed(text: str, samples: np.ndarray, rate: int, events: list, total: int) -> Synthesis:
+    """The words and phones of a synthesis from its events."""
+    words: dict[int, str] = {}
+    marks: list[tuple[int, int, str]] = []  # (sample, position, IPA or "" for a pause)
+    for kind, position, length, sample, name in events:
+        if kind == _WORD:
+            words[position - 1] = text[position - 1:position - 1 + length]
+        elif kind == _PHONEME and not name.startswith("("):  # "(en)": a language switch, not a sound
+            marks.append((sample, position - 1, name))
+    marks.append((total, -1, ""))
+    phones = [SpokenPhone(sample / rate, marks[index + 1][0] / rate, name, position, words.get(position, ""))
+              for index, (sample, position, name) in enumerate(marks[:-1])
+              if name and marks[index + 1][0] > sample]
+    spans: dict[int, tuple[float, float]] = {}
+    for phone in phones:
+        start, end = spans.get(phone.position, (phone.start, phone.end))
+        spans[phone.position] = (min(start, phone.start), max(end, phone.end))
+    spoken = tuple(SpokenWord(spans[position][0], spans[position][1], words[position], position)
+                   for position in sorted(spans) if position in words)
+    return Synthesis(samples, rate, total / rate, spoken, tuple(phones))

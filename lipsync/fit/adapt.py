@@ -1,0 +1,570 @@
+"""Adapt before recording: predict a candidate dub line's mouth flaps from its text alone and
+score them against the picture's, on the same scale as ``lipsync fit``.
+
+For a candidate (text + language) and one original line:
+
+1. **Natural timing** (:func:`natural_phones`): espeak-ng speaks the candidate (Japanese
+   kanji read as kana first) and reports every phone and word as it synthesizes them
+   (:mod:`lipsync.espeak`): syllable and phone durations at a natural rate, pauses included.
+   Japanese phones are regrouped into morae as analysis does.
+2. **Rate** (:func:`time_candidate`): the candidate is animated at that rate with the preset's
+   rules (on ones, as ``fit`` compares voice tracks) and its speech (first to last open mouth)
+   is stretched to fill the original line's speech. A speaker can only go so fast or so slow
+   (:attr:`AdaptSettings.fastest`, :attr:`AdaptSettings.slowest` times the natural rate): a
+   candidate that needs more is timed at the nearest plausible rate from the line's start, and
+   says it cannot fit.
+3. **Flaps**: the timed phones animated again through the preset: the predicted mouth track.
+4. **Score** (:func:`adapt_line`): :func:`lipsync.fit.score.fit_pairs` scores the predicted
+   track against the picture's line exactly as ``fit`` scores a recorded dub; then the change
+   of speaking rate costs what ``fit`` charges a recording for the same time-stretch
+   (:func:`lipsync.fit.score.timing_cost`: 1 point per % beyond 5 %). So a candidate scores
+   what its take, read at a natural pace, would score in ``fit``.
+
+Also reported: the syllables per second the candidate needs against its natural rate and the
+original's, and where its closures (m, b, p and pauses) fall against the picture's closed
+mouths.
+
+>>> from lipsync.fit.timeline import MouthTimeline
+>>> from lipsync.sheet import SheetLine
+>>> from lipsync.timing import FrameRate
+>>> import numpy as np
+>>> picture = MouthTimeline("A", FrameRate(24), np.array([0] * 12 + [2, 2, 1, 1, 0, 0, 2, 2, 2, 1] * 3 + [0] * 12,
+...                                                      dtype=np.int8), (SheetLine(12, 30, "Hello there my friend"),))
+>>> timed = time_candidate("Buenos días, mi amigo", "es", picture, 1)
+>>> [word.text for word in timed.words], timed.syllables, timed.fits_rate
+(['Buenos', 'días', 'mi', 'amigo'], 8, True)
+>>> round(timed.words[0].start, 2), round(timed.words[-1].end, 2)   # the picture speaks 0.5-1.75 s
+(0.51, 1.77)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..dialogue import Line, words_of
+from ..errors import OptionError, ScriptError
+from ..espeak import Speaker, private_speaker
+from ..phonemes import is_bilabial, is_vowel
+from ..presets import Preset, load_preset
+from ..sheet import Phone, Sheet, SheetLine, Track, Word
+from ..timing import FrameRate
+from ..vad import runs
+from .check import FitError
+from .score import FitSettings, LineFit, Span, fit_pairs, line_spans, timing_cost
+from .timeline import MouthTimeline, sheet_timelines, speech_extent
+
+#: Frames of silence put before a candidate's natural timing, so that the mouth's lead fits.
+_PAD_SECONDS = 1.0
+_DIRECTION = re.compile(r"\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|<[^>]*>")
+_WORD = re.compile(r"[\w]+(?:['’][\w]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class AdaptSettings:
+    """How candidates are timed and scored."""
+
+    fit: FitSettings = field(default_factory=FitSettings)
+    #: espeak-ng's rate (words per minute) taken as the natural pace
+    speed: int = 160
+    #: the fastest a speaker can go, as a multiple of the natural rate (1.4: 40 % faster)
+    fastest: float = 1.4
+    #: the slowest, as a multiple of the natural rate (0.75: 25 % slower)
+    slowest: float = 0.75
+    preset: str = "anime-3"
+
+    def __post_init__(self) -> None:
+        if not 0.2 <= self.slowest <= 1.0 <= self.fastest <= 5.0:
+            raise OptionError(f"speaking-rate range {self.slowest:g}:{self.fastest:g} must contain 1.0",
+                              "e.g. 0.75:1.4 (25 % slower to 40 % faster than natural)")
+        if not 80 <= self.speed <= 450:
+            raise OptionError(f"espeak-ng speed must be 80 to 450 words per minute, got {self.speed}", "e.g. 160")
+
+
+@dataclass(frozen=True)
+class TimedCandidate:
+    """A candidate line timed onto an original line, from its text alone.
+
+    ``words`` and ``phones`` are in seconds on the original's clock (``Word.line`` and
+    ``Phone.line`` are the original line's 0-based index). ``rate`` is the speaking rate it is
+    timed at as a multiple of its natural rate (> 1 faster), ``needed_rate`` the multiple that
+    fills the original line's speech exactly; ``fits_rate`` is False when that is outside what
+    a speaker can do (it is then timed at the nearest plausible rate, from the line's start).
+    """
+
+    text: str
+    language: str
+    line: int                       # the original line, 1-based
+    words: tuple[Word, ...]
+    phones: tuple[Phone, ...]
+    syllables: int
+    natural_seconds: float          # its speech (first to last open mouth) at the natural rate
+    seconds: float                  # its speech as timed
+    target_seconds: float           # the original line's speech
+    rate: float
+    needed_rate: float
+    fits_rate: bool
+
+    @property
+    def syllables_per_second(self) -> float:
+        """The speaking rate the candidate needs to fill the line (syllables per second)."""
+        return self.syllables / self.target_seconds if self.target_seconds > 0 else 0.0
+
+    @property
+    def natural_syllables_per_second(self) -> float:
+        return self.syllables / self.natural_seconds if self.natural_seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A closed mouth inside a line's speech: ``length`` frames from ``frame``; for a candidate,
+    the bilabial phone and word that close it (none for a pause); ``matched`` when the other
+    side is closed within ``edge_reach`` frames of it."""
+
+    frame: int
+    length: int
+    matched: bool
+    phone: str | None = None
+    word: str | None = None
+
+
+@dataclass(frozen=True)
+class CandidateFit:
+    """One candidate scored against one original line."""
+
+    timed: TimedCandidate
+    fit: LineFit                    # the predicted flaps against the picture's, as ``fit`` scores them
+    score: float                    # the fit score minus the cost of the rate change
+    rate_cost: float
+    flagged: bool
+    picture_closures: tuple[Closure, ...]
+    candidate_closures: tuple[Closure, ...]
+    advice: str
+    rank: int = 0                   # 1 = best of the line's candidates
+
+
+@dataclass(frozen=True)
+class LineAdaptation:
+    """The candidates of one original line, best first."""
+
+    line: int                       # 1-based, in time order on the track
+    track: str
+    span: Span
+    syllables: int | None           # the original's, when known (from its phones)
+    candidates: tuple[CandidateFit, ...]
+
+    @property
+    def seconds(self) -> float:
+        return self.candidates[0].timed.target_seconds if self.candidates else 0.0
+
+    @property
+    def syllables_per_second(self) -> float | None:
+        if self.syllables is None or not self.candidates or self.seconds <= 0:
+            return None
+        return self.syllables / self.seconds
+
+
+@dataclass(frozen=True)
+class AdaptReport:
+    """Every scored line of an adaptation check."""
+
+    original: str
+    original_kind: str
+    language: str
+    rate: FrameRate
+    settings: AdaptSettings
+    lines: tuple[LineAdaptation, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[CandidateFit, ...]:
+        return tuple(candidate for line in self.lines for candidate in line.candidates)
+
+    @property
+    def flagged(self) -> tuple[LineAdaptation, ...]:
+        """Lines whose best candidate scores under the threshold."""
+        return tuple(line for line in self.lines if line.candidates and line.candidates[0].flagged)
+
+
+# --------------------------------------------------------------------------- natural timing
+
+def spoken_words(text: str, language: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """What espeak-ng is given to speak, and each script word with its character span in it.
+
+    Stage directions are blanked (their places kept); Japanese is read as kana, one token per
+    morpheme, so that kanji are spoken.
+
+    >>> spoken_words("Hi [laughs] Bob!", "en-us")
+    ('Hi          Bob!', [('Hi', 0, 2), ('Bob', 12, 15)])
+    """
+    plain = _DIRECTION.sub(lambda match: " " * len(match.group(0)), text)
+    if language != "ja":
+        return plain, [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(plain)]
+    from ..japanese import kana_tokens
+
+    spoken, spans = "", []
+    for original, reading in kana_tokens(plain):
+        start = len(spoken) + (1 if spoken else 0)
+        spoken = f"{spoken} {reading}" if spoken else reading
+        if words_of(original):
+            spans.append((original, start, len(spoken)))
+    return spoken, spans
+
+
+def natural_phones(text: str, language: str, speed: int = 160, speaker: Speaker | None = None) -> tuple[Phone, ...]:
+    """The candidate's phones (IPA, each with its script word) at espeak-ng's natural timing,
+    from 0 seconds. ``language`` must be an espeak-ng code (see
+    :func:`lipsync.languages.espeak_code`). Japanese phones come regrouped into morae.
+    ``speaker``: the espeak-ng instance to use (default: the process-wide one)."""
+    from ..espeak import synthesize
+
+    spoken, spans = spoken_words(text, language)
+    if not spans:
+        raise OptionError("the candidate line has no words", "type the dub line's text")
+    voice = (speaker.synthesize if speaker is not None else synthesize)(spoken, language, speed, audio=False)
+
+    def word_at(position: int) -> str | None:
+        for word, start, end in spans:
+            if start <= position < end:
+                return word
+        return None
+
+    phones = tuple(Phone(p.start, p.end, p.symbol, word_at(p.position)) for p in voice.phones)
+    if language == "ja":
+        from ..japanese import mora_phones
+
+        phones = mora_phones(phones)
+    if not phones:
+        raise OptionError(f"espeak-ng says nothing for {text!r}", "type words of the dub's language")
+    return phones
+
+
+def syllable_count(phones: Sequence[Phone]) -> int:
+    """Syllables: vowel nuclei (a diphthong is one) plus the Japanese moraic nasal.
+
+    >>> syllable_count([Phone(0, 1, "h"), Phone(1, 2, "ə"), Phone(2, 3, "l"), Phone(3, 4, "oʊ")])
+    2
+    """
+    return sum(1 for phone in phones if is_vowel(phone.symbol) or phone.symbol == "ɴ")
+
+
+# --------------------------------------------------------------------------- timing and flaps
+
+def _animated(phones: Sequence[Phone], preset: Preset, rate: FrameRate, frames: int, name: str,
+              lines: tuple[SheetLine, ...] = ()) -> MouthTimeline:
+    """The phones' mouth openness per frame, through the preset (as analysis animates)."""
+    from ..pipeline import mouth_cues
+
+    cues = mouth_cues(phones, preset, rate, frames)
+    sheet = Sheet(rate, frames, (Track(name, cues, lines),), preset.shape_set)
+    return sheet_timelines(sheet)[0]
+
+
+def _open_extent(timeline: MouthTimeline) -> tuple[int, int] | None:
+    return speech_extent(timeline.openness, 0, timeline.duration_frames)
+
+
+def _line_span(original: MouthTimeline, line: int, settings: FitSettings) -> Span:
+    spans = line_spans(original, settings.line_slack)
+    if not spans:
+        raise FitError(f"the original track {original.name!r} has no dialogue lines",
+                       "pass the original voice track with --original-script, or a sheet or XDTS with its dialogue")
+    if not 1 <= line <= len(spans):
+        raise OptionError(f"line {line} does not exist: track {original.name!r} has {len(spans)} line(s)",
+                          f"use --line 1 to {len(spans)}")
+    span = spans[line - 1]
+    if span.speech is None:
+        raise FitError(f"line {line} ({_cut(span.text)!r}): the picture's mouth stays closed during it",
+                       "there are no flaps to fit; pick another line")
+    return span
+
+
+def _cut(text: str | None, width: int = 40) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def time_candidate(text: str, language: str, original: MouthTimeline, line: int,
+                   preset: str | Preset | None = None, settings: AdaptSettings = AdaptSettings()) -> TimedCandidate:
+    """Time a candidate dub line (``text`` in ``language``, BCP-47 or espeak-ng code) onto the
+    original's ``line`` (1-based, in time order), from its text alone: natural espeak-ng timing
+    stretched, within what a speaker can do, so that its speech fills the line's speech.
+
+    The words and phones are on the original's clock in seconds: what the rhythmo band writes
+    under the picture. See the module docstring for the steps.
+    """
+    with private_speaker() as speaker:
+        timed, _ = _time(text, language, original, line, _preset(preset, settings), settings, speaker)
+    return timed
+
+
+def _preset(preset: str | Preset | None, settings: AdaptSettings) -> Preset:
+    chosen = preset if isinstance(preset, Preset) else load_preset(preset or settings.preset)
+    return chosen.with_timing(step=1)
+
+
+def _language(language: str) -> str:
+    from ..pipeline import resolve_language
+
+    if (language or "").strip().lower() == "auto":
+        raise OptionError("a candidate's language cannot be detected from one line", "pass --language CODE, e.g. es")
+    return resolve_language(language, None)
+
+
+def _time(text: str, language: str, original: MouthTimeline, line: int, preset: Preset,
+          settings: AdaptSettings, speaker: Speaker) -> tuple[TimedCandidate, MouthTimeline]:
+    code = _language(language)
+    span = _line_span(original, line, settings.fit)
+    rate = original.rate
+    natural = natural_phones(text, code, settings.speed, speaker)
+    # 1. its natural speech extent, as the preset animates it (lead, holds and closures included)
+    pad = _PAD_SECONDS
+    length = natural[-1].end + 2 * pad
+    first = _animated([replace(p, start=p.start + pad, end=p.end + pad) for p in natural], preset, rate,
+                      rate.frames_in(length) + 1, "candidate")
+    extent = _open_extent(first)
+    if extent is None:  # a line of closed mouths only ("mm"): its sound is its speech
+        t0, t1 = natural[0].start, natural[-1].end
+    else:
+        t0, t1 = rate.seconds_at(extent[0]) - pad, rate.seconds_at(extent[1]) - pad
+    natural_seconds = max(t1 - t0, 1e-3)
+    # 2. the rate that fills the original's speech, within what a speaker can do
+    a0, a1 = span.speech  # type: ignore[misc]
+    s0, s1 = rate.seconds_at(a0), rate.seconds_at(a1)
+    target = s1 - s0
+    needed = natural_seconds / target
+    applied = min(max(needed, settings.slowest), settings.fastest)
+    factor = 1.0 / applied
+    index = line - 1
+
+    def place(t: float) -> float:
+        return round(s0 + (t - t0) * factor, 6)
+
+    phones = tuple(Phone(place(p.start), place(p.end), p.symbol, p.word, index) for p in natural)
+    words = _words(phones, index)
+    frames = max(original.duration_frames, rate.frames_in(phones[-1].end + pad) + 1)
+    sheet_line = (SheetLine(rate.frame_at(max(0.0, phones[0].start)), 1, text),)
+    predicted = _animated([p for p in phones if p.end > 0], preset, rate, frames, original.name, sheet_line)
+    timed = TimedCandidate(text, code, line, words, phones, syllable_count(natural), round(natural_seconds, 4),
+                           round(natural_seconds * factor, 4), round(target, 4), round(applied, 4),
+                           round(needed, 4), settings.slowest <= needed <= settings.fastest)
+    return timed, predicted
+
+
+def _words(phones: Sequence[Phone], line: int) -> tuple[Word, ...]:
+    words: list[Word] = []
+    for phone in phones:
+        if phone.word is None:
+            continue
+        if words and words[-1].text == phone.word and _same_word(words[-1], phone, phones):
+            words[-1] = Word(words[-1].start, phone.end, phone.word, line)
+        else:
+            words.append(Word(phone.start, phone.end, phone.word, line))
+    return tuple(words)
+
+
+def _same_word(word: Word, phone: Phone, phones: Sequence[Phone]) -> bool:
+    """A phone continues the last word unless another word's phone came in between."""
+    between = [p for p in phones if word.end <= p.start < phone.start and p.word is not None]
+    return all(p.word == word.text for p in between)
+
+
+# --------------------------------------------------------------------------- scoring
+
+def _closed_runs(openness: np.ndarray, start: int, end: int) -> list[tuple[int, int]]:
+    """``(frame, length)`` of the closed runs strictly inside ``[start, end)``."""
+    starts, ends = runs(np.asarray(openness[start:end]) == 0)
+    return [(start + int(a), int(b - a)) for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+def _near(run: tuple[int, int], others: Sequence[tuple[int, int]], reach: int) -> bool:
+    a0, a1 = run[0], run[0] + run[1]
+    return any(b0 - reach < a1 and a0 < b0 + length + reach for b0, length in others)
+
+
+def closures(original: MouthTimeline, span: Span, predicted: MouthTimeline, extent: tuple[int, int],
+             phones: Sequence[Phone], reach: int) -> tuple[tuple[Closure, ...], tuple[Closure, ...]]:
+    """The picture's closed mouths inside its line's speech and the candidate's inside its own,
+    each marked matched when the other side is closed within ``reach`` frames; the candidate's
+    named by the bilabial (m, b, p) that closes it."""
+    a0, a1 = span.speech  # type: ignore[misc]
+    picture = _closed_runs(original.openness, a0, a1)
+    candidate = _closed_runs(predicted.openness, *extent)
+    rate = original.rate
+    bilabials = [p for p in phones if is_bilabial(p.symbol)]
+    marked = []
+    for frame, length in candidate:
+        lips = next((p for p in bilabials if rate.frame_at(p.start) - reach < frame + length
+                     and frame < rate.frames_in(p.end) + reach), None)
+        marked.append(Closure(frame, length, _near((frame, length), picture, reach),
+                              lips.symbol if lips else None, lips.word if lips else None))
+    shown = tuple(Closure(frame, length, _near((frame, length), candidate, reach)) for frame, length in picture)
+    return shown, tuple(marked)
+
+
+def adapt_line(original: MouthTimeline, line: int, texts: Sequence[str], language: str, *,
+               preset: str | Preset | None = None, settings: AdaptSettings = AdaptSettings(),
+               syllables: int | None = None) -> LineAdaptation:
+    """Score candidate dub lines for one original line (1-based) from their text alone, ranked
+    best first. ``syllables``: the original line's, when known, for its speaking rate."""
+    return adapt_lines(original, [(line, text) for text in texts], language, preset=preset, settings=settings,
+                       syllables={line: syllables} if syllables is not None else None)[0]
+
+
+def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], language: str, *,
+                preset: str | Preset | None = None, settings: AdaptSettings = AdaptSettings(),
+                syllables: dict[int, int] | None = None) -> tuple[LineAdaptation, ...]:
+    """Score many ``(original line, candidate text)`` pairs at once (one vectorised fit pass),
+    grouped by line in line order, each line's candidates best first."""
+    chosen = _preset(preset, settings)
+    if not any(text.strip() for _, text in candidates) and candidates:
+        raise OptionError("the candidate line is empty", "type the dub line's text")
+    for number, (_, text) in enumerate(candidates, 1):
+        if not words_of(text):
+            raise OptionError(f"candidate {number} ({text!r}) has no words", "type the dub line's text")
+    prepared = []
+    with private_speaker() as speaker:
+        for line, text in candidates:
+            timed, predicted = _time(text, language, original, line, chosen, settings, speaker)
+            prepared.append((timed, predicted, _line_span(original, line, settings.fit)))
+    pairs = []
+    for timed, predicted, span in prepared:
+        extent = _open_extent(predicted)
+        if extent is None:
+            extent = (predicted.lines[0].frame, predicted.lines[0].frame + 1)
+        dub_span = Span(predicted.name, extent[0], extent[1] - extent[0], timed.text, 0,
+                        extent if _open_extent(predicted) else None)
+        pairs.append((original, predicted, span, dub_span))
+    fits = fit_pairs(pairs, settings.fit)
+    by_line: dict[int, list[CandidateFit]] = {}
+    spans: dict[int, Span] = {}
+    for (timed, predicted, span), (_, _, _, dub_span), result in zip(prepared, pairs, fits):
+        spans[timed.line] = span
+        by_line.setdefault(timed.line, []).append(_candidate_fit(original, span, predicted, dub_span, timed,
+                                                                 result, settings))
+    lines = []
+    for line in sorted(by_line):
+        ranked = sorted(by_line[line], key=lambda c: (-c.score, abs(math.log(c.timed.rate))))
+        ranked = [replace(candidate, rank=rank) for rank, candidate in enumerate(ranked, 1)]
+        lines.append(LineAdaptation(line, original.name, spans[line], (syllables or {}).get(line), tuple(ranked)))
+    return tuple(lines)
+
+
+def _candidate_fit(original: MouthTimeline, span: Span, predicted: MouthTimeline, dub_span: Span,
+                   timed: TimedCandidate, result: object, settings: AdaptSettings) -> CandidateFit:
+    fit_settings = settings.fit
+    if not isinstance(result, LineFit):  # the candidate never opens its mouth ("mm")
+        raise OptionError(f"candidate {timed.text!r} never opens the mouth, so it cannot be scored",
+                          "type the dub line's words")
+    rate_cost = timing_cost(0, 1.0 / timed.rate, fit_settings)
+    score = round(max(0.0, result.score - rate_cost), 1)
+    extent = dub_span.speech or (dub_span.frame, dub_span.end)
+    picture, candidate = closures(original, span, predicted, extent, timed.phones, fit_settings.edge_reach)
+    flagged = bool(score < fit_settings.threshold) or not timed.fits_rate
+    fitted = CandidateFit(timed, result, score, round(rate_cost, 1), flagged, picture, candidate, "")
+    return replace(fitted, advice=advice(fitted, settings))
+
+
+def advice(candidate: CandidateFit, settings: AdaptSettings) -> str:
+    """What the adapter should do with a candidate, in one line."""
+    timed = candidate.timed
+    needed = timed.syllables_per_second
+    natural = timed.natural_syllables_per_second
+    if not timed.fits_rate:
+        fastest = timed.needed_rate > settings.fastest
+        fitting = timed.target_seconds * natural * (settings.fastest if fastest else settings.slowest)
+        change = timed.syllables - int(math.floor(fitting)) if fastest else int(math.ceil(fitting)) - timed.syllables
+        return (f"cannot fit at any plausible rate: needs {needed:.1f} syllables/s against a natural "
+                f"{natural:.1f}; {'cut' if fastest else 'add'} about {max(1, change)} syllable(s)")
+    parts = []
+    if abs(timed.rate - 1.0) * 100 > settings.fit.stretch_free:
+        way = "faster" if timed.rate > 1 else "slower"
+        parts.append(f"spoken {abs(timed.rate - 1) * 100:.0f} % {way} than natural ({needed:.1f} syllables/s)")
+    missed = [c for c in candidate.picture_closures if not c.matched]
+    extra = [c for c in candidate.candidate_closures if not c.matched]
+    if missed:
+        parts.append("the picture closes its mouth at frame(s) " + ", ".join(str(c.frame) for c in missed)
+                     + " where the candidate is open")
+    if extra:
+        parts.append("the candidate closes at frame(s) " + ", ".join(
+            f"{c.frame}" + (f" ({c.word})" if c.word else "") for c in extra) + " where the picture is open")
+    if not candidate.flagged:
+        return "fits" + (": " + "; ".join(parts) if parts else "")
+    return "; ".join(parts) if parts else "the flaps do not match the picture's: rewrite the line"
+
+
+# --------------------------------------------------------------------------- scripts
+
+def pair_script(original: MouthTimeline, lines: Sequence[Line]) -> list[tuple[int, Line]]:
+    """Which original line (1-based) each dub-script line goes with: by time overlap when every
+    dub line is timed (SRT, VTT...), else in order (then the counts must agree)."""
+    spans = line_spans(original, 0)
+    if not spans:
+        raise FitError(f"the original track {original.name!r} has no dialogue lines",
+                       "pass the original voice track with --original-script, or a sheet or XDTS with its dialogue")
+    spoken = [line for line in lines if words_of(line.text)]
+    if not spoken:
+        raise ScriptError("the dub script has no spoken lines", "one line of dialogue per original line")
+    if all(line.start is not None and line.end is not None for line in spoken):
+        rate = original.rate
+        pairs = []
+        for line in spoken:
+            start, end = rate.frame_at(line.start), rate.frames_in(line.end)  # type: ignore[arg-type]
+            overlaps = [(min(end, s.end) - max(start, s.frame), number) for number, s in enumerate(spans, 1)]
+            best, number = max(overlaps)
+            if best > 0:
+                pairs.append((number, line))
+        if not pairs:
+            raise ScriptError("no dub-script line overlaps an original line in time",
+                              "check that the dub script is timed like the original (or give it untimed, in order)")
+        return pairs
+    if len(spoken) != len(spans):
+        raise ScriptError(f"the dub script has {len(spoken)} line(s) and the original {len(spans)}",
+                          "give one dub line per original line, in order (or a timed script: SRT, VTT)")
+    return list(zip(range(1, len(spans) + 1), spoken))
+
+
+def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language: str, *,
+                track: str | None = None, preset: str | Preset | None = None,
+                settings: AdaptSettings = AdaptSettings()) -> tuple[TimedCandidate, ...]:
+    """Every line of a dub script timed onto the original line it goes with (see
+    :func:`pair_script`), from its text alone: the timed words and phones (seconds) a rhythmo
+    band writes under the picture. ``original`` is a sheet (``track`` picks one of several) or
+    a mouth timeline. The preset defaults to the sheet's own when it is a shipped one."""
+    timeline = original if isinstance(original, MouthTimeline) else choose_track(sheet_timelines(original), track)
+    if preset is None and isinstance(original, Sheet):
+        preset = _sheet_preset(original, settings)
+    chosen = _preset(preset, settings)
+    with private_speaker() as speaker:
+        return tuple(_time(line.text, language, timeline, number, chosen, settings, speaker)[0]
+                     for number, line in pair_script(timeline, lines))
+
+
+def _sheet_preset(sheet: Sheet, settings: AdaptSettings) -> str:
+    from ..errors import PresetError
+
+    try:
+        load_preset(sheet.preset.name)
+    except PresetError:
+        return settings.preset
+    return sheet.preset.name
+
+
+def choose_track(timelines: Sequence[MouthTimeline], track: str | None) -> MouthTimeline:
+    """The one mouth track to adapt against: the only one, or the one named ``track``."""
+    if not timelines:
+        raise FitError("the original has no mouth track", "pass a sheet with a mouth track, or the original voice track")
+    if track is not None:
+        for timeline in timelines:
+            if timeline.name.casefold() == track.casefold():
+                return timeline
+        raise OptionError(f"the original has no track {track!r}",
+                          f"its tracks: {', '.join(t.name for t in timelines)}")
+    if len(timelines) > 1:
+        raise OptionError(f"the original has {len(timelines)} tracks", "pick one with --track: "
+                          + ", ".join(t.name for t in timelines))
+    return timelines[0]

@@ -1,0 +1,99 @@
+"""One adaptation check, as the CLI and batch processing run it: load the original (XDTS, sheet,
+or voice track with its script), pair the candidates or the dub script with its lines, score
+them from their text alone (:mod:`.adapt`) and render the reports (:mod:`.adapt_report`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..dialogue import Line, read_script
+from ..errors import OptionError
+from ..timing import FrameRate
+from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count
+from .check import Side, load_side, render_kind
+from .score import FitSettings, line_spans
+from .timeline import MouthTimeline
+
+
+@dataclass(frozen=True)
+class AdaptJob:
+    """Everything an adaptation check needs: the CLI's options, or one batch-manifest row.
+
+    Either ``texts`` (candidates for original line ``line``, 1-based) or ``script`` (a dub
+    script, one line per original line: by time when timed, else in order)."""
+
+    original: str
+    language: str
+    texts: tuple[str, ...] = ()
+    line: int | None = None
+    script: str | None = None
+    original_script: str | None = None
+    original_language: str = "en-us"
+    preset: str = "anime-3"
+    fps: str = "24"
+    track: str | None = None
+    outputs: tuple[str, ...] = ()
+    settings: AdaptSettings = field(default_factory=AdaptSettings)
+
+
+def original_syllables(side: Side, timeline: MouthTimeline, settings: FitSettings) -> dict[int, int]:
+    """The syllables of each original line (1-based) whose phones the side knows (a voice track
+    analyzed with its script, or a sheet that keeps its phones)."""
+    if side.sheet is None:
+        return {}
+    track = next((t for t in side.sheet.tracks if t.name == timeline.name), None)
+    if track is None or not track.phones:
+        return {}
+    rate = timeline.rate
+    counts = {}
+    for number, span in enumerate(line_spans(timeline, settings.line_slack), 1):
+        low, high = rate.seconds_at(span.frame), rate.seconds_at(span.end)
+        inside = [p for p in track.phones if low <= (p.start + p.end) / 2 < high]
+        if inside:
+            counts[number] = syllable_count(inside)
+    return counts
+
+
+def adapt_job(job: AdaptJob) -> AdaptReport:
+    """Run the check (nothing is written)."""
+    if bool(job.texts) == bool(job.script):
+        raise OptionError("give candidate lines (--text, with --line) or a dub script (--script), not both",
+                          "lipsync adapt ORIGINAL --line 3 --text \"...\", or lipsync adapt ORIGINAL --script dub.srt")
+    if job.texts and job.line is None:
+        raise OptionError("--text needs --line N: the original line the candidates are for",
+                          "lines are numbered from 1 in time order ('lipsync adapt ORIGINAL --script' pairs a whole script)")
+    for output in job.outputs:
+        render_kind(output)
+    dub_lines: tuple[Line, ...] = ()
+    if job.script:
+        dub_lines = read_script(job.script, fps=float(FrameRate.parse(job.fps)))
+    side = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
+                     track=job.track, language=job.original_language)
+    timeline = choose_track(side.timelines, job.track)
+    if job.texts:
+        pairs = [(int(job.line), text) for text in job.texts]  # type: ignore[arg-type]
+    else:
+        pairs = [(number, line.text) for number, line in pair_script(timeline, dub_lines)]
+    lines = adapt_lines(timeline, pairs, job.language, preset=job.preset, settings=job.settings,
+                        syllables=original_syllables(side, timeline, job.settings.fit))
+    language = lines[0].candidates[0].timed.language if lines else job.language
+    return AdaptReport(Path(job.original).name, side.kind, language, timeline.rate, job.settings, lines, side.warnings)
+
+
+def render_adapt_job(job: AdaptJob) -> tuple[AdaptReport, list[tuple[str, bytes]]]:
+    """The report and ``(path, bytes)`` of every report file (json, html, txt by extension)."""
+    from .adapt_report import render
+
+    report = adapt_job(job)
+    return report, [(str(Path(output)), render(report, render_kind(output))) for output in job.outputs]
+
+
+def run_adapt_job(job: AdaptJob) -> tuple[AdaptReport, tuple[str, ...]]:
+    """Run the check and write its reports, each atomically, after all are rendered."""
+    from ..fileio import write_atomic
+
+    report, rendered = render_adapt_job(job)
+    for target, data in rendered:
+        write_atomic(target, data)
+    return report, tuple(target for target, _ in rendered)

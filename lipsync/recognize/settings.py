@@ -1,0 +1,126 @@
+"""The tunables of recognition, in one documented, frozen settings object.
+
+Every number that steers how speech is found, how script lines are matched to it, how the
+acoustic model searches and how phone boundaries are placed lives here, with its default and
+what it does (the model is :class:`lipsync.fit.FitSettings`). A recognizer takes one
+:class:`RecognitionSettings`; change a value with :func:`dataclasses.replace`:
+
+>>> from dataclasses import replace
+>>> replace(RecognitionSettings(), passes=3).passes
+3
+>>> RecognitionSettings(passes=0)
+Traceback (most recent call last):
+...
+lipsync.errors.OptionError: recognition setting passes must be 1 to 8, got 0 (hint: 3 is steady; more adds little)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from ..errors import OptionError
+
+#: The most alignment passes (frame phases) one may ask for.
+MAX_PASSES = 8
+
+
+@dataclass(frozen=True)
+class RecognitionSettings:
+    """How recognition finds phones; the defaults are what ``lipsync analyze`` uses."""
+
+    # --- the acoustic search ------------------------------------------------------------------
+    #: align the script this many times, each with the 10 ms analysis frames a fraction of a
+    #: frame later, and keep the median of every phone boundary (``analyze --passes``)
+    passes: int = 1
+    #: beam of the alignment search (pocketsphinx ``beam``/``wbeam``/``pbeam``): very wide,
+    #: since with the defaults long utterances fail to align
+    beam: float = 1e-200
+    #: narrower beam tried first on timed lines up to ``short_group_seconds`` (about 1.5 times
+    #: faster, the same times within a frame almost always; the wide beam takes over on failure)
+    short_beam: float = 1e-100
+    short_group_seconds: float = 12.0
+    #: untimed scripts too: every group up to ``short_group_seconds`` tries ``short_beam`` first
+    narrow_first: bool = False
+    #: probability of a pause between words pronounced by espeak-ng (other languages), whose
+    #: speakers leave short pauses that the English model would give to the next word
+    foreign_silprob: float = 0.3
+    #: stretches of speech are cut into pieces at most this long for script-free recognition
+    max_chunk_seconds: float = 20.0
+
+    # --- matching script lines to the speech ------------------------------------------------
+    #: seconds of speech per phone at an ordinary rate (only the ratios between lines matter)
+    seconds_per_phone: float = 0.075
+    #: a recording this short is aligned in one piece, whatever its pauses
+    single_chunk_seconds: float = 30.0
+    #: seconds of audio kept around each aligned group of lines
+    pad: float = 0.15
+    #: the most lines one group may hold, and the most stretches of speech it may span
+    max_lines_per_group: int = 4
+    max_stretches_per_group: int = 8
+    #: matching by length: cost of a line left out or of speech not in the script, cost of each
+    #: extra line or stretch joined into a group, spread of the log ratio of expected to spoken
+    skip_cost: float = 4.0
+    merge_cost: float = 0.6
+    log_ratio_spread: float = 0.35
+    #: matching by sound (repair): a stretch differing from every line by more than this share
+    #: of its phones is unscripted; an unrecorded line costs as much as this many phones
+    unscripted_share: float = 0.7
+    unrecorded_line_cost: float = 2.0
+    #: groups on each side of a failed one that are re-matched with it
+    repair_context: int = 2
+    #: timed scripts: a line's speech is looked for this far outside its subtitle times, and
+    #: neighbours without a pause between them are aligned together up to this long
+    time_tolerance: float = 1.0
+    max_timed_group_seconds: float = 30.0
+
+    # --- what does not fit the script --------------------------------------------------------
+    #: speech this long that aligned words cover less than ``min_coverage`` of is unscripted
+    min_unscripted_seconds: float = 0.4
+    min_coverage: float = 0.4
+    #: a word of a several-line group with less than this share in speech lies in a pause
+    min_word_in_speech: float = 0.5
+    #: English scripts with more than this share of words outside the dictionary are refused
+    wrong_language_share: float = 0.6
+    #: a script of which less than this share of the words aligns confidently does not belong
+    #: to the recording (an error unless ``analyze --allow-mismatch``)
+    mismatch_share: float = 1 / 3
+    #: such a script is a warning instead (the matching lines aligned, the rest recognized)
+    allow_mismatch: bool = False
+
+    # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
+    #: a line's fit (score per frame against the phone loop's) at which its confidence is 0.5,
+    #: and the spread of the logistic; calibrated with ``benchmarks/trust.py``
+    confidence_midpoint: float = -32.0
+    confidence_scale: float = 4.0
+    #: lines at least this confident are aligned; below ``found_at`` they are not found, in
+    #: between uncertain
+    aligned_at: float = 0.5
+    found_at: float = 0.15
+    #: seconds of the recording's speech the phone-loop reference is measured on
+    reference_seconds: float = 6.0
+
+    # --- phone boundaries ---------------------------------------------------------------------
+    #: move each boundary between two phones by the aligner's learned bias for its kind
+    #: (:mod:`lipsync.recognize.refine`)
+    correct_bias: bool = True
+    #: phones shorter than this are dropped
+    min_phone_seconds: float = 0.01
+    #: padding of the speech stretches that phones are trimmed to
+    trim_pad: float = 0.0
+    #: a stretch's first phone starting at most this late is moved back to the stretch's onset
+    onset_snap_seconds: float = 0.15
+    #: other languages: a quiet run this long in a word's first phone is a pause before the
+    #: word (a stop's closure), and the word starts after it
+    quiet_onset_seconds: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.passes, int) or not 1 <= self.passes <= MAX_PASSES:
+            raise OptionError(f"recognition setting passes must be 1 to {MAX_PASSES}, got {self.passes}",
+                              "3 is steady; more adds little")
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, (int, float)) and not value >= 0:
+                raise OptionError(f"recognition setting {item.name} must be a number >= 0, got {value!r}")
+
+
+DEFAULT_SETTINGS = RecognitionSettings()

@@ -1,0 +1,327 @@
+"""One file opened for review: a sheet to check and edit, or a dub-fit report to go through.
+
+A :class:`ReviewSession` knows the file as it was opened (to refuse saving over a file changed
+on disk since), the audio to play, the mouth drawings, and does what the page asks of the
+server: its state, re-animating a word's stretch, and saving with exports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import AudioError, FormatError, LipsyncError, OutputError
+from ..fileio import write_atomic
+from ..presets import Preset, load_preset
+from ..sheet import SHEET_FORMAT, Sheet, sheet_from_dict, sheet_from_json, sheet_to_dict
+from ..timing import FrameRate, parse_timecode
+from .edits import check_cues, move_word
+from .media import PLAYABLE, FileMedia, Media, PcmMedia, SilentMedia, peak_envelope
+
+FIT_FORMAT = "lipsync-fit"
+
+#: The rate at which the audio is decoded for the waveform's peaks.
+PEAKS_DECODE_RATE = 8000
+
+
+class ChangedOnDiskError(OutputError):
+    """The sheet was changed by something else since the page opened it: not saved."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class Playback:
+    """What the page plays: the media, its duration, and why there is no audio (or None)."""
+
+    media: Media
+    duration: float
+    peaks: tuple[float, ...]
+    path: str | None
+    missing: str | None = None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_json(path: Path, data: bytes) -> Mapping[str, Any] | None:
+    """The JSON object in ``data``, or None when it is not JSON (another sheet format)."""
+    if path.suffix.lower() != ".json":
+        return None
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FormatError(f"{str(path)!r} is not valid JSON ({error})",
+                          "pass a lipsync sheet (.json) or a dub-fit report (fit.json)") from None
+    return parsed if isinstance(parsed, Mapping) else None
+
+
+def _file_near(wanted: str, beside: Path) -> Path | None:
+    """The file a sheet or report names: as written, or beside it (``beside`` is the naming file)."""
+    for candidate in (Path(wanted), beside.parent / wanted, beside.parent / Path(wanted).name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _fit_side_audio(side: Mapping[str, Any], report: Path) -> str | None:
+    """The audio of one side of a dub-fit report: the voice track itself, or a lipsync
+    sheet's source audio (None for XDTS, or when the sheet is gone)."""
+    if side.get("kind") == "audio":
+        return side.get("path")
+    if side.get("kind") != "sheet" or not side.get("path"):
+        return None
+    found = _file_near(str(side["path"]), report)
+    if found is None:
+        return None
+    try:
+        source = json.loads(found.read_text(encoding="utf-8")).get("source") or {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
+    path = source.get("path")
+    audio = _file_near(str(path), found) if path else None
+    return str(audio) if audio else None
+
+
+def open_playback(audio: str | Path | None, named: str | None, sheet_path: Path, duration: float) -> Playback:
+    """The audio to play: ``audio`` if given, else the ``named`` source found as written or
+    beside the sheet; silence of ``duration`` seconds, with the reason, when there is none."""
+    from ..audio import load_audio
+
+    if audio is None and not named:
+        return _silent(duration, "the sheet names no audio file (pass AUDIO after the sheet)")
+    path = Path(audio) if audio is not None else _file_near(str(named), sheet_path)
+    if path is None:
+        return _silent(duration, f"the sheet's audio {named!r} is not found "
+                       "(pass AUDIO after the sheet)")
+    if audio is not None and not path.is_file():
+        raise AudioError(f"audio file {str(path)!r} not found", "check the path")
+    try:
+        decoded = load_audio(path, target_rate=PEAKS_DECODE_RATE)
+    except AudioError as error:
+        if audio is not None:
+            raise
+        return _silent(duration, f"the sheet's audio cannot be read: {error.message}")
+    content_type = PLAYABLE.get(path.suffix.lower())
+    if content_type is not None:
+        media: Media = FileMedia(path, content_type)
+    else:
+        media = PcmMedia(load_audio(path).samples, 16000)
+    peaks = peak_envelope(decoded.samples, decoded.sample_rate)
+    return Playback(media, decoded.duration, tuple(round(float(p), 3) for p in peaks), str(path))
+
+
+def _silent(duration: float, reason: str) -> Playback:
+    return Playback(SilentMedia(duration), duration, (), None, reason)
+
+
+class ReviewSession:
+    """A sheet (or a dub-fit report) opened for review; thread-safe."""
+
+    def __init__(self, path: str | Path, audio: str | Path | None = None, *, mouths: str | Path | None = None,
+                 preset: str | Path | None = None, exports: Sequence[str] = ()) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FormatError(f"sheet {str(self.path)!r} not found",
+                              "pass a sheet written by 'lipsync analyze -f sheet' or a fit report")
+        self._lock = threading.Lock()
+        data = self.path.read_bytes()
+        self._digest = _digest(data)
+        parsed = _read_json(self.path, data)
+        self.fit: Mapping[str, Any] | None = None
+        self.sheet: Sheet | None = None
+        if parsed is not None and parsed.get("format") == FIT_FORMAT:
+            self.fit = parsed
+            self.shape_set = load_preset("anime-3").shape_set
+            frames = max((l["window"]["frame"] + l["window"]["length"] for l in parsed.get("lines", ())), default=0)
+            self.rate = FrameRate.parse(parsed.get("rate", "24"))
+            named = next(filter(None, (_fit_side_audio(side, self.path) for side in (parsed["dub"], parsed["original"]))),
+                         None)
+            self.playback = open_playback(audio, named, self.path, self.rate.seconds_at(frames))
+        else:
+            self.sheet = self._read_sheet(data)
+            self.shape_set = self.sheet.preset
+            self.rate = self.sheet.rate
+            self.playback = open_playback(audio, self.sheet.source.path, self.path,
+                                          self.sheet.duration_seconds)
+        self.exports = tuple(exports)
+        self.mouth_files = self._user_mouths(mouths)
+        self.preset, self.preset_problem = self._animation_preset(preset)
+
+    # ------------------------------------------------------------------ opening
+
+    def _read_sheet(self, data: bytes) -> Sheet:
+        if self.path.suffix.lower() != ".json":
+            raise FormatError(f"cannot review {self.path.name!r}: not a lipsync sheet (.json)",
+                              "review a sheet written by 'lipsync analyze -f sheet', or a fit report")
+        return sheet_from_json(data.decode("utf-8"))
+
+    def _user_mouths(self, directory: str | Path | None) -> dict[str, Path]:
+        if directory is None:
+            return {}
+        from ..mouths import user_mouths
+
+        return user_mouths(directory, self.shape_set)
+
+    def _animation_preset(self, preset: str | Path | None) -> tuple[Preset | None, str | None]:
+        """The preset whose rules re-animate a moved word, or None and why not."""
+        if self.sheet is None:
+            return None, "a dub-fit report is read-only"
+        wanted = preset if preset is not None else self.sheet.preset.name
+        try:
+            found = load_preset(Path(wanted) if isinstance(wanted, Path) or str(wanted).endswith(".toml")
+                                else str(wanted))
+        except LipsyncError as error:
+            if preset is not None:
+                raise
+            return None, f"the sheet's preset {wanted!r} cannot be loaded ({error.message}); pass --preset"
+        if found.shape_set.names != self.sheet.preset.names:
+            if preset is not None:
+                raise FormatError(f"preset {found.name!r} has other shapes than the sheet's",
+                                  f"the sheet uses {', '.join(self.sheet.preset.names)}")
+            return None, f"preset {found.name!r} has other shapes than the sheet's; pass --preset"
+        return found, None
+
+    # ------------------------------------------------------------------ the page
+
+    def mouth(self, index: int) -> tuple[bytes, str]:
+        """The drawing of shape number ``index`` (preset order): bytes and content type."""
+        shapes = self.shape_set.names
+        if not 0 <= index < len(shapes):
+            raise KeyError(index)
+        name = shapes[index]
+        if self.mouth_files:
+            path = self.mouth_files[name]
+            kind = {".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix.lower(), "image/jpeg")
+            return path.read_bytes(), kind
+        from ..mouths import builtin_mouth_svg
+
+        drawn = self.preset if self.preset is not None else self.shape_set.name if self.fit else self.shape_set
+        return builtin_mouth_svg(drawn, name).encode("utf-8"), "image/svg+xml"
+
+    def state(self) -> dict[str, Any]:
+        """Everything the page draws, as JSON-ready data."""
+        from ..export import AUDIO_FORMATS
+        from ..exporters import all_exporters
+
+        with self._lock:
+            playback = self.playback
+            common = {
+                "name": self.path.name,
+                "rate": {"num": self.rate.num, "den": self.rate.den, "text": str(self.rate)},
+                "shapes": [{"name": s.name, "label": s.label, "drawing": s.drawing, "openness": s.openness}
+                           for s in self.shape_set.shapes],
+                "audio": {"path": playback.path, "duration": playback.duration, "missing": playback.missing},
+                "timecode": self._timecode(),
+            }
+            if self.fit is not None:
+                return {**common, "mode": "fit", "fit": self.fit}
+            assert self.sheet is not None
+            return {**common, "mode": "sheet", "sheet": sheet_to_dict(self.sheet),
+                    "reanimate": {"available": self.preset is not None, "reason": self.preset_problem},
+                    "exports": {"chosen": list(self.exports),
+                                "formats": [{"name": f.name, "description": f.description}
+                                            for f in (*all_exporters(), *AUDIO_FORMATS.values())
+                                            if f.name != "sheet"]}}
+
+    def _timecode(self) -> dict[str, Any]:
+        """The frame count of the first frame's timecode, and whether it is drop-frame."""
+        start = self.sheet.start_timecode if self.sheet is not None else None
+        if not start:
+            return {"start": 0, "drop": self.rate.supports_drop_frame}
+        return {"start": parse_timecode(start, self.rate), "drop": ";" in start or "," in start}
+
+    def peaks(self) -> dict[str, Any]:
+        """The waveform's peak envelope."""
+        from .media import PEAKS_PER_SECOND
+
+        return {"per_second": PEAKS_PER_SECOND, "duration": self.playback.duration,
+                "peaks": list(self.playback.peaks)}
+
+    def _editable(self) -> Sheet:
+        if self.sheet is None:
+            raise FormatError("a dub-fit report cannot be edited", "open the dub's sheet to edit it")
+        return self.sheet
+
+    def _with_tracks(self, tracks: Sequence[Mapping[str, Any]]) -> Sheet:
+        """The opened sheet with the page's cues, words and phones of the tracks it sends."""
+        sheet = self._editable()
+        data = sheet_to_dict(sheet)
+        sent = {str(track.get("name")): track for track in tracks if isinstance(track, Mapping)}
+        for track in data["tracks"]:
+            edit = sent.get(track["name"])
+            if edit is not None:
+                for key in ("cues", "words", "phones"):
+                    if key in edit:
+                        track[key] = edit[key]
+        if unknown := set(sent) - {track["name"] for track in data["tracks"]}:
+            raise FormatError(f"no track named {sorted(unknown)[0]!r} in the sheet")
+        edited = sheet_from_dict(data)
+        for track in edited.tracks:
+            check_cues(track.name, track.cues, edited.duration_frames, edited.preset.names)
+        return edited
+
+    def reanimate(self, track: Mapping[str, Any], word: int, start: float, end: float) -> dict[str, Any]:
+        """Move a word of the page's ``track`` to ``[start, end]`` seconds and animate its
+        stretch again from its phones: the track's new cues, words and phones."""
+        if self.preset is None:
+            raise FormatError(f"cannot re-animate: {self.preset_problem}")
+        with self._lock:
+            sheet = self._with_tracks([track])
+        current = sheet.track(str(track.get("name")))
+        moved = move_word(current, int(word), float(start), float(end), self.preset, sheet.rate,
+                          sheet.duration_frames)
+        data = sheet_to_dict(replace(sheet, tracks=(moved,)))["tracks"][0]
+        return {key: data[key] for key in ("cues", "words", "phones")}
+
+    def save(self, tracks: Sequence[Mapping[str, Any]], formats: Sequence[str] = ()) -> dict[str, Any]:
+        """Write the page's edits over the sheet (the previous file kept as ``NAME.bak``), then
+        the chosen exports beside it. Refuses, writing nothing, if the file changed on disk."""
+        from ..export import choose_formats
+        from ..exporters import ExportOptions, exporter_for_path
+
+        names = [f.name for f in choose_formats(list(dict.fromkeys([*self.exports, *formats])))] \
+            if self.exports or formats else []
+        with self._lock:
+            edited = self._with_tracks(tracks)
+            on_disk = self.path.read_bytes() if self.path.exists() else b""
+            if self.path.exists() and _digest(on_disk) != self._digest:
+                raise ChangedOnDiskError(
+                    f"{self.path.name} was changed on disk since the page opened it: not saved",
+                    "your edits are still in the page: download them, or reload the file and redo them")
+            data = exporter_for_path(self.path).write(edited, ExportOptions())
+            backup = self.path.with_name(self.path.name + ".bak")
+            if on_disk:
+                write_atomic(backup, on_disk)
+            write_atomic(self.path, data)
+            self._digest = _digest(data)
+            self.sheet = edited
+        return {"saved": str(self.path), "backup": str(backup) if on_disk else None,
+                **self._export(edited, names)}
+
+    def _export(self, sheet: Sheet, names: Sequence[str]) -> dict[str, Any]:
+        """Write ``names`` formats beside the sheet; a failure is a warning (the sheet is saved)."""
+        if not names:
+            return {"exports": [], "warnings": []}
+        from ..export import export
+
+        inputs = tuple(p for p in (self.path, self.playback.path) if p)
+        try:
+            result = export(sheet, names, self.path.with_suffix(""), audio=self.playback.path, inputs=inputs,
+                            as_stem=True)
+        except LipsyncError as error:
+            return {"exports": [], "warnings": [f"the sheet is saved, the exports are not: {error}"]}
+        return {"exports": [str(f) for f in result.files], "warnings": list(result.warnings)}
+
+    def reload(self) -> None:
+        """Read the sheet again from disk (the page's unsaved edits are dropped by the page)."""
+        with self._lock:
+            data = self.path.read_bytes()
+            self.sheet = self._read_sheet(data)
+            self._digest = _digest(data)

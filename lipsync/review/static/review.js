@@ -1,0 +1,743 @@
+// The review page: plays the audio, shows the mouth of each track at the playhead (the audio
+// clock picks the frame), and edits the cues. Everything it loads comes from the lipsync review
+// server that served it (relative addresses keep the session's token).
+
+import WaveSurfer from "./vendor/wavesurfer/wavesurfer.esm.js";
+import RegionsPlugin from "./vendor/wavesurfer/regions.esm.js";
+import * as edits from "./edits.js";
+import { Lanes } from "./lanes.js";
+import { frameAt, secondsAt, timecode } from "./timecode.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+const SHORTCUTS = [
+  ["Space", "play / pause"],
+  ["← →", "previous / next frame"],
+  ["Shift+← →", "one second back / forward"],
+  ["Home End", "start / end"],
+  ["H", "half speed on / off"],
+  ["I O", "selection in / out at the playhead (or drag on the waveform)"],
+  ["L", "loop the selection on / off"],
+  ["+ − F", "zoom in / out / whole"],
+  ["C W", "select the cue / word at the playhead"],
+  ["Tab Shift+Tab", "next / previous cue or word"],
+  ["↑ ↓", "previous / next track"],
+  ["1-9 0, Shift+1-5", "set the selected cue's shape (palette order)", "edit"],
+  [", .", "move the selected cue's or word's start a frame earlier / later", "edit"],
+  ["< >", "move the selected cue's or word's end a frame earlier / later", "edit"],
+  ["S", "split the selected cue at the playhead", "edit"],
+  ["M", "merge the selected cue with the next", "edit"],
+  ["Delete", "delete the selected cue (its frames go to the one before)", "edit"],
+  ["R", "re-animate the selected word's stretch from its phones", "edit"],
+  ["Ctrl+Z / Ctrl+Shift+Z", "undo / redo", "edit"],
+  ["Ctrl+S", "save (and export the chosen formats)", "edit"],
+  ["N P", "next / previous flagged line (dub-fit report)", "fit"],
+  ["drag", "a cue boundary or a word's edge (snapped to frames); click to select and seek", "edit"],
+];
+
+const page = {
+  state: null, rate: null, tracks: [], shapes: [], durationFrames: 0, duration: 0,
+  editable: false, dirty: false, history: new edits.History(), selection: null, activeTrack: 0,
+  shownFrame: -1, loop: false, half: false, media: null, ws: null, regions: null, region: null,
+  lanes: null, pxPerSec: 0, busy: false, flagged: [],
+};
+
+// ------------------------------------------------------------------ messages and requests
+
+function notice(text, kind = "info", extra = null) {
+  const box = document.createElement("div");
+  box.className = kind;
+  box.textContent = text;
+  if (extra) box.append(" ", extra);
+  $("#notice").append(box);
+  return box;
+}
+
+async function request(path, body) {
+  const response = await fetch(path, body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (!response.ok) {
+    const error = new Error(data.error + (data.hint ? ` (hint: ${data.hint})` : ""));
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+// ------------------------------------------------------------------ the model
+
+function fitTracks(fit, shapes) {
+  const byOpenness = new Map(shapes.map((shape) => [String(shape.openness), shape.name]));
+  const tracks = ["original", "dub"].map((side) => ({ name: side, cues: [], lines: [], words: [], phones: [], marks: [] }));
+  for (const line of fit.lines) {
+    const start = line.window.frame;
+    ["original", "dub"].forEach((side, index) => {
+      const track = tracks[index];
+      const openness = line[`openness_${side}`] || "";
+      for (let i = 0; i < openness.length;) {
+        let j = i;
+        while (j < openness.length && openness[j] === openness[i]) j++;
+        const shape = byOpenness.get(openness[i]);
+        if (shape) track.cues.push({ frame: start + i, length: j - i, shape });
+        i = j;
+      }
+      const span = line[side];
+      track.lines.push({ frame: span.frame, length: span.length, flagged: line.flagged,
+        text: span.text || "", label: `#${line.number} ${Math.round(line.score)} · ${span.text || ""}` });
+    });
+    tracks[1].marks.push(...line.mismatch_frames);
+  }
+  return tracks;
+}
+
+function trackParts(track) {
+  return { name: track.name, cues: track.cues, words: track.words, phones: track.phones };
+}
+
+function snapshot() {
+  return { tracks: page.tracks.map((t) => ({ cues: t.cues, words: t.words, phones: t.phones })), selection: page.selection };
+}
+
+function restore(saved) {
+  saved.tracks.forEach((parts, index) => Object.assign(page.tracks[index], parts));
+  page.selection = saved.selection;
+}
+
+/** Replace parts of track `index` by an edit (undoable). */
+function apply(index, parts, selection = page.selection) {
+  const track = page.tracks[index];
+  if (Object.entries(parts).every(([key, value]) => track[key] === value)) return false;
+  page.history.push(snapshot());
+  Object.assign(track, parts);
+  page.selection = selection;
+  setDirty(true);
+  refresh(true);
+  return true;
+}
+
+function setDirty(dirty) {
+  page.dirty = dirty;
+  $("#dirty").hidden = !dirty;
+}
+
+// ------------------------------------------------------------------ the clock and what it shows
+
+function currentTime() { return page.media.currentTime; }
+
+function currentFrame() {
+  return Math.max(0, Math.min(page.durationFrames - 1, frameAt(currentTime(), page.rate)));
+}
+
+function seek(seconds) {
+  const time = Math.max(0, Math.min(page.duration, seconds));
+  page.media.currentTime = time;
+  refresh(true);
+}
+
+function seekFrame(frame) {
+  const clamped = Math.max(0, Math.min(page.durationFrames - 1, frame));
+  seek(secondsAt(clamped, page.rate) + 1e-4);  // inside the frame, whatever the rounding
+}
+
+function tick() {
+  const time = currentTime();
+  if (page.loop && page.region && !page.media.paused && time >= page.region.end) {
+    page.media.currentTime = page.region.start;
+  }
+  refresh(false);
+  requestAnimationFrame(tick);
+}
+
+function refresh(force) {
+  const time = currentTime();
+  const frame = currentFrame();
+  const moved = page.lanes.playhead !== time;
+  if (frame !== page.shownFrame || force) {
+    page.shownFrame = frame;
+    showMouths(frame);
+    $("#timecode").textContent = timecode(frame + page.state.timecode.start, page.rate, page.state.timecode.drop);
+    $("#frame").textContent = String(frame);
+    $("#line").textContent = lineAt(frame);
+    showSelection();
+  }
+  $("#seconds").textContent = time.toFixed(3);
+  if (moved || force) {
+    page.lanes.playhead = time;
+    if (!page.media.paused) followPlayhead(time);
+    page.lanes.draw();
+  }
+}
+
+function followPlayhead(time) {
+  const x = (time - page.lanes.view.start) * page.pxPerSec;
+  if (x < 0 || x > page.lanes.view.width * 0.95) page.ws.setScrollTime(Math.max(0, time - 0.05 * page.lanes.view.width / page.pxPerSec));
+}
+
+function lineAt(frame) {
+  for (const track of page.tracks) {
+    for (const line of track.lines) {
+      if (line.frame <= frame && frame < line.frame + line.length) return `${track.name}: ${line.text}`;
+    }
+  }
+  return "";
+}
+
+function showMouths(frame) {
+  page.tracks.forEach((track, index) => {
+    const figure = document.querySelector(`figure.mouth[data-track="${index}"]`);
+    const at = edits.cueAt(track.cues, frame);
+    const shape = at >= 0 ? track.cues[at].shape : null;
+    figure.dataset.frame = String(frame);
+    if (figure.dataset.shape === (shape ?? "")) return;
+    figure.dataset.shape = shape ?? "";
+    for (const img of figure.querySelectorAll("img")) img.classList.toggle("on", img.dataset.shape === shape);
+    const info = page.shapes.find((s) => s.name === shape);
+    figure.querySelector(".label").textContent = shape ?? "–";
+    figure.querySelector("figcaption").textContent = `${track.name} · ${shape === null ? "no mouth" : (info && info.label) || shape}`;
+  });
+}
+
+function buildMouths() {
+  const holder = $("#mouths");
+  page.tracks.forEach((track, index) => {
+    const figure = document.createElement("figure");
+    figure.className = "mouth";
+    figure.dataset.track = String(index);
+    figure.dataset.shape = "\u0000";
+    const drawing = document.createElement("div");
+    drawing.className = "drawing";
+    page.shapes.forEach((shape, number) => {
+      const img = document.createElement("img");
+      img.src = `mouth/${number}`;
+      img.alt = shape.name;
+      img.dataset.shape = shape.name;
+      img.addEventListener("error", () => figure.classList.add("no-drawing"));
+      drawing.append(img);
+    });
+    const label = document.createElement("div");
+    label.className = "label";
+    drawing.append(label);
+    figure.append(drawing, document.createElement("figcaption"));
+    holder.append(figure);
+  });
+}
+
+// ------------------------------------------------------------------ selection and inspector
+
+function selectedItem() {
+  const s = page.selection;
+  if (!s) return null;
+  const track = page.tracks[s.track];
+  return s.kind === "cue" ? track.cues[s.index] : track.words[s.index];
+}
+
+function select(selection) {
+  page.selection = selection;
+  if (selection) page.activeTrack = selection.track;
+  page.lanes.selection = selection;
+  showSelection();
+  page.lanes.draw();
+}
+
+function showSelection() {
+  const s = page.selection, item = selectedItem();
+  page.lanes.selection = s;
+  const text = $("#selected");
+  for (const button of $("#palette").children) button.classList.toggle("current", !!(item && s.kind === "cue" && button.dataset.shape === item.shape));
+  if (!item) { text.textContent = "Nothing selected: click a cue or a word, or press C / W."; return; }
+  const track = page.tracks[s.track];
+  if (s.kind === "cue") {
+    text.textContent = `${track.name}: cue ${s.index + 1} of ${track.cues.length}, shape ${item.shape}, frames ${item.frame}–${item.frame + item.length - 1} (${item.length})${item.edited ? ", edited" : ""}`;
+  } else {
+    text.textContent = `${track.name}: word “${item.text}” ${item.start.toFixed(3)}–${item.end.toFixed(3)} s (frames ${frameAt(item.start, page.rate)}–${frameAt(item.end, page.rate)})`;
+  }
+}
+
+function buildPalette() {
+  const palette = $("#palette");
+  page.shapes.forEach((shape, index) => {
+    const button = document.createElement("button");
+    button.dataset.shape = shape.name;
+    button.title = shape.label || shape.name;
+    button.textContent = shape.name;
+    const key = document.createElement("kbd");
+    key.textContent = index < 10 ? String((index + 1) % 10) : `⇧${index - 9}`;
+    button.append(key);
+    button.addEventListener("click", () => setSelectedShape(shape.name));
+    palette.append(button);
+  });
+}
+
+function buildShortcuts() {
+  const list = $("#shortcuts");
+  for (const [keys, what, use] of SHORTCUTS) {
+    if (use === (page.editable ? "fit" : "edit")) continue;
+    const term = document.createElement("dt"), key = document.createElement("kbd"), text = document.createElement("dd");
+    key.textContent = keys;
+    text.textContent = what;
+    term.append(key);
+    list.append(term, text);
+  }
+}
+
+// ------------------------------------------------------------------ edits
+
+function selectedCue() {
+  const s = page.selection;
+  return s && s.kind === "cue" && page.tracks[s.track].cues[s.index] ? s : null;
+}
+
+function setSelectedShape(shape) {
+  const s = selectedCue();
+  if (!page.editable || !s) return;
+  apply(s.track, { cues: edits.setShape(page.tracks[s.track].cues, s.index, shape) });
+}
+
+function splitSelected() {
+  const s = selectedCue();
+  if (!page.editable || !s) return;
+  const cues = edits.split(page.tracks[s.track].cues, s.index, currentFrame());
+  apply(s.track, { cues }, { ...s, index: s.index + 1 });
+}
+
+function mergeSelected() {
+  const s = selectedCue();
+  if (page.editable && s) apply(s.track, { cues: edits.mergeNext(page.tracks[s.track].cues, s.index) });
+}
+
+function deleteSelected() {
+  const s = selectedCue();
+  if (!page.editable || !s) return;
+  const cues = edits.remove(page.tracks[s.track].cues, s.index);
+  apply(s.track, { cues }, { ...s, index: Math.max(0, s.index - 1) });
+}
+
+function nudge(edge, frames) {
+  const s = page.selection, item = selectedItem();
+  if (!page.editable || !item) return;
+  if (s.kind === "cue") {
+    if (edge === "end") {
+      const next = page.tracks[s.track].cues[s.index + 1];
+      if (next) apply(s.track, { cues: edits.moveBoundary(page.tracks[s.track].cues, s.index + 1, next.frame + frames) });
+    } else {
+      apply(s.track, { cues: edits.moveBoundary(page.tracks[s.track].cues, s.index, item.frame + frames) });
+    }
+  } else {
+    const step = frames * page.rate.den / page.rate.num;
+    const start = edge === "start" ? snap(item.start + step) : item.start;
+    const end = edge === "end" ? snap(item.end + step) : item.end;
+    reanimate(s.track, s.index, start, end);
+  }
+}
+
+function snap(seconds) {
+  return secondsAt(Math.round(seconds * page.rate.num / page.rate.den), page.rate);
+}
+
+async function reanimate(trackIndex, wordIndex, start, end) {
+  if (!page.state.reanimate.available) {
+    notice(`Cannot re-animate: ${page.state.reanimate.reason}`, "warning");
+    return;
+  }
+  if (page.busy) return;
+  page.busy = true;
+  try {
+    const track = page.tracks[trackIndex];
+    const result = await request("api/reanimate", { track: trackParts(track), word: wordIndex, start, end });
+    apply(trackIndex, result, { track: trackIndex, kind: "word", index: wordIndex });
+  } catch (error) {
+    notice(error.message, "error");
+    refresh(true);
+  } finally {
+    page.busy = false;
+  }
+}
+
+function reanimateSelected() {
+  const s = page.selection;
+  if (!page.editable || !s || s.kind !== "word") return;
+  const word = selectedItem();
+  reanimate(s.track, s.index, word.start, word.end);
+}
+
+function undo() {
+  const previous = page.history.undo(snapshot());
+  if (previous) { restore(previous); setDirty(true); refresh(true); }
+}
+
+function redo() {
+  const next = page.history.redo(snapshot());
+  if (next) { restore(next); setDirty(true); refresh(true); }
+}
+
+function editedSheet() {
+  const sheet = structuredClone(page.state.sheet);
+  sheet.tracks.forEach((track, index) => Object.assign(track, trackParts(page.tracks[index])));
+  return sheet;
+}
+
+async function save() {
+  if (!page.editable || page.busy) return;
+  page.busy = true;
+  const formats = [...document.querySelectorAll("#export-list input:checked")].map((box) => box.value);
+  try {
+    const result = await request("api/save", { tracks: page.tracks.map(trackParts), formats });
+    setDirty(false);
+    const exported = result.exports.length ? `; exported ${result.exports.join(", ")}` : "";
+    notice(`Saved ${result.saved}${result.backup ? ` (previous version kept as ${result.backup})` : ""}${exported}.`);
+    for (const warning of result.warnings) notice(warning, "warning");
+  } catch (error) {
+    const actions = document.createElement("span");
+    if (error.status === 409) {
+      const download = document.createElement("button");
+      download.textContent = "Download my edited sheet";
+      download.addEventListener("click", () => {
+        const blob = new Blob([JSON.stringify(editedSheet(), null, 1) + "\n"], { type: "application/json" });
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = page.state.name.replace(/\.json$/i, "") + ".edited.json";
+        link.click();
+      });
+      const reload = document.createElement("button");
+      reload.textContent = "Reload from disk (drops my edits)";
+      reload.addEventListener("click", async () => {
+        await request("api/reload", {});
+        page.dirty = false;
+        location.reload();
+      });
+      actions.append(download, " ", reload);
+    }
+    notice(`Not saved: ${error.message}`, "error", actions);
+  } finally {
+    page.busy = false;
+  }
+}
+
+// ------------------------------------------------------------------ playing
+
+function togglePlay() {
+  if (page.media.paused) {
+    if (page.loop && page.region && (currentTime() < page.region.start || currentTime() >= page.region.end)) {
+      page.media.currentTime = page.region.start;
+    }
+    page.media.play().catch((error) => notice(`Cannot play: ${error.message}`, "error"));
+  } else {
+    page.media.pause();
+  }
+}
+
+function toggleHalf() {
+  page.half = !page.half;
+  page.media.playbackRate = page.half ? 0.5 : 1;
+  $("#half").setAttribute("aria-pressed", String(page.half));
+  $("#speed").textContent = `speed ${page.half ? "½" : "1"}×`;
+}
+
+function toggleLoop() {
+  if (!page.region) { notice("Select a stretch first: drag on the waveform, or press I and O.", "warning"); return; }
+  page.loop = !page.loop;
+  $("#loop").setAttribute("aria-pressed", String(page.loop));
+  page.lanes.loop = page.loop ? { start: page.region.start, end: page.region.end } : null;
+  page.lanes.draw();
+}
+
+function setSelectionEdge(edge) {
+  const time = currentTime();
+  let start = page.region ? page.region.start : time, end = page.region ? page.region.end : time;
+  if (edge === "in") start = time; else end = time;
+  if (end <= start) { if (edge === "in") end = Math.min(page.duration, start + 1); else start = Math.max(0, end - 1); }
+  if (page.region) page.region.setOptions({ start, end });
+  else page.region = page.regions.addRegion({ start, end, color: "rgba(255, 215, 0, 0.25)" });
+  if (page.loop) page.lanes.loop = { start, end };
+  page.lanes.draw();
+}
+
+function zoom(factor) {
+  const fit = page.lanes.view.width / page.duration;
+  const wanted = factor === 0 ? fit : Math.max(fit, Math.min(2000, page.pxPerSec * factor));
+  const centre = currentTime();
+  page.ws.zoom(wanted);
+  page.ws.setScrollTime(Math.max(0, centre - page.lanes.view.width / wanted / 2));
+}
+
+// ------------------------------------------------------------------ keyboard
+
+function stepSelection(direction) {
+  const s = page.selection;
+  const track = page.tracks[s ? s.track : page.activeTrack];
+  const kind = s ? s.kind : "cue";
+  const items = kind === "cue" ? track.cues : track.words;
+  if (!items.length) return;
+  const index = s ? Math.max(0, Math.min(items.length - 1, s.index + direction)) : 0;
+  const trackIndex = s ? s.track : page.activeTrack;
+  select({ track: trackIndex, kind, index });
+  if (kind === "cue") seekFrame(items[index].frame); else seek(items[index].start + 1e-4);
+}
+
+function selectAtPlayhead(kind) {
+  const track = page.tracks[page.activeTrack];
+  const index = kind === "cue" ? edits.cueAt(track.cues, currentFrame())
+    : track.words.findIndex((word) => word.start <= currentTime() + 1e-6 && currentTime() < word.end);
+  if (index >= 0) select({ track: page.activeTrack, kind, index });
+}
+
+function moveFlagged(direction) {
+  if (!page.flagged.length) return;
+  const frame = currentFrame();
+  const sorted = page.flagged;
+  const next = direction > 0 ? sorted.find((line) => line.window.frame > frame) || sorted[0]
+    : [...sorted].reverse().find((line) => line.window.frame < frame) || sorted[sorted.length - 1];
+  goToFitLine(next);
+}
+
+function goToFitLine(line) {
+  seekFrame(line.window.frame);
+  const start = secondsAt(line.window.frame, page.rate), end = secondsAt(line.window.frame + line.window.length, page.rate);
+  if (page.region) page.region.setOptions({ start, end });
+  else page.region = page.regions.addRegion({ start, end, color: "rgba(255, 215, 0, 0.25)" });
+  page.ws.setScrollTime(Math.max(0, start - 0.5));
+  for (const item of document.querySelectorAll("#fit-lines li")) item.classList.toggle("current", item.dataset.number === String(line.number));
+}
+
+function onKey(event) {
+  if (event.target.closest && event.target.closest("input, select, textarea, summary")) return;
+  const key = event.key, ctrl = event.ctrlKey || event.metaKey;
+  const done = () => event.preventDefault();
+  if (ctrl && key.toLowerCase() === "z") { event.shiftKey ? redo() : undo(); return done(); }
+  if (ctrl && key.toLowerCase() === "y") { redo(); return done(); }
+  if (ctrl && key.toLowerCase() === "s") { save(); return done(); }
+  if (ctrl || event.altKey) return;
+  const digit = /^Digit(\d)$/.exec(event.code);
+  if (digit && page.editable) {
+    const number = Number(digit[1]);
+    const index = event.shiftKey ? 9 + number : (number + 9) % 10;
+    if (page.shapes[index]) setSelectedShape(page.shapes[index].name);
+    return done();
+  }
+  const step = event.shiftKey ? Math.round(page.rate.num / page.rate.den) : 1;
+  switch (key) {
+    case " ": togglePlay(); break;
+    case "ArrowLeft": page.media.pause(); seekFrame(currentFrame() - step); break;
+    case "ArrowRight": page.media.pause(); seekFrame(currentFrame() + step); break;
+    case "Home": seekFrame(0); break;
+    case "End": seekFrame(page.durationFrames - 1); break;
+    case "ArrowUp": page.activeTrack = Math.max(0, page.activeTrack - 1); select(null); break;
+    case "ArrowDown": page.activeTrack = Math.min(page.tracks.length - 1, page.activeTrack + 1); select(null); break;
+    case "Tab": stepSelection(event.shiftKey ? -1 : 1); break;
+    case "h": case "H": toggleHalf(); break;
+    case "l": case "L": toggleLoop(); break;
+    case "i": case "I": setSelectionEdge("in"); break;
+    case "o": case "O": setSelectionEdge("out"); break;
+    case "+": case "=": zoom(1.5); break;
+    case "-": zoom(1 / 1.5); break;
+    case "f": case "F": zoom(0); break;
+    case "c": case "C": selectAtPlayhead("cue"); break;
+    case "w": case "W": selectAtPlayhead("word"); break;
+    case "s": case "S": splitSelected(); break;
+    case "m": case "M": mergeSelected(); break;
+    case "Delete": case "Backspace": deleteSelected(); break;
+    case ",": nudge("start", -1); break;
+    case ".": nudge("start", 1); break;
+    case "<": nudge("end", -1); break;
+    case ">": nudge("end", 1); break;
+    case "r": case "R": reanimateSelected(); break;
+    case "n": case "N": moveFlagged(1); break;
+    case "p": case "P": moveFlagged(-1); break;
+    default: return;
+  }
+  done();
+}
+
+// ------------------------------------------------------------------ pointer on the lanes
+
+function pointerOnLanes(canvas) {
+  let drag = null;
+  const at = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return page.lanes.hit(event.clientX - box.left, event.clientY - box.top);
+  };
+  canvas.addEventListener("pointermove", (event) => {
+    const hit = at(event);
+    if (!drag) { canvas.style.cursor = hit.edge && page.editable ? "ew-resize" : "crosshair"; return; }
+    const track = page.tracks[drag.track];
+    if (drag.kind === "boundary") {
+      track.cues = edits.moveBoundary(drag.before.tracks[drag.track].cues, drag.index, Math.round(hit.time * page.rate.num / page.rate.den));
+      refresh(true);
+    } else if (drag.kind === "word") {
+      const word = drag.before.tracks[drag.track].words[drag.index];
+      const edge = snap(hit.time);
+      const moved = drag.edge === "start" ? { ...word, start: Math.min(edge, word.end) } : { ...word, end: Math.max(edge, word.start) };
+      track.words = track.words.map((w, i) => (i === drag.index ? moved : w));
+      page.lanes.draw();
+    } else {
+      seek(hit.time);
+    }
+  });
+  canvas.addEventListener("pointerdown", (event) => {
+    canvas.focus();
+    canvas.setPointerCapture(event.pointerId);
+    const hit = at(event);
+    if (hit.edge && page.editable && hit.kind === "cue") {
+      drag = { kind: "boundary", track: hit.track, index: hit.index, before: snapshot() };
+      select({ track: hit.track, kind: "cue", index: hit.index });
+    } else if (hit.edge && page.editable && hit.kind === "word") {
+      drag = { kind: "word", track: hit.track, index: hit.index, edge: hit.edge, before: snapshot() };
+      select({ track: hit.track, kind: "word", index: hit.index });
+    } else {
+      if (hit.kind && hit.index >= 0) select({ track: hit.track, kind: hit.kind, index: hit.index });
+      else if (hit.track !== undefined) page.activeTrack = hit.track;
+      drag = { kind: "seek" };
+      seek(hit.time);
+    }
+  });
+  const finish = () => {
+    if (!drag) return;
+    const ended = drag;
+    drag = null;
+    if (ended.kind === "boundary") {
+      const after = page.tracks[ended.track].cues;
+      if (after !== ended.before.tracks[ended.track].cues) {
+        page.history.push(ended.before);
+        setDirty(true);
+      }
+      refresh(true);
+    } else if (ended.kind === "word") {
+      const moved = page.tracks[ended.track].words[ended.index];
+      page.tracks[ended.track].words = ended.before.tracks[ended.track].words;
+      const original = ended.before.tracks[ended.track].words[ended.index];
+      if (moved.start !== original.start || moved.end !== original.end) reanimate(ended.track, ended.index, moved.start, moved.end);
+      else page.lanes.draw();
+    }
+  };
+  canvas.addEventListener("pointerup", finish);
+  canvas.addEventListener("pointercancel", finish);
+  canvas.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    if (event.ctrlKey) zoom(event.deltaY < 0 ? 1.25 : 0.8);
+    else page.ws.setScroll(page.ws.getScroll() + (event.deltaX || event.deltaY));
+  }, { passive: false });
+}
+
+// ------------------------------------------------------------------ start
+
+function fitList(fit) {
+  $("#fit").hidden = false;
+  const list = $("#fit-lines");
+  for (const line of fit.lines) {
+    const item = document.createElement("li");
+    item.dataset.number = String(line.number);
+    item.className = line.flagged ? "flagged" : "";
+    item.textContent = `${Math.round(line.score)} · ${line.dub.text || line.original.text || "(no text)"} — ${line.advice}`;
+    item.addEventListener("click", () => goToFitLine(line));
+    list.append(item);
+  }
+}
+
+function viewChanged() {
+  const wrapper = page.ws.getWrapper();
+  page.pxPerSec = wrapper.scrollWidth / page.duration;
+  page.lanes.view.pxPerSec = page.pxPerSec;
+  page.lanes.view.start = page.ws.getScroll() / page.pxPerSec;
+  page.lanes.draw();
+}
+
+async function start() {
+  const state = await request("api/state");
+  page.state = state;
+  page.rate = state.rate;
+  page.shapes = state.shapes;
+  document.title = `${state.name} · lipsync review`;
+  $("#file").textContent = state.name;
+  if (state.mode === "fit") {
+    page.tracks = fitTracks(state.fit, state.shapes);
+    page.flagged = state.fit.lines.filter((line) => line.flagged).sort((a, b) => a.window.frame - b.window.frame);
+    page.durationFrames = Math.max(1, ...state.fit.lines.map((line) => line.window.frame + line.window.length));
+    document.body.classList.add("read-only");
+    notice(`Dub-fit report: ${state.fit.summary.flagged} of ${state.fit.summary.lines} lines flagged. N / P go to the next / previous flagged line; the original's and the dub's mouths are side by side.`);
+    fitList(state.fit);
+  } else {
+    page.tracks = state.sheet.tracks.map((track) => ({ ...track, marks: [] }));
+    page.durationFrames = state.sheet.duration_frames;
+    page.editable = true;
+    const list = $("#export-list");
+    for (const format of state.exports.formats) {
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = format.name;
+      box.checked = state.exports.chosen.includes(format.name);
+      label.append(box, ` ${format.name} — ${format.description}`);
+      list.append(label);
+    }
+    if (!state.reanimate.available) notice(`Word edges cannot be re-animated: ${state.reanimate.reason}`, "warning");
+  }
+  if (state.audio.missing) notice(`No audio: ${state.audio.missing}. The timeline plays in silence.`, "warning");
+  $("#frames").textContent = String(page.durationFrames);
+  const peaks = await request("api/peaks");
+  page.duration = Math.max(peaks.duration, secondsAt(page.durationFrames, page.rate));
+  const envelope = peaks.peaks.length ? Float32Array.from(peaks.peaks) : new Float32Array(Math.max(2, Math.round(page.duration * 10)));
+
+  page.media = document.createElement("audio");
+  page.media.preload = "auto";
+  page.media.hidden = true;
+  document.body.append(page.media);
+  page.regions = RegionsPlugin.create();
+  page.ws = WaveSurfer.create({
+    container: "#waveform", media: page.media, url: "media", peaks: [envelope], duration: page.duration,
+    height: 90, waveColor: "#90a4ae", progressColor: "#546e7a", cursorColor: "#d00", cursorWidth: 2,
+    normalize: false, dragToSeek: true, autoScroll: false, autoCenter: false, plugins: [page.regions],
+  });
+  page.regions.enableDragSelection({ color: "rgba(255, 215, 0, 0.25)" });
+  page.regions.on("region-created", (region) => {
+    if (page.region && page.region !== region) page.region.remove();
+    page.region = region;
+    if (page.loop) page.lanes.loop = { start: region.start, end: region.end };
+  });
+  page.regions.on("region-updated", (region) => {
+    if (page.loop && region === page.region) { page.lanes.loop = { start: region.start, end: region.end }; page.lanes.draw(); }
+  });
+
+  page.lanes = new Lanes($("#lanes"), {
+    rate: page.rate, shapes: page.shapes, timecodeStart: state.timecode.start, drop: state.timecode.drop,
+    rest: state.mode === "fit" ? page.shapes[0].name : state.sheet.preset.rest,
+  });
+  page.lanes.tracks = page.tracks;
+  page.lanes.resize($("#timeline").clientWidth - 12);
+  page.ws.on("scroll", viewChanged);
+  page.ws.on("zoom", viewChanged);
+  page.ws.on("redraw", viewChanged);
+  page.ws.on("interaction", () => refresh(true));
+  page.media.addEventListener("play", () => { $("#play").textContent = "Pause"; });
+  page.media.addEventListener("pause", () => { $("#play").textContent = "Play"; refresh(true); });
+  page.media.addEventListener("seeked", () => refresh(true));
+  window.addEventListener("resize", () => { page.lanes.resize($("#timeline").clientWidth - 12); viewChanged(); });
+
+  buildMouths();
+  buildPalette();
+  buildShortcuts();
+  pointerOnLanes($("#lanes"));
+  document.addEventListener("keydown", onKey);
+  $("#play").addEventListener("click", togglePlay);
+  $("#half").addEventListener("click", toggleHalf);
+  $("#loop").addEventListener("click", toggleLoop);
+  $("#undo").addEventListener("click", undo);
+  $("#redo").addEventListener("click", redo);
+  $("#save").addEventListener("click", save);
+  $("#split").addEventListener("click", splitSelected);
+  $("#merge").addEventListener("click", mergeSelected);
+  $("#delete").addEventListener("click", deleteSelected);
+  $("#reanimate").addEventListener("click", reanimateSelected);
+  window.addEventListener("beforeunload", (event) => { if (page.dirty) event.preventDefault(); });
+  await new Promise((resolve) => { if (page.ws.getDuration()) resolve(); else page.ws.once("ready", resolve); });
+  page.ws.zoom(Math.max($("#timeline").clientWidth / page.duration, Math.min(120, 4000 / page.duration * 10)));
+  viewChanged();
+  if (page.flagged.length) goToFitLine(page.flagged[0]);
+  refresh(true);
+  requestAnimationFrame(tick);
+  document.body.dataset.ready = "true";
+  window.review = page;  // for scripts and tests driving the page
+}
+
+start().catch((error) => notice(`The page could not start: ${error.message}`, "error"));

@@ -1,0 +1,44 @@
+// Loads a lipsync Spine JSON into a skeleton with spine-core (SkeletonJson, AnimationState) and
+// prints the mouth slot's attachment on every frame, one name per line, sampled two ways:
+// the track time set to each frame's start, and a game loop advancing the clock by 1/fps.
+// Usage: node sample.mjs ANIMATION.json ANIMATION_NAME SLOT FPS_NUM FPS_DEN FRAMES
+import { readFileSync } from "node:fs";
+import {
+  AnimationState, AnimationStateData, RegionAttachment, Skeleton, SkeletonJson,
+} from "@esotericsoftware/spine-core";
+
+const [file, animation, slot, num, den, frames] = process.argv.slice(2);
+const exported = JSON.parse(readFileSync(file, "utf8"));
+const keys = exported.animations[animation].slots[slot].attachment;
+const attachments = {};
+for (const key of keys) attachments[key.name] = { width: 1, height: 1 };
+const skeletonJson = {
+  skeleton: { spine: "4.2.0" },
+  bones: [{ name: "root" }],
+  slots: [{ name: slot, bone: "root" }],
+  skins: [{ name: "default", attachments: { [slot]: attachments } }],
+  animations: exported.animations,
+};
+const loader = {
+  newRegionAttachment: (skin, name, path) => new RegionAttachment(name, path),
+  newMeshAttachment: () => null, newBoundingBoxAttachment: () => null, newPathAttachment: () => null,
+  newPointAttachment: () => null, newClippingAttachment: () => null,
+};
+const data = new SkeletonJson(loader).readSkeletonData(skeletonJson);
+
+function sample(advance) {
+  const skeleton = new Skeleton(data);
+  const state = new AnimationState(new AnimationStateData(data));
+  const entry = state.setAnimation(0, animation, false);
+  const shown = [];
+  for (let frame = 0; frame < Number(frames); frame++) {
+    if (advance) state.update(frame === 0 ? 0 : Number(den) / Number(num));
+    else { state.update(0); entry.trackTime = frame * Number(den) / Number(num); }
+    state.apply(skeleton);
+    const attachment = skeleton.findSlot(slot).getAttachment();
+    shown.push(attachment ? attachment.name : "-");
+  }
+  return shown;
+}
+
+console.log(JSON.stringify({ exact: sample(false), loop: sample(true) }));

@@ -1,0 +1,263 @@
+"""Adapt before recording: candidate dub lines timed and scored from their text alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lipsync.dialogue import Line
+from lipsync.errors import OptionError, ScriptError
+from lipsync.espeak import private_speaker, synthesize
+from lipsync.fit import FitError
+from lipsync.fit.adapt import (AdaptSettings, adapt_line, natural_phones, spoken_words, syllable_count,
+                               time_candidate, time_script)
+from lipsync.fit.timeline import MouthTimeline, sheet_timelines, speech_extent
+from lipsync.pipeline import mouth_cues
+from lipsync.presets import load_preset
+from lipsync.sheet import Sheet, SheetLine, Track
+from lipsync.timing import FrameRate
+
+RATE = FrameRate(24)
+
+
+def picture_sheet(texts: list[str], language: str = "en-us", gap: float = 1.0, speed: int = 150) -> Sheet:
+    """A sheet whose track says ``texts`` one after another, animated from espeak-ng's own
+    timing (speed ``speed``) with anime-3 on ones, one dialogue line per text."""
+    preset = load_preset("anime-3").with_timing(step=1)
+    phones, lines, at = [], [], 0.5
+    for text in texts:
+        spoken = [p for p in natural_phones(text, language, speed)]
+        shifted = [type(p)(p.start + at, p.end + at, p.symbol, p.word) for p in spoken]
+        phones += shifted
+        first, last = RATE.frame_at(shifted[0].start), RATE.frames_in(shifted[-1].end)
+        lines.append(SheetLine(first, last - first, text))
+        at = shifted[-1].end + gap
+    frames = RATE.frames_in(at + 0.5)
+    cues = mouth_cues(phones, preset, RATE, frames)
+    return Sheet(RATE, frames, (Track("A", cues, tuple(lines), (), tuple(phones)),), preset.shape_set)
+
+
+def picture(texts: list[str], language: str = "en-us") -> MouthTimeline:
+    return sheet_timelines(picture_sheet(texts, language))[0]
+
+
+# --- espeak-ng's own timing ----------------------------------------------------------------------
+
+
+def test_synthesis_gives_ipa_phones_and_words_in_order():
+    spoken = synthesize("Bonjour mon ami.", "fr-fr", audio=False)
+    assert [w.text for w in spoken.words] == ["Bonjour", "mon", "ami"]
+    assert [p.symbol for p in spoken.phones][:2] == ["b", "ɔ̃"]
+    starts = [p.start for p in spoken.phones]
+    assert starts == sorted(starts) and all(p.end > p.start for p in spoken.phones)
+    assert spoken.samples.size == 0
+    with private_speaker() as speaker:
+        quiet = speaker.synthesize("Bonjour mon ami.", "fr-fr", audio=False)
+    with private_speaker() as speaker:
+        with_audio = speaker.synthesize("Bonjour mon ami.", "fr-fr")
+    assert with_audio.phones == quiet.phones and len(with_audio.samples) / with_audio.rate == pytest.approx(
+        with_audio.duration, abs=0.01)
+
+
+def test_a_private_speaker_times_alike_whatever_was_spoken_before():
+    texts = [("Guten Morgen, mein Freund; wie geht's?", "de"), ("Hello there, my friend; what a day!", "en-us")]
+
+    def run() -> list:
+        with private_speaker() as speaker:
+            return [speaker.synthesize(text, voice, audio=False).phones for text, voice in texts]
+
+    first = run()
+    for text, voice in [("こんにちは、ともだち。", "ja"), ("Obrigado pela ajuda!", "pt"), ("Oui, bien sûr.", "fr-fr")]:
+        synthesize(text, voice, 120, audio=False)  # history of the process-wide instance
+        assert run() == first
+
+
+def test_slower_speech_takes_longer():
+    fast = synthesize("I never thought we would find it", "en-us", 200, audio=False)
+    slow = synthesize("I never thought we would find it", "en-us", 120, audio=False)
+    assert slow.phones[-1].end > 1.4 * fast.phones[-1].end
+
+
+def test_japanese_kanji_are_spoken_and_counted_in_morae():
+    spoken, spans = spoken_words("学校へ行きます", "ja")
+    assert [word for word, _, _ in spans] == ["学校", "へ", "行き", "ます"]
+    assert all(spoken[start:end] for _, start, end in spans)
+    phones = natural_phones("学校へ行きます", "ja")
+    # ga Q ko o e i ki ma su: 9 morae, of which the sokuon is not a syllable
+    assert syllable_count(phones) == 8
+    assert {p.word for p in phones} == {"学校", "へ", "行き", "ます"}
+
+
+# --- timing onto the original line ---------------------------------------------------------------
+
+
+def test_candidate_fills_the_original_line_speech():
+    original = picture(["I never thought we would find the treasure", "See you tomorrow"])
+    timed = time_candidate("Nunca pensé que encontraríamos el tesoro", "es", original, 1)
+    assert [w.text for w in timed.words] == ["Nunca", "pensé", "que", "encontraríamos", "el", "tesoro"]
+    assert timed.fits_rate and timed.rate == timed.needed_rate
+    line = original.lines[0]
+    speech = speech_extent(original.openness, line.frame - 3, line.end if hasattr(line, "end") else line.frame + line.length + 3)
+    assert speech is not None
+    # the words cover the picture's speech (within the mouth's one-frame lead and a frame of rounding)
+    assert timed.words[0].start == pytest.approx(RATE.seconds_at(speech[0]), abs=0.1)
+    assert timed.words[-1].end == pytest.approx(RATE.seconds_at(speech[1]), abs=0.1)
+    assert timed.seconds == pytest.approx(timed.target_seconds, abs=1e-3)
+    assert all(w.line == 0 for w in timed.words) and all(p.line == 0 for p in timed.phones)
+    second = time_candidate("Hasta mañana", "es", original, 2)
+    assert second.words[0].start > timed.words[-1].end
+
+
+def test_a_candidate_too_long_or_too_short_is_timed_at_the_plausible_limit():
+    original = picture(["Go"])
+    long = time_candidate("Nunca pensé que encontraríamos el tesoro antes de la tormenta", "es", original, 1)
+    assert not long.fits_rate and long.needed_rate > 1.4 and long.rate == AdaptSettings().fastest
+    assert long.seconds > long.target_seconds
+    short_original = picture(["I never thought we would find the treasure before the storm"])
+    short = time_candidate("Sí", "es", short_original, 1)
+    assert not short.fits_rate and short.rate == AdaptSettings().slowest and short.seconds < short.target_seconds
+
+
+def test_time_script_pairs_untimed_lines_in_order_and_timed_lines_by_time():
+    sheet = picture_sheet(["I never thought we would find it", "See you tomorrow"])
+    timed = time_script(sheet, [Line("Nunca pensé encontrarlo"), Line("Hasta mañana")], "es")
+    assert [t.line for t in timed] == [1, 2] and timed[1].words[0].text == "Hasta"
+    line_two = sheet.tracks[0].lines[1]
+    srt = [Line("Hasta mañana", start=RATE.seconds_at(line_two.frame), end=RATE.seconds_at(line_two.frame + line_two.length))]
+    assert [t.line for t in time_script(sheet, srt, "es")] == [2]
+    with pytest.raises(ScriptError, match="has 1 line"):
+        time_script(sheet, [Line("Hasta mañana")], "es")
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+
+def test_same_text_scores_high_and_ranks_above_unrelated_line():
+    original = picture(["Maybe my brother bought a boat"])
+    result = adapt_line(original, 1, ["The weather is nice today, isn't it", "Maybe my brother bought a boat"], "en-us")
+    best, worst = result.candidates
+    assert best.timed.text == "Maybe my brother bought a boat" and best.rank == 1 and worst.rank == 2
+    assert best.score >= 80 and best.score > worst.score + 20
+    assert all(c.matched for c in best.picture_closures)
+    assert {c.phone for c in best.candidate_closures} >= {"m", "b"}
+
+
+def test_a_moved_closure_is_reported_where_it_falls():
+    original = picture(["Maybe we can go home"])
+    result = adapt_line(original, 1, ["Maybe we can go home", "Today we can go home"], "en-us")
+    by_text = {c.timed.text: c for c in result.candidates}
+    moved = by_text["Today we can go home"]
+    assert any(not c.matched for c in moved.picture_closures)
+    assert "picture closes its mouth at frame" in moved.advice
+    assert by_text["Maybe we can go home"].score > moved.score
+
+
+def test_rate_change_costs_what_fit_charges_a_stretch():
+    original = picture(["I never thought we would find the treasure"])
+    result = adapt_line(original, 1, ["We found it", "I never thought we would find the treasure"], "en-us")
+    short = next(c for c in result.candidates if c.timed.text == "We found it")
+    assert not short.timed.fits_rate and short.flagged and "cannot fit at any plausible rate" in short.advice
+    assert "add about" in short.advice
+    assert short.rate_cost == pytest.approx(100 * (1 / short.timed.rate - 1) - 5, abs=0.2)
+    assert short.score == pytest.approx(max(0.0, short.fit.score - short.rate_cost), abs=0.11)
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+def test_bad_input_is_a_one_line_error():
+    original = picture(["Maybe my brother bought a boat"])
+    with pytest.raises(OptionError, match="klingon"):
+        time_candidate("nuqneH", "klingon", original, 1)
+    with pytest.raises(OptionError, match="no words"):
+        adapt_line(original, 1, ["  ...  "], "es")
+    with pytest.raises(OptionError, match="line 3 does not exist.*1 line"):
+        time_candidate("Hola", "es", original, 3)
+    silent = MouthTimeline("A", RATE, np.zeros(48, np.int8), ())
+    with pytest.raises(FitError, match="no dialogue lines"):
+        time_candidate("Hola", "es", silent, 1)
+    closed = MouthTimeline("A", RATE, np.zeros(48, np.int8), (SheetLine(10, 20, "(silence)"),))
+    with pytest.raises(FitError, match="mouth stays closed"):
+        time_candidate("Hola", "es", closed, 1)
+
+
+# --- the command line and its reports --------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from lipsync.cli import main
+
+    return CliRunner().invoke(main, ["adapt", *args])
+
+
+@pytest.fixture()
+def original_json(tmp_path):
+    from lipsync.sheet import sheet_to_json
+
+    path = tmp_path / "original.json"
+    path.write_text(sheet_to_json(picture_sheet(["Maybe my brother bought a boat", "We must remember the plan"])),
+                    encoding="utf-8")
+    return path
+
+
+def test_cli_ranks_candidates_and_writes_json_html_and_text(original_json, tmp_path):
+    import json
+
+    out = tmp_path / "adapt.json"
+    result = _cli(str(original_json), "--line", "1", "--text", "The weather is nice today, isn't it",
+                  "--text", "Maybe my brother bought a boat", "-l", "en", "-o", str(out),
+                  "-o", str(tmp_path / "adapt.html"), "-o", str(tmp_path / "adapt.txt"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first = next(i for i, text in enumerate(lines) if text.strip().startswith("1 ") or " 1 " in text[:8])
+    assert "Maybe my brother bought a boat" in lines[first]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["format"] == "lipsync-adapt" and data["language"] == "en-us"
+    ranked = data["lines"][0]["candidates"]
+    assert [c["rank"] for c in ranked] == [1, 2] and ranked[0]["score"] > ranked[1]["score"]
+    assert ranked[0]["text"] == "Maybe my brother bought a boat" and ranked[0]["words"][0]["text"] == "Maybe"
+    assert data["lines"][0]["syllables"] == 8 and ranked[0]["syllables"] == 8
+    page = (tmp_path / "adapt.html").read_text(encoding="utf-8")
+    assert page.count('<svg class="timeline"') == 2 and "Maybe my brother bought a boat" in page
+    assert "rank" in (tmp_path / "adapt.txt").read_text(encoding="utf-8")
+
+
+def test_cli_scores_a_whole_dub_script_and_check_fails_on_a_flagged_line(original_json, tmp_path):
+    import json
+
+    script = tmp_path / "dub.txt"
+    script.write_text("Maybe my brother bought a boat\nYes\n", encoding="utf-8")
+    result = _cli(str(original_json), "--script", str(script), "-l", "en-us", "--json", "--check")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [line["line"] for line in data["lines"]] == [1, 2]
+    assert data["summary"]["flagged_lines"] == [2]
+    short = data["lines"][1]["candidates"][0]
+    assert not short["fits_rate"] and "cannot fit at any plausible rate" in short["advice"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--line", "1", "--text", "hola", "-l", "klingon"], "unknown language 'klingon'"),
+    (["--line", "1", "--text", "", "-l", "es"], "the candidate line is empty"),
+    (["--line", "7", "--text", "hola", "-l", "es"], "line 7 does not exist"),
+    (["--text", "hola", "-l", "es"], "--text needs --line"),
+    (["--line", "1", "-l", "es"], "give candidate lines"),
+])
+def test_cli_bad_input_is_one_line(original_json, args, message):
+    result = _cli(str(original_json), *args)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_cli_original_without_lines_is_one_line(tmp_path):
+    from lipsync.sheet import sheet_to_json
+
+    sheet = picture_sheet(["Maybe my brother bought a boat"])
+    bare = Sheet(sheet.rate, sheet.duration_frames, (Track("A", sheet.tracks[0].cues),), sheet.preset)
+    path = tmp_path / "bare.json"
+    path.write_text(sheet_to_json(bare), encoding="utf-8")
+    result = _cli(str(path), "--line", "1", "--text", "hola", "-l", "es")
+    assert result.exit_code == 2 and "has no dialogue lines" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -1,0 +1,117 @@
+"""Exports read by the real applications that import them, installed from the package registries
+(scripts/install-system-deps.sh: Praat and Synfig from apt; spine-core from npm, installed into
+tests/consumers/spine by the Makefile or, when missing, by the fixture below), frame by frame at
+12, 23.976, 24, 25, 29.97 and 60 fps."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lipsync.exporters import ExportOptions, exporter_named
+from lipsync.sheet import Cue, Sheet, SheetLine, Track
+from lipsync.timing import FrameRate
+from shape_sets import RHUBARB
+
+CONSUMERS = Path(__file__).parent / "consumers"
+RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
+SHAPES = "XABCDEFGHX"
+
+
+def busy_track(name: str, frames: int, offset: int = 0) -> Track:
+    """Cues of 1 to 4 frames over ``frames`` frames (every rounding case), rests included."""
+    lengths = (1, 2, 1, 3, 1, 1, 4, 2, 5)
+    cues, frame, index = [], 0, offset
+    while frame < frames:
+        length = min(lengths[index % len(lengths)], frames - frame)
+        cues.append(Cue(frame, length, SHAPES[index % len(SHAPES)]))
+        frame += length
+        index += 1
+    return Track(name, tuple(cues), (SheetLine(2, 20, "hello there"),))
+
+
+def sheet_at(rate: str, frames: int = 325) -> Sheet:
+    tracks = (busy_track("ken", frames), busy_track("mei", frames, offset=3))
+    return Sheet(FrameRate.parse(rate), frames, tracks, RHUBARB)
+
+
+def expected(sheet: Sheet, track: int = 0) -> list[str]:
+    return [sheet.tracks[track].shape_at(frame) for frame in range(sheet.duration_frames)]
+
+
+def write(format_name: str, sheet: Sheet, track: str | None = None, **extra: str) -> bytes:
+    return exporter_named(format_name).write(sheet, ExportOptions(track=track, extra=extra))
+
+
+# --- Praat ----------------------------------------------------------------------------------------
+
+PRAAT_SCRIPT = """form Shapes
+    sentence Grid
+    positive Frames
+    positive Num
+    positive Den
+endform
+Read from file: grid$
+tiers = Get number of tiers
+for tier to tiers
+    name$ = Get tier name: tier
+    if endsWith (name$, "shapes")
+        line$ = name$
+        for frame from 0 to frames - 1
+            interval = Get interval at time: tier, frame * den / num
+            label$ = Get label of interval: tier, interval
+            line$ = line$ + tab$ + label$
+        endfor
+        appendInfoLine: line$
+    endif
+endfor
+"""
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_praat_reads_the_textgrid_shape_of_every_frame(rate: str, tmp_path: Path) -> None:
+    sheet = sheet_at(rate)
+    grid = tmp_path / "take.TextGrid"
+    grid.write_bytes(write("textgrid", sheet))
+    script = tmp_path / "shapes.praat"
+    script.write_text(PRAAT_SCRIPT)
+    run = subprocess.run(["praat", "--run", str(script), str(grid), str(sheet.duration_frames),
+                          str(sheet.rate.num), str(sheet.rate.den)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    rows = [line.split("\t") for line in run.stdout.splitlines()]
+    assert [row[0] for row in rows] == ["ken shapes", "mei shapes"]
+    for index, row in enumerate(rows):
+        assert row[1:] == expected(sheet, index)
+
+
+# --- spine-core -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def spine_core() -> Path:
+    """tests/consumers/spine with spine-core installed from npm (package-lock.json pins it)."""
+    folder = CONSUMERS / "spine"
+    if not (folder / "node_modules" / "@esotericsoftware" / "spine-core").is_dir():
+        run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True,
+                             text=True, timeout=300)
+        assert run.returncode == 0, f"npm ci in {folder} failed: {run.stderr}"
+    return folder
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core: Path, tmp_path: Path) -> None:
+    sheet = sheet_at(rate, frames=2000)  # 83 s at 24 fps: key times far from 0 lose float32 digits
+    animation = tmp_path / "ken.spine.json"
+    animation.write_bytes(write("spine", sheet))
+    run = subprocess.run(["node", "sample.mjs", str(animation), "ken", "mouth", str(sheet.rate.num),
+                          str(sheet.rate.den), str(sheet.duration_frames)], cwd=spine_core,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout)
+    wanted = ["mouth_" + shape for shape in expected(sheet)]
+    for way in ("exact", "loop"):
+        wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
+        assert wrong == [], f"{way}: {len(wrong)} frames differ, first {wrong[:5]}"

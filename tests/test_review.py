@@ -1,0 +1,277 @@
+"""lipsync review without a browser: the server's guards, the session's save and re-animation,
+the edits it checks, and the command line. The page itself is tested in test_review_page.py."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from lipsync.errors import FormatError, LipsyncError
+from lipsync.presets import load_preset
+from lipsync.review.edits import check_cues, move_word
+from lipsync.review.media import SilentMedia
+from lipsync.review.session import ChangedOnDiskError, ReviewSession
+from lipsync.sheet import Cue, sheet_from_json
+from review_helpers import sample_sheet, serving
+
+PORT = 8710
+
+
+@pytest.fixture(scope="module")
+def sheet_path(tmp_path_factory) -> Path:
+    return sample_sheet(tmp_path_factory.mktemp("review"))
+
+
+@pytest.fixture()
+def sheet_copy(sheet_path, tmp_path) -> Path:
+    for name in ("sample.json", "sample.flac"):
+        (tmp_path / name).write_bytes((sheet_path.parent / name).read_bytes())
+    return tmp_path / "sample.json"
+
+
+def get(server, path: str, headers: dict[str, str] | None = None, method: str = "GET", body: bytes | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    sent = {"Host": f"127.0.0.1:{server.port}", **(headers or {})}
+    connection.request(method, path, body=body, headers=sent)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, dict(response.getheaders()), data
+
+
+# ------------------------------------------------------------------ security
+
+
+@pytest.fixture(scope="module")
+def server(sheet_path):
+    with serving(ReviewSession(sheet_path), PORT) as running:
+        yield running
+
+
+def test_the_page_its_files_and_the_audio_are_served_with_the_token(server):
+    base = f"/{server.token}/"
+    status, headers, page = get(server, base)
+    assert status == 200 and b"lipsync review" in page and "default-src 'self'" in headers["Content-Security-Policy"]
+    assert get(server, base + "static/vendor/wavesurfer/wavesurfer.esm.js")[0] == 200
+    status, headers, data = get(server, base + "media", {"Range": "bytes=0-3"})
+    assert status == 206 and data == b"fLaC" and headers["Content-Range"].endswith(f"/{(Path(server.session.playback.path)).stat().st_size}")
+    state = json.loads(get(server, base + "api/state")[2])
+    assert state["mode"] == "sheet" and state["sheet"]["tracks"][0]["cues"]
+
+
+@pytest.mark.parametrize("path", ["/", "/static/review.js", "/media", "/api/state", "/wrongtoken/api/state"])
+def test_a_request_without_the_token_is_refused(server, path):
+    status, _, body = get(server, path)
+    assert status == 403 and b"token" in body
+
+
+def test_a_foreign_origin_or_host_is_refused(server):
+    base = f"/{server.token}/"
+    assert get(server, base + "api/state", {"Origin": "http://evil.example"})[0] == 403
+    assert get(server, base + "api/state", {"Origin": f"http://127.0.0.1:{server.port}"})[0] == 200
+    # DNS rebinding: a page of evil.example whose name now points at 127.0.0.1
+    assert get(server, base + "api/state", {"Host": f"evil.example:{server.port}"})[0] == 403
+    assert get(server, base + "api/state", {"Sec-Fetch-Site": "cross-site"})[0] == 403
+    save = json.dumps({"tracks": []}).encode()
+    assert get(server, base + "api/save", {"Content-Type": "application/json"}, "POST", save)[0] == 403  # no Origin
+    assert get(server, base + "api/save", {"Content-Type": "text/plain", "Origin": f"http://127.0.0.1:{server.port}"},
+               "POST", save)[0] == 415
+
+
+@pytest.mark.parametrize("path", ["static/../../pyproject.toml", "static/%2e%2e/session.py", "static/../session.py",
+                                  "../../etc/passwd", "sample.json", "static/vendor/wavesurfer/LICENSE",
+                                  "mouth/99", "mouth/..%2f..%2fsample.json", "media/../sample.json"])
+def test_only_the_served_files_are_reachable(server, path):
+    status, _, body = get(server, f"/{server.token}/{path}")
+    assert status in (403, 404) and b"passwd" not in body and b"lipsync-sheet" not in body
+
+
+# ------------------------------------------------------------------ saving
+
+
+def test_save_writes_the_sheet_keeps_a_backup_and_marks_edited_cues(sheet_copy):
+    session = ReviewSession(sheet_copy)
+    before = sheet_copy.read_bytes()
+    track = session.state()["sheet"]["tracks"][0]
+    cues = track["cues"]
+    cues[1] = {**cues[1], "shape": "H" if cues[1]["shape"] != "H" else "A", "edited": True}
+    result = session.save([{"name": track["name"], "cues": cues}])
+    assert Path(result["backup"]).read_bytes() == before
+    saved = sheet_from_json(sheet_copy.read_text())
+    assert saved.tracks[0].cues[1].edited and saved.tracks[0].cues[1].shape == cues[1]["shape"]
+    assert not any(cue.edited for index, cue in enumerate(saved.tracks[0].cues) if index != 1)
+    assert '"edited": true' in sheet_copy.read_text()
+
+
+def test_save_refuses_a_file_changed_on_disk_and_writes_nothing(sheet_copy):
+    session = ReviewSession(sheet_copy)
+    track = session.state()["sheet"]["tracks"][0]
+    changed = sheet_copy.read_text().replace('"rate"', '"rate" ', 1)
+    sheet_copy.write_text(changed)
+    with pytest.raises(ChangedOnDiskError, match="changed on disk"):
+        session.save([{"name": track["name"], "cues": track["cues"]}])
+    assert sheet_copy.read_text() == changed and not sheet_copy.with_name("sample.json.bak").exists()
+    session.reload()
+    session.save([{"name": track["name"], "cues": track["cues"]}])  # after reloading, it saves
+
+
+def test_save_refuses_cues_that_do_not_cover_the_sheet(sheet_copy):
+    session = ReviewSession(sheet_copy)
+    track = session.state()["sheet"]["tracks"][0]
+    before = sheet_copy.read_bytes()
+    with pytest.raises(FormatError, match="cue 2 starts at frame"):
+        session.save([{"name": track["name"], "cues": [track["cues"][0]] + track["cues"][2:]}])
+    with pytest.raises(FormatError, match="not one of the preset's"):
+        session.save([{"name": track["name"], "cues": [{**track["cues"][0], "shape": "Q"}] + track["cues"][1:]}])
+    assert sheet_copy.read_bytes() == before
+
+
+def test_check_cues_wants_contiguous_cues_to_the_end():
+    check_cues("t", [Cue(0, 3, "A"), Cue(3, 2, "X")], 5, ["A", "X"])
+    with pytest.raises(FormatError, match="end at frame 5, the sheet at 6"):
+        check_cues("t", [Cue(0, 3, "A"), Cue(3, 2, "X")], 6, ["A", "X"])
+    with pytest.raises(FormatError, match="0 frames long"):
+        check_cues("t", [Cue(0, 0, "A"), Cue(0, 5, "X")], 5, ["A", "X"])
+
+
+# ------------------------------------------------------------------ re-animating a word
+
+
+def test_moving_a_word_reanimates_only_its_stretch(sheet_path):
+    sheet = sheet_from_json(sheet_path.read_text())
+    track = sheet.tracks[0]
+    preset = load_preset("rhubarb")
+    index = next(i for i, w in enumerate(track.words) if w.text == "Bob")
+    word = track.words[index]
+    moved = move_word(track, index, word.start + 0.1, word.end + 0.1, preset, sheet.rate, sheet.duration_frames)
+    assert moved.words[index].start == pytest.approx(word.start + 0.1)
+    assert moved.words[index].end == pytest.approx(word.end + 0.1)
+    inside = [p for p in moved.phones if p.word == "Bob"]
+    assert inside[0].start == pytest.approx(word.start + 0.1) and inside[-1].end == pytest.approx(word.end + 0.1)
+    # the word's first closed-lips shape (B of Bob) now starts later; far away nothing changed
+    edited = [cue for cue in moved.cues if cue.edited]
+    assert edited and all(sheet.rate.frame_at(word.start) - 6 <= cue.frame <= sheet.rate.frame_at(word.end + 0.1) + 6
+                          for cue in edited)
+    far = sheet.rate.frame_at(word.end + 1.0)
+    assert [c for c in moved.cues if c.frame > far] == [c for c in track.cues if c.frame > far]
+    assert [c for c in moved.cues if c.end < sheet.rate.frame_at(word.start) - 6] == \
+        [c for c in track.cues if c.end < sheet.rate.frame_at(word.start) - 6]
+    check_cues(track.name, moved.cues, sheet.duration_frames, sheet.preset.names)
+    # in place, the stretch comes back as the analysis made it
+    same = move_word(track, index, word.start, word.end, preset, sheet.rate, sheet.duration_frames)
+    assert [replace(c, edited=False) for c in same.cues] == list(track.cues)
+
+
+def test_a_word_is_kept_between_its_neighbours(sheet_path):
+    sheet = sheet_from_json(sheet_path.read_text())
+    track = sheet.tracks[0]
+    moved = move_word(track, 1, 0.0, 9.0, load_preset("rhubarb"), sheet.rate, sheet.duration_frames)
+    assert moved.words[1].start == track.words[0].end and moved.words[1].end == track.words[2].start
+    with pytest.raises(FormatError, match="shorter than one frame"):
+        move_word(track, 1, 1.0, 1.01, load_preset("rhubarb"), sheet.rate, sheet.duration_frames)
+
+
+# ------------------------------------------------------------------ audio and command line
+
+
+def test_no_audio_gives_a_silent_timeline_and_says_why(sheet_copy):
+    data = json.loads(sheet_copy.read_text())
+    data["source"]["path"] = "elsewhere/gone.flac"
+    sheet_copy.write_text(json.dumps(data))
+    session = ReviewSession(sheet_copy)
+    state = session.state()
+    assert state["audio"]["missing"] == ("the sheet's audio 'elsewhere/gone.flac' is not found "
+                                         "(pass AUDIO after the sheet)") and state["audio"]["path"] is None
+    media = session.playback.media
+    assert isinstance(media, SilentMedia) and media.read(0, 4) == b"RIFF"
+    assert media.size == 44 + round(session.sheet.duration_seconds * 8000)
+
+
+def test_review_cli_takes_the_next_free_port_and_prints_the_address(sheet_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", PORT + 5))
+        process = subprocess.Popen([sys.executable, "-m", "lipsync", "review", str(sheet_path), "--no-browser",
+                                    "--port", str(PORT + 5)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = process.stdout.readline()
+            assert line.startswith(f"Review page: http://127.0.0.1:{PORT + 6}/")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        assert f"port {PORT + 5} is in use" in process.stderr.read()
+
+
+def test_review_cli_warns_when_listening_beyond_this_machine(sheet_path):
+    process = subprocess.Popen([sys.executable, "-m", "lipsync", "review", str(sheet_path), "--no-browser",
+                                "--host", "0.0.0.0", "--port", str(PORT + 8)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split()[-1]
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        connection = http.client.HTTPConnection("127.0.0.1", int(url.split(":")[2].split("/")[0]), timeout=10)
+        connection.request("GET", f"/{token}/api/state")
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert "warning: listening on 0.0.0.0: other machines" in process.stderr.read()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.json"], "sheet 'missing.json' not found"),
+    (["{sheet}", "--mouths", "{sheet}"], "is a file, not a folder"),
+    (["{sheet}", "missing.wav"], "audio file 'missing.wav' not found"),
+    (["{sheet}", "--export", "nope"], "unknown format 'nope'"),
+    (["{sheet}", "--preset", "anime-3"], "has other shapes than the sheet's"),
+])
+def test_review_cli_mistakes_are_one_line(sheet_path, args, message):
+    result = subprocess.run([sys.executable, "-m", "lipsync", "review", "--no-browser",
+                             *[a.format(sheet=sheet_path) for a in args]], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_save_exports_the_chosen_formats_beside_the_sheet(sheet_copy):
+    session = ReviewSession(sheet_copy, exports=["xdts"])
+    track = session.state()["sheet"]["tracks"][0]
+    result = session.save([{"name": track["name"], "cues": track["cues"]}], ["dat"])
+    assert sorted(Path(f).name for f in result["exports"]) == ["sample.dat", "sample.xdts"]
+    assert b"exchangeDigitalTimeSheet" in sheet_copy.with_name("sample.xdts").read_bytes()
+    with pytest.raises(FormatError, match="unknown format"):
+        session.save([{"name": track["name"], "cues": track["cues"]}], ["nope"])
+
+
+def test_user_mouth_drawings_are_served_per_shape(sheet_copy, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "mouths"
+    folder.mkdir()
+    for number, name in enumerate(["A", "B", "C", "D", "E", "F", "G", "H", "X"], 1):
+        Image.new("RGB", (4, 4), (number * 20, 0, 0)).save(folder / (f"{name}.png" if name != "X" else "9.png"))
+    session = ReviewSession(sheet_copy, mouths=folder)
+    assert session.mouth(1) == ((folder / "B.png").read_bytes(), "image/png")
+    assert session.mouth(8)[0] == (folder / "9.png").read_bytes()  # by drawing number
+    (folder / "H.png").unlink()
+    with pytest.raises(LipsyncError, match="no drawing for shape 'H'"):
+        ReviewSession(sheet_copy, mouths=folder)
+
+
+def test_audio_browsers_do_not_play_is_served_as_wav(sheet_copy, tmp_path):
+    import soundfile as sf
+
+    samples, rate = sf.read(str(sheet_copy.with_name("sample.flac")), dtype="float32")
+    aiff = tmp_path / "take.aiff"
+    sf.write(str(aiff), samples, rate, format="AIFF")
+    media = ReviewSession(sheet_copy, aiff).playback.media
+    assert media.content_type == "audio/wav"
+    decoded, decoded_rate = sf.read(io.BytesIO(media.read(0, media.size)))
+    assert decoded_rate == 16000 and len(decoded) / 16000 == pytest.approx(len(samples) / rate, abs=0.01)

@@ -1,0 +1,276 @@
+"""The review page in a real browser: Debian's headless Chromium driven by Playwright (no browser
+download). It plays the sample and checks the mouth shown against the sheet at the audio clock,
+edits (drag a boundary, change a shape, undo, move a word), saves and reads the file back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lipsync.review.session import ReviewSession
+from lipsync.sheet import sheet_from_json
+from review_helpers import sample_sheet, serving
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[test]')")
+
+PORT = 8720
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    pytest.skip("headless Chromium is not installed (scripts/install-system-deps.sh installs Debian's chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return sample_sheet(tmp_path_factory.mktemp("page"))
+
+
+@pytest.fixture()
+def opened(browser, sample, tmp_path):
+    """The page of a fresh copy of the sample sheet: (page, sheet path, server)."""
+    for name in ("sample.json", "sample.flac"):
+        shutil.copy(sample.parent / name, tmp_path / name)
+    with serving(ReviewSession(tmp_path / "sample.json"), PORT) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        yield page, tmp_path / "sample.json", server
+        page.close()
+        assert not errors
+
+
+# Read in an animation-frame callback, just after the page's own (which draws the frame of the
+# audio clock).
+SHOWN = """() => new Promise((resolve) => requestAnimationFrame(() => {
+  const audio = document.querySelector('audio'), figure = document.querySelector('figure.mouth');
+  const on = figure.querySelector('img.on');
+  resolve({time: audio.currentTime, frame: Number(figure.dataset.frame), shape: figure.dataset.shape,
+           drawn: on ? on.dataset.shape : null, paused: audio.paused});
+}))"""
+
+
+def frame_of(seconds: float, rate) -> int:
+    return rate.frame_at(seconds)
+
+
+def cues_of(page) -> list[dict]:
+    return page.evaluate("() => window.review.tracks[0].cues")
+
+
+def lane_point(page, row_kind: str, seconds: float) -> tuple[float, float]:
+    """Page coordinates of time ``seconds`` in the first track's ``row_kind`` lane."""
+    box = page.locator("#lanes").bounding_box()
+    x, y = page.evaluate("""([kind, seconds]) => {
+      const lanes = window.review.lanes, row = lanes.rows().find((r) => r.kind === kind && r.track === 0);
+      return [lanes.x(seconds), row.y + row.height / 2];
+    }""", [row_kind, seconds])
+    return box["x"] + x, box["y"] + y
+
+
+def test_playing_shows_the_sheets_mouth_on_the_audio_clocks_frame(opened):
+    page, path, _ = opened
+    sheet = sheet_from_json(path.read_text())
+    track = sheet.tracks[0]
+    page.keyboard.press("Space")
+    samples = []
+    for _ in range(12):
+        page.wait_for_timeout(120)
+        samples.append(page.evaluate(SHOWN))
+    page.keyboard.press("Space")
+    assert samples[-1]["time"] > 0.8 and not samples[-1]["paused"]
+    shapes_seen = set()
+    for shown in samples:
+        # the audio clock's frame (read a moment after the page drew it: the clock runs on)
+        assert frame_of(shown["time"] - 0.03, sheet.rate) <= shown["frame"] <= frame_of(shown["time"], sheet.rate)
+        assert shown["shape"] == shown["drawn"] == track.shape_at(shown["frame"])
+        shapes_seen.add(shown["shape"])
+    assert len(shapes_seen) >= 3  # the mouth moved
+    page.wait_for_function("() => document.querySelector('audio').paused")
+    page.wait_for_timeout(100)
+    for _ in range(6):  # paused and stepped frame by frame: exactly the clock's frame
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(60)
+        shown = page.evaluate(SHOWN)
+        assert shown["frame"] == frame_of(shown["time"], sheet.rate)
+        assert shown["shape"] == shown["drawn"] == track.shape_at(shown["frame"])
+    page.keyboard.press("h")  # half speed: the clock runs at half the wall clock's pace
+    page.keyboard.press("Space")
+    clock = "() => [document.querySelector('audio').currentTime, performance.now() / 1000]"
+    page.wait_for_function("() => document.querySelector('audio').currentTime > 0 && !document.querySelector('audio').paused")
+    page.wait_for_timeout(200)
+    (audio0, wall0) = page.evaluate(clock)
+    page.wait_for_timeout(800)
+    (audio1, wall1) = page.evaluate(clock)
+    page.keyboard.press("Space")
+    assert 0.35 < (audio1 - audio0) / (wall1 - wall0) < 0.65
+    page.keyboard.press("h")
+
+
+def test_scrub_then_loop_a_selection(opened):
+    page, path, _ = opened
+    rate = sheet_from_json(path.read_text()).rate
+    page.evaluate("() => window.review.ws.setScrollTime(0)")
+    ruler = page.evaluate("() => { const r = window.review.lanes.rows()[0]; return r.y + r.height / 2; }")
+    box = page.locator("#lanes").bounding_box()
+    x_of = lambda seconds: box["x"] + page.evaluate(f"() => window.review.lanes.x({seconds})")
+    page.mouse.move(x_of(1.0), box["y"] + ruler)
+    page.mouse.down()
+    page.mouse.move(x_of(2.0), box["y"] + ruler, steps=5)  # scrubbing: the playhead follows
+    page.mouse.up()
+    shown = page.evaluate(SHOWN)
+    assert abs(shown["time"] - 2.0) < 2 / float(rate) and shown["frame"] == frame_of(shown["time"], rate)
+    page.keyboard.press("i")
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("o")  # half a second selected
+    page.keyboard.press("l")
+    page.keyboard.press("Space")
+    times = []
+    for _ in range(10):
+        page.wait_for_timeout(130)
+        times.append(page.evaluate(SHOWN)["time"])
+    page.keyboard.press("Space")
+    assert all(shown["time"] - 0.05 < t < shown["time"] + 0.5 + 0.1 for t in times)
+    assert any(later < earlier for earlier, later in zip(times, times[1:]))  # it went round
+
+
+def test_drag_a_boundary_change_a_shape_undo_and_save(opened):
+    page, path, _ = opened
+    before = sheet_from_json(path.read_text()).tracks[0].cues
+    index = next(i for i, cue in enumerate(before) if i > 2 and cue.length >= 6 and before[i - 1].length >= 2)
+    cue = before[index]
+    rate = sheet_from_json(path.read_text()).rate
+    page.evaluate(f"() => window.review.ws.zoom(300)")  # enough pixels per frame to aim at a boundary
+    page.evaluate(f"() => window.review.ws.setScrollTime({rate.seconds_at(cue.frame) - 0.5})")
+    page.wait_for_timeout(100)
+    x, y = lane_point(page, "cues", rate.seconds_at(cue.frame))
+    page.mouse.move(x, y)
+    page.mouse.down()
+    x2, _ = lane_point(page, "cues", rate.seconds_at(cue.frame + 3) + 0.001)
+    page.mouse.move(x2, y, steps=4)
+    page.mouse.up()
+    cues = cues_of(page)
+    assert cues[index]["frame"] == cue.frame + 3 and cues[index]["edited"] and cues[index - 1]["edited"]
+    assert cues[index - 1]["length"] == before[index - 1].length + 3
+    # the dragged cue is selected: a key sets its shape, then a click on the palette
+    page.keyboard.press("1")
+    assert cues_of(page)[index]["shape"] == "A"
+    page.click("#palette button[data-shape=E]")
+    assert cues_of(page)[index]["shape"] == "E"
+    page.keyboard.press("Control+z")
+    assert cues_of(page)[index]["shape"] == "A"
+    page.keyboard.press("Control+z")
+    assert cues_of(page)[index]["shape"] == cue.shape and cues_of(page)[index]["frame"] == cue.frame + 3
+    page.keyboard.press("Control+Shift+z")
+    assert cues_of(page)[index]["shape"] == "A"
+    # split at the playhead and merge back, keyboard only
+    page.keyboard.press("Tab")  # next cue, playhead at its start
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("s")
+    assert len(cues_of(page)) == len(before) + 1
+    page.keyboard.press("Control+z")
+    assert len(cues_of(page)) == len(before)
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("#notice div:has-text('Saved')")
+    saved = sheet_from_json(path.read_text()).tracks[0].cues
+    assert saved[index].frame == cue.frame + 3 and saved[index].shape == "A" and saved[index].edited
+    assert saved[index - 1].edited and saved[:index - 1] == before[:index - 1] and saved[index + 1:] == before[index + 1:]
+    assert sheet_from_json(path.with_name("sample.json.bak").read_text()).tracks[0].cues == before
+    assert page.locator("#dirty").is_hidden()
+
+
+def test_dragging_a_words_edge_reanimates_its_stretch_on_the_server(opened):
+    page, path, _ = opened
+    sheet = sheet_from_json(path.read_text())
+    words = sheet.tracks[0].words
+    index = next(i for i in range(len(words) - 1) if words[i + 1].start - words[i].end > 0.3)  # before a pause
+    word = words[index]
+    page.evaluate("() => window.review.ws.zoom(300)")
+    page.evaluate(f"() => window.review.ws.setScrollTime({word.start - 0.5})")
+    page.wait_for_timeout(100)
+    x, y = lane_point(page, "words", word.end)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    x2, _ = lane_point(page, "words", word.end + 0.25)
+    page.mouse.move(x2, y, steps=4)
+    page.mouse.up()
+    page.wait_for_function(f"() => window.review.tracks[0].words[{index}].end > {word.end + 0.2}")
+    moved = page.evaluate(f"() => window.review.tracks[0].words[{index}]")
+    assert abs(moved["end"] * 24 - round(moved["end"] * 24)) < 1e-3  # snapped to a frame
+    assert any(cue.get("edited") for cue in cues_of(page))
+    # the keyboard moves the selected word's start a frame later, re-animated the same way
+    page.keyboard.press(".")
+    later = round(word.start * 24 + 1) / 24  # a frame later, on the frame grid
+    page.wait_for_function(f"() => Math.abs(window.review.tracks[0].words[{index}].start - {later}) < 1e-6")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("#notice div:has-text('Saved')")
+    saved = sheet_from_json(path.read_text()).tracks[0]
+    assert saved.words[index].end == pytest.approx(moved["end"], abs=1e-6)
+    assert saved.cues != sheet.tracks[0].cues
+
+
+def test_saving_over_a_file_changed_on_disk_is_refused_and_the_edits_stay(opened):
+    page, path, _ = opened
+    changed = path.read_text().replace('"rate"', '"rate" ', 1)
+    path.write_text(changed)
+    page.keyboard.press("c")
+    page.keyboard.press("2")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("#notice div.error:has-text('changed on disk')")
+    assert path.read_text() == changed
+    assert page.locator("#dirty").is_visible()
+    with page.expect_download() as download:
+        page.click("text=Download my edited sheet")
+    edited = json.loads(Path(download.value.path()).read_text())
+    assert any(cue.get("edited") for cue in edited["tracks"][0]["cues"])
+
+
+def test_a_dub_fit_report_opens_at_the_flagged_line_with_both_mouths(browser, sample, tmp_path):
+    data = json.loads(sample.read_text())
+    shifted = data["tracks"][0]["cues"]
+    rest = data["preset"]["rest"]
+    data["tracks"][0]["cues"] = [{"frame": 0, "length": 8, "shape": rest}] + [
+        {**cue, "frame": cue["frame"] + 8} for cue in shifted[:-1]] + [
+        {**shifted[-1], "frame": shifted[-1]["frame"] + 8, "length": shifted[-1]["length"] - 8}]
+    dub = tmp_path / "dub.json"
+    dub.write_text(json.dumps(data))
+    report = tmp_path / "fit.json"
+    subprocess.run([sys.executable, "-m", "lipsync", "fit", str(sample), str(dub), "-o", str(report), "-q",
+                    "--threshold", "99"], check=True, timeout=120)
+    fit = json.loads(report.read_text())
+    flagged = sorted((line for line in fit["lines"] if line["flagged"]), key=lambda line: line["window"]["frame"])
+    assert flagged
+    with serving(ReviewSession(report), PORT + 10) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        figures = page.locator("figure.mouth")
+        assert figures.count() == 2 and "original" in figures.nth(0).inner_text() and "dub" in figures.nth(1).inner_text()
+        assert page.evaluate(SHOWN)["frame"] == flagged[0]["window"]["frame"]
+        assert page.evaluate("() => window.review.state.audio.path").endswith("sample.flac")  # the dub sheet's source
+        assert page.locator(".edit-only").first.is_hidden()
+        if len(flagged) > 1:
+            page.keyboard.press("n")
+            assert page.evaluate(SHOWN)["frame"] == flagged[1]["window"]["frame"]
+        page.close()
