@@ -54,7 +54,7 @@ def fit_of(confidence: float | None) -> float | None:
     """The line fit behind a confidence (the inverse of the logistic of confidence.py)."""
     if confidence is None or confidence <= 0.0 or confidence >= 1.0:
         return None
-    return SETTINGS.confidence_midpoint + SETTINGS.confidence_scale * math.log(confidence / (1.0 - confidence))
+    return -SETTINGS.confidence_gap + SETTINGS.confidence_scale * math.log(confidence / (1.0 - confidence))
 
 
 def run(audio, lines, language: str = "en-us") -> dict:
@@ -180,7 +180,7 @@ def calibration(right: list[float], wrong: list[float]) -> None:
         best = float(candidates[int(np.argmin(errors))])
         held = (np.mean([v < best for v in test_r]), np.mean([v >= best for v in test_w]))
         print(f"  fitted on half {half}: threshold {best:.1f}; held-out right below it {held[0]:.1%}, "
-              f"wrong at or above it {held[1]:.1%} (shipped midpoint {SETTINGS.confidence_midpoint})")
+              f"wrong at or above it {held[1]:.1%} (shipped: {-SETTINGS.confidence_gap})")
 
 
 def main() -> int:

@@ -195,7 +195,7 @@ class AcousticRecognizer:
             # lines matched to the stretches between pauses instead, as in longer recordings.
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False, settings=settings)
             aligned.update(zip(groups, self._align_groups(audio, groups, words, None)))
-        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings)
+        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings, not is_english(language))
         self._realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
         failed = {index for index, group in enumerate(groups)
                   if not self._fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
@@ -475,9 +475,9 @@ class _LineRater:
     measured once, when first needed (see :mod:`.confidence`)."""
 
     def __init__(self, model, audio: Audio, stretches: Sequence[tuple[float, float]],
-                 words: Sequence[align.ScriptWord], settings: RecognitionSettings) -> None:
+                 words: Sequence[align.ScriptWord], settings: RecognitionSettings, foreign: bool = False) -> None:
         self._model, self._audio, self._stretches, self._words = model, audio, stretches, words
-        self._settings = settings
+        self._settings, self._foreign = settings, foreign
         self._reference: float | None = None
 
     @property
@@ -496,7 +496,8 @@ class _LineRater:
         rated = {}
         for index, found in by_line.items():
             per_frame = confidence.score_per_frame(found)
-            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference, self._settings)
+            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference, self._settings,
+                                                                        self._foreign)
             rated[index] = (value, offset + found[0].start, offset + found[-1].end)
         return rated
 
@@ -508,7 +509,7 @@ class _LineRater:
     def words(self, located) -> list[float | None]:
         """Each aligned word's confidence."""
         scores = [confidence.score_per_frame([word]) for word in located]
-        return [None if score is None else confidence.confidence(score, self.reference, self._settings)
+        return [None if score is None else confidence.confidence(score, self.reference, self._settings, self._foreign)
                 for score in scores]
 
 

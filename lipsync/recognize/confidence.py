@@ -9,13 +9,14 @@ the same recording: the **reference**, the loop's score per frame over up to
 :attr:`RecognitionSettings.reference_seconds` of the recording's speech spread over its length.
 
 A line's **fit** is its words' score per frame minus the reference per frame; its
-**confidence** is ``1 / (1 + exp(-(fit - midpoint) / scale))``: 0.5 at the midpoint, near 1
-for a line that fits as well as speech usually does, near 0 for words forced onto other speech.
-The midpoint and scale (:attr:`RecognitionSettings.confidence_midpoint`, ``confidence_scale``)
-are calibrated with ``benchmarks/trust.py`` (real recordings of
-``eval-dev`` with their own script and with another utterance's script, and espeak-ng speech),
-fitted on one half and measured on the other. It is deterministic: the same audio and script
-give the same confidence.
+**confidence** is ``1 / (1 + exp(-(fit + gap) / scale))``: 0.5 when the words score ``gap``
+per frame under the loop, near 1 for a line that fits as well as speech usually does, near 0
+for words forced onto other speech. The gap and scale (:attr:`RecognitionSettings.confidence_gap`,
+``confidence_scale``; other languages add ``foreign_confidence_gap``, since the English model
+fits their espeak-ng pronunciations less well) are calibrated with ``benchmarks/trust.py``
+(real recordings of ``eval-dev`` with their own script and with another utterance's script,
+and espeak-ng speech), fitted on one half and measured on the other. It is deterministic: the
+same audio and script give the same confidence.
 
 A line is **aligned** at confidence :attr:`RecognitionSettings.aligned_at` or more,
 **uncertain** down to :attr:`RecognitionSettings.found_at`, and **not found** below (its words are
@@ -60,16 +61,18 @@ def score_per_frame(words: Sequence[AlignedWord | HeardWord]) -> float | None:
     return sum(word.score for word in words) / frames
 
 
-def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS) -> float:
+def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,
+               foreign: bool = False) -> float:
     """Confidence 0-1 of words scoring ``per_frame`` where the phone loop scores ``reference``.
 
-    >>> confidence(-40.0, -8.0)
+    >>> confidence(-47.0, -8.0)
     0.5
-    >>> confidence(-12.0, -8.0) > 0.99 > 0.01 > confidence(-70.0, -8.0)
+    >>> confidence(-20.0, -8.0) > 0.99 > 0.01 > confidence(-75.0, -8.0)
     True
     """
     fit = per_frame - reference
-    return round(1.0 / (1.0 + math.exp(-(fit - settings.confidence_midpoint) / settings.confidence_scale)), 4)
+    gap = settings.confidence_gap + (settings.foreign_confidence_gap if foreign else 0.0)
+    return round(1.0 / (1.0 + math.exp(-(fit + gap) / settings.confidence_scale)), 4)
 
 
 def status(value: float | None, settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:

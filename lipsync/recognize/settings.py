@@ -88,9 +88,13 @@ class RecognitionSettings:
     allow_mismatch: bool = False
 
     # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
-    #: a line's fit (score per frame against the phone loop's) at which its confidence is 0.5,
-    #: and the spread of the logistic; calibrated with ``benchmarks/trust.py``
-    confidence_midpoint: float = -32.0
+    #: how far (log units per 10 ms frame) a line's aligned score may fall below the phone
+    #: loop's for a confidence of 0.5, and the spread of the logistic; calibrated with
+    #: ``benchmarks/trust.py``
+    confidence_gap: float = 39.0
+    #: added to the gap for other languages: the English model fits their espeak-ng
+    #: pronunciations less well (measured on the multilingual sentences of benchmarks/trust.py)
+    foreign_confidence_gap: float = 12.0
     confidence_scale: float = 4.0
     #: lines at least this confident are aligned; below ``found_at`` they are not found, in
     #: between uncertain
