@@ -137,7 +137,7 @@ def test_flagged_lines_fail_a_job_only_when_checked(project: Path, tmp_path: Pat
                         f"fit,A,{project}/c012.xdts,{project}/c012_de.json,,,\n"
                         f"fit,B,{project}/c012.xdts,{project}/c012_de.json,60,,\n"
                         f"fit,C,{project}/c012.xdts,{project}/c012_de.json,,no,\n"
-                        f"fit,D,{project}/c012.xdts,{project}/c012_de.json,,,1\n")
+                        f"fit,D,{project}/c012.xdts,{project}/c012_de.json,,,0\n")
     out = tmp_path / "out"
     code, _, _ = run_cli("batch", str(manifest), "-o", str(out), "-q")
     assert code == 1
@@ -153,9 +153,9 @@ def test_flagged_lines_fail_a_job_only_when_checked(project: Path, tmp_path: Pat
     assert code == 1
     assert {job_id: job["status"] for job_id, job in jobs_of(tmp_path / "strict").items()} == {
         "A/c012_de.fit": "failed", "B/c012_de.fit": "failed", "C/c012_de.fit": "done", "D/c012_de.fit": "done"}
-    assert jobs_of(tmp_path / "strict")["D/c012_de.fit"]["fit"]["threshold"] == 1
+    assert jobs_of(tmp_path / "strict")["D/c012_de.fit"]["fit"]["threshold"] == 0
     # without flagged lines under the check, the batch passes
-    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "easy"), "-q", "--fail-under", "1")
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "easy"), "-q", "--fail-under", "0")
     assert code == 1  # row B still checks at 60
     assert jobs_of(tmp_path / "easy")["A/c012_de.fit"]["status"] == "done"
 

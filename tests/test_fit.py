@@ -281,8 +281,8 @@ def test_cli_check_and_fail_under_give_exit_status_1_on_flagged_lines(tmp_path: 
     checked = CliRunner().invoke(main, ["fit", str(original), str(dub), "--check", "-o", str(tmp_path / "r.json")])
     assert checked.exit_code == 1 and "!   2" in checked.output and (tmp_path / "r.json").is_file()
     assert CliRunner().invoke(main, ["fit", str(original), str(dub), "-q", "--fail-under", "95"]).exit_code == 1
-    lenient = CliRunner().invoke(main, ["fit", str(original), str(dub), "--json", "--fail-under", "1"])
-    assert lenient.exit_code == 0 and json.loads(lenient.output)["settings"]["threshold"] == 1.0
+    lenient = CliRunner().invoke(main, ["fit", str(original), str(dub), "--json", "--fail-under", "0"])
+    assert lenient.exit_code == 0 and json.loads(lenient.output)["settings"]["threshold"] == 0.0
 
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:

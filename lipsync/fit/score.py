@@ -31,10 +31,15 @@ this one), and frames where the picture shows no mouth (empty XDTS cells) are le
      added or dropped word leaves flaps without a partner, which no global fix repairs.
 3. **Timing cost** (:func:`timing_cost`): nothing for a shift of up to ``shift_free`` frames (1:
    42 ms at 24 fps, under what a viewer detects, ITU-R BT.1359); a larger one costs
-   ``shift_cost_base`` (4) once plus ``shift_cost`` (3.5) points per frame up to ``shift_knee``
-   (4 frames, 167 ms, about where a late voice becomes unacceptable), twice that per frame
-   beyond; plus ``stretch_cost`` (1) point per percent of stretch beyond ``stretch_free`` (5 %).
-   A shift is fixable but seen; a speed change is fixed by a stretch and costs little.
+   ``shift_cost_base`` (4) once plus ``shift_cost`` (3) points per frame up to the knee, and
+   ``beyond_knee_cost`` (22) per frame beyond it. The knee is where BT.1359 puts the limit of
+   acceptability: a voice late by ``late_knee`` (4) frames (167 ms; 185 ms is unacceptable), or
+   early by ``early_knee`` (2) frames (83 ms; 90 ms is unacceptable): 4 late costs 16 and 5 late
+   38, 2 early 10 and 3 early 32. Plus ``stretch_cost`` (1) point per percent of stretch beyond
+   ``stretch_free`` (5 %). A shift is fixable but seen; a speed change is fixed by a stretch
+   and costs little. With the default ``threshold`` (70) a voice 5 or more frames late, or 3 or
+   more early, is flagged even where its flaps agree perfectly, and so are flaps that disagree
+   as much (fidelity under 70) at the right time.
 
 Calibrated on generated speech analyzed as ``lipsync fit`` analyzes voice tracks (three
 alignment passes, compared on ones; ``python benchmarks/fit.py --speech``: ten lines in three
