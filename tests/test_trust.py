@@ -158,3 +158,30 @@ def test_batch_fails_the_job_of_a_wrong_script_reports_line_counts_and_fails_on_
     code, _, _ = run_cli("batch", str(manifest), "-o", str(lenient), "-j", "1", "--progress", "none", "--allow-mismatch")
     jobs = {job["id"]: job for job in report_of(lenient)["jobs"]}
     assert code == 0 and jobs["wrong"]["lines"] == {"aligned": 0, "uncertain": 0, "not found": 1}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("¿Dónde están las llaves?", "es"), ("Der Hund schläft.", "de"), ("Bom dia, como você está hoje?", "pt"),
+    ("Buongiorno, come stai oggi?", "it"), ("Please open the window now.", "en-us"),
+])
+def test_auto_tells_the_language_of_a_short_script(text, expected):
+    from lipsync.languages import detect_language
+
+    assert detect_language([text]) == expected
+
+
+def test_auto_names_its_best_guesses_when_it_cannot_tell():
+    from lipsync.languages import detect_language
+
+    with pytest.raises(ScriptError) as caught:
+        detect_language(["Hola"])
+    assert "Spanish (es)" in caught.value.message and "--language es" in caught.value.hint
+
+
+def test_a_spanish_script_on_english_audio_is_refused_with_either_language(take):
+    spanish = lines_of("Mañana vamos a la playa con mis primos.", "El perro duerme en el sofá todo el día.")
+    with pytest.raises(ScriptError) as default:
+        analyze(take.audio, spanish)
+    assert "Spanish" in default.value.message  # the letters give it away
+    with pytest.raises(ScriptMismatchError):
+        analyze(take.audio, spanish, language="es")  # the alignment's confidence does
