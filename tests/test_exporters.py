@@ -370,8 +370,8 @@ def test_sheet_json_keeps_the_peak_envelope_and_names_a_bad_one() -> None:
     assert '"peaks"' not in sheet_to_json(make_sheet())  # no envelope, no field
     data = json.loads(sheet_to_json(sheet))
     data["peaks"] = data["peaks"][:-4]
-    with pytest.raises(FormatError, match="field 'peaks' has 18 frames, the sheet 19"):
+    with pytest.raises(FormatError, match="peaks: has 18 frames, the sheet 19"):
         sheet_from_json(json.dumps(data))
     data["peaks"] = "not base64!"
-    with pytest.raises(FormatError, match="'peaks' is not base64"):
+    with pytest.raises(FormatError, match="peaks: not base64"):
         sheet_from_json(json.dumps(data))

@@ -412,6 +412,26 @@ def test_svg_dialogue_runs_down_the_frames_one_character_per_row():
     assert len(steps) == 1 and steps.pop() > 5
 
 
+@pytest.mark.parametrize("rate", ["12", "24000/1001", "24", "25", "30000/1001", "60"])
+def test_the_dialogue_column_lays_each_word_down_the_frames_where_it_is_spoken(rate: str):
+    """ "map?" spoken at frames 54-64 of a line from frame 42: its letters are on rows 54-64, not
+    stacked from the line's first frame; a long Japanese word fills its frames."""
+    frame_rate = FrameRate.parse(rate)
+    at = frame_rate.seconds_at
+    line = SheetLine(42, 40, "a map? 地図です")
+    words = (Word(at(42), at(44), "a"), Word(at(54), at(65), "map?"), Word(at(66), at(82), "地図です"))
+    track = Track("Aki", contiguous([(6, "X"), (2, "A")], 90), (line,), words)
+    sheet = Sheet(frame_rate, 90, (track,), RHUBARB)
+    glyphs = xsheet_pdf.dialogue_glyphs(sheet, track, line)
+    assert [(g.position, g.char) for g in glyphs] == [
+        (42, "a"), (54, "m"), (56, "a"), (59, "p"), (62, "?"), (66, "地"), (70, "図"), (74, "で"), (78, "す")]
+    # in the drawing: the rows of the SVG text follow the same frames
+    page = svg_pages(write("svg", sheet))[0]
+    ys = {t: y for _, y, t in texts(page) if t in ("m", "p", "?")}
+    row_h = (ys["p"] - ys["m"]) / 5
+    assert row_h > 3 and ys["?"] - ys["m"] == pytest.approx(8 * row_h, abs=0.05)
+
+
 def test_svg_cell_column_shows_the_drawing_number_at_each_change():
     sheet = make_sheet()
     options = ExportOptions()

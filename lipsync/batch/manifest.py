@@ -15,18 +15,17 @@ and reported together, each naming its row and field, in one :class:`ManifestErr
 
 from __future__ import annotations
 
-import csv
 import glob as globbing
-import io
 import os
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import LipsyncError, ManifestError
+from ..fileio import parse_toml, read_input
+from ..scripts.table import records
 from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
@@ -170,22 +169,13 @@ def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Jo
     Raises :class:`ManifestError` listing every problem, each with its row and field.
     """
     manifest = Path(path).expanduser()
-    if manifest.is_dir():
-        raise ManifestError(f"manifest {str(path)!r} is a folder, not a file",
-                            "pass the .csv, .tsv or .toml file listing the jobs, or use --glob 'FOLDER/*.wav'")
-    if not manifest.is_file():
-        raise ManifestError(f"manifest not found: {str(path)!r}",
-                            "pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
+    data = read_input(manifest, "manifest", ManifestError,
+                      hint="pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest", kind.table_hint)
     try:
-        data = manifest.read_bytes()
-        kind = binary_kind(data)
-        if kind is not None:
-            raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest",
-                                kind.table_hint)
         text = data.decode("utf-8-sig")
-    except OSError as error:
-        raise ManifestError(f"cannot read manifest {str(path)!r}: {error.strerror}",
-                            "check the file's permissions") from None
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         raise ManifestError(f"{manifest.name}: line {line} is not valid UTF-8",
@@ -213,10 +203,14 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
         header = lines[0]
         counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
         delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        found = records(text, delimiter)
+    except ValueError as error:
+        problems.add(f"row {error.args[0]}", None, error.args[1])
+        return []
     header: list[str] | None = None
     rows = []
-    for record in reader:
+    for line, record in found:
         if not any(cell.strip() for cell in record):
             continue
         if header is None:
@@ -231,7 +225,7 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
                     problems.add("header row", name, "column given twice")
                 seen.add(name)
             continue
-        where = f"row {reader.line_num}"
+        where = f"row {line}"
         if record and record[0].lstrip().startswith("#"):
             continue
         if len(record) > len(header):
@@ -250,9 +244,10 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
 
 def _toml_rows(text: str, problems: _Problems) -> list[tuple[str, dict[str, str]]]:
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        problems.add("the file", None, f"is not valid TOML: {error}")
+        document = parse_toml(text, "the file", ManifestError, "")
+    except ManifestError as error:
+        detail = error.message.partition(": ")[2].removeprefix("invalid TOML: ")
+        problems.add("the file", None, f"is not valid TOML: {detail}")
         return []
     unknown = sorted(set(document) - {"defaults", "job", "jobs"})
     for key in unknown:
@@ -387,6 +382,18 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 # Validation
 
 
+def _problem_once(checked: dict[str, str | None], value: str, check: Callable[[str], object]) -> str | None:
+    """What ``check(value)`` finds wrong (its error, in a manifest problem's words), or None;
+    each distinct value (a model folder, a names file, a language) is checked once."""
+    if value not in checked:
+        try:
+            check(value)
+            checked[value] = None
+        except LipsyncError as error:
+            checked[value] = _say(error)
+    return checked[value]
+
+
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
           problems: _Problems) -> tuple[Job, ...]:
     from ..export import choose_formats
@@ -396,6 +403,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
     checked_presets: dict[str, str | None] = {}
     checked_models: dict[str, str | None] = {}
     checked_names: dict[str, str | None] = {}
+    checked_languages: dict[str, str | None] = {}
     jobs = []
     claims = _OutputClaims(problems)
     fallback = defaults.values()
@@ -430,6 +438,12 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
+        if "language" in values and str(values["language"]).strip().lower() != "auto":
+            from ..languages import espeak_code
+
+            problem = _problem_once(checked_languages, str(values["language"]), espeak_code)
+            if problem:
+                problems.add(where, "language", problem)
         audio = path_of("audio")
         if kind == "adapt":
             jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
@@ -516,28 +530,18 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                 problems.add(where, "start_timecode", _say(error))
         model = path_of("diarize", folder_ok=True)
         if model is not None:
-            if model not in checked_models:
-                from ..diarize import check_model
+            from ..diarize import check_model
 
-                try:
-                    check_model(model)
-                    checked_models[model] = None
-                except LipsyncError as error:
-                    checked_models[model] = _say(error)
-            if checked_models[model]:
-                problems.add(where, "diarize", checked_models[model])
+            problem = _problem_once(checked_models, model, check_model)
+            if problem:
+                problems.add(where, "diarize", problem)
         speakers = path_of("speakers")
         if speakers is not None:
-            if speakers not in checked_names:
-                from ..diarize import read_speaker_names
+            from ..diarize import read_speaker_names
 
-                try:
-                    read_speaker_names(speakers)
-                    checked_names[speakers] = None
-                except LipsyncError as error:
-                    checked_names[speakers] = _say(error)
-            if checked_names[speakers]:
-                problems.add(where, "speakers", checked_names[speakers])
+            problem = _problem_once(checked_names, speakers, read_speaker_names)
+            if problem:
+                problems.add(where, "speakers", problem)
         name = character or (Path(audio).stem if audio else "")
         job_id = f"{episode}/{name}" if episode else name
         if audio is not None:
