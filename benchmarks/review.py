@@ -11,6 +11,7 @@ ready, one redraw of the lanes and a scroll step at three zoom levels.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import resource
 import shutil
@@ -65,6 +66,8 @@ def episode(folder: Path, minutes: float) -> Path:
             parts[key] += [{**item, "start": round(item["start"] + offset, 6), "end": round(item["end"] + offset, 6)}
                            for item in track[key]]
     track.update(parts)
+    if data.get("peaks"):  # the sheet's per-frame envelope: one byte per frame, base64
+        data["peaks"] = base64.b64encode(base64.b64decode(data["peaks"]) * times).decode("ascii")
     data["duration_frames"] = frames * times
     data["source"] = {**data["source"], "path": str(folder / "episode.wav"), "duration": seconds * times}
     path = folder / "episode.json"

@@ -9,7 +9,7 @@
 #     fonts-ipafont-gothic  Japanese text in printable PDF x-sheets and preview videos
 #     fonts-dejavu-core     text in preview videos (names, subtitles, the rhythmo band)
 #     poppler-utils         rendering checks of printable sheets (tests)
-#     chromium              headless rendering check of the dub-fit HTML report (tests)
+#     chromium              headless browser tests: the dub-fit HTML report, the review page (Playwright)
 #     praat, synfig         the exports read by Praat and rendered by Synfig's command line (tests)
 #     nodejs, npm           spine-core loading the Spine JSON, the generated AE/Harmony scripts (tests)
 set -euo pipefail
