@@ -412,6 +412,7 @@ def _journal(out: Path) -> Path:
     b'{"key": "k", "status": "done", "outputs": [{"path": "E01/BOB.tsv", "bytes": "x", "sha256": 1}]}',
     b'{"key": "k", "status": "done", "warnings": 3}', b'{"key": "k", "status": "done", "tracks": {"a": 1}}',
     b'{"key": "k", "status": "done", "seconds": "slow"}', b"[" * 100000,
+    b'{"key": "k", "status": "done", "lines": [1, 2]}', b'{"key": "k", "status": "done", "fit": {"flagged_lines": 3}}',
 ])
 def test_a_corrupt_journal_entry_means_run_again_never_a_crash(finished_batch: Path, tmp_path: Path,
                                                                corrupt: bytes) -> None:

@@ -136,10 +136,14 @@ def valid_entry(data: Any) -> bool:
             and isinstance(item.get("bytes"), int) and not isinstance(item.get("bytes"), bool)
             for item in outputs):
         return False
+    lines = data.get("lines") or {}
+    fit = data.get("fit") or {}
     return (strings(data.get("warnings", [])) and strings(data.get("tracks", []))
             and number(data.get("seconds")) and number(data.get("audio_seconds"))
-            and number(data.get("peak_rss_mb")) and isinstance(data.get("fit") or {}, dict)
-            and isinstance(data.get("worker") or "", str))
+            and number(data.get("peak_rss_mb")) and isinstance(data.get("worker") or "", str)
+            and isinstance(lines, dict) and all(isinstance(v, int) for v in lines.values())
+            and isinstance(fit, dict) and isinstance(fit.get("flagged_lines", []), list)
+            and all(number(fit.get(key)) for key in ("lines", "flagged", "mean_score", "threshold")))
 
 
 def up_to_date(state: Mapping[str, Any] | None, key: str, outdir: Path) -> bool:
