@@ -36,7 +36,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     if first:
         # EDL record timecode counts from 00:00:00:00: a gap puts the event at the start TC.
         video.append(otio.schema.Gap(duration=otio.opentime.RationalTime(first, rate)))
-    clip = track_clip(otio, sheet, track, offset=first)
+    clip = track_clip(otio, sheet, track, offset=first, metadata=False)
     clip.metadata["cmx_3600"] = {"reel": reel_name(sheet)}
     for marker in clip.markers:
         marker.name = marker.name.replace("\t", " ")
