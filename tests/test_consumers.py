@@ -115,3 +115,46 @@ def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core:
     for way in ("exact", "loop"):
         wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
         assert wrong == [], f"{way}: {len(wrong)} frames differ, first {wrong[:5]}"
+
+
+# --- Synfig ---------------------------------------------------------------------------------------
+
+COLOURS = {"X": (0, 0, 0), "A": (255, 0, 0), "B": (0, 255, 0), "C": (0, 0, 255), "D": (255, 255, 0),
+           "E": (255, 0, 255), "F": (0, 255, 255), "G": (128, 128, 128), "H": (255, 128, 0)}
+
+SIF = """<?xml version="1.0" encoding="UTF-8"?>
+<canvas version="1.2" width="16" height="16" xres="2834.645669" yres="2834.645669" view-box="-0.5 0.5 0.5 -0.5"
+        antialias="1" fps="{fps}" begin-time="0f" end-time="{last}f" bgcolor="1 1 1 1">
+  <layer type="import" active="true" exclude_from_rendering="false" version="0.1" desc="mouth">
+    <param name="z_depth"><real value="0"/></param>
+    <param name="amount"><real value="1"/></param>
+    <param name="blend_method"><integer value="0"/></param>
+    <param name="tl"><vector><x>-0.5</x><y>0.5</y></vector></param>
+    <param name="br"><vector><x>0.5</x><y>-0.5</y></vector></param>
+    <param name="c"><integer value="1"/></param>
+    <param name="gamma_adjust"><real value="1"/></param>
+    <param name="filename"><string>ken.lst</string></param>
+    <param name="time_offset"><time value="0s"/></param>
+  </layer>
+</canvas>
+"""
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_synfig_renders_the_lst_with_the_sheets_mouth_on_every_frame(rate: str, tmp_path: Path) -> None:
+    """Synfig's command line renders an Import layer of the .lst (its ListImporter) frame by frame
+    in a document at the sheet's rate; each mouth drawing is a flat colour."""
+    from PIL import Image
+
+    sheet = sheet_at(rate, frames=90)
+    for shape, colour in COLOURS.items():
+        Image.new("RGB", (16, 16), colour).save(tmp_path / f"{shape}.png")
+    (tmp_path / "ken.lst").write_bytes(write("lst", sheet, track="ken"))
+    (tmp_path / "doc.sif").write_text(SIF.format(fps=float(sheet.rate), last=sheet.duration_frames - 1))
+    run = subprocess.run(["synfig", "doc.sif", "-t", "png", "-o", "frame.png"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    names = {colour: shape for shape, colour in COLOURS.items()}
+    shown = [names.get(Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB").getpixel((8, 8)))
+             for frame in range(sheet.duration_frames)]
+    assert shown == expected(sheet)
