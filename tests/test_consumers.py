@@ -158,3 +158,37 @@ def test_synfig_renders_the_lst_with_the_sheets_mouth_on_every_frame(rate: str, 
     shown = [names.get(Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB").getpixel((8, 8)))
              for frame in range(sheet.duration_frames)]
     assert shown == expected(sheet)
+
+
+# --- pycmx (EDL) ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate, start", [("12", "01:00:00:00"), ("24000/1001", "01:00:00:00"), ("24", "00:59:58:00"),
+                                         ("25", "10:00:00:00"), ("30000/1001", "01:00:00;00"), ("60", "01:00:00:00")])
+def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str, start: str) -> None:
+    import dataclasses
+    import io
+
+    import pycmx
+
+    from lipsync.timing import parse_timecode
+
+    from lipsync.export import render
+
+    sheet = dataclasses.replace(sheet_at(rate, frames=200), start_timecode=start)
+    rendering = render(sheet, "edl", None, track="ken")
+    edl = pycmx.parse_cmx3600(io.StringIO(rendering.outputs[0].data.decode()))
+    times = 2 if rate == "12" else 1  # no timecode at 12 fps: each frame twice at 24, with a warning
+    assert any("no 12 fps" in warning for warning in rendering.warnings) == (times == 2)
+    events = list(edl.events)
+    assert len(events) == 1
+    statements = list(events[0].statements)
+    assert [s.drop for s in statements if type(s).__name__ == "StmtFCM"] == [sheet.rate.supports_drop_frame]
+    edit = events[0].edits[0]
+    assert edit.clip_name == "ken" and edit.record_in == start
+    edl_rate = FrameRate(sheet.rate.num * times, sheet.rate.den)
+    first = parse_timecode(start, edl_rate)
+    assert parse_timecode(edit.record_out, edl_rate) - first == sheet.duration_frames * times
+    locators = [s.text.split() for s in statements if type(s).__name__ == "StmtRemark" and s.text.startswith("LOC:")]
+    changes = [(parse_timecode(tc, edl_rate) - first, name) for _, tc, _, name in locators[:len(sheet.tracks[0].cues)]]
+    assert changes == [(cue.frame * times, cue.shape) for cue in sheet.tracks[0].cues]
