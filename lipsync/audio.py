@@ -224,6 +224,7 @@ def _open(name: str) -> _Source:
         reason = str(error) or type(error).__name__
     else:
         return _soundfile_source(name, handle)
+    _refuse_non_audio(name)
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is not None:
         return _ffmpeg_source(name, ffmpeg)
@@ -235,6 +236,23 @@ def _open(name: str) -> _Source:
     raise AudioError(f"cannot read {name!r}: {reason}",
                      f"the file is corrupt or not audio; without ffmpeg lipsync reads "
                      f"{_SUPPORTED_WITHOUT_FFMPEG} ({_INSTALL_FFMPEG} for M4A/AAC and video)")
+
+
+def _refuse_non_audio(name: str) -> None:
+    """AudioError naming what a file given as audio really is (a script, a Word file...), when its
+    first bytes say so."""
+    from .filetypes import not_audio
+
+    try:
+        with open(name, "rb") as stream:
+            head = stream.read(4096)
+    except OSError:
+        return
+    what = not_audio(head)
+    if what is not None:
+        raise AudioError(f"{name!r} is {what}, not audio",
+                         "the voice track (wav, flac, mp3...) comes first and the script goes to --script: "
+                         "lipsync analyze AUDIO --script SCRIPT")
 
 
 def _libsndfile_reason(error: Exception) -> str:

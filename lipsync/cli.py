@@ -585,16 +585,18 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
 @click.argument("sheet", type=click.Path(path_type=str))
 @click.argument("audio", required=False, type=click.Path(path_type=str))
 @click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
-@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
+@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's); it also names the mouths of formats that store drawing numbers (XDTS, .dat).")
+@click.option("--fps", "-r", help="Frame rate of a sheet format that stores none (TSV, TextGrid, .lab...; default 24).")
 @click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
 @click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
-def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
-           host: str, port: int, no_browser: bool) -> None:
+def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, fps: str | None,
+           exports: str | None, host: str, port: int, no_browser: bool) -> None:
     """Check and fix SHEET in the browser: waveform, words, phones and mouth cues on the frame
-    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is a lipsync sheet
-    (or a dub-fit report, fit.json); AUDIO defaults to the sheet's source. Ctrl+C stops."""
+    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is any sheet lipsync
+    reads (its JSON, XDTS, .dat, TSV...) or a dub-fit report (fit.json); AUDIO defaults to the
+    sheet's source. Ctrl+C stops."""
     reporter = _Reporter("none", False)
 
     def body() -> None:
@@ -604,7 +606,7 @@ def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None
         from .export import choose_formats
 
         formats = [f.name for f in choose_formats(exports)] if exports else []
-        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
+        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats, fps=fps)
         server = ReviewServer(session, host, port)
         if host not in LOOPBACK:
             reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "
@@ -862,6 +864,8 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
 @click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
 @click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--from", "input_format", help="SHEET's format (default: from its extension and content; `lipsync formats` marks those it reads).")
+@click.option("--fps", "-r", help="Frame rate of a SHEET format that stores none (XDTS, TextGrid, .dat, Rhubarb, .lab). Default: 24.")
 @click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
 @click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
 @click.option("--band-seconds", type=click.FloatRange(1, 30), default=3.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
@@ -869,14 +873,16 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
 def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
-            preset: str | None, tracks: tuple[str, ...], rythmo: str | None, language: str, band_seconds: float,
-            video: str | None, progress: str, quiet: bool) -> None:
+            preset: str | None, tracks: tuple[str, ...], input_format: str | None, fps: str | None,
+            rythmo: str | None, language: str, band_seconds: float, video: str | None, progress: str,
+            quiet: bool) -> None:
     """Render a preview video of SHEET: each character's mouth drawn, with the sound.
 
     For a director or a client who will not open any tool: every track's mouth with its name,
     the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
     sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
     defaults to the sheet's own audio file (with --video and no audio found: the video's sound).
+    SHEET is a lipsync sheet or any format lipsync reads (XDTS, TextGrid, Papagayo, Moho .dat...).
 
     With --rythmo, a rhythmo band for the dubbing actors scrolls under the picture: the dub's
     words, each stretched over the frames where it must be spoken, cross a fixed reading line
@@ -896,8 +902,10 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
         from .errors import AudioError
         from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
 
+        from .export import load_sheet
+
         path = Path(sheet)
-        loaded = _read_sheet_json(sheet)
+        loaded = load_sheet(sheet, input_format, fps=fps, preset=preset)
         if not Path(background).is_file():
             parse_colour(background)
         settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset,
@@ -908,7 +916,7 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
             if audio is not None or video is None:
                 raise
             sound = Path(video)
-        band = _rhythmo_band(loaded, rythmo, language, preset) if rythmo else None
+        band = _rhythmo_band(loaded, rythmo, language, preset, loaded.rate) if rythmo else None
         target = Path(output) if output else path.with_suffix(".mp4")
         inputs = tuple(p for p in (path, rythmo, video) if p)
         result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
@@ -923,18 +931,17 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
     _run(reporter, body)
 
 
-def _read_sheet_json(sheet: str) -> Any:
-    """A lipsync sheet (.json) read for a command, with one-line errors."""
-    from .sheet import read_sheet_json
-
-    return read_sheet_json(sheet)
+#: Dub scripts for --rythmo are read as scripts; any other file as a recorded dub's sheet.
+_SCRIPT_ENDINGS = (".txt", ".srt", ".vtt", ".ass", ".ssa", ".csv", ".tsv")
 
 
-def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:
-    """The band's content: from a recorded dub's aligned sheet (.json), else a dub script."""
+def _rhythmo_band(original: Any, source: str, language: str, preset: str | None, rate: Any) -> Any:
+    """The band's content: from a dub script (timed from its text), else from a recorded dub's
+    aligned sheet (its words where the actor said them)."""
     from .dialogue import read_script
+    from .export import load_sheet
     from .rhythmo import band_from_aligned, band_from_script
 
-    if source.lower().endswith(".json"):
-        return band_from_aligned(original, _read_sheet_json(source))
-    return band_from_script(original, read_script(source), language, preset)
+    if source.lower().endswith(_SCRIPT_ENDINGS):
+        return band_from_script(original, read_script(source), language, preset)
+    return band_from_aligned(original, load_sheet(source, fps=rate, preset=preset))

@@ -135,3 +135,18 @@ def test_a_short_batch_says_its_seconds_of_audio(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "(17 s of audio)" in result.output and "; 17 s of audio in " in result.output
     assert "0.00 h" not in result.output
+
+
+@pytest.mark.parametrize("name, what", [("take1.txt", "a text file"), ("script.docx", "a Word file"),
+                                        ("script.pdf", "a PDF"), ("script.rtf", "an RTF (rich text) file")])
+def test_a_script_or_document_given_as_audio_is_named(name: str, what: str, tmp_path: Path) -> None:
+    audio = tmp_path / name
+    audio.write_bytes((DATA / "sample.txt").read_bytes() if name.endswith(".txt") else FILES[name][0])
+    line = one_error_line(run("analyze", audio))
+    assert f"'{audio}' is {what}, not audio" in line and "--script SCRIPT" in line
+
+
+def test_a_utf16_script_given_as_audio_is_called_text(tmp_path: Path) -> None:
+    audio = tmp_path / "dialogue.wav"
+    audio.write_bytes("BOB: Hello there!\nANNA: Hi.\n".encode("utf-16"))
+    assert "is a text file, not audio" in one_error_line(run("analyze", audio))

@@ -51,6 +51,13 @@ def test_band_content_in_frames():
     assert [(m.frame, m.end) for m in band.marks if m.kind == "picture"] == [(20, 24)]
 
 
+def test_words_said_back_to_back_mid_frame_share_no_frame():
+    halves = (Word(10.5 * SECOND, 20.5 * SECOND, "one"), Word(20.5 * SECOND, 21.2 * SECOND, "two"))
+    band = band_from_words(_original(), {"ANNA": (halves, (Phone(20.5 * SECOND, 21.2 * SECOND, "b"),))})
+    assert [(w.frame, w.end) for w in band.words] == [(10, 20), (20, 21)]
+    assert [(m.frame, m.end) for m in band.marks if m.kind == "dub"] == [(20, 21)]   # at least a frame
+
+
 def test_picture_closures_are_only_inside_a_lines_speech():
     marks = picture_closures(_original(), "ANNA", 0)
     assert [(m.frame, m.end, m.kind) for m in marks] == [(20, 24, "picture")]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import glob as globbing
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -376,20 +376,16 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 # Validation
 
 
-def _language_problem(language: str, checked: dict[str, str | None]) -> str | None:
-    """What is wrong with a row's language (a code or name espeak-ng does not speak), or None;
-    each distinct value is looked up once."""
-    if language.strip().lower() == "auto":
-        return None
-    if language not in checked:
-        from ..languages import espeak_code
-
+def _problem_once(checked: dict[str, str | None], value: str, check: Callable[[str], object]) -> str | None:
+    """What ``check(value)`` finds wrong (its error, in a manifest problem's words), or None;
+    each distinct value (a model folder, a names file, a language) is checked once."""
+    if value not in checked:
         try:
-            espeak_code(language)
-            checked[language] = None
+            check(value)
+            checked[value] = None
         except LipsyncError as error:
-            checked[language] = _say(error)
-    return checked[language]
+            checked[value] = _say(error)
+    return checked[value]
 
 
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
@@ -436,10 +432,12 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
-        if "language" in values:
-            checked = _language_problem(str(values["language"]), checked_languages)
-            if checked:
-                problems.add(where, "language", checked)
+        if "language" in values and str(values["language"]).strip().lower() != "auto":
+            from ..languages import espeak_code
+
+            problem = _problem_once(checked_languages, str(values["language"]), espeak_code)
+            if problem:
+                problems.add(where, "language", problem)
         audio = path_of("audio")
         if kind == "adapt":
             jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
@@ -526,28 +524,18 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                 problems.add(where, "start_timecode", _say(error))
         model = path_of("diarize", folder_ok=True)
         if model is not None:
-            if model not in checked_models:
-                from ..diarize import check_model
+            from ..diarize import check_model
 
-                try:
-                    check_model(model)
-                    checked_models[model] = None
-                except LipsyncError as error:
-                    checked_models[model] = _say(error)
-            if checked_models[model]:
-                problems.add(where, "diarize", checked_models[model])
+            problem = _problem_once(checked_models, model, check_model)
+            if problem:
+                problems.add(where, "diarize", problem)
         speakers = path_of("speakers")
         if speakers is not None:
-            if speakers not in checked_names:
-                from ..diarize import read_speaker_names
+            from ..diarize import read_speaker_names
 
-                try:
-                    read_speaker_names(speakers)
-                    checked_names[speakers] = None
-                except LipsyncError as error:
-                    checked_names[speakers] = _say(error)
-            if checked_names[speakers]:
-                problems.add(where, "speakers", checked_names[speakers])
+            problem = _problem_once(checked_names, speakers, read_speaker_names)
+            if problem:
+                problems.add(where, "speakers", problem)
         name = character or (Path(audio).stem if audio else "")
         job_id = f"{episode}/{name}" if episode else name
         if audio is not None:

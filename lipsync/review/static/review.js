@@ -134,6 +134,7 @@ function currentFrame() {
 function seek(seconds) {
   const time = Math.max(0, Math.min(page.duration, seconds));
   page.media.currentTime = time;
+  followPlayhead(time);
   refresh(true);
 }
 
@@ -671,6 +672,10 @@ async function start() {
       box.checked = state.exports.chosen.includes(format.name);
       label.append(box, ` ${format.name} — ${format.description}`);
       list.append(label);
+    }
+    if (state.saves_as !== "sheet") {
+      notice(state.saves_as ? `${state.name} is not a lipsync sheet: saving writes it again as lipsync writes ${state.saves_as} (its mouth tracks only); the previous file is kept as ${state.name}.bak.`
+        : `${state.name} cannot be saved in its own format: export the sheet instead (Export on save).`, "warning");
     }
     if (!state.reanimate.available) notice(`Word edges cannot be re-animated: ${state.reanimate.reason}`, "warning");
     adaptPanel(state, request);
