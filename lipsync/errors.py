@@ -34,6 +34,10 @@ class ScriptError(LipsyncError):
     """A dialogue script that is missing, empty, undecodable or does not fit the audio."""
 
 
+class ScriptMismatchError(ScriptError):
+    """A script that does not belong to the recording: too little of it matches the speech."""
+
+
 class PresetError(LipsyncError):
     """An unknown preset name or an invalid preset file."""
 

@@ -325,3 +325,28 @@ def test_background_colour_or_image(tmp_path):
         expected = rgb_to_yuv(np.array([[colour, colour], [colour, colour]], np.uint8))
         assert abs(int(corner.y[y, 2]) - int(expected.y[0, 0])) <= 1
         assert abs(int(corner.u[y // 2, 1]) - int(expected.u[0, 0])) <= 1
+
+
+def test_a_browser_plays_and_seeks_the_preview(rendered, browser):
+    """Chromium (as a director would open the file) decodes it: length, size, a seek, and the
+    colours of the frame it shows (the BT.709 limited-range tagging read as written)."""
+    import base64
+
+    page = browser.new_page()
+    try:
+        source = base64.b64encode(rendered.read_bytes()).decode()
+        page.set_content(f'<video id="v" muted src="data:video/mp4;base64,{source}"></video><canvas id="c"></canvas>')
+        page.wait_for_function("document.getElementById('v').readyState >= 2 || document.getElementById('v').error")
+        box = preview_layout(*SIZE, 2).mouths[0]
+        shown = page.evaluate("""async ([x, y]) => {
+            const v = document.getElementById('v'), c = document.getElementById('c');
+            v.currentTime = 0.5; await new Promise(r => v.onseeked = r);
+            c.width = v.videoWidth; c.height = v.videoHeight;
+            const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+            return {error: v.error && v.error.code, duration: v.duration, width: v.videoWidth, height: v.videoHeight,
+                    time: v.currentTime, pixel: Array.from(g.getImageData(x, y, 1, 1).data)}; }""", [box.x + 2, box.y + 2])
+    finally:
+        page.close()
+    assert shown["error"] is None and (shown["width"], shown["height"]) == SIZE
+    assert shown["duration"] == pytest.approx(FRAMES * 1001 / 24000, abs=0.05) and shown["time"] == 0.5
+    assert all(abs(a - b) <= 6 for a, b in zip(shown["pixel"][:3], (0xf4, 0xef, 0xe6)))   # the background

@@ -113,7 +113,8 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                     seconds=state.get("seconds"), audio_seconds=state.get("audio_seconds"),
                     warnings=tuple(state.get("warnings", ())), outputs=tuple(o["path"] for o in state.get("outputs", ())),
                     tracks=tuple(state.get("tracks", ())), worker=state.get("worker"),
-                    peak_rss_mb=state.get("peak_rss_mb"), kind=job.kind, fit=state.get("fit"))
+                    peak_rss_mb=state.get("peak_rss_mb"), kind=job.kind, fit=state.get("fit"),
+                    lines=state.get("lines"))
             else:
                 reports[job.id] = JobReport(id=job.id, where=job.where, audio=job.audio, status="not-run",
                                             kind=job.kind)
@@ -158,8 +159,9 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                          "warnings": list(result.get("warnings", ())), "tracks": list(result.get("tracks", ())),
                          "worker": result.get("worker"), "peak_rss_mb": result.get("peak_rss_mb"),
                          "error": error, "hint": hint, "lipsync": version, "kind": job.kind}
-                if result.get("fit") is not None:
-                    entry["fit"] = result["fit"]
+                for extra in ("fit", "lines"):
+                    if result.get(extra) is not None:
+                        entry[extra] = result[extra]
                 save_state(folder, job_id, entry)
                 reports[job_id] = JobReport(
                     id=job_id, where=job.where, audio=job.audio, status=status, seconds=result.get("seconds"),
@@ -167,7 +169,7 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                     error=error, hint=hint, outputs=tuple(o["path"] for o in outputs),
                     tracks=tuple(result.get("tracks", ())), worker=result.get("worker"),
                     peak_rss_mb=result.get("peak_rss_mb"), detail=result.get("detail"), kind=job.kind,
-                    fit=result.get("fit"))
+                    fit=result.get("fit"), lines=result.get("lines"))
                 done_jobs += 1
                 done_audio += durations.get(job_id) or result.get("audio_seconds") or 0.0
                 elapsed = time.perf_counter() - started

@@ -75,6 +75,8 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
                     "start_timecode": job.start_timecode, "settings": [list(s) for s in job.settings],
                     "audio_path": job.audio, "problem": job.problem},
     }
+    if job.fail_on or job.allow_mismatch:  # only when asked for: other keys stay as they were
+        inputs["trust"] = {"fail_on": list(job.fail_on), "allow_mismatch": job.allow_mismatch}
     if job.kind == "fit":  # analyze keys stay as they were, so their journals stay valid
         inputs["fit"] = {"original": hasher.file(job.original) if job.original else None,
                          "original_script": hasher.file(job.original_script) if job.original_script else None,
