@@ -740,3 +740,47 @@ def test_dat_for_opentoonz_with_preset_names_says_how_to_get_rows_applied(rate: 
     mapped = render(sheet, "dat", "a.dat", settings={"names": "preston-blair"})
     assert read_dat_like_opentoonz(mapped.outputs[0].data) == ["mbp"] * 3 + ["ai"] * 4 + ["etc"] * 2 + ["mbp"] * 4
     assert mapped.warnings == ()
+
+
+def preset_sheet(preset_name: str, rate: str) -> Sheet:
+    """Two tracks cycling through every shape of a shipped preset, rests between runs of mouths."""
+    from lipsync.presets import load_preset
+
+    shapes = load_preset(preset_name).shape_set
+    talking = [name for name in shapes.names if name != shapes.rest]
+    tracks = []
+    for offset, name in enumerate(("ken", "mei")):
+        cues, frame = [], 0
+        for index in range(60):
+            length = (1, 2, 3, 1, 4)[(index + offset) % 5]
+            shape = shapes.rest if index % 7 == 3 else talking[(index * 3 + offset) % len(talking)]
+            cues.append(Cue(frame, length, shape))
+            frame += length
+        tracks.append(Track(name, tuple(cues)))
+    end = min(sum(c.length for c in t.cues) for t in tracks)
+    tracks = [Track(t.name, tuple(c for c in t.cues if c.end <= end)) for t in tracks]
+    end = min(t.cues[-1].end for t in tracks)
+    return Sheet(FrameRate.parse(rate), end, tuple(tracks), shapes, Source("/takes/voice.wav"))
+
+
+SHIPPED = ["rhubarb", "preston-blair", "anime-3", "anime-5", "harmony", "oculus-15", "fleming-dobbs"]
+EVERY_RATE = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
+
+
+@pytest.mark.parametrize("rate", EVERY_RATE)
+@pytest.mark.parametrize("preset_name", SHIPPED)
+def test_every_shipped_preset_reads_back_on_every_frame_in_opentoonz_and_papagayo(preset_name: str, rate: str) -> None:
+    sheet = preset_sheet(preset_name, rate)
+    mapped = preston_blair_names(sheet.preset)
+    project = read_pgo(write("pgo", sheet))
+    for index, voice in enumerate(project["voices"]):
+        wanted = [mapped[shape] for shape in expected(sheet, index)]
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, project["duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(sheet.duration_frames)] == wanted
+    rows = read_dat_like_opentoonz(write("dat", sheet, names="preston-blair"))
+    assert rows[:-1] == [mapped[shape].lower() for shape in expected(sheet)]
+    acts, frame_acts, _, _ = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
+    assert len(acts) <= 9 and len(frame_acts) == sheet.duration_frames
+    for shape, act in zip(expected(sheet, 1), frame_acts):
+        assert act == shape or sheet.preset.info(act).openness == sheet.preset.info(shape).openness
