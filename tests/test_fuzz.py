@@ -306,3 +306,24 @@ def test_every_reader_refuses_or_reads_mutations_of_its_own_format(name: str) ->
         reads_or_refuses(exporter.read, data, ReadOptions(f"take.{name}"))
 
     fuzz()
+
+
+@pytest.mark.parametrize("name, data", [
+    # found by the fuzz: an encoding the XML declaration names but Python lacks
+    ("xml", b'<?xml version="1.0" encoding="tf-8"?>\n<rhubarbResult></rhubarbResult>\n'),
+    # found by the fuzz: a time praatio keeps as text (".0.41")
+    ("textgrid", b'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = 1\ntiers? <exists>\n'
+                 b'size = 1\nitem []:\n    item [1]:\n        class = "IntervalTier"\n        name = "shapes"\n'
+                 b'        xmin = 0\n        xmax = 1\n        intervals: size = 1\n        intervals [1]:\n'
+                 b'            xmin =.0.41\n            xmax = 1\n            text = "D"\n'),
+    ("textgrid", b'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = 1e300\ntiers? <exists>\n'
+                 b'size = 1\nitem []:\n    item [1]:\n        class = "IntervalTier"\n        name = "shapes"\n'
+                 b'        xmin = 0\n        xmax = 1e300\n        intervals: size = 1\n        intervals [1]:\n'
+                 b'            xmin = 0\n            xmax = 1e300\n            text = "D"\n'),
+])
+def test_readers_refuse_what_the_fuzz_found(name: str, data: bytes) -> None:
+    from lipsync.exporters import exporter_named
+    from lipsync.exporters._reading import ReadOptions
+
+    with pytest.raises(LipsyncError):
+        exporter_named(name).read(data, ReadOptions(f"take.{name}"))

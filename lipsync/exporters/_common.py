@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..sheet import Cue, Sheet, Source, Track
+from ..sheet import MAX_SECONDS, Cue, Sheet, Source, Track
 from ..timing import FrameRate
 from ._reading import ReadOptions, cues_from_changes, malformed, shape_set
 
@@ -113,7 +113,7 @@ def seconds_field(text: str, options: ReadOptions, where: str) -> float:
         value = float(text)
     except (TypeError, ValueError):
         raise malformed(options, where, f"{text!r} is not a time", "seconds such as 0.25") from None
-    if not math.isfinite(value) or value < 0:
-        raise malformed(options, where, f"{text!r} is not a time", "seconds from 0 on")
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise malformed(options, where, f"{text!r} is not a time", f"seconds from 0 to {MAX_SECONDS:g}")
     return value
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..sheet import Phone, Sheet, Track, Word
 from . import ExportOptions, Exporter
+from ._common import seconds_field
 from ._production import changes, frame_shapes, single_line
 from ._reading import ReadOptions, cues_from_changes, malformed, shape_set, text_of
 
@@ -114,11 +115,13 @@ def read(data: bytes, options: ReadOptions) -> Sheet:
     if not any("phones" in kinds or "shapes" in kinds for kinds in grouped.values()):
         grouped.setdefault("", {})["phones"] = tiers[0]["entries"]  # an aligner's own tier names
     rate = options.frame_rate
-    end = float(grid["xmax"])
+    end = seconds_field(grid["xmax"], options, "xmax")
     frames = rate.frames_in(end)
 
     def spans(entries: list) -> list[tuple[float, float, str]]:
-        return [(float(entry.start), float(entry.end), entry.label) for entry in entries if entry.label.strip()]
+        return [(seconds_field(entry.start, options, "an interval's xmin"),
+                 seconds_field(entry.end, options, "an interval's xmax"), entry.label)
+                for entry in entries if entry.label.strip()]
 
     tracks, names = [], []
     for owner, kinds in grouped.items():

@@ -36,6 +36,8 @@ def read(data: bytes, options: ReadOptions) -> Sheet:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
         raise malformed(options, f"line {error.position[0]}", "not well-formed XML", "Rhubarb Lip Sync XML") from None
+    except (LookupError, ValueError) as error:  # an encoding the declaration names but Python lacks
+        raise malformed(options, "the XML declaration", str(error), "Rhubarb Lip Sync XML in UTF-8") from None
     if root.tag != "rhubarbResult":
         raise malformed(options, "root element", f"<{root.tag}>", "<rhubarbResult>")
     rows, end = [], 0.0
