@@ -258,14 +258,28 @@ def _script_names_speakers(path: str, rate: Any) -> bool:
 _QUEUE: Any = None
 
 
-def init_local(queue: Any) -> None:
+def init_local(queue: Any, parent: int | None = None) -> None:
     """Pool initializer: progress events go to the parent through ``queue``; Ctrl-C is the
-    parent's to handle (it stops the workers itself)."""
+    parent's to handle (it stops the workers itself). A worker whose parent ``parent`` dies (even
+    by SIGKILL, which leaves it no chance to stop them) notices within a second and exits, in
+    the middle of its job if need be: nobody would receive the result."""
     import signal
+    import threading
 
     global _QUEUE
     _QUEUE = queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="lipsync-orphan-watch",
+                         daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int, interval: float = 0.5) -> None:
+    """Exit this process at once when its parent is no longer ``parent`` (it died, and the
+    process was handed to init or a subreaper)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(3)
 
 
 def run_local(spec: dict[str, Any]) -> dict[str, Any]:
