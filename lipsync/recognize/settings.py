@@ -36,7 +36,7 @@ class RecognitionSettings:
     #: since with the defaults long utterances fail to align
     beam: float = 1e-200
     #: narrower beam tried first on groups of lines up to ``short_group_seconds`` (faster; on
-    #: eval-dev the same boundaries as the wide beam; the wide beam takes over on failure)
+    #: eval-dev the same boundaries as the wide beam, which takes over where it fails)
     short_beam: float = 1e-100
     short_group_seconds: float = 12.0
     #: English scripts without times too (not only timed lines): groups up to
@@ -47,7 +47,8 @@ class RecognitionSettings:
     #: word onsets of benchmarks/multilingual.py by 1 ms (median)
     topn: int = 4
     #: probability of a pause between words pronounced by espeak-ng (other languages), whose
-    #: speakers leave short pauses that the English model would give to the next word
+    #: speakers leave short pauses that the English model would give to the next word (in the
+    #: narrow-beam try of timed lines)
     foreign_silprob: float = 0.3
     #: stretches of speech are cut into pieces at most this long for script-free recognition
     max_chunk_seconds: float = 20.0

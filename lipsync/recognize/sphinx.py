@@ -147,8 +147,10 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     likelier, ``settings.foreign_silprob``).
     """
     foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
-    narrow = aligner(settings.short_beam, settings.foreign_silprob if foreign else None, settings.topn)
-    located = _align_with(narrow, samples, words) if short else None
+    located = None
+    if short:
+        narrow = aligner(settings.short_beam, settings.foreign_silprob if foreign else None, settings.topn)
+        located = _align_with(narrow, samples, words)
     if located is None:
         located = _align_with(aligner(settings.beam, None, settings.topn), samples, words)
     if located is None and foreign:
