@@ -1,8 +1,9 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and apt (or brew):
 #   make demo   espeak-ng, a virtual environment and lipsync, nothing else; then analyze the
 #               bundled sample into demo/ (XDTS timesheet, printable PDF, Rhubarb TSV, sheet JSON)
-#   make test   also what the tests use (ffmpeg, CJK fonts, poppler, Chromium, pytest) and the
-#               optional extras (diarize, cluster); then the whole suite
+#   make test   also what the tests use (ffmpeg, CJK fonts, poppler, Chromium, Praat, Synfig,
+#               Node.js and spine-core, pytest, Playwright) and the optional extras (diarize,
+#               cluster); then the whole suite
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -38,15 +39,11 @@ demo: setup
 	@echo "  demo/sample.json  lipsync's sheet, for other formats: $(BIN)/lipsync export demo/sample.json -f dat -o demo/sample.dat"
 	@echo "Next: $(BIN)/lipsync doctor (what is installed, what is missing), $(BIN)/lipsync --help"
 
-<<<<<<< HEAD
 # spine-core from npm, for the consumer tests (tests/test_consumers.py); package-lock.json pins it.
-tests/consumers/spine/node_modules/.package-lock.json: tests/consumers/spine/package-lock.json
+tests/consumers/spine/node_modules/.package-lock.json: tests/consumers/spine/package-lock.json $(VENV)/.installed-test
 	cd tests/consumers/spine && npm ci --no-audit --no-fund
 
-test: setup $(VENV)/.installed-extras tests/consumers/spine/node_modules/.package-lock.json
-=======
-test: $(VENV)/.installed-test
->>>>>>> main
+test: $(VENV)/.installed-test tests/consumers/spine/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 bench: setup

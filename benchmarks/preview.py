@@ -1,7 +1,9 @@
 """Speed and memory of preview videos: a 24-minute, two-character episode (espeak-ng speech with
-its SRT script, analyzed by lipsync), rendered by ``lipsync preview`` in a fresh process.
+its SRT script, analyzed by lipsync), rendered by ``lipsync preview`` in a fresh process: the
+mouths alone, then with the rhythmo band of the episode's script timed from its text (the
+adaptation's prediction, as for a dub script; ~400 lines).
 
-    python benchmarks/preview.py [--minutes 24] [--short 3] [--size 960x540] [--keep DIR]
+    python benchmarks/preview.py [--minutes 24] [--short 3] [--size 960x540] [--keep DIR] [--no-band]
 
 Reports the CPU seconds of the rendering process (user + system, all its threads), the real-time
 factor per CPU second and per wall second (target: >= 20x on 2 cores), and its peak memory, for
@@ -54,6 +56,7 @@ def main() -> int:
     parser.add_argument("--short", type=float, default=3.0, help="a short episode, for the memory comparison")
     parser.add_argument("--size", default="960x540")
     parser.add_argument("--keep", type=Path, help="keep the episodes and sheets in this folder (and reuse them)")
+    parser.add_argument("--no-band", action="store_true", help="skip the rhythmo band runs")
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more options for lipsync preview")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lipsync-preview-") as name:
@@ -62,12 +65,18 @@ def main() -> int:
         for minutes in sorted({args.short, args.minutes}):
             audio, sheet = analyzed(folder, minutes)
             seconds = sf.info(audio).duration
-            out = Path(name) / f"preview_{minutes:g}min.mp4"
-            wall, cpu, peak = measure([sys.executable, "-m", "lipsync", "preview", str(sheet), str(audio),
-                                       "-o", str(out), "--size", args.size, "--progress", "none", "-q", *args.extra])
-            print(f"{seconds / 60:5.1f} min, 2 characters, {args.size}: {cpu:6.1f} CPU s = {seconds / cpu:5.1f}x "
-                  f"real time per CPU second; wall {wall:6.1f} s = {seconds / wall:5.1f}x; peak memory {peak:4.0f} MB; "
-                  f"{out.stat().st_size / 1e6:.1f} MB file (load average {os.getloadavg()[0]:.1f})")
+            runs = [("mouths", [])]
+            if not args.no_band:
+                runs.append(("band", ["--rythmo", str(audio.with_suffix(".srt")), "-l", "en-us"]))
+            for label, options in runs:
+                out = Path(name) / f"preview_{minutes:g}min_{label}.mp4"
+                wall, cpu, peak = measure([sys.executable, "-m", "lipsync", "preview", str(sheet), str(audio),
+                                           "-o", str(out), "--size", args.size, "--progress", "none", "-q",
+                                           *options, *args.extra])
+                print(f"{seconds / 60:5.1f} min, 2 characters, {label:6s} {args.size}: {cpu:6.1f} CPU s = "
+                      f"{seconds / cpu:5.1f}x real time per CPU second; wall {wall:6.1f} s = {seconds / wall:5.1f}x; "
+                      f"peak memory {peak:4.0f} MB; {out.stat().st_size / 1e6:.1f} MB file "
+                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     return 0
 
 

@@ -42,7 +42,7 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "export", "export_bytes"])
 
 # Imported here, not lazily: the submodule lipsync.export would otherwise shadow the function.
-from .export import export  # noqa: E402
+from .export import export  # noqa: E402, F401
 
 
 def export_bytes(sheet: Any, format: str, track: str | None = None, **settings: str) -> bytes:

@@ -36,6 +36,7 @@ import soundfile as sf
 import soxr
 
 from .errors import AudioError, MissingToolError, OptionError
+from .timing import FrameRate
 
 TARGET_RATE = 16000
 MIN_SOURCE_RATE = 8000
@@ -228,6 +229,7 @@ def _open(name: str) -> _Source:
         reason = str(error) or type(error).__name__
     else:
         return _soundfile_source(name, handle)
+    _refuse_non_audio(name)
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is not None:
         return _ffmpeg_source(name, ffmpeg)
@@ -239,6 +241,23 @@ def _open(name: str) -> _Source:
     raise AudioError(f"cannot read {name!r}: {reason}",
                      f"the file is corrupt or not audio; without ffmpeg lipsync reads "
                      f"{_SUPPORTED_WITHOUT_FFMPEG} ({_INSTALL_FFMPEG} for M4A/AAC and video)")
+
+
+def _refuse_non_audio(name: str) -> None:
+    """AudioError naming what a file given as audio really is (a script, a Word file...), when its
+    first bytes say so."""
+    from .filetypes import not_audio
+
+    try:
+        with open(name, "rb") as stream:
+            head = stream.read(4096)
+    except OSError:
+        return
+    what = not_audio(head)
+    if what is not None:
+        raise AudioError(f"{name!r} is {what}, not audio",
+                         "the voice track (wav, flac, mp3...) comes first and the script goes to --script: "
+                         "lipsync analyze AUDIO --script SCRIPT")
 
 
 def _libsndfile_reason(error: Exception) -> str:
@@ -489,3 +508,24 @@ class _Collector:
         else:
             head = self.buffer[:self.used]
         return np.concatenate([head, *self.extra]) if self.extra else head
+
+
+def frame_peaks(audio: Audio, rate: FrameRate, frames: int) -> bytes:
+    """Each frame's peak level at ``rate``, one byte per frame (0-255, relative to the loudest
+    frame): the compact envelope a sheet keeps for the printable sheet's waveform.
+
+    >>> tone = np.zeros(16000, np.float32); tone[8000:] = 0.5
+    >>> list(frame_peaks(Audio(tone, duration=1.0), FrameRate(4), 4))
+    [0, 0, 255, 255]
+    """
+    peaks = np.zeros(max(frames, 0), dtype=np.float64)
+    samples = np.abs(audio.samples)
+    if frames > 0 and samples.size:
+        index = np.arange(samples.size, dtype=np.int64) * rate.num // (audio.sample_rate * rate.den)
+        keep = index < frames
+        np.maximum.at(peaks, index[keep], samples[keep])
+    loudest = float(peaks.max()) if peaks.size else 0.0
+    if loudest > 0:
+        peaks = np.round(peaks / loudest * 255)
+    return peaks.astype(np.uint8).tobytes()
+

@@ -8,17 +8,18 @@ non-zero and no traceback is shown. Heavy modules are imported inside the comman
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from .errors import FormatError, LipsyncError
+from .errors import LipsyncError
 
 FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
 
@@ -93,7 +94,10 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
     logger.setLevel(logging.WARNING)
     logger.propagate = False
     try:
-        action()
+        try:
+            action()
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not at interpreter exit
     except LipsyncError as error:
         reporter.close()
         if reporter.mode == "json":
@@ -105,9 +109,46 @@ def _run(reporter: _Reporter, action: Callable[[], None]) -> None:
         reporter.close()
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            raise
+        reporter.close()
+        _output_failed(error)
     finally:
         reporter.close()
         logger.removeHandler(handler)
+
+
+#: Write failures of standard output (a full disk, a closed pipe, an I/O error, a file too large).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _output_failed(error: OSError) -> NoReturn:
+    """Standard output cannot be written: one line on stderr and exit 2 (a closed pipe, as after
+    ``| head``, exits quietly with 141 like other command-line tools)."""
+    try:  # what is still buffered goes to the null device instead of failing again at exit
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # stdout has no file descriptor (a test runner's buffer)
+        pass
+    if error.errno == errno.EPIPE:
+        sys.exit(141)
+    click.echo(f"error: cannot write the output: {error.strerror} "
+               "(hint: free some space, or write to a file with -o)", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """The command group; also turns a failing standard output during --help into one line."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRNOS:
+                raise
+            _output_failed(error)
 
 
 def _settings(settings: Sequence[str]) -> dict[str, str]:
@@ -142,7 +183,7 @@ def _export(sheet: Any, formats: str | None, output: str | None, reporter: _Repo
     return [str(path) for path in result.files]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lipsync")
 def main() -> None:
     """lipsync: automated lip sync for animation.
@@ -243,19 +284,28 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
 @click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
 @click.option("--track", help="Track to write, for single-track formats (default: the first).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
+@click.option("--from", "input_format", help="SHEET's format (default: from its extension and content; `lipsync formats` marks those it reads).")
+@click.option("--fps", "-r", help="Frame rate of a SHEET format that stores none (XDTS, TextGrid, .dat, Rhubarb, .lab). Default: 24.")
+@click.option("--preset", "-p", help="Mouth-shape set SHEET's mouth names or XDTS drawing numbers belong to, and that animates a file of phones (.lab). Default: the shipped preset with every name used.")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
 def export(sheet: str, formats: str | None, output: str | None, track: str | None,
-           settings: tuple[str, ...], quiet: bool) -> None:
-    """Re-export an analyzed SHEET (lipsync JSON) to other formats without re-analysis.
+           settings: tuple[str, ...], input_format: str | None, fps: str | None, preset: str | None,
+           quiet: bool) -> None:
+    """Export SHEET to other formats without re-analysis: a lipsync sheet (.json) or any format
+    lipsync reads (XDTS, TextGrid, Papagayo .pgo/.pg2, Moho .dat, Rhubarb TSV/JSON/XML, .lab).
 
     \b
-    Example:
+    Examples:
       lipsync export ep01.json -f xdts,dat -o out/ep01
+      lipsync export take.pgo -f xdts -o take.xdts
+      lipsync export c012.xdts -p anime-3 --fps 23.976 -f tsv -o c012.tsv
     """
     reporter = _Reporter("none", quiet)
 
     def body() -> None:
-        loaded = _read_sheet_json(sheet)
+        from .export import load_sheet
+
+        loaded = load_sheet(sheet, input_format, fps=fps, preset=preset)
         _export(loaded, formats, output, reporter, track=track, settings=_settings(settings), inputs=(sheet,))
 
     _run(reporter, body)
@@ -320,7 +370,8 @@ def formats(show_settings: bool) -> None:
 
         for exporter in all_exporters():
             extensions = " ".join(exporter.extensions) or exporter.file_suffix
-            click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}")
+            reads = " (reads too)" if exporter.read is not None else ""
+            click.echo(f"{exporter.name:<14} {extensions:<12} {exporter.description}{reads}")
             if exporter.importers:
                 click.echo(f"{'':<14} {'':<12} read by: {exporter.importers}")
             if show_settings:
@@ -534,16 +585,18 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
 @click.argument("sheet", type=click.Path(path_type=str))
 @click.argument("audio", required=False, type=click.Path(path_type=str))
 @click.option("--mouths", type=click.Path(path_type=str), help="Folder of your own mouth drawings: one image per shape name or drawing number (PNG, SVG, JPEG). Default: the built-in drawings.")
-@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's).")
+@click.option("--preset", "-p", help="Preset whose rules re-animate a moved word (default: the sheet's); it also names the mouths of formats that store drawing numbers (XDTS, .dat).")
+@click.option("--fps", "-r", help="Frame rate of a sheet format that stores none (TSV, TextGrid, .lab...; default 24).")
 @click.option("--export", "exports", metavar="FORMATS", help="Formats written beside the sheet on every save, comma-separated (e.g. xdts,dat); more can be ticked on the page.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
 @click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
-def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, exports: str | None,
-           host: str, port: int, no_browser: bool) -> None:
+def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, fps: str | None,
+           exports: str | None, host: str, port: int, no_browser: bool) -> None:
     """Check and fix SHEET in the browser: waveform, words, phones and mouth cues on the frame
-    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is a lipsync sheet
-    (or a dub-fit report, fit.json); AUDIO defaults to the sheet's source. Ctrl+C stops."""
+    grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is any sheet lipsync
+    reads (its JSON, XDTS, .dat, TSV...) or a dub-fit report (fit.json); AUDIO defaults to the
+    sheet's source. Ctrl+C stops."""
     reporter = _Reporter("none", False)
 
     def body() -> None:
@@ -553,7 +606,7 @@ def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None
         from .export import choose_formats
 
         formats = [f.name for f in choose_formats(exports)] if exports else []
-        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats)
+        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats, fps=fps)
         server = ReviewServer(session, host, port)
         if host not in LOOPBACK:
             reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "
@@ -760,6 +813,10 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)
+        if language.strip().lower() != "auto":
+            from .languages import espeak_code
+
+            _check_option("--language", lambda: espeak_code(language))
         if diarize_model:
             from .diarize import check_model
 
@@ -807,6 +864,8 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--mouths", type=click.Path(path_type=str), help="A folder of your own mouth drawings, one per shape, named by shape name or drawing number (MBP.png, 7.svg; PNG, SVG or JPEG). Default: the built-in drawings.")
 @click.option("--preset", "-p", help="The preset whose mouths are drawn (a shipped name or a .toml file). Default: the sheet's preset.")
 @click.option("--track", "tracks", multiple=True, help="Show only this track (repeatable). Default: every track.")
+@click.option("--from", "input_format", help="SHEET's format (default: from its extension and content; `lipsync formats` marks those it reads).")
+@click.option("--fps", "-r", help="Frame rate of a SHEET format that stores none (XDTS, TextGrid, .dat, Rhubarb, .lab). Default: 24.")
 @click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Add a rhythmo band of the dub under the picture: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
 @click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
 @click.option("--band-seconds", type=click.FloatRange(1, 30), default=3.0, show_default=True, help="Seconds of the band across the picture's width (its scrolling speed).")
@@ -814,14 +873,16 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
 def preview(sheet: str, audio: str | None, output: str | None, size: str, background: str, mouths: str | None,
-            preset: str | None, tracks: tuple[str, ...], rythmo: str | None, language: str, band_seconds: float,
-            video: str | None, progress: str, quiet: bool) -> None:
+            preset: str | None, tracks: tuple[str, ...], input_format: str | None, fps: str | None,
+            rythmo: str | None, language: str, band_seconds: float, video: str | None, progress: str,
+            quiet: bool) -> None:
     """Render a preview video of SHEET: each character's mouth drawn, with the sound.
 
     For a director or a client who will not open any tool: every track's mouth with its name,
     the current dialogue line as a subtitle, the frame number and timecode burnt in, at the
     sheet's exact frame rate; H.264 + AAC in an MP4 that browsers and editors open. AUDIO
     defaults to the sheet's own audio file (with --video and no audio found: the video's sound).
+    SHEET is a lipsync sheet or any format lipsync reads (XDTS, TextGrid, Papagayo, Moho .dat...).
 
     With --rythmo, a rhythmo band for the dubbing actors scrolls under the picture: the dub's
     words, each stretched over the frames where it must be spoken, cross a fixed reading line
@@ -841,8 +902,10 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
         from .errors import AudioError
         from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
 
+        from .export import load_sheet
+
         path = Path(sheet)
-        loaded = _read_sheet_json(sheet)
+        loaded = load_sheet(sheet, input_format, fps=fps, preset=preset)
         if not Path(background).is_file():
             parse_colour(background)
         settings = PreviewSettings(size=parse_size(size), background=background, mouths=mouths, preset=preset,
@@ -853,7 +916,7 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
             if audio is not None or video is None:
                 raise
             sound = Path(video)
-        band = _rhythmo_band(loaded, rythmo, language, preset) if rythmo else None
+        band = _rhythmo_band(loaded, rythmo, language, preset, loaded.rate) if rythmo else None
         target = Path(output) if output else path.with_suffix(".mp4")
         inputs = tuple(p for p in (path, rythmo, video) if p)
         result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
@@ -868,25 +931,17 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
     _run(reporter, body)
 
 
-def _read_sheet_json(sheet: str) -> Any:
-    """A lipsync sheet (.json) read for a command, with one-line errors."""
-    from .sheet import sheet_from_json
-
-    path = Path(sheet)
-    if not path.is_file():
-        raise FormatError(f"sheet not found: {sheet!r}", "pass a .json sheet written by 'lipsync analyze -f sheet'")
-    try:
-        return sheet_from_json(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, OSError) as error:
-        raise FormatError(f"cannot read sheet {sheet!r}: {error}",
-                          "pass a .json sheet written by 'lipsync analyze -f sheet'") from None
+#: Dub scripts for --rythmo are read as scripts; any other file as a recorded dub's sheet.
+_SCRIPT_ENDINGS = (".txt", ".srt", ".vtt", ".ass", ".ssa", ".csv", ".tsv")
 
 
-def _rhythmo_band(original: Any, source: str, language: str, preset: str | None) -> Any:
-    """The band's content: from a recorded dub's aligned sheet (.json), else a dub script."""
+def _rhythmo_band(original: Any, source: str, language: str, preset: str | None, rate: Any) -> Any:
+    """The band's content: from a dub script (timed from its text), else from a recorded dub's
+    aligned sheet (its words where the actor said them)."""
     from .dialogue import read_script
+    from .export import load_sheet
     from .rhythmo import band_from_aligned, band_from_script
 
-    if source.lower().endswith(".json"):
-        return band_from_aligned(original, _read_sheet_json(source))
-    return band_from_script(original, read_script(source), language, preset)
+    if source.lower().endswith(_SCRIPT_ENDINGS):
+        return band_from_script(original, read_script(source), language, preset)
+    return band_from_aligned(original, load_sheet(source, fps=rate, preset=preset))

@@ -53,6 +53,9 @@ def decode_script(data: bytes, path: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
+        wide = _plausible_utf16(data)
+        if wide is not None:
+            return wide
         line = data[: error.start].count(b"\n") + 1
         raise ScriptError(f"{path}: line {line} is not valid UTF-8",
                           "save the script as UTF-8 text (or UTF-16); legacy encodings such as "
@@ -70,6 +73,37 @@ def _unmarked_utf16(data: bytes) -> str | None:
         return "utf-16-le"
     if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
         return "utf-16-be"
+    return None
+
+
+# Where text read as UTF-16 without a BOM must fall: ASCII, and the CJK, kana and hangul blocks
+# with their punctuation and full-width forms (Latin-1 or Shift-JIS bytes misread as UTF-16 land
+# in other blocks, private use or surrogates, line after line).
+_WIDE_SCRIPTS = re.compile("[\t\n\r\x20-\x7e\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                           "\uf900-\ufaff\uff00-\uffef]*")
+# ...and what such text always has somewhere: kana, CJK or full-width punctuation, or hangul.
+_WIDE_MARKS = re.compile("[\u3000-\u30ff\uff00-\uffef\uac00-\ud7af]")
+
+
+def _plausible_utf16(data: bytes) -> str | None:
+    r"""Bytes that are not UTF-8 read as UTF-16 without a BOM, when one byte order gives
+    Japanese, Chinese or Korean text (which has no zero bytes for :func:`_unmarked_utf16` to
+    see); else None.
+
+    >>> _plausible_utf16("こんにちは、世界。\n".encode("utf-16-le"))
+    'こんにちは、世界。\n'
+    >>> _plausible_utf16("Café crème\n".encode("latin-1")) is None
+    True
+    """
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _WIDE_SCRIPTS.fullmatch(text) and _WIDE_MARKS.search(text):
+            return text
     return None
 
 

@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import DiarizationError
+from .fileio import parse_json, parse_toml, read_input
 
 INSTALL_HINT = "install the optional extra: pip install 'lipsync[diarize]' (pyannote.audio, CPU torch)"
 _CONFIG = "config.yaml"
@@ -96,10 +95,12 @@ def check_model(path: str | Path) -> Path:
 
 
 def _read_yaml(path: Path) -> Any:
+    data = read_input(path, "model config", DiarizationError, hint="pass a pyannote pipeline config.yaml")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DiarizationError(f"cannot read {str(path)!r}: {error}", "pass a pyannote pipeline config.yaml") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DiarizationError(f"{str(path)!r}: not UTF-8 text (byte {error.start})",
+                               "pass a pyannote pipeline config.yaml") from None
     try:
         import yaml
     except ImportError:  # pragma: no cover - PyYAML comes with pyannote.audio
@@ -120,18 +121,17 @@ def read_speaker_names(path: str | Path) -> dict[str, str]:
     """
     source = Path(path).expanduser()
     where = source.name
+    raw_bytes = read_input(source, "speaker names", DiarizationError, hint="a UTF-8 file of LABEL=NAME lines")
     try:
-        text = source.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DiarizationError(f"cannot read speaker names {str(path)!r}: {error}",
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DiarizationError(f"speaker names {str(path)!r}: not UTF-8 text (byte {error.start})",
                                "a UTF-8 file of LABEL=NAME lines") from None
     hint = "write one LABEL=NAME per line, e.g. SPEAKER_00=BOB"
     names: dict[str, str] = {}
     if source.suffix.lower() in (".json", ".toml"):
-        try:
-            data = json.loads(text) if source.suffix.lower() == ".json" else tomllib.loads(text)
-        except (ValueError, tomllib.TOMLDecodeError) as error:
-            raise DiarizationError(f"{where}: not valid {source.suffix[1:].upper()}: {error}", hint) from None
+        data = parse_json(text, where, DiarizationError, hint) if source.suffix.lower() == ".json" \
+            else parse_toml(text, where, DiarizationError, hint)
         if isinstance(data, dict) and isinstance(data.get("speakers"), dict):
             data = data["speakers"]
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

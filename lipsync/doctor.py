@@ -128,10 +128,27 @@ def _cjk_font() -> str | None:
     return found[0] if found else None
 
 
+def _sans_font() -> str | None:
+    from .textdraw import font_path
+
+    return font_path("sans")
+
+
+def module_version(module: str, distribution: str) -> str | None:
+    """``distribution``'s version when ``module`` can be imported (without importing it), else None.
+
+    >>> module_version("click", "click") is not None, module_version("pyannote_nowhere.audio", "pyannote.audio")
+    (True, None)
+    """
+    try:
+        found = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        return None
+    return distribution_version(distribution) if found is not None else None
+
+
 def _module(name: str, distribution: str) -> Callable[[], str | None]:
-    def check() -> str | None:
-        return distribution_version(distribution) if importlib.util.find_spec(name) is not None else None
-    return check
+    return lambda: module_version(name, distribution)
 
 
 def _chromium() -> str | None:
@@ -146,6 +163,8 @@ def _pieces() -> tuple[tuple[str, str, str, Callable[[], str | None], str], ...]
         ("ffmpeg", "optional", "m4a/aac and video input", _ffmpeg, system_install("ffmpeg", "ffmpeg")),
         ("CJK font", "optional", "Japanese text in printable PDF x-sheets", _cjk_font,
          system_install("fonts-ipafont-gothic", None) + " (or set LIPSYNC_CJK_FONT to a .ttf/.ttc font)"),
+        ("Sans font", "optional", "names, subtitles and the rhythmo band in preview videos (else Pillow's plain font)",
+         _sans_font, system_install("fonts-dejavu-core", None)),
         ("pyannote.audio", "optional", "speaker diarization (lipsync batch --diarize)",
          _module("pyannote.audio", "pyannote.audio"), "pip install -c constraints/cpu.txt 'lipsync[diarize]'"),
         ("dask distributed", "optional", "batches on a Dask cluster (lipsync batch --scheduler)",

@@ -104,9 +104,8 @@ class Speaker:
     """
 
     def __init__(self, private: bool = False) -> None:
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
         try:
-            self.lib = _load(name, private)
+            self.lib = _load(_library_name(), private)
         except OSError:
             raise MissingToolError("libespeak-ng is not installed; it times candidate lines and speaks languages",
                                    "install it: apt install espeak-ng (Linux) or brew install espeak-ng (macOS)") from None
@@ -199,6 +198,16 @@ class Speaker:
             self.lib.espeak_Synchronize()
             audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
             return audio.astype(np.float32) / 32768, self.events, self.samples
+
+
+@functools.lru_cache(maxsize=1)
+def _library_name() -> str:
+    """libespeak-ng's file (looked up once: ``find_library`` runs programs)."""
+    name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+    try:
+        return _resolve(name)
+    except OSError:
+        return name
 
 
 def _load(name: str, private: bool) -> ctypes.CDLL:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import json
 import math
 import statistics
 import unicodedata
@@ -38,10 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from praatio import textgrid
-
 from .errors import EvaluationError, LipsyncError, OptionError
-from .sheet import SHEET_FORMAT, sheet_from_json
+from .exporters import read_sheet
+from .exporters._reading import ReadOptions
+from .exporters.htk_lab import lab_segments
+from .fileio import read_input
+from .sheet import MAX_SECONDS
+from .timing import FrameRate
 
 
 @dataclass(frozen=True)
@@ -238,20 +240,14 @@ def phoneset_from_description(text: str) -> str:
 _HINT = ("pass a TIMIT .phn, HTK/Festival .lab, Praat .TextGrid, Papagayo .pgo, a TSV "
          "(start end phone, or Rhubarb's start shape), a Rhubarb JSON or a lipsync sheet JSON")
 _TIMIT_RATE = 16000
-_HTK_PER_SECOND = 10_000_000
 
 
 def _fail(path: Path, problem: str, hint: str = _HINT) -> EvaluationError:
     return EvaluationError(f"cannot read {str(path)!r}: {problem}", hint)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EvaluationError(f"no such file: {str(path)!r}", "check the path") from None
-    except OSError as error:
-        raise _fail(path, error.strerror or "unreadable", "check the file's permissions") from None
+def _read_text(path: Path, kind: str = "reference") -> str:
+    data = read_input(path, kind, EvaluationError, hint=_HINT if kind == "reference" else "check the path")
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
         return data.decode(encoding)
@@ -291,104 +287,6 @@ def _read_timit(path: Path, text: str) -> list[Segment]:
     return segments
 
 
-def _read_lab(path: Path, text: str) -> list[Segment]:
-    """HTK (``start end label``, 100 ns units, or seconds when written with decimals as
-    WaveSurfer does) or Festival (``end colour label`` lines after a ``#`` line)."""
-    lines = text.splitlines()
-    if any(line.strip() == "#" for line in lines):
-        body = "\n".join(lines[[line.strip() for line in lines].index("#") + 1:])
-        segments, start = [], 0.0
-        for row in _rows(body):
-            if len(row) < 2:
-                raise _fail(path, f"expected Festival 'end colour label', got {' '.join(row)!r}")
-            end = _number(row[0], path, row)
-            segments.append(Segment(start, end, row[2] if len(row) > 2 else ""))
-            start = end
-        return segments
-    body = text.split("\n///")[0]  # HTK multi-level labels: the first level
-    rows = _rows(body)
-    if any(len(row) < 3 for row in rows):
-        raise _fail(path, "expected HTK 'start end label' lines")
-    scale = _HTK_PER_SECOND if all(row[0].isdigit() and row[1].isdigit() for row in rows) else 1
-    return [Segment(_number(r[0], path, r) / scale, _number(r[1], path, r) / scale, r[2]) for r in rows]
-
-
-_TIER_NAMES = ("phones", "phone", "segments")
-
-
-def _read_textgrid(path: Path) -> list[Segment]:
-    try:
-        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=True,
-                                     reportingMode="silence", duplicateNamesMode="rename")
-    except Exception as error:  # praatio raises many kinds of error on malformed input
-        raise _fail(path, f"not a Praat TextGrid ({type(error).__name__})",
-                    "save it from Praat as a text file (long or short format)") from None
-    tiers = [grid.getTier(name) for name in grid.tierNames]
-    intervals = [tier for tier in tiers if isinstance(tier, textgrid.IntervalTier)]
-    if not intervals:
-        raise _fail(path, "the TextGrid has no interval tier", "add a tier of phone intervals")
-    named = [tier for tier in intervals if tier.name.strip().lower() in _TIER_NAMES]
-    tier = (named or intervals)[0]
-    return [Segment(float(e.start), float(e.end), e.label) for e in tier.entries]
-
-
-def _read_pgo(path: Path, text: str) -> list[Segment]:
-    """The first voice of a Papagayo project: each phoneme lasts until the next one of its word,
-    the last one to the word's (inclusive) end frame; the mouth rests between words."""
-    lines = [line.strip() for line in text.splitlines()]
-    position = 1  # past "lipsync version 1"
-
-    def take() -> str:
-        nonlocal position
-        if position >= len(lines):
-            raise _fail(path, "the Papagayo project ends early", "re-save it from Papagayo")
-        position += 1
-        return lines[position - 1]
-
-    def take_int() -> int:
-        value = take()
-        try:
-            return int(value)
-        except ValueError:
-            raise _fail(path, f"expected a whole number at line {position}, got {value!r}",
-                        "re-save it from Papagayo") from None
-
-    take()  # sound path
-    fps = take_int()
-    duration = take_int()
-    if fps <= 0 or take_int() < 1:
-        raise _fail(path, "no frame rate or no voice in the Papagayo project", "re-save it from Papagayo")
-    take(), take()  # voice name and text
-    phonemes: list[tuple[int, int, str]] = []  # (frame, word end frame + 1, phoneme)
-    for _ in range(take_int()):
-        take(), take(), take()  # phrase text, start and end frame
-        for _ in range(take_int()):
-            word = take().split()
-            if len(word) < 4 or not all(_is_number(field) for field in word[-3:]):
-                raise _fail(path, f"expected 'word start end count' at line {position}",
-                            "re-save it from Papagayo")
-            end, count = int(word[-2]) + 1, int(word[-1])
-            for _ in range(count):
-                frame, _, name = take().partition(" ")
-                if not frame.isdigit():
-                    raise _fail(path, f"expected 'frame phoneme' at line {position}",
-                                "re-save it from Papagayo")
-                phonemes.append((int(frame), end, name.strip()))
-    segments: list[Segment] = []
-    cursor = 0
-    for index, (frame, word_end, name) in enumerate(phonemes):
-        following = phonemes[index + 1][0] if index + 1 < len(phonemes) else word_end
-        stop = min(following, word_end)
-        if frame > cursor:
-            segments.append(Segment(cursor / fps, frame / fps, "rest"))
-        if stop > frame:
-            segments.append(Segment(frame / fps, stop / fps, name))
-            cursor = stop
-    if duration > cursor:
-        segments.append(Segment(cursor / fps, duration / fps, "rest"))
-    return segments
-
-
 def _read_table(path: Path, text: str) -> list[Segment]:
     """Three columns ``start end label`` in seconds (eval-dev TSV, Audacity labels; a header
     line is skipped) or Rhubarb's two columns ``start shape`` (the last line is the end)."""
@@ -406,26 +304,28 @@ def _read_table(path: Path, text: str) -> list[Segment]:
     raise _fail(path, "lines are neither 'start end label' nor Rhubarb's 'start shape'")
 
 
-def _read_json(path: Path, text: str) -> list[Segment]:
+#: Time-based formats are put on frames this fine when read through the format registry.
+_READ_RATE = FrameRate(1000)
+
+
+def _registry_segments(path: Path, format_name: str | None = None) -> list[Segment]:
+    """A reference or result read by its format's reader (:func:`lipsync.exporters.read_sheet`):
+    the first track's phones when it has them (TextGrid, .lab), else its mouth cues."""
     try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _fail(path, f"invalid JSON at line {error.lineno}") from None
-    if isinstance(data, dict) and data.get("format") == SHEET_FORMAT:
-        try:
-            sheet = sheet_from_json(text)
-            track = sheet.track()
-        except LipsyncError as error:
-            raise _fail(path, error.message, error.hint or _HINT) from None
-        return [Segment(sheet.rate.seconds_at(cue.frame), sheet.rate.seconds_at(cue.end), cue.shape)
-                for cue in track.cues]
-    if isinstance(data, dict) and isinstance(data.get("mouthCues"), list):
-        try:
-            return [Segment(float(cue["start"]), float(cue["end"]), str(cue["value"]))
-                    for cue in data["mouthCues"]]
-        except (KeyError, TypeError, ValueError):
-            raise _fail(path, "malformed Rhubarb mouthCues (need start, end, value)") from None
-    raise _fail(path, 'JSON that is neither a lipsync sheet nor Rhubarb output ("mouthCues")')
+        sheet = read_sheet(path, format_name, rate=_READ_RATE)
+        track = sheet.track()
+    except LipsyncError as error:
+        raise EvaluationError(error.message, error.hint or _HINT) from None
+    if track.phones:
+        segments, position = [], 0.0
+        for phone in sorted(track.phones, key=lambda phone: phone.start):
+            if phone.start > position:
+                segments.append(Segment(position, phone.start, ""))  # a silence between phones
+            segments.append(Segment(phone.start, phone.end, phone.symbol))
+            position = max(position, phone.end)
+        return segments
+    return [Segment(sheet.rate.seconds_at(cue.frame), sheet.rate.seconds_at(cue.end), cue.shape)
+            for cue in track.cues]
 
 
 def read_timeline(path: str | Path) -> tuple[Segment, ...]:
@@ -455,20 +355,25 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
     text = _read_text(path)
     head = text.lstrip()[:200]
     if suffix == ".textgrid" or 'Object class = "TextGrid"' in head:
-        segments = _read_textgrid(path)
+        segments = _registry_segments(path, "textgrid")
     elif suffix == ".phn":
         segments = _read_timit(path, text)
     elif suffix == ".lab":
-        segments = _read_lab(path, text)
-    elif suffix == ".pgo" or head.startswith("lipsync version"):
-        segments = _read_pgo(path, text)
-    elif suffix == ".json" or head.startswith("{"):
-        segments = _read_json(path, text)
+        try:
+            segments = [Segment(*item) for item in lab_segments(text, ReadOptions(str(path)))]
+        except LipsyncError as error:
+            raise EvaluationError(error.message, error.hint or _HINT) from None
+    elif suffix in (".pgo", ".pg2") or head.startswith("lipsync version"):
+        segments = _registry_segments(path, "pg2" if suffix == ".pg2" else "pgo")
+    elif suffix in (".json", ".xml", ".dat") or head.startswith("{"):
+        segments = _registry_segments(path)
     else:
         segments = _read_table(path, text)
     timeline = tuple(sorted((s for s in segments if s.end > s.start), key=lambda s: (s.start, s.end)))
     if not timeline:
         raise _fail(path, "no labelled segments in the file")
+    if not all(0 <= s.start < s.end <= MAX_SECONDS for s in timeline):
+        raise _fail(path, f"times must lie between 0 and {MAX_SECONDS:g} seconds")
     return timeline
 
 
@@ -486,14 +391,11 @@ def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
     text = _read_text(path)
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
-            data: Any = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise _fail(path, f"invalid JSON at line {error.lineno}") from None
-        if not (isinstance(data, dict) and data.get("format") == SHEET_FORMAT):
-            return None
-        try:
-            track = sheet_from_json(text).tracks[0]
+            sheet = read_sheet(path)
+            track = sheet.tracks[0]
         except (LipsyncError, IndexError):
+            return None
+        if sheet.preset.name == "read":  # Rhubarb JSON: mouth shapes only
             return None
         phones = tuple(Segment(p.start, p.end, p.symbol) for p in sorted(track.phones, key=lambda p: p.start))
         return phones or None
@@ -760,7 +662,7 @@ def combine_scores(scores: Iterable[Scores]) -> Scores:
 
 
 def _manifest_rows(manifest: Path) -> list[dict[str, str]]:
-    text = _read_text(manifest)
+    text = _read_text(manifest, "manifest")
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
     missing = {"utt", "tsv"} - set(rows[0] if rows else ())
     if not rows or missing:

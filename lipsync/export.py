@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from .errors import FormatError, OptionError, OutputError
 from .exporters import ExportOptions, Exporter, all_exporters, collect_warnings, exporter_for_path, exporter_named
@@ -56,6 +57,13 @@ class AudioFormat:
     module: str
     function: str
     description: str
+    #: one file holds every track (as an exporter's ``multi_track``)
+    multi_track: ClassVar[bool] = True
+
+    @property
+    def file_suffix(self) -> str:
+        """The file ending it is written with (as an exporter's ``file_suffix``)."""
+        return self.suffix
 
 
 #: Formats that need audio; rendered outside the exporters (which never see audio).
@@ -268,7 +276,9 @@ def render(sheet: Sheet, formats: str | Sequence[str] | None, target: str | Path
     with collect_warnings() as warnings:
         for fmt, path, one in planned:
             if isinstance(fmt, AudioFormat):
-                outputs.append(Output(path, fmt.name, one, None, _audio_renderer(fmt, sheet, audio, one, extra)))
+                own = {key: value for key, value in extra.items()   # the exporters' settings are theirs
+                       if not any(key == setting.name for e in chosen if isinstance(e, Exporter) for setting in e.settings)}
+                outputs.append(Output(path, fmt.name, one, None, _audio_renderer(fmt, sheet, audio, one, own)))
                 continue
             if target is None and one is not None and track is None and len(sheet.tracks) > 1:
                 warnings.append(f"{fmt.name} holds one track: wrote {one!r} of {len(sheet.tracks)} "
@@ -415,3 +425,45 @@ def export(sheet: Sheet, formats: str | Sequence[str] | None, target: str | Path
     """
     return write(render(sheet, formats, target, track=track, settings=settings, audio=audio, inputs=inputs,
                         as_stem=as_stem))
+
+
+#: Shipped presets tried, in order, to name the mouths of a file read without ``--preset``.
+_KNOWN_SHAPE_SETS = ("rhubarb", "preston-blair", "anime-3", "anime-5", "harmony", "oculus-15", "fleming-dobbs")
+
+
+def load_sheet(path: str | Path, format: str | None = None, *, fps: object = None,
+               preset: object = None) -> Sheet:
+    """A sheet from any readable format (:func:`lipsync.exporters.read_sheet`), ready to export.
+
+    ``fps`` (a rate as text or :class:`~lipsync.timing.FrameRate`) is the rate of formats that
+    store none; ``preset`` (a name, a path or a :class:`~lipsync.presets.Preset`) names their mouth
+    shapes or XDTS drawing numbers. Without one, the mouths are named by the first shipped preset
+    that has every name the file uses (a Papagayo file reads as ``preston-blair``, Rhubarb output
+    as ``rhubarb``). A file of phones without mouths (``.lab``, a TextGrid of phones) is
+    animated with the preset (``rhubarb`` when none is given).
+    """
+    from .exporters import read_sheet
+    from .presets import load_preset
+    from .timing import FrameRate
+
+    rate = fps if isinstance(fps, FrameRate) or fps is None else FrameRate.parse(str(fps))
+    chosen = None if preset is None else (preset if hasattr(preset, "shape_set") else load_preset(preset))  # type: ignore[arg-type]
+    sheet = read_sheet(path, format, rate=rate, shapes=chosen.shape_set if chosen is not None else None)
+    if chosen is None and sheet.preset.name in ("read", "xdts drawings"):
+        used = {cue.shape for track in sheet.tracks for cue in track.cues}
+        if sheet.preset.name == "xdts drawings":
+            used.discard(sheet.preset.rest)  # empty cells: the preset's rest mouth
+        for name in _KNOWN_SHAPE_SETS:
+            candidate = load_preset(name)
+            fits = (used <= set(candidate.shape_set.names) if sheet.preset.name == "read"
+                    else {int(shape) for shape in used} <= {s.drawing for s in candidate.shape_set.shapes})
+            if used and fits:
+                chosen = candidate
+                sheet = read_sheet(path, format, rate=rate, shapes=candidate.shape_set)
+                break
+    if not any(track.cues for track in sheet.tracks) and any(track.phones for track in sheet.tracks):
+        from .pipeline import reanimate
+
+        sheet = reanimate(sheet, chosen or load_preset("rhubarb"))
+    return sheet
+

@@ -1,14 +1,176 @@
-"""Writing output files atomically: a failure never leaves a half-written file."""
+"""Reading input files within limits, and writing output files atomically.
+
+Every file a user (or a stranger) hands to lipsync -- a script, a preset, a sheet, a timesheet,
+a reference, a manifest, a journal -- is read through :func:`read_input`: only a regular file is
+opened (a FIFO, a device such as ``/dev/zero`` or a socket is refused before a byte is read), and
+only up to a declared size. JSON inputs go through :func:`parse_json`, which refuses ``NaN``,
+``Infinity`` and deep nesting, and TOML through :func:`parse_toml`, with the same one-line errors. Outputs go through
+:func:`write_atomic`: a failure never leaves a half-written file.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from .errors import OutputError
+from .errors import LipsyncError, OutputError
+
+#: Size limits of the inputs, in bytes (generous: ten times the largest real file of each kind).
+MEGABYTE = 1024 * 1024
+LIMITS: dict[str, int] = {
+    "script": 16 * MEGABYTE,
+    "preset": 1 * MEGABYTE,
+    "sheet": 256 * MEGABYTE,
+    "timesheet": 64 * MEGABYTE,
+    "reference": 64 * MEGABYTE,
+    "manifest": 64 * MEGABYTE,
+    "speaker names": 1 * MEGABYTE,
+    "model config": 1 * MEGABYTE,
+    "journal": 1024 * MEGABYTE,
+}
+
+#: How deeply JSON inputs may nest (a lipsync sheet nests 4 deep, XDTS 6).
+MAX_JSON_DEPTH = 32
+
+
+def _size(count: int) -> str:
+    """``16 MB``, ``512 KB`` or ``12 bytes``.
+
+    >>> _size(16 * MEGABYTE), _size(2048), _size(12)
+    ('16 MB', '2 KB', '12 bytes')
+    """
+    if count >= MEGABYTE:
+        return f"{count / MEGABYTE:.3g} MB"
+    if count >= 1024:
+        return f"{count / 1024:.3g} KB"
+    return f"{count} bytes"
+
+
+def read_input(path: str | Path, kind: str, error: type[LipsyncError], *,
+               hint: str = "check the path", limit: int | None = None) -> bytes:
+    """The bytes of the input file ``path``, a ``kind`` of input (a key of :data:`LIMITS`).
+
+    Raises ``error`` with a one-line message naming the file when it is missing, a folder, not
+    a regular file (a FIFO or a device is never opened for reading, so it cannot block or
+    stream forever), unreadable, or larger than the limit for its kind.
+    """
+    name = str(path)
+    most = LIMITS[kind] if limit is None else limit
+    try:
+        descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise error(f"{kind} not found: {name!r}", hint) from None
+    except IsADirectoryError:
+        raise error(f"{kind} {name!r} is a folder, not a file", hint) from None
+    except OSError as problem:
+        raise error(f"cannot read {kind} {name!r}: {problem.strerror}", "check the file's permissions") from None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(f"{kind} {name!r} is a folder, not a file", hint)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{kind} {name!r} is not a regular file (a pipe, device or socket)",
+                        "save it to a file and pass that file")
+        if info.st_size > most:
+            raise error(f"{kind} {name!r} is {_size(info.st_size)}, over the {_size(most)} limit for a {kind}",
+                        f"a real {kind} is far smaller; check that this is the right file")
+        os.set_blocking(descriptor, True)
+        chunks = []
+        remaining = most + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, MEGABYTE))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as problem:
+        raise error(f"cannot read {kind} {name!r}: {problem.strerror}", "check the file") from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > most:  # the file grew while it was read
+        raise error(f"{kind} {name!r} is over the {_size(most)} limit for a {kind}",
+                    f"a real {kind} is far smaller; check that this is the right file")
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (iteratively: no recursion limit).
+
+    >>> _depth([1, {"a": [2]}]), _depth(3)
+    (3, 0)
+    """
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_json(text: str | bytes, where: str, error: type[LipsyncError], hint: str) -> Any:
+    """JSON ``text`` as Python values; ``error`` (one line: the file, the line, the limit) when it
+    is not JSON, holds ``NaN``/``Infinity``, or nests deeper than :data:`MAX_JSON_DEPTH`.
+
+    >>> parse_json('{"a": [1, 2.5]}', "x.json", ValueError, "")
+    {'a': [1, 2.5]}
+    """
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as problem:
+        raise error(f"{where}: invalid JSON at line {problem.lineno}: {problem.msg}", hint) from None
+    except ValueError as problem:
+        raise error(f"{where}: {problem}", hint) from None
+    except RecursionError:
+        raise error(f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels", hint) from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise error(f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels", hint)
+    return value
+
+
+def parse_toml(text: str, where: str, error: type[LipsyncError], hint: str) -> dict[str, Any]:
+    """TOML ``text`` as a dict; ``error`` when it is not TOML or nests deeper than
+    :data:`MAX_JSON_DEPTH` (a list of lists of lists... exhausts the parser's recursion).
+
+    >>> parse_toml('a = 1', "x.toml", ValueError, "")
+    {'a': 1}
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10 with the tomli backport
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        value = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{where}: invalid TOML: {problem}", hint) from None
+    except RecursionError:
+        raise error(f"{where}: TOML nested deeper than {MAX_JSON_DEPTH} levels", hint) from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise error(f"{where}: TOML nested deeper than {MAX_JSON_DEPTH} levels", hint)
+    return value
 
 
 @contextmanager

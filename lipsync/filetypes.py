@@ -84,6 +84,29 @@ def binary_kind(data: bytes) -> BinaryKind | None:
     return None
 
 
+def not_audio(head: bytes) -> str | None:
+    """What a file given as audio is instead, from its first bytes: ``a text file`` (a script,
+    most likely), ``a Word file``, ``a PDF``...; None when it may be audio or video (the decoders
+    have the last word).
+
+    >>> not_audio("BOB: Hello there!\\n".encode("utf-16")), not_audio(b"RIFF\\x24\\x00\\x00\\x00WAVEfmt ")
+    ('a text file', None)
+    """
+    kind = binary_kind(head)
+    if kind is not None:
+        return None if kind in (AUDIO, VIDEO) else kind.what
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if head.startswith(bom):
+            text = head.decode(encoding, errors="ignore")
+            break
+    else:
+        if _binary_bytes(head):
+            return None
+        text = head.decode("utf-8", errors="ignore")
+    printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
+    return "a text file" if text.strip() and printable >= 0.98 * len(text) else None
+
+
 def _binary_bytes(head: bytes) -> bool:
     """True when the start of a file holds a NUL byte or is not UTF-8 (ignoring a character cut
     at the end of the sample)."""

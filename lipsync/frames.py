@@ -28,7 +28,7 @@ def to_frames(shapes: Sequence[Shape], rate: FrameRate, preset: Preset, duration
     >>> from lipsync.presets import load_preset
     >>> preset = load_preset("rhubarb").with_timing(lead_frames=0)
     >>> to_frames([Shape(0, 0.5, "X"), Shape(0.5, 1.0, "D")], FrameRate(24), preset, 24)
-    (Cue(frame=0, length=12, shape='X'), Cue(frame=12, length=12, shape='D'))
+    (Cue(frame=0, length=12, shape='X', edited=False), Cue(frame=12, length=12, shape='D', edited=False))
     """
     timing = preset.timing
     protected = _closure_test(preset)

@@ -264,7 +264,7 @@ def pose_svg(pose: MouthPose, element_id: str = "mouth", title: str | None = Non
     parts.append(f'<clipPath id="{clip}"><path d="{inner}"/></clipPath>')
     parts.append(f'<path d="{inner}" fill="{_INSIDE}"/>')
     inside: list[str] = []
-    tooth_line = f'stroke="#c9c1b4" stroke-width="1.5"'
+    tooth_line = 'stroke="#c9c1b4" stroke-width="1.5"'
     if pose.closure == "lip-on-teeth":
         inside.append(f'<rect x="{_n(cx - half)}" y="{_n(cy - opening)}" width="{_n(2 * half)}" '
                       f'height="{_n(2 * opening)}" fill="{_TEETH}"/>')
@@ -301,10 +301,10 @@ def pose_svg(pose: MouthPose, element_id: str = "mouth", title: str | None = Non
         if pose.clenched:
             inside.append(f'<path d="M{_n(cx - half)} {_n(cy)}H{_n(cx + half)}" stroke="{_INSIDE}" stroke-width="2"/>')
     parts.append(f'<g clip-path="url(#{clip})">{"".join(inside)}</g>')
-    if pose.tongue == "between":   # the tongue tip shows over the lower teeth
-        parts.append(f'<ellipse cx="{_n(cx)}" cy="{_n(cy + 0.75 * opening)}" rx="{_n(0.4 * half)}" '
-                     f'ry="{_n(max(0.6 * opening, 7.0))}" fill="{_TONGUE}" {stroke}/>')
     parts.append(f'<path d="{inner}" fill="none" {stroke}/>')
+    if pose.tongue == "between":   # the tongue tip pushed out between the teeth, over the lower lip
+        parts.append(f'<ellipse cx="{_n(cx)}" cy="{_n(cy + 0.9 * opening)}" rx="{_n(0.42 * half)}" '
+                     f'ry="{_n(max(opening, 9.0))}" fill="{_TONGUE}" {stroke}/>')
     if pose.closure == "lip-on-teeth":   # the lower lip tucked up under the upper teeth
         bottom = cy + opening + lower_lip
         parts.append(f'<path d="M{_n(cx - half - 2)} {_n(cy + 2)}Q{_n(cx)} {_n(cy - 4)} {_n(cx + half + 2)} {_n(cy + 2)}'

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .animate import animate
-from .audio import Audio, is_silent, load_audio
+from .audio import Audio, frame_peaks, is_silent, load_audio
 from .dialogue import Line, read_script, words_of
 from .errors import OptionError, ScriptError
 from .frames import to_frames
@@ -159,6 +159,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         preset=chosen.shape_set,
         source=Source(track.path, round(track.duration, 6), track.source_rate, track.source_channels),
         start_timecode=start_timecode,
+        peaks=frame_peaks(track, rate, duration_frames),
     )
     return Analysis(sheet, tuple(warnings))
 

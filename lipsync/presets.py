@@ -26,18 +26,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10 with the tomli backport
-    import tomli as tomllib  # type: ignore[no-redef]
-
 from .errors import PresetError
+from .fileio import parse_toml, read_input
 from .phonemes import VISEME_CLASSES
 from .sheet import ShapeInfo, ShapeSet
 
 _VALID_CLASSES_HINT = "the viseme classes are " + ", ".join(VISEME_CLASSES)
 _SCHEMA_HINT = "see the comment at the top of presets/rhubarb.toml for the preset file layout"
 _MAX_STEP = 4
+#: Declared upper limits of a preset's numbers (far beyond any real production's).
+MAX_TIMING_FRAMES = 100
+MAX_TIMING_SECONDS = 60.0
+MAX_DRAWING = 9999
 
 
 @dataclass(frozen=True)
@@ -176,14 +176,14 @@ def _check_timing(values: Mapping[str, Any], where: str, shapes: tuple[str, ...]
 
     def need_seconds(key: str, what: str) -> None:
         value = values[key]
-        if not _is_number(value) or value < 0:
+        if not _is_number(value) or not 0 <= value <= MAX_TIMING_SECONDS:
             raise _fail(where, f"timing.{key}", f"expected {what}, got {value!r}")
 
-    need_int("lead_frames", 0, None, "a whole number of frames >= 0")
-    need_int("min_hold_frames", 1, None, "a whole number of frames >= 1")
+    need_int("lead_frames", 0, MAX_TIMING_FRAMES, f"a whole number of frames from 0 to {MAX_TIMING_FRAMES}")
+    need_int("min_hold_frames", 1, MAX_TIMING_FRAMES, f"a whole number of frames from 1 to {MAX_TIMING_FRAMES}")
     need_int("step", 1, _MAX_STEP, f"1 (ones), 2 (twos), 3 (threes) or {_MAX_STEP}")
-    need_seconds("hold_gap", "a number of seconds >= 0")
-    need_seconds("relax_gap", "a number of seconds >= 0")
+    need_seconds("hold_gap", f"a number of seconds from 0 to {MAX_TIMING_SECONDS:g}")
+    need_seconds("relax_gap", f"a number of seconds from 0 to {MAX_TIMING_SECONDS:g}")
     if values["relax_gap"] < values["hold_gap"]:
         raise _fail(where, "timing.relax_gap",
                     f"{values['relax_gap']!r} is shorter than timing.hold_gap ({values['hold_gap']!r})",
@@ -220,9 +220,9 @@ def _check_preset(preset: Preset) -> None:
             raise _fail(where, f"{key}.name", f"shape {shape.name!r} is defined twice "
                         f"(also shapes[{by_name[shape.name]}])", "give each [[shapes]] table its own name")
         by_name[shape.name] = number
-        if not _is_int(shape.drawing) or shape.drawing < 1:
-            raise _fail(where, f"{key}.drawing", f"shape {shape.name!r}: expected a positive whole number, "
-                        f"got {shape.drawing!r}", "drawing is the cel number written to XDTS sheets, from 1")
+        if not _is_int(shape.drawing) or not 1 <= shape.drawing <= MAX_DRAWING:
+            raise _fail(where, f"{key}.drawing", f"shape {shape.name!r}: expected a whole number from 1 to "
+                        f"{MAX_DRAWING}, got {shape.drawing!r}", "drawing is the cel number written to XDTS sheets, from 1")
         if shape.drawing in by_drawing:
             raise _fail(where, f"{key}.drawing", f"shape {shape.name!r}: drawing {shape.drawing} is already "
                         f"used by shape {by_drawing[shape.drawing]!r}", "each shape needs its own drawing number")
@@ -256,11 +256,14 @@ def _check_preset(preset: Preset) -> None:
         if long.shape not in by_name:
             raise _fail(where, f"long.{cls}.shape", f"shape {long.shape!r} is not one of the shapes {defined}",
                         "map each class to a shape defined in a [[shapes]] table")
-        if not _is_number(long.after) or long.after <= 0:
-            raise _fail(where, f"long.{cls}.after", f"expected a number of seconds > 0, got {long.after!r}")
+        if not _is_number(long.after) or not 0 < long.after <= MAX_TIMING_SECONDS:
+            raise _fail(where, f"long.{cls}.after",
+                        f"expected a number of seconds over 0, up to {MAX_TIMING_SECONDS:g}, got {long.after!r}")
     for symbol, shape in preset.symbols.items():
         if not isinstance(symbol, str) or not symbol.strip():
             raise _fail(where, f"symbols.{symbol}", "expected an IPA symbol as the key")
+        if not isinstance(shape, str):
+            raise _fail(where, f"symbols.{symbol}", f"expected a shape name, got {shape!r}")
         if shape not in by_name:
             raise _fail(where, f"symbols.{symbol}", f"shape {shape!r} is not one of the shapes {defined}",
                         "map each symbol to a shape defined in a [[shapes]] table")
@@ -359,11 +362,7 @@ def _parse(data: dict[str, Any], where: str) -> Preset:
 
 
 def _parse_text(text: str, where: str) -> Preset:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PresetError(f"{where}: invalid TOML: {exc}", _SCHEMA_HINT) from None
-    return _parse(data, where)
+    return _parse(parse_toml(text, where, PresetError, _SCHEMA_HINT), where)
 
 
 # --- finding presets ----------------------------------------------------------------------------
@@ -407,15 +406,8 @@ def _load_shipped(name: str) -> Preset:
 
 def _load_file(path: Path) -> Preset:
     where = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PresetError(f"{where}: no such preset file",
-                          f"shipped presets: {', '.join(shipped_presets())}") from None
-    except IsADirectoryError:
-        raise PresetError(f"{where}: is a folder, not a preset file", "pass the path of a .toml file") from None
-    except OSError as exc:
-        raise PresetError(f"{where}: cannot read the preset file: {exc.strerror or exc}") from None
+    data = read_input(path, "preset", PresetError, hint=f"shipped presets: {', '.join(shipped_presets())}; "
+                      "or the path of your own .toml preset file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

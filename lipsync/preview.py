@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AudioError, OptionError, OutputError
+from .errors import AudioError, OptionError
 from .sheet import Sheet
 from .timing import format_timecode, parse_timecode
 from .video import Mp4Writer, VideoFrames, VideoSettings, YuvImage, audio_duration, rgb_to_yuv
@@ -130,7 +130,7 @@ def preview_layout(width: int, height: int, tracks: int, band_height: int = 0) -
 
     >>> layout = preview_layout(960, 540, 2)
     >>> [box.x for box in layout.mouths], layout.mouths[0].width == layout.mouths[1].width
-    ([20, 500], True)
+    ([4, 484], True)
     """
     bar = Box(0, 0, width, _even(max(height * 0.07, 16)))
     band = Box(0, height - _even(band_height), width, _even(band_height)) if band_height else None
@@ -277,7 +277,7 @@ class PreviewPainter:
 
     def __init__(self, sheet: Sheet, settings: PreviewSettings = PreviewSettings(),
                  band: BandScript | None = None, tracks: Sequence[str] | None = None) -> None:
-        from .mouths import mouth_images, resolve_preset, shape_set_of
+        from .mouths import resolve_preset, shape_set_of
         from .rhythmo import RhythmoBand
 
         self.sheet = sheet
@@ -292,7 +292,7 @@ class PreviewPainter:
         self.layout = preview_layout(width, height, shown_mouths, self.band.height if self.band else 0)
         background = _background(settings.background, width, height)
         bars = background.copy()
-        from PIL import Image, ImageDraw
+        from PIL import ImageDraw
 
         draw = ImageDraw.Draw(bars)
         dark = (self.layout.bar, self.layout.subtitles) + ((self.layout.picture,) if settings.video else ())
@@ -311,16 +311,7 @@ class PreviewPainter:
         self.frames = sheet.duration_frames
         self.shape_index = {name: number for number, name in enumerate(shape_names)}
         self._shape_names = shape_names
-        # the parts drawn once: the mouths over the background, per track box
-        self._mouths: list[dict[str, YuvImage]] = []
-        drawings: dict[tuple[int, int], dict[str, Image.Image]] = {}
-        for box in self.layout.mouths:
-            key = (box.width, box.height)
-            if key not in drawings:
-                drawings[key] = mouth_images(preset, box.width, box.height, settings.mouths)
-            under = background.crop((box.x, box.y, box.x + box.width, box.y + box.height)).convert("RGBA")
-            self._mouths.append({name: rgb_to_yuv(np.asarray(Image.alpha_composite(under, image).convert("RGB")))
-                                 for name, image in drawings[key].items()})
+        self._mouths = self._mouth_parts(preset, background, settings.mouths)
         # the base picture: background, bars, names
         base = bars.copy()
         self.base = rgb_to_yuv(np.asarray(base))
@@ -343,11 +334,28 @@ class PreviewPainter:
         self.drop_frame = bool(sheet.start_timecode and (";" in sheet.start_timecode or "," in sheet.start_timecode))
         self.start = parse_timecode(sheet.start_timecode, sheet.rate) if sheet.start_timecode else 0
 
+    def _mouth_parts(self, preset: Any, background: Image.Image, mouths: str | Path | None) -> list[dict[str, YuvImage]]:
+        """Each track box's mouths, every shape drawn once over the background there."""
+        from PIL import Image
+
+        from .mouths import mouth_images
+
+        parts = []
+        drawings: dict[tuple[int, int], dict[str, Image.Image]] = {}
+        for box in self.layout.mouths:
+            key = (box.width, box.height)
+            if key not in drawings:
+                drawings[key] = mouth_images(preset, box.width, box.height, mouths)
+            under = background.crop((box.x, box.y, box.x + box.width, box.y + box.height)).convert("RGBA")
+            parts.append({name: rgb_to_yuv(np.asarray(Image.alpha_composite(under, image).convert("RGB")))
+                          for name, image in drawings[key].items()})
+        return parts
+
     def _track_shapes(self, track: Any) -> np.ndarray:
-        shapes = np.full(self.frames, self.shape_index[self.rest], dtype=np.int32)
-        for cue in track.cues:
-            shapes[max(cue.frame, 0):max(0, min(cue.end, self.frames))] = self.shape_index[cue.shape]
-        return shapes
+        """The shape number of each frame: its cue's, the rest shape off the cues."""
+        cue_at = _per_frame([(cue.frame, cue.length) for cue in track.cues], self.frames)
+        numbers = [self.shape_index[cue.shape] for cue in track.cues] + [self.shape_index[self.rest]]
+        return np.asarray(numbers, dtype=np.int32)[cue_at]   # -1 (no cue) picks the rest shape
 
     def close(self) -> None:
         """Close the user's video, if one is shown."""

@@ -209,11 +209,10 @@ class RhythmoBand:
         self._marks_by_tile = self._index(self.script.marks)
 
     def _index(self, items: Sequence[Any]) -> dict[int, list[Any]]:
-        """Items by the tiles they reach into (a word's text may run past its end)."""
+        """Items by the tiles their frames reach into (a word's letters stay within its frames)."""
         by_tile: dict[int, list[Any]] = {}
         for item in items:
-            left = item.frame * self.pixels_per_frame
-            right = max(item.end * self.pixels_per_frame, left + self.lane_height * 4)
+            left, right = item.frame * self.pixels_per_frame, item.end * self.pixels_per_frame
             for tile in range(left // _TILE, right // _TILE + 1):
                 by_tile.setdefault(tile, []).append(item)
         return by_tile
@@ -290,7 +289,7 @@ class RhythmoBand:
             ImageDraw.Draw(mask).text((0, 0), word.text, font=font, fill=255)
             # the letters fill the word's frames (squeezed when it is said fast, stretched up to
             # twice their width when slow); the line below always runs to its last frame
-            room = span - max(4, self.pixels_per_frame)   # a gap before the next word
+            room = span - max(2, min(6, ppf // 2))   # a gap before the next word
             stretched = mask.resize((max(1, min(room, natural * 2)), mask.height), Image.Resampling.LANCZOS)
             x = word.frame * ppf - left
             y = int(top + self.lane_height * text_top)

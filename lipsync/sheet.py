@@ -8,13 +8,15 @@ lossless JSON format, the input of ``lipsync export``, ``fit`` and ``evaluate``.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .errors import FormatError
-from .timing import FrameRate
+from .errors import FormatError, OptionError
+from .timing import FrameRate, parse_timecode
 
 SHEET_FORMAT = "lipsync-sheet"
 SHEET_VERSION = 1
@@ -148,6 +150,9 @@ class Sheet:
     preset: ShapeSet
     source: Source = field(default_factory=Source)
     start_timecode: str | None = None
+    #: The audio's peak level on each frame, one byte per frame (0-255, relative to the loudest
+    #: frame), for the printable sheet's waveform; empty when the sheet was not analyzed from audio.
+    peaks: bytes = b""
 
     def track(self, name: str | None = None) -> Track:
         """The track called ``name``, or the first track when ``name`` is None."""
@@ -220,58 +225,198 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             }
             for track in sheet.tracks
         ],
+        **({"peaks": base64.b64encode(sheet.peaks).decode("ascii")} if sheet.peaks else {}),
     }
 
 
-def _require(mapping: Mapping[str, Any], key: str, where: str) -> Any:
-    if not isinstance(mapping, Mapping) or key not in mapping:
-        raise FormatError(f"sheet JSON is missing {where}{key!r}",
-                          "pass a sheet written by 'lipsync analyze -f sheet'")
-    return mapping[key]
+#: Declared limits of a sheet read from a file (a sheet written by lipsync is far inside them).
+MAX_FRAMES = 10_000_000      # 115 hours at 24 fps, 23 hours at 120 fps
+MAX_SECONDS = 400_000.0      # times of words and phones (111 hours)
+MAX_TRACKS = 1000
+MAX_ITEMS = 10_000_000       # cues, lines, words or phones in one track
+MAX_TEXT = 100_000           # characters in one name, line of dialogue or word
+MAX_DRAWING = 9999
+_HINT = "pass a sheet written by 'lipsync analyze -f sheet'"
 
 
-def sheet_from_dict(data: Mapping[str, Any]) -> Sheet:
-    """Rebuild a :class:`Sheet` from :func:`sheet_to_dict` output; raises FormatError if invalid."""
+class _Reader:
+    """Typed, bounded access to the fields of a sheet JSON document; errors name the field."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, field: str, problem: str) -> FormatError:
+        return FormatError(f"{self.where}: {field}: {problem}", _HINT)
+
+    def mapping(self, value: Any, field: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(field, f"expected an object, got {_kind(value)}")
+        return value
+
+    def get(self, mapping: Mapping[str, Any], key: str, field: str) -> Any:
+        if key not in mapping:
+            raise self.fail(f"{field}{key}", "missing")
+        return mapping[key]
+
+    def items(self, value: Any, field: str, most: int = MAX_ITEMS) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(field, f"expected a list, got {_kind(value)}")
+        if len(value) > most:
+            raise self.fail(field, f"{len(value)} entries, over the limit of {most}")
+        return value
+
+    def integer(self, value: Any, field: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(field, f"expected a whole number, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(field, f"{value} is outside {low}..{high}")
+        return value
+
+    def optional_integer(self, value: Any, field: str, low: int, high: int) -> int | None:
+        return None if value is None else self.integer(value, field, low, high)
+
+    def seconds(self, value: Any, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(field, f"expected a number of seconds, got {_kind(value)}")
+        if not 0 <= value <= MAX_SECONDS:  # also refuses NaN
+            raise self.fail(field, f"{value!r} is outside 0..{MAX_SECONDS:g} seconds")
+        return float(value)
+
+    def text(self, value: Any, field: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(field, f"expected a string, got {_kind(value)}")
+        if len(value) > MAX_TEXT:
+            raise self.fail(field, f"{len(value)} characters, over the limit of {MAX_TEXT}")
+        return value
+
+    def optional_text(self, value: Any, field: str) -> str | None:
+        return None if value is None else self.text(value, field)
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value reads in a message: ``a string``, ``null``, ``3.5``...
+
+    >>> _kind("x"), _kind(None), _kind(2.5), _kind([1])
+    ('a string', 'null', '2.5', 'a list')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if len(repr(value)) <= 24 else "a huge number"
+    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet:
+    """Rebuild a :class:`Sheet` from :func:`sheet_to_dict` output.
+
+    Every field is checked for its type and against the declared limits (:data:`MAX_FRAMES`,
+    :data:`MAX_TRACKS`, ...); a :class:`FormatError` names ``where``, the field and the limit.
+    """
+    read = _Reader(where)
+    data = read.mapping(data, "the document")
+    raw_rate = read.get(data, "rate", "")
+    if not isinstance(raw_rate, (str, int)) or isinstance(raw_rate, bool):
+        raise read.fail("rate", f"expected a frame rate such as \"24\" or \"24000/1001\", got {_kind(raw_rate)}")
     try:
-        rate = FrameRate.parse(_require(data, "rate", ""))
-        preset = _require(data, "preset", "")
-        shape_set = ShapeSet(
-            name=str(_require(preset, "name", "preset.")),
-            rest=str(_require(preset, "rest", "preset.")),
-            shapes=tuple(
-                ShapeInfo(str(s["name"]), int(s["drawing"]), str(s.get("label", "")), int(s.get("openness", 1)))
-                for s in _require(preset, "shapes", "preset.")
-            ),
-        )
-        source = data.get("source") or {}
-        tracks = tuple(
-            Track(
-                name=str(_require(t, "name", "tracks[].")),
-                cues=tuple(Cue(int(c["frame"]), int(c["length"]), str(c["shape"]), bool(c.get("edited", False)))
-                           for c in _require(t, "cues", "tracks[].")),
-                lines=tuple(SheetLine(int(l["frame"]), int(l["length"]), str(l["text"])) for l in t.get("lines", ())),
-                words=tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]), w.get("line")) for w in t.get("words", ())),
-                phones=tuple(
-                    Phone(float(p["start"]), float(p["end"]), str(p["symbol"]), p.get("word"), p.get("line"))
-                    for p in t.get("phones", ())
-                ),
-            )
-            for t in _require(data, "tracks", "")
-        )
-        return Sheet(
-            rate=rate,
-            duration_frames=int(_require(data, "duration_frames", "")),
-            tracks=tracks,
-            preset=shape_set,
-            source=Source(source.get("path"), float(source.get("duration") or 0.0),
-                          source.get("sample_rate"), source.get("channels")),
-            start_timecode=data.get("start_timecode"),
-        )
-    except FormatError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise FormatError(f"sheet JSON is malformed: {error!r}",
-                          "pass a sheet written by 'lipsync analyze -f sheet'") from None
+        rate = FrameRate.parse(raw_rate)
+    except OptionError as error:
+        raise read.fail("rate", error.message) from None
+    duration = read.integer(read.get(data, "duration_frames", ""), "duration_frames", 0, MAX_FRAMES)
+    preset = read.mapping(read.get(data, "preset", ""), "preset")
+    shapes = []
+    for number, raw in enumerate(read.items(read.get(preset, "shapes", "preset."), "preset.shapes", 1000)):
+        field = f"preset.shapes[{number}]"
+        raw = read.mapping(raw, field)
+        shapes.append(ShapeInfo(read.text(read.get(raw, "name", f"{field}."), f"{field}.name"),
+                                read.integer(read.get(raw, "drawing", f"{field}."), f"{field}.drawing", 0, MAX_DRAWING),
+                                read.text(raw.get("label", ""), f"{field}.label"),
+                                read.integer(raw.get("openness", 1), f"{field}.openness", 0, 2)))
+    shape_set = ShapeSet(read.text(read.get(preset, "name", "preset."), "preset.name"),
+                         read.text(read.get(preset, "rest", "preset."), "preset.rest"), tuple(shapes))
+    tracks = tuple(_track(read, raw, f"tracks[{number}]", duration)
+                   for number, raw in enumerate(read.items(read.get(data, "tracks", ""), "tracks", MAX_TRACKS)))
+    source = read.mapping(data.get("source") or {}, "source")
+    start_timecode = read.optional_text(data.get("start_timecode"), "start_timecode")
+    if start_timecode is not None:
+        try:
+            parse_timecode(start_timecode, rate)
+        except OptionError as error:
+            raise read.fail("start_timecode", error.message) from None
+    return Sheet(
+        rate=rate,
+        duration_frames=duration,
+        tracks=tracks,
+        preset=shape_set,
+        source=Source(read.optional_text(source.get("path"), "source.path"),
+                      read.seconds(source.get("duration") or 0.0, "source.duration"),
+                      read.optional_integer(source.get("sample_rate"), "source.sample_rate", 1, 10_000_000),
+                      read.optional_integer(source.get("channels"), "source.channels", 1, 1024)),
+        start_timecode=start_timecode,
+        peaks=_peaks(read, data.get("peaks"), duration),
+    )
+
+
+def _peaks(read: _Reader, text: Any, frames: int) -> bytes:
+    """The ``peaks`` field: base64 of one byte per frame (FormatError naming what is wrong)."""
+    if text is None:
+        return b""
+    if not isinstance(text, str):
+        raise read.fail("peaks", f"expected base64 text, got {_kind(text)}")
+    if len(text) > 4 * (frames // 3 + 1):
+        raise read.fail("peaks", f"{len(text)} characters, more than {frames} frames need")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise read.fail("peaks", "not base64 text") from None
+    if len(data) != frames:
+        raise read.fail("peaks", f"has {len(data)} frames, the sheet {frames}")
+    return data
+
+
+def _track(read: _Reader, raw: Any, field: str, duration: int) -> Track:
+    """One track of a sheet JSON document, checked: cues and lines lie on the sheet's frames."""
+    raw = read.mapping(raw, field)
+
+    def frames(item: Mapping[str, Any], where: str, shortest: int) -> tuple[int, int]:
+        frame = read.integer(read.get(item, "frame", f"{where}."), f"{where}.frame", 0, duration)
+        length = read.integer(read.get(item, "length", f"{where}."), f"{where}.length", shortest, duration - frame)
+        return frame, length
+
+    cues = []
+    for number, item in enumerate(read.items(read.get(raw, "cues", f"{field}."), f"{field}.cues")):
+        where = f"{field}.cues[{number}]"
+        item = read.mapping(item, where)
+        edited = item.get("edited", False)
+        if not isinstance(edited, bool):
+            raise read.fail(f"{where}.edited", f"expected true or false, got {_kind(edited)}")
+        cues.append(Cue(*frames(item, where, 1), read.text(read.get(item, "shape", f"{where}."), f"{where}.shape"),
+                        edited))
+    lines = []
+    for number, item in enumerate(read.items(raw.get("lines", []), f"{field}.lines")):
+        where = f"{field}.lines[{number}]"
+        item = read.mapping(item, where)
+        lines.append(SheetLine(*frames(item, where, 0), read.text(read.get(item, "text", f"{where}."), f"{where}.text")))
+    words = []
+    for number, item in enumerate(read.items(raw.get("words", []), f"{field}.words")):
+        where = f"{field}.words[{number}]"
+        item = read.mapping(item, where)
+        words.append(Word(read.seconds(read.get(item, "start", f"{where}."), f"{where}.start"),
+                          read.seconds(read.get(item, "end", f"{where}."), f"{where}.end"),
+                          read.text(read.get(item, "text", f"{where}."), f"{where}.text"),
+                          read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS)))
+    phones = []
+    for number, item in enumerate(read.items(raw.get("phones", []), f"{field}.phones")):
+        where = f"{field}.phones[{number}]"
+        item = read.mapping(item, where)
+        phones.append(Phone(read.seconds(read.get(item, "start", f"{where}."), f"{where}.start"),
+                            read.seconds(read.get(item, "end", f"{where}."), f"{where}.end"),
+                            read.text(read.get(item, "symbol", f"{where}."), f"{where}.symbol"),
+                            read.optional_text(item.get("word"), f"{where}.word"),
+                            read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS)))
+    return Track(read.text(read.get(raw, "name", f"{field}."), f"{field}.name"), tuple(cues), tuple(lines),
+                 tuple(words), tuple(phones))
 
 
 def sheet_to_json(sheet: Sheet) -> str:
@@ -279,17 +424,26 @@ def sheet_to_json(sheet: Sheet) -> str:
     return json.dumps(sheet_to_dict(sheet), ensure_ascii=False, indent=1) + "\n"
 
 
-def sheet_from_json(text: str) -> Sheet:
-    """Parse lipsync sheet JSON text."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"not a lipsync sheet: invalid JSON at line {error.lineno}",
-                          "pass a sheet written by 'lipsync analyze -f sheet'") from None
+def sheet_from_json(text: str | bytes, where: str = "sheet JSON") -> Sheet:
+    """Parse lipsync sheet JSON text (``where`` names it in errors)."""
+    from .fileio import parse_json
+
+    data = parse_json(text, where, FormatError, _HINT)
     if not isinstance(data, Mapping) or data.get("format") != SHEET_FORMAT:
-        raise FormatError("not a lipsync sheet (no \"format\": \"lipsync-sheet\")",
-                          "pass a sheet written by 'lipsync analyze -f sheet'")
-    return sheet_from_dict(data)
+        raise FormatError(f"{where}: not a lipsync sheet (no \"format\": \"lipsync-sheet\")", _HINT)
+    return sheet_from_dict(data, where)
+
+
+def read_sheet_json(path: str | Path, role: str = "sheet") -> Sheet:
+    """Read a lipsync sheet JSON file (a regular file within the sheet size limit)."""
+    from .fileio import read_input
+
+    data = read_input(path, "sheet", FormatError, hint=f"pass the {role}'s .json written by 'lipsync analyze -f sheet'")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FormatError(f"{path}: not UTF-8 text (byte {error.start})", _HINT) from None
+    return sheet_from_json(text, str(path))
 
 
 def cues_from_shapes(frames: Iterable[tuple[int, str]], duration_frames: int) -> tuple[Cue, ...]:

@@ -42,7 +42,9 @@ def needs_cjk_font(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _path(kind: str) -> str | None:
+def font_path(kind: str) -> str | None:
+    """The installed font file used for ``kind`` of text (``"sans"``, ``"mono"`` or ``"cjk"``),
+    or None when none of its candidates is installed."""
     if kind == "cjk":
         from .exporters.xsheet_pdf import CJK_FONT_CANDIDATES, FONT_ENV
 
@@ -57,7 +59,7 @@ def _path(kind: str) -> str | None:
 def _font(kind: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont
 
-    for path in (_path(kind), _path("sans")):
+    for path in (font_path(kind), font_path("sans")):
         if path is not None:
             try:
                 return ImageFont.truetype(path, size)

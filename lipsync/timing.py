@@ -29,6 +29,10 @@ _NTSC_NAMES = {
     "119.88": Fraction(120000, 1001),
 }
 
+#: The frame rates lipsync accepts, in frames per second.
+MIN_RATE = 1
+MAX_RATE = 1000
+
 # Tolerance for times that sit a hair below a frame boundary through float rounding.
 _EPSILON = 1e-6
 
@@ -72,8 +76,8 @@ class FrameRate:
                 if "/" not in raw and abs(float(value) - float(exact)) < 0.0015 and value != round(value):
                     value = exact
                     break
-        if value <= 0 or value > 1000:
-            raise OptionError(f"frame rate out of range: {raw!r}", hint)
+        if not MIN_RATE <= value <= MAX_RATE:
+            raise OptionError(f"frame rate {raw!r} is outside {MIN_RATE}..{MAX_RATE} fps", hint)
         return cls(value.numerator, value.denominator)
 
     @property
@@ -119,7 +123,10 @@ _TIMECODE = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})([:;.,])(\d{2,3})$")
 
 
 def parse_timecode(text: str, rate: FrameRate) -> int:
-    """The frame count of an SMPTE timecode ``HH:MM:SS:FF`` (``;`` before FF means drop-frame)."""
+    """The frame count of an SMPTE timecode ``HH:MM:SS:FF`` (``;`` before FF means drop-frame).
+
+    Timecode runs from 00:00:00:00 to 23:59:59:FF, as on tape and in EDLs.
+    """
     match = _TIMECODE.match(text.strip())
     hint = "write HH:MM:SS:FF, or HH:MM:SS;FF for drop-frame at 29.97/59.94"
     if not match:
@@ -127,7 +134,7 @@ def parse_timecode(text: str, rate: FrameRate) -> int:
     hours, minutes, seconds, separator, frames = match.groups()
     hours, minutes, seconds, frames = int(hours), int(minutes), int(seconds), int(frames)
     nominal = rate.nominal
-    if minutes > 59 or seconds > 59 or frames >= nominal:
+    if hours > 23 or minutes > 59 or seconds > 59 or frames >= nominal:
         raise OptionError(f"timecode {text!r} is out of range at {float(rate):g} fps", hint)
     drop = separator in ";,"
     if drop and not rate.supports_drop_frame:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -62,11 +63,8 @@ class YuvImage:
         self.v[top // 2:bottom // 2, left // 2:right // 2] = \
             part.v[(top - y) // 2:(bottom - y) // 2, (left - x) // 2:(right - x) // 2]
 
-    def crop(self, x: int, width: int) -> YuvImage:
-        """The columns ``x`` to ``x + width`` (both even), as views."""
-        return YuvImage(self.y[:, x:x + width], self.u[:, x // 2:(x + width) // 2], self.v[:, x // 2:(x + width) // 2])
-
     def copy(self) -> YuvImage:
+        """A picture with planes of its own."""
         return YuvImage(self.y.copy(), self.u.copy(), self.v.copy())
 
     def packed(self) -> np.ndarray:
@@ -222,46 +220,36 @@ class Mp4Writer:
     def __enter__(self) -> Mp4Writer:
         import av
 
-        self._atomic = atomic_output(self.path)
-        temporary = self._atomic.__enter__()
-        try:
+        # closed in reverse order: the container first, then the temporary file is renamed
+        # into place (or deleted, after an error)
+        self._files = ExitStack()
+        with self._files:
+            temporary = self._files.enter_context(atomic_output(self.path))
             self._container = av.open(str(temporary), "w", format="mp4", options={"movflags": "+faststart"})
+            self._files.callback(self._container.close)
             rate = Fraction(self.rate.num, self.rate.den)
             video = self._container.add_stream("libx264", rate=rate)
             video.width, video.height, video.pix_fmt = self.width, self.height, "yuv420p"
             video.time_base = 1 / rate
             video.codec_context.gop_size = max(1, round(self.settings.keyframe_seconds * float(rate)))
             video.codec_context.colorspace = video.codec_context.color_primaries = video.codec_context.color_trc = 1
-            video.codec_context.color_range = 1
+            video.codec_context.color_range = 1   # BT.709, limited range: what rgb_to_yuv makes
             video.options = {"preset": self.settings.speed, "crf": str(self.settings.crf)}
             self._video = video
             self._sound = None
             if self.audio is not None:
-                layout = audio_layout(self.audio)
-                sound = self._container.add_stream("aac", rate=AUDIO_RATE)
-                sound.layout = layout
-                sound.bit_rate = self.settings.audio_bitrate
-                self._sound = sound
+                self._layout = audio_layout(self.audio)
+                self._sound = self._container.add_stream("aac", rate=AUDIO_RATE)
+                self._sound.layout = self._layout
+                self._sound.bit_rate = self.settings.audio_bitrate
                 limit = math.ceil(self.frames * self.rate.den * AUDIO_RATE / self.rate.num)
-                self._blocks = _audio_frames(self.audio, layout, limit)
-                self._layout = layout
+                self._blocks = _audio_frames(self.audio, self._layout, limit)
                 self._sound_samples = 0
                 self._sound_done = False
-        except BaseException as error:
-            self._abort(error)
-            raise
+            self._files = self._files.pop_all()
         return self
 
-    def _abort(self, error: BaseException) -> None:
-        container = getattr(self, "_container", None)
-        if container is not None:
-            try:
-                container.close()
-            except Exception:  # noqa: BLE001 - the first error is the one to report
-                pass
-        self._atomic.__exit__(type(error), error, error.__traceback__)
-
-    def _mux_sound_until(self, samples: int) -> None:
+    def _mux_sound_until(self, samples: float) -> None:
         import av
 
         while self._sound is not None and not self._sound_done and self._sound_samples < samples:
@@ -276,14 +264,12 @@ class Mp4Writer:
             self._container.mux(self._sound.encode(frame))
 
     def write(self, picture: YuvImage) -> None:
-        """Encode the next frame."""
+        """Encode the next frame. Raises :class:`OutputError` when the file cannot be written
+        (a full disk)."""
         import av
 
         if (picture.width, picture.height) != (self.width, self.height):
             raise ValueError(f"frame of {picture.width}x{picture.height} in a {self.width}x{self.height} video")
-        # keep the sound half a second ahead of the pictures, so the file interleaves well
-        ahead = (self._count + 1) * self.rate.den * AUDIO_RATE // self.rate.num + AUDIO_RATE // 2
-        self._mux_sound_until(ahead)
         # a fresh array each frame (the encoder's threads may still read it while the picture's
         # planes are updated for the next one), wrapped without a copy; PyAV lays the chroma
         # planes out by whole rows there, which fits only heights that are multiples of 4
@@ -294,29 +280,35 @@ class Mp4Writer:
             frame = av.VideoFrame.from_ndarray(packed, format="yuv420p")
         frame.pts = self._count
         self._count += 1
-        self._container.mux(self._video.encode(frame))
+        # the sound kept half a second ahead of the pictures, so that the file interleaves well
+        ahead = self._count * self.rate.den * AUDIO_RATE // self.rate.num + AUDIO_RATE // 2
+        with self._writing():
+            self._mux_sound_until(ahead)
+            self._container.mux(self._video.encode(frame))
 
-    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> None:
-        if error is not None:
-            self._abort(error)
-            return
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
         import av
 
         try:
-            self._container.mux(self._video.encode(None))
-            if self._sound is not None:
-                self._mux_sound_until(math.inf)  # type: ignore[arg-type]
-                self._container.mux(self._sound.encode(None))
-            self._container.close()
-        except av.FFmpegError as failure:
-            wrapped = OutputError(f"cannot write {str(self.path)!r}: {_reason(failure)}",
-                                  "check the disk space and permissions")
-            self._abort(wrapped)
-            raise wrapped from None
-        except BaseException as failure:
-            self._abort(failure)
-            raise
-        self._atomic.__exit__(None, None, None)
+            yield
+        except av.FFmpegError as error:
+            raise OutputError(f"cannot write {str(self.path)!r}: {_reason(error)}",
+                              "check the disk space and permissions") from None
+
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> None:
+        if error is None:
+            try:
+                with self._writing():
+                    self._container.mux(self._video.encode(None))
+                    if self._sound is not None:
+                        self._mux_sound_until(math.inf)
+                        self._container.mux(self._sound.encode(None))
+            except BaseException as failure:
+                self._files.__exit__(type(failure), failure, failure.__traceback__)
+                raise
+        with self._writing():   # closing writes the index (and moves it to the front)
+            self._files.__exit__(kind, error, trace)
 
 
 # --- reading a video --------------------------------------------------------------------------

@@ -6,9 +6,10 @@
 #     espeak-ng             pronunciations of words outside the dictionary, every other language
 #   bash scripts/install-system-deps.sh --all   also the optional pieces the test suite uses (make test):
 #     ffmpeg                m4a/aac and video input
-#     fonts-ipafont-gothic  Japanese text in printable PDF x-sheets
+#     fonts-ipafont-gothic  Japanese text in printable PDF x-sheets and preview videos
+#     fonts-dejavu-core     text in preview videos (names, subtitles, the rhythmo band)
 #     poppler-utils         rendering checks of printable sheets (tests)
-#     chromium              headless rendering check of the dub-fit HTML report (tests)
+#     chromium              headless browser tests: the dub-fit HTML report, the review page (Playwright)
 #     praat, synfig         the exports read by Praat and rendered by Synfig's command line (tests)
 #     nodejs, npm           spine-core loading the Spine JSON, the generated AE/Harmony scripts (tests)
 set -euo pipefail
@@ -25,6 +26,7 @@ if [ "$all" = yes ]; then
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
   [ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || [ -e /usr/share/fonts/truetype/fonts-japanese-gothic.ttf ] || need+=(fonts-ipafont-gothic)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   command -v praat >/dev/null 2>&1 || need+=(praat)
   command -v synfig >/dev/null 2>&1 || need+=(synfig)
   command -v node >/dev/null 2>&1 || need+=(nodejs)

@@ -13,6 +13,9 @@ Fixtures (all usable from any test module):
     The ffmpeg executable's path; skips the test when ffmpeg is not installed.
 ``no_ffmpeg``
     Makes ffmpeg (and ffprobe) look uninstalled for the duration of the test.
+``browser``
+    Module-scoped: Debian's headless Chromium driven by Playwright (no browser download); skips
+    the test when Playwright or Chromium is not installed.
 
 Module-level helpers :func:`read_mono`, :func:`make_variant`, :func:`concat_speech`,
 :func:`trim` and :func:`white_noise` do the same work without caching.
@@ -192,3 +195,25 @@ def no_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_which(name, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(shutil, "which", which)
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    pytest.skip("headless Chromium is not installed (scripts/install-system-deps.sh installs Debian's chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the system's) under Playwright, for one test module."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright for Python is not installed (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

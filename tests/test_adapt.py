@@ -83,6 +83,8 @@ def test_japanese_kanji_are_spoken_and_counted_in_morae():
     assert [word for word, _, _ in spans] == ["学校", "へ", "行き", "ます"]
     assert all(spoken[start:end] for _, start, end in spans)
     phones = natural_phones("学校へ行きます", "ja")
+    # the real phones (the anime presets' animation regroups them into morae, as for analysis)
+    assert {"ɡ", "k", "m", "s"} <= {p.symbol for p in phones}
     # ga Q ko o e i ki ma su: 9 morae, of which the sokuon is not a syllable
     assert syllable_count(phones) == 8
     assert {p.word for p in phones} == {"学校", "へ", "行き", "ます"}
@@ -261,3 +263,34 @@ def test_cli_original_without_lines_is_one_line(tmp_path):
     result = _cli(str(path), "--line", "1", "--text", "hola", "-l", "es")
     assert result.exit_code == 2 and "has no dialogue lines" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_pairs_a_timed_dub_script_by_time_and_warns_of_a_line_outside_every_original_line(original_json, tmp_path):
+    import json
+
+    from lipsync.sheet import sheet_from_json
+
+    lines = sheet_from_json(original_json.read_text(encoding="utf-8")).tracks[0].lines
+
+    def stamp(frame: int) -> str:
+        seconds = frame / 24
+        return f"00:00:{int(seconds):02d},{int(round(seconds % 1 * 1000)):03d}"
+
+    second = lines[1]
+    srt = tmp_path / "dub.srt"
+    srt.write_text(f"1\n{stamp(second.frame)} --> {stamp(second.frame + second.length)}\nDebemos recordar el plan\n\n"
+                   f"2\n00:01:00,000 --> 00:01:02,000\nNadie dijo eso\n", encoding="utf-8")
+    result = _cli(str(original_json), "--script", str(srt), "-l", "es", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{"):])
+    assert [line["line"] for line in data["lines"]] == [2]
+    assert any("overlaps no original line" in warning and "Nadie" in warning for warning in data["warnings"])
+
+
+def test_the_same_candidates_get_the_same_report_whatever_ran_before():
+    original = picture(["Maybe my brother bought a boat, and a bike"])
+    texts = ["Quizás mi hermano compró un barco, y una bici", "Mi madre, por fin, compró una barca"]
+    first = adapt_line(original, 1, texts, "es")
+    synthesize("Ça va, merci; et toi?", "fr-fr", audio=False)  # the process-wide instance's history
+    adapt_line(original, 1, texts[::-1], "es")
+    assert adapt_line(original, 1, texts, "es") == first

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -286,15 +285,13 @@ def test_pick_channel_and_resample_are_pure():
     assert out.dtype == np.float32 and len(out) == 16000
 
 
-def test_decoding_is_fast(tmp_path):
+def test_a_minute_of_48k_stereo_becomes_16k_mono(tmp_path):
+    # Speed is measured in benchmarks/speed.py, not here: a timed test fails on a busy machine.
     path = tmp_path / "minute.wav"
     stereo = np.repeat(white_noise(60.0, 48000, -20.0)[:, None], 2, axis=1)
     sf.write(str(path), stereo, 48000, subtype="PCM_16")
-    start = time.perf_counter()
     audio = load_audio(path)
-    elapsed = time.perf_counter() - start
     assert len(audio.samples) == 60 * RATE
-    assert elapsed < 0.5  # ~0.03 s in practice: >1000x real time
 
 
 # ------------------------------------------------------------------------------------- VAD
@@ -359,14 +356,6 @@ def test_vad_padding_is_clamped(counting):
     signal, _ = concat_speech([counting[1]], 0.0, RATE)  # speech from the first sample
     found = speech_segments(signal, RATE, pad=0.5)
     assert found[0][0] == 0.0 and found[-1][1] <= len(signal) / RATE
-
-
-def test_vad_is_fast():
-    signal = white_noise(600.0, RATE, -50.0, seed=3)
-    signal[::RATE * 3] = 0.5
-    start = time.perf_counter()
-    speech_segments(signal, RATE)
-    assert time.perf_counter() - start < 0.5
 
 
 def test_frame_energies():

@@ -108,7 +108,7 @@ def test_every_problem_is_reported_with_its_row_and_field_before_any_work(season
         f"E01,BOB,{audio},,24,tsv\n"                      # row 3: same outputs as row 2
         "E01,ANNA,missing.wav,,24,tsv\n"                  # row 4: no such audio
         f"E02,BOB,{audio},nope.txt,23.9x,tsv\n"           # row 5: no script, bad fps
-        f"E02,ANNA,{audio},,24,tsv;mp4\n")                # row 6: unknown format
+        f"E02,ANNA,{audio},,24,tsv;mov\n")                # row 6: unknown format
     with pytest.raises(ManifestError) as caught:
         read_manifest(manifest)
     message = str(caught.value)
@@ -117,7 +117,7 @@ def test_every_problem_is_reported_with_its_row_and_field_before_any_work(season
     assert "row 4, field 'audio': 'missing.wav' does not exist" in message
     assert "row 5, field 'script': 'nope.txt' does not exist" in message
     assert "row 5, field 'fps'" in message
-    assert "row 6, field 'formats': unknown format 'mp4'" in message
+    assert "row 6, field 'formats': unknown format 'mov'" in message
 
 
 def test_missing_and_unknown_columns_and_toml_rows(tmp_path: Path) -> None:

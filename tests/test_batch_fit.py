@@ -182,7 +182,7 @@ def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp
     assert "row 3, field 'audio': 'missing.wav' does not exist" in message
     assert "row 4, field 'threshold': 'abc' is not a score from 0 to 100" in message
     assert "row 5, field 'threshold': '150' is not a score from 0 to 100" in message
-    assert "row 6, field 'kind': 'fitt' is not a job kind (analyze or fit)" in message
+    assert "row 6, field 'kind': 'fitt' is not a job kind (analyze, fit or adapt)" in message
     assert "row 7, field 'retime_sheet': unknown format 'c.xdts'" in message
     assert "row 6, field 'kind': the row names an original but is an analyze job" in message
     assert "row 8, field 'retime_mode': 'later' is not reanimate or conform" in message

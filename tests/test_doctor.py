@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lipsync.doctor import GROUPS, diagnose
+from lipsync.doctor import GROUPS, diagnose, module_version
 
 
 def doctor(*args: str, path: str | None = None) -> subprocess.CompletedProcess:
@@ -80,3 +80,9 @@ def test_every_system_package_doctor_names_is_installed_by_the_project() -> None
         if piece.install.startswith("sudo apt install "):
             package = piece.install.split()[3]
             assert f"need+=({package})" in script, package
+
+
+def test_an_extra_whose_parent_package_is_missing_is_reported_missing() -> None:
+    # pyannote.audio's check looks up "pyannote.audio": without pyannote that must be "missing", not a crash
+    assert module_version("pyannote_nowhere.audio", "pyannote.audio") is None
+    assert module_version("click", "click") is not None

@@ -362,3 +362,16 @@ def test_a_format_can_be_named_by_its_extension() -> None:
     assert exporter_named("json").name == "sheet"
     assert exporter_named(".TextGrid").name == "textgrid"
     assert exporter_named("jsx").name == "aejsx"
+
+
+def test_sheet_json_keeps_the_peak_envelope_and_names_a_bad_one() -> None:
+    sheet = make_sheet(peaks=bytes(range(19)))
+    assert sheet_from_json(sheet_to_json(sheet)).peaks == bytes(range(19))
+    assert '"peaks"' not in sheet_to_json(make_sheet())  # no envelope, no field
+    data = json.loads(sheet_to_json(sheet))
+    data["peaks"] = data["peaks"][:-4]
+    with pytest.raises(FormatError, match="peaks: has 18 frames, the sheet 19"):
+        sheet_from_json(json.dumps(data))
+    data["peaks"] = "not base64!"
+    with pytest.raises(FormatError, match="peaks: not base64"):
+        sheet_from_json(json.dumps(data))

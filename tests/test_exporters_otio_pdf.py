@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import shutil
 import subprocess
 import sys
@@ -180,6 +182,7 @@ def test_fcp_xml_reads_back_with_markers_and_start_timecode():
     assert timeline.global_start_time.value == 86400
     clips = list(timeline.find_clips())
     assert [clip.name for clip in clips] == ["Aki", "Ben"]
+    assert [track.name for track in timeline.tracks] == ["Aki", "Ben"]
     for clip, track in zip(clips, sheet.tracks):
         starts = [(int(m.marked_range.start_time.value), m.name) for m in clip.markers]
         assert starts == [(c.frame, c.shape) for c in track.cues] + [(l.frame, l.text) for l in track.lines]
@@ -198,9 +201,10 @@ def test_fcp_xml_is_byte_for_byte_what_the_adapter_writes_for_the_whole_timeline
     """The markers are spliced into the adapter's output (fast); the result must be the
     adapter's own serialisation of the full timeline."""
     pytest.importorskip("otio_fcp_adapter")
+    from lipsync.exporters.fcpxml import _adapter_text
     from lipsync.exporters.otio_markers import build_timeline
 
-    text = otio.adapters.write_to_string(build_timeline(otio, sheet), "fcp_xml")
+    text = _adapter_text(otio, build_timeline(otio, sheet))
     assert write("fcp-xml", sheet) == (text.rstrip("\n") + "\n").encode("utf-8")
 
 
@@ -346,15 +350,33 @@ def voice_file(tmp_path: Path) -> Path:
 
 
 def test_waveform_peaks_follow_the_voice_per_frame(tmp_path):
+    from lipsync.audio import frame_peaks, load_audio
+
     path = voice_file(tmp_path)
-    sheet = Sheet(FrameRate(24), 24, (AKI,), RHUBARB, Source(str(path)), None)
-    peaks = xsheet_pdf.frame_peaks(str(path), sheet)
+    envelope = frame_peaks(load_audio(str(path)), FrameRate(24), 24)
+    sheet = Sheet(FrameRate(24), 24, (AKI,), RHUBARB, Source(str(path)), None, envelope)
+    peaks = xsheet_pdf.frame_peaks(sheet)
     assert len(peaks) == 24
-    assert max(peaks[:12]) == 0.0        # frames 0-11 are before 0.5 s
+    assert max(peaks[:12]) <= 0.01      # frames 0-11 are before 0.5 s
     assert min(peaks[12:]) > 0.9         # the tone, relative to the loudest frame
-    assert xsheet_pdf.frame_peaks(str(tmp_path / "missing.wav"), sheet) is None
-    (tmp_path / "bad.wav").write_bytes(b"not audio")
-    assert xsheet_pdf.frame_peaks(str(tmp_path / "bad.wav"), sheet) is None
+    assert xsheet_pdf.frame_peaks(dataclasses.replace(sheet, peaks=b"")) is None
+
+
+def test_the_pdf_comes_from_the_sheet_alone_wherever_it_is_exported(tmp_path, monkeypatch):
+    """Exporters never open audio: the same sheet gives the same PDF from any folder, with or
+    without its audio file beside it."""
+    path = voice_file(tmp_path)
+    from lipsync.audio import frame_peaks, load_audio
+
+    sheet = Sheet(FrameRate(24), 24, (AKI,), RHUBARB, Source("voice.wav"), None,
+                  frame_peaks(load_audio(str(path)), FrameRate(24), 24))
+    monkeypatch.chdir(tmp_path)
+    beside = write("pdf", sheet)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert write("pdf", sheet) == beside
+    assert write("pdf", sheet) != write("pdf", dataclasses.replace(sheet, peaks=b""))
 
 
 # --- X-sheet SVG ---------------------------------------------------------------------------
@@ -390,6 +412,26 @@ def test_svg_dialogue_runs_down_the_frames_one_character_per_row():
     assert len(steps) == 1 and steps.pop() > 5
 
 
+@pytest.mark.parametrize("rate", ["12", "24000/1001", "24", "25", "30000/1001", "60"])
+def test_the_dialogue_column_lays_each_word_down_the_frames_where_it_is_spoken(rate: str):
+    """ "map?" spoken at frames 54-64 of a line from frame 42: its letters are on rows 54-64, not
+    stacked from the line's first frame; a long Japanese word fills its frames."""
+    frame_rate = FrameRate.parse(rate)
+    at = frame_rate.seconds_at
+    line = SheetLine(42, 40, "a map? 地図です")
+    words = (Word(at(42), at(44), "a"), Word(at(54), at(65), "map?"), Word(at(66), at(82), "地図です"))
+    track = Track("Aki", contiguous([(6, "X"), (2, "A")], 90), (line,), words)
+    sheet = Sheet(frame_rate, 90, (track,), RHUBARB)
+    glyphs = xsheet_pdf.dialogue_glyphs(sheet, track, line)
+    assert [(g.position, g.char) for g in glyphs] == [
+        (42, "a"), (54, "m"), (56, "a"), (59, "p"), (62, "?"), (66, "地"), (70, "図"), (74, "で"), (78, "す")]
+    # in the drawing: the rows of the SVG text follow the same frames
+    page = svg_pages(write("svg", sheet))[0]
+    ys = {t: y for _, y, t in texts(page) if t in ("m", "p", "?")}
+    row_h = (ys["p"] - ys["m"]) / 5
+    assert row_h > 3 and ys["?"] - ys["m"] == pytest.approx(8 * row_h, abs=0.05)
+
+
 def test_svg_cell_column_shows_the_drawing_number_at_each_change():
     sheet = make_sheet()
     options = ExportOptions()
@@ -405,8 +447,11 @@ def test_svg_cell_column_shows_the_drawing_number_at_each_change():
 
 
 def test_svg_waveform_strip_shows_audio_or_says_there_is_none(tmp_path):
+    from lipsync.audio import frame_peaks, load_audio
+
     path = voice_file(tmp_path)
-    short = Sheet(FrameRate(24), 24, (Track("Aki", (Cue(0, 24, "X"),)),), RHUBARB, Source(str(path)), None)
+    short = Sheet(FrameRate(24), 24, (Track("Aki", (Cue(0, 24, "X"),)),), RHUBARB, Source(str(path)), None,
+                  frame_peaks(load_audio(str(path)), FrameRate(24), 24))
     page = svg_pages(write("svg", short))[0]
     bars = [r for r in page.iter(f"{SVG}rect") if r.get("fill") == "#40598c"]
     assert len(bars) == 12              # one bar per voiced frame, none for the silent half

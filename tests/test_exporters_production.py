@@ -490,8 +490,10 @@ def test_pg2_reads_back_like_papagayo_ng_open_json(rate: str) -> None:
 
 
 def read_tls_like_opentoonz(data: bytes) -> tuple[list[str], list[str], list[str]]:
-    """Acts, per-frame acts and comments as MagpieInfo and MagpieFileImportPopup read them: a
-    frame whose act is not among the 9 act fields is skipped, which would shift the frames."""
+    """Acts, per-frame acts and the text shown on each frame's sound-text cell, as MagpieInfo,
+    MagpieFileImportPopup and TXshSoundTextColumn::createSoundTextLevel read them: a comment
+    starts a new text cell, ``<none>`` continues the cell before. A frame whose act is not among
+    the 9 act fields is skipped, which would shift the frames."""
     acts, frame_acts, comments = [], [], []
     for line in data.decode("utf-8").split("\n"):
         if line == "Toonz":
@@ -505,26 +507,55 @@ def read_tls_like_opentoonz(data: bytes) -> tuple[list[str], list[str], list[str
         assert fields[1] in acts[:9]
         frame_acts.append(fields[1])
         comments.append(fields[2])
-    return acts, frame_acts, comments
+    cells, texts = [], []
+    for index, comment in enumerate(comments):
+        if comment == "<none>" and index > 0:
+            cells.append(cells[-1])
+            continue
+        texts.append("" if comment == "<none>" else comment)
+        cells.append(len(texts) - 1)
+    return acts, frame_acts, [texts[cell] for cell in cells], len(texts)
 
 
 @pytest.mark.parametrize("rate", RATES)
-def test_tls_reads_back_with_the_same_mouth_and_the_dialogue_on_the_first_frame(rate: str) -> None:
+def test_tls_reads_back_with_the_mouths_and_one_text_cell_per_dialogue_line(rate: str) -> None:
     sheet = make_sheet(rate)
-    acts, frame_acts, comments = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
+    acts, frame_acts, shown, cells = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
     assert acts == list(RHUBARB.names)
     assert frame_acts == expected(sheet, 1)
-    assert comments[18] == "こんにちは" and [c for i, c in enumerate(comments) if i != 18] == [""] * (DURATION - 1)
+    assert shown == [""] * 18 + ["こんにちは"] * 8 + [""] * 4 and cells == 3
 
 
-def test_tls_lists_only_the_used_shapes_of_a_preset_of_more_than_9() -> None:
+def test_tls_merges_mouths_by_openness_beyond_9_and_says_which(caplog) -> None:
     big = ShapeSet("big", "X", RHUBARB.shapes + (ShapeInfo("Z", 10, "", 1),))
-    acts, frame_acts, _ = read_tls_like_opentoonz(write("tls", make_sheet(preset=big)))
+    acts, frame_acts, _, _ = read_tls_like_opentoonz(write("tls", make_sheet(preset=big)))
     assert acts == ["B", "C", "D", "E", "G", "H", "X"] and frame_acts == expected(make_sheet())
-    many = ShapeSet("many", "X", tuple(ShapeInfo(f"S{n}", n + 1, "", 1) for n in range(10)) + (ShapeInfo("X", 11),))
-    track = Track("t", tuple(Cue(n, 1, shape.name) for n, shape in enumerate(many.shapes)))
-    with pytest.raises(FormatError):
-        write("tls", Sheet(FrameRate(24), 11, (track,), many))
+    many = ShapeSet("many", "X", tuple(ShapeInfo(f"S{n}", n + 1, "", n % 3) for n in range(10)) + (ShapeInfo("X", 11),))
+    cues, frame = [], 0
+    for n, shape in enumerate(many.shapes):  # 11 shapes used, some longer than others
+        cues.append(Cue(frame, 1 + n % 2, shape.name))
+        frame += 1 + n % 2
+    sheet = Sheet(FrameRate(24), frame, (Track("t", tuple(cues)),), many)
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        acts, frame_acts, _, _ = read_tls_like_opentoonz(write("tls", sheet))
+    assert len(acts) == 9
+    merged = {shape: act for shape, act in zip(expected(sheet), frame_acts) if shape != act}
+    assert len(set(merged)) == 2 and all(many.info(s).openness == many.info(a).openness for s, a in merged.items())
+    assert "tls holds at most 9 mouths" in caplog.text and all(f"{s} as {a}" in caplog.text for s, a in merged.items())
+
+
+def test_tls_of_a_preston_blair_sheet_is_written_with_xdts_and_dat() -> None:
+    preston = ShapeSet("preston-blair", "rest", tuple(
+        ShapeInfo(name, number, "", openness) for number, (name, openness) in enumerate(
+            [("AI", 2), ("E", 1), ("O", 1), ("U", 1), ("etc", 1), ("L", 2), ("WQ", 1), ("MBP", 0), ("FV", 1),
+             ("rest", 0)], 1)))
+    cues = tuple(Cue(n * 2, 2, shape.name) for n, shape in enumerate(preston.shapes))
+    sheet = Sheet(FrameRate(24), 20, (Track("ken", cues),), preston)
+    from lipsync.export import render
+
+    rendering = render(sheet, "xdts,dat,tls", "out")
+    assert [item.format for item in rendering.outputs] == ["xdts", "dat", "tls"]
+    assert any("tls holds at most 9 mouths" in warning for warning in rendering.warnings)
 
 
 # --- Praat TextGrid -------------------------------------------------------------------------------
@@ -678,13 +709,34 @@ def test_harmony_script_exposes_the_shape_of_every_frame_in_one_undo_step(rate: 
     log = run_harmony(write("harmony", sheet))
     assert log["warnings"] == [] and log["undo"] == ["begin lipsync ken", "end"]
     assert log["inserted"] == [[12, DURATION - 12]]  # the scene is lengthened to the sheet
-    assert log["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
+    # the drawings XDTS numbers them with, so one mouth level serves both
+    numbers = {shape.name: str(shape.drawing) for shape in RHUBARB.shapes}
+    assert log["entries"] == {str(frame + 1): ["ken", 1, numbers[shape]] for frame, shape in enumerate(expected(sheet))}
+    named = run_harmony(write("harmony", sheet, drawings="names"))
+    assert named["entries"] == {str(frame + 1): ["ken", 1, shape] for frame, shape in enumerate(expected(sheet))}
 
 
 @needs_node
 def test_harmony_script_uses_the_edited_drawing_names_and_warns_without_the_column() -> None:
     data = write("harmony", make_sheet(), track="mei")
     log = run_harmony(data, column="mei", edit='LIPSYNC_DRAWINGS["X"] = "mouth-rest";')
-    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "A"]
+    assert log["entries"]["1"] == ["mei", 1, "mouth-rest"] and log["entries"]["19"] == ["mei", 1, "1"]
     log = run_harmony(data, column="other")
     assert len(log["warnings"]) == 1 and log["entries"] == {} and log["undo"] == []
+
+
+@pytest.mark.parametrize("rate", ["12", "24", "30000/1001", "60"])
+def test_dat_for_opentoonz_with_preset_names_says_how_to_get_rows_applied(rate: str, caplog) -> None:
+    anime = ShapeSet("anime-3", "closed", (ShapeInfo("closed", 1, "", 0), ShapeInfo("half", 2, "", 1),
+                                           ShapeInfo("open", 3, "", 2)))
+    sheet = Sheet(FrameRate.parse(rate), 12, (Track("a", (Cue(0, 3, "closed"), Cue(3, 4, "open"),
+                                                          Cue(7, 2, "half"), Cue(9, 3, "closed"))),), anime)
+    from lipsync.export import render
+
+    plain = render(sheet, "dat", "a.dat")
+    # OpenToonz would apply none of these names...
+    assert plain.outputs[0].data.split(b"\n")[1:4] == [b"1 closed", b"4 open", b"8 half"]
+    assert any("--set names=preston-blair" in w and "closed, half, open" in w for w in plain.warnings)  # ...said so
+    mapped = render(sheet, "dat", "a.dat", settings={"names": "preston-blair"})
+    assert read_dat_like_opentoonz(mapped.outputs[0].data) == ["mbp"] * 3 + ["ai"] * 4 + ["etc"] * 2 + ["mbp"] * 4
+    assert mapped.warnings == ()

@@ -20,6 +20,7 @@ from lipsync.audio import Audio
 from lipsync.cli import main
 from lipsync.dialogue import Line
 from lipsync.errors import OptionError, ScriptError
+from lipsync.espeak import private_speaker
 from lipsync.japanese import kana_tokens, mora_phones
 from lipsync.languages import check_script_language, detect_language, espeak_code
 from lipsync.pipeline import analyze, resolve_language
@@ -137,8 +138,9 @@ def _recording(sentences, voice, gap=0.7, lead=0.5, speed=160):
     rate = 22050
     pieces = [np.zeros(int(lead * rate), np.float32)]
     offset, truth, windows = lead, [], []
-    for sentence in sentences:
-        samples, rate, events = synthesize(sentence, voice, speed)
+    with private_speaker() as speaker:  # the same audio whatever other tests synthesized before
+        spoken = [synthesize(sentence, voice, speed, speaker) for sentence in sentences]
+    for sentence, (samples, rate, events) in zip(sentences, spoken):
         at = {position - 1: offset + onset for position, onset in events}
         # each word's true onset, by its place in the text (None where espeak-ng joined words)
         truth.append([at.get(m.start()) for m in re.finditer(r"\w+(?:'\w+)*", sentence)])
@@ -154,7 +156,8 @@ def _recording(sentences, voice, gap=0.7, lead=0.5, speed=160):
 
 def test_japanese_kanji_script_is_aligned_in_morae():
     kana = "わたし は がっこう へ いき ます"
-    samples, rate, events = synthesize(kana, "ja")
+    with private_speaker() as speaker:
+        samples, rate, events = synthesize(kana, "ja", speaker=speaker)
     import soxr
 
     signal = np.concatenate([np.zeros(8000, np.float32), soxr.resample(samples, rate, 16000).astype(np.float32),
@@ -345,3 +348,29 @@ def test_cli_writes_one_file_per_track_for_single_track_formats(stem, tmp_path):
     assert result.exit_code == 0 and (tmp_path / "bob.tsv").exists()
     result = runner.invoke(main, ["analyze", str(audio), "-s", str(srt), "-l", "tlh"])
     assert result.exit_code == 2 and "unknown language 'tlh'" in result.output
+
+
+def test_a_manifest_language_espeak_does_not_speak_is_found_before_any_job(tmp_path):
+    from lipsync.batch import read_manifest
+    from lipsync.errors import ManifestError
+
+    data = Path(__file__).resolve().parent.parent / "lipsync" / "data"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"episode,audio,language\nE1,{data / 'sample.flac'},klingon\n"
+                        f"E2,{data / 'sample.flac'},espanol\nE3,{data / 'sample.flac'},deu\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(manifest)
+    assert "row 2, field 'language': unknown language 'klingon'" in caught.value.message
+    assert "row 3" not in caught.value.message and "row 4" not in caught.value.message
+
+
+def test_a_bad_batch_language_option_is_one_option_error(tmp_path):
+    data = Path(__file__).resolve().parent.parent / "lipsync" / "data"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"audio\n{data / 'sample.flac'}\n{data / 'sample.flac'}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(manifest), "-o", str(tmp_path / "out"), "-l", "klingon"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --language: unknown language 'klingon': espeak-ng does not speak Klingon (tlh) "
+        "(hint: 'espeak-ng --voices' lists every language; 'auto' detects it from the script)"]
+    assert not (tmp_path / "out").exists()

@@ -89,10 +89,20 @@ def test_an_excel_manifest_says_save_it_as_csv(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_a_folder_given_as_manifest_is_called_a_folder(tmp_path: Path) -> None:
-    (tmp_path / "season1").mkdir()
-    line = one_error_line(run("batch", tmp_path / "season1", "-o", tmp_path / "out"))
-    assert "is a folder, not a file" in line and "not found" not in line
+@pytest.mark.parametrize("command, kind", [
+    (("batch", "{folder}", "-o", "{out}"), "manifest"),
+    (("analyze", SAMPLE, "--script", "{folder}"), "script"),
+    (("export", "{folder}", "-f", "tsv"), "sheet"),
+    (("fit", SAMPLE, SAMPLE, "--script", "{folder}"), "script"),
+    (("analyze", SAMPLE, "-p", "{folder}/"), "preset"),
+])
+def test_a_folder_given_where_a_file_belongs_is_called_a_folder(command: tuple, kind: str, tmp_path: Path) -> None:
+    folder = tmp_path / "season1"
+    folder.mkdir()
+    words = [str(word).format(folder=folder, out=tmp_path / "out") for word in command]
+    line = one_error_line(run(*words))
+    assert f"{kind} '{folder}' is a folder, not a file" in line and "not found" not in line
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_bad_diarize_option_is_one_option_error_not_one_per_row(tmp_path: Path) -> None:
@@ -125,3 +135,18 @@ def test_a_short_batch_says_its_seconds_of_audio(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "(17 s of audio)" in result.output and "; 17 s of audio in " in result.output
     assert "0.00 h" not in result.output
+
+
+@pytest.mark.parametrize("name, what", [("take1.txt", "a text file"), ("script.docx", "a Word file"),
+                                        ("script.pdf", "a PDF"), ("script.rtf", "an RTF (rich text) file")])
+def test_a_script_or_document_given_as_audio_is_named(name: str, what: str, tmp_path: Path) -> None:
+    audio = tmp_path / name
+    audio.write_bytes((DATA / "sample.txt").read_bytes() if name.endswith(".txt") else FILES[name][0])
+    line = one_error_line(run("analyze", audio))
+    assert f"'{audio}' is {what}, not audio" in line and "--script SCRIPT" in line
+
+
+def test_a_utf16_script_given_as_audio_is_called_text(tmp_path: Path) -> None:
+    audio = tmp_path / "dialogue.wav"
+    audio.write_bytes("BOB: Hello there!\nANNA: Hi.\n".encode("utf-16"))
+    assert "is a text file, not audio" in one_error_line(run("analyze", audio))

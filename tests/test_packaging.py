@@ -4,8 +4,13 @@ banner at every install, and the folder's files may be left out of a wheel)."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +41,14 @@ def test_building_the_wheel_prints_no_setuptools_warning(tmp_path: Path) -> None
                if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc")]
     missing = [str(path.relative_to(ROOT)) for path in sources if str(path.relative_to(ROOT)) not in names]
     assert missing == []
+
+
+def test_no_merge_conflict_markers_in_tracked_files() -> None:
+    """A merge committed half-resolved (``<<<<<<< HEAD`` in the Makefile) breaks every set-up."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    marker = re.compile(rb"^(<{7} |>{7} |={7}$)", re.M)
+    paths = [ROOT / name.decode() for name in listed.split(b"\0") if name]
+    marked = [str(path.relative_to(ROOT)) for path in paths if path.is_file() and marker.search(path.read_bytes())]
+    assert marked == []

@@ -323,7 +323,7 @@ def test_out_of_range_timing_is_an_error(tmp_path, line, key):
 
 
 def test_missing_file_and_folder_are_errors(tmp_path):
-    assert "no such preset file" in _error(tmp_path / "nothere.toml")
+    assert "preset not found" in _error(tmp_path / "nothere.toml")
     assert "folder" in _error(tmp_path)
 
 

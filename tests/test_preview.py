@@ -250,3 +250,103 @@ def test_analyze_writes_the_preview_video_with_its_audio(tmp_path, espeak_wav):
         region = frames[middle][box.y:box.y + box.height, box.x:box.x + box.width].astype(np.int16)
         errors = {name: float(np.abs(region - drawing).mean()) for name, drawing in expected.items()}
         assert min(errors, key=errors.get) == "MBP"
+
+
+def test_settings_go_to_the_formats_that_declare_them(tmp_path, tone):
+    from lipsync.export import export
+
+    result = export(_sheet(), "dat,mp4", tmp_path / "ep", audio=tone, settings={"names": "preset", "size": "320x180"})
+    assert sorted(p.name for p in result.files) == ["ep.ANNA.dat", "ep.BOB.dat", "ep.mp4"]
+    assert _decoded(tmp_path / "ep.mp4")[1]["size"] == SIZE
+
+
+def test_batch_rows_can_ask_for_the_preview_video(tmp_path, espeak_wav):
+    speech = espeak_wav("Bob maps the moon.")
+    (tmp_path / "bob.txt").write_text("Bob maps the moon.\n", encoding="utf-8")
+    manifest = tmp_path / "season.csv"
+    manifest.write_text(f"audio,script,episode,character,formats\n{speech},bob.txt,E01,BOB,\"tsv,mp4\"\n",
+                        encoding="utf-8")
+    result = _cli("batch", str(manifest), "-o", str(tmp_path / "out"), "-j", "1", "--set", "size=320x180", "-q")
+    assert result.exit_code == 0, result.output
+    frames, facts = _decoded(tmp_path / "out" / "E01" / "BOB.mp4")
+    sheet = sheet_from_json((tmp_path / "out" / "E01" / "BOB.json").read_text(encoding="utf-8"))
+    assert len(frames) == sheet.duration_frames and facts["audio"] == "aac"
+
+
+def test_longer_sound_is_cut_at_the_last_frame_with_a_warning(tmp_path):
+    long = tmp_path / "long.wav"
+    sf.write(long, np.zeros(5 * 22050, np.float32), 22050)
+    result = render_preview(_sheet(), long, tmp_path / "cut.mp4", PreviewSettings(size=SIZE))
+    assert result.warnings and "the audio lasts 5.0 s and the sheet 2.5 s" in result.warnings[0]
+    frames, facts = _decoded(tmp_path / "cut.mp4")
+    # cut to the sample (an AAC stream's length counts its samples, not its 1024-sample frames)
+    assert facts["audio_seconds"] == pytest.approx(FRAMES * 1001 / 24000, abs=0.0025) and len(frames) == FRAMES
+
+
+def test_a_video_interrupted_while_written_leaves_no_file(tmp_path, tone):
+    from lipsync.video import Mp4Writer, solid
+
+    with pytest.raises(KeyboardInterrupt):
+        with Mp4Writer(tmp_path / "cut.mp4", 64, 48, RATE, 10, tone) as video:
+            video.write(solid(64, 48, (10, 200, 30)))
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with Mp4Writer(tmp_path / "whole.mp4", 64, 48, RATE, 1, tone) as video:
+        video.write(solid(64, 48, (10, 200, 30)))
+    assert [p.name for p in tmp_path.iterdir()] == ["whole.mp4"]
+    frames, facts = _decoded(tmp_path / "whole.mp4")
+    assert len(frames) == 1 and abs(int(frames[0][24, 32]) - int(solid(2, 2, (10, 200, 30)).y[0, 0])) <= 2
+
+
+def test_cli_previews_any_sheet_lipsync_reads(tmp_path, tone):
+    from lipsync.export import export
+
+    export(_sheet(), "xdts", tmp_path / "cut.xdts")
+    out = tmp_path / "cut.mp4"
+    result = _cli("preview", str(tmp_path / "cut.xdts"), str(tone), "--fps", "24000/1001", "-p", "preston-blair",
+                  "--size", "320x180", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    frames, facts = _decoded(out)
+    assert facts["rate"] == Fraction(24000, 1001) and len(frames) == FRAMES
+    box = preview_layout(*SIZE, 2).mouths[0]
+    expected = _expected_mouths(box)
+    region = frames[20][box.y:box.y + box.height, box.x:box.x + box.width].astype(np.int16)
+    errors = {name: float(np.abs(region - drawing).mean()) for name, drawing in expected.items()}
+    assert min(errors, key=errors.get) == "AI"
+
+
+def test_background_colour_or_image(tmp_path):
+    picture = tmp_path / "wall.png"
+    Image.new("RGB", (50, 40), (20, 90, 200)).save(picture)
+    for background, colour in (("white", (255, 255, 255)), (str(picture), (20, 90, 200))):
+        painter = PreviewPainter(_sheet(), PreviewSettings(size=SIZE, background=background))
+        corner = painter.picture(0)
+        y = painter.layout.picture.y + 2
+        expected = rgb_to_yuv(np.array([[colour, colour], [colour, colour]], np.uint8))
+        assert abs(int(corner.y[y, 2]) - int(expected.y[0, 0])) <= 1
+        assert abs(int(corner.u[y // 2, 1]) - int(expected.u[0, 0])) <= 1
+
+
+def test_a_browser_plays_and_seeks_the_preview(rendered, browser):
+    """Chromium (as a director would open the file) decodes it: length, size, a seek, and the
+    colours of the frame it shows (the BT.709 limited-range tagging read as written)."""
+    import base64
+
+    page = browser.new_page()
+    try:
+        source = base64.b64encode(rendered.read_bytes()).decode()
+        page.set_content(f'<video id="v" muted src="data:video/mp4;base64,{source}"></video><canvas id="c"></canvas>')
+        page.wait_for_function("document.getElementById('v').readyState >= 2 || document.getElementById('v').error")
+        box = preview_layout(*SIZE, 2).mouths[0]
+        shown = page.evaluate("""async ([x, y]) => {
+            const v = document.getElementById('v'), c = document.getElementById('c');
+            v.currentTime = 0.5; await new Promise(r => v.onseeked = r);
+            c.width = v.videoWidth; c.height = v.videoHeight;
+            const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+            return {error: v.error && v.error.code, duration: v.duration, width: v.videoWidth, height: v.videoHeight,
+                    time: v.currentTime, pixel: Array.from(g.getImageData(x, y, 1, 1).data)}; }""", [box.x + 2, box.y + 2])
+    finally:
+        page.close()
+    assert shown["error"] is None and (shown["width"], shown["height"]) == SIZE
+    assert shown["duration"] == pytest.approx(FRAMES * 1001 / 24000, abs=0.05) and shown["time"] == 0.5
+    assert all(abs(a - b) <= 6 for a, b in zip(shown["pixel"][:3], (0xf4, 0xef, 0xe6)))   # the background

@@ -155,7 +155,9 @@ def test_moving_a_word_reanimates_only_its_stretch(sheet_path):
     assert moved.words[index].start == pytest.approx(word.start + 0.1)
     assert moved.words[index].end == pytest.approx(word.end + 0.1)
     inside = [p for p in moved.phones if p.word == "Bob"]
-    assert inside[0].start == pytest.approx(word.start + 0.1) and inside[-1].end == pytest.approx(word.end + 0.1)
+    before = [p for p in track.phones if p.word == "Bob"]
+    assert [p.start for p in inside] == pytest.approx([p.start + 0.1 for p in before])  # moved with it
+    assert [p.end for p in inside] == pytest.approx([p.end + 0.1 for p in before])
     # the word's first closed-lips shape (B of Bob) now starts later; far away nothing changed
     edited = [cue for cue in moved.cues if cue.edited]
     assert edited and all(sheet.rate.frame_at(word.start) - 6 <= cue.frame <= sheet.rate.frame_at(word.end + 0.1) + 6
@@ -275,3 +277,31 @@ def test_audio_browsers_do_not_play_is_served_as_wav(sheet_copy, tmp_path):
     assert media.content_type == "audio/wav"
     decoded, decoded_rate = sf.read(io.BytesIO(media.read(0, media.size)))
     assert decoded_rate == 16000 and len(decoded) / 16000 == pytest.approx(len(samples) / rate, abs=0.01)
+
+
+def test_a_malformed_fit_report_is_one_error(tmp_path):
+    report = tmp_path / "fit.json"
+    report.write_text(json.dumps({"format": "lipsync-fit", "rate": "24", "lines": [{"window": {}}]}))
+    with pytest.raises(FormatError, match="dub-fit report 'fit.json' is malformed"):
+        ReviewSession(report)
+
+
+def test_a_sheet_in_another_format_is_reviewed_and_saved_back_in_it(sheet_copy):
+    from lipsync.export import export
+
+    export(sheet_from_json(sheet_copy.read_text()), "xdts", sheet_copy.with_name("take.xdts"))
+    xdts = sheet_copy.with_name("take.xdts")
+    session = ReviewSession(xdts, sheet_copy.with_name("sample.flac"), preset="rhubarb")
+    state = session.state()
+    assert state["saves_as"] == "xdts" and state["audio"]["path"].endswith("sample.flac")
+    track = state["sheet"]["tracks"][0]
+    cues = track["cues"]
+    changed = next(i for i, cue in enumerate(cues) if cue["shape"] != "E")
+    cues[changed] = {**cues[changed], "shape": "E", "edited": True}
+    before = xdts.read_bytes()
+    session.save([{"name": track["name"], "cues": cues}])
+    assert xdts.with_name("take.xdts.bak").read_bytes() == before
+    from lipsync.exporters import read_sheet
+
+    again = read_sheet(xdts, shapes=load_preset("rhubarb").shape_set)
+    assert again.tracks[0].shape_at(cues[changed]["frame"]) == "E"

@@ -19,25 +19,6 @@ from review_helpers import sample_sheet, serving
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[test]')")
 
 PORT = 8720
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        if found := shutil.which(name):
-            return found
-    pytest.skip("headless Chromium is not installed (scripts/install-system-deps.sh installs Debian's chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     return sample_sheet(tmp_path_factory.mktemp("page"))
@@ -274,3 +255,50 @@ def test_a_dub_fit_report_opens_at_the_flagged_line_with_both_mouths(browser, sa
             page.keyboard.press("n")
             assert page.evaluate(SHOWN)["frame"] == flagged[1]["window"]["frame"]
         page.close()
+
+
+def test_without_audio_the_page_says_why_and_plays_a_silent_timeline(browser, sample, tmp_path):
+    data = json.loads(sample.read_text())
+    data["source"]["path"] = "gone.wav"
+    sheet = tmp_path / "silent.json"
+    sheet.write_text(json.dumps(data))
+    with serving(ReviewSession(sheet), PORT + 20) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready=true]", timeout=15000)
+        assert "No audio: the sheet's audio 'gone.wav' is not found" in page.locator("#notice").inner_text()
+        page.keyboard.press("Space")
+        page.wait_for_timeout(700)
+        page.keyboard.press("Space")
+        shown = page.evaluate(SHOWN)
+        assert shown["time"] > 0.3 and shown["shape"] == sheet_from_json(sample.read_text()).tracks[0].shape_at(shown["frame"])
+        page.close()
+
+
+def test_cue_edits_keep_the_cues_contiguous_and_mark_what_they_change(opened):
+    page, _, _ = opened
+    result = page.evaluate("""async () => {
+      const e = await import('./static/edits.js');
+      const cues = [{frame: 0, length: 4, shape: 'X'}, {frame: 4, length: 3, shape: 'A'}, {frame: 7, length: 5, shape: 'B'}];
+      const strip = (list) => list.map((c) => [c.frame, c.length, c.shape, !!c.edited]);
+      const history = new e.History();
+      history.push('first'); history.push('second');
+      return {
+        at: [e.cueAt(cues, 0), e.cueAt(cues, 6), e.cueAt(cues, 7), e.cueAt(cues, 12)],
+        moved: strip(e.moveBoundary(cues, 2, 9)), clamped: strip(e.moveBoundary(cues, 1, 0)),
+        shape: strip(e.setShape(cues, 1, 'E')), split: strip(e.split(cues, 2, 9)), no_split: e.split(cues, 2, 7) === cues,
+        merged: strip(e.mergeNext(cues, 0)), removed: strip(e.remove(cues, 1)), removed_first: strip(e.remove(cues, 0)),
+        untouched: strip(cues), undo: [history.undo('now'), history.undo('second'), history.undo('first'), history.redo('first'), history.redo('second')],
+      };
+    }""")
+    assert result["at"] == [0, 1, 2, -1]
+    assert result["moved"] == [[0, 4, "X", False], [4, 5, "A", True], [9, 3, "B", True]]
+    assert result["clamped"] == [[0, 1, "X", True], [1, 6, "A", True], [7, 5, "B", False]]
+    assert result["shape"] == [[0, 4, "X", False], [4, 3, "E", True], [7, 5, "B", False]]
+    assert result["split"] == [[0, 4, "X", False], [4, 3, "A", False], [7, 2, "B", True], [9, 3, "B", True]]
+    assert result["no_split"]
+    assert result["merged"] == [[0, 7, "X", True], [7, 5, "B", False]]
+    assert result["removed"] == [[0, 7, "X", True], [7, 5, "B", False]]
+    assert result["removed_first"] == [[0, 7, "A", True], [7, 5, "B", False]]
+    assert result["untouched"] == [[0, 4, "X", False], [4, 3, "A", False], [7, 5, "B", False]]
+    assert result["undo"] == ["second", "first", None, "second", "now"]

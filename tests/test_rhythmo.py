@@ -51,6 +51,13 @@ def test_band_content_in_frames():
     assert [(m.frame, m.end) for m in band.marks if m.kind == "picture"] == [(20, 24)]
 
 
+def test_words_said_back_to_back_mid_frame_share_no_frame():
+    halves = (Word(10.5 * SECOND, 20.5 * SECOND, "one"), Word(20.5 * SECOND, 21.2 * SECOND, "two"))
+    band = band_from_words(_original(), {"ANNA": (halves, (Phone(20.5 * SECOND, 21.2 * SECOND, "b"),))})
+    assert [(w.frame, w.end) for w in band.words] == [(10, 20), (20, 21)]
+    assert [(m.frame, m.end) for m in band.marks if m.kind == "dub"] == [(20, 21)]   # at least a frame
+
+
 def test_picture_closures_are_only_inside_a_lines_speech():
     marks = picture_closures(_original(), "ANNA", 0)
     assert [(m.frame, m.end, m.kind) for m in marks] == [(20, 24, "picture")]
@@ -91,8 +98,7 @@ def test_each_word_reaches_the_reading_line_on_its_first_frame_and_scrolls_left(
 
 
 def test_band_video_shows_the_band_window_under_the_mouths(tmp_path):
-    audio = tmp_path / "picture.wav"
-    sf.write(audio, np.zeros(int(FRAMES * SECOND * 16000), np.float32), 16000)
+    audio, _ = _picture_files(tmp_path)
     out = tmp_path / "band.mp4"
     band = band_from_aligned(_original(), _dub())
     render_preview(_original(), audio, out, PreviewSettings(size=SIZE), band=band)
@@ -134,11 +140,17 @@ def test_user_video_replaces_the_mouths(tmp_path):
     assert rgb[90][centre][2] > 150                                 # past its end: its last picture
 
 
-def test_cli_band_from_an_aligned_dub_sheet(tmp_path):
-    audio = tmp_path / "picture.wav"
+def _picture_files(folder: Path) -> tuple[Path, Path]:
+    """The original's sound (silence as long as it) and its sheet, as files."""
+    audio = folder / "picture.wav"
     sf.write(audio, np.zeros(int(FRAMES * SECOND * 16000), np.float32), 16000)
-    original = tmp_path / "original.json"
+    original = folder / "original.json"
     original.write_text(sheet_to_json(_original()), encoding="utf-8")
+    return audio, original
+
+
+def test_cli_band_from_an_aligned_dub_sheet(tmp_path):
+    audio, original = _picture_files(tmp_path)
     dub = tmp_path / "dub.json"
     dub.write_text(sheet_to_json(_dub()), encoding="utf-8")
     result = CliRunner().invoke(main, ["preview", str(original), str(audio), "--rythmo", str(dub), "-o",
@@ -151,3 +163,53 @@ def test_cli_band_from_an_aligned_dub_sheet(tmp_path):
                                        str(tmp_path / "x.mp4")])
     assert result.exit_code == 2 and result.output.startswith("error: the dub sheet has no words")
     assert not (tmp_path / "x.mp4").exists()
+
+
+# --- a dub script timed from its text (the adaptation's prediction) ---------------------------
+
+
+def _two_characters() -> Sheet:
+    """ANNA speaks frames 10-50, BOB frames 60-90."""
+    anna = _original().tracks[0]
+    bob = Track("BOB", (Cue(0, 60, "closed"), Cue(60, 10, "open"), Cue(70, 4, "closed"), Cue(74, 16, "half"),
+                        Cue(90, 6, "closed")), lines=(SheetLine(58, 34, "Au revoir"),))
+    return Sheet(RATE, FRAMES, (anna, bob), SHAPES, Source(duration=FRAMES * SECOND))
+
+
+def test_dub_script_lines_are_timed_onto_their_characters_lines():
+    from lipsync.dialogue import Line
+    from lipsync.rhythmo import band_from_script
+
+    band = band_from_script(_two_characters(), [Line("Buenos días mamá", "ANNA"), Line("Hasta luego", "bob")], "es")
+    assert band.lanes == ("ANNA", "BOB")
+    anna = [w for w in band.words if w.lane == 0]
+    bob = [w for w in band.words if w.lane == 1]
+    assert [w.text for w in anna] == ["Buenos", "días", "mamá"] and [w.text for w in bob] == ["Hasta", "luego"]
+    for words, (first, last) in ((anna, (8, 58)), (bob, (58, 92))):
+        assert first <= words[0].frame and words[-1].end <= last + 2          # inside the picture's line
+        assert all(a.end <= b.frame for a, b in zip(words, words[1:]))      # in order, apart
+    dub = [m for m in band.marks if m.kind == "dub"]
+    within = [next(w.text for w in anna if w.frame <= m.frame < w.end) for m in dub]
+    assert within == ["Buenos", "mamá", "mamá"] and all(m.lane == 0 for m in dub)       # b, m, m
+
+
+def test_dub_script_lines_need_a_character_of_the_original():
+    from lipsync.dialogue import Line
+    from lipsync.rhythmo import band_from_script
+
+    with pytest.raises(ScriptError, match="speaker 'ZED', who has no track"):
+        band_from_script(_two_characters(), [Line("Hola", "ZED")], "es")
+    with pytest.raises(ScriptError, match="no speaker"):
+        band_from_script(_two_characters(), [Line("Hola")], "es")
+
+
+def test_cli_band_from_a_dub_script(tmp_path):
+    audio, original = _picture_files(tmp_path)
+    script = tmp_path / "dub.txt"
+    script.write_text("Buenos días mamá\n", encoding="utf-8")
+    out = tmp_path / "band.mp4"
+    result = CliRunner().invoke(main, ["preview", str(original), str(audio), "--rythmo", str(script), "-l", "es",
+                                       "-o", str(out), "--size", "320x180", "-q"])
+    assert result.exit_code == 0, result.output
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].frames in (0, FRAMES) and container.streams.audio

@@ -15,18 +15,17 @@ and reported together, each naming its row and field, in one :class:`ManifestErr
 
 from __future__ import annotations
 
-import csv
 import glob as globbing
-import io
 import os
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import LipsyncError, ManifestError
+from ..fileio import parse_toml, read_input
+from ..scripts.table import records
 from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
@@ -54,8 +53,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "threshold": ("threshold",),
     "fail_under": ("fail_under",),
     "check": ("check",),
+    # adaptation rows (kind = adapt): script is the adapted dub script, scored before recording
+    "original_language": ("original_language",),
 }
-KINDS = ("analyze", "fit")
+KINDS = ("analyze", "fit", "adapt")
 #: the report formats of a fit job (file suffix = name); json is always written
 FIT_FORMATS = {"json": "json", "html": "html", "htm": "html", "txt": "txt", "text": "txt"}
 FIT_DEFAULT_FORMATS = ("json", "html")
@@ -106,6 +107,9 @@ class Job:
     retime_mode: str = "reanimate"
     threshold: float = 50.0
     check: bool = False
+    # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
+    # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt"
+    original_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,22 +163,13 @@ def read_manifest(path: str | Path, defaults: Defaults = Defaults()) -> tuple[Jo
     Raises :class:`ManifestError` listing every problem, each with its row and field.
     """
     manifest = Path(path).expanduser()
-    if manifest.is_dir():
-        raise ManifestError(f"manifest {str(path)!r} is a folder, not a file",
-                            "pass the .csv, .tsv or .toml file listing the jobs, or use --glob 'FOLDER/*.wav'")
-    if not manifest.is_file():
-        raise ManifestError(f"manifest not found: {str(path)!r}",
-                            "pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
+    data = read_input(manifest, "manifest", ManifestError,
+                      hint="pass a .csv, .tsv or .toml file listing the jobs, or use --glob")
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest", kind.table_hint)
     try:
-        data = manifest.read_bytes()
-        kind = binary_kind(data)
-        if kind is not None:
-            raise ManifestError(f"{manifest.name}: this is {kind.what}, not a CSV, TSV or TOML manifest",
-                                kind.table_hint)
         text = data.decode("utf-8-sig")
-    except OSError as error:
-        raise ManifestError(f"cannot read manifest {str(path)!r}: {error.strerror}",
-                            "check the file's permissions") from None
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         raise ManifestError(f"{manifest.name}: line {line} is not valid UTF-8",
@@ -202,15 +197,20 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
         header = lines[0]
         counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
         delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        found = records(text, delimiter)
+    except ValueError as error:
+        problems.add(f"row {error.args[0]}", None, error.args[1])
+        return []
     header: list[str] | None = None
     rows = []
-    for record in reader:
+    for line, record in found:
         if not any(cell.strip() for cell in record):
             continue
         if header is None:
             header = [_column(cell, "header row", problems) for cell in record]
-            missing = [name for name in REQUIRED if name not in header]
+            # a manifest with a kind column may hold adapt rows only, which need no audio
+            missing = [name for name in REQUIRED if name not in header and "kind" not in header]
             for name in missing:
                 problems.add("header row", name, f"missing column (the header names: {', '.join(c for c in record if c.strip())})")
             seen: set[str] = set()
@@ -219,7 +219,7 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
                     problems.add("header row", name, "column given twice")
                 seen.add(name)
             continue
-        where = f"row {reader.line_num}"
+        where = f"row {line}"
         if record and record[0].lstrip().startswith("#"):
             continue
         if len(record) > len(header):
@@ -238,9 +238,10 @@ def _table_rows(text: str, suffix: str, problems: _Problems) -> list[tuple[str, 
 
 def _toml_rows(text: str, problems: _Problems) -> list[tuple[str, dict[str, str]]]:
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        problems.add("the file", None, f"is not valid TOML: {error}")
+        document = parse_toml(text, "the file", ManifestError, "")
+    except ManifestError as error:
+        detail = error.message.partition(": ")[2].removeprefix("invalid TOML: ")
+        problems.add("the file", None, f"is not valid TOML: {detail}")
         return []
     unknown = sorted(set(document) - {"defaults", "job", "jobs"})
     for key in unknown:
@@ -375,15 +376,28 @@ def _wildcard_part(pattern: str, name: str) -> str | None:
 # Validation
 
 
+def _problem_once(checked: dict[str, str | None], value: str, check: Callable[[str], object]) -> str | None:
+    """What ``check(value)`` finds wrong (its error, in a manifest problem's words), or None;
+    each distinct value (a model folder, a names file, a language) is checked once."""
+    if value not in checked:
+        try:
+            check(value)
+            checked[value] = None
+        except LipsyncError as error:
+            checked[value] = _say(error)
+    return checked[value]
+
+
 def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: Defaults,
           problems: _Problems) -> tuple[Job, ...]:
-    from ..exporters import exporter_named
+    from ..export import choose_formats
     from ..presets import load_preset
     from ..timing import FrameRate, parse_timecode
 
     checked_presets: dict[str, str | None] = {}
     checked_models: dict[str, str | None] = {}
     checked_names: dict[str, str | None] = {}
+    checked_languages: dict[str, str | None] = {}
     jobs = []
     claims = _OutputClaims(problems)
     fallback = defaults.values()
@@ -413,12 +427,21 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
 
         kind = str(values.get("kind", "analyze")).strip().lower()
         if kind not in KINDS:
-            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze or fit)")
+            problems.add(where, "kind", f"{values['kind']!r} is not a job kind (analyze, fit or adapt)")
             kind = "analyze"
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
+        if "language" in values and str(values["language"]).strip().lower() != "auto":
+            from ..languages import espeak_code
+
+            problem = _problem_once(checked_languages, str(values["language"]), espeak_code)
+            if problem:
+                problems.add(where, "language", problem)
         audio = path_of("audio")
+        if kind == "adapt":
+            jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
+            continue
         if "audio" not in values:
             problems.add(where, "audio", ("missing" if "audio" not in raw else "empty")
                          + (" (the dub: a voice track or a sheet)" if kind == "fit" else ""))
@@ -468,7 +491,7 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                     problems.add(where, "formats", f"{name!r} is not a fit report format (json, html, txt)")
                 continue
             try:
-                formats.append(exporter_named(name).name)
+                formats.append(choose_formats([name])[0].name)
             except LipsyncError as error:
                 problems.add(where, "formats", _say(error))
         if kind == "fit":
@@ -501,28 +524,18 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                 problems.add(where, "start_timecode", _say(error))
         model = path_of("diarize", folder_ok=True)
         if model is not None:
-            if model not in checked_models:
-                from ..diarize import check_model
+            from ..diarize import check_model
 
-                try:
-                    check_model(model)
-                    checked_models[model] = None
-                except LipsyncError as error:
-                    checked_models[model] = _say(error)
-            if checked_models[model]:
-                problems.add(where, "diarize", checked_models[model])
+            problem = _problem_once(checked_models, model, check_model)
+            if problem:
+                problems.add(where, "diarize", problem)
         speakers = path_of("speakers")
         if speakers is not None:
-            if speakers not in checked_names:
-                from ..diarize import read_speaker_names
+            from ..diarize import read_speaker_names
 
-                try:
-                    read_speaker_names(speakers)
-                    checked_names[speakers] = None
-                except LipsyncError as error:
-                    checked_names[speakers] = _say(error)
-            if checked_names[speakers]:
-                problems.add(where, "speakers", checked_names[speakers])
+            problem = _problem_once(checked_names, speakers, read_speaker_names)
+            if problem:
+                problems.add(where, "speakers", problem)
         name = character or (Path(audio).stem if audio else "")
         job_id = f"{episode}/{name}" if episode else name
         if audio is not None:
@@ -555,12 +568,12 @@ class _OutputClaims:
 
     def claim_formats(self, where: str, column: str, stem: str, formats: Sequence[str], several_tracks: bool) -> None:
         """Claim the outputs of ``formats`` (exporter names) written at ``stem``."""
-        from ..exporters import exporter_named
+        from ..export import choose_formats
 
         paths, patterns = [], []
         for name in dict.fromkeys(formats):
             try:
-                exporter = exporter_named(name)
+                exporter = choose_formats([name])[0]
             except LipsyncError:
                 continue  # reported where the format is read
             paths.append(stem + exporter.file_suffix)
@@ -662,6 +675,57 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
             "threshold": 50.0 if threshold is None else threshold, "check": bool(check)}
+
+
+def _adapt_job(where: str, values: Mapping[str, str], path_of: Any, problems: _Problems, defaults: Defaults,
+               claims: Any, get: Any) -> list[Job]:
+    """The job of a ``kind = adapt`` row: the dub script scored against the original before
+    recording (problems are collected; no job when the row cannot run)."""
+    from ..fit.check import SHEET_SUFFIXES
+    from ..presets import load_preset
+    from ..timing import FrameRate
+
+    original, script, original_script = path_of("original"), path_of("script"), path_of("original_script")
+    for column, what in (("original", "the original: an XDTS or lipsync sheet, or the original voice track"),
+                         ("script", "the adapted dub script")):
+        if column not in values:
+            problems.add(where, column, f"missing (an adapt job needs {what})")
+    if "audio" in values:
+        problems.add(where, "audio", "an adapt job scores a dub script before recording: give it as script")
+    if original_script and original and Path(original).suffix.lower() in SHEET_SUFFIXES:
+        problems.add(where, "original_script", f"a script is only used with a voice track, and "
+                                               f"{Path(original).name!r} is a sheet")
+    fields = _fit_fields(where, {k: v for k, v in values.items() if k in ("original", "threshold", "fail_under", "check")},
+                         None, None, lambda column: original if column == "original" else None, problems, defaults)
+    preset = str(values.get("preset") or defaults.fit_preset)
+    try:
+        load_preset(preset)
+    except LipsyncError as error:
+        problems.add(where, "preset", _say(error))
+    fps = str(get("fps"))
+    try:
+        FrameRate.parse(fps)
+    except LipsyncError as error:
+        problems.add(where, "fps", _say(error))
+    formats = ["json"]
+    for name in re.split(r"[,;|\s]+", values.get("formats", ",".join(FIT_DEFAULT_FORMATS))):
+        if name and name.lower().lstrip(".") in FIT_FORMATS:
+            formats.append(FIT_FORMATS[name.lower().lstrip(".")])
+        elif name:
+            problems.add(where, "formats", f"{name!r} is not an adapt report format (json, html, txt)")
+    episode, character = values.get("episode", ""), values.get("character")
+    name = character or (Path(script).stem if script else "")
+    stem = f"{episode}/{name}" if episode else name
+    if not (original and script):
+        return []
+    claims.claim(where, "character" if character else "script",
+                 [f"{stem}.adapt.{kind}" for kind in dict.fromkeys(formats)], [])
+    return [Job(id=stem + ".adapt", where=where, audio="", script=script, episode=episode, name=name,
+                character=character, language=str(get("language") or "en-us"), preset=preset, fps=fps,
+                formats=tuple(dict.fromkeys(formats)), kind="adapt", original=original,
+                original_script=original_script, original_track=values.get("original_track"),
+                threshold=fields["threshold"], check=fields["check"],
+                original_language=values.get("original_language") or "en-us")]
 
 
 def _say(error: LipsyncError) -> str:

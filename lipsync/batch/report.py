@@ -113,11 +113,18 @@ def audio_length(seconds: float) -> str:
 
 
 def fit_summary(fit: dict[str, Any] | None) -> str:
-    """A fit job's summary for tables: ``2/12 flagged, mean 71.3``."""
+    """A fit or adapt job's summary for tables: ``2/12 flagged, mean 71.3``; an adapt job names
+    its flagged lines: ``2/12 flagged (lines 3, 7), mean 71.3``.
+
+    >>> fit_summary({"lines": 12, "flagged": 2, "flagged_lines": [3, 7], "mean_score": 71.3})
+    '2/12 flagged (lines 3, 7), mean 71.3'
+    """
     if not fit:
         return ""
     mean = fit.get("mean_score")
     text = f"{fit.get('flagged', 0)}/{fit.get('lines', 0)} flagged"
+    if fit.get("flagged_lines"):
+        text += f" (line{'s' if len(fit['flagged_lines']) > 1 else ''} {', '.join(map(str, fit['flagged_lines']))})"
     if mean is not None:
         text += f", mean {mean:g}"
     return text

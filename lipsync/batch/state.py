@@ -65,7 +65,7 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
     preset_is_file = os.path.isfile(job.preset)
     inputs = {
         "lipsync": version,
-        "audio": hasher.file(job.audio),
+        "audio": hasher.file(job.audio) if job.audio else None,
         "script": hasher.file(job.script) if job.script else None,
         "preset": hasher.file(job.preset) if preset_is_file else job.preset,
         "diarize": hasher.folder(job.diarize) if job.diarize else None,
@@ -81,6 +81,12 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
                          "original_path": job.original, "original_track": job.original_track,
                          "dub_track": job.dub_track, "retime_format": job.retime_format,
                          "retime_mode": job.retime_mode, "threshold": job.threshold, "check": job.check}
+    if job.kind == "adapt":
+        inputs["adapt"] = {"original": hasher.file(job.original) if job.original else None,
+                           "original_script": hasher.file(job.original_script) if job.original_script else None,
+                           "original_path": job.original, "original_track": job.original_track,
+                           "original_language": job.original_language, "preset": job.preset,
+                           "threshold": job.threshold, "check": job.check}
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), inputs
 

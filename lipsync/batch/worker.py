@@ -36,12 +36,14 @@ def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None =
     send({"event": "job-start", "job": spec["id"], "worker": worker})
     result: dict[str, Any] = {"worker": worker}
     try:
-        result.update(_fit(spec, send) if spec.get("kind") == "fit" else _analyze(spec, send))
+        run = {"fit": _fit, "adapt": _adapt}.get(spec.get("kind") or "analyze", _analyze)
+        result.update(run(spec, send))
         result["status"] = "done"
         failed_check = result.pop("check_failed", None)
         if failed_check:  # the reports are still written (the batch writes outputs of failed jobs too)
+            fix = "rewrite the flagged lines" if spec.get("kind") == "adapt" else "fix the dub"
             result.update(status="failed", error=failed_check,
-                          hint="see the job's .fit.html report; fix the dub, or lower the row's fail_under/threshold")
+                          hint=f"see the job's .{spec.get('kind')}.html report; {fix}, or lower the row's fail_under/threshold")
     except LipsyncError as error:
         result.update(status="failed", error=error.message, hint=error.hint)
     except MemoryError:
@@ -97,6 +99,35 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     if spec.get("check") and summary["flagged"]:
         result["check_failed"] = (f"{summary['flagged']} of {summary['lines']} line(s) scored under "
                                   f"{summary['threshold']:g} (check)")
+    return result
+
+
+def _adapt(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
+    """An adaptation job: the dub script scored against the original from its text
+    (:func:`~lipsync.fit.adapt_job.render_adapt_job`), reports as ``<id>.json/.html/.txt``;
+    its summary lists the lines whose best candidate scores under the threshold."""
+    from ..fit.adapt import AdaptSettings
+    from ..fit.adapt_job import AdaptJob, render_adapt_job
+    from ..fit.score import FitSettings
+
+    job = AdaptJob(original=spec["original"], language=spec["language"], script=spec["script"],
+                   original_script=spec.get("original_script"),
+                   original_language=spec.get("original_language") or "en-us", preset=spec["preset"],
+                   fps=spec["fps"], track=spec.get("original_track"),
+                   outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]),
+                   settings=AdaptSettings(fit=FitSettings(threshold=float(spec["threshold"])), preset=spec["preset"]))
+    report, rendered = render_adapt_job(job)
+    best = [line.candidates[0].score for line in report.lines if line.candidates]
+    flagged = [line.line for line in report.flagged]
+    summary = {"lines": len(report.lines), "flagged": len(flagged), "flagged_lines": flagged,
+               "mean_score": round(sum(best) / len(best), 1) if best else None,
+               "threshold": report.settings.fit.threshold}
+    result: dict[str, Any] = {"outputs": [[path, data] for path, data in rendered],
+                              "warnings": list(report.warnings), "tracks": sorted({line.track for line in report.lines}),
+                              "audio_seconds": None, "fit": summary}
+    if spec.get("check") and flagged:
+        result["check_failed"] = (f"{len(flagged)} of {len(best)} line(s) scored under "
+                                  f"{summary['threshold']:g} (check): lines {', '.join(map(str, flagged))}")
     return result
 
 
@@ -158,10 +189,23 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
                                             for track in sheet.tracks))
     rendering = render(sheet, list(spec["formats"]), spec["id"], settings=dict(spec.get("settings") or ()),
                        audio=spec["audio"], as_stem=True)
-    outputs = [[item.path.as_posix(), item.data] for item in rendering.outputs if item.path and item.data is not None]
     warnings.extend(rendering.warnings)
+    outputs = [[item.path.as_posix(), item.data if item.data is not None else _rendered_file(item, warnings)]
+               for item in rendering.outputs if item.path]
     return {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
             "audio_seconds": round(audio.duration, 3)}
+
+
+def _rendered_file(item: Any, warnings: list[str]) -> bytes:
+    """The bytes of an output rendered straight to a file (``mp4``, which needs the audio),
+    rendered in a temporary folder: the batch writes every job's outputs itself."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="lipsync-render-") as folder:
+        path = Path(folder) / item.path.name
+        warnings.extend(item.render(path))
+        return path.read_bytes()
 
 
 def _script_names_speakers(path: str, rate: Any) -> bool:

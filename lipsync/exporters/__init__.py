@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import FormatError, OptionError
 from ..sheet import Sheet
+from ._reading import ReadOptions
 
 _LOGGER = logging.getLogger("lipsync")
 _COLLECTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("lipsync_export_warnings",
@@ -98,7 +99,8 @@ class Exporter:
     write: Callable[[Sheet, ExportOptions], bytes]
     multi_track: bool = False
     suffix: str | None = None
-    settings: tuple[Setting, ...] = ()  # file name ending when writing several formats; default: extensions[0]
+    settings: tuple[Setting, ...] = ()
+    read: Callable[[bytes, ReadOptions], Sheet] | None = None  # the reader beside the writer  # file name ending when writing several formats; default: extensions[0]
 
     @property
     def file_suffix(self) -> str:
@@ -109,7 +111,7 @@ class Exporter:
 # Modules in lipsync.exporters that define EXPORTER, in the order `lipsync formats` lists them.
 _MODULES = ("sheet_json", "rhubarb_tsv", "rhubarb_json", "rhubarb_xml", "csv_table", "xdts",
             "moho_dat", "synfig_lst", "papagayo_pgo", "papagayo_pg2", "toonz_tls",
-            "praat_textgrid", "spine_json", "after_effects", "harmony",
+            "praat_textgrid", "htk_lab", "spine_json", "after_effects", "harmony",
             "otio_markers", "edl", "fcpxml", "xsheet_pdf", "xsheet_svg")
 
 
@@ -141,3 +143,56 @@ def exporter_for_path(path: str | Path) -> Exporter:
     known = ", ".join(sorted({ext for e in all_exporters() for ext in e.extensions}))
     raise FormatError(f"cannot tell the format from the extension of {str(path)!r}",
                       f"pass -f FORMAT, or use one of: {known}")
+
+
+def readable_formats() -> tuple[Exporter, ...]:
+    """The formats with a reader, in listing order."""
+    return tuple(exporter for exporter in all_exporters() if exporter.read is not None)
+
+
+def _sniffed(path: Path, data: bytes) -> Exporter | None:
+    """The format of a ``.json`` or ``.xml`` file from its content (several formats share them)."""
+    named = [e for e in all_exporters() if e.suffix and path.name.lower().endswith(e.suffix)]
+    if named:  # take.rhubarb.json, take.spine.json, take.fcp.xml
+        return max(named, key=lambda exporter: len(exporter.suffix or ""))
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if path.suffix.lower() == ".json" or head.startswith(b"{"):
+        if b'"mouthCues"' in data and b'"lipsync-sheet"' not in head:
+            return exporter_named("rhubarb-json")
+        if b'"lipsync-sheet"' in head:
+            return exporter_named("sheet")
+        if b'"voices"' in head and b'"phoneme_set"' in data:
+            return exporter_named("pg2")
+    return None
+
+
+def read_sheet(path: str | Path, format: str | None = None, *, rate: object = None,
+               shapes: object = None) -> Sheet:
+    """A sheet read from any readable format (``lipsync formats`` marks them): sheet JSON, XDTS,
+    TextGrid, Papagayo pgo/pg2, Moho .dat, Rhubarb TSV/JSON/XML, HTK/Julius .lab.
+
+    ``format`` is a format name (default: from the extension, and for ``.json`` from the
+    content); ``rate`` (a :class:`~lipsync.timing.FrameRate`) puts the times of formats that
+    store no frame rate on frames (default 24); ``shapes`` (a
+    :class:`~lipsync.sheet.ShapeSet`) names the mouths of formats that store drawing numbers or
+    names (default: made from the names found). A malformed file raises FormatError naming the
+    file, the line or field, and what was expected there.
+    """
+    from ..fileio import read_input
+
+    file = Path(path)
+    data = read_input(file, "sheet", FormatError, hint="give a sheet in a format lipsync reads (lipsync formats)")
+    try:
+        chosen = exporter_named(format) if format else (_sniffed(file, data) or exporter_for_path(file))
+    except FormatError:
+        if format:
+            raise
+        readable = ", ".join(f"{e.name} ({' '.join(e.extensions) or e.file_suffix})" for e in readable_formats())
+        raise FormatError(f"cannot tell the format of the sheet {str(path)!r} from its name",
+                          f"lipsync reads: {readable}; rename it, or give its format (--from FORMAT)") from None
+    if chosen.read is None:
+        readable = ", ".join(exporter.name for exporter in readable_formats())
+        raise FormatError(f"lipsync cannot read the {chosen.name} format ({str(path)!r})",
+                          f"formats it reads: {readable}")
+    return chosen.read(data, ReadOptions(str(path), rate, shapes))  # type: ignore[arg-type]
+

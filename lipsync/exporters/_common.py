@@ -10,12 +10,14 @@ own frame for a reader that floors ``t x fps`` (Synfig's Switch layer) and for o
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
-from ..sheet import Cue, Sheet, Track
+from ..sheet import Cue, Sheet, Source, Track
 from ..timing import FrameRate
+from ._reading import ReadOptions, cues_from_changes, malformed, shape_set
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,27 @@ def track_end(sheet: Sheet, track: Track) -> str:
 def sound_file(sheet: Sheet) -> str:
     """The audio path for Rhubarb's ``soundFile`` metadata, or ``""`` when unknown."""
     return sheet.source.path or ""
+
+
+def timed_sheet(starts: Sequence[tuple[float, str]], end: float, options: ReadOptions, *,
+                sound: str | None = None, duration: float = 0.0, rest: str = "X") -> Sheet:
+    """A one-track sheet from Rhubarb cues (start seconds and shape; the mouth closes at ``end``)
+    put on frames at the reader's rate: a cue starting inside a frame starts on that frame."""
+    rate = options.frame_rate
+    frames = max(rate.frame_at(end), max((rate.frame_at(start) + 1 for start, _ in starts), default=0))
+    shapes = shape_set((shape for _, shape in starts), options, rest, "the Rhubarb cues")
+    changes = [(rate.frame_at(start), shape) for start, shape in starts]
+    track = Track(Path(options.path).name.split(".")[0] or "track", cues_from_changes(changes, frames))
+    return Sheet(rate, frames, (track,), shapes, Source(sound, duration))
+
+
+def seconds_field(text: str, options: ReadOptions, where: str) -> float:
+    """A time in seconds read from a file (FormatError naming where, for anything else)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise malformed(options, where, f"{text!r} is not a time", "seconds such as 0.25") from None
+    if not math.isfinite(value) or value < 0:
+        raise malformed(options, where, f"{text!r} is not a time", "seconds from 0 on")
+    return value
+

@@ -12,9 +12,12 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..sheet import Sheet, Track
+from ..sheet import Sheet, SheetLine, Source, Track
+from ..sheet import Word as SheetWord
 from ..timing import FrameRate
+from ._reading import ReadOptions, cues_from_changes, malformed, shape_set
 from ._production import changes, frame_shapes_at, integer_rate, preston_blair_names, retime, retime_length, single_line
 
 # The word Papagayo-NG itself uses when it has mouth shapes but no words (its Rhubarb import).
@@ -175,3 +178,129 @@ def project(sheet: Sheet, format_name: str, track: str | None = None) -> Project
     sound = Path(sheet.source.path).name if sheet.source.path else ""
     return Project(sound, rate.num, retime_length(sheet.duration_frames, sheet.rate, rate),
                    tuple(_voice(sheet, item, rate, number) for number, item in enumerate(chosen, 1)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: a project's voices as tracks, each mouth shown the way both Papagayo (rest between
+# words) and Papagayo-NG (each phoneme until the next) show it for projects lipsync writes; a
+# phoneme holds to the next one of its word, or to the word's last frame, then the mouth rests.
+
+
+def project_sheet(doc: Project, options: ReadOptions) -> Sheet:
+    """The sheet of a parsed Papagayo project: one track per voice, on its whole-number fps."""
+    rate = FrameRate(doc.fps)
+    rest = "rest"
+    tracks, names = [], []
+    for voice in doc.voices:
+        points: list[tuple[int, str]] = [(0, rest)]
+        words, lines = [], []
+        for phrase in voice.phrases:
+            lines.append(SheetLine(phrase.start, max(1, phrase.end - phrase.start + 1), phrase.text))
+            for word in phrase.words:
+                if word.text != _NO_WORDS:  # lipsync's word for mouths outside the words
+                    words.append(SheetWord(rate.seconds_at(word.start), rate.seconds_at(word.end + 1),
+                                           word.text.replace("_", " ")))
+                for frame, name in word.phonemes:
+                    points.append((frame, name))
+                    names.append(name)
+                if word.phonemes:
+                    points.append((word.end + 1, rest))
+        points.sort(key=lambda point: point[0])  # stable: a word's rest gives way to the next word's start
+        kept: dict[int, str] = {}
+        for frame, name in points:
+            if name != rest or frame not in kept:
+                kept[frame] = name
+        tracks.append(Track(voice.name, cues_from_changes(sorted(kept.items()), doc.sound_duration),
+                            tuple(lines), tuple(words)))
+    shapes = shape_set(names, options, rest, "the Papagayo phonemes")
+    source = Source(doc.sound_path or None, rate.seconds_at(doc.sound_duration))
+    return Sheet(rate, doc.sound_duration, tuple(tracks), shapes, source)
+
+
+def parse_pgo(text: str, options: ReadOptions) -> Project:
+    """A ``.pgo`` project as Papagayo-NG's ``LipsyncDoc.open`` reads it (FormatError naming the
+    line and what was expected there)."""
+    lines = text.split("\n")
+    position = 0
+
+    def take(expected: str) -> str:
+        nonlocal position
+        if position >= len(lines):
+            raise malformed(options, f"line {position + 1}", "the project ends early", expected)
+        position += 1
+        return lines[position - 1].strip()
+
+    def number(expected: str) -> int:
+        value = take(expected)
+        try:
+            result = int(value)
+        except ValueError:
+            raise malformed(options, f"line {position}", f"{value!r} is not a whole number", expected) from None
+        if result < 0:
+            raise malformed(options, f"line {position}", f"{value!r} is negative", expected)
+        return result
+
+    header = take("'lipsync version 1'")
+    if not header.startswith("lipsync version"):
+        raise malformed(options, "line 1", f"{header!r}", "'lipsync version 1' (a Papagayo project)")
+    sound = take("the sound file's name")
+    fps = number("the frame rate")
+    if fps < 1:
+        raise malformed(options, f"line {position}", "a frame rate of 0", "frames per second, e.g. 24")
+    duration = number("the sound's length in frames")
+    voices = []
+    for _ in range(number("the number of voices")):
+        name, whole = take("a voice name"), take("the voice's text")
+        phrases = []
+        for _ in range(number("the number of phrases")):
+            phrase_text = take("a phrase's text")
+            start, end = number("the phrase's first frame"), number("the phrase's last frame")
+            words = []
+            for _ in range(number("the number of words")):
+                fields = take("'word start end count'").split()
+                if len(fields) < 4 or not all(field.isdigit() for field in fields[-3:]):
+                    raise malformed(options, f"line {position}", f"{' '.join(fields)!r}", "'word start end count'")
+                phonemes = []
+                for _ in range(int(fields[-1])):
+                    parts = take("'frame phoneme'").split()
+                    if len(parts) != 2 or not parts[0].isdigit():
+                        raise malformed(options, f"line {position}", f"{' '.join(parts)!r}", "'frame phoneme'")
+                    phonemes.append((int(parts[0]), parts[1]))
+                words.append(Word(" ".join(fields[:-3]), int(fields[-3]), int(fields[-2]), tuple(phonemes)))
+            phrases.append(Phrase(phrase_text, start, end, tuple(words)))
+        voices.append(Voice(name, whole, tuple(phrases)))
+    return Project(sound, fps, duration, tuple(voices))
+
+
+def parse_pg2(data: Any, options: ReadOptions) -> Project:
+    """A ``.pg2`` project (Papagayo-NG's JSON) as a :class:`Project`."""
+    def field(mapping: Any, key: str, where: str, kind: type) -> Any:
+        value = mapping.get(key) if isinstance(mapping, dict) else None
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise malformed(options, f"field {where}{key!r}", f"{value!r}", f"a {kind.__name__}")
+        return value
+
+    fps = field(data, "fps", "", int)
+    if fps < 1:
+        raise malformed(options, "field 'fps'", str(fps), "frames per second, e.g. 24")
+    voices = []
+    for v, voice in enumerate(field(data, "voices", "", list)):
+        phrases = []
+        for p, phrase in enumerate(field(voice, "phrases", f"voices[{v}].", list)):
+            at = f"voices[{v}].phrases[{p}]."
+            words = []
+            for w, word in enumerate(field(phrase, "words", at, list)):
+                where = f"{at}words[{w}]."
+                phonemes = tuple((field(item, "frame", f"{where}phonemes[{i}].", int),
+                                  field(item, "text", f"{where}phonemes[{i}].", str))
+                                 for i, item in enumerate(field(word, "phonemes", where, list)))
+                words.append(Word(field(word, "text", where, str), field(word, "start_frame", where, int),
+                                  field(word, "end_frame", where, int), phonemes))
+            phrases.append(Phrase(field(phrase, "text", at, str), field(phrase, "start_frame", at, int),
+                                  field(phrase, "end_frame", at, int), tuple(words)))
+        voices.append(Voice(field(voice, "name", f"voices[{v}].", str), "", tuple(phrases)))
+    duration = data.get("sound_duration")
+    if not isinstance(duration, int) or duration < 0:
+        raise malformed(options, "field 'sound_duration'", f"{duration!r}", "the sound's length in frames")
+    return Project(str(data.get("sound_path") or ""), fps, duration, tuple(voices))
+

@@ -1,7 +1,10 @@
 """A spreadsheet table of every cue of every track (``.csv``).
 
 Read by spreadsheets (LibreOffice Calc, Excel, Google Sheets, Numbers) and by any CSV reader.
-The file is UTF-8 with a byte-order mark so that Excel shows non-ASCII labels correctly.
+The file is UTF-8 with a byte-order mark so that Excel shows non-ASCII labels correctly. A text
+cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return, such as a speaker named ``=cmd|...``) is written with a leading apostrophe, as
+OWASP recommends against CSV injection.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from ..errors import FormatError
 from ..sheet import Sheet
 from ..timing import format_timecode, parse_timecode
 from . import ExportOptions, Exporter
+from ._text import spreadsheet_cell
 
 COLUMNS = ("track", "start_frame", "end_frame", "length_frames", "start_seconds", "end_seconds",
            "start_timecode", "shape", "drawing", "label")
@@ -40,10 +44,10 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
                     f"which preset {sheet.preset.name!r} does not define",
                     f"shapes of {sheet.preset.name!r}: {', '.join(sheet.preset.names)}") from None
             table.writerow((
-                track.name, cue.frame, cue.end, cue.length,
+                spreadsheet_cell(track.name), cue.frame, cue.end, cue.length,
                 f"{rate.seconds_at(cue.frame):.3f}", f"{rate.seconds_at(cue.end):.3f}",
                 format_timecode(first_frame + cue.frame, rate),
-                cue.shape, info.drawing, info.label,
+                spreadsheet_cell(cue.shape), info.drawing, spreadsheet_cell(info.label),
             ))
     return buffer.getvalue().encode("utf-8-sig")
 

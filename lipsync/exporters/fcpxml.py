@@ -31,6 +31,10 @@ def _escape(text: str) -> str:
 
 
 def _adapter_text(otio: Any, timeline: Any) -> str:
+    """The adapter's document; each ``<track>`` gets a ``<name>`` (the adapter writes a track's
+    ``fcp_xml`` metadata as its elements, and reads the name back from there)."""
+    for track in timeline.tracks:
+        track.metadata["fcp_xml"] = {"name": track.name}
     return otio.adapters.write_to_string(timeline, "fcp_xml")
 
 

@@ -8,9 +8,15 @@ exactly two space-separated tokens) and there is no ``FPS`` line (it crashes the
 
 from __future__ import annotations
 
-from ..sheet import Sheet
-from . import ExportOptions, Exporter
-from ._production import NAMES_SETTING, frame_shapes, output_names, switch_lines
+from pathlib import Path
+
+from ..sheet import Sheet, Track
+from . import ExportOptions, Exporter, warn
+from ._reading import ReadOptions, cues_from_changes, malformed, shape_set, text_of
+from ._production import NAMES_SETTING, PRESTON_BLAIR, frame_shapes, output_names, switch_lines
+
+#: The names OpenToonz's lipsyncpopup.cpp matches, case-insensitively (``other`` is its ``etc``).
+OPENTOONZ_NAMES = frozenset(name.lower() for name in PRESTON_BLAIR) | {"other"}
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -19,18 +25,51 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     A line per change of mouth, then the rest mouth one frame after the sheet's end.
     ``options.extra["names"]``: ``preset`` (default: the preset's shape names, which must match
     the switch layer's sub-layers) or ``preston-blair`` (AI E O U etc L WQ MBP FV rest, the names
-    OpenToonz and Papagayo mouth sets use; shapes that map to one name merge).
+    OpenToonz and Papagayo mouth sets use; shapes that map to one name merge). OpenToonz's Apply
+    Lip Sync Data reads only Preston Blair names and skips any other line without a word, so
+    preset names that are not all Preston Blair names come with a warning giving the remedy.
     """
     track = sheet.track(options.track)
-    lines = switch_lines(frame_shapes(sheet, track), output_names(sheet, options), sheet.preset.rest)
+    names = output_names(sheet, options)
+    foreign = sorted({name for shape, name in names.items() if name.lower() not in OPENTOONZ_NAMES
+                      and any(cue.shape == shape for cue in track.cues)})
+    if foreign:
+        warn(f"dat: OpenToonz's Apply Lip Sync Data reads only the Preston Blair mouth names and skips "
+             f"{', '.join(foreign)}; for OpenToonz write it with --set names=preston-blair (Moho's switch "
+             "layers take the preset's names)")
+    lines = switch_lines(frame_shapes(sheet, track), names, sheet.preset.rest)
     return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
+
+
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A one-track sheet from Moho switch data at ``options.rate`` (the file stores none): each
+    name from its 1-based frame to the next line; the last line closes the sheet (lipsync,
+    Rhubarb and Papagayo end with the rest mouth one frame after the last), and its name is the
+    rest mouth."""
+    rows = []
+    for number, line in enumerate(text_of(data, options).splitlines(), 1):
+        if number == 1 and line.strip() == "MohoSwitch1":
+            continue
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != 2 or not fields[0].isdigit() or int(fields[0]) < 1:
+            raise malformed(options, f"line {number}", f"{line!r}", "'<frame from 1> <mouth name>'")
+        rows.append((int(fields[0]) - 1, fields[1]))
+    if not rows:
+        raise malformed(options, "line 2", "no switch lines", "'MohoSwitch1' then '<frame> <mouth>' lines")
+    duration = max(rows[-1][0], max(frame for frame, _ in rows[:-1]) + 1 if len(rows) > 1 else 1)
+    shapes = shape_set((name for _, name in rows), options, rows[-1][1], "the switch data")
+    track = Track(Path(options.path).name.split(".")[0] or "track", cues_from_changes(rows[:-1] or rows, duration))
+    return Sheet(options.frame_rate, duration, (track,), shapes)
 
 
 EXPORTER = Exporter(
     name="dat",
     extensions=(".dat",),
     description="Moho switch data: 1-based frame and mouth name per change, no FPS line",
-    importers="Moho switch layers, OpenToonz Apply Lip Sync Data, Blender LipSync Importer",
+    importers="Moho switch layers, Blender LipSync Importer, OpenToonz Apply Lip Sync Data (names=preston-blair)",
     write=write,
+    read=read,
     settings=(NAMES_SETTING,),
 )

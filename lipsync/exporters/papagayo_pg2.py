@@ -10,7 +10,8 @@ from typing import Any
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
 from ._json import dumps
-from ._papagayo import Voice, project
+from ._papagayo import Voice, parse_pg2, project, project_sheet
+from ._reading import ReadOptions, malformed, text_of
 
 
 def _voice(voice: Voice) -> dict[str, Any]:
@@ -50,11 +51,23 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return (dumps(data, indent=1) + "\n").encode("ascii")
 
 
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A sheet from a ``.pg2`` project: a track per voice."""
+    import json
+
+    try:
+        document = json.loads(text_of(data, options))
+    except json.JSONDecodeError as error:
+        raise malformed(options, f"line {error.lineno}", "invalid JSON", "a Papagayo-NG .pg2 project") from None
+    return project_sheet(parse_pg2(document, options), options)
+
+
 EXPORTER = Exporter(
     name="pg2",
     extensions=(".pg2",),
     description="Papagayo-NG JSON project: voices, phrases, words and Preston Blair phonemes",
     importers="Papagayo-NG",
     write=write,
+    read=read,
     multi_track=True,
 )

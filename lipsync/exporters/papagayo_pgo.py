@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._papagayo import project
+from ._papagayo import parse_pgo, project, project_sheet
+from ._reading import ReadOptions, text_of
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -32,11 +33,17 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return "".join(line + "\n" for line in out).encode("utf-8")
 
 
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A sheet from a ``.pgo`` project: a track per voice (see :func:`~lipsync.exporters._papagayo.project_sheet`)."""
+    return project_sheet(parse_pgo(text_of(data, options), options), options)
+
+
 EXPORTER = Exporter(
     name="pgo",
     extensions=(".pgo",),
     description="Papagayo project: voices, phrases, words and Preston Blair phonemes on frames",
     importers="Papagayo, Papagayo-NG, Synfig, xLights, After Effects Papagayo scripts",
     write=write,
+    read=read,
     multi_track=True,
 )

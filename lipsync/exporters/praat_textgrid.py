@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..sheet import Sheet
+from pathlib import Path
+
+from ..sheet import Phone, Sheet, Track, Word
 from . import ExportOptions, Exporter
 from ._production import changes, frame_shapes, single_line
+from ._reading import ReadOptions, cues_from_changes, malformed, shape_set, text_of
+
+#: Tier names (after the track's name) and what they hold; ``phone``/``segments`` as aligners name them.
+_KINDS = {"words": "words", "word": "words", "phones": "phones", "phone": "phones", "segments": "phones",
+          "shapes": "shapes"}
 
 Interval = tuple[float, float, str]
 
@@ -81,6 +88,51 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return "".join(line + "\n" for line in out).encode("utf-8")
 
 
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A sheet from a TextGrid (praatio's parser, long or short text format): interval tiers
+    named ``words``, ``phones`` and ``shapes``, with the track's name before them when there are
+    several tracks (as written above); a grid with other tier names gives its first interval tier
+    as phones. Shape intervals are put on frames at ``options.rate``; a track with phones but no
+    shapes tier has no cues (``lipsync export`` animates its phones with the preset)."""
+    from praatio.utilities import textgrid_io
+
+    try:
+        grid = textgrid_io.parseTextgridStr(text_of(data, options), False)
+    except Exception as error:  # praatio raises many kinds of error on malformed text
+        raise malformed(options, "the text", f"not a Praat TextGrid ({type(error).__name__})",
+                        "a TextGrid saved by Praat as a text file (long or short format)") from None
+    tiers = [dict(tier, entries=list(tier["entries"])) for tier in grid["tiers"] if tier.get("class") == "IntervalTier"]
+    if not tiers:
+        raise malformed(options, "its tiers", "no interval tier", "a tier of phone or shape intervals")
+    grouped: dict[str, dict[str, list]] = {}
+    for tier in tiers:
+        name = str(tier["name"]).strip()
+        suffix = next((kind for kind in _KINDS if name.lower() == kind or name.lower().endswith(" " + kind)), None)
+        if suffix is not None:
+            owner = name[:len(name) - len(suffix)].strip()
+            grouped.setdefault(owner, {}).setdefault(_KINDS[suffix], tier["entries"])
+    if not any("phones" in kinds or "shapes" in kinds for kinds in grouped.values()):
+        grouped.setdefault("", {})["phones"] = tiers[0]["entries"]  # an aligner's own tier names
+    rate = options.frame_rate
+    end = float(grid["xmax"])
+    frames = rate.frames_in(end)
+
+    def spans(entries: list) -> list[tuple[float, float, str]]:
+        return [(float(entry.start), float(entry.end), entry.label) for entry in entries if entry.label.strip()]
+
+    tracks, names = [], []
+    for owner, kinds in grouped.items():
+        shape_spans = spans(kinds.get("shapes", []))
+        names += [label for _, _, label in shape_spans]
+        changes = [(rate.nearest_frame(start), label) for start, _, label in shape_spans]
+        tracks.append(Track(owner or Path(options.path).name.split(".")[0] or "track",
+                            cues_from_changes(changes, frames),
+                            words=tuple(Word(start, stop, label) for start, stop, label in spans(kinds.get("words", []))),
+                            phones=tuple(Phone(start, stop, label) for start, stop, label in spans(kinds.get("phones", [])))))
+    shapes = shape_set(names, options, None, "the shapes tier")
+    return Sheet(rate, frames, tuple(tracks), shapes)
+
+
 EXPORTER = Exporter(
     name="textgrid",
     extensions=(".textgrid",),
@@ -88,4 +140,5 @@ EXPORTER = Exporter(
     importers="Praat, praatio, ELAN and speech-analysis scripts",
     write=write,
     multi_track=True,
+    read=read,
 )

@@ -11,7 +11,8 @@ import json
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._common import format_seconds, mouth_cues, sound_file
+from ._common import format_seconds, mouth_cues, seconds_field, sound_file, timed_sheet
+from ._reading import ReadOptions, malformed, text_of
 
 
 def _string(text: str) -> str:
@@ -45,6 +46,28 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return text.encode("utf-8")
 
 
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A one-track sheet from Rhubarb JSON (``mouthCues`` of ``start``, ``end``, ``value``)."""
+    try:
+        document = json.loads(text_of(data, options))
+    except json.JSONDecodeError as error:
+        raise malformed(options, f"line {error.lineno}", "invalid JSON", "Rhubarb Lip Sync JSON") from None
+    cues = document.get("mouthCues") if isinstance(document, dict) else None
+    if not isinstance(cues, list):
+        raise malformed(options, "field 'mouthCues'", "missing", "a list of {start, end, value}")
+    rows, end = [], 0.0
+    for index, cue in enumerate(cues):
+        where = f"mouthCues[{index}]"
+        if not isinstance(cue, dict) or not isinstance(cue.get("value"), str):
+            raise malformed(options, where, "not a mouth cue", '{"start": s, "end": s, "value": "A"}')
+        rows.append((seconds_field(cue.get("start"), options, where + ".start"), cue["value"]))
+        end = max(end, seconds_field(cue.get("end"), options, where + ".end"))
+    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    duration = metadata.get("duration")
+    return timed_sheet(rows, end, options, sound=metadata.get("soundFile") or None,
+                       duration=seconds_field(duration, options, "metadata.duration") if duration is not None else 0.0)
+
+
 EXPORTER = Exporter(
     name="rhubarb-json",
     extensions=(),
@@ -52,4 +75,5 @@ EXPORTER = Exporter(
     description="Rhubarb Lip Sync JSON: metadata and mouthCues with start/end seconds",
     importers="game engines, web and 3D players that load Rhubarb Lip Sync JSON",
     write=write,
+    read=read,
 )

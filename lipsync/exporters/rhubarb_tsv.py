@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._common import timed_shapes, track_end
+from ._common import seconds_field, timed_shapes, timed_sheet, track_end
+from ._reading import ReadOptions, malformed, text_of
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -24,10 +25,26 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A one-track sheet from Rhubarb TSV: ``start<TAB>shape`` lines, the last one the end."""
+    rows = []
+    for number, line in enumerate(text_of(data, options).splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[1].strip():
+            raise malformed(options, f"line {number}", f"{line!r} is not a Rhubarb cue", "'start<TAB>shape'")
+        rows.append((seconds_field(fields[0], options, f"line {number}"), fields[1].strip()))
+    if not rows:
+        raise malformed(options, "line 1", "no cues", "Rhubarb TSV lines 'start<TAB>shape'")
+    return timed_sheet(rows[:-1] or rows, rows[-1][0], options, rest=rows[-1][1])
+
+
 EXPORTER = Exporter(
     name="tsv",
     extensions=(".tsv",),
     description="Rhubarb Lip Sync TSV: start seconds and mouth shape per line",
     importers="tools and scripts that read Rhubarb Lip Sync's default TSV output",
     write=write,
+    read=read,
 )

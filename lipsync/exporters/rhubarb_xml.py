@@ -9,7 +9,9 @@ import xml.etree.ElementTree as ElementTree
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._common import format_seconds, mouth_cues, sound_file
+from ._common import format_seconds, mouth_cues, seconds_field, sound_file, timed_sheet
+from ._reading import ReadOptions, malformed
+from ._text import xml_safe
 
 _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
@@ -19,13 +21,31 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     track = sheet.track(options.track)
     root = ElementTree.Element("rhubarbResult")
     metadata = ElementTree.SubElement(root, "metadata")
-    ElementTree.SubElement(metadata, "soundFile").text = sound_file(sheet)
+    ElementTree.SubElement(metadata, "soundFile").text = xml_safe(sound_file(sheet))
     ElementTree.SubElement(metadata, "duration").text = format_seconds(sheet.source.duration or sheet.duration_seconds)
     cues = ElementTree.SubElement(root, "mouthCues")
     for cue in mouth_cues(sheet, track):
-        ElementTree.SubElement(cues, "mouthCue", start=cue.start, end=cue.end).text = cue.shape
+        ElementTree.SubElement(cues, "mouthCue", start=cue.start, end=cue.end).text = xml_safe(cue.shape)
     ElementTree.indent(root, space="  ")
     return (_DECLARATION + ElementTree.tostring(root, encoding="unicode") + "\n").encode("utf-8")
+
+
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A one-track sheet from Rhubarb XML (``mouthCue`` elements with ``start`` and ``end``)."""
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise malformed(options, f"line {error.position[0]}", "not well-formed XML", "Rhubarb Lip Sync XML") from None
+    if root.tag != "rhubarbResult":
+        raise malformed(options, "root element", f"<{root.tag}>", "<rhubarbResult>")
+    rows, end = [], 0.0
+    for index, cue in enumerate(root.iter("mouthCue"), 1):
+        where = f"mouthCue {index}"
+        rows.append((seconds_field(cue.get("start"), options, where + " start"), (cue.text or "").strip()))
+        end = max(end, seconds_field(cue.get("end"), options, where + " end"))
+    duration = root.findtext("metadata/duration")
+    return timed_sheet(rows, end, options, sound=root.findtext("metadata/soundFile") or None,
+                       duration=seconds_field(duration, options, "metadata/duration") if duration else 0.0)
 
 
 EXPORTER = Exporter(
@@ -34,4 +54,5 @@ EXPORTER = Exporter(
     description="Rhubarb Lip Sync XML: metadata and mouthCue elements with start/end seconds",
     importers="tools and scripts that read Rhubarb Lip Sync's XML output",
     write=write,
+    read=read,
 )

@@ -6,9 +6,10 @@ every track, cue, dialogue line, word and phone of a sheet.
 
 from __future__ import annotations
 
-from ..sheet import Sheet, sheet_to_dict
+from ..sheet import Sheet, sheet_from_json, sheet_to_dict
 from . import ExportOptions, Exporter
 from ._json import dumps
+from ._reading import ReadOptions, text_of
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -20,6 +21,11 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return (dumps(sheet_to_dict(sheet), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A sheet from its JSON (:func:`lipsync.sheet.sheet_from_json`); the errors name the file."""
+    return sheet_from_json(text_of(data, options), options.path)
+
+
 EXPORTER = Exporter(
     name="sheet",
     extensions=(".json",),
@@ -27,4 +33,5 @@ EXPORTER = Exporter(
     importers="lipsync (export, fit, evaluate) and your own scripts",
     write=write,
     multi_track=True,
+    read=read,
 )

@@ -15,12 +15,18 @@ import itertools
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import FormatError, OptionError
-from ..sheet import Sheet, SheetLine, ShapeSet
+import numpy as np
+
+from ..errors import FormatError, LipsyncError, OptionError
+from ..fileio import parse_json, read_input
+from ..sheet import MAX_DRAWING, MAX_FRAMES, MAX_TEXT, MAX_TRACKS, ShapeInfo, ShapeSet, Sheet, SheetLine, Track
+from ..timing import FrameRate
 from . import ExportOptions, Exporter, Setting, warn
+from ._reading import ReadOptions, cues_from_changes
 from ._production import changes, frame_shapes, single_line
 
 IDENTIFIER = "exchangeDigitalTimeSheet Save Data"
@@ -155,6 +161,255 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return (IDENTIFIER + "\n" + _layout(document) + "\n").encode("utf-8")
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Reading, as OpenToonz imports (formats.md section 1.4):
+# - only ``timeTables[0]`` is read, with the last CELL (fieldId 0) field and header;
+# - a cell that is a number, or a number with a letter suffix (``12a``), is that drawing; a
+#   ``SYMBOL_HYPHEN``, ``SYMBOL_TICK_1`` or ``SYMBOL_TICK_2`` holds the previous cell; anything
+#   else (``SYMBOL_NULL_CELL`` included) is an empty cell: no drawing shown;
+# - frames are sorted; gaps hold the previous cell; a negative frame sets the initial cell; a
+#   track that does not end in ``SYMBOL_NULL_CELL`` holds its last cell to ``duration``;
+# - DIALOG (fieldId 3) lines are ``[speaker, text]`` on the first frame, then ``SYMBOL_HYPHEN``.
+
+EMPTY = -1  # an empty cell (the same value as lipsync.fit.timeline.HIDDEN)
+_HOLD = {"SYMBOL_HYPHEN", "SYMBOL_TICK_1", "SYMBOL_TICK_2"}
+_DRAWING = re.compile(r"^\s*(\d+)[A-Za-z]?\s*$")
+_HINT = "pass an .xdts file exported by CLIP STUDIO PAINT, OpenToonz, TVPaint or lipsync"
+
+
+@dataclass(frozen=True, eq=False)
+class XdtsTrack:
+    """A CELL track: its layer name, trackNo and the drawing number on each frame (-1 empty)."""
+
+    name: str
+    number: int
+    drawings: np.ndarray
+
+
+@dataclass(frozen=True)
+class XdtsLine:
+    """A DIALOG entry: the DIALOG track it is on, its speaker, and its frames and text."""
+
+    track: int
+    speaker: str
+    line: SheetLine
+
+
+@dataclass(frozen=True, eq=False)
+class XdtsSheet:
+    """The first time table of an XDTS file."""
+
+    name: str
+    duration: int
+    tracks: tuple[XdtsTrack, ...]
+    dialogue: tuple[XdtsLine, ...]
+    frame_rate: FrameRate | None = None
+
+
+def _fail(path: str, problem: str) -> FormatError:
+    return FormatError(f"{path}: {problem}", _HINT)
+
+
+def _whole(value: object, path: str, field: str, low: int, high: int) -> int:
+    """A whole number field (an integer, an integral float or digits) within ``low..high``."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 12:
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(path, f"{field}: expected a whole number, got {str(value)[:40]!r}")
+    if not low <= value <= high:
+        raise _fail(path, f"{field}: {value} is outside {low}..{high}")
+    return value
+
+
+def _cell_drawing(value: str, path: str) -> int | None:
+    """The drawing a CELL value shows: a number, None to hold the previous cell, -1 empty."""
+    if value in _HOLD:
+        return None
+    match = _DRAWING.match(value)
+    if not match:
+        return EMPTY
+    return _whole(match.group(1), path, "a CELL value", 0, MAX_DRAWING)
+
+
+def _entries(track: dict, path: str) -> list[tuple[int, list[str]]]:
+    entries = []
+    frames = track.get("frames") or ()
+    if not isinstance(frames, list):
+        raise _fail(path, "a track's frames are not a list")
+    for frame in frames:
+        try:
+            number = _whole(frame.get("frame", 0), path, "frame", -MAX_FRAMES, MAX_FRAMES)
+            values = [str(v)[:MAX_TEXT] for v in (frame.get("data") or [{}])[0].get("values") or ()]
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            raise _fail(path, "a frame entry is malformed") from None
+        if values:
+            entries.append((number, values))
+    entries.sort(key=lambda entry: entry[0])
+    return entries
+
+
+def _track_number(track: object, path: str) -> int:
+    if not isinstance(track, dict):
+        raise _fail(path, "a track is not an object")
+    return _whole(track.get("trackNo", 0), path, "trackNo", 0, MAX_TRACKS)
+
+
+def _cell_track(track: dict, names: list[str], duration: int, path: str) -> XdtsTrack:
+    number = _track_number(track, path)
+    name = names[number].strip() if 0 <= number < len(names) else f"track {number}"
+    drawings = np.full(duration, EMPTY, dtype=np.int32)
+    current = EMPTY
+    position = 0
+    entries = _entries(track, path)
+    for frame, values in entries:
+        drawing = _cell_drawing(values[0], path)
+        frame = max(frame, 0)
+        if frame > position:
+            drawings[position:min(frame, duration)] = current
+            position = min(frame, duration)
+        if drawing is not None:
+            current = drawing
+    if position < duration:
+        drawings[position:] = current
+    return XdtsTrack(name or f"track {number}", number, drawings)
+
+
+def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[XdtsLine]:
+    number = _track_number(track, path)
+    lines: list[XdtsLine] = []
+    start = speaker = text = None
+    last = -1
+
+    def close() -> None:
+        if start is not None:
+            lines.append(XdtsLine(number, speaker or "", SheetLine(start, max(1, last + 1 - start), text or "")))
+
+    for frame, values in _entries(track, path):
+        if values[0] == "SYMBOL_HYPHEN":
+            if start is not None:
+                last = frame
+            continue
+        close()
+        if len(values) >= 2:
+            speaker, text = values[0].strip(), values[1]
+        else:
+            speaker, text = (names[number].strip() if 0 <= number < len(names) else ""), values[0]
+        start = last = frame
+    close()
+    return [line for line in lines if line.line.frame < duration]
+
+
+def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
+    """Parse XDTS bytes (OpenToonz's import logic); raises FormatError for a file it rejects."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # OpenToonz rejects a BOM; we read past it
+    if not data.startswith(IDENTIFIER.encode()):
+        raise _fail(path, "not an XDTS file (it must start with 'exchangeDigitalTimeSheet Save Data')")
+    try:
+        text = data[len(IDENTIFIER.encode()):].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _fail(path, f"not UTF-8 text (byte {error.start + len(IDENTIFIER)})") from None
+    document = parse_json(text, path, FormatError, _HINT)
+    tables = document.get("timeTables") if isinstance(document, dict) else None
+    if not isinstance(tables, list) or not tables:
+        raise _fail(path, "the XDTS file has no timeTables list")
+    table = tables[0]
+    if not isinstance(table, dict):
+        raise _fail(path, "the XDTS time table is malformed")
+    duration = _whole(table.get("duration") or 0, path, "duration", 0, MAX_FRAMES)
+    headers = table.get("timeTableHeaders") or []
+    fields = table.get("fields") or []
+    if not isinstance(headers, list) or not isinstance(fields, list):
+        raise _fail(path, "the XDTS timeTableHeaders and fields must be lists")
+
+    def last(items: list, field_id: int) -> dict | None:
+        found = [item for item in items if isinstance(item, dict) and item.get("fieldId") == field_id]
+        return found[-1] if found else None
+
+    cell_header, cell_field = last(headers, CELL), last(fields, CELL)
+    cell_names = _names(cell_header, path)
+    tracks: tuple[XdtsTrack, ...] = ()
+    if cell_field is not None and duration > 0:
+        tracks = tuple(_cell_track(track, cell_names, duration, path) for track in _tracks(cell_field, path))
+    dialog_header, dialog_field = last(headers, DIALOG), last(fields, DIALOG)
+    dialog_names = _names(dialog_header, path)
+    dialogue: list[XdtsLine] = []
+    for track in _tracks(dialog_field, path):
+        dialogue.extend(_dialogue(track, dialog_names, duration, path))
+    rate = None
+    raw_rate = document.get("frameRate", table.get("frameRate"))
+    if raw_rate is not None:
+        try:
+            rate = FrameRate.parse(raw_rate)
+        except LipsyncError:  # an unreadable optional key: ignore it, as other readers do
+            rate = None
+    return XdtsSheet(str(table.get("name") or Path(path).stem)[:MAX_TEXT], duration, tracks, tuple(dialogue), rate)
+
+
+def _names(header: dict | None, path: str) -> list[str]:
+    """The layer names of a time table header."""
+    names = (header or {}).get("names") or []
+    if not isinstance(names, list):
+        raise _fail(path, "a header's names are not a list")
+    return [str(name)[:MAX_TEXT] for name in names]
+
+
+def _tracks(field: dict | None, path: str) -> list:
+    """The tracks of a field, at most :data:`~lipsync.sheet.MAX_TRACKS`."""
+    tracks = (field or {}).get("tracks") or []
+    if not isinstance(tracks, list):
+        raise _fail(path, "a field's tracks are not a list")
+    if len(tracks) > MAX_TRACKS:
+        raise _fail(path, f"{len(tracks)} tracks in a field, over the limit of {MAX_TRACKS}")
+    return tracks
+
+
+def read_xdts(path: str | Path) -> XdtsSheet:
+    """Read an ``.xdts`` file; FormatError if it is missing or not XDTS."""
+    data = read_input(path, "timesheet", FormatError, hint=_HINT)
+    return parse_xdts(data, str(path))
+
+
+def read(data: bytes, options: ReadOptions) -> Sheet:
+    """A sheet from an XDTS file: a track per CELL track (drawing numbers named through
+    ``options.shapes``, whose drawing numbers they are; an empty cell is its rest mouth), the
+    DIALOG lines on the track of their speaker (else the first), at the file's ``frameRate`` or
+    ``options.rate``."""
+    parsed = parse_xdts(data, options.path)
+    numbers = sorted({int(n) for track in parsed.tracks for n in np.unique(track.drawings) if n >= 0})
+    if options.shapes is not None:
+        by_number = {shape.drawing: shape.name for shape in options.shapes.shapes}
+        unknown = [n for n in numbers if n not in by_number]
+        if unknown:
+            raise FormatError(f"{options.path}: drawings {', '.join(map(str, unknown))} are not drawings of the "
+                              f"preset {options.shapes.name!r}",
+                              f"its drawings: {', '.join(f'{s.drawing} {s.name}' for s in options.shapes.shapes)}; "
+                              "choose the preset the sheet was drawn with (--preset)")
+        shapes, rest = options.shapes, options.shapes.rest
+    else:
+        rest = "0"
+        shapes = ShapeSet("xdts drawings", rest, (ShapeInfo(rest, 0, "empty cell", 0),)
+                          + tuple(ShapeInfo(str(n), n, "", 1) for n in numbers))
+        by_number = {n: str(n) for n in numbers}
+    tracks = []
+    for track in parsed.tracks:
+        points = [(0, "")]
+        for frame, drawing in enumerate(track.drawings.tolist()):
+            name = by_number[drawing] if drawing >= 0 else rest
+            if name != points[-1][1]:
+                points.append((frame, name))
+        lines = tuple(item.line for item in parsed.dialogue if item.speaker == track.name)
+        tracks.append(Track(track.name, cues_from_changes(points[1:], parsed.duration), lines))
+    named = {track.name for track in tracks}
+    stray = tuple(item.line for item in parsed.dialogue if item.speaker not in named)
+    if tracks and stray:
+        tracks[0] = Track(tracks[0].name, tracks[0].cues, tuple(sorted(tracks[0].lines + stray, key=lambda l: l.frame)))
+    return Sheet(parsed.frame_rate or options.frame_rate, parsed.duration, tuple(tracks), shapes)
+
+
 EXPORTER = Exporter(
     name="xdts",
     extensions=(".xdts",),
@@ -162,6 +417,7 @@ EXPORTER = Exporter(
     importers="CLIP STUDIO PAINT EX, Toei Digital Timesheet, OpenToonz, TVPaint, XDTS Viewer",
     write=write,
     multi_track=True,
+    read=read,
     settings=(Setting("cut", "the cut number in the header", default="1", accepts="1 to 4 digits",
                       check_value=_HEADER_NUMBER.match),
               Setting("scene", "the scene number in the header", default="1", accepts="1 to 4 digits",

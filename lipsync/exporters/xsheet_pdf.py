@@ -6,16 +6,18 @@ Two layouts, chosen with the ``layout`` setting (``options.extra``):
   in two 3-second blocks side by side; rows are frames, with a rule every frame, a heavier one
   every 6 frames and a heavy one every second, and a ``秒+コマ`` count (``1+12`` = 36 frames)
   every 6 frames. Columns, left to right: the count, ACTION (blank, for the animator), the
-  waveform, セリフ (each track's lines written down the frames, one character per frame from the
-  line's first frame, between start and end marks, with the speaker's circled initial), one
+  waveform, セリフ (each track's lines written down the frames where they are spoken: each word's
+  characters over the word's own frames, between the line's start and end marks, with the
+  speaker's circled initial), one
   CELL column per track (the mouth's drawing number at each change, a vertical hold line
   through held frames, ``×`` where no mouth is shown), then CAMERA (blank).
 * ``western``: the exposure sheet, 96 frames a page. Columns: frame number, waveform, then per
   track its dialogue (each word at its first frame with a hold line through its frames) and its
   mouth (shape name and drawing number at each change, then a hold line), then NOTES (blank).
 
-The waveform strip shows each frame's peak level, read from the sheet's source audio (or the
-``audio`` setting) with soundfile; when there is no readable audio the strip says "no audio".
+The waveform strip shows each frame's peak level from the envelope ``analyze`` stores in the
+sheet (exporters never open audio, so a sheet exports the same from anywhere); a sheet without
+one (made by hand, or read from another format) gets a strip saying "no audio".
 The page header shows the ``production``, ``episode``, ``scene`` and ``cut`` settings, the
 characters (``character`` setting, default the track names), the cut's length, page n/N, the
 frame rate and the page's start timecode; a footer lists the dialogue lines of the page.
@@ -31,6 +33,7 @@ identical input (reportlab's invariant mode).
 
 from __future__ import annotations
 
+import bisect
 import io
 import math
 import os
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import MissingToolError, OptionError
-from ..sheet import Sheet, Track
+from ..sheet import Sheet, SheetLine, Track
 from ..timing import format_timecode, parse_timecode
 from . import ExportOptions, Exporter, Setting
 
@@ -60,7 +63,6 @@ SETTINGS = (
     Setting("scene", "the header's scene"),
     Setting("cut", "the header's cut"),
     Setting("character", "the header's characters", default="the track names"),
-    Setting("audio", "the audio whose peaks draw the waveform strip", default="the sheet's source audio"),
 )
 WESTERN_FRAMES_PER_PAGE = 96
 FONT_ENV = "LIPSYNC_CJK_FONT"
@@ -198,38 +200,12 @@ def find_cjk_font() -> tuple[str, str] | None:
 # ---------------------------------------------------------------------------------------------
 # Audio: one peak per frame
 
-def frame_peaks(path: str | None, sheet: Sheet) -> list[float] | None:
-    """Each frame's peak level (0..1, relative to the loudest frame), or None without audio."""
-    if not path or not os.path.isfile(path) or sheet.duration_frames <= 0:
+def frame_peaks(sheet: Sheet) -> list[float] | None:
+    """Each frame's peak level (0..1, relative to the loudest frame) from the sheet's stored
+    envelope (:attr:`~lipsync.sheet.Sheet.peaks`), or None when the sheet has none."""
+    if not sheet.peaks:
         return None
-    try:
-        import numpy as np
-        import soundfile
-    except ImportError:
-        return None
-    rate, frames = sheet.rate, sheet.duration_frames
-    peaks = np.zeros(frames, dtype=np.float64)
-    try:
-        with soundfile.SoundFile(path) as handle:
-            sample_rate, position = handle.samplerate, 0
-            for block in handle.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
-                level = np.abs(block).max(axis=1)
-                index = np.arange(position, position + len(level), dtype=np.int64) * rate.num \
-                    // (sample_rate * rate.den)
-                position += len(level)
-                keep = index < frames
-                if not keep.any():
-                    break
-                level, index = level[keep], index[keep]
-                starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-                where = index[starts]
-                peaks[where] = np.maximum(peaks[where], np.maximum.reduceat(level, starts))
-    except (OSError, RuntimeError, ValueError):
-        return None
-    loudest = float(peaks.max()) if frames else 0.0
-    if loudest > 0:
-        peaks /= loudest
-    return [round(float(value), 4) for value in peaks]
+    return [round(value / 255, 4) for value in sheet.peaks[:sheet.duration_frames]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +242,13 @@ class Plan:
     @property
     def frames_per_page(self) -> int:
         return self.frames_per_block * self.blocks_per_page
+
+    def glyphs(self, track: Track, line: SheetLine) -> list[Glyph]:
+        """:func:`dialogue_glyphs` of a line, with the track's word spans worked out once."""
+        key = ("words", id(track))
+        if key not in self.index:
+            self.index[key] = [word_spans(self.sheet, track)]
+        return dialogue_glyphs(self.sheet, track, line, self.index[key][0])
 
 
 def _buckets(spans: Iterable[tuple[int, int, T]], size: int, count: int) -> list[list[T]]:
@@ -357,9 +340,8 @@ def make_plan(sheet: Sheet, options: ExportOptions, japanese: bool) -> Plan:
     header.append((labels["character"], character))
     header.append((labels["time"], count_label(sheet.duration_frames, nominal, japanese)
                    + f" ({sheet.duration_frames})"))
-    audio = extra.get("audio") or sheet.source.path
     plan = Plan(sheet, layout, PAPERS[paper_name], frames_per_block, blocks, pages,
-                frame_peaks(audio, sheet), header, labels, first, japanese)
+                frame_peaks(sheet), header, labels, first, japanese)
     plan.columns = _anime_columns(plan) if layout == "anime" else _western_columns(plan)
     return plan
 
@@ -612,9 +594,72 @@ def _initial(name: str) -> str:
     return (name.strip()[:1] or "?").upper()
 
 
+@dataclass(frozen=True)
+class Glyph:
+    """A character of the dialogue column: drawn centred on frame ``position`` (fractional when
+    a word has more characters than frames), ``step`` frames tall (1, or less when squeezed)."""
+
+    position: float
+    char: str
+    step: float
+
+
+def _spread(chars: Sequence[str], first: int, frames: int) -> list[Glyph]:
+    """``chars`` laid down ``frames`` frames from ``first``: each on a frame row of its own, spread
+    evenly when there are fewer characters than frames; squeezed when there are more."""
+    count = len(chars)
+    if not count:
+        return []
+    share = max(frames, 1) / count
+    if share >= 1:  # each character on a frame row of its own
+        return [Glyph(first + math.floor(index * share), char, 1.0)
+                for index, char in enumerate(chars) if not char.isspace()]
+    return [Glyph(first + index * share, char, share) for index, char in enumerate(chars) if not char.isspace()]
+
+
+def word_spans(sheet: Sheet, track: Track) -> list[tuple[int, int, str]]:
+    """The track's words as ``(first frame, end frame, text)``, in time order."""
+    spans = []
+    for word in sorted(track.words, key=lambda word: word.start):
+        first = sheet.rate.frame_at(word.start)
+        if word.text.strip():
+            spans.append((first, max(first + 1, sheet.rate.frame_at(word.end)), word.text))
+    return spans
+
+
+def dialogue_glyphs(sheet: Sheet, track: Track, line: SheetLine,
+                    spans: list[tuple[int, int, str]] | None = None) -> list[Glyph]:
+    """A dialogue line's characters laid down the frames where they are spoken: each word's
+    characters (each mora's kana, each kanji) over the word's own frames, as animators time to
+    them; a line without timed words is laid from its first frame, one character per frame.
+
+    >>> from lipsync.sheet import Cue, ShapeSet, ShapeInfo, Word
+    >>> from lipsync.timing import FrameRate
+    >>> line = SheetLine(10, 30, "map? yes")
+    >>> track = Track("a", (), (line,), (Word(0.75, 1.0, "map?"), Word(1.25, 1.5, "yes")))
+    >>> sheet = Sheet(FrameRate(24), 48, (track,), ShapeSet("s", "X", (ShapeInfo("X", 1),)))
+    >>> [(g.position, g.char) for g in dialogue_glyphs(sheet, track, line)]
+    [(18, 'm'), (19, 'a'), (21, 'p'), (22, '?'), (30, 'y'), (32, 'e'), (34, 's')]
+    """
+    end = line.frame + line.length
+    spans = word_spans(sheet, track) if spans is None else spans
+    longest = max((last - first for first, last, _ in spans), default=0)
+    low = bisect.bisect_left(spans, (line.frame - longest,))
+    high = bisect.bisect_left(spans, (end,))
+    spoken = [(max(first, line.frame), min(last, end), text) for first, last, text in spans[low:high]
+              if last > line.frame]
+    if not spoken:
+        chars = list(" ".join(line.text.split()))
+        return _spread(chars, line.frame, min(line.length, len(chars)) if len(chars) <= line.length else line.length)
+    glyphs: list[Glyph] = []
+    for first, last, text in spoken:
+        glyphs.extend(_spread(list("".join(text.split())), first, last - first))
+    return glyphs
+
+
 def _draw_dialogue(plan: Plan, surface: Surface, track: Track, x: float, width: float,
                    row_y: Callable[[int], float], start: int, rows: int, row_h: float) -> None:
-    """Each line of the track written down its frames, between start and end marks."""
+    """Each line of the track written down the frames where it is spoken, between start and end marks."""
     stop = start + rows
     text_x = x + width * 0.4
     mark_x = x + width - 5
@@ -624,16 +669,12 @@ def _draw_dialogue(plan: Plan, surface: Surface, track: Track, x: float, width: 
     for line in lines:
         if line.length <= 0 or line.frame >= stop or line.frame + line.length <= start:
             continue
-        chars = list(" ".join(line.text.split()))
-        count = max(len(chars), 1)
-        step = 1.0 if count <= line.length else line.length / count
-        size = base if step == 1.0 else max(3.0, base * step)
-        for index, char in enumerate(chars):
-            position = line.frame + index * step
-            if not start <= position < stop or char == " ":
+        for glyph in plan.glyphs(track, line):
+            if not start <= glyph.position < stop:
                 continue
-            y = row_y(start) + (position - start) * row_h + step * row_h / 2 + size * 0.36
-            surface.text(text_x, y, char, size, anchor="middle")
+            size = base if glyph.step >= 1.0 else max(3.0, base * glyph.step)
+            y = row_y(start) + (glyph.position - start) * row_h + glyph.step * row_h / 2 + size * 0.36
+            surface.text(text_x, y, glyph.char, size, anchor="middle")
         first_y = row_y(max(line.frame, start))
         last_y = row_y(min(line.frame + line.length, stop))
         if line.frame >= start:

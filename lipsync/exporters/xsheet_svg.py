@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
+from ._text import xml_safe
 from .xsheet_pdf import BLACK, PT_PER_MM, SETTINGS, Surface, _estimate, make_plan, render, title_of
 
 FONT_FAMILY = ("'IPAGothic', 'IPA Gothic', 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', "
@@ -42,7 +43,8 @@ _BLACK = _color(BLACK)
 
 
 def _cdata(text: str) -> str:
-    """Element text escaped as ElementTree writes it."""
+    """Element text escaped as ElementTree writes it (characters XML cannot hold replaced)."""
+    text = xml_safe(text)
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
@@ -53,7 +55,8 @@ _ATTRIBUTE_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot
 
 
 def _attribute(text: str) -> str:
-    """An attribute value escaped as ElementTree writes it."""
+    """An attribute value escaped as ElementTree writes it (characters XML cannot hold replaced)."""
+    text = xml_safe(text)
     for char, entity in _ATTRIBUTE_ESCAPES:
         if char in text:
             text = text.replace(char, entity)

@@ -8,6 +8,9 @@
 Modules: :mod:`.timeline` (openness per frame), :mod:`.xdts` (reading XDTS timesheets),
 :mod:`.score` (pairing, the fit score, shift and stretch search), :mod:`.check` (loading both
 sides, the whole check, corrected sheets, :func:`run_fit_job`), :mod:`.report` (text, JSON, HTML).
+Before recording, :mod:`.adapt` times and scores candidate dub lines from their text alone,
+:mod:`.adapt_job` runs a whole check (``lipsync adapt``, batch ``kind = adapt`` rows) and
+:mod:`.adapt_report` renders it.
 """
 
 from .check import FitError, FitJob, FitJobResult, FitReport, fit_timelines, load_side, retime_sheet, run_fit_job

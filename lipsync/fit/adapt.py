@@ -6,7 +6,7 @@ For a candidate (text + language) and one original line:
 1. **Natural timing** (:func:`natural_phones`): espeak-ng speaks the candidate (Japanese
    kanji read as kana first) and reports every phone and word as it synthesizes them
    (:mod:`lipsync.espeak`): syllable and phone durations at a natural rate, pauses included.
-   Japanese phones are regrouped into morae as analysis does.
+   Japanese phones are regrouped into morae by the preset's animation, as for analysis.
 2. **Rate** (:func:`time_candidate`): the candidate is animated at that rate with the preset's
    rules (on ones, as ``fit`` compares voice tracks) and its speech (first to last open mouth)
    is stretched to fill the original line's speech. A speaker can only go so fast or so slow
@@ -218,8 +218,8 @@ def spoken_words(text: str, language: str) -> tuple[str, list[tuple[str, int, in
 def natural_phones(text: str, language: str, speed: int = 160, speaker: Speaker | None = None) -> tuple[Phone, ...]:
     """The candidate's phones (IPA, each with its script word) at espeak-ng's natural timing,
     from 0 seconds. ``language`` must be an espeak-ng code (see
-    :func:`lipsync.languages.espeak_code`). Japanese phones come regrouped into morae.
-    ``speaker``: the espeak-ng instance to use (default: the process-wide one)."""
+    :func:`lipsync.languages.espeak_code`): the real phones (a preset that animates by morae
+    regroups Japanese ones, as for analysis). ``speaker``: the espeak-ng instance to use (default: the process-wide one)."""
     from ..espeak import synthesize
 
     spoken, spans = spoken_words(text, language)
@@ -234,22 +234,21 @@ def natural_phones(text: str, language: str, speed: int = 160, speaker: Speaker 
         return None
 
     phones = tuple(Phone(p.start, p.end, p.symbol, word_at(p.position)) for p in voice.phones)
-    if language == "ja":
-        from ..japanese import mora_phones
-
-        phones = mora_phones(phones)
     if not phones:
         raise OptionError(f"espeak-ng says nothing for {text!r}", "type words of the dub's language")
     return phones
 
 
 def syllable_count(phones: Sequence[Phone]) -> int:
-    """Syllables: vowel nuclei (a diphthong is one) plus the Japanese moraic nasal.
+    """Syllables: vowel nuclei (a diphthong is one); Japanese is counted in morae (the moraic
+    nasal is one, the sokuon is not).
 
     >>> syllable_count([Phone(0, 1, "h"), Phone(1, 2, "ə"), Phone(2, 3, "l"), Phone(3, 4, "oʊ")])
     2
     """
-    return sum(1 for phone in phones if is_vowel(phone.symbol) or phone.symbol == "ɴ")
+    from ..japanese import morae_of_japanese
+
+    return sum(1 for phone in morae_of_japanese(phones) if is_vowel(phone.symbol) or phone.symbol == "ɴ")
 
 
 # --------------------------------------------------------------------------- timing and flaps
@@ -433,12 +432,9 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
             prepared.append((timed, predicted, _line_span(original, line, settings.fit)))
     pairs = []
     for timed, predicted, span in prepared:
-        extent = _open_extent(predicted)
-        if extent is None:
-            extent = (predicted.lines[0].frame, predicted.lines[0].frame + 1)
-        dub_span = Span(predicted.name, extent[0], extent[1] - extent[0], timed.text, 0,
-                        extent if _open_extent(predicted) else None)
-        pairs.append((original, predicted, span, dub_span))
+        extent = _open_extent(predicted)  # None: the candidate never opens its mouth
+        start, end = extent or (predicted.lines[0].frame, predicted.lines[0].frame + 1)
+        pairs.append((original, predicted, span, Span(predicted.name, start, end - start, timed.text, 0, extent)))
     fits = fit_pairs(pairs, settings.fit)
     by_line: dict[int, list[CandidateFit]] = {}
     spans: dict[int, Span] = {}

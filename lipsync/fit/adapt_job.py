@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..dialogue import Line, read_script
+from ..dialogue import Line, read_script, words_of
 from ..errors import OptionError
 from ..timing import FrameRate
 from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count
@@ -71,14 +71,20 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
     side = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
                      track=job.track, language=job.original_language)
     timeline = choose_track(side.timelines, job.track)
+    warnings = list(side.warnings)
     if job.texts:
         pairs = [(int(job.line), text) for text in job.texts]  # type: ignore[arg-type]
     else:
-        pairs = [(number, line.text) for number, line in pair_script(timeline, dub_lines)]
+        paired = pair_script(timeline, dub_lines)
+        pairs = [(number, line.text) for number, line in paired]
+        used = {id(line) for _, line in paired}
+        warnings += [f"dub line {line.number or index} ({line.text[:40]!r}) overlaps no original line: not scored"
+                     for index, line in enumerate(dub_lines, 1) if id(line) not in used and words_of(line.text)]
     lines = adapt_lines(timeline, pairs, job.language, preset=job.preset, settings=job.settings,
                         syllables=original_syllables(side, timeline, job.settings.fit))
     language = lines[0].candidates[0].timed.language if lines else job.language
-    return AdaptReport(Path(job.original).name, side.kind, language, timeline.rate, job.settings, lines, side.warnings)
+    return AdaptReport(Path(job.original).name, side.kind, language, timeline.rate, job.settings, lines,
+                       tuple(warnings))
 
 
 def render_adapt_job(job: AdaptJob) -> tuple[AdaptReport, list[tuple[str, bytes]]]:

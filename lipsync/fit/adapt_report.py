@@ -20,7 +20,8 @@ def _closure(closure: Closure) -> dict[str, Any]:
             **({"phone": closure.phone, "word": closure.word} if closure.phone else {})}
 
 
-def _candidate(candidate: CandidateFit) -> dict[str, Any]:
+def candidate_to_dict(candidate: CandidateFit) -> dict[str, Any]:
+    """One candidate as the report's JSON writes it."""
     timed, fit = candidate.timed, candidate.fit
     return {
         "rank": candidate.rank,
@@ -59,7 +60,7 @@ def _line(line: LineAdaptation) -> dict[str, Any]:
             "length": line.span.length, "speech_start": speech[0] if speech else None,
             "speech_end": speech[1] if speech else None, "seconds": round(line.seconds, 4),
             "syllables": line.syllables, "syllables_per_second": round(rate, 2) if rate is not None else None,
-            "candidates": [_candidate(c) for c in line.candidates]}
+            "candidates": [candidate_to_dict(c) for c in line.candidates]}
 
 
 def report_to_dict(report: AdaptReport) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError, LipsyncError, OptionError
+from ..errors import LipsyncError, OptionError
 from ..sheet import Sheet, Track, cues_from_shapes
 from ..timing import FrameRate
 from .score import FitSettings, LineFit, TrackFit, Unpaired, fit_tracks
@@ -143,12 +143,24 @@ def fit_timelines(original: Sequence[MouthTimeline], dub: Sequence[MouthTimeline
 FIT_PASSES = 3
 
 
+def _is_sheet_file(path: Path) -> bool:
+    """Whether ``path`` is in a format lipsync reads (a sheet), rather than a voice track."""
+    from ..exporters import exporter_for_path
+
+    try:
+        return exporter_for_path(path).read is not None
+    except LipsyncError:
+        return False
+
+
 def load_side(path: str | Path, role: str, *, script: str | Path | None = None, preset: str | Path = "anime-3",
               fps: str | float | FrameRate = 24, track: str | None = None, language: str = "en-us",
               jobs: int = 1, on_progress: Callable[[object], None] | None = None,
               passes: int = FIT_PASSES) -> Side:
-    """Read one side of the check: a lipsync sheet (.json), an XDTS timesheet (.xdts; drawings
-    mapped to openness through ``preset``; played at ``fps``), or a voice track, analyzed with
+    """Read one side of the check: a lipsync sheet (.json) or any other format lipsync reads
+    (Papagayo, TextGrid, .dat, Rhubarb, .lab: :func:`lipsync.export.load_sheet`, at ``fps``, the
+    mouths named by ``preset``), an XDTS timesheet (.xdts; drawings mapped to openness through
+    ``preset``; played at ``fps``), or a voice track, analyzed with
     ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases).
 
     A voice track is compared on ones: its mouths change on the frame the sound does, whatever
@@ -173,14 +185,10 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
             raise OptionError(f"a script is only used when {role} is a voice track",
                               "the XDTS sheet's own dialogue lines are used")
         return Side(str(path), "xdts", timelines)
-    if suffix == ".json":
-        from ..sheet import sheet_from_json
+    if suffix == ".json" or _is_sheet_file(file):
+        from ..export import load_sheet
 
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise FormatError(f"cannot read {role} sheet {str(path)!r}: {error}", "pass a lipsync sheet JSON") from None
-        sheet = sheet_from_json(text)
+        sheet = load_sheet(file, fps=rate, preset=preset)
         if not sheet.tracks:
             raise FitError(f"{role} sheet {str(path)!r} has no mouth track", "analyze a voice track into it first")
         timelines = sheet_timelines(sheet)

@@ -1,17 +1,8 @@
-"""Reading XDTS timesheets (CLIP STUDIO PAINT, Toei Digital Timesheet, OpenToonz, TVPaint) the way
-OpenToonz imports them (formats.md section 1.4), to get the picture's mouth timing.
+"""The picture's mouth timing from an XDTS timesheet, for the dub fit.
 
-- Only ``timeTables[0]`` is read, with the last CELL (fieldId 0) field and header.
-- A cell that is a number, or a number with a letter suffix (``12a``), is that drawing; a
-  ``SYMBOL_HYPHEN``, ``SYMBOL_TICK_1`` or ``SYMBOL_TICK_2`` holds the previous cell; anything else
-  (``SYMBOL_NULL_CELL`` included) is an empty cell: no drawing shown.
-- Frames are sorted; gaps hold the previous cell; a negative frame sets the initial cell; a
-  track that does not end in ``SYMBOL_NULL_CELL`` holds its last cell to ``duration``.
-- DIALOG (fieldId 3) lines become the sheet's dialogue lines: ``[speaker, text]`` on the first
-  frame, then ``SYMBOL_HYPHEN`` through the last frame.
-
-XDTS carries no frame rate; the caller gives one (24 unless told otherwise). A ``frameRate``
-key, which some CLIP STUDIO PAINT files are said to carry, is used when present.
+The file is read by the XDTS format's reader (:mod:`lipsync.exporters.xdts`, which follows
+OpenToonz's import); here its CELL tracks become mouth openness per frame. XDTS carries no frame
+rate; the caller gives one (24 unless told otherwise), or the file's ``frameRate`` key is used.
 
 Drawing numbers become openness through a preset's ``drawing`` numbers: with ``anime-3``,
 1 = closed (トジ口), 2 = half (中口), 3 = open (アキ口).
@@ -19,178 +10,20 @@ Drawing numbers become openness through a preset's ``drawing`` numbers: with ``a
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import FormatError
+from ..exporters.xdts import XdtsLine, XdtsSheet, XdtsTrack, parse_xdts, read_xdts
 from ..sheet import ShapeSet, SheetLine
 from ..timing import FrameRate
 from .timeline import HIDDEN, MouthTimeline
 
-IDENTIFIER = b"exchangeDigitalTimeSheet Save Data"
-CELL, DIALOG = 0, 3
-_HOLD = {"SYMBOL_HYPHEN", "SYMBOL_TICK_1", "SYMBOL_TICK_2"}
-_DRAWING = re.compile(r"^\s*(\d+)[A-Za-z]?\s*$")
 _MOUTH_NAME = re.compile(r"mouth|lip|kuchi|口|くち|クチ|mund|bouche|boca|bocca", re.IGNORECASE)
-_HINT = "pass an .xdts file exported by CLIP STUDIO PAINT, OpenToonz, TVPaint or lipsync"
 
-
-@dataclass(frozen=True, eq=False)
-class XdtsTrack:
-    """A CELL track: its layer name, trackNo and the drawing number on each frame (-1 empty)."""
-
-    name: str
-    number: int
-    drawings: np.ndarray
-
-
-@dataclass(frozen=True)
-class XdtsLine:
-    """A DIALOG entry: the DIALOG track it is on, its speaker, and its frames and text."""
-
-    track: int
-    speaker: str
-    line: SheetLine
-
-
-@dataclass(frozen=True, eq=False)
-class XdtsSheet:
-    """The first time table of an XDTS file."""
-
-    name: str
-    duration: int
-    tracks: tuple[XdtsTrack, ...]
-    dialogue: tuple[XdtsLine, ...]
-    frame_rate: FrameRate | None = None
-
-
-def _fail(path: str, problem: str) -> FormatError:
-    return FormatError(f"{path}: {problem}", _HINT)
-
-
-def _cell_drawing(value: str) -> int | None:
-    """The drawing a CELL value shows: a number, None to hold the previous cell, -1 empty."""
-    if value in _HOLD:
-        return None
-    match = _DRAWING.match(value)
-    return int(match.group(1)) if match else HIDDEN
-
-
-def _entries(track: dict, path: str) -> list[tuple[int, list[str]]]:
-    entries = []
-    for frame in track.get("frames") or ():
-        try:
-            number = int(frame.get("frame", 0))
-            values = [str(v) for v in (frame.get("data") or [{}])[0].get("values") or ()]
-        except (AttributeError, TypeError, ValueError, IndexError):
-            raise _fail(path, "a frame entry is malformed") from None
-        if values:
-            entries.append((number, values))
-    entries.sort(key=lambda entry: entry[0])
-    return entries
-
-
-def _cell_track(track: dict, names: list[str], duration: int, path: str) -> XdtsTrack:
-    number = int(track.get("trackNo", 0))
-    name = names[number].strip() if 0 <= number < len(names) else f"track {number}"
-    drawings = np.full(duration, HIDDEN, dtype=np.int32)
-    current = HIDDEN
-    position = 0
-    entries = _entries(track, path)
-    for frame, values in entries:
-        drawing = _cell_drawing(values[0])
-        frame = max(frame, 0)
-        if frame > position:
-            drawings[position:min(frame, duration)] = current
-            position = min(frame, duration)
-        if drawing is not None:
-            current = drawing
-    if position < duration:
-        drawings[position:] = current
-    return XdtsTrack(name or f"track {number}", number, drawings)
-
-
-def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[XdtsLine]:
-    number = int(track.get("trackNo", 0))
-    lines: list[XdtsLine] = []
-    start = speaker = text = None
-    last = -1
-
-    def close() -> None:
-        if start is not None:
-            lines.append(XdtsLine(number, speaker or "", SheetLine(start, max(1, last + 1 - start), text or "")))
-
-    for frame, values in _entries(track, path):
-        if values[0] == "SYMBOL_HYPHEN":
-            if start is not None:
-                last = frame
-            continue
-        close()
-        if len(values) >= 2:
-            speaker, text = values[0].strip(), values[1]
-        else:
-            speaker, text = (names[number].strip() if 0 <= number < len(names) else ""), values[0]
-        start = last = frame
-    close()
-    return [line for line in lines if line.line.frame < duration]
-
-
-def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
-    """Parse XDTS bytes (OpenToonz's import logic); raises FormatError for a file it rejects."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # OpenToonz rejects a BOM; we read past it
-    if not data.startswith(IDENTIFIER):
-        raise _fail(path, "not an XDTS file (it must start with 'exchangeDigitalTimeSheet Save Data')")
-    try:
-        document = json.loads(data[len(IDENTIFIER):].decode("utf-8"))
-        table = document["timeTables"][0]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError):
-        raise _fail(path, "the XDTS time table is not valid JSON") from None
-    if not isinstance(table, dict):
-        raise _fail(path, "the XDTS time table is malformed")
-    try:
-        duration = int(table.get("duration") or 0)
-    except (TypeError, ValueError):
-        raise _fail(path, "the XDTS duration is not a number") from None
-    headers = table.get("timeTableHeaders") or []
-    fields = table.get("fields") or []
-
-    def last(items: list, field_id: int) -> dict | None:
-        found = [item for item in items if isinstance(item, dict) and item.get("fieldId") == field_id]
-        return found[-1] if found else None
-
-    cell_header, cell_field = last(headers, CELL), last(fields, CELL)
-    cell_names = [str(name) for name in (cell_header or {}).get("names") or ()]
-    tracks: tuple[XdtsTrack, ...] = ()
-    if cell_field is not None and duration > 0:
-        tracks = tuple(_cell_track(track, cell_names, duration, path) for track in cell_field.get("tracks") or ())
-    dialog_header, dialog_field = last(headers, DIALOG), last(fields, DIALOG)
-    dialog_names = [str(name) for name in (dialog_header or {}).get("names") or ()]
-    dialogue: list[XdtsLine] = []
-    for track in (dialog_field or {}).get("tracks") or ():
-        dialogue.extend(_dialogue(track, dialog_names, duration, path))
-    rate = None
-    raw_rate = document.get("frameRate", table.get("frameRate"))
-    if raw_rate is not None:
-        try:
-            rate = FrameRate.parse(raw_rate)
-        except Exception:  # an unreadable optional key: ignore it, as other readers do
-            rate = None
-    return XdtsSheet(str(table.get("name") or Path(path).stem), duration, tracks, tuple(dialogue), rate)
-
-
-def read_xdts(path: str | Path) -> XdtsSheet:
-    """Read an ``.xdts`` file; FormatError if it is missing or not XDTS."""
-    file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise FormatError(f"cannot read {str(path)!r}: {error.strerror}", "check the path") from None
-    return parse_xdts(data, str(path))
+__all__ = ["XdtsLine", "XdtsSheet", "XdtsTrack", "parse_xdts", "read_xdts", "drawing_openness", "is_mouth_name",
+           "xdts_timelines"]
 
 
 def drawing_openness(shapes: ShapeSet) -> dict[int, int]:

@@ -254,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
             "api/save": lambda: session.save(body.get("tracks", ()), body.get("formats", ())),
             "api/reanimate": lambda: session.reanimate(body["track"], body["word"], body["start"], body["end"]),
             "api/reload": lambda: (session.reload(), session.state())[1],
+            "api/adapt": lambda: session.adapt(body["track"], body["line"], body["text"], body["language"]),
         }
         action = actions.get(route)
         if action is None or not isinstance(body, dict):

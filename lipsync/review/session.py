@@ -27,6 +27,8 @@ FIT_FORMAT = "lipsync-fit"
 
 #: The rate at which the audio is decoded for the waveform's peaks.
 PEAKS_DECODE_RATE = 8000
+#: The rate of the WAV served for audio formats browsers do not play.
+PLAYED_RATE = 16000
 
 
 class ChangedOnDiskError(OutputError):
@@ -89,6 +91,21 @@ def _fit_side_audio(side: Mapping[str, Any], report: Path) -> str | None:
     return str(audio) if audio else None
 
 
+def _preset_reference(preset: str | Path) -> str | Path:
+    """A preset name, or a path when it names a .toml file."""
+    return Path(preset) if isinstance(preset, Path) or str(preset).endswith(".toml") else str(preset)
+
+
+def _format_of(path: Path, parsed: Mapping[str, Any] | None) -> Any:
+    """The format a sheet file other than lipsync's JSON is saved back in: by its extension,
+    and for JSON by its content (Rhubarb's has ``mouthCues``); None when it cannot be told."""
+    from ..exporters import exporter_for_path, exporter_named
+
+    if parsed is not None:
+        return exporter_named("rhubarb-json") if "mouthCues" in parsed else None
+    return exporter_for_path(path)
+
+
 def open_playback(audio: str | Path | None, named: str | None, sheet_path: Path, duration: float) -> Playback:
     """The audio to play: ``audio`` if given, else the ``named`` source found as written or
     beside the sheet; silence of ``duration`` seconds, with the reason, when there is none."""
@@ -102,17 +119,14 @@ def open_playback(audio: str | Path | None, named: str | None, sheet_path: Path,
                        "(pass AUDIO after the sheet)")
     if audio is not None and not path.is_file():
         raise AudioError(f"audio file {str(path)!r} not found", "check the path")
-    try:
-        decoded = load_audio(path, target_rate=PEAKS_DECODE_RATE)
+    content_type = PLAYABLE.get(path.suffix.lower())
+    try:  # the file browsers play is only read for its peaks; others are decoded to play them
+        decoded = load_audio(path, target_rate=PEAKS_DECODE_RATE if content_type else PLAYED_RATE)
     except AudioError as error:
         if audio is not None:
             raise
         return _silent(duration, f"the sheet's audio cannot be read: {error.message}")
-    content_type = PLAYABLE.get(path.suffix.lower())
-    if content_type is not None:
-        media: Media = FileMedia(path, content_type)
-    else:
-        media = PcmMedia(load_audio(path).samples, 16000)
+    media: Media = FileMedia(path, content_type) if content_type else PcmMedia(decoded.samples, decoded.sample_rate)
     peaks = peak_envelope(decoded.samples, decoded.sample_rate)
     return Playback(media, decoded.duration, tuple(round(float(p), 3) for p in peaks), str(path))
 
@@ -125,24 +139,35 @@ class ReviewSession:
     """A sheet (or a dub-fit report) opened for review; thread-safe."""
 
     def __init__(self, path: str | Path, audio: str | Path | None = None, *, mouths: str | Path | None = None,
-                 preset: str | Path | None = None, exports: Sequence[str] = ()) -> None:
+                 preset: str | Path | None = None, exports: Sequence[str] = (), fps: str | None = None) -> None:
+        """Open ``path`` (a sheet or a dub-fit report) with its ``audio`` (default: the one it
+        names), the user's ``mouths`` folder, the ``preset`` that re-animates moved words (and
+        names the shapes of formats that store numbers), ``exports`` written on every save, and
+        ``fps`` for formats that store no frame rate."""
         self.path = Path(path)
         if not self.path.is_file():
             raise FormatError(f"sheet {str(self.path)!r} not found",
                               "pass a sheet written by 'lipsync analyze -f sheet' or a fit report")
         self._lock = threading.Lock()
+        self._rate = FrameRate.parse(fps) if fps is not None else None
+        self._shapes = load_preset(_preset_reference(preset)).shape_set if preset is not None else None
         data = self.path.read_bytes()
         self._digest = _digest(data)
         parsed = _read_json(self.path, data)
         self.fit: Mapping[str, Any] | None = None
         self.sheet: Sheet | None = None
+        self.format: Any = None  # the exporter that saves the sheet back in its own format
         if parsed is not None and parsed.get("format") == FIT_FORMAT:
             self.fit = parsed
             self.shape_set = load_preset("anime-3").shape_set
-            frames = max((l["window"]["frame"] + l["window"]["length"] for l in parsed.get("lines", ())), default=0)
-            self.rate = FrameRate.parse(parsed.get("rate", "24"))
-            named = next(filter(None, (_fit_side_audio(side, self.path) for side in (parsed["dub"], parsed["original"]))),
-                         None)
+            try:
+                frames = max((l["window"]["frame"] + l["window"]["length"] for l in parsed["lines"]), default=0)
+                self.rate = FrameRate.parse(parsed["rate"])
+                sides = (parsed["dub"], parsed["original"])
+                named = next(filter(None, (_fit_side_audio(side, self.path) for side in sides)), None)
+            except (KeyError, TypeError, AttributeError):
+                raise FormatError(f"dub-fit report {self.path.name!r} is malformed",
+                                  "write it again with 'lipsync fit ... -o fit.json'") from None
             self.playback = open_playback(audio, named, self.path, self.rate.seconds_at(frames))
         else:
             self.sheet = self._read_sheet(data)
@@ -157,10 +182,16 @@ class ReviewSession:
     # ------------------------------------------------------------------ opening
 
     def _read_sheet(self, data: bytes) -> Sheet:
-        if self.path.suffix.lower() != ".json":
-            raise FormatError(f"cannot review {self.path.name!r}: not a lipsync sheet (.json)",
-                              "review a sheet written by 'lipsync analyze -f sheet', or a fit report")
-        return sheet_from_json(data.decode("utf-8"))
+        """The sheet in ``data``: lipsync's JSON, or any format lipsync reads (saved back in it)."""
+        from ..exporters import exporter_named, read_sheet
+
+        parsed = _read_json(self.path, data)
+        if parsed is not None and parsed.get("format") == SHEET_FORMAT:
+            self.format = exporter_named("sheet")
+            return sheet_from_json(data.decode("utf-8"))
+        sheet = read_sheet(self.path, rate=self._rate, shapes=self._shapes)
+        self.format = _format_of(self.path, parsed)
+        return sheet
 
     def _user_mouths(self, directory: str | Path | None) -> dict[str, Path]:
         if directory is None:
@@ -175,8 +206,7 @@ class ReviewSession:
             return None, "a dub-fit report is read-only"
         wanted = preset if preset is not None else self.sheet.preset.name
         try:
-            found = load_preset(Path(wanted) if isinstance(wanted, Path) or str(wanted).endswith(".toml")
-                                else str(wanted))
+            found = load_preset(_preset_reference(wanted))
         except LipsyncError as error:
             if preset is not None:
                 raise
@@ -224,6 +254,7 @@ class ReviewSession:
                 return {**common, "mode": "fit", "fit": self.fit}
             assert self.sheet is not None
             return {**common, "mode": "sheet", "sheet": sheet_to_dict(self.sheet),
+                    "saves_as": self.format.name if self.format is not None else None,
                     "reanimate": {"available": self.preset is not None, "reason": self.preset_problem},
                     "exports": {"chosen": list(self.exports),
                                 "formats": [{"name": f.name, "description": f.description}
@@ -263,8 +294,9 @@ class ReviewSession:
         if unknown := set(sent) - {track["name"] for track in data["tracks"]}:
             raise FormatError(f"no track named {sorted(unknown)[0]!r} in the sheet")
         edited = sheet_from_dict(data)
-        for track in edited.tracks:
-            check_cues(track.name, track.cues, edited.duration_frames, edited.preset.names)
+        for before, track in zip(sheet.tracks, edited.tracks):
+            if track.cues != before.cues:  # a track as analyzed is taken as it is
+                check_cues(track.name, track.cues, edited.duration_frames, edited.preset.names)
         return edited
 
     def reanimate(self, track: Mapping[str, Any], word: int, start: float, end: float) -> dict[str, Any]:
@@ -284,7 +316,7 @@ class ReviewSession:
         """Write the page's edits over the sheet (the previous file kept as ``NAME.bak``), then
         the chosen exports beside it. Refuses, writing nothing, if the file changed on disk."""
         from ..export import choose_formats
-        from ..exporters import ExportOptions, exporter_for_path
+        from ..exporters import ExportOptions
 
         names = [f.name for f in choose_formats(list(dict.fromkeys([*self.exports, *formats])))] \
             if self.exports or formats else []
@@ -295,7 +327,10 @@ class ReviewSession:
                 raise ChangedOnDiskError(
                     f"{self.path.name} was changed on disk since the page opened it: not saved",
                     "your edits are still in the page: download them, or reload the file and redo them")
-            data = exporter_for_path(self.path).write(edited, ExportOptions())
+            if self.format is None:
+                raise FormatError(f"cannot save {self.path.name!r} in its own format",
+                                  "export the sheet instead (tick a format, or --export)")
+            data = self.format.write(edited, ExportOptions())
             backup = self.path.with_name(self.path.name + ".bak")
             if on_disk:
                 write_atomic(backup, on_disk)
@@ -318,6 +353,20 @@ class ReviewSession:
         except LipsyncError as error:
             return {"exports": [], "warnings": [f"the sheet is saved, the exports are not: {error}"]}
         return {"exports": [str(f) for f in result.files], "warnings": list(result.warnings)}
+
+    def adapt(self, track: str, line: int, text: str, language: str) -> dict[str, Any]:
+        """A candidate dub line scored against the sheet's ``line`` (1-based) of ``track`` from
+        its text alone (:mod:`lipsync.fit.adapt`): score, advice, rates, closures, timed words
+        and both openness rows, as in the adaptation report's JSON."""
+        from ..fit.adapt import adapt_line, choose_track
+        from ..fit.adapt_report import candidate_to_dict
+        from ..fit.timeline import sheet_timelines
+
+        sheet = self._editable()
+        timeline = choose_track(sheet_timelines(sheet), str(track))
+        result = adapt_line(timeline, int(line), [str(text)], str(language),
+                            preset=self.preset if self.preset is not None else None)
+        return {"line": result.line, **candidate_to_dict(result.candidates[0])}
 
     def reload(self) -> None:
         """Read the sheet again from disk (the page's unsaved edits are dropped by the page)."""

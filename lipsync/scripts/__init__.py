@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..dialogue import Line, decode_script, words_of
 from ..errors import ScriptError
+from ..fileio import read_input
 
 #: format name -> (module, extensions)
 FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -81,14 +82,8 @@ def read_script(path: str | Path, format: str | None = None, *, columns: Mapping
     timecodes in tables (default 24).
     """
     script = Path(path)
-    if not script.exists() or script.is_dir():
-        raise ScriptError(f"script not found: {str(script)!r}", "check the path given to --script")
     name = script_format(script, format)
-    try:
-        data = script.read_bytes()
-    except OSError as error:
-        raise ScriptError(f"cannot read script {str(script)!r}: {error.strerror}",
-                          "check the file's permissions") from None
+    data = read_input(script, "script", ScriptError, hint="check the path given to --script")
     lines = parse_script(decode_script(data, str(script)), name, str(script), columns=columns, fps=fps)
     if not any(words_of(line.text) for line in lines):
         raise ScriptError(f"script {str(script)!r} has no words to align",

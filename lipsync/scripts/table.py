@@ -58,6 +58,35 @@ def find_columns(header: list[str], columns: Mapping[str, str] | None, where: st
     return found
 
 
+def records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    r"""The CSV records of ``text``, each with the line it starts on.
+
+    A quote that is never closed would swallow every following line into one cell: it raises
+    ``ValueError(line, reason)`` naming the line where that quoted cell opens.
+
+    >>> records('a,b\n"c\nd",e\n', ",")
+    [(1, ['a', 'b']), (2, ['c\nd', 'e'])]
+    >>> records('a,b\n"c,d\ne,f\n', ",")
+    Traceback (most recent call last):
+    ValueError: (2, 'a quote opened on this line is never closed')
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found, previous = [], 0
+    try:
+        for row in reader:
+            found.append((previous + 1, row))  # csv reports where a record ends; keep where it starts
+            previous = reader.line_num
+    except csv.Error as error:
+        raise ValueError(previous + 1, f"not readable as a table: {error}") from None
+    # At the end of the text inside quotes, the reader ends the last cell there: the quotes of
+    # the whole text are then odd in number, and that cell holds the following lines.
+    if found and text.count('"') % 2 and found[-1][1] and "\n" in found[-1][1][-1]:
+        start, cells = found[-1]
+        raise ValueError(start + sum(cell.count("\n") for cell in cells[:-1]),
+                         "a quote opened on this line is never closed")
+    return found
+
+
 def parse(text: str, where: str, columns: Mapping[str, str] | None = None, delimiter: str | None = None,
           fps: float | None = None) -> tuple[Line, ...]:
     """Lines of a CSV/TSV dub script."""
@@ -66,17 +95,10 @@ def parse(text: str, where: str, columns: Mapping[str, str] | None = None, delim
         sample = "\n".join(text.splitlines()[:5])
         counts = {d: sample.count(d) for d in (",", ";", "\t")}
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as error:
-        raise fail(where, reader.line_num, f"not readable as a table: {error}", "check the quotes on that line") from None
-    # csv reports the line where a row ends; we want where it starts
-    starts, previous = [], 0
-    for end_line, row in rows:
-        starts.append(previous + 1)
-        previous = end_line
-    rows = [(start, row) for start, (_, row) in zip(starts, rows) if any(cell.strip() for cell in row)]
+        rows = [(start, row) for start, row in records(text, delimiter) if any(cell.strip() for cell in row)]
+    except ValueError as error:
+        raise fail(where, error.args[0], error.args[1], "check the quotes on that line") from None
     if not rows:
         return ()
     header_line, header = rows[0]

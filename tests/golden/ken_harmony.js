@@ -7,15 +7,15 @@ var LIPSYNC_COLUMN = "ken";
 
 // The drawing exposed for each mouth shape: edit the names on the right to match your drawings.
 var LIPSYNC_DRAWINGS = {
-    "A": "A",
-    "B": "B",
-    "C": "C",
-    "D": "D",
-    "E": "E",
-    "F": "F",
-    "G": "G",
-    "H": "H",
-    "X": "X"
+    "A": "1",
+    "B": "2",
+    "C": "3",
+    "D": "4",
+    "E": "5",
+    "F": "6",
+    "G": "7",
+    "H": "8",
+    "X": "9"
 };
 
 function lipsyncApply() {

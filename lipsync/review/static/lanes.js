@@ -90,7 +90,7 @@ export class Lanes {
     const c = this.context, rate = this.rate;
     const pxPerFrame = this.view.pxPerSec * rate.den / rate.num;
     const steps = [1, 2, 5, 10, 12, 24, 48, 120, 240, 480, 1200, 2400, 7200, 14400, 43200];
-    const every = steps.find((step) => step * pxPerFrame >= 64) || steps[steps.length - 1];
+    const every = steps.find((step) => step * pxPerFrame >= 84) || steps[steps.length - 1];
     const first = Math.max(0, frameAt(this.view.start, rate));
     const last = frameAt(this.time(this.view.width), rate) + 1;
     c.fillStyle = "#f4f4f4";

@@ -6,6 +6,7 @@ import WaveSurfer from "./vendor/wavesurfer/wavesurfer.esm.js";
 import RegionsPlugin from "./vendor/wavesurfer/regions.esm.js";
 import * as edits from "./edits.js";
 import { Lanes } from "./lanes.js";
+import { adaptPanel } from "./adapt.js";
 import { frameAt, secondsAt, timecode } from "./timecode.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -133,6 +134,7 @@ function currentFrame() {
 function seek(seconds) {
   const time = Math.max(0, Math.min(page.duration, seconds));
   page.media.currentTime = time;
+  followPlayhead(time);
   refresh(true);
 }
 
@@ -671,7 +673,12 @@ async function start() {
       label.append(box, ` ${format.name} — ${format.description}`);
       list.append(label);
     }
+    if (state.saves_as !== "sheet") {
+      notice(state.saves_as ? `${state.name} is not a lipsync sheet: saving writes it again as lipsync writes ${state.saves_as} (its mouth tracks only); the previous file is kept as ${state.name}.bak.`
+        : `${state.name} cannot be saved in its own format: export the sheet instead (Export on save).`, "warning");
+    }
     if (!state.reanimate.available) notice(`Word edges cannot be re-animated: ${state.reanimate.reason}`, "warning");
+    adaptPanel(state, request);
   }
   if (state.audio.missing) notice(`No audio: ${state.audio.missing}. The timeline plays in silence.`, "warning");
   $("#frames").textContent = String(page.durationFrames);
