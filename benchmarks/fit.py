@@ -11,10 +11,12 @@ time of each.
 ``--speech`` instead scores generated speech (espeak-ng, analyzed with its script as ``lipsync fit``
 analyzes a voice track: anime-3, 24 fps, three alignment passes, compared on ones):
 ten lines in three voices, each against the same line re-spoken at speeds 148, 151, 169 and 173
-(160 is the original: -7.5 % to +8 %), the same recording 3 and 2 frames early and 2, 3 and 4
+(160 is the original: -7.5 % to +8 %), the same recording 3, 2 and 1 frames early and 1 to 6
 frames late, with a word added, with a word dropped, and a different line of about the same
 length. It prints every line's scores and how often, within one line, a speed change scores
-above every shift, a shift above the edited lines, and an edited line above the different one.
+above every shift of 2-4 frames, such a shift above the edited lines, and an edited line above
+the different one; then how often each variant is flagged at the default threshold, now and
+under the settings before the verdicts were recalibrated, and which pairs changed verdict.
 The fit settings were calibrated on lines 1-6 in en-us and en-gb; lines 7-10 and the en-us+f3
 voice are held out. About a minute on two cores.
 
@@ -117,7 +119,8 @@ SPEECH = [  # line, with a word added, with a word dropped, a different line of 
 ]
 VOICES = ("en-us", "en-gb", "en-us+f3")
 SPEEDS = (148, 151, 169, 173)
-SHIFTS = (-3, -2, 2, 3, 4)
+SHIFTS = (-3, -2, -1, 1, 2, 3, 4, 5, 6)
+RANKED_SHIFTS = (-3, -2, 2, 3, 4)  # the shifts ranked against speed changes and edits
 
 
 def _analyze_variant(job: tuple[str, str, str, str, int, float]) -> tuple[str, np.ndarray]:
@@ -169,16 +172,18 @@ def speech_benchmark(workers: int = 2) -> None:
         with ProcessPoolExecutor(workers) as pool:
             timelines = dict(pool.map(_analyze_variant, jobs, chunksize=4))
         analysed = time.perf_counter() - started
-    speed, shift, edit = kinds[:len(SPEEDS)], kinds[len(SPEEDS):len(SPEEDS) + len(SHIFTS)], ["added", "dropped"]
+    speed, edit = kinds[:len(SPEEDS)], ["added", "dropped"]
+    shift = [f"shift{s:+d}" for s in RANKED_SHIFTS]
     print(f"{len(jobs)} variants analysed in {analysed:.0f} s; fit scores (* = calibration set):")
     print(f"{'line':<15}" + "".join(f"{kind.replace('speed', 's').replace('shift', 'sh'):>8}" for kind in kinds)
           + "  ordered")
     totals = {"calibration": [0, 0], "held out": [0, 0]}
+    results = []
     for index in range(len(SPEECH)):
         for voice in VOICES:
             key = f"{index}-{voice}"
-            score = {kind: fit_tracks(timelines[f"{key}-base"], timelines[f"{key}-{kind}"]).lines[0].score
-                     for kind in kinds}
+            fits = {kind: fit_tracks(timelines[f"{key}-base"], timelines[f"{key}-{kind}"]).lines[0] for kind in kinds}
+            score = {kind: fit.score for kind, fit in fits.items()}
             pairs = [(a, b) for a in speed for b in shift] + [(a, b) for a in shift for b in edit] + \
                     [(a, "other") for a in edit]
             good = sum(score[a] > score[b] for a, b in pairs)
@@ -188,8 +193,40 @@ def speech_benchmark(workers: int = 2) -> None:
             part[1] += len(pairs)
             print(f"{'*' if calibration else ' '}{index + 1:>2} {voice:<11}" +
                   "".join(f"{score[kind]:>8.1f}" for kind in kinds) + f"  {good}/{len(pairs)}")
+            results.append((index, voice, score, fits))
     for name, (good, count) in totals.items():
         print(f"{name}: {good} of {count} pairs within a line in order ({100 * good / count:.0f} %)")
+    _verdicts(results, kinds)
+
+
+def _previous_score(line) -> float:
+    """The score under the settings before the verdicts were recalibrated (threshold 50; 1 frame
+    free, then 4 + 3.5 per frame up to 4 frames and 7 per frame beyond, early or late alike)."""
+    def cost(shift: int, stretch: float) -> float:
+        frames = abs(shift)
+        shifted = 0.0 if frames <= 1 else 4.0 + 3.5 * (min(frames, 4) + 2 * max(0, frames - 4))
+        return shifted + max(0.0, abs(stretch - 1.0) * 100.0 - 5.0)
+    return round(max(0.0, line.score_after_shift - cost(line.shift, 1.0),
+                     line.score_after_stretch - cost(line.stretch_shift, line.stretch)), 1)
+
+
+def _verdicts(results, kinds) -> None:
+    """How often each variant is flagged at the default threshold, and which pairs change verdict
+    against the previous settings."""
+    from lipsync.fit import FitSettings
+
+    threshold = FitSettings().threshold
+    print(f"flagged at the default threshold {threshold:g} (previous settings: threshold 50):")
+    moved = []
+    for kind in kinds:
+        flagged = [fits[kind].flagged for _, _, _, fits in results]
+        before = [_previous_score(fits[kind]) < 50.0 for _, _, _, fits in results]
+        print(f"  {kind:<9} {sum(flagged):>2}/{len(flagged)} now, {sum(before):>2}/{len(before)} before")
+        moved += [(index, voice, kind, fits[kind].score, now) for (index, voice, _, fits), now, then
+                  in zip(results, flagged, before) if now != then]
+    print(f"{len(moved)} pairs changed verdict:")
+    for index, voice, kind, score, now in moved:
+        print(f"  line {index + 1} {voice} {kind}: {'now flagged' if now else 'now passes'} (score {score:.1f})")
 
 
 def main() -> None:

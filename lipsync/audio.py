@@ -22,9 +22,12 @@ and :class:`OptionError` (a channel number out of range).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -85,6 +88,7 @@ class _Source:
     blocks: Iterator[np.ndarray]
     frames: int | None = None  # expected frame count, when the container tells it
     close: object = None
+    estimated: bool = False  # whether ``frames`` is the decoder's estimate (MP3) rather than exact
 
 
 # ----------------------------------------------------------------------------------------------
@@ -118,6 +122,7 @@ def load_audio(path: str | os.PathLike[str], channel: int | None = None,
     if frames == 0 or samples.size == 0:
         raise AudioError(f"{name!r} contains no audio (0 samples)",
                          "check that the export finished; re-export the voice track")
+    _check_complete(name, source, frames)
     if not np.isfinite(samples).all():  # corrupt float files: NaN/inf would poison everything
         np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
     return Audio(samples=samples, sample_rate=target_rate, source_rate=source.rate,
@@ -180,10 +185,14 @@ def _check_path(path: str | os.PathLike[str]) -> str:
         raise AudioError(f"{name!r} is a folder, not an audio file",
                          "give the path of a voice track file, e.g. take1.wav")
     try:
-        size = target.stat().st_size
+        info = target.stat()
     except OSError as error:
         raise AudioError(f"cannot read {name!r}: {error.strerror}",
                          "check the file's permissions") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise AudioError(f"audio file {name!r} is not a regular file (a pipe, device or socket)",
+                         "save the recording to a file and pass that file")
+    size = info.st_size
     if size == 0:
         raise AudioError(f"audio file {name!r} is empty (0 bytes)",
                          "check that the export finished; re-export the voice track")
@@ -222,7 +231,8 @@ def _channel_index(name: str, channel: int | None, channels: int) -> int | None:
 def _open(name: str) -> _Source:
     """Open ``name`` with soundfile, or with ffmpeg when libsndfile does not know the format."""
     try:
-        handle = sf.SoundFile(name)
+        with _decoder_notes_silenced():
+            handle = sf.SoundFile(name)
     except sf.LibsndfileError as error:
         reason = _libsndfile_reason(error)
     except (OSError, RuntimeError, ValueError) as error:
@@ -241,6 +251,28 @@ def _open(name: str) -> _Source:
     raise AudioError(f"cannot read {name!r}: {reason}",
                      f"the file is corrupt or not audio; without ffmpeg lipsync reads "
                      f"{_SUPPORTED_WITHOUT_FFMPEG} ({_INSTALL_FFMPEG} for M4A/AAC and video)")
+
+
+@contextlib.contextmanager
+def _decoder_notes_silenced() -> Iterator[None]:
+    """Opening a file, the decoders inside libsndfile (mpg123) print notes straight to the
+    process's stderr ("Xing stream size off by more than 1%"); lipsync reports what matters in
+    its own words, so those lines go to the null device meanwhile."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 2)
+        finally:
+            os.close(null)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _refuse_non_audio(name: str) -> None:
@@ -294,7 +326,8 @@ def _soundfile_source(name: str, handle: sf.SoundFile) -> _Source:
     _check_truncated(name, handle)
     frames = handle.frames if handle.frames and handle.frames > 0 else None
     return _Source(rate=int(handle.samplerate), channels=int(handle.channels),
-                   blocks=_soundfile_blocks(name, handle), frames=frames, close=handle.close)
+                   blocks=_soundfile_blocks(name, handle), frames=frames, close=handle.close,
+                   estimated=handle.format == "MP3")
 
 
 def _soundfile_blocks(name: str, handle: sf.SoundFile) -> Iterator[np.ndarray]:
@@ -339,6 +372,29 @@ def _check_truncated(name: str, handle: sf.SoundFile) -> None:
     raise AudioError(f"{name!r} is truncated: {missing:.2f} s of audio are missing at the end "
                      f"(its header promises {declared / bytes_per_second:.2f} s)",
                      "the copy or export was interrupted; copy or export the file again")
+
+
+#: A decode that ends this much short of the length the file announces is a cut-short file.
+_SHORTFALL_SECONDS = 0.5
+_SHORTFALL_SHARE = 0.02
+
+
+def _check_complete(name: str, source: _Source, decoded: int) -> None:
+    """A file whose decoder stopped before the length its header announces was cut short (a
+    copy or download interrupted): an error, since the sheet would cover part of the take; a
+    warning for MP3, whose length without a LAME/Xing header is only the decoder's estimate."""
+    expected = source.frames
+    if not expected or decoded >= expected:
+        return
+    missing = (expected - decoded) / source.rate
+    if missing < _SHORTFALL_SECONDS or decoded > (1 - _SHORTFALL_SHARE) * expected:
+        return
+    message = (f"{name!r} is cut short: only {decoded / source.rate:.2f} s of the "
+               f"{expected / source.rate:.2f} s its header announces could be decoded")
+    hint = "the copy or export was interrupted; copy or export the file again"
+    if not source.estimated:
+        raise AudioError(message, hint)
+    logging.getLogger(__name__).warning(f"{message}; the sheet covers only that part ({hint})")
 
 
 def _ffmpeg_source(name: str, ffmpeg: str) -> _Source:

@@ -219,21 +219,24 @@ def main() -> None:
 @click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2), threes (3) or fours (4) (default: the preset's).")
 @click.option("--track-name", help="Name of the mouth track for lines without a speaker (default: the audio file name). Characters' tracks are named after them.")
 @click.option("--passes", type=click.IntRange(1, 8), default=1, show_default=True, help="With a script: align it this many times at shifted 10 ms frame phases and keep the median timing (steadier and slightly more accurate; this many times the alignment work).")
+@click.option("--allow-mismatch", is_flag=True, help="A script that does not match the recording is a warning, not an error: the matching lines are aligned, the rest of the speech recognized.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines for host applications.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings.")
 def analyze(audio: str, script: str | None, script_format: str | None, columns: str | None, speaker: str | None,
             preset: str, fps: str, formats: str | None, output: str | None,
             channel: int | None, start_timecode: str | None, language: str, jobs: int, lead: int | None,
-            min_hold: int | None, step: int | None, track_name: str | None, passes: int, settings: tuple[str, ...],
-            progress: str, quiet: bool) -> None:
+            min_hold: int | None, step: int | None, track_name: str | None, passes: int, allow_mismatch: bool,
+            settings: tuple[str, ...], progress: str, quiet: bool) -> None:
     """Analyze a voice track AUDIO into a mouth-shape timing sheet.
 
     AUDIO can be wav, flac, ogg, opus or mp3 at any sample rate from 8 kHz (m4a, aac and video
     files need ffmpeg). With --script, the dialogue is force-aligned to the recording (timed
     subtitle lines within their times); without it, the speech is recognized. The sheet has a
     mouth track per character; a single-track format with -o writes one file per track
-    (NAME.TRACK.ext).
+    (NAME.TRACK.ext). A script that does not belong to the recording is an error (exit status
+    2, nothing written) unless --allow-mismatch; the last line says how many script lines were
+    aligned, uncertain and not found.
 
     \b
     Examples:
@@ -266,14 +269,16 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
         result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
                               start_timecode=start_timecode, language=language, jobs=jobs,
                               track_name=track_name, speaker=speaker, script_format=script_format,
-                              columns=parse_columns(columns), passes=passes,
+                              columns=parse_columns(columns), passes=passes, allow_mismatch=allow_mismatch,
                               on_progress=lambda p: reporter.progress(p.stage, p.done, p.total))
         reporter.close()
         for warning in result.warnings:
             reporter.warn(warning)
         written = _export(result.sheet, formats, output, reporter, settings=chosen_settings, audio=audio,
                           inputs=inputs)
-        reporter.event(event="done", outputs=written, warnings=list(result.warnings))
+        if result.summary:
+            reporter.info(result.summary)
+        reporter.event(event="done", outputs=written, warnings=list(result.warnings), summary=result.summary)
 
     _run(reporter, body)
 
@@ -445,7 +450,7 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
 @click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: analyzes voice tracks, and maps XDTS drawing numbers to openness (anime-3: 1 closed, 2 half, 3 open).")
 @click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets (XDTS stores none).")
-@click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Lines scoring under this are flagged.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=70.0, show_default=True, help="Lines scoring under this are flagged: by default a voice more than 4 frames late or 2 early at 24 fps (ITU-R BT.1359), or flaps that disagree as much.")
 @click.option("--max-shift", type=click.IntRange(0, 96), default=12, show_default=True, help="Largest shift (frames) searched for a suggestion.")
 @click.option("--stretch-range", default="0.8:1.25", show_default=True, help="Time-stretch factors searched, MIN:MAX.")
 @click.option("--track", help="The original's mouth track or XDTS layer (default: the mouth layer, or the only track).")
@@ -764,12 +769,15 @@ def _print_report(report: Any, rich_table: bool) -> None:
 @click.option("--speakers", "speaker_names", type=click.Path(path_type=str), help="Speaker names: a file of LABEL=NAME lines (SPEAKER_00=BOB), or .json/.toml.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting for every job (repeatable).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Fit rows: flag lines under SCORE and fail the job when any is flagged (a row's threshold, fail_under or check column wins).")
+@click.option("--fail-on", "fail_on", type=click.Choice(["uncertain", "missing"]), multiple=True, help="Fail an analysis job whose script has uncertain (or not found) lines, or lines not found (missing); its outputs are still written.")
+@click.option("--allow-mismatch", is_flag=True, help="A script that does not match its recording is a warning, not a failed job (see analyze --allow-mismatch).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: bars on a terminal, or JSON lines.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no table; the report files and exit status only.")
 def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern: str | None, jobs: int,
           scheduler: str | None, force: bool, dry_run: bool, preset: str, fps: str, language: str, formats: str,
           channel: int | None, start_timecode: str | None, diarize_model: str | None, speaker_names: str | None,
-          settings: tuple[str, ...], fail_under: float | None, progress: str, quiet: bool) -> None:
+          settings: tuple[str, ...], fail_under: float | None, fail_on: tuple[str, ...], allow_mismatch: bool,
+          progress: str, quiet: bool) -> None:
     """Analyze many voice stems (a season) from a MANIFEST or --glob, in parallel, resumably;
     and check dubs against the original mouths (rows with kind = fit).
 
@@ -783,6 +791,9 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
     plus the sheet .json (fit rows: <character>.fit.json/.fit.html, <character>.retimed.<ext>),
     batch-report.json and batch-report.txt. Jobs whose inputs, options and lipsync version are
     unchanged are skipped; an interrupted batch resumes when run again.
+    A job whose script does not match its recording fails with that message (unless
+    --allow-mismatch); the report gives each analysis job's script lines aligned, uncertain and
+    not found, and --fail-on uncertain|missing fails the jobs that have them.
     Exit status: 0 all done, 1 some job failed (a fit row fails on flagged lines only with
     check/fail_under), 2 a user error, 130 interrupted.
 
@@ -809,7 +820,8 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
             raise OptionError("--script-pattern goes with --glob", "in a manifest, give each row's script")
         pairs = tuple(sorted(_settings(settings).items()))
         defaults = Defaults(language=language, preset=preset or "rhubarb", fit_preset=preset or "anime-3", fps=fps,
-                            fail_under=fail_under,
+                            fail_under=fail_under, fail_on=tuple(sorted(set(fail_on))),
+                            allow_mismatch=allow_mismatch,
                             formats=tuple(f for f in (p.strip() for p in formats.split(",")) if f),
                             channel=channel, start_timecode=start_timecode, diarize=diarize_model,
                             speakers=speaker_names, settings=pairs)

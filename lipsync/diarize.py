@@ -17,12 +17,13 @@ script (or lack of one) does not say who speaks when.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ def check_model(path: str | Path) -> Path:
     if not isinstance(pipeline, dict) or not isinstance(pipeline.get("name"), str):
         raise DiarizationError(f"{str(config)!r} is not a pyannote pipeline config (no pipeline: name:)",
                                "pass the config.yaml of a pyannote speaker-diarization pipeline")
+    check_config(document, str(config))
     for key, value in (pipeline.get("params") or {}).items():
         if isinstance(value, str) and value.startswith("$model/"):
             target = config.parent / value[len("$model/"):].split("@")[0]
@@ -92,6 +94,65 @@ def check_model(path: str | Path) -> Path:
     if importlib.util.find_spec("pyannote") is None or importlib.util.find_spec("pyannote.audio") is None:
         raise DiarizationError("speaker diarization needs pyannote.audio, which is not installed", INSTALL_HINT)
     return config
+
+
+#: The pipeline classes a config.yaml may name: pyannote's own speaker diarization. pyannote
+#: imports and builds whatever class a config names, so any other name is refused.
+ALLOWED_PIPELINES = ("pyannote.audio.pipelines.SpeakerDiarization",
+                     "pyannote.audio.pipelines.speaker_diarization.SpeakerDiarization")
+#: What a config may hold (pyannote also reads "preprocessors", which build named classes or read
+#: a database file with its own loaders: refused).
+_CONFIG_KEYS = ("pipeline", "params", "freeze", "dependencies", "version", "device")
+_PIPELINE_PARAMS = ("legacy", "segmentation", "segmentation_step", "embedding", "embedding_exclude_overlap",
+                    "plda", "clustering", "embedding_batch_size", "segmentation_batch_size", "der_variant")
+_MODEL_PARAMS = ("segmentation", "embedding", "plda")
+#: Model loaders pyannote picks from the text of a path, which run code from their own files.
+_CODE_LOADERS = ("speechbrain", "nvidia")
+#: The only classes (besides tensors and plain data) a checkpoint may hold: pyannote's task
+#: description, and torch's version string.
+SAFE_CHECKPOINT_CLASSES = ("pyannote.audio.core.task.Specifications", "pyannote.audio.core.task.Problem",
+                           "pyannote.audio.core.task.Resolution", "torch.torch_version.TorchVersion")
+_DATA_HINT = "use the config.yaml of a pyannote speaker-diarization pipeline as published, unchanged"
+
+
+def check_config(document: Mapping[str, Any], where: str) -> None:
+    """Refuse a pipeline config that would make pyannote build a class, or load a model through a
+    loader, outside the allow-list (:data:`ALLOWED_PIPELINES`): a model folder is data.
+
+    >>> check_config({"pipeline": {"name": "pyannote.audio.pipelines.SpeakerDiarization"}}, "c.yaml")
+    >>> check_config({"pipeline": {"name": "subprocess.Popen", "params": {"args": "rm -rf ~"}}}, "c.yaml")
+    Traceback (most recent call last):
+    lipsync.errors.DiarizationError: c.yaml: pipeline name 'subprocess.Popen' is not a pyannote speaker-diarization pipeline; lipsync only builds pyannote.audio.pipelines.SpeakerDiarization, pyannote.audio.pipelines.speaker_diarization.SpeakerDiarization (hint: use the config.yaml of a pyannote speaker-diarization pipeline as published, unchanged)
+    """
+    for key in document:
+        if key not in _CONFIG_KEYS:
+            raise DiarizationError(f"{where}: {key!r} is not allowed in a diarization config "
+                                   f"(allowed: {', '.join(_CONFIG_KEYS)})", _DATA_HINT)
+    pipeline = document["pipeline"]
+    name = pipeline["name"]
+    if name not in ALLOWED_PIPELINES:
+        raise DiarizationError(f"{where}: pipeline name {name[:80]!r} is not a pyannote speaker-diarization "
+                               f"pipeline; lipsync only builds {', '.join(ALLOWED_PIPELINES)}", _DATA_HINT)
+    for key in pipeline:
+        if key not in ("name", "params"):
+            raise DiarizationError(f"{where}: pipeline.{key} is not allowed", _DATA_HINT)
+    params = pipeline.get("params") or {}
+    if not isinstance(params, dict):
+        raise DiarizationError(f"{where}: pipeline.params must be a mapping", _DATA_HINT)
+    for key, value in params.items():
+        if key not in _PIPELINE_PARAMS:
+            raise DiarizationError(f"{where}: pipeline.params.{key} is not a parameter of pyannote's "
+                                   f"speaker diarization ({', '.join(_PIPELINE_PARAMS)})", _DATA_HINT)
+        if key in _MODEL_PARAMS:
+            texts = list(value.values()) if isinstance(value, dict) else [value]
+            if not all(isinstance(text, str) for text in texts):
+                raise DiarizationError(f"{where}: pipeline.params.{key} must name a model folder", _DATA_HINT)
+            loader = next((word for word in _CODE_LOADERS for text in texts if word in text.lower()), None)
+            if loader is not None:
+                raise DiarizationError(f"{where}: pipeline.params.{key} names a {loader} model, whose loader "
+                                       "runs code from the model's files", "use pyannote's own models")
+        elif not isinstance(value, (str, int, float, bool, type(None))) and key != "der_variant":
+            raise DiarizationError(f"{where}: pipeline.params.{key} must be a plain value", _DATA_HINT)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -188,8 +249,18 @@ def load_pipeline(path: str) -> Any:
     except ImportError as error:
         raise DiarizationError(f"pyannote.audio cannot be imported: {error}", INSTALL_HINT) from None
     try:
-        pipeline = Pipeline.from_pretrained(str(config))
+        with weights_only_loading():
+            pipeline = Pipeline.from_pretrained(str(config))
+    except DiarizationError:
+        raise
     except Exception as error:  # noqa: BLE001 - any failure to build the pipeline is the model's
+        if "Weights only load failed" in str(error) or "Unsupported global" in str(error):
+            found = re.search(r"GLOBAL ([\w.]+)", str(error))
+            raise DiarizationError(
+                f"cannot load the diarization pipeline {str(path)!r}: a checkpoint holds Python objects of "
+                f"{found.group(1) if found else 'a class'} beyond tensors, which loading would have to run",
+                "lipsync loads model weights only (torch weights_only=True); re-save the checkpoint with its "
+                "weights and pyannote's task description only, or use the published pipeline") from None
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DiarizationError(f"cannot load the diarization pipeline {str(path)!r}: {reason}",
                                "pass a pyannote.audio 4.x speaker-diarization pipeline folder") from None
@@ -197,6 +268,35 @@ def load_pipeline(path: str) -> Any:
         raise DiarizationError(f"cannot load the diarization pipeline {str(path)!r}",
                                "pass a pyannote.audio 4.x speaker-diarization pipeline folder")
     return pipeline
+
+
+@contextlib.contextmanager
+def weights_only_loading() -> Iterator[None]:
+    """While pyannote builds a pipeline, every ``torch.load`` reads weights only: tensors, plain
+    data and the classes of :data:`SAFE_CHECKPOINT_CLASSES`, never arbitrary pickled objects
+    (pyannote and Lightning ask for ``weights_only=False``, which runs any code a checkpoint
+    names). The default of ``torch.load`` is restored afterwards."""
+    import importlib
+
+    import torch
+
+    classes = []
+    for dotted in SAFE_CHECKPOINT_CLASSES:
+        module, _, name = dotted.rpartition(".")
+        classes.append(getattr(importlib.import_module(module), name))
+    original = torch.load
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        kwargs["weights_only"] = True
+        kwargs.pop("pickle_module", None)
+        return original(*args, **kwargs)
+
+    torch.load = load
+    try:
+        with torch.serialization.safe_globals(classes):
+            yield
+    finally:
+        torch.load = original
 
 
 def diarize(audio: Any, model: str | Path, *, num_speakers: int | None = None, threads: int = 1) -> Diarization:

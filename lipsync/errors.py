@@ -7,6 +7,21 @@ the CLI prints ``error: <message> (hint: <hint>)`` and exits non-zero without a 
 
 from __future__ import annotations
 
+import re
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    r"""``text`` with line breaks and other control characters written as escapes, so that a
+    message quoting a file's content or name stays one line and cannot drive the terminal.
+
+    >>> print(one_line("no dialogue column among a\nb\x1b[2J"))
+    no dialogue column among a\nb\x1b[2J
+    """
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
 
 class LipsyncError(Exception):
     """Base class of the errors a user can fix: a message plus a hint on how to fix it."""
@@ -14,9 +29,10 @@ class LipsyncError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = None if hint is None else one_line(hint)
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
@@ -32,6 +48,10 @@ class MissingToolError(LipsyncError):
 
 class ScriptError(LipsyncError):
     """A dialogue script that is missing, empty, undecodable or does not fit the audio."""
+
+
+class ScriptMismatchError(ScriptError):
+    """A script that does not belong to the recording: too little of it matches the speech."""
 
 
 class PresetError(LipsyncError):

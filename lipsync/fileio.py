@@ -33,6 +33,7 @@ LIMITS: dict[str, int] = {
     "speaker names": 1 * MEGABYTE,
     "model config": 1 * MEGABYTE,
     "journal": 1024 * MEGABYTE,
+    "scheduler file": 1 * MEGABYTE,
 }
 
 #: How deeply JSON inputs may nest (a lipsync sheet nests 4 deep, XDTS 6).

@@ -107,29 +107,88 @@ _SCRIPTS = (
 
 # Frequent short words that tell Latin-script languages apart.
 _STOPWORDS = {
-    "en-us": "the and is you that it to of what this are was for have with not be my your we me do",
-    "es": "el la los las que de y es no un una por con para está estoy qué pero muy eres yo tú usted",
-    "fr": "le la les et est je tu vous il elle un une des que qui pas ne ce c'est suis avec pour mais",
-    "de": "der die das und ist ich du nicht ein eine zu mit es sie wir den dem ja auch bin bist was",
-    "it": "il la e è che di un una non per sono sei io tu lo gli le ma con mi ti cosa questo",
-    "pt": "o a os as e é que de um uma não por com para eu você estou está mas muito isso",
-    "nl": "de het en is een ik je niet dat van zijn wat op met te hij ze we maar",
-    "sv": "och är jag du det en ett inte att som på med för har vi han hon men",
-    "pl": "i w nie to jest się na że z co jak tak ja ty do ale mnie",
-    "tr": "ve bir bu da de ne için ben sen çok mi var yok ama gibi",
+    "en-us": "the and is you that it to of what this are was for have with not be my your we me do "
+             "i he she they them his her our their a an in on at by from but or if so no yes all can "
+             "will would could should there here where when why how who which been has had were am "
+             "please thank thanks now just like know want need going come go get got out up down",
+    "es": "el la los las que de y es no un una por con para está estoy qué pero muy eres yo tú usted "
+          "del al lo le se su sus mi mis te nos como cuando donde dónde porque hay son soy era fue "
+          "este esta eso esto ese esa hola gracias sí también hasta desde sobre entre todo todos nada "
+          "bien aquí ahora vamos buenos buenas días señor",
+    "fr": "le la les et est je tu vous il elle un une des que qui pas ne ce c'est suis avec pour mais "
+          "du au aux en dans sur nous ils elles on son sa ses mon ma mes ton ta tes leur oui non "
+          "bonjour merci très bien où comme tout tous fait être avoir ai as avons sont était "
+          "aujourd'hui j'ai n'est qu'il",
+    "de": "der die das und ist ich du nicht ein eine zu mit es sie wir den dem ja auch bin bist was "
+          "des im am vom zum zur auf aus bei für von nach über unter wie wo wer warum hat habe haben "
+          "sind war wird werden kann können mein dein sein ihr unser euch mich dich sich noch schon "
+          "nur sehr gut guten morgen danke bitte heute hier jetzt",
+    "it": "il la e è che di un una non per sono sei io tu lo gli le ma con mi ti cosa questo "
+          "del della dei delle al alla nel nella sul come dove quando perché ho hai ha abbiamo "
+          "siamo era questa quello quella molto bene grazie buongiorno ciao oggi anche ancora "
+          "tutto tutti già qui sì",
+    "pt": "o a os as e é que de um uma não por com para eu você estou está mas muito isso "
+          "do da dos das no na nos nas ao em meu minha seu sua ele ela eles nós são foi era "
+          "como onde quando porque obrigado obrigada bom boa dia hoje aqui agora também tudo",
+    "nl": "de het en is een ik je niet dat van zijn wat op met te hij ze we maar "
+          "ook als bij om aan er naar dan nog wel geen jij mijn hebben heb was wordt",
+    "sv": "och är jag du det en ett inte att som på med för har vi han hon men "
+          "till av om den var ska kan så här där nu mig dig",
+    "pl": "i w nie to jest się na że z co jak tak ja ty do ale mnie "
+          "jestem był była są mam ma dla od po przez czy już tylko bardzo",
+    "tr": "ve bir bu da de ne için ben sen çok mi var yok ama gibi "
+          "o şu ile mı mu daha sonra evet hayır neden nasıl",
 }
 _STOPWORD_SETS = {code: frozenset(words.split()) for code, words in _STOPWORDS.items()}
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Letters (and marks) that only some Latin-script languages write. English writes none of them.
+_LETTERS = {
+    "es": "ñ¿¡áéíóúü", "fr": "çéèêàùâîôûëïœ", "de": "ßäöü", "it": "àèéìòù", "pt": "ãõçâêôáéíóúà",
+    "sv": "åäö", "pl": "ąćęłńśźżó", "tr": "ğışçöü",
+}
+_USERS = {letter: sum(1 for letters in _LETTERS.values() if letter in letters)
+          for letter in set("".join(_LETTERS.values()))}
+# A language wins with at least this much evidence ...
+_MIN_EVIDENCE = 2.0
+# ... and this many times the runner-up's.
+_LEAD = 1.5
+
+
+def latin_scores(text: str) -> list[tuple[float, str]]:
+    """Evidence per Latin-script language, best first: one point per frequent short word of the
+    language, and for each word (or ¿ ¡ mark) written with letters English does not use, two
+    points shared among the languages that write its rarest such letter (ñ: Spanish alone; é:
+    four of them).
+
+    >>> latin_scores("¿Dónde están las llaves?")[0]
+    (5.67, 'es')
+    """
+    words = [w.lower() for w in _LATIN_WORD.findall(unicodedata.normalize("NFC", text))]
+    tokens = words + [ch for ch in text if ch in "¿¡"]
+    scores = {code: float(sum(1 for w in words if w in stop)) for code, stop in _STOPWORD_SETS.items()}
+    for token in tokens:
+        special = [ch for ch in token if ch in _USERS]
+        if not special:
+            continue
+        rarest = min(special, key=lambda ch: (_USERS[ch], ch))
+        for code in scores:
+            if rarest in _LETTERS.get(code.split("-")[0], ""):
+                scores[code] += 2.0 / _USERS[rarest]
+    return sorted(((round(score, 2), code) for code, score in scores.items()), key=lambda item: (-item[0], item[1]))
 
 
 def detect_language(texts: Iterable[str]) -> str:
     """The script's language from its characters: non-Latin scripts by their Unicode ranges,
-    Latin scripts by their commonest words when one language clearly wins.
+    Latin scripts by their commonest words and the letters only some languages write, when one
+    language clearly wins (also in a script of a few words: ``¿Dónde están las llaves?``).
 
-    Raises ScriptError when the language cannot be told (pass ``--language``).
+    Raises ScriptError naming the best guesses when the language cannot be told (pass
+    ``--language``).
 
     >>> detect_language(["こんにちは、世界"]), detect_language(["Привет"]), detect_language(["你好"])
     ('ja', 'ru', 'cmn')
+    >>> detect_language(["Mañana vamos a la playa."]), detect_language(["Der Hund schläft."])
+    ('es', 'de')
     """
     text = " ".join(texts)
     counts = {code: len(pattern.findall(text)) for code, pattern in _SCRIPTS}
@@ -139,14 +198,15 @@ def detect_language(texts: Iterable[str]) -> str:
     letters = sum(1 for ch in text if ch.isalpha())
     if counts[best] and counts[best] >= 0.3 * letters:
         return best
-    words = [w.lower() for w in _LATIN_WORD.findall(unicodedata.normalize("NFC", text))]
-    scores = sorted(((sum(1 for w in words if w in stop), code) for code, stop in _STOPWORD_SETS.items()),
-                    reverse=True)
+    scores = latin_scores(text)
     (top, code), (second, _) = scores[0], scores[1]
-    if top >= 3 and top >= 2 * second and top >= 0.15 * len(words):
+    if top >= _MIN_EVIDENCE and top >= _LEAD * second:
         return code
-    raise ScriptError("cannot tell the script's language from its text",
-                      "pass --language CODE, e.g. --language es or --language pt-br")
+    guesses = [f"{language_name(c)} ({c.split('-')[0]})" for score, c in scores[:3] if score > 0 and score >= top / 2]
+    named = f" (it could be {' or '.join(guesses)})" if guesses else ""
+    codes = [c.split("-")[0] for score, c in scores[:3] if score > 0 and score >= top / 2] or ["es", "pt-br"]
+    raise ScriptError(f"cannot tell the script's language from its text{named}",
+                      f"pass --language CODE, e.g. {' or '.join('--language ' + c for c in codes)}")
 
 
 _NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese",

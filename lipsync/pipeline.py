@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from .errors import OptionError, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
 from .recognize import AcousticRecognizer, Recognition, RecognitionSettings, Recognizer
-from .sheet import Cue, Phone, Sheet, SheetLine, Source, Track, Word
+from .sheet import Cue, Phone, ScriptLine, Sheet, SheetLine, Source, Track, Word
 from .timing import FrameRate, format_timecode, parse_timecode
 
 
@@ -24,6 +25,11 @@ class Analysis:
 
     sheet: Sheet
     warnings: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """One line on what became of the script's lines (see :func:`line_summary`)."""
+        return line_summary(self.sheet.script)
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
             jobs: int = 1, track_name: str | None = None, speaker: str | None = None,
             script_format: str | None = None, columns: Mapping[str, str] | None = None,
             on_progress: Callable[[Progress], None] | None = None, passes: int = 1,
-            recognizer: Recognizer | None = None) -> Analysis:
+            recognizer: Recognizer | None = None, allow_mismatch: bool = False) -> Analysis:
     """Analyze a voice track into a mouth-shape sheet, one track per character.
 
     Parameters
@@ -80,6 +86,14 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         What finds the phones (:mod:`lipsync.recognize`); by default an
         :class:`~lipsync.recognize.AcousticRecognizer` with ``jobs`` workers and ``passes``
         (its :class:`~lipsync.recognize.RecognitionSettings` hold every other tunable).
+    allow_mismatch : bool
+        A script that does not belong to the recording (too little of it matches the speech)
+        raises :class:`~lipsync.errors.ScriptMismatchError`; with this, it is a warning, the
+        matching lines are aligned and the rest of the speech is recognized (for the default
+        recognizer; a recognizer passed in follows its own settings).
+
+    Every script line's outcome (aligned, uncertain, not found, or no words) is in
+    ``result.sheet.script``, and ``result.summary`` says it in one line.
 
     Examples
     --------
@@ -88,7 +102,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     ['ANNA', 'BOB']
     """
     if recognizer is None:
-        recognizer = AcousticRecognizer(RecognitionSettings(passes=passes), jobs)
+        recognizer = AcousticRecognizer(RecognitionSettings(passes=passes, allow_mismatch=allow_mismatch), jobs)
     rate = FrameRate.parse(fps)
     origin = 0.0
     if start_timecode is not None:
@@ -120,7 +134,7 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         if on_progress:
             on_progress(Progress("recognize", done, track.duration))
 
-    if is_silent(track):
+    if is_silent(track) and not lines:
         warnings.append("the recording is silent: the sheet rests throughout")
         found = Recognition((), ())
     else:
@@ -147,7 +161,9 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         warnings.append("speech that is not in the script is on no track: the script names its characters, "
                         "and unscripted speech cannot be given to one of them")
     for word in found.words:
-        by_track[plan[word.line]][1].append(word)
+        name = plan.get(word.line) if word.line is not None else unowned_to
+        if name is not None:
+            by_track[name][1].append(word)
     tracks = []
     for name, (phones, words) in by_track.items():
         cues = mouth_cues(phones, chosen, rate, duration_frames)
@@ -160,8 +176,25 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         source=Source(track.path, round(track.duration, 6), track.source_rate, track.source_channels),
         start_timecode=start_timecode,
         peaks=frame_peaks(track, rate, duration_frames),
+        script=tuple(replace(line, track=plan.get(line.index)) for line in found.lines),
     )
     return Analysis(sheet, tuple(warnings))
+
+
+def line_summary(script: Sequence[ScriptLine]) -> str:
+    """What became of a script's lines, in one line (empty without a script).
+
+    >>> line_summary([ScriptLine(0, 1, "Hi", "aligned"), ScriptLine(1, 2, "Yo", "aligned"),
+    ...               ScriptLine(2, 3, "[door]", "no words"), ScriptLine(3, 4, "Hm", "not found")])
+    '2 lines aligned, 0 uncertain, 1 not found (1 without words)'
+    """
+    if not script:
+        return ""
+    counts = Counter(line.status for line in script)
+    aligned = counts["aligned"]
+    text = (f"{aligned} line{'' if aligned == 1 else 's'} aligned, {counts['uncertain']} uncertain, "
+            f"{counts['not found']} not found")
+    return text + (f" ({counts['no words']} without words)" if counts["no words"] else "")
 
 
 def mouth_cues(phones: Sequence[Phone], preset: Preset, rate: FrameRate, duration_frames: int) -> tuple[Cue, ...]:

@@ -35,12 +35,14 @@ class Phone:
 
 @dataclass(frozen=True)
 class Word:
-    """One word from ``start`` to ``end`` seconds; ``line`` is its 0-based line in the script."""
+    """One word from ``start`` to ``end`` seconds; ``line`` is its 0-based line in the script;
+    ``confidence`` (0-1) how surely it was heard there (see :mod:`lipsync.recognize.confidence`)."""
 
     start: float
     end: float
     text: str
     line: int | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,30 @@ class SheetLine:
     frame: int
     length: int
     text: str
+
+
+#: The states a script line ends in (:class:`ScriptLine`).
+SCRIPT_LINE_STATES = ("aligned", "uncertain", "not found", "no words")
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    """What became of one line of the script: ``status`` is ``aligned``, ``uncertain``, ``not
+    found`` or ``no words`` (nothing to speak: a direction, music); ``confidence`` 0-1 (None when
+    the line could not be placed at all); ``start``-``end`` the seconds it was aligned to or
+    searched in (None when nothing was searched); ``missing`` its words that are not in the
+    sheet with a time. ``index`` is the 0-based line (as in :attr:`Word.line`), ``number`` the
+    line number in the script file."""
+
+    index: int
+    number: int
+    text: str
+    status: str
+    confidence: float | None = None
+    start: float | None = None
+    end: float | None = None
+    missing: tuple[str, ...] = ()
+    track: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +179,7 @@ class Sheet:
     #: The audio's peak level on each frame, one byte per frame (0-255, relative to the loudest
     #: frame), for the printable sheet's waveform; empty when the sheet was not analyzed from audio.
     peaks: bytes = b""
+    script: tuple[ScriptLine, ...] = ()  # every script line's outcome, in script order
 
     def track(self, name: str | None = None) -> Track:
         """The track called ``name``, or the first track when ``name`` is None."""
@@ -213,10 +240,7 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
                 "name": track.name,
                 "cues": [_cue(c) for c in track.cues],
                 "lines": [{"frame": l.frame, "length": l.length, "text": l.text} for l in track.lines],
-                "words": [
-                    {"start": _seconds(w.start), "end": _seconds(w.end), "text": w.text, "line": w.line}
-                    for w in track.words
-                ],
+                "words": [_word_to_dict(w) for w in track.words],
                 "phones": [
                     {"start": _seconds(p.start), "end": _seconds(p.end), "symbol": p.symbol,
                      "word": p.word, "line": p.line}
@@ -226,7 +250,23 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             for track in sheet.tracks
         ],
         **({"peaks": base64.b64encode(sheet.peaks).decode("ascii")} if sheet.peaks else {}),
+        **({"script": [_script_line_to_dict(line) for line in sheet.script]} if sheet.script else {}),
     }
+
+
+def _word_to_dict(word: Word) -> dict[str, Any]:
+    data: dict[str, Any] = {"start": _seconds(word.start), "end": _seconds(word.end), "text": word.text,
+                            "line": word.line}
+    if word.confidence is not None:
+        data["confidence"] = word.confidence
+    return data
+
+
+def _script_line_to_dict(line: ScriptLine) -> dict[str, Any]:
+    return {"line": line.number, "index": line.index, "text": line.text, "track": line.track,
+            "status": line.status, "confidence": line.confidence,
+            "start": None if line.start is None else _seconds(line.start),
+            "end": None if line.end is None else _seconds(line.end), "missing": list(line.missing)}
 
 
 #: Declared limits of a sheet read from a file (a sheet written by lipsync is far inside them).
@@ -355,7 +395,36 @@ def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet
                       read.optional_integer(source.get("channels"), "source.channels", 1, 1024)),
         start_timecode=start_timecode,
         peaks=_peaks(read, data.get("peaks"), duration),
+        script=tuple(_script_line(read, raw, f"script[{number}]")
+                     for number, raw in enumerate(read.items(data.get("script", []), "script"))),
     )
+
+
+def _script_line(read: _Reader, raw: Any, field: str) -> ScriptLine:
+    """One entry of the ``script`` list (FormatError naming what is wrong)."""
+    raw = read.mapping(raw, field)
+    status = read.text(read.get(raw, "status", f"{field}."), f"{field}.status")
+    if status not in SCRIPT_LINE_STATES:
+        raise read.fail(f"{field}.status", f"{status!r} is not one of {', '.join(SCRIPT_LINE_STATES)}")
+    start, end = raw.get("start"), raw.get("end")
+    return ScriptLine(read.integer(read.get(raw, "index", f"{field}."), f"{field}.index", 0, MAX_ITEMS),
+                      read.integer(read.get(raw, "line", f"{field}."), f"{field}.line", 0, MAX_ITEMS),
+                      read.text(read.get(raw, "text", f"{field}."), f"{field}.text"), status,
+                      _confidence(read, raw.get("confidence"), f"{field}.confidence"),
+                      None if start is None else read.seconds(start, f"{field}.start"),
+                      None if end is None else read.seconds(end, f"{field}.end"),
+                      tuple(read.text(word, f"{field}.missing")
+                            for word in read.items(raw.get("missing", []), f"{field}.missing")),
+                      read.optional_text(raw.get("track"), f"{field}.track"))
+
+
+def _confidence(read: _Reader, value: Any, field: str) -> float | None:
+    """A confidence: a number from 0 to 1, or null."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise read.fail(field, f"expected a number from 0 to 1 or null, got {_kind(value)}")
+    return float(value)
 
 
 def _peaks(read: _Reader, text: Any, frames: int) -> bytes:
@@ -405,7 +474,8 @@ def _track(read: _Reader, raw: Any, field: str, duration: int) -> Track:
         words.append(Word(read.seconds(read.get(item, "start", f"{where}."), f"{where}.start"),
                           read.seconds(read.get(item, "end", f"{where}."), f"{where}.end"),
                           read.text(read.get(item, "text", f"{where}."), f"{where}.text"),
-                          read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS)))
+                          read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS),
+                          _confidence(read, item.get("confidence"), f"{where}.confidence")))
     phones = []
     for number, item in enumerate(read.items(raw.get("phones", []), f"{field}.phones")):
         where = f"{field}.phones[{number}]"

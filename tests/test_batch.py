@@ -367,3 +367,13 @@ def test_a_clash_found_only_when_running_fails_the_later_job_and_keeps_the_first
     assert [job.status for job in report.jobs] == ["done", "failed"]
     assert "is also an output of E01/y" in report.jobs[1].error
     assert "0.00\tX" in (out / "E01/y.tsv").read_text()
+
+
+def test_exporter_warnings_reach_the_batch_report(season: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "drift.csv"
+    manifest.write_text(f"episode,character,audio,fps,formats\nE01,BOB,{season / 'S01/E01/dialogue_bob.wav'},23.976,lst\n")
+    out = tmp_path / "out"
+    code, _, stderr = run_cli("batch", str(manifest), "-o", str(out), "-j", "1", "-q")
+    assert code == 0, stderr
+    warnings = report_of(out)["jobs"][0]["warnings"]
+    assert any("lst stores a whole frame rate" in warning and "drift" in warning for warning in warnings), warnings

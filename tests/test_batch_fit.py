@@ -76,7 +76,7 @@ def test_manifest_reads_fit_rows_with_their_own_defaults(project: Path) -> None:
     fit = jobs[1]
     assert fit.original == str((project / "c012.xdts").resolve()) and fit.audio.endswith("c012_de.json")
     assert (fit.preset, fit.formats, fit.retime_format, fit.threshold, fit.check) == \
-        ("anime-3", ("json", "html"), "xdts", 50.0, False)
+        ("anime-3", ("json", "html"), "xdts", 70.0, False)
     assert jobs[0].preset == "rhubarb"
     assert jobs[2].original_script and jobs[2].script and jobs[2].formats == ("json",)
     assert jobs[3].formats == ("json", "html", "txt")
@@ -95,7 +95,7 @@ def test_mixed_batch_writes_reports_skips_on_rerun_and_a_broken_fit_row_fails_al
     assert jobs["E01/BOB"]["kind"] == "analyze" and "fit" not in jobs["E01/BOB"]
     late = jobs["E01/BOB.fit"]
     assert late["kind"] == "fit"
-    assert late["fit"]["lines"] == 2 and late["fit"]["flagged"] == 1 and late["fit"]["threshold"] == 50.0
+    assert late["fit"]["lines"] == 2 and late["fit"]["flagged"] == 1 and late["fit"]["threshold"] == 70.0
     assert late["outputs"] == ["E01/BOB.fit.json", "E01/BOB.fit.html", "E01/BOB.retimed.xdts"]
     report = json.loads((out / "E01/BOB.fit.json").read_text())
     assert report["format"] == "lipsync-fit" and report["summary"]["flagged"] == 1
@@ -137,7 +137,7 @@ def test_flagged_lines_fail_a_job_only_when_checked(project: Path, tmp_path: Pat
                         f"fit,A,{project}/c012.xdts,{project}/c012_de.json,,,\n"
                         f"fit,B,{project}/c012.xdts,{project}/c012_de.json,60,,\n"
                         f"fit,C,{project}/c012.xdts,{project}/c012_de.json,,no,\n"
-                        f"fit,D,{project}/c012.xdts,{project}/c012_de.json,,,1\n")
+                        f"fit,D,{project}/c012.xdts,{project}/c012_de.json,,,0\n")
     out = tmp_path / "out"
     code, _, _ = run_cli("batch", str(manifest), "-o", str(out), "-q")
     assert code == 1
@@ -153,9 +153,9 @@ def test_flagged_lines_fail_a_job_only_when_checked(project: Path, tmp_path: Pat
     assert code == 1
     assert {job_id: job["status"] for job_id, job in jobs_of(tmp_path / "strict").items()} == {
         "A/c012_de.fit": "failed", "B/c012_de.fit": "failed", "C/c012_de.fit": "done", "D/c012_de.fit": "done"}
-    assert jobs_of(tmp_path / "strict")["D/c012_de.fit"]["fit"]["threshold"] == 1
+    assert jobs_of(tmp_path / "strict")["D/c012_de.fit"]["fit"]["threshold"] == 0
     # without flagged lines under the check, the batch passes
-    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "easy"), "-q", "--fail-under", "1")
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "easy"), "-q", "--fail-under", "0")
     assert code == 1  # row B still checks at 60
     assert jobs_of(tmp_path / "easy")["A/c012_de.fit"]["status"] == "done"
 

@@ -115,3 +115,80 @@ def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core:
     for way in ("exact", "loop"):
         wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
         assert wrong == [], f"{way}: {len(wrong)} frames differ, first {wrong[:5]}"
+
+
+# --- Synfig ---------------------------------------------------------------------------------------
+
+COLOURS = {"X": (0, 0, 0), "A": (255, 0, 0), "B": (0, 255, 0), "C": (0, 0, 255), "D": (255, 255, 0),
+           "E": (255, 0, 255), "F": (0, 255, 255), "G": (128, 128, 128), "H": (255, 128, 0)}
+
+SIF = """<?xml version="1.0" encoding="UTF-8"?>
+<canvas version="1.2" width="16" height="16" xres="2834.645669" yres="2834.645669" view-box="-0.5 0.5 0.5 -0.5"
+        antialias="1" fps="{fps}" begin-time="0f" end-time="{last}f" bgcolor="1 1 1 1">
+  <layer type="import" active="true" exclude_from_rendering="false" version="0.1" desc="mouth">
+    <param name="z_depth"><real value="0"/></param>
+    <param name="amount"><real value="1"/></param>
+    <param name="blend_method"><integer value="0"/></param>
+    <param name="tl"><vector><x>-0.5</x><y>0.5</y></vector></param>
+    <param name="br"><vector><x>0.5</x><y>-0.5</y></vector></param>
+    <param name="c"><integer value="1"/></param>
+    <param name="gamma_adjust"><real value="1"/></param>
+    <param name="filename"><string>ken.lst</string></param>
+    <param name="time_offset"><time value="0s"/></param>
+  </layer>
+</canvas>
+"""
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_synfig_renders_the_lst_with_the_sheets_mouth_on_every_frame(rate: str, tmp_path: Path) -> None:
+    """Synfig's command line renders an Import layer of the .lst (its ListImporter) frame by frame
+    in a document at the sheet's rate; each mouth drawing is a flat colour."""
+    from PIL import Image
+
+    sheet = sheet_at(rate, frames=90)
+    for shape, colour in COLOURS.items():
+        Image.new("RGB", (16, 16), colour).save(tmp_path / f"{shape}.png")
+    (tmp_path / "ken.lst").write_bytes(write("lst", sheet, track="ken"))
+    (tmp_path / "doc.sif").write_text(SIF.format(fps=float(sheet.rate), last=sheet.duration_frames - 1))
+    run = subprocess.run(["synfig", "doc.sif", "-t", "png", "-o", "frame.png"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    names = {colour: shape for shape, colour in COLOURS.items()}
+    shown = [names.get(Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB").getpixel((8, 8)))
+             for frame in range(sheet.duration_frames)]
+    assert shown == expected(sheet)
+
+
+# --- pycmx (EDL) ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate, start", [("12", "01:00:00:00"), ("24000/1001", "01:00:00:00"), ("24", "00:59:58:00"),
+                                         ("25", "10:00:00:00"), ("30000/1001", "01:00:00;00"), ("60", "01:00:00:00")])
+def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str, start: str) -> None:
+    import dataclasses
+    import io
+
+    import pycmx
+
+    from lipsync.timing import parse_timecode
+
+    from lipsync.export import render
+
+    sheet = dataclasses.replace(sheet_at(rate, frames=200), start_timecode=start)
+    rendering = render(sheet, "edl", None, track="ken")
+    edl = pycmx.parse_cmx3600(io.StringIO(rendering.outputs[0].data.decode()))
+    times = 2 if rate == "12" else 1  # no timecode at 12 fps: each frame twice at 24, with a warning
+    assert any("no 12 fps" in warning for warning in rendering.warnings) == (times == 2)
+    events = list(edl.events)
+    assert len(events) == 1
+    statements = list(events[0].statements)
+    assert [s.drop for s in statements if type(s).__name__ == "StmtFCM"] == [sheet.rate.supports_drop_frame]
+    edit = events[0].edits[0]
+    assert edit.clip_name == "ken" and edit.record_in == start
+    edl_rate = FrameRate(sheet.rate.num * times, sheet.rate.den)
+    first = parse_timecode(start, edl_rate)
+    assert parse_timecode(edit.record_out, edl_rate) - first == sheet.duration_frames * times
+    locators = [s.text.split() for s in statements if type(s).__name__ == "StmtRemark" and s.text.startswith("LOC:")]
+    changes = [(parse_timecode(tc, edl_rate) - first, name) for _, tc, _, name in locators[:len(sheet.tracks[0].cues)]]
+    assert changes == [(cue.frame * times, cue.shape) for cue in sheet.tracks[0].cues]

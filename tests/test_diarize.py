@@ -222,3 +222,85 @@ def test_a_manifest_naming_a_non_pipeline_as_model_fails_before_work(tmp_path: P
     manifest.write_text(f"audio,diarize\n{two_voices},notamodel\n")
     with pytest.raises(ManifestError, match=r"row 2, field 'diarize': '[^']*notamodel' is not a pyannote pipeline"):
         read_manifest(manifest)
+
+
+# ----------------------------------------------------------------------------------------------
+# A model folder is data: no class or code of the folder's choosing runs
+
+
+class _Payload:
+    """A pickled object that, when unpickled without restriction, creates a marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def _copy_pipeline(source: Path, target: Path) -> Path:
+    import shutil
+
+    shutil.copytree(source, target)
+    return target
+
+
+def test_a_checkpoint_with_pickled_code_is_refused_and_never_run(tiny_pipeline: Path, tmp_path: Path) -> None:
+    import torch
+
+    from lipsync.diarize import load_pipeline
+
+    folder = _copy_pipeline(tiny_pipeline, tmp_path / "pipe")
+    marker = tmp_path / "pwned"
+    torch.save({"payload": _Payload(marker), "state_dict": {}}, folder / "segmentation" / "pytorch_model.bin")
+    with pytest.raises(DiarizationError, match="holds Python objects of .*_Payload|weights only") as caught:
+        load_pipeline(str(folder))
+    assert not marker.exists()
+    assert "weights_only=True" in caught.value.hint
+
+
+@pytest.mark.parametrize("config, expect", [
+    ("pipeline:\n  name: subprocess.Popen\n  params:\n    args: touch pwned\n    shell: true\n",
+     "pipeline name 'subprocess.Popen' is not a pyannote speaker-diarization pipeline"),
+    ("pipeline:\n  name: os.system\n", "not a pyannote speaker-diarization pipeline"),
+    (CONFIG + "preprocessors:\n  audio:\n    name: subprocess.Popen\n    params:\n      args: touch pwned\n",
+     "'preprocessors' is not allowed"),
+    (CONFIG.replace("clustering: VBxClustering", "clustering: VBxClustering\n    command: rm"),
+     "pipeline.params.command is not a parameter"),
+    (CONFIG.replace("$model/embedding", "$model/speechbrain-ecapa"), "names a speechbrain model"),
+    (CONFIG.replace("segmentation_step: 0.5", "segmentation_step: [1, 2]"), "must be a plain value"),
+])
+def test_a_config_naming_another_class_or_loader_is_refused(tmp_path: Path, config: str, expect: str) -> None:
+    folder = tmp_path / "pipe"
+    (folder / "segmentation").mkdir(parents=True)
+    (folder / "embedding").mkdir()
+    (folder / "plda").mkdir()
+    (folder / "config.yaml").write_text(config, encoding="utf-8")
+    with pytest.raises(DiarizationError, match=expect):
+        check_model(folder)
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+
+def test_the_cli_refuses_a_hostile_config_in_one_line(tmp_path: Path, two_voices: Path) -> None:
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    (folder / "config.yaml").write_text("pipeline:\n  name: subprocess.Popen\n  params:\n    args: touch pwned\n")
+    from lipsync.cli import main
+
+    result = CliRunner().invoke(main, ["batch", "--glob", str(two_voices), "--diarize", str(folder), "-o",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "subprocess.Popen" in lines[0] and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() and not Path("pwned").exists()
+
+
+def test_torch_load_keeps_its_own_default_after_loading(tiny_pipeline: Path) -> None:
+    import torch
+
+    from lipsync.diarize import weights_only_loading
+
+    original = torch.load
+    with weights_only_loading():
+        assert torch.load is not original
+    assert torch.load is original

@@ -219,21 +219,28 @@ OPENTOONZ_SLOTS = ["ai", "e", "o", "u", "fv", "l", "mbp", "wq", "etc", "rest"]
 
 
 def read_dat_like_opentoonz(data: bytes) -> list[str]:
-    """Rows 1.. filled by OpenToonz's Apply Lip Sync Data (lipsyncpopup.cpp, formats.md section 2):
-    only lines of exactly 2 space-separated tokens, an int then a non-int; the first frame number
-    is ignored; each line fills up to the next one; the last line gets one frame."""
+    """Rows 1.. filled by OpenToonz's Apply Lip Sync Data (lipsyncpopup.cpp ``onPathChanged`` and
+    ``LipSyncUndo::redo``, formats.md section 2): only lines of exactly 2 space-separated tokens,
+    an int then a non-int, are kept; filling starts at row 0 whatever the first frame number;
+    each entry fills up to its successor's frame - 1, the last one up to its own frame; a name
+    that is none of the 10 slots is skipped without a word (the next entry fills its rows)."""
     entries = []
     for line in data.decode("utf-8").splitlines():
         tokens = line.split(" ")
-        if len(tokens) == 2 and tokens[0].isdigit() and not tokens[1].isdigit():
+        if len(tokens) == 2 and tokens[0].isdigit() and not tokens[1].lstrip("-").isdigit():
             entries.append((int(tokens[0]), tokens[1].lower()))
-    rows = []
+    assert len(entries) > 1  # else "Invalid data file."
+    rows: list[str] = []
     for index, (frame, name) in enumerate(entries):
-        length = entries[index + 1][0] - frame if index + 1 < len(entries) else 1
-        if index == 0:
-            length = entries[1][0] - 1 if len(entries) > 1 else 1
-        assert name in OPENTOONZ_SLOTS
-        rows += [name] * length
+        end_at = entries[index + 1][0] - 1 if index + 1 < len(entries) else entries[-1][0]
+        if end_at <= 0:
+            break
+        if end_at <= len(rows):
+            continue
+        slot = "etc" if name == "other" else name
+        if slot not in OPENTOONZ_SLOTS:
+            continue
+        rows += [slot] * (end_at - len(rows))
     return rows
 
 
@@ -725,18 +732,106 @@ def test_harmony_script_uses_the_edited_drawing_names_and_warns_without_the_colu
     assert len(log["warnings"]) == 1 and log["entries"] == {} and log["undo"] == []
 
 
-@pytest.mark.parametrize("rate", ["12", "24", "30000/1001", "60"])
-def test_dat_for_opentoonz_with_preset_names_says_how_to_get_rows_applied(rate: str, caplog) -> None:
+def anime_sheet(rate: str) -> Sheet:
     anime = ShapeSet("anime-3", "closed", (ShapeInfo("closed", 1, "", 0), ShapeInfo("half", 2, "", 1),
                                            ShapeInfo("open", 3, "", 2)))
-    sheet = Sheet(FrameRate.parse(rate), 12, (Track("a", (Cue(0, 3, "closed"), Cue(3, 4, "open"),
-                                                          Cue(7, 2, "half"), Cue(9, 3, "closed"))),), anime)
+    return Sheet(FrameRate.parse(rate), 12, (Track("a", (Cue(0, 3, "closed"), Cue(3, 4, "open"),
+                                                         Cue(7, 2, "half"), Cue(9, 3, "closed"))),), anime)
+
+
+@pytest.mark.parametrize("rate", ["12", "24", "30000/1001", "60"])
+def test_toonz_dat_gets_every_row_applied_where_mohos_dat_gets_none(rate: str) -> None:
     from lipsync.export import render
 
-    plain = render(sheet, "dat", "a.dat")
-    # OpenToonz would apply none of these names...
-    assert plain.outputs[0].data.split(b"\n")[1:4] == [b"1 closed", b"4 open", b"8 half"]
-    assert any("--set names=preston-blair" in w and "closed, half, open" in w for w in plain.warnings)  # ...said so
+    sheet = anime_sheet(rate)
+    moho = render(sheet, "dat", "a.dat")
+    assert moho.outputs[0].data.split(b"\n")[1:4] == [b"1 closed", b"4 open", b"8 half"]  # Moho's sub-layer names
+    assert read_dat_like_opentoonz(moho.outputs[0].data) == []  # which OpenToonz skips, every one
+    toonz = render(sheet, "toonz-dat", "a")
+    assert read_dat_like_opentoonz(toonz.outputs[0].data) == ["mbp"] * 3 + ["ai"] * 4 + ["etc"] * 2 + ["mbp"] * 3 + ["mbp"]
+    assert toonz.warnings == ()  # closed, half, open are three slots: nothing merged
     mapped = render(sheet, "dat", "a.dat", settings={"names": "preston-blair"})
-    assert read_dat_like_opentoonz(mapped.outputs[0].data) == ["mbp"] * 3 + ["ai"] * 4 + ["etc"] * 2 + ["mbp"] * 4
-    assert mapped.warnings == ()
+    assert mapped.outputs[0].data == toonz.outputs[0].data
+
+
+def test_toonz_dat_warns_naming_the_shapes_it_merges_and_only_those_shown() -> None:
+    from lipsync.export import render
+
+    sheet = preset_sheet("oculus-15", "24")
+    warnings = render(sheet, "toonz-dat", "a", track="ken").warnings
+    assert len(warnings) == 1 and "track 'ken'" in warnings[0]
+    merges = dict(reversed(part.split(" as ")) for part in warnings[0].split("merges ")[1].split(" (")[0].split("; "))
+    shown = [shape for shape in sheet.preset.names if shape in {cue.shape for cue in sheet.tracks[0].cues}]
+    assert "TH" not in shown and "aa" not in shown  # ken never shows these two: not named
+    assert merges == {"etc": "FF+DD+kk+CH+SS+nn+ih+ou", "AI": "RR+oh"}
+    narrow = dataclasses.replace(sheet, tracks=(Track("ken", (Cue(0, 4, "FF"), Cue(4, 4, "aa"), Cue(8, 4, "sil"))),),
+                                 duration_frames=12)
+    assert render(narrow, "toonz-dat", "a").warnings == ()  # FF and aa alone merge nothing
+    for preset_name in ("rhubarb", "preston-blair", "anime-5", "harmony"):
+        assert render(preset_sheet(preset_name, "24"), "toonz-dat", "a").warnings == ()
+
+
+def test_toonz_dat_is_chosen_by_its_two_part_ending_and_read_back(tmp_path: Path) -> None:
+    from lipsync.export import choose_formats
+    from lipsync.exporters import exporter_for_path
+
+    assert exporter_for_path("take.toonz.dat").name == "toonz-dat"
+    assert exporter_for_path("take.dat").name == "dat"
+    assert [f.name for f in choose_formats(None, "out/take.TOONZ.dat")] == ["toonz-dat"]
+    from lipsync.export import render
+
+    both_sheet = preset_sheet("anime-3", "24")
+    both = render(both_sheet, "dat,toonz-dat", "out/ep01")  # one file per track each
+    assert sorted(item.path.name for item in both.outputs) == ["ep01.ken.dat", "ep01.ken.toonz.dat",
+                                                               "ep01.mei.dat", "ep01.mei.toonz.dat"]
+    from lipsync.exporters import read_sheet
+
+    (tmp_path / "ep01.ken.toonz.dat").write_bytes(next(i.data for i in both.outputs if i.path.name == "ep01.ken.toonz.dat"))
+    back = read_sheet(tmp_path / "ep01.ken.toonz.dat")
+    mapped = preston_blair_names(both_sheet.preset)
+    assert [back.tracks[0].shape_at(f) for f in range(both_sheet.duration_frames)] == [mapped[s] for s in expected(both_sheet)]
+
+
+def preset_sheet(preset_name: str, rate: str) -> Sheet:
+    """Two tracks cycling through every shape of a shipped preset, rests between runs of mouths."""
+    from lipsync.presets import load_preset
+
+    shapes = load_preset(preset_name).shape_set
+    talking = [name for name in shapes.names if name != shapes.rest]
+    tracks = []
+    for offset, name in enumerate(("ken", "mei")):
+        cues, frame = [], 0
+        for index in range(60):
+            length = (1, 2, 3, 1, 4)[(index + offset) % 5]
+            shape = shapes.rest if index % 7 == 3 else talking[(index * 3 + offset) % len(talking)]
+            cues.append(Cue(frame, length, shape))
+            frame += length
+        tracks.append(Track(name, tuple(cues)))
+    end = min(sum(c.length for c in t.cues) for t in tracks)
+    tracks = [Track(t.name, tuple(c for c in t.cues if c.end <= end)) for t in tracks]
+    end = min(t.cues[-1].end for t in tracks)
+    return Sheet(FrameRate.parse(rate), end, tuple(tracks), shapes, Source("/takes/voice.wav"))
+
+
+SHIPPED = ["rhubarb", "preston-blair", "anime-3", "anime-5", "harmony", "oculus-15", "fleming-dobbs"]
+EVERY_RATE = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
+
+
+@pytest.mark.parametrize("rate", EVERY_RATE)
+@pytest.mark.parametrize("preset_name", SHIPPED)
+def test_every_shipped_preset_reads_back_on_every_frame_in_opentoonz_and_papagayo(preset_name: str, rate: str) -> None:
+    sheet = preset_sheet(preset_name, rate)
+    mapped = preston_blair_names(sheet.preset)
+    project = read_pgo(write("pgo", sheet))
+    for index, voice in enumerate(project["voices"]):
+        wanted = [mapped[shape] for shape in expected(sheet, index)]
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, project["duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(sheet.duration_frames)] == wanted
+    for index, track in enumerate(sheet.tracks):
+        rows = read_dat_like_opentoonz(write("toonz-dat", sheet, track=track.name))
+        assert rows == [mapped[shape].lower() for shape in expected(sheet, index)] + [mapped[sheet.preset.rest].lower()]
+    acts, frame_acts, _, _ = read_tls_like_opentoonz(write("tls", sheet, track="mei"))
+    assert len(acts) <= 9 and len(frame_acts) == sheet.duration_frames
+    for shape, act in zip(expected(sheet, 1), frame_acts):
+        assert act == shape or sheet.preset.info(act).openness == sheet.preset.info(shape).openness

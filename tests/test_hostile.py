@@ -385,3 +385,273 @@ def test_export_to_a_full_standard_output(tmp_path: Path) -> None:
                                 stderr=subprocess.PIPE, text=True, timeout=60)
     assert result.returncode == 2 and "No space left on device" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- batch: journal, output folder, scheduler, workers ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def finished_batch(tmp_path_factory) -> Path:
+    """An output folder of a finished one-job batch (the bundled sample)."""
+    folder = tmp_path_factory.mktemp("batch")
+    manifest = folder / "season.csv"
+    manifest.write_text(f"audio,script,episode,character\n{SAMPLE},{SCRIPT},E01,BOB\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(manifest), "-o", str(folder / "out"), "-j", "1", "-q"])
+    assert result.exit_code == 0, result.stderr
+    return folder
+
+
+def _journal(out: Path) -> Path:
+    entries = list((out / ".lipsync" / "jobs").glob("*.json"))
+    assert len(entries) == 1
+    return entries[0]
+
+
+@pytest.mark.parametrize("corrupt", [
+    b"", b"{", b"\x00\xff\xfe", b"[]", b'{"key": 5}', b'{"key": "k", "status": "done", "outputs": 7}',
+    b'{"key": "k", "status": "done", "outputs": ["E01/BOB.tsv"]}',
+    b'{"key": "k", "status": "done", "outputs": [{"path": "E01/BOB.tsv", "bytes": "x", "sha256": 1}]}',
+    b'{"key": "k", "status": "done", "warnings": 3}', b'{"key": "k", "status": "done", "tracks": {"a": 1}}',
+    b'{"key": "k", "status": "done", "seconds": "slow"}', b"[" * 100000,
+    b'{"key": "k", "status": "done", "lines": [1, 2]}', b'{"key": "k", "status": "done", "fit": {"flagged_lines": 3}}',
+])
+def test_a_corrupt_journal_entry_means_run_again_never_a_crash(finished_batch: Path, tmp_path: Path,
+                                                               corrupt: bytes) -> None:
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(finished_batch / "out", out)
+    _journal(out).write_bytes(corrupt)
+    result = CliRunner().invoke(main, ["batch", str(finished_batch / "season.csv"), "-o", str(out), "--dry-run"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 0 and "Traceback" not in result.stderr
+    assert "E01/BOB\tto run" in result.stdout
+
+
+def test_a_batch_reruns_a_job_whose_journal_entry_is_corrupt(finished_batch: Path, tmp_path: Path) -> None:
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(finished_batch / "out", out)
+    _journal(out).write_bytes(b'{"key": "k", "status": "done", "outputs": 7}')
+    result = CliRunner().invoke(main, ["batch", str(finished_batch / "season.csv"), "-o", str(out), "-j", "1", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(_journal(out).read_text())["status"] == "done"
+    report = json.loads((out / "batch-report.json").read_text())
+    assert [job["status"] for job in report["jobs"]] == ["done"]
+    again = CliRunner().invoke(main, ["batch", str(finished_batch / "season.csv"), "-o", str(out), "--dry-run"])
+    assert "E01/BOB\tup to date" in again.stdout
+
+
+def test_dot_lipsync_being_a_file_is_a_one_line_error(finished_batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".lipsync").write_text("not a folder")
+    refused(["batch", finished_batch / "season.csv", "-o", out], ["cannot write the batch journal", ".lipsync"],
+            [out])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_output_folder_is_a_one_line_error(finished_batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        refused(["batch", finished_batch / "season.csv", "-o", out], "cannot write the batch journal", [out])
+    finally:
+        out.chmod(0o755)
+
+
+@pytest.mark.parametrize("content, expect", [
+    (b"garbage{", "invalid JSON"), (b'{"address": 5}', "not a Dask scheduler file"), (b"[]", "not a Dask scheduler"),
+    (b'{"address": "' + b"x" * 2000 + b'"}', "not a Dask scheduler file"),
+])
+def test_a_garbage_scheduler_file_is_a_one_line_error(finished_batch: Path, tmp_path: Path, content: bytes,
+                                                      expect: str) -> None:
+    pytest.importorskip("distributed")
+    scheduler = tmp_path / "scheduler.json"
+    scheduler.write_bytes(content)
+    refused(["batch", finished_batch / "season.csv", "-o", tmp_path / "out", "--scheduler", scheduler],
+            [str(scheduler), expect], [tmp_path])
+    refused(["batch", finished_batch / "season.csv", "-o", tmp_path / "out", "--scheduler", "/dev/zero"],
+            "not a regular file", [tmp_path])
+
+
+def test_a_scheduler_address_that_answers_http_is_a_one_line_error(finished_batch: Path, tmp_path: Path) -> None:
+    """A web server that answers Dask's handshake with an HTTP response and keeps the connection
+    open: distributed reads "HTTP/1.1" as a frame length and tries to allocate exabytes."""
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    server = socket.create_server(("127.0.0.1", 8810))
+    held = []
+
+    def answer() -> None:
+        try:
+            connection, _ = server.accept()
+            held.append(connection)
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\n\r\nbad request")
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        refused(["batch", finished_batch / "season.csv", "-o", tmp_path / "out", "--scheduler",
+                 "tcp://127.0.0.1:8810"], ["cannot reach the Dask scheduler", "does not speak Dask's protocol"],
+                [tmp_path])
+    finally:
+        for connection in held:
+            connection.close()
+        server.close()
+        thread.join(timeout=5)
+
+
+def test_workers_exit_when_the_batch_parent_is_killed(tmp_path: Path, audio_variant) -> None:
+    """SIGKILL leaves the parent no chance to stop its workers: they notice and exit."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+    import soundfile as sf
+
+    samples, rate = sf.read(SAMPLE, dtype="float32")
+    long = tmp_path / "long.wav"
+    sf.write(long, np.tile(samples, 20), rate)  # about a minute of speech: a job that takes a while
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"audio,episode,character\n{long},E1,A\n{long},E1,B\n", encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, "-m", "lipsync", "batch", str(manifest), "-o", str(tmp_path / "out"),
+                               "-j", "2", "--progress", "json"], stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(workers) < 2 and time.monotonic() < deadline:
+        line = parent.stderr.readline()
+        if not line:
+            break
+        event = json.loads(line)
+        if event.get("event") == "job-start":
+            workers.add(int(event["worker"].split()[-1]))
+    assert len(workers) == 2, "the workers never started"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    alive = set(workers)
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = {pid for pid in alive if _running(pid)}
+    assert not alive, f"workers {sorted(alive)} outlived their killed parent"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie that only waits to be reaped is not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# --- audio cut short ------------------------------------------------------------------------------
+
+def test_a_truncated_mp3_warns_with_how_much_was_decoded(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    samples, rate = sf.read(SAMPLE, dtype="float32")
+    full = tmp_path / "take.mp3"
+    sf.write(full, np.tile(samples, 2), rate, format="MP3")
+    data = full.read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[:len(data) // 2])
+    result = CliRunner().invoke(main, ["analyze", str(cut), "-s", SCRIPT, "-f", "tsv", "-j", "1", "--progress", "none"])
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "cut short" in line]
+    assert len(warnings) == 1 and "Xing" not in result.stderr, result.stderr
+    decoded, announced = [float(token) for token in warnings[0].split() if token[0].isdigit()][:2]
+    assert 0.4 * announced < decoded < 0.6 * announced
+
+
+def test_a_flac_cut_at_a_frame_boundary_is_an_error(tmp_path: Path) -> None:
+    from lipsync.audio import load_audio
+    from lipsync.errors import AudioError
+    import numpy as np
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    whole = tmp_path / "whole.flac"
+    sf.write(whole, (rng.standard_normal(16000 * 8) * 0.1).astype(np.float32), 16000, subtype="PCM_16")
+    data = whole.read_bytes()
+    # FLAC frames start with the sync code 0xFFF8; cut just before one about half way
+    cut_at = data.index(b"\xff\xf8", len(data) // 2)
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(data[:cut_at])
+    with pytest.raises(AudioError, match=r"cut short|cannot decode"):
+        load_audio(cut)
+
+
+LONG_LINE = "characters long, over the limit of 20000 for one line"
+
+
+@pytest.mark.parametrize("name, layout, expect", [
+    ("long.txt", "BOB: {}\n", ["long.txt: line 1 is 1199999", LONG_LINE]),
+    ("long.srt", "1\n00:00:01,000 --> 00:00:09,000\n{}\n", ["long.srt: line 3", LONG_LINE]),
+    ("long.csv", "character,text\nBOB,{}\n", ["long.csv: line 2", "field larger than field limit"]),
+])
+def test_a_megabyte_long_line_of_dialogue_is_refused_before_the_aligner(tmp_path: Path, name: str, layout: str,
+                                                                       expect: list[str]) -> None:
+    script = tmp_path / name
+    script.write_text(layout.format("hello there " * 100_000), encoding="utf-8")
+    refused(["analyze", SAMPLE, "-s", script, "-o", tmp_path / "out.tsv"], expect, [tmp_path])
+
+
+# --- every command: bad options and inputs are refused before any work ------------------------
+
+def _cases(tmp: Path) -> list[tuple[list, list[str]]]:
+    """(arguments, what the error line must say) for each command; files made in ``tmp``."""
+    sheet = sheet_json(tmp)
+    manifest = tmp / "m.csv"
+    manifest.write_text(f"audio,episode,character\n{SAMPLE},E1,BOB\n", encoding="utf-8")
+    fifo = tmp / "fifo"
+    os.mkfifo(fifo)
+    nan_fps = tmp / "nan_fps.csv"
+    nan_fps.write_text(f"audio,fps\n{SAMPLE},nan\n", encoding="utf-8")
+    huge_tc = tmp / "tc.csv"
+    huge_tc.write_text(f"audio,start_timecode\n{SAMPLE},99:00:00:00\n", encoding="utf-8")
+    deep = tmp / "deep.toml"
+    deep.write_text("[defaults]\nx = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    out = tmp / "out.tsv"
+    return [
+        (["analyze", SAMPLE, "-s", SCRIPT, "--channel", "0", "-o", out], ["channel 0"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "--columns", "nonsense", "-o", out], ["not a column setting"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "--set", "novalue", "-o", out], ["not a KEY=VALUE setting"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "-f", "nope", "-o", out], ["unknown format 'nope'"]),
+        (["analyze", SAMPLE, "-s", SCRIPT, "-l", "klingon", "-o", out], ["klingon"]),
+        (["analyze", fifo, "-s", SCRIPT, "-o", out], ["fifo", "not a regular file"]),
+        (["analyze", "/dev/zero", "-s", SCRIPT, "-o", out], ["/dev/zero", "not a regular file"]),
+        (["export", sheet, "-f", "tsv", "--track", "NOBODY", "-o", out], ["NOBODY"]),
+        (["export", sheet, "-f", "csv", "--set", "bogus=1", "-o", tmp / "x.csv"], ["bogus"]),
+        (["evaluate", fifo, sheet], ["not a regular file"]),
+        (["evaluate", "/dev/zero", sheet], ["not a regular file"]),
+        (["evaluate", sheet, fifo], ["not a regular file"]),
+        (["fit", sheet, sheet, "--stretch-range", "nan:inf", "-o", tmp / "fit.json"], ["stretch range"]),
+        (["fit", sheet, sheet, "--stretch-range", "0.1:9", "-o", tmp / "fit.json"], ["stretch range"]),
+        (["fit", fifo, sheet, "-o", tmp / "fit.json"], ["not a regular file"]),
+        (["fit", sheet, "/dev/zero", "-o", tmp / "fit.json"], ["/dev/zero"]),
+        (["batch", fifo, "-o", tmp / "b"], ["manifest", "not a regular file"]),
+        (["batch", "/dev/zero", "-o", tmp / "b"], ["manifest", "not a regular file"]),
+        (["batch", manifest, "-o", tmp / "b", "--speakers", "/dev/zero"], ["/dev/zero"]),
+        (["batch", manifest, "-o", tmp / "b", "--speakers", fifo], ["fifo"]),
+        (["batch", manifest, "-o", tmp / "b", "--fps", "0.1"], ["0.1"]),
+        (["batch", nan_fps, "-o", tmp / "b"], ["nan"]),
+        (["batch", huge_tc, "-o", tmp / "b"], ["99:00:00:00"]),
+        (["batch", deep, "-o", tmp / "b"], ["deep.toml", "nested deeper than 32"]),
+        (["batch", manifest, "-o", tmp / "b", "--diarize", fifo], ["fifo"]),
+    ]
+
+
+def test_every_command_refuses_bad_options_and_inputs_in_one_line(tmp_path: Path) -> None:
+    for args, expect in _cases(tmp_path):
+        refused(args, expect, [tmp_path])

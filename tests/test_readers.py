@@ -46,7 +46,7 @@ def per_frame(sheet: Sheet, track: int = 0) -> list[str]:
 
 
 def test_the_readable_formats_are_the_ones_the_issue_names():
-    assert {f.name for f in readable_formats()} == {"sheet", "tsv", "rhubarb-json", "xml", "xdts", "dat", "pgo",
+    assert {f.name for f in readable_formats()} == {"sheet", "tsv", "rhubarb-json", "xml", "xdts", "dat", "toonz-dat", "pgo",
                                                     "pg2", "textgrid", "lab"}
 
 

@@ -210,7 +210,13 @@ def test_script_in_another_language_is_an_error(short):
 
 def test_script_free_recognition_finds_phones_in_speech_only(short):
     found = recognize(short.audio, None)
-    assert found.words == ()
+    # English words are recognized too, each with its time and confidence
+    assert len(found.words) >= 8 and all(word.line is None for word in found.words)
+    assert all(0.0 <= word.confidence <= 1.0 and word.end > word.start for word in found.words)
+    for word in found.words:  # in the speech, not in the pauses
+        assert any(start - 0.05 <= word.start and word.end <= end + 0.05 for start, end in short.truth), word
+    heard = " ".join(word.text for word in found.words).split()
+    assert any(known in heard for known in ("weather", "lovely", "today", "please", "window", "open")), heard
     for start, end in short.truth:
         inside = [phone for phone in found.phones if start - 0.05 <= phone.start and phone.end <= end + 0.05]
         assert len(inside) >= 4, (start, end)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from test_review_page import browser, opened, sample  # noqa: F401 - fixtures
+from test_review_page import opened, sample  # noqa: F401 - fixtures (browser: conftest)
 
 
 def test_typing_a_candidate_shows_its_score_and_flaps(opened):  # noqa: F811

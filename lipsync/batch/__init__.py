@@ -9,7 +9,9 @@ contents of its inputs, its options, the lipsync version) is compared with the j
 output folder and unchanged jobs are skipped (:mod:`.state`); the others run on an executor
 (:mod:`.executors`), one analysis per worker process with ``jobs=1`` (the parallelism is
 across jobs); as each finishes, this process writes its outputs atomically, then its journal
-entry, then the report (:mod:`.report`). Outputs: ``<outdir>/<episode>/<character><suffix>``.
+entry (one small file per job: the bookkeeping is linear in the number of jobs). The report
+(:mod:`.report`) is written when the batch starts (every job ``not-run`` or ``up-to-date``),
+when it ends, and when it is interrupted. Outputs: ``<outdir>/<episode>/<character><suffix>``.
 Jobs are analyses or, with ``kind = fit`` in the manifest, dub-fit checks (:mod:`lipsync.fit`):
 ``<episode>/<character>.fit.json`` / ``.fit.html`` and the corrected ``.retimed`` sheet.
 """
@@ -26,7 +28,8 @@ from ..errors import OutputError
 from ..fileio import write_atomic
 from .manifest import Defaults, Job, jobs_from_glob, read_manifest
 from .report import BatchReport, JobReport, make_report, report_json, report_table
-from .state import Hasher, Lock, job_key, load_state, remove_partial_files, save_state, up_to_date, write_outputs
+from .state import (STATE_DIR, Hasher, Lock, job_key, load_state, remove_partial_files, save_state, up_to_date,
+                    write_outputs)
 
 REPORT_JSON = "batch-report.json"
 REPORT_TEXT = "batch-report.txt"
@@ -95,7 +98,13 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
         raise OutputError(f"cannot create the output folder {str(outdir)!r}: {error.strerror}",
                           "choose another -o folder") from None
     lock = Lock(folder)
-    if not lock.acquire():
+    try:
+        acquired = lock.acquire()
+    except OSError as error:
+        raise OutputError(f"cannot write the batch journal in {str(folder / STATE_DIR)!r}: {error.strerror}",
+                          "the output folder must be writable and its .lipsync must be a folder; "
+                          "choose another -o folder") from None
+    if not acquired:
         raise OutputError(f"another batch is writing to {str(outdir)!r}",
                           "wait for it to finish, or choose another -o folder")
     started = time.perf_counter()
@@ -113,7 +122,8 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                     seconds=state.get("seconds"), audio_seconds=state.get("audio_seconds"),
                     warnings=tuple(state.get("warnings", ())), outputs=tuple(o["path"] for o in state.get("outputs", ())),
                     tracks=tuple(state.get("tracks", ())), worker=state.get("worker"),
-                    peak_rss_mb=state.get("peak_rss_mb"), kind=job.kind, fit=state.get("fit"))
+                    peak_rss_mb=state.get("peak_rss_mb"), kind=job.kind, fit=state.get("fit"),
+                    lines=state.get("lines"))
             else:
                 reports[job.id] = JobReport(id=job.id, where=job.where, audio=job.audio, status="not-run",
                                             kind=job.kind)
@@ -140,9 +150,10 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
         done_jobs, done_audio = 0, 0.0
         claimed = {record["path"].casefold(): job.id for job, _, state, skip in plan if skip and state
                    for record in state.get("outputs", ()) if isinstance(record, dict) and "path" in record}
+        by_id = {job.id: job for job in jobs}
         try:
             for job_id, result in executor.run(specs, emit):
-                job = next(j for j in jobs if j.id == job_id)
+                job = by_id[job_id]
                 status = result.get("status", "failed")
                 outputs: list[dict[str, Any]] = []
                 error, hint = result.get("error"), result.get("hint")
@@ -158,8 +169,9 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                          "warnings": list(result.get("warnings", ())), "tracks": list(result.get("tracks", ())),
                          "worker": result.get("worker"), "peak_rss_mb": result.get("peak_rss_mb"),
                          "error": error, "hint": hint, "lipsync": version, "kind": job.kind}
-                if result.get("fit") is not None:
-                    entry["fit"] = result["fit"]
+                for extra in ("fit", "lines"):
+                    if result.get(extra) is not None:
+                        entry[extra] = result[extra]
                 save_state(folder, job_id, entry)
                 reports[job_id] = JobReport(
                     id=job_id, where=job.where, audio=job.audio, status=status, seconds=result.get("seconds"),
@@ -167,7 +179,7 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                     error=error, hint=hint, outputs=tuple(o["path"] for o in outputs),
                     tracks=tuple(result.get("tracks", ())), worker=result.get("worker"),
                     peak_rss_mb=result.get("peak_rss_mb"), detail=result.get("detail"), kind=job.kind,
-                    fit=result.get("fit"))
+                    fit=result.get("fit"), lines=result.get("lines"))
                 done_jobs += 1
                 done_audio += durations.get(job_id) or result.get("audio_seconds") or 0.0
                 elapsed = time.perf_counter() - started
@@ -179,7 +191,6 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                 emit({"event": "progress", "jobs_done": done_jobs, "jobs_total": len(specs),
                       "audio_done": round(done_audio, 3), "audio_total": round(total_audio, 3),
                       "eta": round(eta, 1) if eta is not None else None})
-                write_report()
         except KeyboardInterrupt:
             executor.close()
             report = write_report(interrupted=True)

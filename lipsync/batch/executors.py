@@ -62,7 +62,7 @@ class LocalExecutor:
         try:
             while waiting:
                 self._pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(waiting)), mp_context=context,
-                                                 initializer=init_local, initargs=(events,))
+                                                 initializer=init_local, initargs=(events, os.getpid()))
                 futures = {self._pool.submit(run_local, spec): spec for spec in waiting}
                 waiting = []
                 pending = set(futures)
@@ -110,6 +110,19 @@ class LocalExecutor:
             process.join(timeout=5)
 
 
+def _scheduler_file_address(path: str) -> str:
+    """The address in a Dask scheduler file (JSON with an ``address``), read as data: one-line
+    SchedulerError when it is not one."""
+    from ..fileio import parse_json, read_input
+
+    hint = "pass the JSON file 'dask scheduler --scheduler-file FILE' wrote, or tcp://HOST:PORT"
+    document = parse_json(read_input(path, "scheduler file", SchedulerError, hint=hint), path, SchedulerError, hint)
+    address = document.get("address") if isinstance(document, dict) else None
+    if not isinstance(address, str) or "://" not in address or len(address) > 1000:
+        raise SchedulerError(f"{path}: not a Dask scheduler file (no \"address\": \"tcp://...\")", hint)
+    return address
+
+
 def _died(spec: Spec) -> dict[str, Any]:
     return {"status": "failed", "error": "the worker process died while running this job (killed, out of memory "
                                          "or crashed), twice",
@@ -136,21 +149,26 @@ class DaskExecutor:
         except ImportError:
             raise SchedulerError("--scheduler needs dask.distributed, which is not installed",
                                  "pip install 'lipsync[cluster]'") from None
-        options: dict[str, Any] = {"timeout": f"{timeout}s", "set_as_default": False}
-        if os.path.isfile(address):
-            options["scheduler_file"] = address
-            target = None
+        if os.path.exists(address):
+            target = _scheduler_file_address(address)
         elif "://" in address or ":" in address:
             target = address if "://" in address else f"tcp://{address}"
         else:
             raise SchedulerError(f"--scheduler {address!r} is neither an address nor a scheduler file",
                                  "pass tcp://HOST:PORT or the path of the scheduler's JSON file")
+        client = Client.__new__(Client)
         try:
-            self.client = Client(target, **options) if target else Client(**options)
-        except (OSError, TimeoutError, ValueError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            client.__init__(target, timeout=f"{timeout}s", set_as_default=False)
+        except Exception as error:  # noqa: BLE001 - whatever answers there (even a length of exabytes,
+            # a MemoryError), it is not a scheduler
+            client._Client__loop = None  # a client that never started has nothing to close at exit
+            reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+            if isinstance(error, MemoryError):
+                reason = "what answers there does not speak Dask's protocol"
             raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {reason}",
-                                 "start it (dask scheduler; dask worker ADDRESS) or check the address") from None
+                                 "start it (dask scheduler; dask worker ADDRESS) or check the address; "
+                                 "it must be a Dask scheduler's port, not a web server's") from None
+        self.client = client
         self._futures: list[Any] = []
 
     @property

@@ -105,11 +105,15 @@ class Job:
     dub_track: str | None = None
     retime_format: str | None = None
     retime_mode: str = "reanimate"
-    threshold: float = 50.0
+    threshold: float = 70.0  # fit.FitSettings().threshold
     check: bool = False
     # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
     # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt"
     original_language: str | None = None
+    # kind == "analyze": line outcomes that fail the job (``uncertain``, ``missing``), and
+    # whether a script that does not match the recording is a warning instead of a failure
+    fail_on: tuple[str, ...] = ()
+    allow_mismatch: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Defaults:
     settings: tuple[tuple[str, str], ...] = ()
     fit_preset: str = "anime-3"
     fail_under: float | None = None
+    fail_on: tuple[str, ...] = ()
+    allow_mismatch: bool = False
 
     def values(self) -> dict[str, Any]:
         return {"language": self.language, "preset": self.preset, "fps": self.fps,
@@ -547,7 +553,8 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
                         fps=fps, formats=tuple(dict.fromkeys(formats)),
                         channel=channel if isinstance(channel, int) else None,
                         start_timecode=str(timecode) if timecode else None, diarize=model,
-                        speakers=speakers, settings=defaults.settings))
+                        speakers=speakers, settings=defaults.settings, fail_on=defaults.fail_on,
+                        allow_mismatch=defaults.allow_mismatch))
     problems.raise_if_any()
     return tuple(jobs)
 
@@ -674,7 +681,7 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
     return {"original": original, "original_script": original_script,
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
-            "threshold": 50.0 if threshold is None else threshold, "check": bool(check)}
+            "threshold": 70.0 if threshold is None else threshold, "check": bool(check)}
 
 
 def _adapt_job(where: str, values: Mapping[str, str], path_of: Any, problems: _Problems, defaults: Defaults,

@@ -3,7 +3,8 @@
 Statuses: ``done`` (ran now), ``up-to-date`` (skipped: inputs, options and version unchanged
 since it succeeded), ``failed``, ``not-run`` (the batch was interrupted before it). A dub-fit
 job (``kind: fit``) also has its ``fit`` summary: lines, flagged, mean_score, threshold and the
-unpaired lines of both sides.
+unpaired lines of both sides; an analysis with a script its ``lines``: how many script lines
+were aligned, uncertain and not found.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class JobReport:
     detail: str | None = None
     kind: str = "analyze"
     fit: dict[str, Any] | None = None
+    lines: dict[str, int] | None = None  # script lines aligned, uncertain and not found
 
 
 @dataclass(frozen=True)
@@ -130,19 +132,33 @@ def fit_summary(fit: dict[str, Any] | None) -> str:
     return text
 
 
+def lines_summary(lines: dict[str, int] | None) -> str:
+    """An analysis job's script lines for tables: ``38 ok, 1 uncertain, 1 not found``.
+
+    >>> lines_summary({"aligned": 38, "uncertain": 0, "not found": 1})
+    '38 ok, 1 not found'
+    """
+    if not lines:
+        return ""
+    parts = [f"{lines.get('aligned', 0)} ok"]
+    parts += [f"{lines[state]} {state}" for state in ("uncertain", "not found") if lines.get(state)]
+    return ", ".join(parts)
+
+
 def table_rows(report: BatchReport) -> list[tuple[str, ...]]:
-    """(job, status, audio, time, warnings, fit, error) per job, for tables."""
+    """(job, status, audio, time, warnings, lines, fit, error) per job, for tables."""
     rows = []
     for job in report.jobs:
         note = job.error or ""
         if job.hint and job.error:
             note += f" (hint: {job.hint})"
         rows.append((job.id, job.status, _duration(job.audio_seconds), _duration(job.seconds),
-                     str(len(job.warnings)) if job.warnings else "", fit_summary(job.fit), note))
+                     str(len(job.warnings)) if job.warnings else "", lines_summary(job.lines),
+                     fit_summary(job.fit), note))
     return rows
 
 
-HEADER = ("job", "status", "audio", "time", "warnings", "fit", "error")
+HEADER = ("job", "status", "audio", "time", "warnings", "lines", "fit", "error")
 
 
 def summary(report: BatchReport) -> str:

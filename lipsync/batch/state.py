@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..fileio import write_atomic
+from ..errors import LipsyncError
+from ..fileio import parse_json, read_input, write_atomic
 from .manifest import Job
 
 STATE_DIR = ".lipsync"
@@ -75,6 +76,8 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
                     "start_timecode": job.start_timecode, "settings": [list(s) for s in job.settings],
                     "audio_path": job.audio, "problem": job.problem},
     }
+    if job.fail_on or job.allow_mismatch:  # only when asked for: other keys stay as they were
+        inputs["trust"] = {"fail_on": list(job.fail_on), "allow_mismatch": job.allow_mismatch}
     if job.kind == "fit":  # analyze keys stay as they were, so their journals stay valid
         inputs["fit"] = {"original": hasher.file(job.original) if job.original else None,
                          "original_script": hasher.file(job.original_script) if job.original_script else None,
@@ -95,13 +98,52 @@ def state_path(outdir: Path, job_id: str) -> Path:
     return outdir / STATE_DIR / "jobs" / (quote(job_id, safe="") + ".json")
 
 
+#: The most a journal entry may weigh (a job's warnings, tracks and outputs: a few KB).
+MAX_ENTRY = 4 * 1024 * 1024
+
+
 def load_state(outdir: Path, job_id: str) -> dict[str, Any] | None:
-    """The journal entry of a job, or None (a missing or unreadable entry means: run it)."""
+    """The journal entry of a job, or None: a missing, unreadable, truncated or corrupt entry
+    (or one not written by this format) means "run the job again", never an error."""
     try:
-        data = json.loads(state_path(outdir, job_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = parse_json(read_input(state_path(outdir, job_id), "journal", LipsyncError, limit=MAX_ENTRY),
+                          "journal", LipsyncError, "")
+    except (LipsyncError, UnicodeDecodeError):
         return None
-    return data if isinstance(data, dict) else None
+    return data if valid_entry(data) else None
+
+
+def valid_entry(data: Any) -> bool:
+    """Whether ``data`` has the types of a journal entry :func:`save_state` writes.
+
+    >>> valid_entry({"key": "ab", "status": "done", "outputs": [{"path": "E1/BOB.tsv", "bytes": 3,
+    ...              "sha256": "00"}], "warnings": [], "tracks": ["BOB"]})
+    True
+    >>> valid_entry({"key": "ab", "status": "done", "outputs": 7})
+    False
+    """
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    def number(value: Any) -> bool:
+        return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not isinstance(data.get("status"), str):
+        return False
+    outputs = data.get("outputs", [])
+    if not isinstance(outputs, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("path"), str) and isinstance(item.get("sha256"), str)
+            and isinstance(item.get("bytes"), int) and not isinstance(item.get("bytes"), bool)
+            for item in outputs):
+        return False
+    lines = data.get("lines") or {}
+    fit = data.get("fit") or {}
+    return (strings(data.get("warnings", [])) and strings(data.get("tracks", []))
+            and number(data.get("seconds")) and number(data.get("audio_seconds"))
+            and number(data.get("peak_rss_mb")) and isinstance(data.get("worker") or "", str)
+            and isinstance(lines, dict) and all(isinstance(v, int) for v in lines.values())
+            and isinstance(fit, dict) and isinstance(fit.get("flagged_lines", []), list)
+            and all(number(fit.get(key)) for key in ("lines", "flagged", "mean_score", "threshold")))
 
 
 def up_to_date(state: Mapping[str, Any] | None, key: str, outdir: Path) -> bool:

@@ -40,10 +40,11 @@ def execute(spec: dict[str, Any], emit: Emit | None = None, worker: str | None =
         result.update(run(spec, send))
         result["status"] = "done"
         failed_check = result.pop("check_failed", None)
-        if failed_check:  # the reports are still written (the batch writes outputs of failed jobs too)
+        if failed_check:  # the outputs are still written (the batch writes outputs of failed jobs too)
             fix = "rewrite the flagged lines" if spec.get("kind") == "adapt" else "fix the dub"
-            result.update(status="failed", error=failed_check,
-                          hint=f"see the job's .{spec.get('kind')}.html report; {fix}, or lower the row's fail_under/threshold")
+            hint = result.pop("check_hint", None) or \
+                f"see the job's .{spec.get('kind')}.html report; {fix}, or lower the row's fail_under/threshold"
+            result.update(status="failed", error=failed_check, hint=hint)
     except LipsyncError as error:
         result.update(status="failed", error=error.message, hint=error.hint)
     except MemoryError:
@@ -99,6 +100,7 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     if spec.get("check") and summary["flagged"]:
         result["check_failed"] = (f"{summary['flagged']} of {summary['lines']} line(s) scored under "
                                   f"{summary['threshold']:g} (check)")
+        result["check_hint"] = "see the job's .fit.html report; fix the dub, or lower the row's fail_under/threshold"
     return result
 
 
@@ -155,7 +157,8 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     progress = _progress(spec, send)
     options: dict[str, Any] = dict(preset=preset, fps=rate, channel=spec.get("channel"),
                                    start_timecode=spec.get("start_timecode"), language=spec["language"],
-                                   jobs=1, track_name=spec["name"], on_progress=progress)
+                                   jobs=1, track_name=spec["name"], on_progress=progress,
+                                   allow_mismatch=bool(spec.get("allow_mismatch")))
     character = spec.get("character")
     if character and spec.get("script") and _script_names_speakers(spec["script"], rate):
         options["speaker"] = character
@@ -192,8 +195,37 @@ def _analyze(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     warnings.extend(rendering.warnings)
     outputs = [[item.path.as_posix(), item.data if item.data is not None else _rendered_file(item, warnings)]
                for item in rendering.outputs if item.path]
-    return {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
-            "audio_seconds": round(audio.duration, 3)}
+    result: dict[str, Any] = {"outputs": outputs, "warnings": warnings, "tracks": [track.name for track in sheet.tracks],
+                              "audio_seconds": round(audio.duration, 3)}
+    if sheet.script:
+        result["lines"] = line_counts(sheet.script)
+        failing = lines_failing(result["lines"], spec.get("fail_on") or ())
+        if failing:
+            result["check_failed"] = failing
+            result["check_hint"] = "see the sheet's \"script\" list and the warnings; fix the script or the recording"
+    return result
+
+
+def line_counts(script: Any) -> dict[str, int]:
+    """How many script lines ended aligned, uncertain and not found."""
+    return {state: sum(1 for line in script if line.status == state) for state in ("aligned", "uncertain", "not found")}
+
+
+def lines_failing(counts: dict[str, int], fail_on: Any) -> str | None:
+    """Why a job fails under ``--fail-on`` (``uncertain``: uncertain or not found lines;
+    ``missing``: lines not found), or None.
+
+    >>> lines_failing({"aligned": 8, "uncertain": 1, "not found": 0}, ("missing",)) is None
+    True
+    >>> lines_failing({"aligned": 8, "uncertain": 1, "not found": 2}, ("uncertain",))
+    '1 uncertain and 2 not found script line(s) (--fail-on uncertain)'
+    """
+    if "uncertain" in fail_on and (counts["uncertain"] or counts["not found"]):
+        return (f"{counts['uncertain']} uncertain and {counts['not found']} not found script line(s) "
+                "(--fail-on uncertain)")
+    if "missing" in fail_on and counts["not found"]:
+        return f"{counts['not found']} script line(s) not found (--fail-on missing)"
+    return None
 
 
 def _rendered_file(item: Any, warnings: list[str]) -> bytes:
@@ -226,14 +258,28 @@ def _script_names_speakers(path: str, rate: Any) -> bool:
 _QUEUE: Any = None
 
 
-def init_local(queue: Any) -> None:
+def init_local(queue: Any, parent: int | None = None) -> None:
     """Pool initializer: progress events go to the parent through ``queue``; Ctrl-C is the
-    parent's to handle (it stops the workers itself)."""
+    parent's to handle (it stops the workers itself). A worker whose parent ``parent`` dies (even
+    by SIGKILL, which leaves it no chance to stop them) notices within a second and exits, in
+    the middle of its job if need be: nobody would receive the result."""
     import signal
+    import threading
 
     global _QUEUE
     _QUEUE = queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="lipsync-orphan-watch",
+                         daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int, interval: float = 0.5) -> None:
+    """Exit this process at once when its parent is no longer ``parent`` (it died, and the
+    process was handed to init or a subreaper)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(3)
 
 
 def run_local(spec: dict[str, Any]) -> dict[str, Any]:

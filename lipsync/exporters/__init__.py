@@ -110,7 +110,7 @@ class Exporter:
 
 # Modules in lipsync.exporters that define EXPORTER, in the order `lipsync formats` lists them.
 _MODULES = ("sheet_json", "rhubarb_tsv", "rhubarb_json", "rhubarb_xml", "csv_table", "xdts",
-            "moho_dat", "synfig_lst", "papagayo_pgo", "papagayo_pg2", "toonz_tls",
+            "moho_dat", "toonz_dat", "synfig_lst", "papagayo_pgo", "papagayo_pg2", "toonz_tls",
             "praat_textgrid", "htk_lab", "spine_json", "after_effects", "harmony",
             "otio_markers", "edl", "fcpxml", "xsheet_pdf", "xsheet_svg")
 
@@ -135,7 +135,12 @@ def exporter_named(name: str) -> Exporter:
 
 
 def exporter_for_path(path: str | Path) -> Exporter:
-    """The exporter whose extension matches ``path`` (``.json`` is the lossless sheet)."""
+    """The exporter whose extension matches ``path`` (``.json`` is the lossless sheet), a
+    format's own two-part ending first (``take.toonz.dat`` is OpenToonz's, ``take.dat`` Moho's)."""
+    named = [e for e in all_exporters() if e.suffix and not e.extensions
+             and Path(path).name.lower().endswith(e.suffix) and len(Path(path).name) > len(e.suffix)]
+    if named:
+        return max(named, key=lambda exporter: len(exporter.suffix or ""))
     suffix = Path(path).suffix.lower()
     for exporter in all_exporters():
         if suffix in exporter.extensions:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from ..sheet import Cue, Sheet, Source, Track
@@ -49,11 +48,10 @@ def frame_seconds(sheet: Sheet, frame: int) -> str:
 def frame_time(rate: FrameRate, frame: int) -> str:
     """Seconds inside ``frame`` at ``rate``, with the fewest decimals (two or more) for which
     both ``floor(t * fps)`` and ``round(t * fps)`` give ``frame`` back."""
-    fps = float(rate.fraction)
-    start = Fraction(frame) / rate.fraction
+    fps = rate.num / rate.den
     for decimals in range(2, 10):
         scale = 10 ** decimals
-        first = math.ceil(start * scale)
+        first = -(-frame * rate.den * scale // rate.num)  # ceil(start * scale), exactly
         for steps in (first, first + 1):  # +1: the exact start may read as just below it in floats
             text = f"{steps // scale}.{steps % scale:0{decimals}d}"
             position = float(text) * fps

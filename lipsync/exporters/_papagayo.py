@@ -71,7 +71,7 @@ def _word_text(text: str) -> str:
 def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
     mouths = preston_blair_names(sheet.preset)
     per_frame = [mouths[shape] for shape in frame_shapes_at(sheet, track, rate)]
-    rest = mouths[sheet.preset.rest]
+    rest = "rest"  # what Papagayo shows outside words; a preset whose rest mouth maps to MBP needs words there too
     last = len(per_frame) - 1
 
     spans: list[tuple[str, int, int]] = []  # the recognised words, in order, not overlapping

@@ -1,7 +1,8 @@
 """Moho switch data (``.dat``): ``MohoSwitch1``, then ``<frame> <name>`` lines (formats.md section 2).
 
-Read by Moho (a switch layer's Source Data), OpenToonz (Xsheet > Apply Lip Sync Data to Column),
-Blender's "LipSync Importer & Blinker" and any reader of Papagayo's and Rhubarb's ``.dat`` export.
+Read by Moho (a switch layer's Source Data), Blender's "LipSync Importer & Blinker" and any reader
+of Papagayo's and Rhubarb's ``.dat`` export. OpenToonz reads the same layout with the Preston
+Blair names only: that is the ``toonz-dat`` format (:mod:`lipsync.exporters.toonz_dat`).
 Frames are 1-based, fields are separated by a single ASCII space (OpenToonz keeps only lines of
 exactly two space-separated tokens) and there is no ``FPS`` line (it crashes the Blender add-on).
 """
@@ -11,12 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..sheet import Sheet, Track
-from . import ExportOptions, Exporter, warn
+from . import ExportOptions, Exporter
 from ._reading import ReadOptions, cues_from_changes, malformed, shape_set, text_of
-from ._production import NAMES_SETTING, PRESTON_BLAIR, frame_shapes, output_names, switch_lines
-
-#: The names OpenToonz's lipsyncpopup.cpp matches, case-insensitively (``other`` is its ``etc``).
-OPENTOONZ_NAMES = frozenset(name.lower() for name in PRESTON_BLAIR) | {"other"}
+from ._production import NAMES_SETTING, frame_shapes, output_names, switch_lines
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
@@ -25,18 +23,11 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     A line per change of mouth, then the rest mouth one frame after the sheet's end.
     ``options.extra["names"]``: ``preset`` (default: the preset's shape names, which must match
     the switch layer's sub-layers) or ``preston-blair`` (AI E O U etc L WQ MBP FV rest, the names
-    OpenToonz and Papagayo mouth sets use; shapes that map to one name merge). OpenToonz's Apply
-    Lip Sync Data reads only Preston Blair names and skips any other line without a word, so
-    preset names that are not all Preston Blair names come with a warning giving the remedy.
+    Papagayo mouth sets use; shapes that map to one name merge). For OpenToonz, which reads only
+    the Preston Blair names, write ``toonz-dat``.
     """
     track = sheet.track(options.track)
     names = output_names(sheet, options)
-    foreign = sorted({name for shape, name in names.items() if name.lower() not in OPENTOONZ_NAMES
-                      and any(cue.shape == shape for cue in track.cues)})
-    if foreign:
-        warn(f"dat: OpenToonz's Apply Lip Sync Data reads only the Preston Blair mouth names and skips "
-             f"{', '.join(foreign)}; for OpenToonz write it with --set names=preston-blair (Moho's switch "
-             "layers take the preset's names)")
     lines = switch_lines(frame_shapes(sheet, track), names, sheet.preset.rest)
     return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
 
@@ -68,7 +59,7 @@ EXPORTER = Exporter(
     name="dat",
     extensions=(".dat",),
     description="Moho switch data: 1-based frame and mouth name per change, no FPS line",
-    importers="Moho switch layers, Blender LipSync Importer, OpenToonz Apply Lip Sync Data (names=preston-blair)",
+    importers="Moho switch layers, Blender LipSync Importer (OpenToonz: toonz-dat)",
     write=write,
     read=read,
     settings=(NAMES_SETTING,),

@@ -129,26 +129,28 @@ def marker_specs(sheet: Sheet, track: Track) -> list[MarkerSpec]:
     return specs
 
 
-def otio_marker(otio: Any, sheet: Sheet, spec: MarkerSpec, offset: int = 0) -> Any:
-    """``spec`` as an OTIO Marker at ``offset`` + its sheet frame."""
+def otio_marker(otio: Any, sheet: Sheet, spec: MarkerSpec, offset: int = 0, metadata: bool = True) -> Any:
+    """``spec`` as an OTIO Marker at ``offset`` + its sheet frame (``metadata``: with its
+    ``lipsync`` metadata, which an EDL cannot hold)."""
     rate = float(sheet.rate.fraction)
     opentime = otio.opentime
     return otio.schema.Marker(
         name=spec.name,
         marked_range=opentime.TimeRange(opentime.RationalTime(offset + spec.frame, rate),
                                         opentime.RationalTime(spec.length, rate)),
-        color=spec.color, comment=spec.comment, metadata={"lipsync": dict(spec.metadata)})
+        color=spec.color, comment=spec.comment, metadata={"lipsync": dict(spec.metadata)} if metadata else None)
 
 
-def track_markers(otio: Any, sheet: Sheet, track: Track, offset: int = 0) -> list[Any]:
+def track_markers(otio: Any, sheet: Sheet, track: Track, offset: int = 0, metadata: bool = True) -> list[Any]:
     """The track's markers, mouth changes then dialogue lines, at ``offset`` + sheet frame.
 
     Raises FormatError for a shape the sheet's preset does not define.
     """
-    return [otio_marker(otio, sheet, spec, offset) for spec in marker_specs(sheet, track)]
+    return [otio_marker(otio, sheet, spec, offset, metadata) for spec in marker_specs(sheet, track)]
 
 
-def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0, markers: bool = True) -> Any:
+def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0, markers: bool = True,
+               metadata: bool = True) -> Any:
     """A clip over the whole sheet carrying the track's markers; its media is the voice file.
 
     The clip's source range starts at ``offset`` (0 for OTIO; the start timecode for an EDL,
@@ -164,7 +166,7 @@ def track_clip(otio: Any, sheet: Sheet, track: Track, offset: int = 0, markers: 
         media = otio.schema.MissingReference(available_range=whole)
     clip = otio.schema.Clip(name=track.name, media_reference=media, source_range=whole)
     if markers:
-        clip.markers.extend(track_markers(otio, sheet, track, offset))
+        clip.markers.extend(track_markers(otio, sheet, track, offset, metadata))
     return clip
 
 

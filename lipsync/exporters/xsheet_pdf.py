@@ -247,8 +247,11 @@ class Plan:
         """:func:`dialogue_glyphs` of a line, with the track's word spans worked out once."""
         key = ("words", id(track))
         if key not in self.index:
-            self.index[key] = [word_spans(self.sheet, track)]
-        return dialogue_glyphs(self.sheet, track, line, self.index[key][0])
+            self.index[key] = [word_spans(self.sheet, track), {}]
+        spans, laid = self.index[key]
+        if id(line) not in laid:  # a line over two blocks is laid out once
+            laid[id(line)] = dialogue_glyphs(self.sheet, track, line, spans)
+        return laid[id(line)]
 
 
 def _buckets(spans: Iterable[tuple[int, int, T]], size: int, count: int) -> list[list[T]]:
@@ -643,9 +646,10 @@ def dialogue_glyphs(sheet: Sheet, track: Track, line: SheetLine,
     """
     end = line.frame + line.length
     spans = word_spans(sheet, track) if spans is None else spans
-    longest = max((last - first for first, last, _ in spans), default=0)
-    low = bisect.bisect_left(spans, (line.frame - longest,))
     high = bisect.bisect_left(spans, (end,))
+    low = bisect.bisect_left(spans, (line.frame,))
+    while low > 0 and spans[low - 1][1] > line.frame:  # words that start before the line and reach into it
+        low -= 1
     spoken = [(max(first, line.frame), min(last, end), text) for first, last, text in spans[low:high]
               if last > line.frame]
     if not spoken:

@@ -57,7 +57,9 @@ class FitReport:
 
     @property
     def lines(self) -> tuple[LineFit, ...]:
-        return tuple(line for track in self.tracks for line in track.lines)
+        """Every scored line of every track, in time order (the picture's frame, then track)."""
+        return tuple(sorted((line for track in self.tracks for line in track.lines),
+                            key=lambda line: (line.original.frame, line.original.end, line.original.track)))
 
     @property
     def unpaired(self) -> tuple[Unpaired, ...]:

@@ -31,10 +31,15 @@ this one), and frames where the picture shows no mouth (empty XDTS cells) are le
      added or dropped word leaves flaps without a partner, which no global fix repairs.
 3. **Timing cost** (:func:`timing_cost`): nothing for a shift of up to ``shift_free`` frames (1:
    42 ms at 24 fps, under what a viewer detects, ITU-R BT.1359); a larger one costs
-   ``shift_cost_base`` (4) once plus ``shift_cost`` (3.5) points per frame up to ``shift_knee``
-   (4 frames, 167 ms, about where a late voice becomes unacceptable), twice that per frame
-   beyond; plus ``stretch_cost`` (1) point per percent of stretch beyond ``stretch_free`` (5 %).
-   A shift is fixable but seen; a speed change is fixed by a stretch and costs little.
+   ``shift_cost_base`` (4) once plus ``shift_cost`` (3) points per frame up to the knee, and
+   ``beyond_knee_cost`` (22) per frame beyond it. The knee is where BT.1359 puts the limit of
+   acceptability: a voice late by ``late_knee`` (4) frames (167 ms; 185 ms is unacceptable), or
+   early by ``early_knee`` (2) frames (83 ms; 90 ms is unacceptable): 4 late costs 16 and 5 late
+   38, 2 early 10 and 3 early 32. Plus ``stretch_cost`` (1) point per percent of stretch beyond
+   ``stretch_free`` (5 %). A shift is fixable but seen; a speed change is fixed by a stretch
+   and costs little. With the default ``threshold`` (70) a voice 5 or more frames late, or 3 or
+   more early, is flagged even where its flaps agree perfectly, and so are flaps that disagree
+   as much (fidelity under 70) at the right time.
 
 Calibrated on generated speech analyzed as ``lipsync fit`` analyzes voice tracks (three
 alignment passes, compared on ones; ``python benchmarks/fit.py --speech``: ten lines in three
@@ -77,7 +82,7 @@ DUB_OPEN = "dub_open"
 class FitSettings:
     """How pairs are scored, searched and flagged (see the module docstring)."""
 
-    threshold: float = 50.0
+    threshold: float = 70.0
     max_shift: int = 12
     stretch_min: float = 0.8
     stretch_max: float = 1.25
@@ -92,13 +97,18 @@ class FitSettings:
     agreement_share: float = 0.5
     #: flap edges (openings, closings) of both sides match within this many frames
     edge_reach: int = 2
-    #: points lost per frame of shift the fit needs, up to ``shift_knee`` frames; twice that beyond
-    shift_cost: float = 3.5
+    #: points lost per frame of shift the fit needs, up to the knee: ``late_knee`` frames when
+    #: the dub's voice is late, ``early_knee`` when it is early; ``beyond_knee_cost`` per frame
+    #: beyond (ITU-R BT.1359: a voice late by more than about 185 ms, or early by more than
+    #: about 90 ms, is unacceptable; at 24 fps 4 and 2 frames)
+    shift_cost: float = 3.0
     #: shifts up to this many frames cost nothing (one frame at 24 fps, 42 ms, is under what a
     #: viewer detects, ITU-R BT.1359); a larger one costs ``shift_cost_base`` more, once
     shift_free: int = 1
     shift_cost_base: float = 4.0
-    shift_knee: int = 4
+    late_knee: int = 4
+    early_knee: int = 2
+    beyond_knee_cost: float = 22.0
     #: points lost per percent of stretch the fit needs beyond ``stretch_free`` percent
     stretch_cost: float = 1.0
     stretch_free: float = 5.0
@@ -200,8 +210,12 @@ def _frames_text(count: int) -> str:
 
 
 def advice(line: LineFit, threshold: float) -> str:
-    """A one-line suggestion for a line: fits, shift, stretch, or rewrite/re-animate."""
+    """A one-line suggestion for a line: fits, shift, stretch, or rewrite/re-animate. "fits" only
+    for a line that passes as it stands; a passing line that fits better moved says so."""
     if not line.flagged:
+        if line.timing_cost > 0 and line.shift and line.score_after_shift > line.score:
+            way = "later" if line.shift > 0 else "earlier"
+            return f"passes; better moved {_frames_text(line.shift)} {way} (score {line.score_after_shift:.0f})"
         return "fits"
     if line.shift and line.score_after_shift >= line.score_after_stretch - 0.5 and \
             line.score_after_shift > line.score:
@@ -513,16 +527,21 @@ def agreement_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings:
 
 
 def timing_cost(shift: int, stretch: float, settings: FitSettings) -> float:
-    """Points a line loses for the shift (frames) and stretch factor its best fit needs.
+    """Points a line loses for the shift (frames the dub must move, + later) and the stretch
+    factor its best fit needs. A dub that must move earlier has a late voice, which viewers
+    forgive longer (``late_knee``) than an early one (``early_knee``).
 
-    >>> [timing_cost(frames, 1.0, FitSettings()) for frames in (1, 2, 3, 6)], timing_cost(0, 0.92, FitSettings())
-    ([0.0, 11.0, 14.5, 32.0], 3.0)
+    >>> [timing_cost(-frames, 1.0, FitSettings()) for frames in (1, 2, 4, 5, 6)]  # voice late
+    [0.0, 10.0, 16.0, 38.0, 60.0]
+    >>> [timing_cost(frames, 1.0, FitSettings()) for frames in (1, 2, 3)], timing_cost(0, 0.92, FitSettings())
+    ([0.0, 10.0, 32.0], 3.0)
     """
     frames = abs(int(shift))
+    knee = settings.late_knee if shift < 0 else settings.early_knee
     cost = 0.0
     if frames > settings.shift_free:
-        cost = settings.shift_cost_base + settings.shift_cost * (
-            min(frames, settings.shift_knee) + 2 * max(0, frames - settings.shift_knee))
+        cost = settings.shift_cost_base + settings.shift_cost * min(frames, knee) + \
+            settings.beyond_knee_cost * max(0, frames - knee)
     percent = abs(float(stretch) - 1.0) * 100.0
     return round(cost + settings.stretch_cost * max(0.0, percent - settings.stretch_free), 6)
 

@@ -21,12 +21,13 @@ import numpy as np
 
 from ..audio import Audio
 from ..dialogue import Line
-from ..errors import OptionError, ScriptError
+from ..errors import OptionError, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english
-from ..sheet import Phone, Word
+from ..sheet import Phone, ScriptLine, Word
 from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, speech_to_noise_db, split_long
-from . import align
+from . import align, confidence
 from .chunks import Chunk, run_chunks
+from .confidence import clock
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
@@ -41,11 +42,13 @@ ProgressCallback = Callable[[float], None]
 
 @dataclass(frozen=True)
 class Recognition:
-    """Phones and words found in a recording, and warnings about what did not fit the script."""
+    """Phones and words found in a recording, warnings about what did not fit the script, and
+    what became of each script line (in script order; empty without a script)."""
 
     phones: tuple[Phone, ...]
     words: tuple[Word, ...]
     warnings: tuple[str, ...] = ()
+    lines: tuple[ScriptLine, ...] = ()
 
 
 class Recognizer(Protocol):
@@ -66,16 +69,6 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
     return AcousticRecognizer(settings, jobs).recognize(audio, lines, language=language, on_progress=on_progress)
 
 
-def clock(seconds: float) -> str:
-    """``m:ss.s`` for messages.
-
-    >>> clock(83.25)
-    '1:23.2'
-    """
-    minutes, rest = divmod(max(0.0, seconds), 60.0)
-    return f"{int(minutes)}:{rest:04.1f}"
-
-
 def _excerpt(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -87,6 +80,9 @@ class AcousticRecognizer:
     where alignment fails), each group force-aligned at ``settings.passes`` frame phases, lines
     that were not recorded and speech that is not in the script found, reported and recognized
     without the script. Without one: the words (English) or phones (other languages) heard.
+    Every script line ends aligned, uncertain or not found, with a confidence
+    (:mod:`.confidence`); a script of which too little aligns raises
+    :class:`~lipsync.errors.ScriptMismatchError` (a warning with ``settings.allow_mismatch``).
     The output is the same for any number of ``jobs`` (worker processes).
     """
 
@@ -119,7 +115,8 @@ class AcousticRecognizer:
         if settings.correct_bias:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
-        return Recognition(phones, words, found.warnings)
+        outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
+        return Recognition(phones, words, found.warnings, outcomes)
 
     # --- without a script -------------------------------------------------------------------
 
@@ -132,10 +129,20 @@ class AcousticRecognizer:
                 for start, end in pieces]
 
     def _recognize_freely(self, audio: Audio, stretches, on_progress, phones_only: bool = False) -> Recognition:
+        """Phones heard without a script; in English also the words, each with its confidence."""
         chunks = self._phone_chunks(audio, stretches, phones_only)
         results = run_chunks(chunks, self.jobs, on_progress)
         phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
-        return Recognition(tuple(phones), ())
+        heard = [(chunk.offset, word) for chunk, (_, words) in zip(chunks, results) for word in words]
+        words: list[Word] = []
+        if heard:
+            reference = confidence.reference_score(acoustic_model(self.model), audio.samples, audio.sample_rate,
+                                                   stretches, self.settings)
+            for offset, word in heard:
+                per_frame = confidence.score_per_frame([word])
+                sure = None if per_frame is None else confidence.confidence(per_frame, reference, self.settings)
+                words.append(Word(offset + word.start, offset + word.end, word.text, None, sure))
+        return Recognition(tuple(phones), tuple(words))
 
     def _hear(self, audio: Audio, stretches: Sequence[tuple[float, float]],
               phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
@@ -160,12 +167,21 @@ class AcousticRecognizer:
                               "pass its --language (or --language auto), and check that --script matches the recording")
         warnings: list[str] = []
         with_words = {word.line for word in words}
+        outcomes: dict[int, ScriptLine] = {}
         for index, line in enumerate(lines):
             if index not in with_words:
                 what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
+                outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
+        if not with_words:
+            raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
+                              "pass the dialogue's script, or analyze without --script to recognize the speech")
         if not stretches:
-            return Recognition((), (), tuple(warnings))
+            for index in with_words:
+                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                             None, 0.0, audio.duration)
+            warnings.append(self._mismatch(words, outcomes, "no speech was found in the recording"))
+            return Recognition((), (), tuple(warnings), _in_order(outcomes))
         phones_only = not is_english(language)
         timed = align.is_timed(lines)
         silent: list[int] = []
@@ -181,7 +197,12 @@ class AcousticRecognizer:
             # lines matched to the stretches between pauses instead, as in longer recordings.
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False, settings=settings)
             aligned.update(zip(groups, self._align_groups(audio, groups, words, None)))
-        failed = {index for index, group in enumerate(groups) if not self._fits(aligned[group], group, words, stretches)}
+        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings, not is_english(language))
+        self._realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
+        failed = {index for index, group in enumerate(groups)
+                  if not self._fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
+        if not timed:
+            failed |= _beside_uncovered(groups, stretches, settings)
         heard: dict[tuple[float, float], list[Phone]] = {}
         if failed and not timed and (len(groups) > 1 or len(groups[0].lines) > 1):
             # The length-based plan went wrong somewhere: re-match those regions by what was heard.
@@ -198,7 +219,6 @@ class AcousticRecognizer:
         phones: list[Phone] = []
         found_words: list[Word] = []
         unaligned: list[tuple[float, float, int | None]] = []
-        failures = 0
         for group in groups:
             located = aligned[group]
             group_words = align.words_in(group, words)
@@ -209,31 +229,50 @@ class AcousticRecognizer:
                 # the speech there still belongs to the group's character, when it has one
                 speakers = {lines[index].speaker for index in group.lines}
                 unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
-                failures += len(group.lines)
+                for index in group.lines:
+                    outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                                 None, group.start, group.end)
                 continue
             offset = max(0.0, group.start - settings.pad)
             missing = align.squeezed_lines(located, group_words)
             for index in sorted(missing):
                 warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
                                 f"in the recording near {clock(group.start)}")
-            failures += len(missing)
-            group_phones, group_found = align.aligned_phones(offset, located, group_words, missing)
+                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                             None, group.start, group.end)
+            lost: set[int] = set()
+            for index, (value, start, end) in sorted(rate.lines(located, group).items()):
+                if index in missing:
+                    continue
+                line = lines[index]
+                state = confidence.status(value, settings)
+                outcomes[index] = ScriptLine(index, line.number, line.text, state, value, start, end)
+                if state == confidence.NOT_FOUND:
+                    lost.add(index)
+                    unaligned.append((start, end, index))
+                    warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") does not match the recording "
+                                    f"at {clock(start)}-{clock(end)} (confidence {value:.2f}); "
+                                    "used script-free recognition there")
+                elif state == confidence.UNCERTAIN:
+                    warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(start)}-{clock(end)} "
+                                    f"is uncertain (confidence {value:.2f}): check it")
+            group_phones, group_found = align.aligned_phones(offset, located, group_words, missing | lost,
+                                                             rate.words(located))
             phones.extend(group_phones)
             found_words.extend(group_found)
 
         matched = {index for group in groups for index in group.lines}
         for index, line in enumerate(lines):
             if index in with_words and index not in matched:
-                where = ""
+                start, end = _searched(index, line, groups, audio.duration, settings)
+                where = f" (searched {clock(start)}-{clock(end)})"
                 if index in silent and line.start is not None:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
-                failures += 1
-        spoken_lines = len(with_words)
-        if spoken_lines >= settings.mismatch_min_lines and failures >= settings.mismatch_share * spoken_lines:
-            raise ScriptError(f"{failures} of {spoken_lines} script lines do not match the recording: "
-                              "is the script in another language, or for another recording?",
-                              "check --script, and pass the dialogue's --language (or --language auto)")
+                outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
+        warning = self._mismatch(words, outcomes)
+        if warning:
+            warnings.append(warning)
         extra = [s for group in groups if aligned[group] is not None
                  for s in self._unscripted_in_group(aligned[group], group, stretches)]
         for start, end in sorted(_uncovered(stretches, groups, settings) + extra):
@@ -250,7 +289,35 @@ class AcousticRecognizer:
         for piece, owner in dict(pieces).items():
             phones.extend(replace(phone, line=owner) for phone in heard[piece])
         phones.sort(key=lambda phone: (phone.start, phone.end))
-        return Recognition(tuple(phones), tuple(found_words), tuple(warnings))
+        return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
+
+    def _mismatch(self, words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine], reason: str = "") -> str:
+        """Raise :class:`ScriptMismatchError` when too little of the script aligned (with
+        ``settings.allow_mismatch``, return its message as a warning); else return ``""``."""
+        message = confidence.mismatch_message(words, outcomes, reason, self.settings)
+        if not message or self.settings.allow_mismatch:
+            return message
+        raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
+                                           "and recognizes the rest")
+
+    def _realign_skipped_speech(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
+                                stretches: Sequence[tuple[float, float]], rate: "_LineRater") -> None:
+        """Groups whose lines all aligned confidently but whose words leave a stretch of their
+        own speech out (the aligner gave a whole breath to a pause and squeezed a word before
+        it) are aligned again with pauses between words likelier (``model.align_leniently``);
+        the new alignment is kept when it covers the group's speech."""
+        model = acoustic_model(self.model)
+        for group in groups:
+            located = aligned[group]
+            if located is None or not self._unscripted_in_group(located, group, stretches) or \
+                    any(confidence.status(value, self.settings) != confidence.ALIGNED
+                        for value, _, _ in rate.lines(located, group).values()):
+                continue
+            chunk = align.group_chunk(group, words, audio.samples, audio.sample_rate, settings=self.settings,
+                                      model=self.model)
+            again = model.align_leniently(chunk.samples, chunk.words or (), self.settings)
+            if again is not None and not self._unscripted_in_group(again, group, stretches):
+                aligned[group] = again
 
     def _drop_unrecorded_lines(self, audio: Audio, groups: Sequence[align.Group], aligned: dict,
                                words) -> tuple[align.Group, ...]:
@@ -379,12 +446,96 @@ def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, floa
 
 
 def _offset_phones(chunk: Chunk, found) -> list[Phone]:
-    return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in found]
+    phones, _ = found
+    return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in phones]
+
+
+def _in_order(outcomes: dict[int, ScriptLine]) -> tuple[ScriptLine, ...]:
+    return tuple(outcomes[index] for index in sorted(outcomes))
+
+
+def _searched(index: int, line: Line, groups: Sequence[align.Group], duration: float,
+              settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[float, float]:
+    """Where a line no group holds was looked for: its own time window (widened by
+    ``settings.time_tolerance``) when the script gives one, else the gap between the groups of
+    the lines before and after it.
+
+    >>> groups = [align.Group((0,), 0.0, 2.0), align.Group((2,), 5.0, 7.0)]
+    >>> _searched(1, Line("Hi"), groups, 9.0), _searched(1, Line("Hi", start=3.0, end=4.0), groups, 9.0)
+    ((2.0, 5.0), (2.0, 5.0))
+    """
+    if line.start is not None:
+        end = line.end if line.end is not None else line.start
+        return max(0.0, line.start - settings.time_tolerance), min(duration, end + settings.time_tolerance)
+    before = [group.end for group in groups if max(group.lines) < index]
+    after = [group.start for group in groups if min(group.lines) > index]
+    return (max(before) if before else 0.0), (min(after) if after else duration)
+
+
+class _LineRater:
+    """Confidence of aligned lines and words against the recording's phone-loop reference,
+    measured once, when first needed (see :mod:`.confidence`)."""
+
+    def __init__(self, model, audio: Audio, stretches: Sequence[tuple[float, float]],
+                 words: Sequence[align.ScriptWord], settings: RecognitionSettings, foreign: bool = False) -> None:
+        self._model, self._audio, self._stretches, self._words = model, audio, stretches, words
+        self._settings, self._foreign = settings, foreign
+        self._reference: float | None = None
+
+    @property
+    def reference(self) -> float:
+        if self._reference is None:
+            self._reference = confidence.reference_score(self._model, self._audio.samples, self._audio.sample_rate,
+                                                         self._stretches, self._settings)
+        return self._reference
+
+    def lines(self, located, group: align.Group) -> dict[int, tuple[float, float, float]]:
+        """Each line of an aligned group: (confidence, start, end) in seconds of the track."""
+        offset = max(0.0, group.start - self._settings.pad)
+        by_line: dict[int, list] = {}
+        for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
+            by_line.setdefault(script_word.line, []).append(aligned_word)
+        rated = {}
+        for index, found in by_line.items():
+            per_frame = confidence.score_per_frame(found)
+            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference, self._settings,
+                                                                        self._foreign)
+            rated[index] = (value, offset + found[0].start, offset + found[-1].end)
+        return rated
+
+    def any_lost(self, located, group: align.Group) -> bool:
+        """True when a line of an aligned group scores as not found."""
+        return located is not None and any(confidence.status(value, self._settings) == confidence.NOT_FOUND
+                                           for value, _, _ in self.lines(located, group).values())
+
+    def words(self, located) -> list[float | None]:
+        """Each aligned word's confidence."""
+        scores = [confidence.score_per_frame([word]) for word in located]
+        return [None if score is None else confidence.confidence(score, self.reference, self._settings, self._foreign)
+                for score in scores]
 
 
 def _overlap(start: float, end: float, spans: Sequence[tuple[float, float]]) -> float:
     """Seconds of ``start``-``end`` that ``spans`` (not overlapping one another) cover."""
     return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+
+
+def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[float, float]],
+                      settings: RecognitionSettings = DEFAULT_SETTINGS) -> set[int]:
+    """The groups just before and after speech that no group covers: the plan by length may
+    have left a line's first or last words out of its group (a line said in several breaths),
+    which a plan by sound puts back; speech that is really not in the script stays out.
+
+    >>> groups = [align.Group((0,), 0.0, 1.0), align.Group((1,), 2.0, 3.0), align.Group((2,), 5.0, 6.0)]
+    >>> sorted(_beside_uncovered(groups, [(0.0, 1.0), (2.0, 3.0), (3.5, 4.5), (5.0, 6.0)]))
+    [1, 2]
+    """
+    marked: set[int] = set()
+    for start, end in _uncovered(stretches, groups, settings):
+        before = [index for index, group in enumerate(groups) if group.end <= start + 1e-9]
+        after = [index for index, group in enumerate(groups) if group.start >= end - 1e-9]
+        marked.update(before[-1:] + after[:1])
+    return marked
 
 
 def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.Group],

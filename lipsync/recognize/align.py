@@ -52,7 +52,7 @@ def _key(word: str) -> str:
     return "w" + hashlib.sha1(lowered.encode("utf-8")).hexdigest()[:12]
 
 
-def _spoken_words(lines: Sequence[Line], language: str) -> list[tuple[int, str, str]]:
+def spoken_words(lines: Sequence[Line], language: str) -> list[tuple[int, str, str]]:
     """(line index, word as written, text to pronounce) for every word of the script; Japanese
     words are split into morphemes read as kana (espeak-ng cannot read kanji)."""
     entries = []
@@ -74,7 +74,7 @@ def prepare_words(lines: Sequence[Line], language: str = "en-us",
     ``model``, by default the default acoustic model), else (and for other languages always)
     espeak-ng's IPA mapped to the model's phones."""
     model = model or acoustic_model()
-    entries = _spoken_words(lines, language)
+    entries = spoken_words(lines, language)
     english = is_english(language)
     known = {said.lower(): model.pronunciation(said.lower()) if english else None for _, _, said in entries}
     missing = sorted(word for word, found in known.items() if found is None)
@@ -436,15 +436,17 @@ def squeezed_lines(located: Sequence[AlignedWord], group_words: Sequence[ScriptW
 
 
 def aligned_phones(offset: float, located: Sequence[AlignedWord], group_words: Sequence[ScriptWord],
-                   drop_lines: set[int]) -> tuple[list[Phone], list[Word]]:
-    """Absolute-time phones and words of an aligned chunk."""
+                   drop_lines: set[int], confidences: Sequence[float | None] | None = None
+                   ) -> tuple[list[Phone], list[Word]]:
+    """Absolute-time phones and words of an aligned chunk (``confidences``: per located word)."""
     phones: list[Phone] = []
     found_words: list[Word] = []
-    for aligned, script_word in zip(located, group_words):
+    for position, (aligned, script_word) in enumerate(zip(located, group_words)):
         if script_word.line in drop_lines:
             continue
         text = script_word.word.text
-        found_words.append(Word(offset + aligned.start, offset + aligned.end, text, script_word.line))
+        sure = confidences[position] if confidences is not None else None
+        found_words.append(Word(offset + aligned.start, offset + aligned.end, text, script_word.line, sure))
         for symbol, start, end in aligned.phones:
             if end > start:
                 phones.append(Phone(offset + start, offset + end, symbol, text, script_word.line))

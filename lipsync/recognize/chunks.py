@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .consensus import align_in_phases
-from .model import DEFAULT_MODEL, AcousticModel, WordToAlign, acoustic_model
+from .model import DEFAULT_MODEL, AcousticModel, FoundPhones, HeardWord, WordToAlign, acoustic_model
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 
@@ -37,21 +37,22 @@ class Chunk:
 
 
 def process_chunk(chunk: Chunk) -> Any:
-    """Align or recognize one chunk: AlignedWords (or None on failure) or recognized phones."""
+    """Align or recognize one chunk: AlignedWords (or None on failure), or (recognized phones,
+    recognized words)."""
     model = acoustic_model(chunk.model)
     if chunk.words is None:
         if chunk.phones_only:
-            return model.recognize_phones(chunk.samples, chunk.settings)
+            return model.recognize_phones(chunk.samples, chunk.settings), ()
         return recognize_freely(model, chunk.samples, chunk.settings)
     return align_in_phases(model, chunk.samples, chunk.words, chunk.settings, chunk.short)
 
 
 def recognize_freely(model: AcousticModel, samples: np.ndarray,
-                     settings: RecognitionSettings) -> tuple[tuple[str, float, float], ...]:
-    """Phones of speech without a script: the words heard, force-aligned; where no words are
-    heard or they do not align, the phones a phone recognizer hears."""
-    phones = model.recognize_words(samples, settings)
-    return phones if phones is not None else model.recognize_phones(samples, settings)
+                     settings: RecognitionSettings) -> tuple[FoundPhones, tuple[HeardWord, ...]]:
+    """Phones and words of speech without a script: the words heard, force-aligned; where no
+    words are heard or they do not align, the phones a phone recognizer hears (and no words)."""
+    found = model.recognize_words(samples, settings)
+    return found if found is not None else (model.recognize_phones(samples, settings), ())
 
 
 def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,

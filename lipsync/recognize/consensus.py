@@ -63,6 +63,7 @@ def merge_alignments(alignments: Sequence[Sequence[AlignedWord]]) -> tuple[Align
     merged: list[AlignedWord] = []
     previous_end = 0.0
     for position, word in enumerate(agreeing[0]):
+        score = float(np.median([located[position].score for located in agreeing]))
         phones = []
         for number, (symbol, _, _) in enumerate(word.phones):
             start = float(np.median([located[position].phones[number][1] for located in agreeing]))
@@ -72,9 +73,9 @@ def merge_alignments(alignments: Sequence[Sequence[AlignedWord]]) -> tuple[Align
             phones.append((symbol, start, end))
             previous_end = end
         if phones:
-            merged.append(AlignedWord(word.index, phones[0][1], phones[-1][2], tuple(phones)))
+            merged.append(AlignedWord(word.index, phones[0][1], phones[-1][2], tuple(phones), score))
         else:
             start = float(np.median([located[position].start for located in agreeing]))
             end = float(np.median([located[position].end for located in agreeing]))
-            merged.append(AlignedWord(word.index, round(start, 6), round(end, 6), ()))
+            merged.append(AlignedWord(word.index, round(start, 6), round(end, 6), (), score))
     return tuple(merged)

@@ -87,9 +87,27 @@ class RecognitionSettings:
     min_word_in_speech: float = 0.5
     #: English scripts with more than this share of words outside the dictionary are refused
     wrong_language_share: float = 0.6
-    #: at least this many lines, and this share of them, failing: the script does not belong
-    mismatch_min_lines: int = 3
-    mismatch_share: float = 0.6
+    #: a script of which less than this share of the words aligns confidently does not belong
+    #: to the recording (an error unless ``analyze --allow-mismatch``)
+    mismatch_share: float = 1 / 3
+    #: such a script is a warning instead (the matching lines aligned, the rest recognized)
+    allow_mismatch: bool = False
+
+    # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
+    #: how far (log units per 10 ms frame) a line's aligned score may fall below the phone
+    #: loop's for a confidence of 0.5, and the spread of the logistic; calibrated with
+    #: ``benchmarks/trust.py``
+    confidence_gap: float = 39.0
+    #: added to the gap for other languages: the English model fits their espeak-ng
+    #: pronunciations less well (measured on the multilingual sentences of benchmarks/trust.py)
+    foreign_confidence_gap: float = 12.0
+    confidence_scale: float = 4.0
+    #: lines at least this confident are aligned; below ``found_at`` they are not found, in
+    #: between uncertain
+    aligned_at: float = 0.5
+    found_at: float = 0.15
+    #: seconds of the recording's speech the phone-loop reference is measured on
+    reference_seconds: float = 6.0
 
     # --- phone boundaries ---------------------------------------------------------------------
     #: move each boundary between two phones by the aligner's learned bias for its kind

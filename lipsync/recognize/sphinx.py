@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .model import AlignedWord, FoundPhones, WordToAlign, moved
+from .model import AlignedWord, FoundPhones, HeardWord, WordToAlign, moved
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 FRAME_SECONDS = 0.01  # pocketsphinx works on 10 ms frames
@@ -86,8 +86,9 @@ def word_recognizer():
                    pbeam=1e-35, pl_window=5, lw=3.0, topn=2, loglevel="FATAL")
 
 
-def recognize_words(samples: np.ndarray) -> FoundPhones | None:
-    """Phones of the English words heard in 16 kHz ``samples``, aligned: (IPA, start, end).
+def recognize_words(samples: np.ndarray) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
+    """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
+    and the words themselves.
 
     None when no word is heard or the words cannot be aligned.
     """
@@ -108,9 +109,22 @@ def recognize_words(samples: np.ndarray) -> FoundPhones | None:
         decoder.activate_search()
     if alignment is None:
         return None
-    return tuple((phonemes.arpabet_to_ipa(phone.name), phone.start * FRAME_SECONDS,
-                  (phone.start + phone.duration) * FRAME_SECONDS)
-                 for phone in alignment.phones() if phone.name not in _FILLERS)
+    phones = tuple((phonemes.arpabet_to_ipa(phone.name), phone.start * FRAME_SECONDS,
+                    (phone.start + phone.duration) * FRAME_SECONDS)
+                   for phone in alignment.phones() if phone.name not in _FILLERS)
+    words = tuple(HeardWord(_spelling(word.name), word.start * FRAME_SECONDS,
+                            (word.start + word.duration) * FRAME_SECONDS, float(word.score))
+                  for word in alignment.words() if word.name not in _FILLERS)
+    return phones, words
+
+
+def _spelling(entry: str) -> str:
+    """A dictionary entry as a word: ``read(2)`` (its second pronunciation) is ``read``.
+
+    >>> _spelling("read(2)")
+    'read'
+    """
+    return entry.split("(")[0]
 
 
 def pronunciation(word: str) -> tuple[str, ...] | None:
@@ -241,7 +255,7 @@ def _align_with(decoder, samples: np.ndarray, words: Sequence[WordToAlign]) -> t
         else:
             phones = tuple((phonemes.arpabet_to_ipa(name), start, end) for name, start, end in aligned)
         located.append(AlignedWord(index, entry.start * FRAME_SECONDS,
-                                   (entry.start + entry.duration) * FRAME_SECONDS, phones))
+                                   (entry.start + entry.duration) * FRAME_SECONDS, phones, float(entry.score)))
         index += 1
     if index != len(words):
         return None
@@ -280,6 +294,18 @@ def recognize_phones(samples: np.ndarray) -> FoundPhones:
     return tuple(found)
 
 
+def phone_loop_score(samples: np.ndarray) -> tuple[float, int]:
+    """The acoustic score (log base 1.0001, against each frame's best Gaussian) of the best
+    phone sequence in 16 kHz ``samples``, any phone after any phone, and the frames it spans."""
+    decoder = phone_recognizer()
+    _decode(decoder, to_pcm(samples))
+    log = decoder.logmath
+    # Segment.ascore is the score exponentiated; a segment that underflows to 0 scores the worst
+    score = sum(log.log(segment.ascore) if segment.ascore > 0 else float(log.get_zero())
+                for segment in decoder.seg())
+    return float(score), int(decoder.n_frames())
+
+
 class PocketSphinx:
     """pocketsphinx's bundled US-English model as the recognizer's
     :class:`~lipsync.recognize.model.AcousticModel`."""
@@ -288,7 +314,8 @@ class PocketSphinx:
               short: bool = False) -> tuple[AlignedWord, ...] | None:
         return align(samples, words, short, settings)
 
-    def recognize_words(self, samples: np.ndarray, settings: RecognitionSettings) -> FoundPhones | None:
+    def recognize_words(self, samples: np.ndarray, settings: RecognitionSettings
+                        ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
         return recognize_words(samples)
 
     def recognize_phones(self, samples: np.ndarray, settings: RecognitionSettings) -> FoundPhones:
@@ -296,6 +323,13 @@ class PocketSphinx:
 
     def pronunciation(self, word: str) -> tuple[str, ...] | None:
         return pronunciation(word)
+
+    def align_leniently(self, samples: np.ndarray, words: Sequence[WordToAlign],
+                        settings: RecognitionSettings) -> tuple[AlignedWord, ...] | None:
+        return _align_with(lenient_aligner(settings.beam), samples, words)
+
+    def loop_score(self, samples: np.ndarray, settings: RecognitionSettings) -> tuple[float, int]:
+        return phone_loop_score(samples)
 
 
 MODEL = PocketSphinx()

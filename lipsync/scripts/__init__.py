@@ -40,6 +40,9 @@ FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "csv": ("table", (".csv",)),
     "tsv": ("table", (".tsv", ".tab")),
 }
+#: The longest line of dialogue read (about 20 minutes of speech; a line is aligned as a whole,
+#: and a megabyte-long one exhausts the aligner).
+MAX_LINE_CHARACTERS = 20_000
 _ALIASES = {"txt": "text", "plain": "text", "webvtt": "vtt", "ssa": "ass", "subrip": "srt"}
 
 
@@ -69,7 +72,13 @@ def parse_script(text: str, format: str, where: str = "script", *,
         options = {"columns": columns, "delimiter": "\t" if name == "tsv" else None, "fps": fps}
     elif columns:
         raise ScriptError(f"{where}: --columns applies to CSV/TSV scripts only", "leave it out for this format")
-    return module.parse(text, where, **options)
+    lines = module.parse(text, where, **options)
+    for line in lines:
+        if len(line.text) > MAX_LINE_CHARACTERS:
+            raise ScriptError(f"{where}: line {line.number} is {len(line.text)} characters long, over the limit "
+                              f"of {MAX_LINE_CHARACTERS} for one line of dialogue",
+                              "put each line of dialogue (or each sentence) on a line of its own")
+    return lines
 
 
 def read_script(path: str | Path, format: str | None = None, *, columns: Mapping[str, str] | None = None,

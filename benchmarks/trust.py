@@ -1,0 +1,211 @@
+"""Results a user can trust: wrong scripts refused, right scripts quiet, changed lines named.
+
+    python benchmarks/trust.py [--episodes 16] [--eval-dev ../shared/eval-dev] [--skip-eval-dev]
+
+Cases, each analyzed as ``lipsync analyze`` does (library call, one process):
+
+- eval-dev (real speech): every utterance with its own script, and with the script of another
+  utterance of similar length (the closest in duration with other words);
+- generated episodes (espeak-ng, one voice per episode, 5 lines with pauses): the right script;
+  another episode's script (whole wrong script); one line replaced by another sentence; one word
+  of a line replaced; one line dropped from the recording (the script still has it); the script
+  of the same sentences in another language (es, fr, de, it), once with the default
+  ``--language en-us`` and once with the script's own language.
+
+It prints the rates the issue asks for: wrong whole scripts refused, right scripts passing
+without any warning, a replaced or unrecorded line named with its time (a warning that names
+the line and gives a m:ss.s time), wrong-language scripts caught; and, for calibration, the
+line fits (score per frame minus the phone-loop reference, see lipsync/recognize/confidence.py)
+of right and wrong lines, with the midpoint that best separates them fitted on one half of the
+cases and the error rate measured on the other half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).parent))
+from multilingual import SENTENCES  # noqa: E402
+from speed import sentence  # noqa: E402
+
+from lipsync.audio import load_audio  # noqa: E402
+from lipsync.dialogue import Line  # noqa: E402
+from lipsync.errors import ScriptError, ScriptMismatchError  # noqa: E402
+from lipsync.pipeline import analyze  # noqa: E402
+from lipsync.recognize.settings import DEFAULT_SETTINGS as SETTINGS  # noqa: E402
+
+_VOICES = ["en-us", "en-us+f3", "en-us+m3", "en-gb", "en-us+f2", "en-us+m1"]
+_FOREIGN = ["es", "fr-fr", "de", "it"]
+_RATE = 22050
+
+
+def fit_of(confidence: float | None) -> float | None:
+    """The line fit behind a confidence (the inverse of the logistic of confidence.py)."""
+    if confidence is None or confidence <= 0.0 or confidence >= 1.0:
+        return None
+    return -SETTINGS.confidence_gap + SETTINGS.confidence_scale * math.log(confidence / (1.0 - confidence))
+
+
+def run(audio, lines, language: str = "en-us") -> dict:
+    """One analysis: refused (with its message) or its warnings; and its script lines (of a
+    refused script, from the same analysis with --allow-mismatch, for calibration)."""
+    try:
+        result = analyze(audio, lines, language=language, jobs=1)
+    except ScriptMismatchError as error:
+        script = analyze(audio, lines, language=language, jobs=1, allow_mismatch=True).sheet.script
+        return {"refused": True, "message": error.message, "warnings": (), "script": script}
+    except ScriptError as error:
+        return {"refused": True, "message": error.message, "warnings": (), "script": ()}
+    return {"refused": False, "message": "", "warnings": result.warnings, "script": result.sheet.script}
+
+
+def named(outcome: dict, number: int) -> bool:
+    """A warning names line ``number`` and gives a time."""
+    pattern = re.compile(rf"\bline {number} .*\d+:\d\d\.\d")
+    return any(pattern.search(warning) for warning in outcome["warnings"])
+
+
+def speak(text: str, voice: str, folder: Path) -> np.ndarray:
+    wav = folder / "line.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
+    samples, rate = sf.read(wav, dtype="float32")
+    assert rate == _RATE
+    loud = np.flatnonzero(np.abs(samples) > 10 ** (-50 / 20))
+    return samples[loud[0]:loud[-1] + 1]
+
+
+def record(pieces: list[np.ndarray], folder: Path, name: str, rng: random.Random):
+    parts = [np.zeros(int(0.4 * _RATE), np.float32)]
+    for piece in pieces:
+        parts += [piece, np.zeros(int(rng.uniform(0.5, 1.0) * _RATE), np.float32)]
+    path = folder / f"{name}.wav"
+    sf.write(path, np.concatenate(parts), _RATE)
+    return load_audio(path)
+
+
+def as_lines(texts: list[str]) -> list[Line]:
+    return [Line(text, number=index + 1) for index, text in enumerate(texts)]
+
+
+def episodes(count: int, folder: Path, results: dict) -> None:
+    rng = random.Random(7)
+    scripts = [[sentence(rng) for _ in range(5)] for _ in range(count + 1)]
+    for number in range(count):
+        texts = scripts[number]
+        voice = _VOICES[number % len(_VOICES)]
+        spoken = [speak(text, voice, folder) for text in texts]
+        audio = record(spoken, folder, f"episode{number}", rng)
+        right = run(audio, as_lines(texts))
+        results["right"].append(not right["refused"] and not right["warnings"])
+        results["fits_right"] += [fit_of(line.confidence) for line in right["script"]]
+        if right["refused"] or right["warnings"]:
+            print(f"  right script not clean (episode {number}, {voice}):", right["message"] or right["warnings"])
+        wrong = run(audio, as_lines(scripts[number + 1]))
+        results["wrong"].append(wrong["refused"])
+        results["fits_wrong"] += [fit_of(line.confidence) for line in wrong["script"]]
+        if not wrong["refused"]:
+            print(f"  wrong script passed (episode {number}, {voice}):", wrong["warnings"])
+        k = number % 5
+        replaced = list(texts)
+        replaced[k] = sentence(rng)
+        outcome = run(audio, as_lines(replaced))
+        results["line named"].append(named(outcome, k + 1))
+        results["fits_wrong"] += [fit_of(line.confidence) for line in outcome["script"] if line.index == k]
+        if not named(outcome, k + 1):
+            print(f"  replaced line {k + 1} not named (episode {number}):", outcome["message"] or outcome["warnings"])
+        words = texts[k].rstrip(".!?").split()
+        swapped = list(texts)
+        words[len(words) // 2] = "elephant" if words[len(words) // 2] != "elephant" else "giraffe"
+        swapped[k] = " ".join(words) + "."
+        results["word named"].append(named(run(audio, as_lines(swapped)), k + 1))
+        dropped_audio = record(spoken[:k] + spoken[k + 1:], folder, f"dropped{number}", rng)
+        outcome = run(dropped_audio, as_lines(texts))
+        results["line named"].append(named(outcome, k + 1))
+        if not named(outcome, k + 1):
+            print(f"  unrecorded line {k + 1} not named (episode {number}):", outcome["message"] or outcome["warnings"])
+        language = _FOREIGN[number % len(_FOREIGN)]
+        foreign = SENTENCES[language][:2 + number % 3]
+        short = record(spoken[:len(foreign)], folder, f"short{number}", rng)
+        for asked in ("en-us", language):
+            outcome = run(short, as_lines(foreign), asked)
+            results["language"].append(outcome["refused"])
+            if not outcome["refused"]:
+                print(f"  {language} script with -l {asked} passed (episode {number}):", outcome["warnings"])
+
+
+def eval_dev(root: Path, results: dict) -> None:
+    rows = [row for row in csv.DictReader(open(root / "manifest.tsv", encoding="utf-8"), delimiter="\t")
+            if row["language"].lower().startswith("en")]
+    durations = [float(row["duration_sec"]) for row in rows]
+    for index, row in enumerate(rows):
+        audio = load_audio(root / row["wav"])
+        own = run(audio, [Line(row["text"], number=1)])
+        results["right"].append(not own["refused"] and not own["warnings"])
+        results["fits_right"] += [fit_of(line.confidence) for line in own["script"]]
+        if own["refused"] or own["warnings"]:
+            print(f"  own script not clean ({row['utt']}):", own["message"] or own["warnings"])
+        other = min((j for j in range(len(rows)) if set(rows[j]["text"].lower().split()) != set(row["text"].lower().split())),
+                    key=lambda j: abs(durations[j] - durations[index]))
+        wrong = run(audio, [Line(rows[other]["text"], number=1)])
+        results["wrong"].append(wrong["refused"])
+        results["fits_wrong"] += [fit_of(line.confidence) for line in wrong["script"]]
+        if not wrong["refused"]:
+            print(f"  other script passed ({row['utt']} with {rows[other]['utt']}):", wrong["warnings"])
+
+
+def calibration(right: list[float], wrong: list[float]) -> None:
+    """The threshold that best separates right from wrong line fits, fitted on every other case
+    and measured on the rest (and the other way round)."""
+    right = [value for value in right if value is not None]
+    wrong = [value for value in wrong if value is not None]
+    print(f"line fits: right n={len(right)} min {min(right):.1f} p5 {np.percentile(right, 5):.1f} "
+          f"median {np.median(right):.1f}; wrong n={len(wrong)} median {np.median(wrong):.1f} "
+          f"p95 {np.percentile(wrong, 95):.1f} max {max(wrong):.1f}")
+    for half in (0, 1):
+        fit_r, fit_w = right[half::2], wrong[half::2]
+        test_r, test_w = right[1 - half::2], wrong[1 - half::2]
+        candidates = np.linspace(-60, -10, 201)
+        errors = [np.mean([v < c for v in fit_r]) + np.mean([v >= c for v in fit_w]) for c in candidates]
+        best = float(candidates[int(np.argmin(errors))])
+        held = (np.mean([v < best for v in test_r]), np.mean([v >= best for v in test_w]))
+        print(f"  fitted on half {half}: threshold {best:.1f}; held-out right below it {held[0]:.1%}, "
+              f"wrong at or above it {held[1]:.1%} (shipped: {-SETTINGS.confidence_gap})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--episodes", type=int, default=16)
+    parser.add_argument("--eval-dev", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval-dev")
+    parser.add_argument("--skip-eval-dev", action="store_true")
+    args = parser.parse_args()
+    results: dict = {key: [] for key in ("right", "wrong", "line named", "word named", "language",
+                                         "fits_right", "fits_wrong")}
+    if not args.skip_eval_dev:
+        print("eval-dev ...")
+        eval_dev(args.eval_dev, results)
+    print("generated episodes ...")
+    with tempfile.TemporaryDirectory() as folder:
+        episodes(args.episodes, Path(folder), results)
+    for key, label in (("wrong", "wrong whole scripts refused"), ("right", "right scripts without any warning"),
+                       ("line named", "replaced or unrecorded line named with its time"),
+                       ("word named", "one replaced word: its line named (not required)"),
+                       ("language", "wrong-language scripts caught")):
+        values = results[key]
+        print(f"{label}: {sum(values)}/{len(values)} = {np.mean(values):.1%}")
+    calibration(results["fits_right"], results["fits_wrong"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

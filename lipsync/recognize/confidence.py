@@ -1,0 +1,183 @@
+"""How sure the alignment is that a script line was spoken where it was put.
+
+The measure is acoustic. pocketsphinx scores every 10 ms frame of the aligned path against the
+best-fitting Gaussian of that frame, so a word's score (:attr:`.model.AlignedWord.score`, log
+base 1.0001) is 0 when its phones fit as well as any sound could, and falls as the audio fits
+them worse. Voices, microphones and synthetic speech fit the model to different degrees, so the
+score is compared with what an unconstrained phone loop (any phone after any phone) reaches on
+the same recording: the **reference**, the loop's score per frame over up to
+:attr:`RecognitionSettings.reference_seconds` of the recording's speech spread over its length.
+
+A line's **fit** is its words' score per frame minus the reference per frame; its
+**confidence** is ``1 / (1 + exp(-(fit + gap) / scale))``: 0.5 when the words score ``gap``
+per frame under the loop, near 1 for a line that fits as well as speech usually does, near 0
+for words forced onto other speech. The gap and scale (:attr:`RecognitionSettings.confidence_gap`,
+``confidence_scale``; other languages add ``foreign_confidence_gap``, since the English model
+fits their espeak-ng pronunciations less well) are calibrated with ``benchmarks/trust.py``
+(real recordings of ``eval-dev`` with their own script and with another utterance's script,
+and espeak-ng speech), fitted on one half and measured on the other. It is deterministic: the
+same audio and script give the same confidence.
+
+A line is **aligned** at confidence :attr:`RecognitionSettings.aligned_at` or more,
+**uncertain** down to :attr:`RecognitionSettings.found_at`, and **not found** below (its words are
+left out of the sheet and the speech there is recognized without the script, like a line the
+aligner could not place at all).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..sheet import ScriptLine, Word
+from .model import AcousticModel, AlignedWord, HeardWord
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
+
+if TYPE_CHECKING:
+    from .align import ScriptWord
+
+ALIGNED = "aligned"
+UNCERTAIN = "uncertain"
+NOT_FOUND = "not found"
+NO_WORDS = "no words"  # a line with nothing to speak: music, a sound effect, a stage direction
+
+FRAME_SECONDS = 0.01  # the acoustic model's analysis frame, which its scores are summed over
+
+
+def score_per_frame(words: Sequence[AlignedWord | HeardWord]) -> float | None:
+    """The aligned (or recognized) words' acoustic score per 10 ms frame (None for no frames).
+
+    >>> score_per_frame([AlignedWord(0, 0.0, 0.5, (), -500.0), AlignedWord(1, 0.5, 1.0, (), -1500.0)])
+    -20.0
+    """
+    frames = sum(round((word.end - word.start) / FRAME_SECONDS) for word in words)
+    if frames <= 0:
+        return None
+    return sum(word.score for word in words) / frames
+
+
+def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,
+               foreign: bool = False) -> float:
+    """Confidence 0-1 of words scoring ``per_frame`` where the phone loop scores ``reference``.
+
+    >>> confidence(-47.0, -8.0)
+    0.5
+    >>> confidence(-20.0, -8.0) > 0.99 > 0.01 > confidence(-75.0, -8.0)
+    True
+    """
+    fit = per_frame - reference
+    gap = settings.confidence_gap + (settings.foreign_confidence_gap if foreign else 0.0)
+    return round(1.0 / (1.0 + math.exp(-(fit + gap) / settings.confidence_scale)), 4)
+
+
+def status(value: float | None, settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
+    """The state a line with confidence ``value`` ends in (None: the aligner could not place it).
+
+    >>> [status(v) for v in (0.9, 0.3, 0.05, None)]
+    ['aligned', 'uncertain', 'not found', 'not found']
+    """
+    if value is None or value < settings.found_at:
+        return NOT_FOUND
+    return ALIGNED if value >= settings.aligned_at else UNCERTAIN
+
+
+def reference_stretches(stretches: Sequence[tuple[float, float]], seconds: float) -> list[tuple[float, float]]:
+    """Up to ``seconds`` of speech, taken from stretches spread evenly over the recording
+    (a stretch longer than what is left is cut), in time order.
+
+    >>> reference_stretches([(0, 1), (2, 3), (4, 5), (6, 7)], 2.0)
+    [(0, 1), (4, 5)]
+    >>> reference_stretches([(0.0, 10.0)], 3.0)
+    [(0.0, 3.0)]
+    """
+    total = sum(end - start for start, end in stretches)
+    if total <= seconds:
+        return list(stretches)
+    step = total / seconds  # take every step-th second of speech
+    chosen: list[tuple[float, float]] = []
+    taken = 0.0
+    passed = 0.0
+    for start, end in stretches:
+        if passed >= taken * step - 1e-9 and taken < seconds - 1e-9:
+            cut = min(end, start + seconds - taken)
+            chosen.append((start, cut))
+            taken += cut - start
+        passed += end - start
+    return chosen
+
+
+def reference_score(model: AcousticModel, samples: np.ndarray, sample_rate: int,
+                    stretches: Sequence[tuple[float, float]], settings: RecognitionSettings = DEFAULT_SETTINGS
+                    ) -> float:
+    """The phone loop's acoustic score per frame (``model.loop_score``) over a sample of the
+    recording's speech: the stretches of :func:`reference_stretches`, decoded as one utterance."""
+    pieces = [samples[int(start * sample_rate):int(end * sample_rate)]
+              for start, end in reference_stretches(stretches, settings.reference_seconds)]
+    if not pieces:
+        return 0.0
+    score, frames = model.loop_score(np.concatenate(pieces), settings)
+    return score / frames if frames else 0.0
+
+
+def clock(seconds: float) -> str:
+    """``m:ss.s`` for messages.
+
+    >>> clock(75.25)
+    '1:15.2'
+    """
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def mismatch_message(words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptLine], reason: str = "",
+                     settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
+    """The one-line message for a script that does not belong to the recording (less than
+    ``settings.mismatch_share`` of its words aligned), saying how much matched and where; ``""``
+    when enough of it matched. ``reason`` is added when known (e.g. no speech)."""
+    aligned = {index for index, line in outcomes.items() if line.status == ALIGNED}
+    matched = sum(1 for word in words if word.line in aligned)
+    if words and matched >= settings.mismatch_share * len(words):
+        return ""
+    spoken = [index for index, line in outcomes.items() if line.status != NO_WORDS]
+    spans = sorted((outcomes[index].start, outcomes[index].end) for index in aligned)
+    where = ""
+    if spans:
+        shown = ", ".join(f"{clock(start)}-{clock(end)}" for start, end in spans[:3])
+        where = f", at {shown}" + (" …" if len(spans) > 3 else "")
+    because = f" ({reason})" if reason else ""
+    return (f"{len(spoken) - len(aligned)} of {len(spoken)} script lines do not match the recording{because}: "
+            f"{matched} of {len(words)} words matched{where}; is the script for another recording, "
+            "or in another language?")
+
+
+def with_missing_words(outcomes: Sequence[ScriptLine], found: Sequence[Word],
+                       spoken: Sequence[tuple[int, str, str]]) -> tuple[ScriptLine, ...]:
+    """``outcomes`` with each line's script words that are not among the ``found`` words listed
+    as missing (``spoken``: (line index, word, reading) of every script word, in order).
+
+    >>> out = with_missing_words([ScriptLine(0, 1, "Hi there you", ALIGNED)], [Word(0.0, 0.2, "Hi", 0)],
+    ...                          [(0, "Hi", "Hi"), (0, "there", "there"), (0, "you", "you")])
+    >>> out[0].missing
+    ('there', 'you')
+    """
+    have: dict[int, Counter] = {}
+    for word in found:
+        have.setdefault(word.line, Counter())[word.text] += 1
+    result = []
+    for outcome in outcomes:
+        left = Counter(have.get(outcome.index, Counter()))
+        missing = []
+        for index, word, _ in spoken:
+            if index != outcome.index:
+                continue
+            if left[word] > 0:
+                left[word] -= 1
+            else:
+                missing.append(word)
+        result.append(replace(outcome, missing=tuple(missing)))
+    return tuple(result)

@@ -1,0 +1,187 @@
+"""Results a user can trust (espeak-ng speech): a script that does not belong to the recording
+is an error, every script line ends in a stated state with a confidence, a partly matching
+script is aligned where it matches and the rest is named, bad input gets a one-line message."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lipsync.audio import Audio
+from lipsync.cli import main
+from lipsync.dialogue import Line
+from lipsync.errors import ScriptError, ScriptMismatchError
+from lipsync.pipeline import analyze
+from lipsync.sheet import sheet_from_json, sheet_to_json
+from test_recognize import Recording, build
+
+PHRASES = [
+    "The weather is lovely today.",
+    "My brother bought a big blue balloon.",
+    "Please open the window now.",
+]
+OTHER = "I would like to order a large pizza with extra cheese."
+
+
+@pytest.fixture(scope="module")
+def take(espeak_wav, audio_variant) -> Recording:
+    """About 8 s: three lines with 0.7 s pauses."""
+    return build(espeak_wav, audio_variant, PHRASES, 0.7, "trust.wav")
+
+
+@pytest.fixture(scope="module")
+def exact(take):
+    return analyze(take.audio, take.lines())
+
+
+def lines_of(*texts: str) -> list[Line]:
+    return [Line(text, number=index + 1) for index, text in enumerate(texts)]
+
+
+def test_the_exact_script_aligns_every_line_confidently_without_warnings(exact):
+    assert exact.warnings == ()
+    script = exact.sheet.script
+    assert [line.status for line in script] == ["aligned"] * 3
+    assert all(line.confidence > 0.5 for line in script)
+    assert all(line.missing == () for line in script)
+    words = exact.sheet.tracks[0].words
+    assert len(words) == sum(len(text.split()) for text in PHRASES)
+    assert all(0.0 <= word.confidence <= 1.0 for word in words)
+    assert exact.summary == "3 lines aligned, 0 uncertain, 0 not found"
+
+
+def test_line_outcomes_survive_the_sheet_json(exact):
+    data = json.loads(sheet_to_json(exact.sheet))
+    assert [line["status"] for line in data["script"]] == ["aligned"] * 3
+    assert data["script"][1]["line"] == 2 and data["script"][1]["start"] < data["script"][1]["end"]
+    assert all("confidence" in word for word in data["tracks"][0]["words"])
+    text = sheet_to_json(exact.sheet)
+    assert sheet_to_json(sheet_from_json(text)) == text  # lossless
+
+
+def test_a_script_for_another_recording_is_an_error(take):
+    with pytest.raises(ScriptMismatchError) as caught:
+        analyze(take.audio, lines_of(OTHER))
+    assert "1 of 1 script lines do not match the recording" in caught.value.message
+    assert "0 of 11 words matched" in caught.value.message
+    assert "--allow-mismatch" in caught.value.hint
+
+
+def test_allow_mismatch_names_the_lines_and_recognizes_the_speech(take):
+    result = analyze(take.audio, lines_of(OTHER), allow_mismatch=True)
+    assert any("do not match the recording" in warning for warning in result.warnings)
+    (line,) = result.sheet.script
+    assert line.status == "not found" and line.start is not None and line.end > line.start
+    assert line.missing == tuple(OTHER.rstrip(".").split())
+    track = result.sheet.tracks[0]
+    assert track.words == () and len(track.phones) > 20  # the speech is still animated
+
+
+def test_a_partly_matching_script_aligns_what_matches_and_names_the_rest(take):
+    result = analyze(take.audio, lines_of(PHRASES[0], OTHER, PHRASES[2]))
+    states = [line.status for line in result.sheet.script]
+    assert states[0] == states[2] == "aligned" and states[1] in ("not found", "uncertain")
+    named = [warning for warning in result.warnings if warning.startswith("line 2 ")]
+    assert named and re.search(r"\d+:\d\d\.\d", named[0]), result.warnings
+    assert {word.line for word in result.sheet.tracks[0].words} >= {0, 2}
+    if states[1] == "not found":
+        assert result.sheet.script[1].missing == tuple(OTHER.rstrip(".").split())
+    assert result.summary.startswith("2 lines aligned")
+
+
+def test_cli_refuses_a_wrong_script_in_one_line_and_writes_nothing(take, tmp_path):
+    script = tmp_path / "other.txt"
+    script.write_text(OTHER + "\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["analyze", take.audio.path, "-s", str(script), "-o", str(out), "-q"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: 1 of 1 script lines do not match")
+    assert not out.exists() and not list(tmp_path.glob("out*"))
+    allowed = CliRunner().invoke(main, ["analyze", take.audio.path, "-s", str(script), "-o", str(out),
+                                        "--allow-mismatch"])
+    assert allowed.exit_code == 0 and out.exists()
+    assert "0 lines aligned, 0 uncertain, 1 not found" in allowed.output
+
+
+def test_cli_ends_with_the_line_summary(take, tmp_path):
+    script = tmp_path / "take.txt"
+    script.write_text("\n".join(PHRASES) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", take.audio.path, "-s", str(script), "-o", str(tmp_path / "t.json")])
+    assert result.exit_code == 0
+    assert result.output.strip().splitlines()[-1] == "3 lines aligned, 0 uncertain, 0 not found"
+
+
+def test_a_script_of_only_stage_directions_is_an_error(take):
+    with pytest.raises(ScriptError) as caught:
+        analyze(take.audio, lines_of("[door slams]", "(music)"))
+    assert "no words to speak" in caught.value.message
+
+
+def test_silence_with_a_script_is_an_error():
+    silence = Audio(np.zeros(16000 * 2, np.float32), 16000, 16000, 1, 2.0, None)
+    with pytest.raises(ScriptMismatchError) as caught:
+        analyze(silence, lines_of("Hello there."))
+    assert "no speech" in caught.value.message
+
+
+def test_batch_fails_the_job_of_a_wrong_script_reports_line_counts_and_fails_on_request(take, tmp_path):
+    from test_batch import report_of, run_cli
+
+    for name, text in (("right", "\n".join(PHRASES)), ("wrong", OTHER), ("partly", "\n".join([PHRASES[0], OTHER, PHRASES[2]]))):
+        (tmp_path / f"{name}.wav").write_bytes(open(take.audio.path, "rb").read())
+        (tmp_path / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("audio,script\nright.wav,right.txt\nwrong.wav,wrong.txt\npartly.wav,partly.txt\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, _ = run_cli("batch", str(manifest), "-o", str(out), "-j", "1", "--progress", "none")
+    assert code == 1
+    jobs = {job["id"]: job for job in report_of(out)["jobs"]}
+    assert jobs["right"]["status"] == "done" and jobs["right"]["lines"] == {"aligned": 3, "uncertain": 0, "not found": 0}
+    assert jobs["wrong"]["status"] == "failed" and "do not match the recording" in jobs["wrong"]["error"]
+    assert jobs["partly"]["status"] == "done" and jobs["partly"]["lines"]["aligned"] == 2
+    assert "3 ok" in stdout and not (out / "wrong.json").exists()
+    # --fail-on missing fails the partly matching job (its outputs are still written); the rest goes on
+    strict = tmp_path / "strict"
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(strict), "-j", "1", "--progress", "none",
+                         "--fail-on", "missing", "--fail-on", "uncertain")
+    jobs = {job["id"]: job for job in report_of(strict)["jobs"]}
+    assert code == 1 and jobs["right"]["status"] == "done"
+    assert jobs["partly"]["status"] == "failed" and "(--fail-on uncertain)" in jobs["partly"]["error"]
+    assert (strict / "partly.json").exists()
+    # --allow-mismatch: the wrong script's job is done, its line not found
+    lenient = tmp_path / "lenient"
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(lenient), "-j", "1", "--progress", "none", "--allow-mismatch")
+    jobs = {job["id"]: job for job in report_of(lenient)["jobs"]}
+    assert code == 0 and jobs["wrong"]["lines"] == {"aligned": 0, "uncertain": 0, "not found": 1}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("¿Dónde están las llaves?", "es"), ("Der Hund schläft.", "de"), ("Bom dia, como você está hoje?", "pt"),
+    ("Buongiorno, come stai oggi?", "it"), ("Please open the window now.", "en-us"),
+])
+def test_auto_tells_the_language_of_a_short_script(text, expected):
+    from lipsync.languages import detect_language
+
+    assert detect_language([text]) == expected
+
+
+def test_auto_names_its_best_guesses_when_it_cannot_tell():
+    from lipsync.languages import detect_language
+
+    with pytest.raises(ScriptError) as caught:
+        detect_language(["Hola"])
+    assert "Spanish (es)" in caught.value.message and "--language es" in caught.value.hint
+
+
+def test_a_spanish_script_on_english_audio_is_refused_with_either_language(take):
+    spanish = lines_of("Mañana vamos a la playa con mis primos.", "El perro duerme en el sofá todo el día.")
+    with pytest.raises(ScriptError) as default:
+        analyze(take.audio, spanish)
+    assert "Spanish" in default.value.message  # the letters give it away
+    with pytest.raises(ScriptMismatchError):
+        analyze(take.audio, spanish, language="es")  # the alignment's confidence does
