@@ -47,8 +47,7 @@ class RecognitionSettings:
     #: word onsets of benchmarks/multilingual.py by 1 ms (median)
     topn: int = 4
     #: probability of a pause between words pronounced by espeak-ng (other languages), whose
-    #: speakers leave short pauses that the English model would give to the next word (in the
-    #: narrow-beam try of timed lines)
+    #: speakers leave short pauses that the English model would give to the next word
     foreign_silprob: float = 0.3
     #: stretches of speech are cut into pieces at most this long for script-free recognition
     max_chunk_seconds: float = 20.0

@@ -157,16 +157,14 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     mostly pronounced by espeak-ng (another language), the lenient one
     (:func:`lenient_aligner`) tries once more; English failures are left to the caller, which
     finds the unrecorded line that made them fail. ``short``: try the narrower
-    ``settings.short_beam`` first (for words pronounced by espeak-ng with pauses between them
-    likelier, ``settings.foreign_silprob``).
+    ``settings.short_beam`` first. Words pronounced by espeak-ng are aligned with pauses
+    between them likelier (``settings.foreign_silprob``).
     """
     foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
-    located = None
-    if short:
-        narrow = aligner(settings.short_beam, settings.foreign_silprob if foreign else None, settings.topn)
-        located = _align_with(narrow, samples, words)
+    silprob = settings.foreign_silprob if foreign else None
+    located = _align_with(aligner(settings.short_beam, silprob, settings.topn), samples, words) if short else None
     if located is None:
-        located = _align_with(aligner(settings.beam, None, settings.topn), samples, words)
+        located = _align_with(aligner(settings.beam, silprob, settings.topn), samples, words)
     if located is None and foreign:
         located = _align_with(lenient_aligner(settings.beam), samples, words)
         if located is None:
