@@ -1,12 +1,15 @@
 """Exports read by the real applications that import them, installed from the package registries
 (scripts/install-system-deps.sh: Praat and Synfig from apt; spine-core from npm, installed into
 tests/consumers/spine by the Makefile or, when missing, by the fixture below), frame by frame at
-12, 23.976, 24, 25, 29.97 and 60 fps."""
+12, 23.976, 24, 25, 29.97 and 60 fps, for every shipped preset: one consumer process per format and
+rate reads all the sheets."""
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -49,42 +52,53 @@ def write(format_name: str, sheet: Sheet, track: str | None = None, **extra: str
 # --- Praat ----------------------------------------------------------------------------------------
 
 PRAAT_SCRIPT = """form Shapes
-    sentence Grid
+    sentence Folder
     positive Frames
     positive Num
     positive Den
 endform
-Read from file: grid$
-tiers = Get number of tiers
-for tier to tiers
-    name$ = Get tier name: tier
-    if endsWith (name$, "shapes")
-        line$ = name$
-        for frame from 0 to frames - 1
-            interval = Get interval at time: tier, frame * den / num
-            label$ = Get label of interval: tier, interval
-            line$ = line$ + tab$ + label$
-        endfor
-        appendInfoLine: line$
-    endif
+grids = Create Strings as file list: "grids", folder$ + "/*.TextGrid"
+count = Get number of strings
+for file to count
+    selectObject: grids
+    file$ = Get string: file
+    grid = Read from file: folder$ + "/" + file$
+    tiers = Get number of tiers
+    for tier to tiers
+        name$ = Get tier name: tier
+        if endsWith (name$, "shapes")
+            line$ = file$ + tab$ + name$
+            for frame from 0 to frames - 1
+                interval = Get interval at time: tier, frame * den / num
+                label$ = Get label of interval: tier, interval
+                line$ = line$ + tab$ + label$
+            endfor
+            appendInfoLine: line$
+        endif
+    endfor
+    removeObject: grid
 endfor
 """
 
 
 @pytest.mark.parametrize("rate", RATES)
 def test_praat_reads_the_textgrid_shape_of_every_frame(rate: str, tmp_path: Path) -> None:
-    sheet = sheet_at(rate)
-    grid = tmp_path / "take.TextGrid"
-    grid.write_bytes(write("textgrid", sheet))
+    """One Praat process per rate reads the TextGrid of every shipped preset's sheet."""
+    sheets = {name: preset_sheet(name, rate, frames=325) for name in SHIPPED}
+    sheets["busy"] = sheet_at(rate)
+    for name, sheet in sheets.items():
+        (tmp_path / f"{name}.TextGrid").write_bytes(write("textgrid", sheet))
     script = tmp_path / "shapes.praat"
     script.write_text(PRAAT_SCRIPT)
-    run = subprocess.run(["praat", "--run", str(script), str(grid), str(sheet.duration_frames),
-                          str(sheet.rate.num), str(sheet.rate.den)], capture_output=True, text=True, timeout=60)
+    run = subprocess.run(["praat", "--run", str(script), str(tmp_path), "325",
+                          str(sheets["busy"].rate.num), str(sheets["busy"].rate.den)], capture_output=True, text=True,
+                         timeout=120)
     assert run.returncode == 0, run.stderr
-    rows = [line.split("\t") for line in run.stdout.splitlines()]
-    assert [row[0] for row in rows] == ["ken shapes", "mei shapes"]
-    for index, row in enumerate(rows):
-        assert row[1:] == expected(sheet, index)
+    rows = {tuple(line.split("\t")[:2]): line.split("\t")[2:] for line in run.stdout.splitlines()}
+    assert sorted(rows) == sorted((f"{name}.TextGrid", f"{track} shapes") for name in sheets for track in ("ken", "mei"))
+    for name, sheet in sheets.items():
+        for index, track in enumerate(("ken", "mei")):
+            assert rows[f"{name}.TextGrid", f"{track} shapes"] == expected(sheet, index), (name, track)
 
 
 # --- spine-core -----------------------------------------------------------------------------------
@@ -103,18 +117,25 @@ def spine_core() -> Path:
 
 @pytest.mark.parametrize("rate", RATES)
 def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core: Path, tmp_path: Path) -> None:
-    sheet = sheet_at(rate, frames=2000)  # 83 s at 24 fps: key times far from 0 lose float32 digits
-    animation = tmp_path / "ken.spine.json"
-    animation.write_bytes(write("spine", sheet))
-    run = subprocess.run(["node", "sample.mjs", str(animation), "ken", "mouth", str(sheet.rate.num),
-                          str(sheet.rate.den), str(sheet.duration_frames)], cwd=spine_core,
-                         capture_output=True, text=True, timeout=60)
+    """One node process per rate samples every shipped preset's Spine JSON."""
+    frames = 2000  # 83 s at 24 fps: key times far from 0 lose float32 digits
+    sheets = {name: preset_sheet(name, rate, frames=frames) for name in SHIPPED}
+    sheets["busy"] = sheet_at(rate, frames=frames)
+    for name, sheet in sheets.items():
+        (tmp_path / f"{name}.spine.json").write_bytes(write("spine", sheet))
+    rate_value = sheets["busy"].rate
+    run = subprocess.run(["node", "sample.mjs", "ken", "mouth", str(rate_value.num), str(rate_value.den), str(frames),
+                          *(str(tmp_path / f"{name}.spine.json") for name in sheets)], cwd=spine_core,
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    shown = json.loads(run.stdout)
-    wanted = ["mouth_" + shape for shape in expected(sheet)]
-    for way in ("exact", "loop"):
-        wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
-        assert wrong == [], f"{way}: {len(wrong)} frames differ, first {wrong[:5]}"
+    results = json.loads(run.stdout)
+    assert len(results) == len(sheets)
+    for name, sheet in sheets.items():
+        shown = results[str(tmp_path / f"{name}.spine.json")]
+        wanted = ["mouth_" + shape for shape in expected(sheet)]
+        for way in ("exact", "loop"):
+            wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
+            assert wrong == [], f"{name} {way}: {len(wrong)} frames differ, first {wrong[:5]}"
 
 
 # --- Synfig ---------------------------------------------------------------------------------------
@@ -160,22 +181,137 @@ def test_synfig_renders_the_lst_with_the_sheets_mouth_on_every_frame(rate: str, 
     assert shown == expected(sheet)
 
 
+# Synfig's Switch layer with its layer name from a lipsync file (ValueNode_AnimatedFile: what
+# Studio's File > Import of a .pgo, .tsv or .xml builds): each column of one document is a Switch
+# layer reading one file, its sub-layers flat-colour images named after the mouths; one Synfig
+# process per frame rate renders every shipped preset's TSV and XML, the Papagayo file of each
+# voice (--track) and the .lst, frame by frame.
+
+SHIPPED = ("rhubarb", "preston-blair", "anime-3", "anime-5", "harmony", "oculus-15", "fleming-dobbs")
+PALETTE = [(r, g, b) for r in (0, 128, 255) for g in (0, 128, 255) for b in (0, 128, 255)][:-1]  # not white
+
+SWITCH_SIF = """<?xml version="1.0" encoding="UTF-8"?>
+<canvas version="1.2" width="{width}" height="16" xres="2834.645669" yres="2834.645669"
+        view-box="0 0.5 {columns} -0.5" antialias="1" fps="{fps}" begin-time="0f" end-time="{last}f"
+        bgcolor="1 1 1 1">
+{layers}
+</canvas>
+"""
+
+
+def image_layer(file: str, column: int, desc: str = "") -> str:
+    return (f'<layer type="import" active="true" version="0.1" desc="{desc}">'
+            f'<param name="tl"><vector><x>{column}</x><y>0.5</y></vector></param>'
+            f'<param name="br"><vector><x>{column + 1}</x><y>-0.5</y></vector></param>'
+            f'<param name="c"><integer value="1"/></param>'
+            f'<param name="filename"><string>{file}</string></param></layer>')
+
+
+def switch_layer(file: str, column: int, names: list[str]) -> str:
+    mouths = "".join(image_layer(f"c{column}_{name}.png", column, name) for name in names)
+    return (f'<layer type="switch" active="true" version="0.0" desc="{file}">'
+            f'<param name="canvas"><canvas>{mouths}</canvas></param>'
+            f'<param name="layer_name"><animated_file type="string"><filename><string>{file}</string>'
+            f'</filename></animated_file></param></layer>')
+
+
+def preset_track(name: str, frames: int, shapes: tuple[str, ...], rest: str, offset: int = 0) -> Track:
+    """Cues of 1 to 5 frames cycling through ``shapes``, the rest shape every seventh."""
+    lengths = (1, 2, 1, 3, 1, 1, 4, 2, 5)
+    talking = [shape for shape in shapes if shape != rest]
+    cues, frame, index = [], 0, offset
+    while frame < frames:
+        length = min(lengths[index % len(lengths)], frames - frame)
+        shape = rest if index % 7 == 3 or frame == 0 else talking[(index * 3) % len(talking)]
+        cues.append(Cue(frame, length, shape))
+        frame += length
+        index += 1
+    return Track(name, tuple(cues), (SheetLine(2, 20, "hello there"),))
+
+
+def preset_sheet(preset_name: str, rate: str, frames: int = 90) -> Sheet:
+    from lipsync.presets import load_preset
+
+    shapes = load_preset(preset_name).shape_set
+    tracks = (preset_track("ken", frames, shapes.names, shapes.rest),
+              preset_track("mei", frames, shapes.names, shapes.rest, offset=4))
+    return Sheet(FrameRate.parse(rate), frames, tracks, shapes)
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tmp_path: Path) -> None:
+    """Every shipped preset's TSV and Rhubarb XML, each voice's .pgo and the .lst in one render."""
+    from PIL import Image
+
+    from lipsync.exporters._production import preston_blair_names
+
+    columns: list[tuple[str, list[str], list[str]]] = []  # file, mouth names, wanted per frame
+    rhubarb = sheet_at(rate, frames=90)
+    for preset_name in SHIPPED:
+        sheet = preset_sheet(preset_name, rate)
+        for format_name, ending in (("tsv", "tsv"), ("xml", "xml")):
+            file = f"{preset_name}.{ending}"
+            (tmp_path / file).write_bytes(write(format_name, sheet, track="ken", frames="synfig"))
+            columns.append((file, list(sheet.preset.names), expected(sheet)))
+    mapped = preston_blair_names(RHUBARB)
+    for index, track in enumerate(rhubarb.tracks):
+        file = f"{track.name}.pgo"
+        (tmp_path / file).write_bytes(write("pgo", rhubarb, track=track.name))
+        wanted = [mapped[shape] for shape in expected(rhubarb, index)]
+        # Synfig's parse_pgo rests the mouth from a word's last frame on (Papagayo shows the word
+        # through it): a word still moving on the sheet's last frame shows rest there in Synfig.
+        whole = round(rhubarb.rate.fraction)  # the .pgo's fps, and its last frame:
+        last = math.ceil(rhubarb.duration_frames * whole / rhubarb.rate.fraction) - 1
+        if Fraction(rhubarb.duration_frames - 1) / rhubarb.rate.fraction >= Fraction(last, whole):
+            wanted[-1] = "rest"
+        columns.append((file, sorted(set(mapped.values())), wanted))
+    (tmp_path / "ken.lst").write_bytes(write("lst", rhubarb, track="ken"))
+    layers = []
+    for column, (file, names, _) in enumerate(columns):
+        for name, colour in zip(names, PALETTE):
+            Image.new("RGB", (16, 16), colour).save(tmp_path / f"c{column}_{name}.png")
+        layers.append(switch_layer(file, column, names))
+    for shape, colour in COLOURS.items():
+        Image.new("RGB", (16, 16), colour).save(tmp_path / f"{shape}.png")
+    layers.append(image_layer("ken.lst", len(columns)))
+    columns.append(("ken.lst", list(COLOURS), expected(rhubarb)))
+    (tmp_path / "doc.sif").write_text(SWITCH_SIF.format(width=16 * len(columns), columns=len(columns),
+                                                        fps=float(rhubarb.rate), last=rhubarb.duration_frames - 1,
+                                                        layers="\n".join(layers)))
+    run = subprocess.run(["synfig", "doc.sif", "-t", "png", "-o", "frame.png"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    frames = [Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB") for frame in range(rhubarb.duration_frames)]
+    for column, (file, names, wanted) in enumerate(columns):
+        colours = COLOURS if file.endswith(".lst") else dict(zip(names, PALETTE))
+        by_colour = {colour: name for name, colour in colours.items()}
+        shown = [by_colour.get(image.getpixel((16 * column + 8, 8)), "?") for image in frames]
+        wrong = [frame for frame, (got, want) in enumerate(zip(shown, wanted)) if got != want]
+        assert wrong == [], f"{file}: frames {wrong[:8]} show {[shown[f] for f in wrong[:8]]}, not {[wanted[f] for f in wrong[:8]]}"
+
+
 # --- pycmx (EDL) ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rate, start", [("12", "01:00:00:00"), ("24000/1001", "01:00:00:00"), ("24", "00:59:58:00"),
                                          ("25", "10:00:00:00"), ("30000/1001", "01:00:00;00"), ("60", "01:00:00:00")])
 def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str, start: str) -> None:
+    """Every shipped preset's sheet, and the busy one."""
     import dataclasses
+
+    for base in (sheet_at(rate, frames=200), *(preset_sheet(name, rate, frames=200) for name in SHIPPED)):
+        check_edl(dataclasses.replace(base, start_timecode=start), rate, start)
+
+
+def check_edl(sheet: Sheet, rate: str, start: str) -> None:
+    """pycmx reads the sheet's EDL: one event over the sheet, a locator on every mouth change."""
     import io
 
     import pycmx
 
+    from lipsync.export import render
     from lipsync.timing import parse_timecode
 
-    from lipsync.export import render
-
-    sheet = dataclasses.replace(sheet_at(rate, frames=200), start_timecode=start)
     rendering = render(sheet, "edl", None, track="ken")
     edl = pycmx.parse_cmx3600(io.StringIO(rendering.outputs[0].data.decode()))
     times = 2 if rate == "12" else 1  # no timecode at 12 fps: each frame twice at 24, with a warning
@@ -191,4 +327,6 @@ def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str
     assert parse_timecode(edit.record_out, edl_rate) - first == sheet.duration_frames * times
     locators = [s.text.split() for s in statements if type(s).__name__ == "StmtRemark" and s.text.startswith("LOC:")]
     changes = [(parse_timecode(tc, edl_rate) - first, name) for _, tc, _, name in locators[:len(sheet.tracks[0].cues)]]
-    assert changes == [(cue.frame * times, cue.shape) for cue in sheet.tracks[0].cues]
+    # the OTIO adapter upper-cases locator text: every shipped preset's names stay apart
+    assert len({name.upper() for name in sheet.preset.names}) == len(sheet.preset.names)
+    assert changes == [(cue.frame * times, cue.shape.upper()) for cue in sheet.tracks[0].cues]
