@@ -6,7 +6,9 @@ tests/consumers/spine by the Makefile or, when missing, by the fixture below), f
 from __future__ import annotations
 
 import json
+import math
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,115 @@ def test_synfig_renders_the_lst_with_the_sheets_mouth_on_every_frame(rate: str, 
     shown = [names.get(Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB").getpixel((8, 8)))
              for frame in range(sheet.duration_frames)]
     assert shown == expected(sheet)
+
+
+# Synfig's Switch layer with its layer name from a lipsync file (ValueNode_AnimatedFile: what
+# Studio's File > Import of a .pgo, .tsv or .xml builds): each column of one document is a Switch
+# layer reading one file, its sub-layers flat-colour images named after the mouths; one Synfig
+# process per frame rate renders every shipped preset's TSV and XML, the Papagayo file of each
+# voice (--track) and the .lst, frame by frame.
+
+SHIPPED = ("rhubarb", "preston-blair", "anime-3", "anime-5", "harmony", "oculus-15", "fleming-dobbs")
+PALETTE = [(r, g, b) for r in (0, 128, 255) for g in (0, 128, 255) for b in (0, 128, 255)][:-1]  # not white
+
+SWITCH_SIF = """<?xml version="1.0" encoding="UTF-8"?>
+<canvas version="1.2" width="{width}" height="16" xres="2834.645669" yres="2834.645669"
+        view-box="0 0.5 {columns} -0.5" antialias="1" fps="{fps}" begin-time="0f" end-time="{last}f"
+        bgcolor="1 1 1 1">
+{layers}
+</canvas>
+"""
+
+
+def image_layer(file: str, column: int, desc: str = "") -> str:
+    return (f'<layer type="import" active="true" version="0.1" desc="{desc}">'
+            f'<param name="tl"><vector><x>{column}</x><y>0.5</y></vector></param>'
+            f'<param name="br"><vector><x>{column + 1}</x><y>-0.5</y></vector></param>'
+            f'<param name="c"><integer value="1"/></param>'
+            f'<param name="filename"><string>{file}</string></param></layer>')
+
+
+def switch_layer(file: str, column: int, names: list[str]) -> str:
+    mouths = "".join(image_layer(f"c{column}_{name}.png", column, name) for name in names)
+    return (f'<layer type="switch" active="true" version="0.0" desc="{file}">'
+            f'<param name="canvas"><canvas>{mouths}</canvas></param>'
+            f'<param name="layer_name"><animated_file type="string"><filename><string>{file}</string>'
+            f'</filename></animated_file></param></layer>')
+
+
+def preset_track(name: str, frames: int, shapes: tuple[str, ...], rest: str, offset: int = 0) -> Track:
+    """Cues of 1 to 5 frames cycling through ``shapes``, the rest shape every seventh."""
+    lengths = (1, 2, 1, 3, 1, 1, 4, 2, 5)
+    talking = [shape for shape in shapes if shape != rest]
+    cues, frame, index = [], 0, offset
+    while frame < frames:
+        length = min(lengths[index % len(lengths)], frames - frame)
+        shape = rest if index % 7 == 3 or frame == 0 else talking[(index * 3) % len(talking)]
+        cues.append(Cue(frame, length, shape))
+        frame += length
+        index += 1
+    return Track(name, tuple(cues), (SheetLine(2, 20, "hello there"),))
+
+
+def preset_sheet(preset_name: str, rate: str, frames: int = 90) -> Sheet:
+    from lipsync.presets import load_preset
+
+    shapes = load_preset(preset_name).shape_set
+    tracks = (preset_track("ken", frames, shapes.names, shapes.rest),
+              preset_track("mei", frames, shapes.names, shapes.rest, offset=4))
+    return Sheet(FrameRate.parse(rate), frames, tracks, shapes)
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tmp_path: Path) -> None:
+    """Every shipped preset's TSV and Rhubarb XML, each voice's .pgo and the .lst in one render."""
+    from PIL import Image
+
+    from lipsync.exporters._production import preston_blair_names
+
+    columns: list[tuple[str, list[str], list[str]]] = []  # file, mouth names, wanted per frame
+    rhubarb = sheet_at(rate, frames=90)
+    for preset_name in SHIPPED:
+        sheet = preset_sheet(preset_name, rate)
+        for format_name, ending in (("tsv", "tsv"), ("xml", "xml")):
+            file = f"{preset_name}.{ending}"
+            (tmp_path / file).write_bytes(write(format_name, sheet, track="ken", frames="synfig"))
+            columns.append((file, list(sheet.preset.names), expected(sheet)))
+    mapped = preston_blair_names(RHUBARB)
+    for index, track in enumerate(rhubarb.tracks):
+        file = f"{track.name}.pgo"
+        (tmp_path / file).write_bytes(write("pgo", rhubarb, track=track.name))
+        wanted = [mapped[shape] for shape in expected(rhubarb, index)]
+        # Synfig's parse_pgo rests the mouth from a word's last frame on (Papagayo shows the word
+        # through it): a word still moving on the sheet's last frame shows rest there in Synfig.
+        whole = round(rhubarb.rate.fraction)  # the .pgo's fps, and its last frame:
+        last = math.ceil(rhubarb.duration_frames * whole / rhubarb.rate.fraction) - 1
+        if Fraction(rhubarb.duration_frames - 1) / rhubarb.rate.fraction >= Fraction(last, whole):
+            wanted[-1] = "rest"
+        columns.append((file, sorted(set(mapped.values())), wanted))
+    (tmp_path / "ken.lst").write_bytes(write("lst", rhubarb, track="ken"))
+    layers = []
+    for column, (file, names, _) in enumerate(columns):
+        for name, colour in zip(names, PALETTE):
+            Image.new("RGB", (16, 16), colour).save(tmp_path / f"c{column}_{name}.png")
+        layers.append(switch_layer(file, column, names))
+    for shape, colour in COLOURS.items():
+        Image.new("RGB", (16, 16), colour).save(tmp_path / f"{shape}.png")
+    layers.append(image_layer("ken.lst", len(columns)))
+    columns.append(("ken.lst", list(COLOURS), expected(rhubarb)))
+    (tmp_path / "doc.sif").write_text(SWITCH_SIF.format(width=16 * len(columns), columns=len(columns),
+                                                        fps=float(rhubarb.rate), last=rhubarb.duration_frames - 1,
+                                                        layers="\n".join(layers)))
+    run = subprocess.run(["synfig", "doc.sif", "-t", "png", "-o", "frame.png"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    frames = [Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB") for frame in range(rhubarb.duration_frames)]
+    for column, (file, names, wanted) in enumerate(columns):
+        colours = COLOURS if file.endswith(".lst") else dict(zip(names, PALETTE))
+        by_colour = {colour: name for name, colour in colours.items()}
+        shown = [by_colour.get(image.getpixel((16 * column + 8, 8)), "?") for image in frames]
+        wrong = [frame for frame, (got, want) in enumerate(zip(shown, wanted)) if got != want]
+        assert wrong == [], f"{file}: frames {wrong[:8]} show {[shown[f] for f in wrong[:8]]}, not {[wanted[f] for f in wrong[:8]]}"
 
 
 # --- pycmx (EDL) ----------------------------------------------------------------------------------

@@ -655,3 +655,12 @@ def _cases(tmp: Path) -> list[tuple[list, list[str]]]:
 def test_every_command_refuses_bad_options_and_inputs_in_one_line(tmp_path: Path) -> None:
     for args, expect in _cases(tmp_path):
         refused(args, expect, [tmp_path])
+
+
+def test_fit_writes_its_reports_as_a_set_or_none_of_them(tmp_path: Path) -> None:
+    """The second report's folder cannot be made (a file is in the way): the first report,
+    rendered and writable, must not be left behind."""
+    sheet = sheet_json(tmp_path)
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    refused(["fit", sheet, sheet, "-o", tmp_path / "fit.json", "-o", tmp_path / "blocked" / "fit.html"],
+            ["blocked"], [tmp_path])

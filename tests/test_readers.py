@@ -64,6 +64,20 @@ def test_each_format_reads_back_the_mouth_of_every_frame(name: str, rate: str, t
             assert per_frame(back, back.tracks.index(track)) == per_frame(sheet, index), (path, track.name)
 
 
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("name", ["tsv", "xml"])
+def test_times_written_for_synfig_read_back_on_their_frames(name: str, rate: str, tmp_path: Path):
+    """--set frames=synfig puts each start at or up to half a millisecond before its frame's start
+    (Synfig's Switch layer shows it from there); read back, each is on its own frame again."""
+    sheet = busy_sheet(rate)
+    written = export(sheet, name, tmp_path / "take", as_stem=True, settings={"frames": "synfig"})
+    floor = export(sheet, name, tmp_path / "floor", as_stem=True)
+    assert [p.read_bytes() for p in written.files] != [p.read_bytes() for p in floor.files]
+    for index, path in enumerate(sorted(written.files)):
+        back = read_sheet(path, rate=sheet.rate, shapes=sheet.preset)
+        assert per_frame(back) == per_frame(sheet, index), path
+
+
 @pytest.mark.parametrize("rate", ["12", "24", "25", "60"])
 @pytest.mark.parametrize("name", ["pgo", "pg2"])
 def test_papagayo_projects_read_back_with_preston_blair_mouths_and_words(name: str, rate: str, tmp_path: Path):

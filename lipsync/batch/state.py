@@ -170,14 +170,16 @@ def save_state(outdir: Path, job_id: str, entry: Mapping[str, Any]) -> None:
 
 def write_outputs(outdir: Path, outputs: Iterable[tuple[str, bytes]], previous: Mapping[str, Any] | None
                   ) -> list[dict[str, Any]]:
-    """Write a job's outputs atomically; remove outputs of its previous run that it no longer
-    makes (a track that is gone). Returns their journal records."""
-    records = []
-    for relative, data in outputs:
-        target = outdir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, data)
-        records.append({"path": relative, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    """Write a job's outputs as one set (staged, then renamed: a failure part way leaves none of
+    them, as the export path does); remove outputs of its previous run that it no longer makes
+    (a track that is gone). Returns their journal records."""
+    from ..export import Output, Rendering, write
+
+    items = list(outputs)
+    write(Rendering(tuple(Output(outdir / relative, Path(relative).suffix.lstrip(".") or "file", None, data)
+                          for relative, data in items), ()))
+    records = [{"path": relative, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+               for relative, data in items]
     kept = {record["path"] for record in records}
     for entry in (previous or {}).get("outputs", ()):
         old = entry.get("path") if isinstance(entry, dict) else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._common import seconds_field, timed_shapes, timed_sheet, track_end
+from ._common import FRAMES_SETTING, seconds_field, timed_shapes, timed_sheet, track_end
 from ._reading import ReadOptions, malformed, text_of
 
 
@@ -18,10 +18,12 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     Each cue is a line with its start in seconds (two decimals, more where two would name the
     frame before: :func:`~lipsync.exporters._common.frame_time`) and its shape; a final line
     gives the end of the last cue with the preset's rest shape, as Rhubarb writes it.
+    ``options.extra["frames"] == "synfig"``: times for Synfig's Switch layer instead.
     """
     track = sheet.track(options.track)
-    lines = [f"{cue.start}\t{cue.shape}\n" for cue in timed_shapes(sheet, track)]
-    lines.append(f"{track_end(sheet, track)}\t{sheet.preset.rest}\n")
+    synfig = options.extra.get("frames", "floor").strip().lower() == "synfig"
+    lines = [f"{cue.start}\t{cue.shape}\n" for cue in timed_shapes(sheet, track, synfig)]
+    lines.append(f"{track_end(sheet, track, synfig)}\t{sheet.preset.rest}\n")
     return "".join(lines).encode("utf-8")
 
 
@@ -44,7 +46,8 @@ EXPORTER = Exporter(
     name="tsv",
     extensions=(".tsv",),
     description="Rhubarb Lip Sync TSV: start seconds and mouth shape per line",
-    importers="tools and scripts that read Rhubarb Lip Sync's default TSV output",
+    importers="tools and scripts that read Rhubarb Lip Sync's default TSV output, Synfig's Switch layer (frames=synfig)",
     write=write,
     read=read,
+    settings=(FRAMES_SETTING,),
 )

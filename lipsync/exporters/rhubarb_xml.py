@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ElementTree
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from ._common import format_seconds, mouth_cues, seconds_field, sound_file, timed_sheet
+from ._common import FRAMES_SETTING, format_seconds, mouth_cues, seconds_field, sound_file, timed_sheet
 from ._reading import ReadOptions, malformed
 from ._text import xml_safe
 
@@ -17,14 +17,16 @@ _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
-    """One track (``options.track``, default the first) as Rhubarb XML, indented by two spaces."""
+    """One track (``options.track``, default the first) as Rhubarb XML, indented by two spaces;
+    ``options.extra["frames"] == "synfig"``: times for Synfig's Switch layer (as for ``tsv``)."""
     track = sheet.track(options.track)
+    synfig = options.extra.get("frames", "floor").strip().lower() == "synfig"
     root = ElementTree.Element("rhubarbResult")
     metadata = ElementTree.SubElement(root, "metadata")
     ElementTree.SubElement(metadata, "soundFile").text = xml_safe(sound_file(sheet))
     ElementTree.SubElement(metadata, "duration").text = format_seconds(sheet.source.duration or sheet.duration_seconds)
     cues = ElementTree.SubElement(root, "mouthCues")
-    for cue in mouth_cues(sheet, track):
+    for cue in mouth_cues(sheet, track, synfig):
         ElementTree.SubElement(cues, "mouthCue", start=cue.start, end=cue.end).text = xml_safe(cue.shape)
     ElementTree.indent(root, space="  ")
     return (_DECLARATION + ElementTree.tostring(root, encoding="unicode") + "\n").encode("utf-8")
@@ -52,7 +54,8 @@ EXPORTER = Exporter(
     name="xml",
     extensions=(".xml",),
     description="Rhubarb Lip Sync XML: metadata and mouthCue elements with start/end seconds",
-    importers="tools and scripts that read Rhubarb Lip Sync's XML output",
+    importers="tools and scripts that read Rhubarb Lip Sync's XML output, Synfig's Switch layer (frames=synfig)",
     write=write,
     read=read,
+    settings=(FRAMES_SETTING,),
 )

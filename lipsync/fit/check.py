@@ -319,12 +319,13 @@ class FitJobResult:
 def run_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = None) -> FitJobResult:
     """Run one dub-fit check: load or analyze both sides, fit, write the reports (format by
     extension: .json, .html/.htm, .txt) and the corrected sheet. Every file is rendered before
-    any is written, and each is written atomically."""
-    from ..fileio import write_atomic
+    any is written, and they are written as a set (the export path's staged writes): a failure
+    on the last leaves none of them."""
+    from ..export import Output, Rendering, write
 
     report, rendered = render_fit_job(job, on_progress)
-    for target, data in rendered:
-        write_atomic(target, data)
+    write(Rendering(tuple(Output(Path(target), Path(target).suffix.lstrip(".") or "report", None, data)
+                          for target, data in rendered), ()))
     return FitJobResult(report, tuple(target for target, _ in rendered), report.warnings)
 
 
