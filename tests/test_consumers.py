@@ -1,7 +1,8 @@
 """Exports read by the real applications that import them, installed from the package registries
 (scripts/install-system-deps.sh: Praat and Synfig from apt; spine-core from npm, installed into
 tests/consumers/spine by the Makefile or, when missing, by the fixture below), frame by frame at
-12, 23.976, 24, 25, 29.97 and 60 fps."""
+12, 23.976, 24, 25, 29.97 and 60 fps, for every shipped preset: one consumer process per format and
+rate reads all the sheets."""
 
 from __future__ import annotations
 
@@ -51,42 +52,53 @@ def write(format_name: str, sheet: Sheet, track: str | None = None, **extra: str
 # --- Praat ----------------------------------------------------------------------------------------
 
 PRAAT_SCRIPT = """form Shapes
-    sentence Grid
+    sentence Folder
     positive Frames
     positive Num
     positive Den
 endform
-Read from file: grid$
-tiers = Get number of tiers
-for tier to tiers
-    name$ = Get tier name: tier
-    if endsWith (name$, "shapes")
-        line$ = name$
-        for frame from 0 to frames - 1
-            interval = Get interval at time: tier, frame * den / num
-            label$ = Get label of interval: tier, interval
-            line$ = line$ + tab$ + label$
-        endfor
-        appendInfoLine: line$
-    endif
+grids = Create Strings as file list: "grids", folder$ + "/*.TextGrid"
+count = Get number of strings
+for file to count
+    selectObject: grids
+    file$ = Get string: file
+    grid = Read from file: folder$ + "/" + file$
+    tiers = Get number of tiers
+    for tier to tiers
+        name$ = Get tier name: tier
+        if endsWith (name$, "shapes")
+            line$ = file$ + tab$ + name$
+            for frame from 0 to frames - 1
+                interval = Get interval at time: tier, frame * den / num
+                label$ = Get label of interval: tier, interval
+                line$ = line$ + tab$ + label$
+            endfor
+            appendInfoLine: line$
+        endif
+    endfor
+    removeObject: grid
 endfor
 """
 
 
 @pytest.mark.parametrize("rate", RATES)
 def test_praat_reads_the_textgrid_shape_of_every_frame(rate: str, tmp_path: Path) -> None:
-    sheet = sheet_at(rate)
-    grid = tmp_path / "take.TextGrid"
-    grid.write_bytes(write("textgrid", sheet))
+    """One Praat process per rate reads the TextGrid of every shipped preset's sheet."""
+    sheets = {name: preset_sheet(name, rate, frames=325) for name in SHIPPED}
+    sheets["busy"] = sheet_at(rate)
+    for name, sheet in sheets.items():
+        (tmp_path / f"{name}.TextGrid").write_bytes(write("textgrid", sheet))
     script = tmp_path / "shapes.praat"
     script.write_text(PRAAT_SCRIPT)
-    run = subprocess.run(["praat", "--run", str(script), str(grid), str(sheet.duration_frames),
-                          str(sheet.rate.num), str(sheet.rate.den)], capture_output=True, text=True, timeout=60)
+    run = subprocess.run(["praat", "--run", str(script), str(tmp_path), "325",
+                          str(sheets["busy"].rate.num), str(sheets["busy"].rate.den)], capture_output=True, text=True,
+                         timeout=120)
     assert run.returncode == 0, run.stderr
-    rows = [line.split("\t") for line in run.stdout.splitlines()]
-    assert [row[0] for row in rows] == ["ken shapes", "mei shapes"]
-    for index, row in enumerate(rows):
-        assert row[1:] == expected(sheet, index)
+    rows = {tuple(line.split("\t")[:2]): line.split("\t")[2:] for line in run.stdout.splitlines()}
+    assert sorted(rows) == sorted((f"{name}.TextGrid", f"{track} shapes") for name in sheets for track in ("ken", "mei"))
+    for name, sheet in sheets.items():
+        for index, track in enumerate(("ken", "mei")):
+            assert rows[f"{name}.TextGrid", f"{track} shapes"] == expected(sheet, index), (name, track)
 
 
 # --- spine-core -----------------------------------------------------------------------------------
@@ -105,18 +117,25 @@ def spine_core() -> Path:
 
 @pytest.mark.parametrize("rate", RATES)
 def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core: Path, tmp_path: Path) -> None:
-    sheet = sheet_at(rate, frames=2000)  # 83 s at 24 fps: key times far from 0 lose float32 digits
-    animation = tmp_path / "ken.spine.json"
-    animation.write_bytes(write("spine", sheet))
-    run = subprocess.run(["node", "sample.mjs", str(animation), "ken", "mouth", str(sheet.rate.num),
-                          str(sheet.rate.den), str(sheet.duration_frames)], cwd=spine_core,
-                         capture_output=True, text=True, timeout=60)
+    """One node process per rate samples every shipped preset's Spine JSON."""
+    frames = 2000  # 83 s at 24 fps: key times far from 0 lose float32 digits
+    sheets = {name: preset_sheet(name, rate, frames=frames) for name in SHIPPED}
+    sheets["busy"] = sheet_at(rate, frames=frames)
+    for name, sheet in sheets.items():
+        (tmp_path / f"{name}.spine.json").write_bytes(write("spine", sheet))
+    rate_value = sheets["busy"].rate
+    run = subprocess.run(["node", "sample.mjs", "ken", "mouth", str(rate_value.num), str(rate_value.den), str(frames),
+                          *(str(tmp_path / f"{name}.spine.json") for name in sheets)], cwd=spine_core,
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    shown = json.loads(run.stdout)
-    wanted = ["mouth_" + shape for shape in expected(sheet)]
-    for way in ("exact", "loop"):
-        wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
-        assert wrong == [], f"{way}: {len(wrong)} frames differ, first {wrong[:5]}"
+    results = json.loads(run.stdout)
+    assert len(results) == len(sheets)
+    for name, sheet in sheets.items():
+        shown = results[str(tmp_path / f"{name}.spine.json")]
+        wanted = ["mouth_" + shape for shape in expected(sheet)]
+        for way in ("exact", "loop"):
+            wrong = [frame for frame, (got, want) in enumerate(zip(shown[way], wanted)) if got != want]
+            assert wrong == [], f"{name} {way}: {len(wrong)} frames differ, first {wrong[:5]}"
 
 
 # --- Synfig ---------------------------------------------------------------------------------------
@@ -277,16 +296,22 @@ def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tm
 @pytest.mark.parametrize("rate, start", [("12", "01:00:00:00"), ("24000/1001", "01:00:00:00"), ("24", "00:59:58:00"),
                                          ("25", "10:00:00:00"), ("30000/1001", "01:00:00;00"), ("60", "01:00:00:00")])
 def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str, start: str) -> None:
+    """Every shipped preset's sheet, and the busy one."""
     import dataclasses
+
+    for base in (sheet_at(rate, frames=200), *(preset_sheet(name, rate, frames=200) for name in SHIPPED)):
+        check_edl(dataclasses.replace(base, start_timecode=start), rate, start)
+
+
+def check_edl(sheet: Sheet, rate: str, start: str) -> None:
+    """pycmx reads the sheet's EDL: one event over the sheet, a locator on every mouth change."""
     import io
 
     import pycmx
 
+    from lipsync.export import render
     from lipsync.timing import parse_timecode
 
-    from lipsync.export import render
-
-    sheet = dataclasses.replace(sheet_at(rate, frames=200), start_timecode=start)
     rendering = render(sheet, "edl", None, track="ken")
     edl = pycmx.parse_cmx3600(io.StringIO(rendering.outputs[0].data.decode()))
     times = 2 if rate == "12" else 1  # no timecode at 12 fps: each frame twice at 24, with a warning
@@ -302,4 +327,6 @@ def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str
     assert parse_timecode(edit.record_out, edl_rate) - first == sheet.duration_frames * times
     locators = [s.text.split() for s in statements if type(s).__name__ == "StmtRemark" and s.text.startswith("LOC:")]
     changes = [(parse_timecode(tc, edl_rate) - first, name) for _, tc, _, name in locators[:len(sheet.tracks[0].cues)]]
-    assert changes == [(cue.frame * times, cue.shape) for cue in sheet.tracks[0].cues]
+    # the OTIO adapter upper-cases locator text: every shipped preset's names stay apart
+    assert len({name.upper() for name in sheet.preset.names}) == len(sheet.preset.names)
+    assert changes == [(cue.frame * times, cue.shape.upper()) for cue in sheet.tracks[0].cues]

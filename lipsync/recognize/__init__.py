@@ -133,13 +133,10 @@ class AcousticRecognizer:
         phones = [phone for chunk, found in zip(chunks, results) for phone in _offset_phones(chunk, found)]
         heard = [(chunk.offset, word) for chunk, (_, words) in zip(chunks, results) for word in words]
         words: list[Word] = []
-        if heard:
-            reference = confidence.reference_score(acoustic_model(self.model), audio.samples, audio.sample_rate,
-                                                   stretches, self.settings)
-            for offset, word in heard:
-                per_frame = confidence.score_per_frame([word])
-                sure = None if per_frame is None else confidence.confidence(per_frame, reference, self.settings)
-                words.append(Word(offset + word.start, offset + word.end, word.text, None, sure))
+        for offset, word in heard:  # against 0, the best any path scores: a lower bound, at no cost
+            per_frame = confidence.score_per_frame([word])
+            sure = None if per_frame is None else confidence.confidence(per_frame, 0.0, self.settings)
+            words.append(Word(offset + word.start, offset + word.end, word.text, None, sure))
         return Recognition(tuple(phones), tuple(words))
 
     def _hear(self, audio: Audio, stretches: Sequence[tuple[float, float]],
@@ -472,7 +469,9 @@ def _searched(index: int, line: Line, groups: Sequence[align.Group], duration: f
 
 class _LineRater:
     """Confidence of aligned lines and words against the recording's phone-loop reference,
-    measured once, when first needed (see :mod:`.confidence`)."""
+    measured once, when a line's status depends on it (see :mod:`.confidence`): until then,
+    against 0, the best any path can score, which puts a line that is sure anyway within 0.01
+    of its measured confidence."""
 
     def __init__(self, model, audio: Audio, stretches: Sequence[tuple[float, float]],
                  words: Sequence[align.ScriptWord], settings: RecognitionSettings, foreign: bool = False) -> None:
@@ -493,11 +492,16 @@ class _LineRater:
         by_line: dict[int, list] = {}
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
+        per_frame = {index: confidence.score_per_frame(found) for index, found in by_line.items()}
+        reference = self._reference
+        if reference is None and not all(score is not None and confidence.confidence(
+                score, 0.0, self._settings, self._foreign) >= confidence.SURE for score in per_frame.values()):
+            reference = self.reference
         rated = {}
         for index, found in by_line.items():
-            per_frame = confidence.score_per_frame(found)
-            value = 0.0 if per_frame is None else confidence.confidence(per_frame, self.reference, self._settings,
-                                                                        self._foreign)
+            score = per_frame[index]
+            value = 0.0 if score is None else confidence.confidence(score, reference or 0.0, self._settings,
+                                                                    self._foreign)
             rated[index] = (value, offset + found[0].start, offset + found[-1].end)
         return rated
 
@@ -507,9 +511,10 @@ class _LineRater:
                                            for value, _, _ in self.lines(located, group).values())
 
     def words(self, located) -> list[float | None]:
-        """Each aligned word's confidence."""
+        """Each aligned word's confidence (against the reference when it was measured)."""
         scores = [confidence.score_per_frame([word]) for word in located]
-        return [None if score is None else confidence.confidence(score, self.reference, self._settings, self._foreign)
+        return [None if score is None else confidence.confidence(score, self._reference or 0.0, self._settings,
+                                                                 self._foreign)
                 for score in scores]
 
 

@@ -18,6 +18,13 @@ fits their espeak-ng pronunciations less well) are calibrated with ``benchmarks/
 and espeak-ng speech), fitted on one half and measured on the other. It is deterministic: the
 same audio and script give the same confidence.
 
+The reference costs a phone-loop pass over up to ``reference_seconds`` of speech, so it is
+measured only when some line's status depends on it: a line whose words score so well that it
+is at least :data:`SURE` confident even against 0 (the best any path can score) has its
+confidence computed against 0, within 0.01 of the measured value. Words share their recording's
+reference when it was measured, else 0 (a lower bound); words recognized without a script are
+rated against 0.
+
 A line is **aligned** at confidence :attr:`RecognitionSettings.aligned_at` or more,
 **uncertain** down to :attr:`RecognitionSettings.found_at`, and **not found** below (its words are
 left out of the sheet and the speech there is recognized without the script, like a line the
@@ -47,6 +54,10 @@ NOT_FOUND = "not found"
 NO_WORDS = "no words"  # a line with nothing to speak: music, a sound effect, a stage direction
 
 FRAME_SECONDS = 0.01  # the acoustic model's analysis frame, which its scores are summed over
+#: A line at least this confident against a reference of 0 (the best any path can score) is
+#: aligned whatever the reference: its confidence is within 1 - SURE of the measured one, and
+#: the reference is not measured for it.
+SURE = 0.99
 
 
 def score_per_frame(words: Sequence[AlignedWord | HeardWord]) -> float | None:

@@ -1,13 +1,15 @@
-// Loads a lipsync Spine JSON into a skeleton with spine-core (SkeletonJson, AnimationState) and
-// prints the mouth slot's attachment on every frame, one name per line, sampled two ways:
+// Loads lipsync Spine JSON files into skeletons with spine-core (SkeletonJson, AnimationState) and
+// prints, as JSON keyed by file, the mouth slot's attachment on every frame, sampled two ways:
 // the track time set to each frame's start, and a game loop advancing the clock by 1/fps.
-// Usage: node sample.mjs ANIMATION.json ANIMATION_NAME SLOT FPS_NUM FPS_DEN FRAMES
+// Usage: node sample.mjs ANIMATION_NAME SLOT FPS_NUM FPS_DEN FRAMES ANIMATION.json...
 import { readFileSync } from "node:fs";
 import {
   AnimationState, AnimationStateData, RegionAttachment, Skeleton, SkeletonJson,
 } from "@esotericsoftware/spine-core";
 
-const [file, animation, slot, num, den, frames] = process.argv.slice(2);
+const [animation, slot, num, den, frames, ...files] = process.argv.slice(2);
+const results = {};
+for (const file of files) {
 const exported = JSON.parse(readFileSync(file, "utf8"));
 const keys = exported.animations[animation].slots[slot].attachment;
 const attachments = {};
@@ -41,4 +43,6 @@ function sample(advance) {
   return shown;
 }
 
-console.log(JSON.stringify({ exact: sample(false), loop: sample(true) }));
+results[file] = { exact: sample(false), loop: sample(true) };
+}
+console.log(JSON.stringify(results));
