@@ -5,7 +5,8 @@
 
 const LANE_PX = 54;
 const RULER_PX = 12;
-const BAND_SECONDS = 3;   // seconds across the band's width, as `lipsync preview --band-seconds`
+const BAND_SECONDS = 3;
+const TEXT_PAD_PX = 2;    // the text's left padding (review.css)   // seconds across the band's width, as `lipsync preview --band-seconds`
 
 function box(className, style, parent, text = null) {
   const made = document.createElement("div");
@@ -57,9 +58,11 @@ export class RhythmoBand {
       texts.push([box("text", {}, element, word.text), span - Math.max(2, Math.min(6, ppf >> 1))]);
     }
     // the letters fill the word's frames: squeezed when it is said fast, stretched up to twice
-    // their width when slow (measured once, after they are all in the page)
+    // their width when slow (measured on a canvas in the text's font: no page layout per word)
+    const measure = document.createElement("canvas").getContext("2d");
+    measure.font = texts.length ? getComputedStyle(texts[0][0]).font : "";
     for (const [text, room] of texts) {
-      const natural = Math.max(1, text.scrollWidth);
+      const natural = Math.max(1, measure.measureText(text.textContent).width + TEXT_PAD_PX);
       text.style.transform = `scaleX(${Math.min(2, Math.max(1, room) / natural)})`;
     }
     band.lanes.forEach((name, lane) => box("lane-name", { top: `${RULER_PX + lane * LANE_PX + 2}px` }, this.view, name));
