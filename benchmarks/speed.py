@@ -4,8 +4,11 @@
 
 Builds a long dialogue track from espeak-ng speech (random sentences, pauses between lines),
 stored as 48 kHz stereo, with its script; then times ``lipsync analyze`` with and without the
-script in a fresh process each, and measures the peak memory of a run on a longer track.
-All figures come from one run on this machine: compare them as ratios.
+script in a fresh process each, with 1 and ``--jobs`` worker processes (wall seconds and CPU
+seconds of the whole process tree), and measures the peak memory of a run on a longer track.
+All figures come from one run on this machine: compare them as ratios; on a shared machine
+compare CPU seconds, and the wall-time ratio of 1 job to ``--jobs`` jobs only when the cores
+are otherwise idle.
 """
 
 from __future__ import annotations
@@ -76,15 +79,16 @@ def _made_apart(folder: Path, minutes: float, seed: int) -> tuple[Path, Path]:
         return pool.submit(make_track, folder, minutes, seed).result()
 
 
-def timed_run(arguments: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one command (its largest process)."""
+def timed_run(arguments: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, of the command and the worker processes it
+    waited for) and peak resident MB (its largest process) of one command."""
     started = time.perf_counter()
     process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if status != 0:
         raise subprocess.CalledProcessError(status, arguments)
-    return elapsed, usage.ru_maxrss / 1024.0
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def main() -> int:
@@ -104,16 +108,17 @@ def main() -> int:
 
         help_times = [timed_run(lipsync + ["--help"])[0] for _ in range(3)]
         print(f"lipsync --help: {min(help_times):.3f} s")
-        base = lipsync + ["analyze", str(audio), "-q", "-j", str(args.jobs), "-o", str(folder / "out.json")]
-        elapsed, _ = timed_run(base + ["--script", str(script)])
-        print(f"with script:    {elapsed:6.1f} s = {seconds / elapsed:5.1f}x real time ({args.jobs} jobs)")
-        elapsed, _ = timed_run(base)
-        print(f"without script: {elapsed:6.1f} s = {seconds / elapsed:5.1f}x real time ({args.jobs} jobs)")
+        for label, extra in (("with script", ["--script", str(script)]), ("without script", [])):
+            for jobs in sorted({1, args.jobs}):
+                run = lipsync + ["analyze", str(audio), "-q", "-j", str(jobs), "-o", str(folder / "out.json")] + extra
+                elapsed, cpu, _ = timed_run(run)
+                print(f"{label + ':':16s} {jobs} job(s): {elapsed:6.1f} s = {seconds / elapsed:5.1f}x real time, "
+                      f"{cpu:6.1f} CPU s = {cpu / seconds:.4f} CPU s per audio s", flush=True)
 
         if args.memory_minutes:
             audio, script = _made_apart(folder, args.memory_minutes, 2)
             seconds = sf.info(audio).duration
-            elapsed, peak = timed_run(lipsync + ["analyze", str(audio), "-q", "-j", "1", "--script", str(script),
+            elapsed, _, peak = timed_run(lipsync + ["analyze", str(audio), "-q", "-j", "1", "--script", str(script),
                                                  "-o", str(folder / "long.json")])
             print(f"{seconds / 60:.0f}-minute track with script, 1 job: {seconds / elapsed:5.1f}x real time, "
                   f"peak memory {peak:.0f} MB")

@@ -596,8 +596,10 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface). Anything but this machine's own lets other machines reach the page (they still need the token); prefer an SSH tunnel.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on; the next free one when it is in use.")
 @click.option("--no-browser", is_flag=True, help="Only print the address (for remote use, e.g. through an SSH tunnel).")
+@click.option("--rythmo", "--rhythmo", "rythmo", type=click.Path(path_type=str), help="Show a rhythmo band of the dub under the waveform: a dub script (SRT, text...; timed onto SHEET's lines from its text) or a recorded dub's aligned sheet (.json).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="With --rythmo and a dub script: the dub's language.")
 def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None, fps: str | None,
-           exports: str | None, host: str, port: int, no_browser: bool) -> None:
+           exports: str | None, host: str, port: int, no_browser: bool, rythmo: str | None, language: str) -> None:
     """Check and fix SHEET in the browser: waveform, words, phones and mouth cues on the frame
     grid, the mouth drawn at the playhead, edits, save and re-export. SHEET is any sheet lipsync
     reads (its JSON, XDTS, .dat, TSV...) or a dub-fit report (fit.json); AUDIO defaults to the
@@ -611,7 +613,8 @@ def review(sheet: str, audio: str | None, mouths: str | None, preset: str | None
         from .export import choose_formats
 
         formats = [f.name for f in choose_formats(exports)] if exports else []
-        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats, fps=fps)
+        session = ReviewSession(sheet, audio, mouths=mouths, preset=preset, exports=formats, fps=fps,
+                                rythmo=rythmo, language=language)
         server = ReviewServer(session, host, port)
         if host not in LOOPBACK:
             reporter.warn(f"listening on {host}: other machines that can reach it may open the page with "
@@ -915,6 +918,7 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
         from .preview import PreviewSettings, find_audio, parse_colour, parse_size, render_preview
 
         from .export import load_sheet
+        from .rhythmo import band_from_file
 
         path = Path(sheet)
         loaded = load_sheet(sheet, input_format, fps=fps, preset=preset)
@@ -928,7 +932,7 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
             if audio is not None or video is None:
                 raise
             sound = Path(video)
-        band = _rhythmo_band(loaded, rythmo, language, preset, loaded.rate) if rythmo else None
+        band = band_from_file(loaded, rythmo, language, preset) if rythmo else None
         target = Path(output) if output else path.with_suffix(".mp4")
         inputs = tuple(p for p in (path, rythmo, video) if p)
         result = render_preview(loaded, sound, target, settings, band=band, tracks=list(tracks) or None,
@@ -943,17 +947,3 @@ def preview(sheet: str, audio: str | None, output: str | None, size: str, backgr
     _run(reporter, body)
 
 
-#: Dub scripts for --rythmo are read as scripts; any other file as a recorded dub's sheet.
-_SCRIPT_ENDINGS = (".txt", ".srt", ".vtt", ".ass", ".ssa", ".csv", ".tsv")
-
-
-def _rhythmo_band(original: Any, source: str, language: str, preset: str | None, rate: Any) -> Any:
-    """The band's content: from a dub script (timed from its text), else from a recorded dub's
-    aligned sheet (its words where the actor said them)."""
-    from .dialogue import read_script
-    from .export import load_sheet
-    from .rhythmo import band_from_aligned, band_from_script
-
-    if source.lower().endswith(_SCRIPT_ENDINGS):
-        return band_from_script(original, read_script(source), language, preset)
-    return band_from_aligned(original, load_sheet(source, fps=rate, preset=preset))

@@ -45,6 +45,10 @@ _READING_LINE = (232, 98, 24)
 _RULER = (120, 114, 100)
 _TILE = 1024
 _TEXT_TOP, _TEXT_HEIGHT = 0.22, 0.46   # where a lane's words are, as shares of its height
+#: Where the fixed reading line is, as a share of the band's width from its left edge.
+READING_LINE = 0.25
+#: Dub scripts are read as scripts; any other file as a recorded dub's aligned sheet.
+SCRIPT_ENDINGS = (".txt", ".srt", ".vtt", ".ass", ".ssa", ".csv", ".tsv")
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,31 @@ def band_from_script(original: Sheet, lines: Sequence[Line], language: str,
     return band_from_words(original, spoken)
 
 
+def band_from_file(original: Sheet, source: str | Path, language: str, preset: str | Path | None = None) -> BandScript:
+    """The band of the dub in file ``source``: a dub script (timed from its text, in
+    ``language``), else a recorded dub's aligned sheet (its words where the actor said them)."""
+    from .dialogue import read_script
+    from .export import load_sheet
+
+    if str(source).lower().endswith(SCRIPT_ENDINGS):
+        return band_from_script(original, read_script(str(source)), language, preset)
+    return band_from_aligned(original, load_sheet(str(source), fps=original.rate, preset=preset))
+
+
+def band_to_dict(script: BandScript) -> dict[str, Any]:
+    """The band as JSON-ready data (what the review page draws), frames as in :class:`BandScript`.
+
+    >>> band = BandScript(FrameRate.parse("24"), 48, ("ANNA",), (BandWord(2, 9, "hola", 0),),
+    ...                   (BandMark(5, 6, 0, "picture"),))
+    >>> band_to_dict(band)["words"]
+    [{'frame': 2, 'end': 9, 'text': 'hola', 'lane': 0}]
+    """
+    return {"rate": {"num": script.rate.num, "den": script.rate.den, "text": str(script.rate)},
+            "frames": script.frames, "lanes": list(script.lanes), "reading_line": READING_LINE,
+            "words": [{"frame": w.frame, "end": w.end, "text": w.text, "lane": w.lane} for w in script.words],
+            "marks": [{"frame": m.frame, "end": m.end, "lane": m.lane, "kind": m.kind} for m in script.marks]}
+
+
 # --- drawing ------------------------------------------------------------------------------------
 
 
@@ -200,7 +229,7 @@ class RhythmoBand:
         self.height = self.ruler + self.lane_height * max(1, len(script.lanes))
         frames_shown = max(1.0, seconds * float(script.rate))
         self.pixels_per_frame = max(2, int(width / frames_shown) // 2 * 2)
-        self.reading_x = width // 4 // 2 * 2
+        self.reading_x = int(width * READING_LINE) // 2 * 2
         self._tiles: dict[int, YuvImage] = {}
         self._window = YuvImage(np.zeros((self.height, width), np.uint8), np.zeros((self.height // 2, width // 2), np.uint8),
                                 np.zeros((self.height // 2, width // 2), np.uint8))

@@ -121,6 +121,19 @@ def under_speech_level(samples: np.ndarray, sample_rate: int = 16000) -> np.ndar
     return levels[1] - db.astype(np.float64)
 
 
+def speech_to_noise_db(samples: np.ndarray, sample_rate: int = 16000) -> float:
+    """dB between the recording's speech level and its noise floor (at most ``MAX_RANGE_DB``;
+    0 when nothing is loud enough to be speech): about 50 for a clean studio take, 15-20 for
+    speech 10 dB over room noise.
+
+    >>> tone = np.sin(np.arange(16000) / 5).astype(np.float32)
+    >>> speech_to_noise_db(np.concatenate([tone, tone / 10])), speech_to_noise_db(np.concatenate([tone, 0 * tone]))
+    (20.1, 50.0)
+    """
+    levels = _levels(frame_energies(samples, sample_rate))
+    return 0.0 if levels is None else round(levels[1] - levels[0], 1)
+
+
 def loud_frames(samples: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
     """Per 10 ms frame: True where the energy is within ``LOUD_RANGE_DB`` of the recording's
     speech level (breaths, noise and stop releases are quieter).

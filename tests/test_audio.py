@@ -391,3 +391,17 @@ def test_split_long_without_samples_and_short_segments():
     assert len(chunks) == 4 and all(e - s <= 20.0 for s, e in chunks)
     assert chunks[0][0] == 10.0 and chunks[-1][1] == 71.0
     assert split_long([], 20.0) == ()
+
+
+def test_speech_to_noise_tells_a_clean_take_from_speech_in_room_noise():
+    from lipsync.vad import speech_to_noise_db
+
+    rng = np.random.default_rng(1)
+    rate = 16000
+    speech = (0.3 * np.sin(2 * np.pi * 180 * np.arange(rate) / rate)).astype(np.float32)
+    pause = np.zeros(rate // 2, np.float32)
+    clean = np.concatenate([pause, speech, pause, speech, pause])
+    noisy = clean + (0.3 / np.sqrt(2) / 10 ** (12 / 20) * rng.standard_normal(len(clean))).astype(np.float32)
+    assert speech_to_noise_db(clean) >= 40
+    assert 8 <= speech_to_noise_db(noisy) <= 20
+    assert speech_to_noise_db(np.zeros(rate, np.float32)) == 0.0

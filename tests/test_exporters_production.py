@@ -835,3 +835,77 @@ def test_every_shipped_preset_reads_back_on_every_frame_in_opentoonz_and_papagay
     assert len(acts) <= 9 and len(frame_acts) == sheet.duration_frames
     for shape, act in zip(expected(sheet, 1), frame_acts):
         assert act == shape or sheet.preset.info(act).openness == sheet.preset.info(shape).openness
+
+
+def read_xdts_like_clip_studio(data: bytes) -> tuple[dict[str, list[str | None]], list[tuple[str, int, int, str]]]:
+    """What CLIP STUDIO PAINT EX and TVPaint import from an XDTS file, following the XDTS schema
+    (CELSYS "XDTS file format ver1.0", rebuilt in formats.md 1.2-1.5) strictly: the identifier
+    line, version 5, cut/scene of 1-4 digits, every table's CELL and DIALOG fields, ``names``
+    covering every trackNo, one ``data`` item with id 0 and at least one value, frames from 0 in
+    increasing order within the table's duration. A cell holds until the next entry (HYPHEN and
+    the ticks hold it, SYMBOL_NULL_CELL empties it) up to the duration; its value is the cel
+    (drawing) name in the animation folder named after the track. A dialogue is ``[speaker,
+    text]`` on its first frame, then SYMBOL_HYPHEN on every frame through its last.
+
+    Returns each folder's cel per frame and the dialogue lines ``(column, first, last, text)``."""
+    head, newline, body = data.partition(b"\n")
+    assert head == XDTS_ID and newline
+    document = json.loads(body.decode("utf-8"))
+    assert document["version"] == 5 and isinstance(document["version"], int)
+    if "header" in document:
+        assert all(re.fullmatch(r"\d{1,4}", document["header"][key]) for key in ("cut", "scene"))
+    cells: dict[str, list[str | None]] = {}
+    dialogue: list[tuple[str, int, int, str]] = []
+    assert len(document["timeTables"]) >= 1
+    for table in document["timeTables"]:
+        duration = table["duration"]
+        assert isinstance(table["name"], str) and isinstance(duration, int) and duration >= 1
+        headers = {header["fieldId"]: header["names"] for header in table["timeTableHeaders"]}
+        assert set(headers) <= {0, 3, 5} and 0 in headers
+        for field in table.get("fields", []):
+            names = headers[field["fieldId"]]
+            for track in field["tracks"]:
+                name = names[track["trackNo"]]
+                frames = [entry["frame"] for entry in track["frames"]]
+                assert frames == sorted(set(frames)) and frames[0] >= 0 and frames[-1] <= duration, name
+                values = []
+                for entry in track["frames"]:
+                    (item,) = entry["data"]
+                    assert item["id"] == 0 and len(item["values"]) >= 1
+                    assert all(isinstance(value, str) for value in item["values"])
+                    values.append((entry["frame"], item["values"]))
+                if field["fieldId"] == 0:
+                    column: list[str | None] = [None] * duration
+                    current: str | None = None
+                    for index, (frame, (value, *_)) in enumerate(values):
+                        if value == "SYMBOL_NULL_CELL":
+                            current = None
+                        elif value not in HOLD_SYMBOLS:
+                            current = value
+                        end = values[index + 1][0] if index + 1 < len(values) else duration
+                        column[frame:end] = [current] * (end - frame)
+                    cells[name] = column
+                elif field["fieldId"] == 3:
+                    for frame, line in values:
+                        if line != ["SYMBOL_HYPHEN"]:
+                            assert len(line) == 2, line
+                            dialogue.append((name, frame, frame, line[1]))
+                        else:
+                            assert dialogue and dialogue[-1][0] == name and dialogue[-1][2] == frame - 1, frame
+                            dialogue[-1] = (*dialogue[-1][:2], frame, dialogue[-1][3])
+    return cells, dialogue
+
+
+@pytest.mark.parametrize("rate", EVERY_RATE)
+@pytest.mark.parametrize("preset_name", SHIPPED)
+def test_xdts_reads_in_clip_studio_and_tvpaint_as_the_sheets_drawings_and_lines(preset_name: str, rate: str) -> None:
+    sheet = preset_sheet(preset_name, rate)
+    line_sets = ((SheetLine(2, 9, "hello there"), SheetLine(20, 1, "oh")), (SheetLine(0, sheet.duration_frames, "long"),))
+    sheet = dataclasses.replace(sheet, tracks=tuple(dataclasses.replace(track, lines=lines)
+                                                    for track, lines in zip(sheet.tracks, line_sets)))
+    cells, dialogue = read_xdts_like_clip_studio(write("xdts", sheet))
+    assert list(cells) == [track.name for track in sheet.tracks]
+    for index, track in enumerate(sheet.tracks):
+        assert cells[track.name] == [str(sheet.preset.info(shape).drawing) for shape in expected(sheet, index)]
+    assert [(first, last, text) for _, first, last, text in dialogue] == [
+        (line.frame, line.frame + line.length - 1, line.text) for track in sheet.tracks for line in track.lines]

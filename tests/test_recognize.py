@@ -322,3 +322,25 @@ def test_boundaries_are_corrected_for_the_aligners_bias_unless_turned_off(short)
     assert corrected.phones != raw.phones
     assert [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
     assert corrected.words == raw.words
+
+
+def test_quiet_speech_over_room_noise_is_not_rested_through(short):
+    """A quiet speaker (speech at -45 dBFS) over room noise 20 dB under the speech: the mouth
+    talks through every phrase (rest on at most a fifth of its frames), with the script and
+    without."""
+    from dataclasses import replace
+
+    level_db = -45.0
+    samples = short.audio.samples.astype(np.float64)
+    loud = samples[np.abs(samples) > 0.01]
+    scale = 10 ** (level_db / 20) / np.sqrt(np.mean(loud ** 2))
+    noise = np.random.default_rng(5).standard_normal(len(samples)) * 10 ** ((level_db - 20) / 20)
+    quiet = replace(short.audio, samples=(samples * scale + noise).astype(np.float32))
+    for lines in (short.lines(), None):
+        sheet = analyze(quiet, lines).sheet
+        resting = [frame for cue in sheet.tracks[0].cues if cue.shape == "X"
+                   for frame in range(cue.frame, cue.frame + cue.length)]
+        for start, end in short.truth:
+            frames = range(sheet.rate.frame_at(start), sheet.rate.frame_at(end))
+            rested = sum(1 for frame in resting if frame in frames)
+            assert rested <= 0.2 * len(frames), (lines is None, start, end, rested, len(frames))

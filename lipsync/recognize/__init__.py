@@ -24,7 +24,7 @@ from ..dialogue import Line
 from ..errors import OptionError, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, ScriptLine, Word
-from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, split_long
+from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, speech_to_noise_db, split_long
 from . import align, confidence
 from .chunks import Chunk, run_chunks
 from .confidence import clock
@@ -104,7 +104,9 @@ class AcousticRecognizer:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
-        heard = speech_segments(audio.samples, audio.sample_rate, pad=settings.trim_pad)
+        noisy = speech_to_noise_db(audio.samples, audio.sample_rate) < settings.noisy_below_db
+        heard = speech_segments(audio.samples, audio.sample_rate,
+                                pad=settings.noisy_trim_pad if noisy else settings.trim_pad)
         phones = trim_to_speech(found.phones, heard, settings)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
@@ -184,8 +186,8 @@ class AcousticRecognizer:
             groups, silent = align.plan_timed(lines, words, stretches, audio.duration, settings)
         else:
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, settings=settings)
-        aligned = dict(zip(groups, self._align_groups(audio, groups, words, on_progress,
-                                                      short=timed or settings.narrow_first)))
+        narrow = timed or (settings.narrow_first and not phones_only)
+        aligned = dict(zip(groups, self._align_groups(audio, groups, words, on_progress, short=narrow)))
         if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
                 and self._words_in_pauses(aligned[groups[0]], groups[0], stretches):
             # Aligned in one piece, lines were pushed across the pauses between them: align the

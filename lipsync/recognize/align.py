@@ -9,6 +9,7 @@ stretch falls back to script-free phone recognition and a warning names the line
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -137,10 +138,20 @@ class DurationMatcher:
     def stretches(self) -> int:
         return len(self.measured)
 
+    @functools.cached_property
+    def _sums(self) -> tuple[list[float], list[float], float]:
+        """Running sums of the expected and measured lengths, and the scale between them."""
+        expected, measured = [0.0], [0.0]
+        for value in self.expected:
+            expected.append(expected[-1] + value)
+        for value in self.measured:
+            measured.append(measured[-1] + value)
+        return expected, measured, measured[-1] / max(expected[-1], 1e-9)
+
     def pair(self, lines: range, stretches: range) -> float:
-        scale = sum(self.measured) / max(sum(self.expected), 1e-9)
-        wanted = sum(self.expected[i] for i in lines) * scale
-        spoken = sum(self.measured[j] for j in stretches)
+        expected, measured, scale = self._sums
+        wanted = (expected[lines.stop] - expected[lines.start]) * scale
+        spoken = measured[stretches.stop] - measured[stretches.start]
         ratio = math.log(max(wanted, 1e-3) / max(spoken, 1e-3))
         settings = self.settings
         return (ratio / settings.log_ratio_spread) ** 2 + settings.merge_cost * (len(lines) + len(stretches) - 2)
@@ -301,11 +312,12 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
         low, high = min(previous_end, start) - tolerance, max(previous_end, start) + tolerance
         middle = (previous_end + start) / 2
         run_start = windows[runs[-1][0]][0]
-        # the point of each pause (silence before, between and after the stretches) nearest the
-        # middle between the two windows, for the pauses within the tolerance of both
-        near = [(min(max(middle, a), b), b - a) for a, b in pauses if a < high and b > low and a >= run_start]
+        # pauses (silence before, between and after the stretches) centred within the
+        # tolerance of both windows; the cut is in the middle of the one nearest the boundary
+        near = [p for p in pauses if low <= (p[0] + p[1]) / 2 <= high and p[0] >= run_start]
         if near:
-            cuts.append(min(near, key=lambda cut: (abs(cut[0] - middle), -cut[1]))[0])
+            pause = min(near, key=lambda p: (abs((p[0] + p[1]) / 2 - middle), -(p[1] - p[0])))
+            cuts.append((pause[0] + pause[1]) / 2)
             runs.append([index])
         elif max(previous_end, windows[index][1]) - run_start > settings.max_timed_group_seconds:
             cuts.append(middle)

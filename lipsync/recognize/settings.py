@@ -35,12 +35,17 @@ class RecognitionSettings:
     #: beam of the alignment search (pocketsphinx ``beam``/``wbeam``/``pbeam``): very wide,
     #: since with the defaults long utterances fail to align
     beam: float = 1e-200
-    #: narrower beam tried first on timed lines up to ``short_group_seconds`` (about 1.5 times
-    #: faster, the same times within a frame almost always; the wide beam takes over on failure)
+    #: narrower beam tried first on groups of lines up to ``short_group_seconds`` (faster; on
+    #: eval-dev the same boundaries as the wide beam, which takes over where it fails)
     short_beam: float = 1e-100
     short_group_seconds: float = 12.0
-    #: untimed scripts too: every group up to ``short_group_seconds`` tries ``short_beam`` first
-    narrow_first: bool = False
+    #: English scripts without times too (not only timed lines): groups up to
+    #: ``short_group_seconds`` try ``short_beam`` first
+    narrow_first: bool = True
+    #: Gaussians of each codebook scored per frame in alignment (pocketsphinx ``topn``, the
+    #: model's default): 2 is 1.3 times faster and as accurate on eval-dev, but moves English
+    #: word onsets of benchmarks/multilingual.py by 1 ms (median)
+    topn: int = 4
     #: probability of a pause between words pronounced by espeak-ng (other languages), whose
     #: speakers leave short pauses that the English model would give to the next word
     foreign_silprob: float = 0.3
@@ -111,6 +116,10 @@ class RecognitionSettings:
     min_phone_seconds: float = 0.01
     #: padding of the speech stretches that phones are trimmed to
     trim_pad: float = 0.0
+    #: in a noisy recording (speech less than ``noisy_below_db`` over the noise floor) the
+    #: detector misses soft speech under the noise: the stretches are padded by ``noisy_trim_pad``
+    noisy_below_db: float = 30.0
+    noisy_trim_pad: float = 0.3
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
     #: other languages: a quiet run this long in a word's first phone is a pause before the

@@ -28,16 +28,17 @@ def _model_dir() -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None):
+def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None, topn: int = DEFAULT_SETTINGS.topn):
     """This process's alignment decoder (no language model) at ``beam``; ``silprob``: the
-    probability of a pause between words, when not the model's default (words pronounced by
+    probability of a pause between words, when not the model's default; ``topn``: Gaussians
+    scored per codebook (the model's default is 4) (words pronounced by
     espeak-ng, whose speakers leave short pauses the English model would give to the next word).
     Forced alignment needs very wide beams: with the defaults, long utterances fail to align;
     narrower beams are faster for short utterances whose place is known."""
     from pocketsphinx import Decoder
 
     extra = {"silprob": silprob} if silprob is not None else {}
-    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam, loglevel="FATAL", **extra)
+    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam, topn=topn, loglevel="FATAL", **extra)
 
 
 @functools.lru_cache(maxsize=1)
@@ -156,13 +157,14 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     mostly pronounced by espeak-ng (another language), the lenient one
     (:func:`lenient_aligner`) tries once more; English failures are left to the caller, which
     finds the unrecorded line that made them fail. ``short``: try the narrower
-    ``settings.short_beam`` first.
+    ``settings.short_beam`` first. Words pronounced by espeak-ng are aligned with pauses
+    between them likelier (``settings.foreign_silprob``).
     """
     foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
     silprob = settings.foreign_silprob if foreign else None
-    located = _align_with(aligner(settings.short_beam, silprob), samples, words) if short else None
+    located = _align_with(aligner(settings.short_beam, silprob, settings.topn), samples, words) if short else None
     if located is None:
-        located = _align_with(aligner(settings.beam, silprob), samples, words)
+        located = _align_with(aligner(settings.beam, silprob, settings.topn), samples, words)
     if located is None and foreign:
         located = _align_with(lenient_aligner(settings.beam), samples, words)
         if located is None:

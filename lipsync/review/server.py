@@ -4,7 +4,7 @@ Safe by construction rather than by filtering: it listens on 127.0.0.1, every re
 carry the random token as the first part of its path (``/TOKEN/...``, so the page's relative
 links carry it too), the Host header must name this server and an Origin header, when sent,
 this page (no DNS rebinding, no other site's scripts). It serves a fixed list of routes: the
-page's own files, the sheet's state, its audio, its mouth drawings; nothing is looked up by a
+page's own files, the sheet's state, its audio, its mouth drawings, its rhythmo band; nothing is looked up by a
 path taken from the request. Saving writes only the sheet and its exports.
 """
 
@@ -183,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(session.state())
         elif route == "api/peaks":
             self._json(session.peaks())
+        elif route == "api/rhythmo":
+            self._json({"band": session.band})
         elif route == "media":
             self._media()
         elif route.startswith("mouth/") and route[len("mouth/"):].isdigit():
@@ -255,6 +257,8 @@ class _Handler(BaseHTTPRequestHandler):
             "api/reanimate": lambda: session.reanimate(body["track"], body["word"], body["start"], body["end"]),
             "api/reload": lambda: (session.reload(), session.state())[1],
             "api/adapt": lambda: session.adapt(body["track"], body["line"], body["text"], body["language"]),
+            "api/rhythmo": lambda: {"band": session.candidate_band(body["track"], body["line"], body["text"],
+                                                                   body["language"])},
         }
         action = actions.get(route)
         if action is None or not isinstance(body, dict):

@@ -139,11 +139,13 @@ class ReviewSession:
     """A sheet (or a dub-fit report) opened for review; thread-safe."""
 
     def __init__(self, path: str | Path, audio: str | Path | None = None, *, mouths: str | Path | None = None,
-                 preset: str | Path | None = None, exports: Sequence[str] = (), fps: str | None = None) -> None:
+                 preset: str | Path | None = None, exports: Sequence[str] = (), fps: str | None = None,
+                 rythmo: str | Path | None = None, language: str = "en-us") -> None:
         """Open ``path`` (a sheet or a dub-fit report) with its ``audio`` (default: the one it
         names), the user's ``mouths`` folder, the ``preset`` that re-animates moved words (and
-        names the shapes of formats that store numbers), ``exports`` written on every save, and
-        ``fps`` for formats that store no frame rate."""
+        names the shapes of formats that store numbers), ``exports`` written on every save,
+        ``fps`` for formats that store no frame rate, and ``rythmo``, a dub (script in
+        ``language``, or aligned sheet) shown on a rhythmo band under the sheet."""
         self.path = Path(path)
         if not self.path.is_file():
             raise FormatError(f"sheet {str(self.path)!r} not found",
@@ -178,6 +180,8 @@ class ReviewSession:
         self.exports = tuple(exports)
         self.mouth_files = self._user_mouths(mouths)
         self.preset, self.preset_problem = self._animation_preset(preset)
+        self._band_preset = preset
+        self.band = self._rhythmo_band(rythmo, language, preset)
 
     # ------------------------------------------------------------------ opening
 
@@ -192,6 +196,21 @@ class ReviewSession:
         sheet = read_sheet(self.path, rate=self._rate, shapes=self._shapes)
         self.format = _format_of(self.path, parsed)
         return sheet
+
+    def _rhythmo_band(self, source: str | Path | None, language: str,
+                      preset: str | Path | None) -> dict[str, Any] | None:
+        """The rhythmo band of the dub in ``source`` under the opened sheet, as the page draws it."""
+        if source is None:
+            return None
+        from ..rhythmo import band_from_file, band_to_dict
+
+        if self.sheet is None:
+            raise FormatError("a rhythmo band goes under a sheet, not a dub-fit report",
+                              "open the original's sheet with --rythmo")
+        if not Path(source).is_file():
+            raise FormatError(f"dub {str(source)!r} for the rhythmo band not found", "check the path of --rythmo")
+        band = band_from_file(self._editable(), source, language, preset)
+        return {"source": Path(source).name, **band_to_dict(band)}
 
     def _user_mouths(self, directory: str | Path | None) -> dict[str, Path]:
         if directory is None:
@@ -367,6 +386,22 @@ class ReviewSession:
         result = adapt_line(timeline, int(line), [str(text)], str(language),
                             preset=self.preset if self.preset is not None else None)
         return {"line": result.line, **candidate_to_dict(result.candidates[0])}
+
+    def candidate_band(self, track: str, line: int, text: str, language: str) -> dict[str, Any]:
+        """The rhythmo band of one candidate dub line (the adapt panel's), timed from its text
+        onto the sheet's ``line`` (1-based) of ``track``."""
+        from ..dialogue import Line
+        from ..rhythmo import band_from_script, band_to_dict
+
+        sheet = self._editable()
+        lines = sheet.track(str(track)).lines
+        if not 1 <= int(line) <= len(lines):
+            raise FormatError(f"track {track!r} has no line {line}", f"lines are 1 to {len(lines)}")
+        spoken = lines[int(line) - 1]
+        candidate = Line(str(text), str(track), sheet.rate.seconds_at(spoken.frame),
+                         sheet.rate.seconds_at(spoken.frame + spoken.length))
+        band = band_from_script(sheet, [candidate], str(language), self._band_preset)
+        return {"source": f"candidate for line {line}", **band_to_dict(band)}
 
     def reload(self) -> None:
         """Read the sheet again from disk (the page's unsaved edits are dropped by the page)."""

@@ -39,7 +39,8 @@ export function drawFlaps(svg, original, candidate) {
   element("polyline", { points: steps.join(" "), fill: "none", stroke: "#ef6c00", "stroke-width": 2, class: "candidate" }, svg);
 }
 
-export function adaptPanel(state, request) {
+// `showBand(band)` puts a candidate's rhythmo band (api/rhythmo) under the waveform.
+export function adaptPanel(state, request, showBand) {
   const panel = document.querySelector("#adapt");
   const choice = panel.querySelector("#adapt-line");
   const text = panel.querySelector("#adapt-text");
@@ -81,6 +82,18 @@ export function adaptPanel(state, request) {
       svg.replaceChildren();
     }
   }
+
+  panel.querySelector("#adapt-band").addEventListener("click", async () => {
+    if (!text.value.trim()) { result.textContent = "Type a candidate line."; return; }
+    const [track, line] = JSON.parse(choice.value);
+    try {
+      const answer = await request("api/rhythmo", { track, line, text: text.value, language: language.value.trim() });
+      showBand(answer.band);
+    } catch (error) {
+      result.textContent = error.message;
+      result.classList.add("flagged");
+    }
+  });
 
   const later = () => { clearTimeout(timer); timer = setTimeout(score, WAIT_MS); };
   text.addEventListener("input", later);

@@ -7,6 +7,7 @@ import RegionsPlugin from "./vendor/wavesurfer/regions.esm.js";
 import * as edits from "./edits.js";
 import { Lanes } from "./lanes.js";
 import { adaptPanel } from "./adapt.js";
+import { RhythmoBand } from "./rhythmo.js";
 import { frameAt, secondsAt, timecode } from "./timecode.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -40,7 +41,7 @@ const page = {
   state: null, rate: null, tracks: [], shapes: [], durationFrames: 0, duration: 0,
   editable: false, dirty: false, history: new edits.History(), selection: null, activeTrack: 0,
   shownFrame: -1, loop: false, half: false, media: null, ws: null, regions: null, region: null,
-  lanes: null, pxPerSec: 0, busy: false, flagged: [],
+  lanes: null, pxPerSec: 0, busy: false, flagged: [], band: null, scriptBand: null,
 };
 
 // ------------------------------------------------------------------ messages and requests
@@ -165,6 +166,7 @@ function refresh(force) {
     showSelection();
   }
   $("#seconds").textContent = time.toFixed(3);
+  page.band.draw(Math.min(time * page.rate.num / page.rate.den, page.durationFrames - 1e-3));
   if (moved || force) {
     page.lanes.playhead = time;
     if (!page.media.paused) followPlayhead(time);
@@ -224,6 +226,17 @@ function buildMouths() {
     figure.append(drawing, document.createElement("figcaption"));
     holder.append(figure);
   });
+}
+
+// ------------------------------------------------------------------ the rhythmo band
+
+/** Show `band` (api/rhythmo's data) under the waveform: the dub script's, or a candidate's. */
+function showBand(band) {
+  $("#rhythmo").hidden = false;
+  $("#rhythmo-source").textContent = band.source;
+  $("#rhythmo-script").hidden = !page.scriptBand || band === page.scriptBand;
+  page.band.show(band);
+  refresh(true);
 }
 
 // ------------------------------------------------------------------ selection and inspector
@@ -678,7 +691,7 @@ async function start() {
         : `${state.name} cannot be saved in its own format: export the sheet instead (Export on save).`, "warning");
     }
     if (!state.reanimate.available) notice(`Word edges cannot be re-animated: ${state.reanimate.reason}`, "warning");
-    adaptPanel(state, request);
+    adaptPanel(state, request, showBand);
   }
   if (state.audio.missing) notice(`No audio: ${state.audio.missing}. The timeline plays in silence.`, "warning");
   $("#frames").textContent = String(page.durationFrames);
@@ -711,6 +724,7 @@ async function start() {
     rest: state.mode === "fit" ? page.shapes[0].name : state.sheet.preset.rest,
   });
   page.lanes.tracks = page.tracks;
+  page.band = new RhythmoBand($("#rhythmo-view"));
   page.lanes.resize($("#timeline").clientWidth - 12);
   page.ws.on("scroll", viewChanged);
   page.ws.on("zoom", viewChanged);
@@ -719,7 +733,11 @@ async function start() {
   page.media.addEventListener("play", () => { $("#play").textContent = "Pause"; });
   page.media.addEventListener("pause", () => { $("#play").textContent = "Play"; refresh(true); });
   page.media.addEventListener("seeked", () => refresh(true));
-  window.addEventListener("resize", () => { page.lanes.resize($("#timeline").clientWidth - 12); viewChanged(); });
+  window.addEventListener("resize", () => {
+    page.lanes.resize($("#timeline").clientWidth - 12);
+    viewChanged();
+    if (page.band.band) showBand(page.band.band);
+  });
 
   buildMouths();
   buildPalette();
@@ -741,6 +759,11 @@ async function start() {
   page.ws.zoom(Math.max($("#timeline").clientWidth / page.duration, Math.min(120, 4000 / page.duration * 10)));
   viewChanged();
   if (page.flagged.length) goToFitLine(page.flagged[0]);
+  if (state.mode === "sheet") {
+    page.scriptBand = (await request("api/rhythmo")).band;
+    if (page.scriptBand) showBand(page.scriptBand);
+  }
+  $("#rhythmo-script").addEventListener("click", () => showBand(page.scriptBand));
   refresh(true);
   requestAnimationFrame(tick);
   document.body.dataset.ready = "true";
