@@ -9,7 +9,7 @@ from typing import Any
 
 from ..timing import format_timecode
 from .adapt import AdaptReport, CandidateFit, Closure, LineAdaptation
-from .report import CSS, openness_svg, text_cut
+from .report import html_page, openness_svg, render_as, text_cut
 
 REPORT_FORMAT = "lipsync-adapt"
 REPORT_VERSION = 1
@@ -158,15 +158,9 @@ def report_to_html(report: AdaptReport) -> str:
             words = " ".join(f"<span title=\"{w.start:.2f}–{w.end:.2f} s\">{esc(w.text)}</span>" for w in timed.words)
             body.append(f'<p class="text">{words}</p>')
             body.append(f'<p class="advice">{esc(candidate.advice)}</p></section>')
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Adaptation: {esc(report.original)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return html_page(f"Adaptation: {report.original}", body)
 
 
 def render(report: AdaptReport, kind: str) -> bytes:
     """The report as ``json``, ``html`` or ``text`` bytes (UTF-8)."""
-    if kind == "json":
-        return report_to_json(report).encode("utf-8")
-    if kind == "html":
-        return report_to_html(report).encode("utf-8")
-    return report_to_text(report).encode("utf-8")
+    return render_as(kind, report, report_to_json, report_to_html, report_to_text)

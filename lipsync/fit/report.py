@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..timing import format_timecode
@@ -243,15 +244,29 @@ def report_to_html(report: FitReport) -> str:
                         f"<td>{item.span.frame}–{item.span.end}</td><td>{esc(item.reason)}</td>"
                         f"<td>{esc(item.span.text or '')}</td></tr>")
         body.append("</table>")
+    return html_page(f"Dub fit: {report.dub}", body)
+
+
+def html_page(title: str, body: Sequence[str]) -> str:
+    """A stand-alone HTML report page: ``title`` (escaped here) and the ``body`` fragments, with
+    the reports' CSS.
+
+    >>> html_page("A & B", ["<p>x</p>"]).splitlines()[1]
+    '<html lang="en"><head><meta charset="utf-8"><title>A &amp; B</title><style>'
+    """
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Dub fit: {esc(report.dub)}</title><style>{CSS}</style></head><body>\n"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
+
+
+def render_as(kind: str, report: Any, to_json: Callable[[Any], str], to_html: Callable[[Any], str],
+              to_text: Callable[[Any], str]) -> bytes:
+    """``report`` as ``json``, ``html`` or (anything else) ``text`` bytes (UTF-8), through the
+    report's own three renderers."""
+    renderer = {"json": to_json, "html": to_html}.get(kind, to_text)
+    return renderer(report).encode("utf-8")
 
 
 def render(report: FitReport, kind: str) -> bytes:
     """The report as ``json``, ``html`` or ``text`` bytes (UTF-8)."""
-    if kind == "json":
-        return report_to_json(report).encode("utf-8")
-    if kind == "html":
-        return report_to_html(report).encode("utf-8")
-    return report_to_text(report).encode("utf-8")
+    return render_as(kind, report, report_to_json, report_to_html, report_to_text)
