@@ -14,11 +14,13 @@ keeps (and reuses) the episodes and their sheets there.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import soundfile as sf
@@ -27,12 +29,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from episode import CHARACTERS, make_episode  # noqa: E402
 
 
+def _make_episode(folder: Path, minutes: float) -> tuple[Path, Path]:
+    audio, script, _ = make_episode(folder, minutes, "srt", characters=CHARACTERS[:2])
+    return audio, script
+
+
 def analyzed(folder: Path, minutes: float) -> tuple[Path, Path]:
     """A two-character episode of ``minutes`` and its sheet, made once per folder."""
     sheet = folder / f"episode_{minutes:g}min.json"
     audio = folder / f"episode_{minutes:g}min.wav"
     if not sheet.is_file():
-        audio, script, _ = make_episode(folder, minutes, "srt", characters=CHARACTERS[:2])
+        # made in a spawned process: a child started later inherits this process's peak memory
+        # as its ru_maxrss, so the episode's arrays held here would be counted as the preview's
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            audio, script = pool.submit(_make_episode, folder, minutes).result()
         subprocess.run([sys.executable, "-m", "lipsync", "analyze", str(audio), "-s", str(script), "-j", "2",
                         "-f", "sheet", "-o", str(sheet), "--progress", "none", "-q"], check=True)
     return audio, sheet
