@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,10 +293,12 @@ class _Reader:
             raise self.fail(field, f"expected an object, got {_kind(value)}")
         return value
 
-    def get(self, mapping: Mapping[str, Any], key: str, field: str) -> Any:
+    def required(self, mapping: Mapping[str, Any], key: str, parent: str = "") -> tuple[Any, str]:
+        """``mapping[key]`` and its field name (``parent.key``), to pass on to a typed reader."""
+        field = f"{parent}.{key}" if parent else key
         if key not in mapping:
-            raise self.fail(f"{field}{key}", "missing")
-        return mapping[key]
+            raise self.fail(field, "missing")
+        return mapping[key], field
 
     def items(self, value: Any, field: str, most: int = MAX_ITEMS) -> list[Any]:
         if not isinstance(value, list):
@@ -304,6 +306,12 @@ class _Reader:
         if len(value) > most:
             raise self.fail(field, f"{len(value)} entries, over the limit of {most}")
         return value
+
+    def entries(self, value: Any, field: str, most: int = MAX_ITEMS) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """Each object of the list ``value`` with its field name (``field[n]``)."""
+        for number, item in enumerate(self.items(value, field, most)):
+            where = f"{field}[{number}]"
+            yield where, self.mapping(item, where)
 
     def integer(self, value: Any, field: str, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -356,27 +364,25 @@ def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet
     """
     read = _Reader(where)
     data = read.mapping(data, "the document")
-    raw_rate = read.get(data, "rate", "")
+    raw_rate, _ = read.required(data, "rate")
     if not isinstance(raw_rate, (str, int)) or isinstance(raw_rate, bool):
         raise read.fail("rate", f"expected a frame rate such as \"24\" or \"24000/1001\", got {_kind(raw_rate)}")
     try:
         rate = FrameRate.parse(raw_rate)
     except OptionError as error:
         raise read.fail("rate", error.message) from None
-    duration = read.integer(read.get(data, "duration_frames", ""), "duration_frames", 0, MAX_FRAMES)
-    preset = read.mapping(read.get(data, "preset", ""), "preset")
+    duration = read.integer(*read.required(data, "duration_frames"), 0, MAX_FRAMES)
+    preset = read.mapping(*read.required(data, "preset"))
     shapes = []
-    for number, raw in enumerate(read.items(read.get(preset, "shapes", "preset."), "preset.shapes", 1000)):
-        field = f"preset.shapes[{number}]"
-        raw = read.mapping(raw, field)
-        shapes.append(ShapeInfo(read.text(read.get(raw, "name", f"{field}."), f"{field}.name"),
-                                read.integer(read.get(raw, "drawing", f"{field}."), f"{field}.drawing", 0, MAX_DRAWING),
+    for field, raw in read.entries(*read.required(preset, "shapes", "preset"), 1000):
+        shapes.append(ShapeInfo(read.text(*read.required(raw, "name", field)),
+                                read.integer(*read.required(raw, "drawing", field), 0, MAX_DRAWING),
                                 read.text(raw.get("label", ""), f"{field}.label"),
                                 read.integer(raw.get("openness", 1), f"{field}.openness", 0, 2)))
-    shape_set = ShapeSet(read.text(read.get(preset, "name", "preset."), "preset.name"),
-                         read.text(read.get(preset, "rest", "preset."), "preset.rest"), tuple(shapes))
-    tracks = tuple(_track(read, raw, f"tracks[{number}]", duration)
-                   for number, raw in enumerate(read.items(read.get(data, "tracks", ""), "tracks", MAX_TRACKS)))
+    shape_set = ShapeSet(read.text(*read.required(preset, "name", "preset")),
+                         read.text(*read.required(preset, "rest", "preset")), tuple(shapes))
+    tracks = tuple(_track(read, raw, field, duration)
+                   for field, raw in read.entries(*read.required(data, "tracks"), MAX_TRACKS))
     source = read.mapping(data.get("source") or {}, "source")
     start_timecode = read.optional_text(data.get("start_timecode"), "start_timecode")
     if start_timecode is not None:
@@ -395,21 +401,20 @@ def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet
                       read.optional_integer(source.get("channels"), "source.channels", 1, 1024)),
         start_timecode=start_timecode,
         peaks=_peaks(read, data.get("peaks"), duration),
-        script=tuple(_script_line(read, raw, f"script[{number}]")
-                     for number, raw in enumerate(read.items(data.get("script", []), "script"))),
+        script=tuple(_script_line(read, raw, field)
+                     for field, raw in read.entries(data.get("script", []), "script")),
     )
 
 
-def _script_line(read: _Reader, raw: Any, field: str) -> ScriptLine:
+def _script_line(read: _Reader, raw: Mapping[str, Any], field: str) -> ScriptLine:
     """One entry of the ``script`` list (FormatError naming what is wrong)."""
-    raw = read.mapping(raw, field)
-    status = read.text(read.get(raw, "status", f"{field}."), f"{field}.status")
+    status = read.text(*read.required(raw, "status", field))
     if status not in SCRIPT_LINE_STATES:
         raise read.fail(f"{field}.status", f"{status!r} is not one of {', '.join(SCRIPT_LINE_STATES)}")
     start, end = raw.get("start"), raw.get("end")
-    return ScriptLine(read.integer(read.get(raw, "index", f"{field}."), f"{field}.index", 0, MAX_ITEMS),
-                      read.integer(read.get(raw, "line", f"{field}."), f"{field}.line", 0, MAX_ITEMS),
-                      read.text(read.get(raw, "text", f"{field}."), f"{field}.text"), status,
+    return ScriptLine(read.integer(*read.required(raw, "index", field), 0, MAX_ITEMS),
+                      read.integer(*read.required(raw, "line", field), 0, MAX_ITEMS),
+                      read.text(*read.required(raw, "text", field)), status,
                       _confidence(read, raw.get("confidence"), f"{field}.confidence"),
                       None if start is None else read.seconds(start, f"{field}.start"),
                       None if end is None else read.seconds(end, f"{field}.end"),
@@ -444,48 +449,39 @@ def _peaks(read: _Reader, text: Any, frames: int) -> bytes:
     return data
 
 
-def _track(read: _Reader, raw: Any, field: str, duration: int) -> Track:
+def _track(read: _Reader, raw: Mapping[str, Any], field: str, duration: int) -> Track:
     """One track of a sheet JSON document, checked: cues and lines lie on the sheet's frames."""
-    raw = read.mapping(raw, field)
 
     def frames(item: Mapping[str, Any], where: str, shortest: int) -> tuple[int, int]:
-        frame = read.integer(read.get(item, "frame", f"{where}."), f"{where}.frame", 0, duration)
-        length = read.integer(read.get(item, "length", f"{where}."), f"{where}.length", shortest, duration - frame)
+        frame = read.integer(*read.required(item, "frame", where), 0, duration)
+        length = read.integer(*read.required(item, "length", where), shortest, duration - frame)
         return frame, length
 
     cues = []
-    for number, item in enumerate(read.items(read.get(raw, "cues", f"{field}."), f"{field}.cues")):
-        where = f"{field}.cues[{number}]"
-        item = read.mapping(item, where)
+    for where, item in read.entries(*read.required(raw, "cues", field)):
         edited = item.get("edited", False)
         if not isinstance(edited, bool):
             raise read.fail(f"{where}.edited", f"expected true or false, got {_kind(edited)}")
-        cues.append(Cue(*frames(item, where, 1), read.text(read.get(item, "shape", f"{where}."), f"{where}.shape"),
+        cues.append(Cue(*frames(item, where, 1), read.text(*read.required(item, "shape", where)),
                         edited))
     lines = []
-    for number, item in enumerate(read.items(raw.get("lines", []), f"{field}.lines")):
-        where = f"{field}.lines[{number}]"
-        item = read.mapping(item, where)
-        lines.append(SheetLine(*frames(item, where, 0), read.text(read.get(item, "text", f"{where}."), f"{where}.text")))
+    for where, item in read.entries(raw.get("lines", []), f"{field}.lines"):
+        lines.append(SheetLine(*frames(item, where, 0), read.text(*read.required(item, "text", where))))
     words = []
-    for number, item in enumerate(read.items(raw.get("words", []), f"{field}.words")):
-        where = f"{field}.words[{number}]"
-        item = read.mapping(item, where)
-        words.append(Word(read.seconds(read.get(item, "start", f"{where}."), f"{where}.start"),
-                          read.seconds(read.get(item, "end", f"{where}."), f"{where}.end"),
-                          read.text(read.get(item, "text", f"{where}."), f"{where}.text"),
+    for where, item in read.entries(raw.get("words", []), f"{field}.words"):
+        words.append(Word(read.seconds(*read.required(item, "start", where)),
+                          read.seconds(*read.required(item, "end", where)),
+                          read.text(*read.required(item, "text", where)),
                           read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS),
                           _confidence(read, item.get("confidence"), f"{where}.confidence")))
     phones = []
-    for number, item in enumerate(read.items(raw.get("phones", []), f"{field}.phones")):
-        where = f"{field}.phones[{number}]"
-        item = read.mapping(item, where)
-        phones.append(Phone(read.seconds(read.get(item, "start", f"{where}."), f"{where}.start"),
-                            read.seconds(read.get(item, "end", f"{where}."), f"{where}.end"),
-                            read.text(read.get(item, "symbol", f"{where}."), f"{where}.symbol"),
+    for where, item in read.entries(raw.get("phones", []), f"{field}.phones"):
+        phones.append(Phone(read.seconds(*read.required(item, "start", where)),
+                            read.seconds(*read.required(item, "end", where)),
+                            read.text(*read.required(item, "symbol", where)),
                             read.optional_text(item.get("word"), f"{where}.word"),
                             read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS)))
-    return Track(read.text(read.get(raw, "name", f"{field}."), f"{field}.name"), tuple(cues), tuple(lines),
+    return Track(read.text(*read.required(raw, "name", field)), tuple(cues), tuple(lines),
                  tuple(words), tuple(phones))
 
 
