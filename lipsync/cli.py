@@ -489,12 +489,8 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
         from .fit import FitJob, FitSettings, run_fit_job
         from .fit.report import report_to_json, report_to_text
 
-        low, sep, high = stretch_range.partition(":")
-        try:
-            stretch_min, stretch_max = float(low), float(high)
-        except ValueError:
-            raise OptionError(f"not a stretch range: {stretch_range!r}", "write MIN:MAX, e.g. 0.8:1.25") from None
-        if not sep or not 0.2 <= stretch_min <= 1.0 <= stretch_max <= 5.0:
+        stretch_min, stretch_max = _number_range(stretch_range, "stretch range", "MIN:MAX, e.g. 0.8:1.25")
+        if not 0.2 <= stretch_min <= 1.0 <= stretch_max <= 5.0:
             raise OptionError(f"stretch range {stretch_range!r} must contain 1.0 (between 0.2 and 5)", "e.g. 0.8:1.25")
         settings = FitSettings(threshold=threshold if fail_under is None else fail_under, max_shift=max_shift, stretch_min=stretch_min,
                                stretch_max=stretch_max)
@@ -554,19 +550,12 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
     reporter = _Reporter("none", quiet)
 
     def body() -> None:
-        from .errors import OptionError
         from .fit import FitSettings
         from .fit.adapt import AdaptSettings
         from .fit.adapt_job import AdaptJob, run_adapt_job
         from .fit.adapt_report import report_to_json, report_to_text
 
-        low, sep, high = rate_range.partition(":")
-        try:
-            slowest, fastest = float(low), float(high)
-        except ValueError:
-            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4") from None
-        if not sep:
-            raise OptionError(f"not a rate range: {rate_range!r}", "write SLOWEST:FASTEST, e.g. 0.75:1.4")
+        slowest, fastest = _number_range(rate_range, "rate range", "SLOWEST:FASTEST, e.g. 0.75:1.4")
         settings = AdaptSettings(fit=FitSettings(threshold=threshold), slowest=slowest, fastest=fastest, preset=preset)
         job = AdaptJob(original, language, texts=texts, line=line, script=script, original_script=original_script,
                        original_language=original_language, preset=preset, fps=fps, track=track, outputs=outputs,
@@ -721,6 +710,17 @@ class _BatchDisplay:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+def _number_range(value: str, what: str, form: str) -> tuple[float, float]:
+    """``LOW:HIGH`` as two numbers; an OptionError naming ``what`` and its ``form`` otherwise."""
+    from .errors import OptionError
+
+    low, _, high = value.partition(":")
+    try:
+        return float(low), float(high)
+    except ValueError:
+        raise OptionError(f"not a {what}: {value!r}", f"write {form}") from None
 
 
 def _check_option(option: str, check: Callable[[], object]) -> None:

@@ -374,11 +374,11 @@ def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet
     duration = read.integer(*read.required(data, "duration_frames"), 0, MAX_FRAMES)
     preset = read.mapping(*read.required(data, "preset"))
     shapes = []
-    for field, raw in read.entries(*read.required(preset, "shapes", "preset"), 1000):
-        shapes.append(ShapeInfo(read.text(*read.required(raw, "name", field)),
-                                read.integer(*read.required(raw, "drawing", field), 0, MAX_DRAWING),
-                                read.text(raw.get("label", ""), f"{field}.label"),
-                                read.integer(raw.get("openness", 1), f"{field}.openness", 0, 2)))
+    for where, raw in read.entries(*read.required(preset, "shapes", "preset"), 1000):
+        shapes.append(ShapeInfo(read.text(*read.required(raw, "name", where)),
+                                read.integer(*read.required(raw, "drawing", where), 0, MAX_DRAWING),
+                                read.text(raw.get("label", ""), f"{where}.label"),
+                                read.integer(raw.get("openness", 1), f"{where}.openness", 0, 2)))
     shape_set = ShapeSet(read.text(*read.required(preset, "name", "preset")),
                          read.text(*read.required(preset, "rest", "preset")), tuple(shapes))
     tracks = tuple(_track(read, raw, field, duration)

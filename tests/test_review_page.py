@@ -141,7 +141,7 @@ def test_drag_a_boundary_change_a_shape_undo_and_save(opened):
     index = next(i for i, cue in enumerate(before) if i > 2 and cue.length >= 6 and before[i - 1].length >= 2)
     cue = before[index]
     rate = sheet_from_json(path.read_text()).rate
-    page.evaluate(f"() => window.review.ws.zoom(300)")  # enough pixels per frame to aim at a boundary
+    page.evaluate("() => window.review.ws.zoom(300)")  # enough pixels per frame to aim at a boundary
     page.evaluate(f"() => window.review.ws.setScrollTime({rate.seconds_at(cue.frame) - 0.5})")
     page.wait_for_timeout(100)
     x, y = lane_point(page, "cues", rate.seconds_at(cue.frame))
