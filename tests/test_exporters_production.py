@@ -851,6 +851,24 @@ def test_toonz_dat_warns_naming_the_shapes_it_merges_and_only_those_shown() -> N
         assert render(preset_sheet(preset_name, "24"), "toonz-dat", "a").warnings == ()
 
 
+@pytest.mark.parametrize("format_name, settings", [("pgo", {}), ("pg2", {}), ("dat", {"names": "preston-blair"}),
+                                                   ("lst", {"names": "preston-blair"})])
+def test_formats_writing_preston_blair_names_warn_naming_the_shapes_they_merge(format_name: str, settings) -> None:
+    from lipsync.export import render
+
+    sheet = preset_sheet("oculus-15", "24")
+    warnings = [warning for warning in render(sheet, format_name, "a", track="ken", settings=settings).warnings
+                if "merges" in warning]
+    assert len(warnings) == 1 and "track 'ken'" in warnings[0]
+    merges = dict(reversed(part.split(" as ")) for part in warnings[0].split("merges ")[1].split(" (")[0].split("; "))
+    assert merges == {"etc": "FF+DD+kk+CH+SS+nn+ih+ou", "AI": "RR+oh"}
+    for preset_name in ("rhubarb", "preston-blair", "anime-5", "harmony"):
+        assert not any("merges" in warning for warning in
+                       render(preset_sheet(preset_name, "24"), format_name, "a", settings=settings).warnings)
+    if settings:  # the preset's own names merge nothing
+        assert not any("merges" in warning for warning in render(sheet, format_name, "a").warnings)
+
+
 def test_toonz_dat_is_chosen_by_its_two_part_ending_and_read_back(tmp_path: Path) -> None:
     from lipsync.export import choose_formats
     from lipsync.exporters import exporter_for_path
