@@ -7,9 +7,7 @@ rate reads all the sheets."""
 from __future__ import annotations
 
 import json
-import math
 import subprocess
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from lipsync.exporters import ExportOptions, exporter_named
 from lipsync.sheet import Cue, Sheet, SheetLine, Track
 from lipsync.timing import FrameRate
-from shape_sets import RHUBARB
+from shape_sets import RHUBARB, with_words
 
 CONSUMERS = Path(__file__).parent / "consumers"
 RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
@@ -240,7 +238,8 @@ def preset_sheet(preset_name: str, rate: str, frames: int = 90) -> Sheet:
 
 @pytest.mark.parametrize("rate", RATES)
 def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tmp_path: Path) -> None:
-    """Every shipped preset's TSV and Rhubarb XML, each voice's .pgo and the .lst in one render."""
+    """Every shipped preset's TSV and Rhubarb XML, each preset's .pgo (words following each other
+    and running to the last frame) and each voice's, and the .lst in one render."""
     from PIL import Image
 
     from lipsync.exporters._production import preston_blair_names
@@ -253,18 +252,14 @@ def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tm
             file = f"{preset_name}.{ending}"
             (tmp_path / file).write_bytes(write(format_name, sheet, track="ken", frames="synfig"))
             columns.append((file, list(sheet.preset.names), expected(sheet)))
-    mapped = preston_blair_names(RHUBARB)
-    for index, track in enumerate(rhubarb.tracks):
-        file = f"{track.name}.pgo"
-        (tmp_path / file).write_bytes(write("pgo", rhubarb, track=track.name))
-        wanted = [mapped[shape] for shape in expected(rhubarb, index)]
-        # Synfig's parse_pgo rests the mouth from a word's last frame on (Papagayo shows the word
-        # through it): a word still moving on the sheet's last frame shows rest there in Synfig.
-        whole = round(rhubarb.rate.fraction)  # the .pgo's fps, and its last frame:
-        last = math.ceil(rhubarb.duration_frames * whole / rhubarb.rate.fraction) - 1
-        if Fraction(rhubarb.duration_frames - 1) / rhubarb.rate.fraction >= Fraction(last, whole):
-            wanted[-1] = "rest"
-        columns.append((file, sorted(set(mapped.values())), wanted))
+    pgo_sheets = {f"{name}.ken": (with_words(preset_sheet(name, rate)), 0) for name in SHIPPED}
+    pgo_sheets["busy.ken"] = (with_words(rhubarb), 0)
+    pgo_sheets["busy.mei"] = (rhubarb, 1)  # no words: its mouths go in words of their own
+    for stem, (sheet, index) in pgo_sheets.items():
+        file = f"{stem}.pgo"
+        (tmp_path / file).write_bytes(write("pgo", sheet, track=sheet.tracks[index].name))
+        mapped = preston_blair_names(sheet.preset)
+        columns.append((file, sorted(set(mapped.values())), [mapped[shape] for shape in expected(sheet, index)]))
     (tmp_path / "ken.lst").write_bytes(write("lst", rhubarb, track="ken"))
     layers = []
     for column, (file, names, _) in enumerate(columns):

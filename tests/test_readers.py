@@ -18,6 +18,7 @@ from lipsync.exporters._production import preston_blair_names
 from lipsync.presets import load_preset
 from lipsync.sheet import Cue, Phone, Sheet, SheetLine, Track, Word
 from lipsync.timing import FrameRate
+from shape_sets import with_words
 
 RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
 SHAPES = "XABCDEFGHX"
@@ -89,6 +90,19 @@ def test_papagayo_projects_read_back_with_preston_blair_mouths_and_words(name: s
     for index in range(2):
         assert per_frame(back, index) == [mapped[shape] for shape in per_frame(sheet, index)]
         assert [word.text for word in back.tracks[index].words] == ["hello", "there"]
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("name", ["pgo", "pg2"])
+def test_papagayo_words_that_follow_each_other_read_back_on_every_frame(name: str, rate: str, tmp_path: Path):
+    """A word ends on the next word's first frame holding that word's first mouth (for Synfig):
+    the reader shows the first word holding a frame, as Papagayo does."""
+    sheet = with_words(busy_sheet(rate))
+    back = load_sheet(export(sheet, name, tmp_path / f"take.{name}").files[0])
+    mapped = preston_blair_names(sheet.preset)
+    frames = [sheet.rate.seconds_at(frame) for frame in range(sheet.duration_frames)]
+    shown = [back.tracks[0].shape_at(back.rate.frame_at(time)) for time in frames]
+    assert shown == [mapped[shape] for shape in per_frame(sheet)]
 
 
 def test_lab_reads_back_the_phones_and_reads_voicevox_labels(tmp_path: Path):
