@@ -90,11 +90,12 @@ def mel_energies(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, win
     taper = np.hanning(width).astype(np.float32)
     bank = mel_filterbank(sample_rate, size, bands).T.astype(np.float32)
     energy = np.zeros((count, bands), dtype=np.float32)
-    offsets = np.arange(width)[None, :]
+    framed = np.lib.stride_tricks.sliding_window_view(padded, width)[::step]
     for first in range(0, len(wanted), _BLOCK):
         rows = wanted[first:first + _BLOCK]
-        spectrum = np.abs(np.fft.rfft(padded[step * rows[:, None] + offsets] * taper, size)) ** 2
-        energy[rows] = spectrum.astype(np.float32) @ bank
+        spectrum = np.fft.rfft(framed[rows] * taper, size)
+        power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+        energy[rows] = np.einsum("fk,kb->fb", power, bank)  # no threaded BLAS for a product this small
     return energy
 
 
