@@ -16,7 +16,9 @@ folds, re-animated (``--preset rhubarb``, 24 fps) and scored as ``lipsync evalua
 The printed figures are those held-out scores, next to the uncorrected ones. Then, as
 ``analyze`` does, the corrected boundaries are moved onto the signal
 (:mod:`lipsync.recognize.spectral`), the reach of that step chosen per fold among
-``--reaches`` on the other folds (by boundaries within 20 ms) and scored on the held-out one.
+``--reaches`` on the other folds (by boundaries within 20 ms) and scored on the held-out one;
+and the phone before each pause is ended where its sound fades (:mod:`lipsync.recognize.edges`),
+the drop chosen among ``--drops`` the same way (by acc3 plus rest).
 ``--write`` stores the table learned on all recordings in ``lipsync/data/boundary_bias.json``.
 """
 
@@ -36,6 +38,7 @@ from lipsync.evaluate import (Scores, Segment, combine_scores, evaluate_timeline
                               phoneset_from_description, read_timeline)
 from lipsync.pipeline import mouth_cues
 from lipsync.presets import load_preset
+from lipsync.recognize.edges import end_phones_where_sound_fades
 from lipsync.recognize.refine import boundaries, correct_bias
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.recognize.spectral import refine_on_signal
@@ -91,6 +94,10 @@ def _score_one(reference, sheet: Sheet, phones, preset, phoneset: str) -> Scores
                               result_phones=[Segment(p.start, p.end, p.symbol) for p in phones] or None)
 
 
+def _acc3_and_rest(scores: Scores) -> float:
+    return scores.acc3 + scores.rest
+
+
 def line(name: str, scores: Scores) -> str:
     return (f"{name:34s} acc9 {scores.acc9:.3f}  acc3 {scores.acc3:.3f}  rest {scores.rest:.3f}  "
             f"closure {scores.closure:.3f}  flicker {scores.flicker:.3f}  "
@@ -105,6 +112,8 @@ def main() -> int:
     parser.add_argument("--shrink", type=float, default=10.0)
     parser.add_argument("--reaches", type=lambda text: [float(x) for x in text.split(",")],
                         default=[0.0075, 0.01, 0.0125, 0.015], help="seconds, comma-separated")
+    parser.add_argument("--drops", type=lambda text: [float(x) for x in text.split(",")],
+                        default=[12.0, 15.0, 18.0, 21.0, 99.0], help="fade_drop_db values, comma-separated")
     parser.add_argument("--write", action="store_true", help=f"store the table learned on everything in {TABLE}")
     args = parser.parse_args()
     with args.manifest.open(encoding="utf-8") as stream:
@@ -136,7 +145,7 @@ def main() -> int:
         print(line(f"{mode}: corrected, held out", score(items, preset, corrected)))
         by_reach = {}
         for reach in args.reaches:
-            settings = RecognitionSettings(refine_reach_seconds=reach)
+            settings = RecognitionSettings(refine_reach_seconds=reach, fade_ends=False)
             by_reach[reach] = score_each(items, preset, lambda key, phones, index: refine_on_signal(
                 corrected(key, phones), audio[index], settings))
         held_out, chosen = [], []
@@ -146,6 +155,18 @@ def main() -> int:
             held_out += [by_reach[best][index] for index, (_, (_, key)) in enumerate(items) if key == fold]
             chosen.append(f"{1000 * best:g}")
         print(line(f"{mode}: + signal, held out", combine_scores(held_out)) + f"  (reach ms by fold: {' '.join(chosen)})")
+        by_drop = {}
+        for drop in args.drops:
+            settings = RecognitionSettings(fade_drop_db=drop)
+            by_drop[drop] = score_each(items, preset, lambda key, phones, index: end_phones_where_sound_fades(
+                refine_on_signal(corrected(key, phones), audio[index]), audio[index], settings))
+        held_out, chosen = [], []
+        for fold in folds:
+            others = [index for index, (_, (_, key)) in enumerate(items) if key != fold]
+            best = max(args.drops, key=lambda drop: _acc3_and_rest(combine_scores(by_drop[drop][i] for i in others)))
+            held_out += [by_drop[best][index] for index, (_, (_, key)) in enumerate(items) if key == fold]
+            chosen.append(f"{best:g}")
+        print(line(f"{mode}: + ends faded, held out", combine_scores(held_out)) + f"  (drop dB by fold: {' '.join(chosen)})")
     table, overall = learn(offsets([pair for items in modes.values() for pair, _ in items]), args.shrink)
     if args.write:
         TABLE.write_text(json.dumps({

@@ -320,19 +320,23 @@ def test_passes_without_a_script_are_named_in_a_warning(short):
 
 
 def test_boundaries_are_corrected_for_the_aligners_bias_then_moved_onto_the_signal(short):
+    from lipsync.recognize.edges import end_phones_where_sound_fades
     from lipsync.recognize.refine import correct_bias, shipped_bias
     from lipsync.recognize.spectral import refine_on_signal
 
     lines = short.lines()
-    raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False, refine_on_signal=False))
-    corrected = recognize(short.audio, lines, settings=RecognitionSettings(refine_on_signal=False))
-    refined = recognize(short.audio, lines)
+    raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False, refine_on_signal=False,
+                                                                     fade_ends=False))
+    corrected = recognize(short.audio, lines, settings=RecognitionSettings(refine_on_signal=False, fade_ends=False))
+    refined = recognize(short.audio, lines, settings=RecognitionSettings(fade_ends=False))
+    faded = recognize(short.audio, lines)
     bias, default = shipped_bias()
     assert corrected.phones == correct_bias(raw.phones, bias, default=default)
     assert refined.phones == refine_on_signal(corrected.phones, short.audio)
+    assert faded.phones == end_phones_where_sound_fades(refined.phones, short.audio)
     assert raw.phones != corrected.phones != refined.phones
-    assert [p.symbol for p in refined.phones] == [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
-    assert refined.words == corrected.words == raw.words
+    assert [p.symbol for p in faded.phones] == [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
+    assert faded.words == corrected.words == raw.words
     # the signal moves boundaries by a few milliseconds at most
     assert max(abs(a.start - b.start) for a, b in zip(refined.phones, corrected.phones)) <= 0.01 + 1e-9
 

@@ -85,7 +85,7 @@ def test_snapping_keeps_phones_their_minimum_and_leaves_the_edges_of_speech():
 
 def test_a_boundary_already_on_the_largest_change_stays():
     curve = ChangeCurve(np.array([0, 1, 2, 5, 2, 1, 0, 0], float), 0.01)
-    phones = (Phone(0.0, 0.03, "s"), Phone(0.03, 0.08, "ɑ"))
+    phones = (Phone(0.0, 0.031, "s"), Phone(0.031, 0.08, "ɑ"))  # between two points of the curve
     assert snap_to_change(phones, curve, reach=0.02, min_phone=0.01) == phones
 
 

@@ -30,6 +30,7 @@ from .chunks import Chunk, run_chunks
 from .confidence import clock
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
+from .edges import end_phones_where_sound_fades
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -118,6 +119,8 @@ class AcousticRecognizer:
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
         if settings.refine_on_signal:
             phones = refine_on_signal(phones, audio, settings)
+        if settings.fade_ends:
+            phones = end_phones_where_sound_fades(phones, audio, settings)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         return Recognition(phones, words, found.warnings, outcomes)
 
