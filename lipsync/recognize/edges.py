@@ -22,10 +22,9 @@ import numpy as np
 from ..audio import Audio
 from ..sheet import Phone
 from ..vad import frame_energies
+from .refine import TOUCH_SECONDS
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
-#: Boundaries touching (within this many seconds) belong to two phones.
-_TOUCH = 1e-3
 #: The envelope's step, and how many steps its window spans.
 STEP_SECONDS = 0.0025
 _WINDOW_STEPS = 4
@@ -63,7 +62,7 @@ def end_where_sound_fades(phones: Sequence[Phone], envelope: np.ndarray, drop_db
     result = list(ordered)
     for index, phone in enumerate(ordered):
         after = ordered[index + 1] if index + 1 < len(ordered) else None
-        if after is not None and after.start - phone.end <= _TOUCH:
+        if after is not None and after.start - phone.end <= TOUCH_SECONDS:
             continue
         first = max(0, int(np.floor(max(phone.end - look, phone.start) / STEP_SECONDS)))
         last = min(int(np.ceil(phone.end / STEP_SECONDS)), len(envelope))

@@ -24,10 +24,9 @@ import numpy as np
 
 from ..audio import Audio
 from ..sheet import Phone
+from .refine import TOUCH_SECONDS
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
-#: Boundaries touching (within this many seconds) belong to two phones.
-_TOUCH = 1e-3
 #: Frames analysed at once (bounds the memory of the transform on long recordings).
 _BLOCK = 4096
 #: Band energies are floored this far (a power ratio) under the recording's loudest band,
@@ -170,7 +169,7 @@ def snap_to_change(phones: Sequence[Phone], change: ChangeCurve, reach: float = 
     hop = change.hop
     for index in range(1, len(result)):
         before, phone = result[index - 1], result[index]
-        if phone.start - before.end > _TOUCH:
+        if phone.start - before.end > TOUCH_SECONDS:
             continue
         low = max(phone.start - reach, before.start + min_phone)
         high = min(phone.start + reach, phone.end - min_phone)
@@ -192,7 +191,7 @@ def refine_on_signal(phones: Sequence[Phone], audio: Audio,
     """:func:`snap_to_change` with the spectral change of ``audio`` measured around the
     boundaries between touching phones, as ``settings`` (``refine_*``) say."""
     ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
-    inner = [phone.start for before, phone in zip(ordered, ordered[1:]) if phone.start - before.end <= _TOUCH]
+    inner = [phone.start for before, phone in zip(ordered, ordered[1:]) if phone.start - before.end <= TOUCH_SECONDS]
     if not inner:
         return tuple(ordered)
     change = spectral_change(audio.samples, audio.sample_rate, span=settings.refine_span_seconds,
