@@ -701,7 +701,7 @@ var remap = {numKeys: 2, times: [], values: [], removeKey: function (k) { this.n
   setValuesAtTimes: function (t, v) { this.times = t; this.values = v; this.numKeys = t.length; },
   setInterpolationTypeAtKey: function (k, a, b) { log.keys.push([k, a, b]); }};
 var layer = {name: "mouth", canSetTimeRemapEnabled: true, timeRemapEnabled: false, outPoint: 0.375,
-  source: {name: "mouths", frameDuration: 1 / MOUTH_FPS, duration: 9 / MOUTH_FPS},
+  source: {name: "mouths", frameDuration: 1 / MOUTH_FPS, duration: MOUTH_DRAWINGS / MOUTH_FPS},
   property: function (name) { return name === "ADBE Time Remapping" ? remap : null; }};
 var comp = new CompItem();
 comp.name = "scene"; comp.selectedLayers = SELECTED ? [layer] : [];
@@ -724,8 +724,10 @@ def run_node(script: str) -> dict:
 
 
 def run_ae(data: bytes, mouth_fps: float = 24, selected: bool = True, has_comp: bool = True,
-           by_name: str = "") -> dict:
-    mock = (AE_MOCK.replace("MOUTH_FPS", repr(mouth_fps)).replace("SELECTED", str(selected).lower())
+           by_name: str = "", drawings: int = 9) -> dict:
+    """The log of the After Effects script run on a mock comp whose mouth layer holds ``drawings``."""
+    mock = (AE_MOCK.replace("MOUTH_DRAWINGS", str(drawings))
+            .replace("MOUTH_FPS", repr(mouth_fps)).replace("SELECTED", str(selected).lower())
             .replace("HAS_COMP", str(has_comp).lower()).replace("BY_NAME", json.dumps(by_name)))
     return run_node(mock + data.decode("ascii") + AE_REPORT)
 
@@ -849,6 +851,24 @@ def test_toonz_dat_warns_naming_the_shapes_it_merges_and_only_those_shown() -> N
         assert render(preset_sheet(preset_name, "24"), "toonz-dat", "a").warnings == ()
 
 
+@pytest.mark.parametrize("format_name, settings", [("pgo", {}), ("pg2", {}), ("dat", {"names": "preston-blair"}),
+                                                   ("lst", {"names": "preston-blair"})])
+def test_formats_writing_preston_blair_names_warn_naming_the_shapes_they_merge(format_name: str, settings) -> None:
+    from lipsync.export import render
+
+    sheet = preset_sheet("oculus-15", "24")
+    warnings = [warning for warning in render(sheet, format_name, "a", track="ken", settings=settings).warnings
+                if "merges" in warning]
+    assert len(warnings) == 1 and "track 'ken'" in warnings[0]
+    merges = dict(reversed(part.split(" as ")) for part in warnings[0].split("merges ")[1].split(" (")[0].split("; "))
+    assert merges == {"etc": "FF+DD+kk+CH+SS+nn+ih+ou", "AI": "RR+oh"}
+    for preset_name in ("rhubarb", "preston-blair", "anime-5", "harmony"):
+        assert not any("merges" in warning for warning in
+                       render(preset_sheet(preset_name, "24"), format_name, "a", settings=settings).warnings)
+    if settings:  # the preset's own names merge nothing
+        assert not any("merges" in warning for warning in render(sheet, format_name, "a").warnings)
+
+
 def test_toonz_dat_is_chosen_by_its_two_part_ending_and_read_back(tmp_path: Path) -> None:
     from lipsync.export import choose_formats
     from lipsync.exporters import exporter_for_path
@@ -913,6 +933,63 @@ def test_every_shipped_preset_reads_back_on_every_frame_in_opentoonz_and_papagay
     assert len(acts) <= 9 and len(frame_acts) == sheet.duration_frames
     for shape, act in zip(expected(sheet, 1), frame_acts):
         assert act == shape or sheet.preset.info(act).openness == sheet.preset.info(shape).openness
+
+
+@needs_node
+@pytest.mark.parametrize("rate", EVERY_RATE)
+@pytest.mark.parametrize("preset_name", SHIPPED)
+def test_every_shipped_preset_shows_on_every_frame_in_each_formats_reader(preset_name: str, rate: str) -> None:
+    """Every shipped preset, with words following each other and running to the last frame, in
+    the readers that follow each importer: OpenToonz's XDTS import, Moho's switch data, Synfig's
+    image list, Papagayo and Papagayo-NG reading the .pg2, readers that floor or round the Rhubarb
+    TSV/XML/JSON times, the After Effects and Harmony scripts run on their hosts' objects, and
+    OpenTimelineIO reading the OTIO and FCP XML markers."""
+    import opentimelineio as otio
+
+    from test_exporters import parsed_cues
+
+    sheet = with_words(preset_sheet(preset_name, rate))
+    shapes, frames = sheet.preset, sheet.duration_frames
+    wanted = [expected(sheet, index) for index in range(len(sheet.tracks))]
+    columns = read_xdts_like_opentoonz(write("xdts", sheet))
+    mapped = preston_blair_names(shapes)
+    pg2 = json.loads(write("pg2", sheet))
+    for index, track in enumerate(sheet.tracks):
+        assert columns[track.name] == [shapes.info(shape).drawing for shape in wanted[index]], "xdts"
+        keys = read_switch_data(write("dat", sheet, track=track.name).decode().splitlines()[1:])
+        assert [held(keys, frame + 1) for frame in range(frames)] == wanted[index], "dat"
+        voice = {"phrases": [{"start": phrase["start_frame"], "end": phrase["end_frame"],
+                              "words": [{"start": word["start_frame"], "end": word["end_frame"],
+                                         "phonemes": [(item["frame"], item["text"]) for item in word["phonemes"]]}
+                                        for word in phrase["words"]]} for phrase in pg2["voices"][index]["phrases"]]}
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, pg2["sound_duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(frames)] == \
+                [mapped[shape] for shape in wanted[index]], reader.__name__
+    lst = write("lst", sheet, track="ken")
+    assert [read_lst_like_synfig(lst, float(sheet.rate), sheet.rate.seconds_at(frame)) for frame in range(frames)] \
+        == [shape + ".png" for shape in wanted[0]]
+    for name in ("tsv", "xml", "rhubarb-json"):
+        cues = parsed_cues(name, write(name, sheet))
+        for rounding in (math.floor, round):
+            shown = {}
+            for start, end, shape in cues:
+                for frame in range(rounding(start * float(sheet.rate)), rounding(end * float(sheet.rate))):
+                    shown[frame] = shape
+            assert shown == dict(enumerate(wanted[0])), (name, rounding)
+    numbers = {shape.name: str(shape.drawing) for shape in shapes.shapes}
+    assert run_harmony(write("harmony", sheet))["entries"] == \
+        {str(frame + 1): ["ken", 1, numbers[shape]] for frame, shape in enumerate(wanted[0])}
+    ae = run_ae(write("aejsx", sheet), mouth_fps=12, drawings=len(shapes.names))
+    assert ae["alerts"] == []
+    shown = [ae["values"][max(key for key, time in enumerate(ae["times"]) if time <= frame / sheet.rate.fraction)]
+             for frame in range(frames)]
+    assert [shapes.names[math.floor(value * 12)] for value in shown] == wanted[0], "aejsx"
+    for name, adapter, times in (("otio", "otio_json", 1), ("fcp-xml", "fcp_xml", 2 if rate == "12" else 1)):
+        timeline = otio.adapters.read_from_string(write(name, sheet).decode("utf-8"), adapter)
+        for clip, track in zip(timeline.find_clips(), sheet.tracks):
+            changes = [(round(marker.marked_range.start_time.value), marker.name) for marker in clip.markers]
+            assert changes[:len(track.cues)] == [(cue.frame * times, cue.shape) for cue in track.cues], name
 
 
 def read_xdts_like_clip_studio(data: bytes) -> tuple[dict[str, list[str | None]], list[tuple[str, int, int, str]]]:

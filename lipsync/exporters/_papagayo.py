@@ -18,7 +18,8 @@ from ..sheet import Sheet, SheetLine, Source, Track
 from ..sheet import Word as SheetWord
 from ..timing import FrameRate
 from ._reading import ReadOptions, cues_from_changes, malformed, shape_set
-from ._production import changes, frame_shapes_at, integer_rate, preston_blair_names, retime, retime_length, single_line
+from ._production import (changes, frame_shapes_at, integer_rate, preston_blair_names, retime, retime_length,
+                          single_line, warn_merged)
 
 # The word Papagayo-NG itself uses when it has mouth shapes but no words (its Rhubarb import).
 _NO_WORDS = "lipsync"
@@ -68,9 +69,12 @@ def _word_text(text: str) -> str:
     return "_".join(text.split()) or "_"
 
 
-def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
+def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int, format_name: str) -> Voice:
     mouths = preston_blair_names(sheet.preset)
-    per_frame = [mouths[shape] for shape in frame_shapes_at(sheet, track, rate)]
+    shapes = frame_shapes_at(sheet, track, rate)
+    warn_merged(format_name, "Papagayo's phonemes are the 10 Preston Blair mouths", track, sheet.preset, mouths,
+                shapes, "use a Preston Blair preset to keep every mouth")
+    per_frame = [mouths[shape] for shape in shapes]
     rest = "rest"  # what Papagayo shows outside words; a preset whose rest mouth maps to MBP needs words there too
     last = len(per_frame) - 1
 
@@ -188,7 +192,7 @@ def project(sheet: Sheet, format_name: str, track: str | None = None) -> Project
     rate = integer_rate(sheet, format_name)
     sound = Path(sheet.source.path).name if sheet.source.path else ""
     return Project(sound, rate.num, retime_length(sheet.duration_frames, sheet.rate, rate),
-                   tuple(_voice(sheet, item, rate, number) for number, item in enumerate(chosen, 1)))
+                   tuple(_voice(sheet, item, rate, number, format_name) for number, item in enumerate(chosen, 1)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,10 +24,11 @@ from ..dialogue import Line
 from ..errors import OptionError, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, ScriptLine, Word
-from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, speech_to_noise_db, split_long
+from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, split_long
 from . import align, confidence
 from .chunks import Chunk, run_chunks
 from .confidence import clock
+from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
 from .edges import end_phones_where_sound_fades
@@ -100,15 +101,15 @@ class AcousticRecognizer:
                   on_progress: ProgressCallback | None = None) -> Recognition:
         """See :meth:`Recognizer.recognize`."""
         settings = self.settings
-        stretches = speech_segments(audio.samples, audio.sample_rate)
+        prepared = prepare(audio, settings)
+        audio = prepared.audio
+        stretches = prepared.speech()
         phones_only = not is_english(language)
         if not lines:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
-        noisy = speech_to_noise_db(audio.samples, audio.sample_rate) < settings.noisy_below_db
-        heard = speech_segments(audio.samples, audio.sample_rate,
-                                pad=settings.noisy_trim_pad if noisy else settings.trim_pad)
+        heard = prepared.speech(pad=settings.trim_pad)
         phones = trim_to_speech(found.phones, heard, settings)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
