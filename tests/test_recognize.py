@@ -243,6 +243,24 @@ def test_long_recording_gives_identical_sheets_for_any_number_of_jobs(long):
     assert len(one.sheet.tracks[0].words) > 100
 
 
+def test_a_worker_scores_the_confidence_reference_as_this_process_would(long, monkeypatch):
+    """With several jobs the phone-loop reference is scored in a worker beside the alignment:
+    with a line that is not in the recording (so the lines' confidences depend on the
+    reference) the sheet, confidences included, is the one this process gives with one job."""
+    from lipsync.recognize import confidence
+
+    measured = []
+    scored = confidence.reference_score
+    monkeypatch.setattr(confidence, "reference_score", lambda *args: measured.append(1) or scored(*args))
+    lines = long.lines()
+    lines[5] = Line("Seven purple elephants sang opera on the roof.", number=6)
+    one = analyze(long.audio, lines, jobs=1)
+    assert measured, "the lines' status should depend on the reference"
+    two = analyze(long.audio, lines, jobs=2)
+    assert one.warnings == two.warnings
+    assert sheet_to_json(one.sheet) == sheet_to_json(two.sheet)
+
+
 # --- alignment at several frame phases; silences inside running speech ------------------------
 
 def _sentence_at(espeak_wav, audio_variant, text: str, lead: float, name: str) -> Audio:
