@@ -31,6 +31,8 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
+from .edges import end_phones_where_sound_fades
+from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
 __all__ = ["AcousticRecognizer", "MAX_PASSES", "Recognition", "RecognitionSettings", "Recognizer", "recognize"]
@@ -116,6 +118,10 @@ class AcousticRecognizer:
         if settings.correct_bias:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
+        if settings.refine_on_signal:
+            phones = refine_on_signal(phones, audio, settings)
+        if settings.fade_ends:
+            phones = end_phones_where_sound_fades(phones, audio, settings)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         return Recognition(phones, words, found.warnings, outcomes)
 

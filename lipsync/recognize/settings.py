@@ -125,6 +125,22 @@ class RecognitionSettings:
     #: move each boundary between two phones by the aligner's learned bias for its kind
     #: (:mod:`lipsync.recognize.refine`)
     correct_bias: bool = True
+    #: then move each boundary between two phones onto the signal: to the largest spectral
+    #: change (:mod:`lipsync.recognize.spectral`) at most ``refine_reach_seconds`` away, comparing
+    #: the ``refine_span_seconds`` before and after each point (log mel energies of frames of
+    #: ``refine_window_seconds``), never leaving a phone shorter than ``refine_min_phone_seconds``
+    refine_on_signal: bool = True
+    refine_reach_seconds: float = 0.01
+    refine_span_seconds: float = 0.02
+    refine_window_seconds: float = 0.008
+    refine_min_phone_seconds: float = 0.02
+    #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
+    #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
+    #: never shorter than ``fade_min_phone_seconds``
+    fade_ends: bool = True
+    fade_drop_db: float = 15.0
+    fade_look_seconds: float = 0.2
+    fade_min_phone_seconds: float = 0.03
     #: phones shorter than this are dropped
     min_phone_seconds: float = 0.01
     #: padding of the speech stretches that phones are trimmed to
