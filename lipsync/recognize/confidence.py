@@ -166,6 +166,34 @@ def mismatch_message(words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptL
             "or in another language?")
 
 
+def partial_script_message(outcomes: Mapping[int, ScriptLine], stretches: Sequence[tuple[float, float]],
+                           settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
+    """The one-line message for a script that matched only part of the recording: its aligned
+    lines cover less than ``settings.mismatch_share`` of the speech (``stretches``) and leave at
+    least ``settings.min_unmatched_speech`` seconds of it out (a line or two of a longer scene,
+    a one-word script on a whole take); ``""`` otherwise, and when ``settings.whole_script``
+    is off (the script holds only one character's lines of a mixed stem).
+
+    >>> lines = {0: ScriptLine(0, 1, "Hello there", ALIGNED, 0.97, 0.5, 1.3)}
+    >>> partial_script_message(lines, [(0.5, 1.3), (2.0, 9.0)])
+    "the script matched only 0.8 s of the recording's 7.8 s of speech (line 1 at 0:00.5-0:01.3); 7.0 s of speech is not in the script: is it the script of the whole recording?"
+    >>> partial_script_message(lines, [(0.5, 1.3), (2.0, 2.5)])
+    ''
+    """
+    if not settings.whole_script:
+        return ""
+    aligned = sorted((line.start, line.end, line.number) for line in outcomes.values()
+                     if line.status == ALIGNED and line.start is not None and line.end is not None)
+    total = sum(end - start for start, end in stretches)
+    covered = sum(max(0.0, min(end, b) - max(start, a)) for start, end in stretches for a, b, _ in aligned)
+    if covered >= settings.mismatch_share * total or total - covered < settings.min_unmatched_speech:
+        return ""
+    where = ", ".join(f"line {number} at {clock(start)}-{clock(end)}" for start, end, number in aligned[:3])
+    where = f" ({where}{' …' if len(aligned) > 3 else ''})" if aligned else ""
+    return (f"the script matched only {covered:.1f} s of the recording's {total:.1f} s of speech{where}; "
+            f"{total - covered:.1f} s of speech is not in the script: is it the script of the whole recording?")
+
+
 def with_missing_words(outcomes: Sequence[ScriptLine], found: Sequence[Word],
                        spoken: Sequence[tuple[int, str, str]]) -> tuple[ScriptLine, ...]:
     """``outcomes`` with each line's script words that are not among the ``found`` words listed

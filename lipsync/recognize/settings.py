@@ -91,6 +91,12 @@ class RecognitionSettings:
     mismatch_share: float = 1 / 3
     #: such a script is a warning instead (the matching lines aligned, the rest recognized)
     allow_mismatch: bool = False
+    #: the script holds all the recording's dialogue: one whose aligned lines cover less than
+    #: ``mismatch_share`` of the speech, leaving at least ``min_unmatched_speech`` seconds out,
+    #: is for part of the recording only (a line or two of a longer take; an error unless
+    #: ``allow_mismatch``). Off for one character's lines of a mixed stem (``--speaker``)
+    whole_script: bool = True
+    min_unmatched_speech: float = 2.0
 
     # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
     #: how far (log units per 10 ms frame) a line's aligned score may fall below the phone
