@@ -505,7 +505,7 @@ class _LineRater:
         by_line: dict[int, list] = {}
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
-        per_frame = {index: confidence.score_per_frame(found) for index, found in by_line.items()}
+        per_frame = {index: confidence.line_score(found, self._settings) for index, found in by_line.items()}
         reference = self._reference
         if reference is None and not all(score is not None and confidence.confidence(
                 score, 0.0, self._settings, self._foreign) >= confidence.SURE for score in per_frame.values()):

@@ -8,7 +8,8 @@ score is compared with what an unconstrained phone loop (any phone after any pho
 the same recording: the **reference**, the loop's score per frame over up to
 :attr:`RecognitionSettings.reference_seconds` of the recording's speech spread over its length.
 
-A line's **fit** is its words' score per frame minus the reference per frame; its
+A line's **fit** is its score per frame (:func:`line_score`: its words' score per frame, or in a
+short line its median word's when that is lower) minus the reference per frame; its
 **confidence** is ``1 / (1 + exp(-(fit + gap) / scale))``: 0.5 when the words score ``gap``
 per frame under the loop, near 1 for a line that fits as well as speech usually does, near 0
 for words forced onto other speech. The gap and scale (:attr:`RecognitionSettings.confidence_gap`,
@@ -70,6 +71,28 @@ def score_per_frame(words: Sequence[AlignedWord | HeardWord]) -> float | None:
     if frames <= 0:
         return None
     return sum(word.score for word in words) / frames
+
+
+def line_score(words: Sequence[AlignedWord], settings: RecognitionSettings = DEFAULT_SETTINGS) -> float | None:
+    """A line's acoustic score per frame: its words' score per frame (:func:`score_per_frame`);
+    for a short line (up to ``settings.median_line_words`` words), its median word's when that
+    is lower. Words forced onto speech they do not fit mostly fit very badly, but a couple of
+    short ones ("the", "a") fit whatever sound they land on and lift the average of a short
+    line; its median word is not lifted by them. (On the right script the median word fits
+    about as well as the average.)
+
+    >>> line_score([AlignedWord(0, 0.0, 0.5, (), -500.0), AlignedWord(1, 0.5, 0.6, (), -600.0),
+    ...             AlignedWord(2, 0.6, 0.7, (), -600.0)])
+    -60.0
+    >>> line_score([AlignedWord(0, 0.0, 0.5, (), -5000.0), AlignedWord(1, 0.5, 1.0, (), -500.0),
+    ...             AlignedWord(2, 1.0, 1.5, (), -500.0)])
+    -40.0
+    """
+    mean = score_per_frame(words)
+    scores = [score for score in (score_per_frame([word]) for word in words) if score is not None]
+    if mean is None or not scores or len(words) > settings.median_line_words:
+        return mean
+    return min(mean, float(np.median(scores)))
 
 
 def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,

@@ -107,6 +107,10 @@ class RecognitionSettings:
     #: pronunciations less well (measured on the multilingual sentences of benchmarks/trust.py)
     foreign_confidence_gap: float = 12.0
     confidence_scale: float = 4.0
+    #: a line of up to this many words is scored by its median word when that fits worse than
+    #: the average (a couple of short words fitting any sound lift a short wrong line's average;
+    #: on benchmarks/trust.py's lines, longer lines gain nothing from it)
+    median_line_words: int = 8
     #: lines at least this confident are aligned; below ``found_at`` they are not found, in
     #: between uncertain
     aligned_at: float = 0.5

@@ -223,6 +223,8 @@ def _pause_in_speech(samples: np.ndarray, located: Sequence[AlignedWord]) -> boo
 def _align_with(decoder, samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
     from .. import phonemes
 
+    _LOADED[0] = decoder
+
     for word in words:
         if word.arpabet is not None and decoder.lookup_word(word.key) is None:
             decoder.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
@@ -292,10 +294,37 @@ def recognize_phones(samples: np.ndarray) -> FoundPhones:
     return tuple(found)
 
 
-def phone_loop_score(samples: np.ndarray) -> tuple[float, int]:
+#: the alignment decoder this process used last (the phone loop shares its acoustic model)
+_LOADED: list = [None]
+_LOOP = "phone_loop"
+# The phone loop's search, as phone_recognizer's: narrower beams than alignment, its language weights.
+_LOOP_CONFIG = {"beam": 1e-30, "pbeam": 1e-30, "lw": 2.0, "pip": 0.5}
+
+
+def _with_phone_loop(decoder):
+    """``decoder`` with the phone-loop search active, added on first use: the loop shares the
+    decoder's acoustic model (loading another costs about as much as decoding 3 s with it)."""
+    try:
+        decoder.activate_search(_LOOP)
+    except KeyError:
+        config = decoder.config
+        saved = {key: config[key] for key in _LOOP_CONFIG}
+        for key, value in _LOOP_CONFIG.items():
+            config[key] = value
+        try:
+            decoder.add_allphone_file(_LOOP, os.path.join(_model_dir(), "en-us-phone.lm.bin"))
+        finally:
+            for key, value in saved.items():
+                config[key] = value
+        decoder.activate_search(_LOOP)
+    return decoder
+
+
+def phone_loop_score(samples: np.ndarray, settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[float, int]:
     """The acoustic score (log base 1.0001, against each frame's best Gaussian) of the best
-    phone sequence in 16 kHz ``samples``, any phone after any phone, and the frames it spans."""
-    decoder = phone_recognizer()
+    phone sequence in 16 kHz ``samples``, any phone after any phone, and the frames it spans
+    (searched on the alignment decoder this process used last, whose model is loaded)."""
+    decoder = _with_phone_loop(_LOADED[0] or aligner(settings.beam, None, settings.topn))
     _decode(decoder, to_pcm(samples))
     log = decoder.logmath
     # Segment.ascore is the score exponentiated; a segment that underflows to 0 scores the worst
@@ -327,7 +356,7 @@ class PocketSphinx:
         return _align_with(lenient_aligner(settings.beam), samples, words)
 
     def loop_score(self, samples: np.ndarray, settings: RecognitionSettings) -> tuple[float, int]:
-        return phone_loop_score(samples)
+        return phone_loop_score(samples, settings)
 
 
 MODEL = PocketSphinx()
