@@ -282,7 +282,7 @@ class AcousticRecognizer:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
                 outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
-        warning = self._mismatch(words, outcomes) or self._partial(outcomes, stretches)
+        warning = self._mismatch(words, outcomes) or self._partial(outcomes, found_words, stretches)
         if warning:
             warnings.append(warning)
         extra = [s for group in groups if aligned[group] is not None
@@ -312,12 +312,13 @@ class AcousticRecognizer:
         raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
                                            "and recognizes the rest")
 
-    def _partial(self, outcomes: dict[int, ScriptLine], stretches: Sequence[tuple[float, float]]) -> str:
+    def _partial(self, outcomes: dict[int, ScriptLine], found: Sequence[Word],
+                 stretches: Sequence[tuple[float, float]]) -> str:
         """Raise :class:`ScriptMismatchError` when the script matched only a small part of the
         recording's speech (a line or two of a longer scene; see
         :func:`.confidence.partial_script_message`); with ``settings.allow_mismatch``, return
         its message as a warning; else return ``""``."""
-        message = confidence.partial_script_message(outcomes, stretches, self.settings)
+        message = confidence.partial_script_message(outcomes, found, stretches, self.settings)
         if not message or self.settings.allow_mismatch:
             return message
         raise ScriptMismatchError(message, "pass the script of the whole recording, or cut the recording to its "

@@ -203,30 +203,42 @@ def mismatch_message(words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptL
             "or in another language?")
 
 
-def partial_script_message(outcomes: Mapping[int, ScriptLine], stretches: Sequence[tuple[float, float]],
+def partial_script_message(outcomes: Mapping[int, ScriptLine], found: Sequence[Word],
+                           stretches: Sequence[tuple[float, float]],
                            settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
-    """The one-line message for a script that matched only part of the recording: its aligned
-    lines cover less than ``settings.mismatch_share`` of the speech (``stretches``) and leave at
-    least ``settings.min_unmatched_speech`` seconds of it out (a line or two of a longer scene,
-    a one-word script on a whole take); ``""`` otherwise, and when ``settings.whole_script``
-    is off (the script holds only one character's lines of a mixed stem).
+    """The one-line message for a script that matched only part of the recording: the words
+    ``found`` of its aligned lines cover less than ``settings.mismatch_share`` of the speech
+    (``stretches``) and leave at least ``settings.min_unmatched_speech`` seconds of it out (a
+    line or two of a longer scene, a one-word script on a whole take); ``""`` otherwise, and
+    when ``settings.whole_script`` is off (the script holds only one character's lines of a
+    mixed stem).
 
     >>> lines = {0: ScriptLine(0, 1, "Hello there", ALIGNED, 0.97, 0.5, 1.3)}
-    >>> partial_script_message(lines, [(0.5, 1.3), (2.0, 9.0)])
+    >>> words = [Word(0.5, 0.8, "Hello", 0), Word(0.8, 1.3, "there", 0)]
+    >>> partial_script_message(lines, words, [(0.5, 1.3), (2.0, 9.0)])
     "the script matched only 0.8 s of the recording's 7.8 s of speech (line 1 at 0:00.5-0:01.3); 7.0 s of speech is not in the script: is it the script of the whole recording?"
-    >>> partial_script_message(lines, [(0.5, 1.3), (2.0, 2.5)])
+    >>> partial_script_message(lines, words, [(0.5, 1.3), (2.0, 2.5)])
     ''
+
+    Words spread over the speech (the aligner gave most of it to pauses between them) cover only
+    themselves:
+
+    >>> spread = {0: ScriptLine(0, 1, "The tall", ALIGNED, 0.99, 1.9, 9.9)}
+    >>> partial_script_message(spread, [Word(1.9, 2.1, "The", 0), Word(9.7, 9.9, "tall", 0)], [(0.4, 9.9)])[:58]
+    "the script matched only 0.4 s of the recording's 9.5 s of "
     """
     if not settings.whole_script:
         return ""
-    aligned = sorted((line.start, line.end, line.number) for line in outcomes.values()
-                     if line.status == ALIGNED and line.start is not None and line.end is not None)
+    aligned = {index for index, line in outcomes.items() if line.status == ALIGNED}
+    spans = [(word.start, word.end) for word in found if word.line in aligned]
     total = sum(end - start for start, end in stretches)
-    covered = sum(max(0.0, min(end, b) - max(start, a)) for start, end in stretches for a, b, _ in aligned)
+    covered = sum(max(0.0, min(end, b) - max(start, a)) for start, end in stretches for a, b in spans)
     if covered >= settings.mismatch_share * total or total - covered < settings.min_unmatched_speech:
         return ""
-    where = ", ".join(f"line {number} at {clock(start)}-{clock(end)}" for start, end, number in aligned[:3])
-    where = f" ({where}{' …' if len(aligned) > 3 else ''})" if aligned else ""
+    placed = sorted((line.start, line.end, line.number) for index, line in outcomes.items()
+                    if index in aligned and line.start is not None and line.end is not None)
+    where = ", ".join(f"line {number} at {clock(start)}-{clock(end)}" for start, end, number in placed[:3])
+    where = f" ({where}{' …' if len(placed) > 3 else ''})" if placed else ""
     return (f"the script matched only {covered:.1f} s of the recording's {total:.1f} s of speech{where}; "
             f"{total - covered:.1f} s of speech is not in the script: is it the script of the whole recording?")
 
