@@ -90,6 +90,15 @@ def test_the_depth_bounds_how_far_the_noise_is_turned_down(speech):
         assert -depth - 1.0 < drop < -depth + 4.0, (depth, drop)
 
 
+def test_a_long_recording_is_cleaned_block_by_block_as_in_one_piece(speech, monkeypatch):
+    from lipsync.recognize import frontend
+
+    noisy = with_noise(speech[0], 10.0)
+    whole = reduce_noise(noisy, RATE)
+    monkeypatch.setattr(frontend, "BLOCK_FRAMES", 7)
+    assert np.abs(reduce_noise(noisy, RATE) - whole).max() < 1e-6
+
+
 def test_clean_recordings_pass_through_and_noisy_ones_are_cleaned(speech):
     clean, _ = speech
     audio = as_audio(clean)

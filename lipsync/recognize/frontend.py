@@ -35,6 +35,8 @@ from .settings import DEFAULT_SETTINGS, RecognitionSettings
 FRAME_SECONDS = 0.032
 #: share of the quietest frames whose mean spectrum is the noise's
 NOISE_SHARE = 0.15
+#: frames cleaned at a time (about a minute at 16 kHz)
+BLOCK_FRAMES = 4096
 #: weight of the previous frame's cleaned speech in the decision-directed speech estimate
 SMOOTHING = 0.96
 #: pauses shorter than this do not end a stretch of speech in a clean recording
@@ -71,45 +73,59 @@ def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> P
 def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,
                  depth_db: float = DEFAULT_SETTINGS.denoise_depth_db) -> np.ndarray:
     """``samples`` (mono) with stationary noise reduced by a Wiener filter that turns a
-    frequency full of noise down by at most ``depth_db``. The noise spectrum is the mean of the quietest :data:`NOISE_SHARE` of the frames;
-    the output has the input's length."""
-    samples = np.asarray(samples, dtype=np.float64)
+    frequency full of noise down by at most ``depth_db``: float32, of the input's length. The
+    noise's spectrum is the mean of the quietest :data:`NOISE_SHARE` of the frames. The work is
+    done :data:`BLOCK_FRAMES` frames at a time, so memory stays small for any length."""
+    samples = np.asarray(samples, dtype=np.float32)
     size = int(round(FRAME_SECONDS * sample_rate)) // 2 * 2
     hop = size // 2
     if len(samples) < 2 * size:
         return samples.copy()
     window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / size))  # periodic: sums to 1 at size/2
     padded = np.pad(samples, (size, size + (-len(samples)) % hop))
-    count = (len(padded) - size) // hop + 1
-    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count] * window
-    spectra = np.fft.rfft(frames, axis=1)
-    power = spectra.real ** 2 + spectra.imag ** 2
-    noise = noise_spectrum(power)
-    gains = wiener_gains(power, noise, 10 ** (-depth_db / 10))
-    cleaned = np.fft.irfft(spectra * gains, size, axis=1) * window
-    output = np.zeros(len(padded))
-    for index in range(2):  # overlap-add, the even frames then the odd ones
-        part = cleaned[index::2].reshape(-1)
-        output[index * hop:index * hop + len(part)] += part
+    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop]  # a view: nothing copied
+    blocks = range(0, len(frames), BLOCK_FRAMES)
+    energy = np.concatenate([np.einsum("ij,ij->i", block, block)
+                             for block in (frames[first:first + BLOCK_FRAMES] * window for first in blocks)])
+    noise = _power(frames[quietest(energy)] * window).mean(axis=0) + 1e-20
+    floor = 10 ** (-depth_db / 10)
+    output = np.zeros(len(padded), dtype=np.float32)
+    previous = None
+    for first in blocks:
+        spectra = np.fft.rfft(frames[first:first + BLOCK_FRAMES] * window, axis=1)
+        power = _power(spectra)
+        gains = wiener_gains(power, noise, floor, previous)
+        previous = gains[-1] ** 2 * power[-1] / noise
+        cleaned = np.fft.irfft(spectra * gains, size, axis=1) * window
+        for parity in range(2):  # overlap-add: the even frames, then the odd ones, each end to end
+            part = cleaned[parity::2].reshape(-1)
+            start = (first + parity) * hop
+            output[start:start + len(part)] += part
     return output[size:size + len(samples)]
 
 
-def noise_spectrum(power: np.ndarray) -> np.ndarray:
-    """The noise's power per frequency: the mean spectrum of the quietest :data:`NOISE_SHARE`
-    of the frames of ``power`` (frames by frequencies).
+def _power(spectra: np.ndarray) -> np.ndarray:
+    """The power of each frequency of each frame: of a spectrum, or of frames (made one)."""
+    if not np.iscomplexobj(spectra):
+        spectra = np.fft.rfft(spectra, axis=1)
+    return spectra.real ** 2 + spectra.imag ** 2
 
-    >>> noise_spectrum(np.array([[9.0, 90.0]] * 10 + [[1.0, 1.0], [2.0, 3.0]])).tolist()
-    [1.5, 2.0]
+
+def quietest(energy: np.ndarray, share: float = NOISE_SHARE) -> np.ndarray:
+    """Indices of the ``share`` of frames with the least ``energy`` (at least one), in order.
+
+    >>> quietest(np.array([9.0, 1.0, 8.0, 2.0, 7.0, 6.0, 5.0, 4.0, 3.0, 10.0]), 0.3).tolist()
+    [1, 3, 8]
     """
-    energy = power.sum(axis=1)
-    quiet = max(1, int(round(NOISE_SHARE * len(energy))))
-    chosen = np.argpartition(energy, quiet - 1)[:quiet]
-    return np.maximum(power[chosen].mean(axis=0), 1e-20)
+    count = max(1, int(round(share * len(energy))))
+    return np.sort(np.argpartition(energy, count - 1)[:count])
 
 
-def wiener_gains(power: np.ndarray, noise: np.ndarray, floor: float) -> np.ndarray:
+def wiener_gains(power: np.ndarray, noise: np.ndarray, floor: float,
+                 previous: np.ndarray | None = None) -> np.ndarray:
     """Per frame and frequency, the share of ``power`` that is speech over ``noise`` (a Wiener
-    gain from the decision-directed speech-to-noise ratio), at least ``floor`` (a power ratio).
+    gain from the decision-directed speech-to-noise ratio), at least ``floor`` (a power ratio);
+    ``previous``: the cleaned speech-to-noise ratio of the frame before the first (none: 0).
 
     >>> gains = wiener_gains(np.array([[1.0, 100.0]] * 3), np.array([1.0, 1.0]), 0.01)
     >>> gains[-1].round(2).tolist()
@@ -117,7 +133,8 @@ def wiener_gains(power: np.ndarray, noise: np.ndarray, floor: float) -> np.ndarr
     """
     posterior = power / noise
     gains = np.empty_like(power)
-    previous = np.zeros(power.shape[1])
+    if previous is None:
+        previous = np.zeros(power.shape[1])
     for index, ratio in enumerate(posterior):
         prior = SMOOTHING * previous + (1 - SMOOTHING) * np.maximum(ratio - 1.0, 0.0)
         gain = np.maximum(prior / (1.0 + prior), np.sqrt(floor))
