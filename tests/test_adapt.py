@@ -90,6 +90,20 @@ def test_japanese_kanji_are_spoken_and_counted_in_morae():
     assert {p.word for p in phones} == {"学校", "へ", "行き", "ます"}
 
 
+
+@pytest.mark.parametrize("before", ["Ambos buscamos el mismo premio", "Hello there, how are you?", "¿Sí?"])
+def test_a_text_is_timed_alike_whatever_was_spoken_before(before):
+    # libespeak-ng carries state between syntheses (clause pauses moved by 12 ms): a candidate
+    # must be timed the same alone or among others
+    text = "Ellos buscaron el mismo premio"
+    with private_speaker() as speaker:
+        alone = speaker.synthesize(text, "es", audio=False)
+    with private_speaker() as speaker:
+        speaker.synthesize(before, "es", audio=False)
+        after = speaker.synthesize(text, "es", audio=False)
+    assert [p.symbol for p in after.phones] == [p.symbol for p in alone.phones]
+    assert max(abs(a.end - b.end) for a, b in zip(after.phones, alone.phones)) < 0.002
+
 # --- timing onto the original line ---------------------------------------------------------------
 
 
