@@ -20,8 +20,14 @@ points of the recorded one. Nothing was tuned on these lines (the settings are t
 ``--speed``: a 400-line dub script scored against a 400-line original sheet (CPU seconds of
 the whole run, and wall time), the original's analysis excluded.
 
+``--syllables``: how well an original's syllables are estimated from its mouth flaps alone (an
+XDTS carries no phones): every line and candidate above, spoken in ``+m3`` and analyzed on twos
+as an XDTS is written, its real syllables (from its phones) against its flaps; the syllables per
+flap fitted on five languages and measured on the sixth, in turn.
+
     python benchmarks/adapt.py            # about 5 minutes on two cores
     python benchmarks/adapt.py --speed
+    python benchmarks/adapt.py --syllables
 """
 
 from __future__ import annotations
@@ -250,14 +256,58 @@ def speed_benchmark(lines: int) -> None:
     print(json.dumps({"lines": lines, "cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2)}))
 
 
+def _flaps_and_syllables(language: str) -> list[tuple[str, int, int]]:
+    """(language, syllables from the phones, flaps on the sheet's own timing) of every line and
+    candidate of the language, spoken in ``+m3`` and analyzed."""
+    from lipsync.fit import load_side
+    from lipsync.fit.adapt import syllable_count
+    from lipsync.fit.score import line_spans
+    from lipsync.fit.timeline import flap_count, sheet_timelines
+
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        texts = {text for candidates in LINES[language] for text in candidates}
+        for number, text in enumerate(sorted(texts)):
+            audio, script = _recording(text, language + TAKE_VARIANT, TAKE_SPEED, Path(folder), f"s{number}")
+            sheet = load_side(audio, "ORIGINAL", script=script, language=language).sheet
+            timeline = sheet_timelines(sheet)[0]  # on twos, as the sheet (and an XDTS of it) is written
+            speech = line_spans(timeline, 3)[0].speech
+            if speech is not None:
+                found.append((language, syllable_count(sheet.tracks[0].phones),
+                              flap_count(timeline.openness[speech[0]:speech[1]])))
+    return found
+
+
+def syllables_benchmark(workers: int) -> None:
+    from lipsync.fit.adapt import SYLLABLES_PER_FLAP
+
+    with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=1) as pool:
+        rows = [row for rows in pool.map(_flaps_and_syllables, LINES) for row in rows]
+    errors = []
+    print(f"{'held out':<8} {'lines':>5} {'syll/flap (others)':>18} {'median error':>12}")
+    for language in LINES:
+        train = [(s, f) for lang, s, f in rows if lang != language]
+        ratio = sum(s for s, _ in train) / max(1, sum(f for _, f in train))
+        held = [abs(max(1, round(f * ratio)) - s) / s for lang, s, f in rows if lang == language]
+        errors += held
+        print(f"{language:<8} {len(held):>5} {ratio:>18.2f} {100 * float(np.median(held)):>11.0f}%")
+    overall = sum(s for _, s, _ in rows) / max(1, sum(f for *_, f in rows))
+    print(f"held out, all lines: median error {100 * float(np.median(errors)):.0f} %, 90th percentile "
+          f"{100 * float(np.percentile(errors, 90)):.0f} %; all six languages: {overall:.2f} syllables per flap "
+          f"(lipsync uses {SYLLABLES_PER_FLAP})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--speed", action="store_true", help="score a 400-line dub script instead")
+    parser.add_argument("--syllables", action="store_true", help="measure the original's syllables estimated from flaps")
     parser.add_argument("--lines", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     if args.speed:
         speed_benchmark(args.lines)
+    elif args.syllables:
+        syllables_benchmark(args.workers)
     else:
         accuracy_benchmark(args.workers)
     return 0

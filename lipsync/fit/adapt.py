@@ -473,9 +473,9 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
 
 #: Syllables per mouth flap (:func:`lipsync.fit.timeline.flap_count`) of a line whose phones are
 #: unknown: measured on generated speech in six languages analyzed with anime-3 on twos (the
-#: ratio of the totals; leave-one-language-out, a line's estimate is within 22 % of its real
-#: count for half the lines, within 45 % for nine in ten: ``benchmarks/adapt.py --syllables``).
-SYLLABLES_PER_FLAP = 1.8
+#: ratio of the totals; leave-one-language-out, a line's estimate is within 21 % of its real
+#: count for half the lines, within 50 % for nine in ten: ``benchmarks/adapt.py --syllables``).
+SYLLABLES_PER_FLAP = 2.0
 
 
 def estimate_syllables(original: MouthTimeline, span: Span) -> int:
@@ -485,7 +485,7 @@ def estimate_syllables(original: MouthTimeline, span: Span) -> int:
     >>> from lipsync.sheet import SheetLine
     >>> openness = np.array([0, 2, 2, 0, 1, 2, 1, 0, 2, 2, 1, 1, 0, 0], dtype=np.int8)
     >>> estimate_syllables(MouthTimeline("A", FrameRate(24), openness, ()), Span("A", 0, 14, speech=(1, 12)))
-    5
+    6
     """
     from .timeline import flap_count
 
