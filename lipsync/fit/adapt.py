@@ -459,7 +459,8 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
             known = (syllables or {}).get(timed.line)
             counts[timed.line] = (known, False) if known is not None else (estimate_syllables(original, span), True)
         count, estimated = counts[timed.line]
-        words = original_rate_words(count / timed.target_seconds, estimated)
+        # an estimate from flaps is too rough to argue with (slow speech shows more flaps per syllable)
+        words = "" if estimated else original_rate_words(count / timed.target_seconds, False)
         by_line.setdefault(timed.line, []).append(_candidate_fit(original, span, predicted, dub_span, timed,
                                                                  result, settings, words))
     lines = []
@@ -510,8 +511,8 @@ def _candidate_fit(original: MouthTimeline, span: Span, predicted: MouthTimeline
 
 def advice(candidate: CandidateFit, settings: AdaptSettings, original: str = "") -> str:
     """What the adapter should do with a candidate, in one line. ``original``: the original
-    line's speaking rate in words ("the original speaks 3.2 syllables/s"), said when the
-    candidate cannot fit, since a slow or fast original is why.
+    line's speaking rate in words ("the original speaks 3.2 syllables/s", when counted from its
+    phones), said when the candidate cannot fit, since a slow or fast original is why.
 
     A line too long or too short for the flaps at any plausible rate says by how much it misses
     at the nearest plausible rate, and how many syllables to cut or add: a line with more
