@@ -530,7 +530,8 @@ def advice(candidate: CandidateFit, settings: AdaptSettings, original: str = "")
         way = "faster" if fast else "slower"
         spoken = (f"even {abs(limit - 1) * 100:.0f} % {way} than natural it "
                   + (f"runs {miss:.1f} s past the flaps" if fast else f"ends {miss:.1f} s before the flaps end"))
-        return (f"cannot fit at any plausible rate: {timed.syllables} syllables need {needed:.1f}/s here against a "
+        count = f"{timed.syllables} syllable needs" if timed.syllables == 1 else f"{timed.syllables} syllables need"
+        return (f"cannot fit at any plausible rate: {count} {needed:.1f}/s here against a "
                 f"natural {natural:.1f}/s{'; ' + original if original else ''}; {spoken}: "
                 + (f"cut about {max(1, change)} syllable(s)" if fast
                    else f"add about {max(1, change)} syllable(s) or a pause"))
