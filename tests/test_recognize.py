@@ -226,6 +226,19 @@ def test_script_free_recognition_finds_phones_in_speech_only(short):
         assert not [p for p in found.phones if p.start >= start + 0.05 and p.end <= end - 0.05], (start, end)
 
 
+def test_script_free_word_search_follows_its_settings(short):
+    """The word decoder is built from the recognition settings: a language model weighted far
+    above the acoustics hears no words at all, and then the phone loop still finds the phones."""
+    from lipsync.recognize import sphinx
+
+    settings = RecognitionSettings(words_language_weight=100.0, words_topn=3)
+    decoder = sphinx.word_recognizer(settings.words_language_weight, settings.words_topn)
+    assert (decoder.config["lw"], decoder.config["topn"]) == (100.0, 3)
+    deaf = recognize(short.audio, None, settings=settings)
+    assert deaf.words == () and len(deaf.phones) >= 20
+    assert recognize(short.audio, None).words
+
+
 def test_silence_gives_no_phones():
     audio = Audio(np.zeros(16000 * 3, np.float32), 16000, 16000, 1, 3.0, None)
     assert recognize(audio, None).phones == ()

@@ -51,6 +51,12 @@ class RecognitionSettings:
     foreign_silprob: float = 0.3
     #: stretches of speech are cut into pieces at most this long for script-free recognition
     max_chunk_seconds: float = 20.0
+    #: script-free English words: the language model's weight against the acoustics
+    #: (pocketsphinx ``lw``; its default is 6.5, lower finds more lip closures, higher fewer
+    #: wrong words) and the Gaussians scored per codebook (``topn``); chosen on eval-dev,
+    #: leave one speaker out (see benchmarks/accuracy.py)
+    words_language_weight: float = 4.0
+    words_topn: int = 4
 
     # --- matching script lines to the speech ------------------------------------------------
     #: seconds of speech per phone at an ordinary rate (only the ratios between lines matter)
