@@ -577,9 +577,13 @@ def frame_peaks(audio: Audio, rate: FrameRate, frames: int) -> bytes:
     peaks = np.zeros(max(frames, 0), dtype=np.float64)
     samples = np.abs(audio.samples)
     if frames > 0 and samples.size:
-        index = np.arange(samples.size, dtype=np.int64) * rate.num // (audio.sample_rate * rate.den)
-        keep = index < frames
-        np.maximum.at(peaks, index[keep], samples[keep])
+        # frame k holds the samples i with i * fps // sample_rate == k: from ceil(k * sample_rate / fps)
+        bounds = -(-np.arange(frames + 1, dtype=np.int64) * (audio.sample_rate * rate.den) // rate.num)
+        samples = samples[:bounds[-1]]
+        starts = bounds[:-1]
+        holding = np.flatnonzero((starts < samples.size) & (bounds[1:] > starts))
+        if holding.size:
+            peaks[holding] = np.maximum.reduceat(samples, starts[holding])
     loudest = float(peaks.max()) if peaks.size else 0.0
     if loudest > 0:
         peaks = np.round(peaks / loudest * 255)

@@ -343,9 +343,11 @@ def check_target(formats: str | Sequence[str] | None, target: str | Path | None,
 
 def write(rendering: Rendering) -> ExportResult:
     """Write a rendering's files as a set: all staged as temporary files beside their targets
-    (missing folders made), then renamed into place; any failure removes every staged file and
-    the folders it made, leaving none of the set. Standard-output items are not written here."""
+    (missing folders made), then renamed into place; any failure removes every staged file, the
+    files already renamed into place (putting back those they replaced) and the folders it made,
+    leaving none of the set. Standard-output items are not written here."""
     staged: list[tuple[str, Path]] = []
+    placed: list[tuple[Path, bool, Path | None]] = []  # renamed into place: existed before, kept copy
     made: list[Path] = []
     try:
         warnings: list[str] = list(rendering.warnings)
@@ -371,12 +373,18 @@ def write(rendering: Rendering) -> ExportResult:
                 raise OutputError(f"cannot write {str(output.path)!r}: {error.strerror}",
                                   "check the disk space and permissions") from None
         for temporary, path in staged:
+            existed, kept = path.exists(), _keep_previous(path)
             try:
                 os.replace(temporary, path)
             except OSError as error:
+                if kept is not None:
+                    kept.unlink(missing_ok=True)
                 raise OutputError(f"cannot write {str(path)!r}: {error.strerror}",
                                   "check the permissions of the file and its folder") from None
+            placed.append((path, existed, kept))
     except BaseException:
+        for path, existed, kept in placed:  # files already renamed into place: the set is undone
+            _restore(path, existed, kept)
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
         for folder in reversed(made):
@@ -385,7 +393,36 @@ def write(rendering: Rendering) -> ExportResult:
             except OSError:
                 pass
         raise
+    for _, _, kept in placed:
+        if kept is not None:
+            kept.unlink(missing_ok=True)
     return ExportResult(tuple(path for _, path in staged), tuple(dict.fromkeys(warnings)))
+
+
+def _keep_previous(path: Path) -> Path | None:
+    """A hard link to the file ``path`` names before it is replaced (None if there is none or
+    the file system cannot link: that file is then replaced for good)."""
+    if not path.is_file():
+        return None
+    kept = path.with_name(f".{path.name}.{os.getpid()}.previous")
+    try:
+        kept.unlink(missing_ok=True)
+        os.link(path, kept)
+    except OSError:
+        return None
+    return kept
+
+
+def _restore(path: Path, existed: bool, kept: Path | None) -> None:
+    """Put back the file ``path`` named before (``kept``), or remove it if it is new (a file
+    that existed but could not be kept stays replaced)."""
+    try:
+        if kept is not None:
+            os.replace(kept, path)
+        elif not existed:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _make_folder(folder: Path, made: list[Path]) -> None:

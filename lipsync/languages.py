@@ -114,7 +114,7 @@ _STOPWORDS = {
     "es": "el la los las que de y es no un una por con para está estoy qué pero muy eres yo tú usted "
           "del al lo le se su sus mi mis te nos como cuando donde dónde porque hay son soy era fue "
           "este esta eso esto ese esa hola gracias sí también hasta desde sobre entre todo todos nada "
-          "bien aquí ahora vamos buenos buenas días señor",
+          "bien aquí ahora vamos buenos buenas días señor en hoy",
     "fr": "le la les et est je tu vous il elle un une des que qui pas ne ce c'est suis avec pour mais "
           "du au aux en dans sur nous ils elles on son sa ses mon ma mes ton ta tes leur oui non "
           "bonjour merci très bien où comme tout tous fait être avoir ai as avons sont était "

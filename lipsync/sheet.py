@@ -381,7 +381,10 @@ def sheet_from_dict(data: Mapping[str, Any], where: str = "sheet JSON") -> Sheet
                                 read.integer(raw.get("openness", 1), f"{where}.openness", 0, 2)))
     shape_set = ShapeSet(read.text(*read.required(preset, "name", "preset")),
                          read.text(*read.required(preset, "rest", "preset")), tuple(shapes))
-    tracks = tuple(_track(read, raw, field, duration)
+    if shape_set.rest not in shape_set.names:
+        raise read.fail("preset.rest", f"{shape_set.rest!r} is none of the preset's shapes "
+                                       f"({', '.join(shape_set.names) or 'none'})")
+    tracks = tuple(_track(read, raw, field, duration, shape_set)
                    for field, raw in read.entries(*read.required(data, "tracks"), MAX_TRACKS))
     source = read.mapping(data.get("source") or {}, "source")
     start_timecode = read.optional_text(data.get("start_timecode"), "start_timecode")
@@ -449,8 +452,10 @@ def _peaks(read: _Reader, text: Any, frames: int) -> bytes:
     return data
 
 
-def _track(read: _Reader, raw: Mapping[str, Any], field: str, duration: int) -> Track:
-    """One track of a sheet JSON document, checked: cues and lines lie on the sheet's frames."""
+def _track(read: _Reader, raw: Mapping[str, Any], field: str, duration: int, preset: ShapeSet) -> Track:
+    """One track of a sheet JSON document, checked: cues and lines lie on the sheet's frames and
+    each cue shows a shape of the preset."""
+    known = set(preset.names)
 
     def frames(item: Mapping[str, Any], where: str, shortest: int) -> tuple[int, int]:
         frame = read.integer(*read.required(item, "frame", where), 0, duration)
@@ -462,8 +467,11 @@ def _track(read: _Reader, raw: Mapping[str, Any], field: str, duration: int) -> 
         edited = item.get("edited", False)
         if not isinstance(edited, bool):
             raise read.fail(f"{where}.edited", f"expected true or false, got {_kind(edited)}")
-        cues.append(Cue(*frames(item, where, 1), read.text(*read.required(item, "shape", where)),
-                        edited))
+        shape = read.text(*read.required(item, "shape", where))
+        if shape not in known:
+            raise read.fail(f"{where}.shape", f"{shape!r} is none of the shapes of the preset {preset.name!r} "
+                                              f"({', '.join(preset.names)})")
+        cues.append(Cue(*frames(item, where, 1), shape, edited))
     lines = []
     for where, item in read.entries(raw.get("lines", []), f"{field}.lines"):
         lines.append(SheetLine(*frames(item, where, 0), read.text(*read.required(item, "text", where))))

@@ -405,3 +405,28 @@ def test_speech_to_noise_tells_a_clean_take_from_speech_in_room_noise():
     assert speech_to_noise_db(clean) >= 40
     assert 8 <= speech_to_noise_db(noisy) <= 20
     assert speech_to_noise_db(np.zeros(rate, np.float32)) == 0.0
+
+
+@pytest.mark.parametrize("fps", [(24, 1), (24000, 1001), (30000, 1001), (12, 1), (60, 1), (20000, 1)])
+def test_frame_peaks_are_each_frames_loudest_sample(fps):
+    """Each frame's byte is its own loudest sample (a frame holds the samples whose time falls
+    in it), at any frame rate, also one above the sample rate (frames without samples are 0),
+    and frames past the end of the audio are 0."""
+    from lipsync.audio import frame_peaks
+    from lipsync.frames import FrameRate
+
+    rate = FrameRate(*fps)
+    samples = np.random.default_rng(7).uniform(-1.0, 1.0, 16003).astype(np.float32)
+    samples[: len(samples) // 3] *= 0.1
+    frames = int(len(samples) / 16000 * rate.num / rate.den) + 3
+    expected = np.zeros(frames)
+    for index, value in enumerate(np.abs(samples)):
+        frame = index * rate.num // (16000 * rate.den)
+        if frame < frames:
+            expected[frame] = max(expected[frame], value)
+    audio = Audio(samples, duration=len(samples) / 16000)
+    peaks = frame_peaks(audio, rate, frames)
+    assert peaks == np.round(expected / expected.max() * 255).astype(np.uint8).tobytes()
+    assert peaks[-1] == 0 and max(peaks) == 255
+    # fewer frames than the audio holds: the loudest of those frames is the reference
+    assert frame_peaks(audio, rate, 2) == np.round(expected[:2] / expected[:2].max() * 255).astype(np.uint8).tobytes()

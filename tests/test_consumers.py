@@ -7,9 +7,7 @@ rate reads all the sheets."""
 from __future__ import annotations
 
 import json
-import math
 import subprocess
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from lipsync.exporters import ExportOptions, exporter_named
 from lipsync.sheet import Cue, Sheet, SheetLine, Track
 from lipsync.timing import FrameRate
-from shape_sets import RHUBARB
+from shape_sets import RHUBARB, with_words
 
 CONSUMERS = Path(__file__).parent / "consumers"
 RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
@@ -184,8 +182,8 @@ def test_synfig_renders_the_lst_with_the_sheets_mouth_on_every_frame(rate: str, 
 # Synfig's Switch layer with its layer name from a lipsync file (ValueNode_AnimatedFile: what
 # Studio's File > Import of a .pgo, .tsv or .xml builds): each column of one document is a Switch
 # layer reading one file, its sub-layers flat-colour images named after the mouths; one Synfig
-# process per frame rate renders every shipped preset's TSV and XML, the Papagayo file of each
-# voice (--track) and the .lst, frame by frame.
+# process per frame rate renders every shipped preset's TSV, XML, .pgo and .lst (an Import layer),
+# and the .pgo of each voice (--track), frame by frame.
 
 SHIPPED = ("rhubarb", "preston-blair", "anime-3", "anime-5", "harmony", "oculus-15", "fleming-dobbs")
 PALETTE = [(r, g, b) for r in (0, 128, 255) for g in (0, 128, 255) for b in (0, 128, 255)][:-1]  # not white
@@ -240,7 +238,8 @@ def preset_sheet(preset_name: str, rate: str, frames: int = 90) -> Sheet:
 
 @pytest.mark.parametrize("rate", RATES)
 def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tmp_path: Path) -> None:
-    """Every shipped preset's TSV and Rhubarb XML, each voice's .pgo and the .lst in one render."""
+    """Every shipped preset's TSV and Rhubarb XML, its .pgo and .lst (words following each other and
+    running to the last frame), and each voice's .pgo, in one render."""
     from PIL import Image
 
     from lipsync.exporters._production import preston_blair_names
@@ -253,28 +252,29 @@ def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tm
             file = f"{preset_name}.{ending}"
             (tmp_path / file).write_bytes(write(format_name, sheet, track="ken", frames="synfig"))
             columns.append((file, list(sheet.preset.names), expected(sheet)))
-    mapped = preston_blair_names(RHUBARB)
-    for index, track in enumerate(rhubarb.tracks):
-        file = f"{track.name}.pgo"
-        (tmp_path / file).write_bytes(write("pgo", rhubarb, track=track.name))
-        wanted = [mapped[shape] for shape in expected(rhubarb, index)]
-        # Synfig's parse_pgo rests the mouth from a word's last frame on (Papagayo shows the word
-        # through it): a word still moving on the sheet's last frame shows rest there in Synfig.
-        whole = round(rhubarb.rate.fraction)  # the .pgo's fps, and its last frame:
-        last = math.ceil(rhubarb.duration_frames * whole / rhubarb.rate.fraction) - 1
-        if Fraction(rhubarb.duration_frames - 1) / rhubarb.rate.fraction >= Fraction(last, whole):
-            wanted[-1] = "rest"
-        columns.append((file, sorted(set(mapped.values())), wanted))
-    (tmp_path / "ken.lst").write_bytes(write("lst", rhubarb, track="ken"))
+    pgo_sheets = {f"{name}.ken": (with_words(preset_sheet(name, rate)), 0) for name in SHIPPED}
+    pgo_sheets["busy.ken"] = (with_words(rhubarb), 0)
+    pgo_sheets["busy.mei"] = (rhubarb, 1)  # no words: its mouths go in words of their own
+    for stem, (sheet, index) in pgo_sheets.items():
+        file = f"{stem}.pgo"
+        (tmp_path / file).write_bytes(write("pgo", sheet, track=sheet.tracks[index].name))
+        mapped = preston_blair_names(sheet.preset)
+        columns.append((file, sorted(set(mapped.values())), [mapped[shape] for shape in expected(sheet, index)]))
+    for name, sheet in [*((name, with_words(preset_sheet(name, rate))) for name in SHIPPED), ("busy", rhubarb)]:
+        (tmp_path / f"lst_{name}").mkdir()  # each .lst with its own mouth images beside it
+        file = f"lst_{name}/ken.lst"
+        (tmp_path / file).write_bytes(write("lst", sheet, track="ken"))
+        columns.append((file, list(sheet.preset.names), expected(sheet)))
     layers = []
     for column, (file, names, _) in enumerate(columns):
+        if file.endswith(".lst"):
+            for name, colour in zip(names, PALETTE):
+                Image.new("RGB", (16, 16), colour).save(tmp_path / Path(file).parent / f"{name}.png")
+            layers.append(image_layer(file, column))
+            continue
         for name, colour in zip(names, PALETTE):
             Image.new("RGB", (16, 16), colour).save(tmp_path / f"c{column}_{name}.png")
         layers.append(switch_layer(file, column, names))
-    for shape, colour in COLOURS.items():
-        Image.new("RGB", (16, 16), colour).save(tmp_path / f"{shape}.png")
-    layers.append(image_layer("ken.lst", len(columns)))
-    columns.append(("ken.lst", list(COLOURS), expected(rhubarb)))
     (tmp_path / "doc.sif").write_text(SWITCH_SIF.format(width=16 * len(columns), columns=len(columns),
                                                         fps=float(rhubarb.rate), last=rhubarb.duration_frames - 1,
                                                         layers="\n".join(layers)))
@@ -283,8 +283,7 @@ def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tm
     assert run.returncode == 0, run.stderr[-2000:]
     frames = [Image.open(tmp_path / f"frame.{frame:04d}.png").convert("RGB") for frame in range(rhubarb.duration_frames)]
     for column, (file, names, wanted) in enumerate(columns):
-        colours = COLOURS if file.endswith(".lst") else dict(zip(names, PALETTE))
-        by_colour = {colour: name for name, colour in colours.items()}
+        by_colour = {colour: name for name, colour in zip(names, PALETTE)}
         shown = [by_colour.get(image.getpixel((16 * column + 8, 8)), "?") for image in frames]
         wrong = [frame for frame, (got, want) in enumerate(zip(shown, wanted)) if got != want]
         assert wrong == [], f"{file}: frames {wrong[:8]} show {[shown[f] for f in wrong[:8]]}, not {[wanted[f] for f in wrong[:8]]}"

@@ -96,11 +96,22 @@ def test_a_write_failure_part_way_removes_the_files_already_staged(tmp_path, mon
             raise OSError(28, "No space left on device")
         return real(source, target)
 
+    (tmp_path / "ep.tsv").write_text("an earlier take\n")
     monkeypatch.setattr(os, "replace", failing)
     with pytest.raises(OutputError, match="No space left"):
         export(sheet_of(ANNA), "tsv,xdts,dat", tmp_path / "ep")
-    # the first was renamed before the failure; staged files are gone, nothing half-written
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    # the first was renamed into place before the failure: it is undone, the earlier file back
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ep.tsv"]
+    assert (tmp_path / "ep.tsv").read_text() == "an earlier take\n"
+    calls.clear()
+    (tmp_path / "ep.tsv").unlink()
+    with pytest.raises(OutputError, match="No space left"):
+        export(sheet_of(ANNA), "tsv,xdts,dat", tmp_path / "ep")
+    assert list(tmp_path.iterdir()) == []  # a new file renamed into place is removed
+    monkeypatch.setattr(os, "replace", real)
+    (tmp_path / "ep.tsv").write_text("an earlier take\n")
+    export(sheet_of(ANNA), "tsv,xdts,dat", tmp_path / "ep")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ep.dat", "ep.tsv", "ep.xdts"]  # no kept copy left
 
 
 def test_an_output_that_is_an_input_is_refused_before_anything_is_written(tmp_path):

@@ -188,6 +188,20 @@ def test_fcp_xml_reads_back_with_markers_and_start_timecode():
         assert starts == [(c.frame, c.shape) for c in track.cues] + [(l.frame, l.text) for l in track.lines]
 
 
+def test_fcp_xml_at_12_fps_is_written_at_24_with_each_frame_twice_and_says_so():
+    """The FCP 7 XML adapter has no timecode at 12 fps (it raised ValueError, a traceback)."""
+    pytest.importorskip("otio_fcp_adapter")
+    from lipsync.export import render
+
+    rendering = render(make_sheet("12"), "fcp-xml", None)
+    assert any("has no 12 fps" in warning and "24 fps" in warning for warning in rendering.warnings)
+    timeline = otio.adapters.read_from_string(rendering.outputs[0].data.decode(), "fcp_xml")
+    for clip, track in zip(timeline.find_clips(), (AKI, BEN)):
+        starts = [(int(m.marked_range.start_time.value), m.name) for m in clip.markers]
+        assert starts[:len(track.cues)] == [(c.frame * 2, c.shape) for c in track.cues]
+        assert clip.source_range.duration.value == DURATION * 2
+
+
 ODD_NAMES = Track("Odd \"q\" <x> & é", contiguous([(3, "A"), (4, "X")], 40),
                   (SheetLine(2, 5, 'a & b <c> "d"'), SheetLine(10, 3, "  "), SheetLine(20, 4, "two\n lines")))
 

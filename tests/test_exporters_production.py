@@ -28,6 +28,7 @@ from lipsync.exporters import ExportOptions, exporter_for_path, exporter_named
 from lipsync.exporters._production import preston_blair_names
 from lipsync.sheet import Cue, Phone, Sheet, SheetLine, ShapeInfo, ShapeSet, Source, Track, Word
 from lipsync.timing import FrameRate
+from shape_sets import with_words
 
 GOLDEN = Path(__file__).parent / "golden"
 RATES = ["24000/1001", "24", "25", "30000/1001"]
@@ -356,15 +357,25 @@ def read_pgo(data: bytes) -> dict:
 
 
 def papagayo_mouths(voice: dict, frames: int) -> list[str]:
-    """The mouth on each frame: a phoneme holds until the next one in its word; rest between words."""
-    mouths = ["rest"] * frames
+    """The mouth on each frame as Papagayo shows it (LipsyncVoice.GetPhonemeAtFrame): in the first
+    phrase holding the frame (start and end included), its first word holding it, that word's last
+    phoneme at or before the frame; rest anywhere else."""
+    def at(frame: int) -> str:
+        for phrase in voice["phrases"]:
+            if phrase["start"] <= frame <= phrase["end"]:
+                for word in phrase["words"]:
+                    if word["start"] <= frame <= word["end"]:
+                        for start, name in reversed(word["phonemes"]):
+                            if frame >= start:
+                                return name
+                        break
+                break
+        return "rest"
+
     for phrase in voice["phrases"]:
         for word in phrase["words"]:
-            keys = dict(word["phonemes"])
-            assert all(word["start"] <= frame <= word["end"] for frame in keys)
-            for frame in range(word["start"], word["end"] + 1):
-                mouths[frame] = held(keys, frame)
-    return mouths
+            assert all(word["start"] <= frame <= word["end"] for frame, _ in word["phonemes"])
+    return [at(frame) for frame in range(frames)]
 
 
 def papagayo_ng_mouths(voice: dict, frames: int) -> list[str]:
@@ -466,6 +477,72 @@ def test_pgo_at_an_integer_rate_does_not_warn(caplog) -> None:
     assert caplog.records == []
 
 
+def random_speech(seed: int) -> Sheet:
+    """A sheet of one track with random mouths, words (following each other or after pauses,
+    some running past the end) and dialogue lines (overlapping or not), at a random rate."""
+    import random
+
+    from lipsync.presets import load_preset
+
+    rng = random.Random(seed)
+    rate = FrameRate.parse(rng.choice(EVERY_RATE))
+    preset = load_preset(rng.choice(SHIPPED)).shape_set
+    frames = rng.randint(5, 120)
+    cues, frame = [], 0
+    while frame < frames:
+        length = min(rng.randint(1, 5), frames - frame)
+        cues.append(Cue(frame, length, preset.rest if rng.random() < 0.3 else rng.choice(preset.names)))
+        frame += length
+    words, at = [], 0
+    while True:
+        at += rng.choice([0, 0, 0, 1, 3, 8])
+        length = rng.randint(1, 12)
+        if at + length > frames + 2:
+            break
+        words.append(Word(rate.seconds_at(at), rate.seconds_at(at + length), f"w{at}", 0))
+        at += length
+    lines = tuple(SheetLine(start, rng.randint(1, frames), f"line{start}")
+                  for start in (rng.randrange(frames) for _ in range(rng.randint(0, 4))))
+    return Sheet(rate, frames, (Track("ken", tuple(cues), lines, tuple(words)),), preset)
+
+
+def test_pgo_of_random_speech_shows_the_sheets_mouth_in_papagayo_papagayo_ng_and_lipsync(caplog) -> None:
+    """300 random sheets: Papagayo (first phrase, then first word holding a frame), Papagayo-NG
+    and lipsync's own reader show the sheet's mouth on every frame."""
+    from lipsync.exporters import ReadOptions
+
+    for seed in range(300):
+        sheet = random_speech(seed)
+        mapped = preston_blair_names(sheet.preset)
+        wanted = [mapped[shape] for shape in expected(sheet)]
+        data = write("pgo", sheet)
+        voice = read_pgo(data)["voices"][0]
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, read_pgo(data)["duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(sheet.duration_frames)] == wanted, \
+                (seed, reader.__name__)
+        back = exporter_named("pgo").read(data, ReadOptions())
+        assert [back.tracks[0].shape_at(pgo_frame(frame, sheet.rate)) for frame in range(sheet.duration_frames)] \
+            == wanted, seed
+
+
+def test_pgo_words_after_every_line_stay_in_time_order() -> None:
+    """Two lines starting together, words spoken after both end: the later words join the later
+    phrase (a word put back in the first phrase stretched it over the second's words, which
+    Papagayo then showed at rest)."""
+    rate = FrameRate(25)
+    cues = tuple(Cue(frame, 3, ("D", "A", "E")[frame % 3]) for frame in range(0, 45, 3))
+    words = tuple(Word(rate.seconds_at(start), rate.seconds_at(end), f"w{start}", 0)
+                  for start, end in ((0, 7), (7, 20), (20, 33), (33, 42), (42, 45)))
+    lines = (SheetLine(5, 25, "first"), SheetLine(5, 33, "second"))
+    sheet = Sheet(rate, 45, (Track("ken", cues, lines, words),), RHUBARB)
+    voice = read_pgo(write("pgo", sheet))["voices"][0]
+    assert [[word["text"] for word in phrase["words"]] for phrase in voice["phrases"]] == \
+        [["w0", "w7", "w20"], ["w33", "w42"]]
+    for reader in (papagayo_mouths, papagayo_ng_mouths):
+        assert reader(voice, 45) == [PRESTON[shape] for shape in expected(sheet)], reader.__name__
+
+
 def test_pgo_track_without_words_keeps_its_mouths_in_words_of_their_own() -> None:
     sheet = dataclasses.replace(make_sheet(), tracks=(dataclasses.replace(make_sheet().tracks[0], words=(), lines=()),))
     voice = read_pgo(write("pgo", sheet))["voices"][0]
@@ -484,7 +561,8 @@ def test_pg2_reads_back_like_papagayo_ng_open_json(rate: str) -> None:
     assert project["fps"] == round(float(sheet.rate)) and project["num_voices"] == 2
     mei = project["voices"][1]
     assert mei["name"] == "mei" and mei["text"] == "こんにちは" and mei["used_phonemes"] == ["MBP", "U", "AI", "rest"]
-    voice = {"phrases": [{"words": [{"start": word["start_frame"], "end": word["end_frame"],
+    voice = {"phrases": [{"start": phrase["start_frame"], "end": phrase["end_frame"],
+                          "words": [{"start": word["start_frame"], "end": word["end_frame"],
                                      "phonemes": [(item["frame"], item["text"]) for item in word["phonemes"]]}
                                     for word in phrase["words"]]} for phrase in mei["phrases"]]}
     for reader in (papagayo_mouths, papagayo_ng_mouths):
@@ -623,7 +701,7 @@ var remap = {numKeys: 2, times: [], values: [], removeKey: function (k) { this.n
   setValuesAtTimes: function (t, v) { this.times = t; this.values = v; this.numKeys = t.length; },
   setInterpolationTypeAtKey: function (k, a, b) { log.keys.push([k, a, b]); }};
 var layer = {name: "mouth", canSetTimeRemapEnabled: true, timeRemapEnabled: false, outPoint: 0.375,
-  source: {name: "mouths", frameDuration: 1 / MOUTH_FPS, duration: 9 / MOUTH_FPS},
+  source: {name: "mouths", frameDuration: 1 / MOUTH_FPS, duration: MOUTH_DRAWINGS / MOUTH_FPS},
   property: function (name) { return name === "ADBE Time Remapping" ? remap : null; }};
 var comp = new CompItem();
 comp.name = "scene"; comp.selectedLayers = SELECTED ? [layer] : [];
@@ -646,8 +724,10 @@ def run_node(script: str) -> dict:
 
 
 def run_ae(data: bytes, mouth_fps: float = 24, selected: bool = True, has_comp: bool = True,
-           by_name: str = "") -> dict:
-    mock = (AE_MOCK.replace("MOUTH_FPS", repr(mouth_fps)).replace("SELECTED", str(selected).lower())
+           by_name: str = "", drawings: int = 9) -> dict:
+    """The log of the After Effects script run on a mock comp whose mouth layer holds ``drawings``."""
+    mock = (AE_MOCK.replace("MOUTH_DRAWINGS", str(drawings))
+            .replace("MOUTH_FPS", repr(mouth_fps)).replace("SELECTED", str(selected).lower())
             .replace("HAS_COMP", str(has_comp).lower()).replace("BY_NAME", json.dumps(by_name)))
     return run_node(mock + data.decode("ascii") + AE_REPORT)
 
@@ -771,6 +851,24 @@ def test_toonz_dat_warns_naming_the_shapes_it_merges_and_only_those_shown() -> N
         assert render(preset_sheet(preset_name, "24"), "toonz-dat", "a").warnings == ()
 
 
+@pytest.mark.parametrize("format_name, settings", [("pgo", {}), ("pg2", {}), ("dat", {"names": "preston-blair"}),
+                                                   ("lst", {"names": "preston-blair"})])
+def test_formats_writing_preston_blair_names_warn_naming_the_shapes_they_merge(format_name: str, settings) -> None:
+    from lipsync.export import render
+
+    sheet = preset_sheet("oculus-15", "24")
+    warnings = [warning for warning in render(sheet, format_name, "a", track="ken", settings=settings).warnings
+                if "merges" in warning]
+    assert len(warnings) == 1 and "track 'ken'" in warnings[0]
+    merges = dict(reversed(part.split(" as ")) for part in warnings[0].split("merges ")[1].split(" (")[0].split("; "))
+    assert merges == {"etc": "FF+DD+kk+CH+SS+nn+ih+ou", "AI": "RR+oh"}
+    for preset_name in ("rhubarb", "preston-blair", "anime-5", "harmony"):
+        assert not any("merges" in warning for warning in
+                       render(preset_sheet(preset_name, "24"), format_name, "a", settings=settings).warnings)
+    if settings:  # the preset's own names merge nothing
+        assert not any("merges" in warning for warning in render(sheet, format_name, "a").warnings)
+
+
 def test_toonz_dat_is_chosen_by_its_two_part_ending_and_read_back(tmp_path: Path) -> None:
     from lipsync.export import choose_formats
     from lipsync.exporters import exporter_for_path
@@ -822,7 +920,7 @@ EVERY_RATE = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
 def test_every_shipped_preset_reads_back_on_every_frame_in_opentoonz_and_papagayo(preset_name: str, rate: str) -> None:
     sheet = preset_sheet(preset_name, rate)
     mapped = preston_blair_names(sheet.preset)
-    project = read_pgo(write("pgo", sheet))
+    project = read_pgo(write("pgo", with_words(sheet)))
     for index, voice in enumerate(project["voices"]):
         wanted = [mapped[shape] for shape in expected(sheet, index)]
         for reader in (papagayo_mouths, papagayo_ng_mouths):
@@ -835,6 +933,63 @@ def test_every_shipped_preset_reads_back_on_every_frame_in_opentoonz_and_papagay
     assert len(acts) <= 9 and len(frame_acts) == sheet.duration_frames
     for shape, act in zip(expected(sheet, 1), frame_acts):
         assert act == shape or sheet.preset.info(act).openness == sheet.preset.info(shape).openness
+
+
+@needs_node
+@pytest.mark.parametrize("rate", EVERY_RATE)
+@pytest.mark.parametrize("preset_name", SHIPPED)
+def test_every_shipped_preset_shows_on_every_frame_in_each_formats_reader(preset_name: str, rate: str) -> None:
+    """Every shipped preset, with words following each other and running to the last frame, in
+    the readers that follow each importer: OpenToonz's XDTS import, Moho's switch data, Synfig's
+    image list, Papagayo and Papagayo-NG reading the .pg2, readers that floor or round the Rhubarb
+    TSV/XML/JSON times, the After Effects and Harmony scripts run on their hosts' objects, and
+    OpenTimelineIO reading the OTIO and FCP XML markers."""
+    import opentimelineio as otio
+
+    from test_exporters import parsed_cues
+
+    sheet = with_words(preset_sheet(preset_name, rate))
+    shapes, frames = sheet.preset, sheet.duration_frames
+    wanted = [expected(sheet, index) for index in range(len(sheet.tracks))]
+    columns = read_xdts_like_opentoonz(write("xdts", sheet))
+    mapped = preston_blair_names(shapes)
+    pg2 = json.loads(write("pg2", sheet))
+    for index, track in enumerate(sheet.tracks):
+        assert columns[track.name] == [shapes.info(shape).drawing for shape in wanted[index]], "xdts"
+        keys = read_switch_data(write("dat", sheet, track=track.name).decode().splitlines()[1:])
+        assert [held(keys, frame + 1) for frame in range(frames)] == wanted[index], "dat"
+        voice = {"phrases": [{"start": phrase["start_frame"], "end": phrase["end_frame"],
+                              "words": [{"start": word["start_frame"], "end": word["end_frame"],
+                                         "phonemes": [(item["frame"], item["text"]) for item in word["phonemes"]]}
+                                        for word in phrase["words"]]} for phrase in pg2["voices"][index]["phrases"]]}
+        for reader in (papagayo_mouths, papagayo_ng_mouths):
+            mouths = reader(voice, pg2["sound_duration"])
+            assert [mouths[pgo_frame(frame, sheet.rate)] for frame in range(frames)] == \
+                [mapped[shape] for shape in wanted[index]], reader.__name__
+    lst = write("lst", sheet, track="ken")
+    assert [read_lst_like_synfig(lst, float(sheet.rate), sheet.rate.seconds_at(frame)) for frame in range(frames)] \
+        == [shape + ".png" for shape in wanted[0]]
+    for name in ("tsv", "xml", "rhubarb-json"):
+        cues = parsed_cues(name, write(name, sheet))
+        for rounding in (math.floor, round):
+            shown = {}
+            for start, end, shape in cues:
+                for frame in range(rounding(start * float(sheet.rate)), rounding(end * float(sheet.rate))):
+                    shown[frame] = shape
+            assert shown == dict(enumerate(wanted[0])), (name, rounding)
+    numbers = {shape.name: str(shape.drawing) for shape in shapes.shapes}
+    assert run_harmony(write("harmony", sheet))["entries"] == \
+        {str(frame + 1): ["ken", 1, numbers[shape]] for frame, shape in enumerate(wanted[0])}
+    ae = run_ae(write("aejsx", sheet), mouth_fps=12, drawings=len(shapes.names))
+    assert ae["alerts"] == []
+    shown = [ae["values"][max(key for key, time in enumerate(ae["times"]) if time <= frame / sheet.rate.fraction)]
+             for frame in range(frames)]
+    assert [shapes.names[math.floor(value * 12)] for value in shown] == wanted[0], "aejsx"
+    for name, adapter, times in (("otio", "otio_json", 1), ("fcp-xml", "fcp_xml", 2 if rate == "12" else 1)):
+        timeline = otio.adapters.read_from_string(write(name, sheet).decode("utf-8"), adapter)
+        for clip, track in zip(timeline.find_clips(), sheet.tracks):
+            changes = [(round(marker.marked_range.start_time.value), marker.name) for marker in clip.markers]
+            assert changes[:len(track.cues)] == [(cue.frame * times, cue.shape) for cue in track.cues], name
 
 
 def read_xdts_like_clip_studio(data: bytes) -> tuple[dict[str, list[str | None]], list[tuple[str, int, int, str]]]:

@@ -89,6 +89,7 @@ def test_cli_names_the_language_it_cannot_speak():
     ("Привет, как дела?", "ru"), ("مرحبا كيف حالك", "ar"), ("नमस्ते, आप कैसे हैं?", "hi"),
     ("Γειά σου, τι κάνεις;", "el"), ("Hola, ¿qué tal? Estoy muy bien, y tú, ¿qué haces por aquí?", "es"),
     ("Bonjour, je suis très content de vous voir, c'est un plaisir pour moi.", "fr"),
+    ("Hace calor en la ciudad hoy", "es"),  # 'en' and 'la' are French words too
 ])
 def test_auto_detection(text, expected):
     assert detect_language([text]) == expected

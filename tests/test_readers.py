@@ -18,6 +18,7 @@ from lipsync.exporters._production import preston_blair_names
 from lipsync.presets import load_preset
 from lipsync.sheet import Cue, Phone, Sheet, SheetLine, Track, Word
 from lipsync.timing import FrameRate
+from shape_sets import with_words
 
 RATES = ["12", "24000/1001", "24", "25", "30000/1001", "60"]
 SHAPES = "XABCDEFGHX"
@@ -91,6 +92,19 @@ def test_papagayo_projects_read_back_with_preston_blair_mouths_and_words(name: s
         assert [word.text for word in back.tracks[index].words] == ["hello", "there"]
 
 
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("name", ["pgo", "pg2"])
+def test_papagayo_words_that_follow_each_other_read_back_on_every_frame(name: str, rate: str, tmp_path: Path):
+    """A word ends on the next word's first frame holding that word's first mouth (for Synfig):
+    the reader shows the first word holding a frame, as Papagayo does."""
+    sheet = with_words(busy_sheet(rate))
+    back = load_sheet(export(sheet, name, tmp_path / f"take.{name}").files[0])
+    mapped = preston_blair_names(sheet.preset)
+    frames = [sheet.rate.seconds_at(frame) for frame in range(sheet.duration_frames)]
+    shown = [back.tracks[0].shape_at(back.rate.frame_at(time)) for time in frames]
+    assert shown == [mapped[shape] for shape in per_frame(sheet)]
+
+
 def test_lab_reads_back_the_phones_and_reads_voicevox_labels(tmp_path: Path):
     sheet = busy_sheet("24")
     path = export(sheet, "lab", tmp_path / "take.lab", track="ken").files[0]
@@ -119,10 +133,14 @@ def test_lab_reads_back_the_phones_and_reads_voicevox_labels(tmp_path: Path):
     ("bad.pg2", '{"fps": 24, "voices": [{"name": "V", "phrases": [{"text": "p", "words": [], "start_frame": "0"}]}]}',
      "field voices[0].phrases[0].'start_frame'", "a int"),
     ("bad.lab", "0 100 pau\n100 x1 a\n", "line 2", "an end time"),
+    ("bad.lab", "0 100 pau\n100 50 a\n", "line 2", "the end at or after the start"),
+    ("bad.lab", "#\n0.5 125 a\n0.25 125 b\n", "line 3", "end times in increasing order"),
     ("bad.rhubarb.json", '{"metadata": {}}', "field 'mouthCues'", "a list of {start, end, value}"),
     ("bad.xml", "<rhubarbResult><mouthCues><mouthCue start='x' end='1'>A</mouthCue></mouthCues></rhubarbResult>",
      "mouthCue 1 start", "seconds"),
     ("bad.TextGrid", "not a grid", "the text", "a TextGrid saved by Praat"),
+    ("bad.TextGrid", 'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = soon\n', "line 5",
+     "'xmax = ' and a number of seconds"),
 ])
 def test_a_malformed_file_names_the_file_where_and_what_was_expected(name, text, where, expected, tmp_path: Path):
     path = tmp_path / name
@@ -131,6 +149,22 @@ def test_a_malformed_file_names_the_file_where_and_what_was_expected(name, text,
         read_sheet(path)
     assert str(path) in caught.value.message and where in caught.value.message, caught.value.message
     assert expected in caught.value.hint, caught.value.hint
+
+
+@pytest.mark.parametrize("change, where, problem", [
+    (lambda document: document["tracks"][1]["cues"][2].update(shape="Q"), "tracks[1].cues[2].shape",
+     "'Q' is none of the shapes of the preset 'rhubarb'"),
+    (lambda document: document["preset"].update(rest="sil"), "preset.rest", "'sil' is none of the preset's shapes"),
+])
+def test_a_sheet_whose_mouths_its_preset_lacks_names_the_file_and_field(change, where, problem, tmp_path: Path):
+    """(Such a sheet failed later, at export, without naming the file.)"""
+    path = export(busy_sheet("24"), "sheet", tmp_path / "take.json").files[0]
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    with pytest.raises(FormatError) as caught:
+        read_sheet(path)
+    assert f"{path}: {where}: {problem}" in caught.value.message
 
 
 def test_a_format_without_a_reader_says_which_formats_read(tmp_path: Path):

@@ -357,3 +357,51 @@ def test_quiet_speech_over_room_noise_is_not_rested_through(short):
             frames = range(sheet.rate.frame_at(start), sheet.rate.frame_at(end))
             rested = sum(1 for frame in resting if frame in frames)
             assert rested <= 0.2 * len(frames), (lines is None, start, end, rested, len(frames))
+
+
+def test_searches_on_the_shared_decoder_keep_their_own_settings(short):
+    """One decoder per process serves every alignment and the phone loop: each search gives
+    what a decoder made for its settings alone gives, whatever ran on the shared one before."""
+    import os
+
+    from pocketsphinx import Decoder
+
+    from lipsync.recognize import sphinx
+    from lipsync.recognize.align import prepare_words
+
+    start, end = short.truth[2]
+    samples = short.audio.samples[int((start - 0.2) * 16000):int((end + 0.2) * 16000)]
+    words = [word.word for word in prepare_words([Line(SHORT_PHRASES[2])])]
+    pcm = sphinx.to_pcm(samples)
+
+    def alone(**settings) -> list[tuple[str, int, int]]:
+        decoder = Decoder(lm=None, bestpath=False, loglevel="FATAL", **settings)
+        for word in words:
+            if word.arpabet is not None:
+                decoder.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
+        decoder.set_align_text(" ".join(word.key for word in words))
+        sphinx._decode(decoder, pcm)
+        decoder.set_alignment()
+        sphinx._decode(decoder, pcm)
+        return [(phone.name, phone.start, phone.duration) for phone in decoder.get_alignment().phones()]
+
+    def shared(search: sphinx.Aligner) -> list[tuple[str, int, int]]:
+        assert sphinx._align_with(search, samples, words) is not None
+        decoder = sphinx.shared_decoder(search.topn)
+        return [(phone.name, phone.start, phone.duration) for phone in decoder.get_alignment().phones()]
+
+    loop = Decoder(allphone=os.path.join(sphinx._model_dir(), "en-us-phone.lm.bin"), lm=None, bestpath=False,
+                   beam=1e-30, pbeam=1e-30, lw=2.0, pip=0.5, loglevel="FATAL")
+    sphinx._decode(loop, pcm)
+    loop_alone = [(segment.word, segment.start_frame, segment.end_frame) for segment in loop.seg()]
+
+    wide = sphinx.aligner(1e-200)
+    first = shared(wide)
+    assert first == alone(beam=1e-200, wbeam=1e-200, pbeam=1e-200)
+    assert shared(sphinx.aligner(1e-100, 0.3)) == alone(beam=1e-100, wbeam=1e-100, pbeam=1e-100, silprob=0.3)
+    assert shared(sphinx.fillerless_aligner(1e-200)) == alone(beam=1e-200, wbeam=1e-200, pbeam=1e-200,
+                                                              fsgusefiller=False)
+    sphinx.recognize_phones(samples)
+    decoder = sphinx.phone_recognizer()
+    assert [(segment.word, segment.start_frame, segment.end_frame) for segment in decoder.seg()] == loop_alone
+    assert shared(wide) == first

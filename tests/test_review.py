@@ -129,7 +129,7 @@ def test_save_refuses_cues_that_do_not_cover_the_sheet(sheet_copy):
     before = sheet_copy.read_bytes()
     with pytest.raises(FormatError, match="cue 2 starts at frame"):
         session.save([{"name": track["name"], "cues": [track["cues"][0]] + track["cues"][2:]}])
-    with pytest.raises(FormatError, match="not one of the preset's"):
+    with pytest.raises(FormatError, match="'Q' is none of the shapes of the preset"):
         session.save([{"name": track["name"], "cues": [{**track["cues"][0], "shape": "Q"}] + track["cues"][1:]}])
     assert sheet_copy.read_bytes() == before
 

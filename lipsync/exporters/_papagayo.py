@@ -18,7 +18,8 @@ from ..sheet import Sheet, SheetLine, Source, Track
 from ..sheet import Word as SheetWord
 from ..timing import FrameRate
 from ._reading import ReadOptions, cues_from_changes, malformed, shape_set
-from ._production import changes, frame_shapes_at, integer_rate, preston_blair_names, retime, retime_length, single_line
+from ._production import (changes, frame_shapes_at, integer_rate, preston_blair_names, retime, retime_length,
+                          single_line, warn_merged)
 
 # The word Papagayo-NG itself uses when it has mouth shapes but no words (its Rhubarb import).
 _NO_WORDS = "lipsync"
@@ -68,9 +69,13 @@ def _word_text(text: str) -> str:
     return "_".join(text.split()) or "_"
 
 
-def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
+def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int, format_name: str) -> Voice:
     mouths = preston_blair_names(sheet.preset)
-    per_frame = [mouths[shape] for shape in frame_shapes_at(sheet, track, rate)]
+    shapes = frame_shapes_at(sheet, track, rate)
+    warn_merged(format_name, "Papagayo's phonemes are the 10 Preston Blair mouths", track, mouths,
+                (shape for shape in sheet.preset.names if shape in set(shapes)),
+                "use a Preston Blair preset to keep every mouth")
+    per_frame = [mouths[shape] for shape in shapes]
     rest = "rest"  # what Papagayo shows outside words; a preset whose rest mouth maps to MBP needs words there too
     last = len(per_frame) - 1
 
@@ -91,6 +96,9 @@ def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
     members: list[list[Word]] = [[] for _ in lines]
     starts = [start for start, _, _ in lines]
     alive = 0  # lines before this one end before the current word (words come in time order)
+    previous = 0  # the line of the word before: words stay in time order through the phrases, so
+    # that no phrase holds frames of a later phrase's words (Papagayo shows a frame from the first
+    # phrase holding it, Synfig's import lets a later word's phoneme replace an earlier one's rest)
     for item in words:
         # The first line holding the word's start, else the line starting nearest (the first such).
         after = bisect.bisect_right(starts, item.start)
@@ -105,7 +113,8 @@ def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int) -> Voice:
         else:
             before = bisect.bisect_left(starts, starts[after - 1])
             nearest = before if item.start - starts[before] <= starts[after] - item.start else after
-        members[nearest].append(item)
+        previous = max(previous, nearest)
+        members[previous].append(item)
     phrases = tuple(
         Phrase(text, min([start, *(item.start for item in group)]), max([end, *(item.end for item in group)]),
                tuple(group))
@@ -119,15 +128,21 @@ def mouth_words(per_frame: Sequence[str], rest: str, spans: Sequence[tuple[str, 
                 ) -> list[tuple[str, int, int]]:
     """The words' frame spans (inclusive) widened so that every mouth change is inside a word.
 
-    Papagayo shows a phoneme only inside its word and rests between words, while Papagayo-NG
-    plays each phoneme until the next one anywhere: for both to show the sheet's mouth on every
-    frame, a word takes the mouths leading into it (the preset's lead) and trailing after it up
-    to the frame the mouth rests again, which it then holds as a ``rest`` phoneme. Mouths in no
-    word's reach (speech outside the script) get a word of their own, named ``lipsync`` as in
-    Papagayo-NG's own import of mouth cues.
+    Papagayo shows a phoneme only inside its word and rests between words, Papagayo-NG plays
+    each phoneme until the next one anywhere, and Synfig's Papagayo import rests the mouth on
+    each word's last frame: for all three to show the sheet's mouth on every frame, a word
+    takes the mouths leading into it (the preset's lead) and trailing after it, and ends on
+    the frame its mouth gives way, holding there the mouth of that frame: ``rest`` where the
+    mouth rests again, the next word's first mouth where that word starts (the first word
+    holding a frame is the one Papagayo shows; Synfig takes the later word's phoneme over the
+    earlier word's rest), or the frame after the sheet (as Papagayo-NG's own words end on the
+    sound's length). Mouths in no word's reach (speech outside the script) get a word of their
+    own, named ``lipsync`` as in Papagayo-NG's own import of mouth cues.
 
     >>> mouth_words(["rest", "E", "AI", "AI", "rest", "rest", "O", "rest"], "rest", [("hi", 2, 2)])
     [('hi', 1, 4), ('lipsync', 6, 7)]
+    >>> mouth_words(["rest", "E", "AI", "O", "O"], "rest", [("hi", 1, 2), ("oh", 3, 4)])
+    [('hi', 1, 3), ('oh', 3, 5)]
     """
     count = len(per_frame)
     owner: list[int | None] = [None] * count
@@ -160,7 +175,8 @@ def mouth_words(per_frame: Sequence[str], rest: str, spans: Sequence[tuple[str, 
     for frame, index in enumerate(owner):
         if index is not None:
             extents.setdefault(index, [frame, frame])[1] = frame
-    return [(names[index], first, final) for index, (first, final) in sorted(extents.items(), key=lambda item: item[1][0])]
+    return [(names[index], first, final if per_frame[final] == rest else final + 1)
+            for index, (first, final) in sorted(extents.items(), key=lambda item: item[1][0])]
 
 
 def project(sheet: Sheet, format_name: str, track: str | None = None) -> Project:
@@ -177,13 +193,37 @@ def project(sheet: Sheet, format_name: str, track: str | None = None) -> Project
     rate = integer_rate(sheet, format_name)
     sound = Path(sheet.source.path).name if sheet.source.path else ""
     return Project(sound, rate.num, retime_length(sheet.duration_frames, sheet.rate, rate),
-                   tuple(_voice(sheet, item, rate, number) for number, item in enumerate(chosen, 1)))
+                   tuple(_voice(sheet, item, rate, number, format_name) for number, item in enumerate(chosen, 1)))
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading: a project's voices as tracks, each mouth shown the way both Papagayo (rest between
-# words) and Papagayo-NG (each phoneme until the next) show it for projects lipsync writes; a
-# phoneme holds to the next one of its word, or to the word's last frame, then the mouth rests.
+# Reading: a project's voices as tracks, each frame showing what Papagayo's GetPhonemeAtFrame
+# shows for projects lipsync writes (and Papagayo-NG plays): inside a word, its last phoneme at
+# or before the frame, the first word holding the frame winning; outside words, rest.
+
+
+def voice_changes(voice: Voice, rest: str = "rest") -> list[tuple[int, str]]:
+    """The voice's mouth changes ``(frame, mouth)``, as Papagayo shows the frames: a frame inside
+    a word (start to end, both included) shows the word's last phoneme at or before it (rest
+    before its first one), the first word in time holding a frame showing it; other frames rest.
+
+    >>> voice_changes(Voice("v", "", (Phrase("", 0, 9, (Word("a", 2, 5, ((2, "E"), (4, "O"))),
+    ...                                                 Word("b", 5, 8, ((5, "O"), (7, "rest"))))),)))
+    [(0, 'rest'), (2, 'E'), (4, 'O'), (6, 'O'), (7, 'rest'), (9, 'rest')]
+    """
+    shown: dict[int, str] = {0: rest}  # frame -> the mouth from there on (a later word's start wins)
+    shown_to = -1  # the last frame an earlier word shows
+    for word in sorted((word for phrase in voice.phrases for word in phrase.words), key=lambda word: word.start):
+        first = max(word.start, shown_to + 1)
+        if word.end < first:
+            continue
+        shown[first] = rest
+        for frame, name in sorted(word.phonemes, key=lambda phoneme: phoneme[0]):
+            if frame <= word.end:
+                shown[max(frame, first)] = name
+        shown[word.end + 1] = rest
+        shown_to = word.end
+    return sorted(shown.items())
 
 
 def project_sheet(doc: Project, options: ReadOptions) -> Sheet:
@@ -192,7 +232,6 @@ def project_sheet(doc: Project, options: ReadOptions) -> Sheet:
     rest = "rest"
     tracks, names = [], []
     for voice in doc.voices:
-        points: list[tuple[int, str]] = [(0, rest)]
         words, lines = [], []
         for phrase in voice.phrases:
             lines.append(SheetLine(phrase.start, max(1, phrase.end - phrase.start + 1), phrase.text))
@@ -200,17 +239,8 @@ def project_sheet(doc: Project, options: ReadOptions) -> Sheet:
                 if word.text != _NO_WORDS:  # lipsync's word for mouths outside the words
                     words.append(SheetWord(rate.seconds_at(word.start), rate.seconds_at(word.end + 1),
                                            word.text.replace("_", " ")))
-                for frame, name in word.phonemes:
-                    points.append((frame, name))
-                    names.append(name)
-                if word.phonemes:
-                    points.append((word.end + 1, rest))
-        points.sort(key=lambda point: point[0])  # stable: a word's rest gives way to the next word's start
-        kept: dict[int, str] = {}
-        for frame, name in points:
-            if name != rest or frame not in kept:
-                kept[frame] = name
-        tracks.append(Track(voice.name, cues_from_changes(sorted(kept.items()), doc.sound_duration),
+                names += [name for _, name in word.phonemes]
+        tracks.append(Track(voice.name, cues_from_changes(voice_changes(voice, rest), doc.sound_duration),
                             tuple(lines), tuple(words)))
     shapes = shape_set(names, options, rest, "the Papagayo phonemes")
     source = Source(doc.sound_path or None, rate.seconds_at(doc.sound_duration))

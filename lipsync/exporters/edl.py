@@ -12,14 +12,11 @@ export. The adapter upper-cases locator text. At 29.97 and 59.94 the timecode is
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
-from ..errors import FormatError
-from ..sheet import Cue, Sheet, SheetLine
-from ..timing import FrameRate
-from . import ExportOptions, Exporter, warn
-from .otio_markers import import_otio, otio_adapter, start_frame, timeline_name, track_clip
+from ..sheet import Sheet
+from . import ExportOptions, Exporter
+from .otio_markers import import_otio, otio_adapter, start_frame, timecode_sheet, timeline_name, track_clip
 
 
 def reel_name(sheet: Sheet) -> str:
@@ -28,35 +25,12 @@ def reel_name(sheet: Sheet) -> str:
     return reel[:8].upper() or "AX"
 
 
-def timecode_sheet(otio: Any, sheet: Sheet) -> Sheet:
-    """``sheet`` at a rate CMX 3600 timecode has: its own, or for a rate without SMPTE timecode
-    (12, 15 fps...) the lowest whole multiple that has one, each frame repeated (times are kept;
-    a warning says so). FormatError when no multiple up to 10 has timecode."""
-    valid = otio.opentime.RationalTime.is_valid_timecode_rate
-    if valid(float(sheet.rate.fraction)):
-        return sheet
-    for times in range(2, 11):
-        if valid(float(sheet.rate.fraction * times)):
-            warn(f"edl: CMX 3600 timecode has no {sheet.rate} fps, so the EDL is at {sheet.rate.num * times}"
-                 f"{'/' + str(sheet.rate.den) if sheet.rate.den != 1 else ''} fps with each frame {times} times "
-                 "(every locator at the same time)")
-            return replace(sheet, rate=FrameRate(sheet.rate.num * times, sheet.rate.den),
-                           duration_frames=sheet.duration_frames * times,
-                           tracks=tuple(replace(track, cues=tuple(Cue(c.frame * times, c.length * times, c.shape)
-                                                                  for c in track.cues),
-                                                lines=tuple(SheetLine(l.frame * times, l.length * times, l.text)
-                                                            for l in track.lines))
-                                        for track in sheet.tracks))
-    raise FormatError(f"an EDL cannot be written at {sheet.rate} fps: CMX 3600 timecode has no such rate",
-                      "export at 23.976, 24, 25, 29.97, 30, 48, 50, 59.94 or 60 fps, or choose otio")
-
-
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
     """One track (``options.track``, default the first) as a CMX 3600 EDL with locators (see
-    :func:`timecode_sheet` for rates without timecode)."""
+    :func:`~lipsync.exporters.otio_markers.timecode_sheet` for rates without timecode)."""
     otio = import_otio()
     otio_adapter(otio, "cmx_3600", "otio-cmx3600-adapter")
-    sheet = timecode_sheet(otio, sheet)
+    sheet = timecode_sheet(otio, sheet, "edl", "CMX 3600")
     track = sheet.track(options.track)
     rate = float(sheet.rate.fraction)
     first = start_frame(sheet)

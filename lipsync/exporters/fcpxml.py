@@ -16,7 +16,7 @@ from typing import Any
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from .otio_markers import build_timeline, import_otio, marker_spans, otio_adapter
+from .otio_markers import build_timeline, import_otio, marker_spans, otio_adapter, timecode_sheet
 
 # Stands in for a clip's markers while the adapter writes the sequence (see write).
 _PLACEHOLDER = "lipsync-markers-{}-7c1f0e"
@@ -79,9 +79,11 @@ def _with_markers(otio: Any, sheet: Sheet, spans: list[list[tuple[str, int, int]
 
 
 def write(sheet: Sheet, options: ExportOptions) -> bytes:
-    """Every track of the sheet as an FCP 7 XML sequence (UTF-8)."""
+    """Every track of the sheet as an FCP 7 XML sequence (UTF-8); at a rate without SMPTE
+    timecode (12 fps) at the lowest multiple that has one, each frame repeated, with a warning."""
     otio = import_otio()
     otio_adapter(otio, "fcp_xml", "otio-fcp-adapter")
+    sheet = timecode_sheet(otio, sheet, "fcp-xml", "Final Cut Pro 7 XML")
     spans = [marker_spans(sheet, track) for track in sheet.tracks]
     text = None
     if not any(_UNUSUAL.search(name) for track_spans in spans for name, _, _ in track_spans):

@@ -42,6 +42,9 @@ def lab_segments(text: str, options: ReadOptions) -> list[tuple[float, float, st
             if not fields:
                 continue
             end = _number(fields[0], options, number, "Festival 'end colour label'")
+            if end < start:
+                raise malformed(options, f"line {number}", f"the end {fields[0]} comes before the line above's",
+                                "end times in increasing order")
             segments.append((start, end, fields[2] if len(fields) > 2 else ""))
             start = end
         return segments
@@ -57,8 +60,15 @@ def lab_segments(text: str, options: ReadOptions) -> list[tuple[float, float, st
         rows.append((number, fields))
     whole = all(fields[0].isdigit() and fields[1].isdigit() for _, fields in rows)
     scale = UNITS_PER_SECOND if whole else 1
-    return [(_number(f[0], options, n, "a start time") / scale, _number(f[1], options, n, "an end time") / scale, f[2])
-            for n, f in rows]
+    segments = []
+    for number, fields in rows:
+        start = _number(fields[0], options, number, "a start time") / scale
+        end = _number(fields[1], options, number, "an end time") / scale
+        if end < start:
+            raise malformed(options, f"line {number}", f"the end {fields[1]} comes before the start {fields[0]}",
+                            "'start end label' with the end at or after the start")
+        segments.append((start, end, fields[2]))
+    return segments
 
 
 def _number(text: str, options: ReadOptions, line: int, expected: str) -> float:

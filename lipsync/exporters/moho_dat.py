@@ -27,8 +27,8 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     the Preston Blair names, write ``toonz-dat``.
     """
     track = sheet.track(options.track)
-    names = output_names(sheet, options)
-    lines = switch_lines(frame_shapes(sheet, track), names, sheet.preset.rest)
+    per_frame = frame_shapes(sheet, track)
+    lines = switch_lines(per_frame, output_names(sheet, options, "dat", track, per_frame), sheet.preset.rest)
     return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
 
 

@@ -17,18 +17,42 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from json.encoder import encode_basestring
 from typing import Any
 
 from ..errors import FormatError, MissingToolError
-from ..sheet import Cue, Sheet, Track
-from ..timing import parse_timecode
-from . import ExportOptions, Exporter
+from ..sheet import Cue, Sheet, SheetLine, Track
+from ..timing import FrameRate, parse_timecode
+from . import ExportOptions, Exporter, warn
 
 # Marker colours by ShapeInfo.openness: 0 closed, 1 half open, 2 open.
 OPENNESS_COLORS = ("RED", "YELLOW", "GREEN")
 DIALOGUE_COLOR = "BLUE"
+
+
+def timecode_sheet(otio: Any, sheet: Sheet, format_name: str, standard: str) -> Sheet:
+    """``sheet`` at a rate ``standard`` (CMX 3600, FCP 7 XML) has timecode for: its own, or for a
+    rate without SMPTE timecode (12, 15 fps...) the lowest whole multiple that has one, each
+    frame repeated (times are kept; a warning says so). FormatError when no multiple up to 10
+    has timecode."""
+    valid = otio.opentime.RationalTime.is_valid_timecode_rate
+    if valid(float(sheet.rate.fraction)):
+        return sheet
+    for times in range(2, 11):
+        if valid(float(sheet.rate.fraction * times)):
+            warn(f"{format_name}: {standard} timecode has no {sheet.rate} fps, so it is written at "
+                 f"{sheet.rate.num * times}{'/' + str(sheet.rate.den) if sheet.rate.den != 1 else ''} fps with each "
+                 f"frame {times} times (every marker at the same time)")
+            return replace(sheet, rate=FrameRate(sheet.rate.num * times, sheet.rate.den),
+                           duration_frames=sheet.duration_frames * times,
+                           tracks=tuple(replace(track, cues=tuple(Cue(c.frame * times, c.length * times, c.shape)
+                                                                  for c in track.cues),
+                                                lines=tuple(SheetLine(l.frame * times, l.length * times, l.text)
+                                                            for l in track.lines))
+                                        for track in sheet.tracks))
+    raise FormatError(f"{format_name} cannot be written at {sheet.rate} fps: {standard} timecode has no such rate",
+                      "export at 23.976, 24, 25, 29.97, 30, 48, 50, 59.94 or 60 fps, or choose otio")
 
 
 def import_otio() -> Any:

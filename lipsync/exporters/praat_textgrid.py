@@ -8,6 +8,8 @@ requires.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 
 from pathlib import Path
@@ -89,6 +91,35 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     return "".join(line + "\n" for line in out).encode("utf-8")
 
 
+_FIELD = re.compile(r"\s*(xmin|xmax|number|(?:intervals: |points: )?size|class|name|text|mark)\s*=\s*(.*?)\s*$")
+
+
+def _bad_field(text: str) -> tuple[int, str, str] | None:
+    """The first ``key = value`` line of a long-format TextGrid whose value is not what Praat
+    writes there: ``(line number, the line, what was expected)``, or None.
+
+    >>> _bad_field('xmin = 0\\nxmax = soon\\n')
+    (2, 'xmax = soon', "'xmax = ' and a number of seconds")
+    >>> _bad_field('text = "a"\\nname = b\\n')
+    (2, 'name = b', "'name = ' and text in double quotes")
+    """
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _FIELD.fullmatch(line)
+        if match is None:
+            continue
+        key, value = match.groups()
+        if key in ("class", "name", "text", "mark"):
+            if not value.startswith('"'):
+                return number, line.strip(), f"'{key} = ' and text in double quotes"
+            continue
+        try:
+            float(value)
+        except ValueError:
+            unit = "a number of seconds" if key in ("xmin", "xmax", "number") else "a whole number"
+            return number, line.strip(), f"'{key} = ' and {unit}"
+    return None
+
+
 def read(data: bytes, options: ReadOptions) -> Sheet:
     """A sheet from a TextGrid (praatio's parser, long or short text format): interval tiers
     named ``words``, ``phones`` and ``shapes``, with the track's name before them when there are
@@ -97,9 +128,13 @@ def read(data: bytes, options: ReadOptions) -> Sheet:
     shapes tier has no cues (``lipsync export`` animates its phones with the preset)."""
     from praatio.utilities import textgrid_io
 
+    text = text_of(data, options)
     try:
-        grid = textgrid_io.parseTextgridStr(text_of(data, options), False)
+        grid = textgrid_io.parseTextgridStr(text, False)
     except Exception as error:  # praatio raises many kinds of error on malformed text
+        bad = _bad_field(text)
+        if bad is not None:
+            raise malformed(options, f"line {bad[0]}", repr(bad[1]), bad[2]) from None
         raise malformed(options, "the text", f"not a Praat TextGrid ({type(error).__name__})",
                         "a TextGrid saved by Praat as a text file (long or short format)") from None
     tiers = [dict(tier, entries=list(tier["entries"])) for tier in grid["tiers"] if tier.get("class") == "IntervalTier"]

@@ -32,7 +32,8 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
         raise OptionError(f"Synfig cannot list images of type {ext!r}", f"use ext= one of {', '.join(IMAGE_TYPES)}")
     rate = integer_rate(sheet, "Synfig .lst")
     per_frame = frame_shapes_at(sheet, track, rate)
-    lines = ["MohoSwitch1", f"FPS {rate}", ext, *switch_lines(per_frame, output_names(sheet, options), sheet.preset.rest)]
+    names = output_names(sheet, options, "lst", track, per_frame)
+    lines = ["MohoSwitch1", f"FPS {rate}", ext, *switch_lines(per_frame, names, sheet.preset.rest)]
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 

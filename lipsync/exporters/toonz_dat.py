@@ -13,8 +13,8 @@ share one slot. Moho's ``dat`` keeps the preset's names (a Moho switch layer's s
 from __future__ import annotations
 
 from ..sheet import Sheet
-from . import ExportOptions, Exporter, warn
-from ._production import frame_shapes, preston_blair_names, switch_lines
+from . import ExportOptions, Exporter
+from ._production import frame_shapes, preston_blair_names, switch_lines, warn_merged
 from .moho_dat import read
 
 
@@ -29,15 +29,9 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     track = sheet.track(options.track)
     names = preston_blair_names(sheet.preset)
     per_frame = frame_shapes(sheet, track)
-    shown = set(per_frame)
-    groups: dict[str, list[str]] = {}
-    for shape in sheet.preset.names:
-        if shape in shown:
-            groups.setdefault(names[shape], []).append(shape)
-    merged = [f"{'+'.join(shapes)} as {name}" for name, shapes in groups.items() if len(shapes) > 1]
-    if merged:
-        warn(f"toonz-dat: OpenToonz's lip-sync data holds the 10 Preston Blair mouths, so track "
-             f"{track.name!r} merges {'; '.join(merged)} (use a Preston Blair preset to keep every mouth)")
+    warn_merged("toonz-dat", "OpenToonz's lip-sync data holds the 10 Preston Blair mouths", track, names,
+                (shape for shape in sheet.preset.names if shape in set(per_frame)),
+                "use a Preston Blair preset to keep every mouth")
     lines = switch_lines(per_frame, names, sheet.preset.rest)
     return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("ascii")
 

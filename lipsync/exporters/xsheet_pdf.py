@@ -34,10 +34,11 @@ identical input (reportlab's invariant mode).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import io
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -923,13 +924,29 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     if needed and font is None:
         raise MissingToolError("the sheet has Japanese or other non-Latin text and no font for it "
                                "was found to embed in the PDF", FONT_HINT)
-    if font is not None:
-        surface = PdfSurface(font[1], font[1], True, title_of(sheet, options))
-    else:
-        surface = PdfSurface("Helvetica", "Helvetica-Bold", False, title_of(sheet, options))
-    plan = make_plan(sheet, options, surface.japanese)
-    render(plan, surface)
-    return surface.result()
+    with _binary_streams():
+        if font is not None:
+            surface = PdfSurface(font[1], font[1], True, title_of(sheet, options))
+        else:
+            surface = PdfSurface("Helvetica", "Helvetica-Bold", False, title_of(sheet, options))
+        plan = make_plan(sheet, options, surface.japanese)
+        render(plan, surface)
+        return surface.result()
+
+
+@contextlib.contextmanager
+def _binary_streams() -> Iterator[None]:
+    """reportlab writing its compressed streams as binary, not ASCII85 text, while a sheet is
+    drawn: a quarter smaller, and without reportlab's C accelerator its ASCII85 encoder in
+    Python took as long as drawing a 30-minute sheet. Its setting is put back afterwards."""
+    from reportlab import rl_config
+
+    before = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = before
 
 
 EXPORTER = Exporter(

@@ -2,15 +2,17 @@
 
 pocketsphinx 5 bundles the US-English acoustic model, its dictionary and a phone language model,
 and runs offline. Forced alignment needs ``bestpath=False`` and very wide beams: with the
-defaults, long utterances fail to align. Decoders are costly to create (~0.2 s) and are kept
-one per process.
+defaults, long utterances fail to align. Decoders are costly to create (~0.2 s): one per process
+serves every alignment and the phone loop, each search made with its own settings.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,52 +29,100 @@ def _model_dir() -> str:
     return os.path.join(get_model_path(), "en-us")
 
 
-@functools.lru_cache(maxsize=4)
-def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None, topn: int = DEFAULT_SETTINGS.topn):
-    """This process's alignment decoder (no language model) at ``beam``; ``silprob``: the
-    probability of a pause between words, when not the model's default; ``topn``: Gaussians
-    scored per codebook (the model's default is 4) (words pronounced by
-    espeak-ng, whose speakers leave short pauses the English model would give to the next word).
+@functools.lru_cache(maxsize=2)
+def shared_decoder(topn: int = DEFAULT_SETTINGS.topn):
+    """This process's decoder scoring ``topn`` Gaussians per codebook (the model's default is
+    4): the acoustic model and dictionary, loaded once (~0.2 s a decoder). Every search runs on
+    it (alignments at any beam, with or without fillers, and the phone loop), each set up with
+    its own settings when it is made (:func:`_configured`)."""
+    from pocketsphinx import Decoder
+
+    return Decoder(lm=None, bestpath=False, topn=topn, loglevel="FATAL")
+
+
+@contextlib.contextmanager
+def _configured(decoder, values: dict[str, float | bool]) -> Iterator[None]:
+    """``values`` in the decoder's configuration while a search is made, the previous values
+    after: pocketsphinx reads beams, weights and pause probabilities when it makes a search,
+    not while the search decodes, so one decoder serves searches with different settings."""
+    config = decoder.config
+    before = {key: config[key] for key in values}
+    try:
+        for key, value in values.items():
+            config[key] = value
+        yield
+    finally:
+        for key, value in before.items():
+            config[key] = value
+
+
+@dataclass(frozen=True)
+class Aligner:
+    """How a forced alignment searches: its beam (pocketsphinx ``beam``/``wbeam``/``pbeam``),
+    the probabilities of a pause and of a filler between words (None: the model's), whether
+    pauses and fillers may come between words at all, and the Gaussians scored per codebook.
     Forced alignment needs very wide beams: with the defaults, long utterances fail to align;
-    narrower beams are faster for short utterances whose place is known."""
-    from pocketsphinx import Decoder
+    narrower beams are faster for short utterances."""
 
-    extra = {"silprob": silprob} if silprob is not None else {}
-    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam, topn=topn, loglevel="FATAL", **extra)
+    beam: float = DEFAULT_SETTINGS.beam
+    silprob: float | None = None
+    fillprob: float | None = None
+    fillers: bool = True
+    topn: int = DEFAULT_SETTINGS.topn
+
+    def values(self) -> dict[str, float | bool]:
+        """The decoder configuration this search is made with."""
+        values: dict[str, float | bool] = {"beam": self.beam, "wbeam": self.beam, "pbeam": self.beam,
+                                           "fsgusefiller": self.fillers}
+        if self.silprob is not None:
+            values["silprob"] = self.silprob
+        if self.fillprob is not None:
+            values["fillprob"] = self.fillprob
+        return values
+
+
+def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None,
+            topn: int = DEFAULT_SETTINGS.topn) -> Aligner:
+    """The strict alignment at ``beam``; ``silprob``: the probability of a pause between words,
+    when not the model's default (words pronounced by espeak-ng, whose speakers leave short
+    pauses the English model would give to the next word)."""
+    return Aligner(beam, silprob, topn=topn)
+
+
+def lenient_aligner(beam: float = DEFAULT_SETTINGS.beam) -> Aligner:
+    """A second alignment, for utterances the first cannot fit: optional silences and fillers
+    between words are likelier and more Gaussians are scored. Phone sequences mapped from other
+    languages fail the strict aligner more often than English words do."""
+    return Aligner(beam, silprob=0.1, fillprob=1e-2, topn=8)
+
+
+def fillerless_aligner(beam: float = DEFAULT_SETTINGS.beam) -> Aligner:
+    """A last alignment with no silences or fillers between words. pocketsphinx's alignment
+    search sometimes finds no path at all through some phone sequences mapped from other
+    languages when optional fillers are allowed between the words (whatever the beams; e.g. an
+    Italian "Mio fratello ha comprato un grande palloncino blu."), and finds one without them;
+    pauses then go to the phones next to them, which
+    :func:`lipsync.recognize.trim_to_speech` fits back to the speech."""
+    return Aligner(beam, fillers=False)
+
+
+_PHONE_LOOP = "phone_loop"
 
 
 @functools.lru_cache(maxsize=1)
-def lenient_aligner(beam: float = DEFAULT_SETTINGS.beam):
-    """A second alignment decoder, for utterances the first cannot fit: optional silences and
-    fillers between words are likelier and more Gaussians are scored. Phone sequences mapped
-    from other languages fail the strict aligner more often than English words do."""
-    from pocketsphinx import Decoder
-
-    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam,
-                   silprob=0.1, fillprob=1e-2, topn=8, loglevel="FATAL")
+def _phone_loop_decoder():
+    """The decoder holding the phone-loop search (the bundled English phone language model)."""
+    found = shared_decoder()
+    with _configured(found, {"beam": 1e-30, "pbeam": 1e-30, "lw": 2.0, "pip": 0.5}):
+        found.add_allphone_file(_PHONE_LOOP, os.path.join(_model_dir(), "en-us-phone.lm.bin"))
+    return found
 
 
-@functools.lru_cache(maxsize=1)
-def fillerless_aligner(beam: float = DEFAULT_SETTINGS.beam):
-    """A last alignment decoder with no silences or fillers between words. pocketsphinx's
-    alignment search sometimes finds no path at all through some phone sequences mapped from
-    other languages when optional fillers are allowed between the words (whatever the beams;
-    e.g. an Italian "Mio fratello ha comprato un grande palloncino blu."), and finds one
-    without them; pauses then go to the phones next to them, which :func:`lipsync.recognize.trim_to_speech`
-    fits back to the speech."""
-    from pocketsphinx import Decoder
-
-    return Decoder(lm=None, bestpath=False, beam=beam, wbeam=beam, pbeam=beam,
-                   fsgusefiller=False, loglevel="FATAL")
-
-
-@functools.lru_cache(maxsize=1)
 def phone_recognizer():
-    """This process's phone-loop decoder (the bundled English phone language model)."""
-    from pocketsphinx import Decoder
-
-    return Decoder(allphone=os.path.join(_model_dir(), "en-us-phone.lm.bin"), lm=None,
-                   bestpath=False, beam=1e-30, pbeam=1e-30, lw=2.0, pip=0.5, loglevel="FATAL")
+    """This process's decoder with its phone-loop search active."""
+    found = _phone_loop_decoder()
+    found.activate_search(_PHONE_LOOP)
+    return found
 
 
 @functools.lru_cache(maxsize=2)
@@ -134,7 +184,7 @@ def _spelling(entry: str) -> str:
 def pronunciation(word: str) -> tuple[str, ...] | None:
     """The bundled dictionary's first pronunciation of ``word`` (lowercase) as ARPAbet phones,
     None when it does not know the word."""
-    found = aligner().lookup_word(word)
+    found = shared_decoder().lookup_word(word)
     return tuple(found.split()) if found is not None else None
 
 
@@ -224,21 +274,23 @@ def _pause_in_speech(samples: np.ndarray, located: Sequence[AlignedWord]) -> boo
     return bool(len(starts)) and float((ends - starts).max()) * VAD_FRAME >= _MAX_UNCOVERED_SPEECH - 1e-9
 
 
-def _align_with(decoder, samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
+def _align_with(search: Aligner, samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
     from .. import phonemes
 
+    found = shared_decoder(search.topn)
     for word in words:
-        if word.arpabet is not None and decoder.lookup_word(word.key) is None:
-            decoder.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
+        if word.arpabet is not None and found.lookup_word(word.key) is None:
+            found.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
     pcm = to_pcm(samples)
     try:
-        decoder.set_align_text(" ".join(word.key for word in words))
-        _decode(decoder, pcm)
-        if decoder.hyp() is None:
+        with _configured(found, search.values()):
+            found.set_align_text(" ".join(word.key for word in words))
+        _decode(found, pcm)
+        if found.hyp() is None:
             return None
-        decoder.set_alignment()
-        _decode(decoder, pcm)
-        alignment = decoder.get_alignment()
+        found.set_alignment()
+        _decode(found, pcm)
+        alignment = found.get_alignment()
     except RuntimeError:
         return None
     if alignment is None:
