@@ -39,7 +39,7 @@ demo: setup
 	@echo "  demo/sample.json  lipsync's sheet, for other formats: $(BIN)/lipsync export demo/sample.json -f dat -o demo/sample.dat"
 	@echo "Next: $(BIN)/lipsync doctor (what is installed, what is missing), $(BIN)/lipsync --help"
 
-# spine-core from npm, for the consumer tests (tests/test_consumers.py); package-lock.json pins it.
+# spine-core 4.2 and 4.3 from npm, for the consumer tests (tests/test_consumers.py); package-lock.json pins them.
 tests/consumers/spine/node_modules/.package-lock.json: tests/consumers/spine/package-lock.json $(VENV)/.installed-test
 	cd tests/consumers/spine && npm ci --no-audit --no-fund
 

@@ -6,14 +6,20 @@ them with ``lipsync evaluate``'s metrics, the phone boundary metric included. CP
 the analyses (the worker processes' own) are reported per second of audio.
 
     python benchmarks/accuracy.py ../shared/eval-dev/manifest.tsv [--out DIR] [--jobs 2] [--passes N]
-        [--variants clean,reverb,noise,quiet] [--modes script,noscript] [--setting NAME=VALUE ...]
+        [--variants clean,reverb,noise,music,telephone,quiet,loud] [--modes script,noscript]
+        [--setting NAME=VALUE ...]
 
 ``--variants`` builds degraded copies of every recording first and scores each:
 
 - ``reverb``: convolved with a room impulse response made here (a direct path, then
   exponentially decaying noise with an RT60 of 0.5 s, early reflections at 7-23 ms), 70 % wet;
 - ``noise``: pink-ish room noise added at 10 dB SNR against the recording's speech level;
-- ``quiet``: scaled so the speech is at -40 dBFS (the level of a quiet speaker far from the mic).
+- ``music``: music under the voice at 10 dB SNR, made here: a chord progression of soft
+  harmonic tones on each beat (120 bpm), a bass line and a ticking hi-hat;
+- ``telephone``: an 8 kHz telephone line: band-limited to 300-3400 Hz and resampled to 8 kHz
+  (the file is written at 8 kHz);
+- ``quiet``: scaled so the speech is at -40 dBFS (the level of a quiet speaker far from the mic);
+- ``loud``: a loud speaker too close to the mic: speech at -12 dBFS, its peaks clipped at full scale.
 """
 
 from __future__ import annotations
@@ -36,7 +42,9 @@ from lipsync.pipeline import analyze
 from lipsync.recognize import AcousticRecognizer, RecognitionSettings
 from lipsync.sheet import sheet_to_json
 
-VARIANTS = ("clean", "reverb", "noise", "quiet")
+VARIANTS = ("clean", "reverb", "noise", "music", "telephone", "quiet", "loud")
+#: the rate the ``telephone`` variant is written at
+TELEPHONE_RATE = 8000
 
 
 def _run(task: tuple[str, str | None, str, str, dict]) -> float:
@@ -74,8 +82,57 @@ def _speech_rms(samples: np.ndarray, rate: int) -> float:
     return float(np.sqrt(np.mean(energies[count // 2:]))) if count else float(np.sqrt(np.mean(samples ** 2)))
 
 
+def _at_snr(samples: np.ndarray, rate: int, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``samples`` with ``noise`` added ``snr_db`` under the speech level."""
+    return samples + noise * _speech_rms(samples, rate) / (max(float(np.std(noise)), 1e-12) * 10 ** (snr_db / 20))
+
+
+def background_music(length: int, rate: int, seed: int = 5) -> np.ndarray:
+    """Synthetic music: a I-V-vi-IV chord progression (four harmonics per note, a soft attack
+    and decay on every beat at 120 bpm), a bass note on each bar and a hi-hat tick on the
+    off-beats. Pitched, rhythmic and in the speech band, unlike room noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length) / rate
+    beat = 0.5
+    music = np.zeros(length)
+    chords = ((60, 64, 67), (67, 71, 74), (69, 72, 76), (65, 69, 72))  # C G Am F (MIDI notes)
+    phase_in_beat = np.mod(t, beat)
+    envelope = (1 - np.exp(-phase_in_beat / 0.01)) * np.exp(-phase_in_beat / 0.25)
+    bar = (t // (4 * beat)).astype(int) % len(chords)
+    for index, chord in enumerate(chords):
+        playing = bar == index
+        if not playing.any():
+            continue
+        for note in chord:
+            frequency = 440.0 * 2 ** ((note - 69) / 12)
+            for harmonic, gain in ((1, 1.0), (2, 0.5), (3, 0.3), (4, 0.15)):
+                music[playing] += gain * np.sin(2 * np.pi * frequency * harmonic * t[playing]) * envelope[playing]
+        bass = 440.0 * 2 ** ((chord[0] - 24 - 69) / 12)
+        phase_in_bar = np.mod(t[playing], 4 * beat)
+        music[playing] += 1.5 * np.sin(2 * np.pi * bass * t[playing]) * np.exp(-phase_in_bar / 0.8)
+    hat = rng.standard_normal(length) * np.exp(-np.mod(t - beat / 2, beat) / 0.02)
+    hat = np.diff(hat, prepend=0.0)  # a high-passed tick
+    return music + 0.3 * hat * np.std(music) / max(float(np.std(hat)), 1e-12)
+
+
+def telephone_band(samples: np.ndarray, rate: int) -> np.ndarray:
+    """``samples`` band-limited to 300-3400 Hz (a raised-cosine edge 100 Hz wide on each side)
+    and resampled to :data:`TELEPHONE_RATE`."""
+    import soxr
+
+    spectrum = np.fft.rfft(samples)
+    frequencies = np.fft.rfftfreq(len(samples), 1 / rate)
+    rise = np.clip((frequencies - 250) / 100, 0, 1)
+    fall = np.clip((3450 - frequencies) / 100, 0, 1)
+    gain = (0.5 - 0.5 * np.cos(np.pi * rise)) * (0.5 - 0.5 * np.cos(np.pi * fall))
+    band = np.fft.irfft(spectrum * gain, len(samples))
+    return soxr.resample(band, rate, TELEPHONE_RATE, quality="HQ")
+
+
 def degrade(samples: np.ndarray, rate: int, variant: str, seed: int = 3) -> np.ndarray:
-    """One recording made harder: ``reverb``, ``noise`` (10 dB SNR) or ``quiet`` (-40 dBFS speech)."""
+    """One recording made harder: ``reverb``, ``noise`` or ``music`` (10 dB SNR), ``telephone``
+    (returned at :data:`TELEPHONE_RATE`), ``quiet`` (-40 dBFS speech) or ``loud`` (-12 dBFS
+    speech, clipped)."""
     samples = samples.astype(np.float64)
     if variant == "clean":
         return samples
@@ -90,11 +147,15 @@ def degrade(samples: np.ndarray, rate: int, variant: str, seed: int = 3) -> np.n
         white = rng.standard_normal(len(samples))
         pink = np.cumsum(white)
         pink -= np.convolve(pink, np.ones(64) / 64, mode="same")  # keep the slope, drop the drift
-        noise = 0.5 * white / np.std(white) + pink / max(np.std(pink), 1e-9)
-        noise *= _speech_rms(samples, rate) / (np.std(noise) * 10 ** (10 / 20))
-        return samples + noise
+        return _at_snr(samples, rate, 0.5 * white / np.std(white) + pink / max(np.std(pink), 1e-9), 10.0)
+    if variant == "music":
+        return _at_snr(samples, rate, background_music(len(samples), rate, seed), 10.0)
+    if variant == "telephone":
+        return telephone_band(samples, rate)
     if variant == "quiet":
         return samples * (10 ** (-40 / 20) / max(_speech_rms(samples, rate), 1e-9))
+    if variant == "loud":
+        return np.clip(samples * (10 ** (-12 / 20) / max(_speech_rms(samples, rate), 1e-9)), -1.0, 1.0)
     raise ValueError(f"unknown variant {variant!r}")
 
 
@@ -105,7 +166,8 @@ def _build_variant(source: Path, target: Path, variant: str) -> None:
     if samples.ndim > 1:
         samples = samples.mean(axis=1)
     target.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(target, np.clip(degrade(samples, rate, variant), -1, 1).astype(np.float32), rate, subtype="FLOAT")
+    written = TELEPHONE_RATE if variant == "telephone" else rate
+    sf.write(target, np.clip(degrade(samples, rate, variant), -1, 1).astype(np.float32), written, subtype="FLOAT")
 
 
 def main() -> int:

@@ -102,20 +102,27 @@ def test_praat_reads_the_textgrid_shape_of_every_frame(rate: str, tmp_path: Path
 # --- spine-core -----------------------------------------------------------------------------------
 
 
+SPINE_CORES = {"4.2": "@esotericsoftware/spine-core", "4.3": "spine-core-4.3"}  # package names in package.json
+
+
 @pytest.fixture(scope="session")
 def spine_core() -> Path:
-    """tests/consumers/spine with spine-core installed from npm (package-lock.json pins it)."""
+    """tests/consumers/spine with spine-core 4.2 and 4.3 installed from npm (package-lock.json pins them)."""
     folder = CONSUMERS / "spine"
-    if not (folder / "node_modules" / "@esotericsoftware" / "spine-core").is_dir():
+    if not all((folder / "node_modules" / package).is_dir() for package in SPINE_CORES.values()):
         run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True,
                              text=True, timeout=300)
         assert run.returncode == 0, f"npm ci in {folder} failed: {run.stderr}"
     return folder
 
 
+@pytest.mark.parametrize("version", sorted(SPINE_CORES))
 @pytest.mark.parametrize("rate", RATES)
-def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core: Path, tmp_path: Path) -> None:
-    """One node process per rate samples every shipped preset's Spine JSON."""
+def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, version: str, spine_core: Path,
+                                                          tmp_path: Path) -> None:
+    """One node process per rate and spine-core version samples every shipped preset's Spine JSON."""
+    import os
+
     frames = 2000  # 83 s at 24 fps: key times far from 0 lose float32 digits
     sheets = {name: preset_sheet(name, rate, frames=frames) for name in SHIPPED}
     sheets["busy"] = sheet_at(rate, frames=frames)
@@ -124,7 +131,7 @@ def test_spine_core_shows_the_sheets_mouth_on_every_frame(rate: str, spine_core:
     rate_value = sheets["busy"].rate
     run = subprocess.run(["node", "sample.mjs", "ken", "mouth", str(rate_value.num), str(rate_value.den), str(frames),
                           *(str(tmp_path / f"{name}.spine.json") for name in sheets)], cwd=spine_core,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "SPINE_CORE": SPINE_CORES[version]})
     assert run.returncode == 0, run.stderr
     results = json.loads(run.stdout)
     assert len(results) == len(sheets)

@@ -139,6 +139,12 @@ def test_lab_reads_back_the_phones_and_reads_voicevox_labels(tmp_path: Path):
     ("bad.xml", "<rhubarbResult><mouthCues><mouthCue start='x' end='1'>A</mouthCue></mouthCues></rhubarbResult>",
      "mouthCue 1 start", "seconds"),
     ("bad.TextGrid", "not a grid", "the text", "a TextGrid saved by Praat"),
+    ("bad.xdts", 'exchangeDigitalTimeSheet Save Data\n{"version": 5, "timeTables": [{"duration": 4, "timeTableHeaders": '
+     '[{"fieldId": 0, "names": ["k"]}], "fields": [{"fieldId": 0, "tracks": [{"trackNo": 0, "frames": ["x"]}]}]}]}',
+     "timeTables[0].fields[0].tracks[0].frames[0]", '{"frame": N, "data"'),
+    ("bad.xdts", 'exchangeDigitalTimeSheet Save Data\n{"version": 5, "timeTables": [{"duration": 4, "timeTableHeaders": '
+     '[{"fieldId": 0, "names": ["k"]}], "fields": [{"fieldId": 0, "tracks": [{"trackNo": -1}]}]}]}',
+     "timeTables[0].fields[0].tracks[0].trackNo", "a whole number from 0"),
     ("bad.TextGrid", 'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = soon\n', "line 5",
      "'xmax = ' and a number of seconds"),
 ])
@@ -165,6 +171,16 @@ def test_a_sheet_whose_mouths_its_preset_lacks_names_the_file_and_field(change, 
     with pytest.raises(FormatError) as caught:
         read_sheet(path)
     assert f"{path}: {where}: {problem}" in caught.value.message
+
+
+def test_an_xdts_track_with_an_empty_frame_list_reads_as_empty_cells(tmp_path: Path):
+    """(It was refused as "a track's frames are not a list".)"""
+    path = tmp_path / "empty.xdts"
+    path.write_text('exchangeDigitalTimeSheet Save Data\n{"version": 5, "timeTables": [{"duration": 4, '
+                    '"timeTableHeaders": [{"fieldId": 0, "names": ["k"]}], '
+                    '"fields": [{"fieldId": 0, "tracks": [{"trackNo": 0, "frames": []}]}]}]}')
+    sheet = read_sheet(path)
+    assert [track.name for track in sheet.tracks] == ["k"] and per_frame(sheet) == [sheet.preset.rest] * 4
 
 
 def test_a_format_without_a_reader_says_which_formats_read(tmp_path: Path):

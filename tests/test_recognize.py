@@ -256,6 +256,24 @@ def test_long_recording_gives_identical_sheets_for_any_number_of_jobs(long):
     assert len(one.sheet.tracks[0].words) > 100
 
 
+def test_a_worker_scores_the_confidence_reference_as_this_process_would(long, monkeypatch):
+    """With several jobs the phone-loop reference is scored in a worker beside the alignment:
+    with a line that is not in the recording (so the lines' confidences depend on the
+    reference) the sheet, confidences included, is the one this process gives with one job."""
+    from lipsync.recognize import confidence
+
+    measured = []
+    scored = confidence.reference_score
+    monkeypatch.setattr(confidence, "reference_score", lambda *args: measured.append(1) or scored(*args))
+    lines = long.lines()
+    lines[5] = Line("Seven purple elephants sang opera on the roof.", number=6)
+    one = analyze(long.audio, lines, jobs=1)
+    assert measured, "the lines' status should depend on the reference"
+    two = analyze(long.audio, lines, jobs=2)
+    assert one.warnings == two.warnings
+    assert sheet_to_json(one.sheet) == sheet_to_json(two.sheet)
+
+
 # --- alignment at several frame phases; silences inside running speech ------------------------
 
 def _sentence_at(espeak_wav, audio_variant, text: str, lead: float, name: str) -> Audio:
@@ -267,16 +285,24 @@ def _sentence_at(espeak_wav, audio_variant, text: str, lead: float, name: str) -
 
 def test_passes_make_the_timing_independent_of_where_the_frames_fall(espeak_wav, audio_variant):
     """The same take 5 ms later (half a 10 ms analysis frame): with three passes its phones move
-    by those 5 ms, give or take a frame; the phone sequence is the same."""
+    by those 5 ms, give or take a frame; the phone sequence is the same. Moved onto the signal
+    (the default), most boundaries land on the same point of the sound in both takes."""
     text = "Your father would be proud of what you have done today."
     early = _sentence_at(espeak_wav, audio_variant, text, 0.3, "phase-early.wav")
     late = _sentence_at(espeak_wav, audio_variant, text, 0.305, "phase-late.wav")
-    first = recognize(early, [Line(text)], settings=RecognitionSettings(passes=3)).phones
-    second = recognize(late, [Line(text)], settings=RecognitionSettings(passes=3)).phones
+    aligned = RecognitionSettings(passes=3, refine_on_signal=False)
+    first = recognize(early, [Line(text)], settings=aligned).phones
+    second = recognize(late, [Line(text)], settings=aligned).phones
     assert [p.symbol for p in first] == [p.symbol for p in second]
     moved = [abs((b.start - a.start) - 0.005) for a, b in zip(first, second)]
     assert max(moved) <= 0.0151, max(moved)
     assert np.median(moved) <= 0.0051
+    refined = RecognitionSettings(passes=3)
+    first = recognize(early, [Line(text)], settings=refined).phones
+    second = recognize(late, [Line(text)], settings=refined).phones
+    snapped = [abs((b.start - a.start) - 0.005) for a, b in zip(first, second)]
+    assert np.median(snapped) <= 0.001 and np.mean(snapped) < np.mean(moved)
+    assert max(snapped) <= 0.0151 + 2 * refined.refine_reach_seconds
 
 
 def test_passes_must_be_between_one_and_eight(short):
@@ -324,17 +350,26 @@ def test_passes_without_a_script_are_named_in_a_warning(short):
     assert any("passes apply to aligning a script" in warning for warning in result.warnings)
 
 
-def test_boundaries_are_corrected_for_the_aligners_bias_unless_turned_off(short):
+def test_boundaries_are_corrected_for_the_aligners_bias_then_moved_onto_the_signal(short):
+    from lipsync.recognize.edges import end_phones_where_sound_fades
     from lipsync.recognize.refine import correct_bias, shipped_bias
+    from lipsync.recognize.spectral import refine_on_signal
 
     lines = short.lines()
-    raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False))
-    corrected = recognize(short.audio, lines)
+    raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False, refine_on_signal=False,
+                                                                     fade_ends=False))
+    corrected = recognize(short.audio, lines, settings=RecognitionSettings(refine_on_signal=False, fade_ends=False))
+    refined = recognize(short.audio, lines, settings=RecognitionSettings(fade_ends=False))
+    faded = recognize(short.audio, lines)
     bias, default = shipped_bias()
     assert corrected.phones == correct_bias(raw.phones, bias, default=default)
-    assert corrected.phones != raw.phones
-    assert [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
-    assert corrected.words == raw.words
+    assert refined.phones == refine_on_signal(corrected.phones, short.audio)
+    assert faded.phones == end_phones_where_sound_fades(refined.phones, short.audio)
+    assert raw.phones != corrected.phones != refined.phones
+    assert [p.symbol for p in faded.phones] == [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
+    assert faded.words == corrected.words == raw.words
+    # the signal moves boundaries by a few milliseconds at most
+    assert max(abs(a.start - b.start) for a, b in zip(refined.phones, corrected.phones)) <= 0.01 + 1e-9
 
 
 def test_quiet_speech_over_room_noise_is_not_rested_through(short):

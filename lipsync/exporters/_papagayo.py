@@ -72,9 +72,8 @@ def _word_text(text: str) -> str:
 def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int, format_name: str) -> Voice:
     mouths = preston_blair_names(sheet.preset)
     shapes = frame_shapes_at(sheet, track, rate)
-    warn_merged(format_name, "Papagayo's phonemes are the 10 Preston Blair mouths", track, mouths,
-                (shape for shape in sheet.preset.names if shape in set(shapes)),
-                "use a Preston Blair preset to keep every mouth")
+    warn_merged(format_name, "Papagayo's phonemes are the 10 Preston Blair mouths", track, sheet.preset, mouths,
+                shapes, "use a Preston Blair preset to keep every mouth")
     per_frame = [mouths[shape] for shape in shapes]
     rest = "rest"  # what Papagayo shows outside words; a preset whose rest mouth maps to MBP needs words there too
     last = len(per_frame) - 1

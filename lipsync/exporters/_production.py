@@ -82,14 +82,16 @@ def preston_blair_names(preset: ShapeSet) -> dict[str, str]:
     return mapping
 
 
-def warn_merged(format_name: str, holds: str, track: Track, names: dict[str, str], shown: Iterable[str],
-                remedy: str) -> None:
-    """Warn (:func:`~lipsync.exporters.warn`) naming every group of the ``shown`` shapes (in
-    their order) that ``names`` writes as one name, e.g. ``pgo: ... track 'ken' merges FF+TH as
-    etc (remedy)``; nothing when no two shown shapes share a name."""
+def warn_merged(format_name: str, holds: str, track: Track, preset: ShapeSet, names: dict[str, str],
+                per_frame: Iterable[str], remedy: str) -> None:
+    """Warn (:func:`~lipsync.exporters.warn`) naming every group of the shapes shown in
+    ``per_frame`` that ``names`` writes as one name, in the preset's order, e.g. ``pgo: ...
+    track 'ken' merges FF+TH as etc (remedy)``; nothing when no two shown shapes share a name."""
+    shown = set(per_frame)
     groups: dict[str, list[str]] = {}
-    for shape in dict.fromkeys(shown):
-        groups.setdefault(names[shape], []).append(shape)
+    for shape in preset.names:
+        if shape in shown:
+            groups.setdefault(names[shape], []).append(shape)
     merged = [f"{'+'.join(shapes)} as {name}" for name, shapes in groups.items() if len(shapes) > 1]
     if merged:
         warn(f"{format_name}: {holds}, so track {track.name!r} merges {'; '.join(merged)} ({remedy})")
@@ -105,9 +107,8 @@ def output_names(sheet: Sheet, options: ExportOptions, format_name: str, track: 
         return {name: name for name in sheet.preset.names}
     if choice == "preston-blair":
         names = preston_blair_names(sheet.preset)
-        shown = set(per_frame)
-        warn_merged(format_name, "names=preston-blair writes the 10 Preston Blair mouths", track, names,
-                    (shape for shape in sheet.preset.names if shape in shown), "names=preset keeps every mouth")
+        warn_merged(format_name, "names=preston-blair writes the 10 Preston Blair mouths", track, sheet.preset, names,
+                    per_frame, "names=preset keeps every mouth")
         return names
     raise OptionError(f"unknown names setting {choice!r}", f"use names={' or names='.join(NAME_CHOICES)}")
 

@@ -29,9 +29,8 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     track = sheet.track(options.track)
     names = preston_blair_names(sheet.preset)
     per_frame = frame_shapes(sheet, track)
-    warn_merged("toonz-dat", "OpenToonz's lip-sync data holds the 10 Preston Blair mouths", track, names,
-                (shape for shape in sheet.preset.names if shape in set(per_frame)),
-                "use a Preston Blair preset to keep every mouth")
+    warn_merged("toonz-dat", "OpenToonz's lip-sync data holds the 10 Preston Blair mouths", track, sheet.preset,
+                names, per_frame, "use a Preston Blair preset to keep every mouth")
     lines = switch_lines(per_frame, names, sheet.preset.rest)
     return ("MohoSwitch1\n" + "".join(line + "\n" for line in lines)).encode("ascii")
 

@@ -207,8 +207,13 @@ class XdtsSheet:
     frame_rate: FrameRate | None = None
 
 
-def _fail(path: str, problem: str) -> FormatError:
-    return FormatError(f"{path}: {problem}", _HINT)
+_ENTRY = '{"frame": N, "data": [{"id": 0, "values": ["drawing number or symbol"]}]}'
+_TRACK = '{"trackNo": N, "frames": [frame entries]}'
+
+
+def _fail(path: str, problem: str, expected: str | None = None) -> FormatError:
+    """The file's problem, with what was expected there as the hint when it is known."""
+    return FormatError(f"{path}: {problem}", f"expected {expected}" if expected else _HINT)
 
 
 def _whole(value: object, path: str, field: str, low: int, high: int) -> int:
@@ -218,54 +223,56 @@ def _whole(value: object, path: str, field: str, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(path, f"{field}: expected a whole number, got {str(value)[:40]!r}")
+        raise _fail(path, f"{field}: expected a whole number, got {str(value)[:40]!r}", f"a whole number from {low} to {high}")
     if not low <= value <= high:
-        raise _fail(path, f"{field}: {value} is outside {low}..{high}")
+        raise _fail(path, f"{field}: {value} is outside {low}..{high}", f"a whole number from {low} to {high}")
     return value
 
 
-def _cell_drawing(value: str, path: str) -> int | None:
+def _cell_drawing(value: str, path: str, where: str) -> int | None:
     """The drawing a CELL value shows: a number, None to hold the previous cell, -1 empty."""
     if value in _HOLD:
         return None
     match = _DRAWING.match(value)
     if not match:
         return EMPTY
-    return _whole(match.group(1), path, "a CELL value", 0, MAX_DRAWING)
+    return _whole(match.group(1), path, f"{where}: a CELL value", 0, MAX_DRAWING)
 
 
-def _entries(track: dict, path: str) -> list[tuple[int, list[str]]]:
+def _entries(track: dict, path: str, where: str) -> list[tuple[int, list[str]]]:
     entries = []
-    frames = track.get("frames") or ()
+    frames = track.get("frames")
+    if frames is None:
+        frames = []
     if not isinstance(frames, list):
-        raise _fail(path, "a track's frames are not a list")
-    for frame in frames:
+        raise _fail(path, f"{where}.frames: a track's frames are not a list", f"a list of frame entries {_ENTRY}")
+    for index, frame in enumerate(frames):
+        at = f"{where}.frames[{index}]"
         try:
-            number = _whole(frame.get("frame", 0), path, "frame", -MAX_FRAMES, MAX_FRAMES)
+            number = _whole(frame.get("frame", 0), path, f"{at}.frame", -MAX_FRAMES, MAX_FRAMES)
             values = [str(v)[:MAX_TEXT] for v in (frame.get("data") or [{}])[0].get("values") or ()]
         except (AttributeError, TypeError, ValueError, IndexError, KeyError):
-            raise _fail(path, "a frame entry is malformed") from None
+            raise _fail(path, f"{at}: a frame entry is malformed", _ENTRY) from None
         if values:
             entries.append((number, values))
     entries.sort(key=lambda entry: entry[0])
     return entries
 
 
-def _track_number(track: object, path: str) -> int:
+def _track_number(track: object, path: str, where: str) -> int:
     if not isinstance(track, dict):
-        raise _fail(path, "a track is not an object")
-    return _whole(track.get("trackNo", 0), path, "trackNo", 0, MAX_TRACKS)
+        raise _fail(path, f"{where}: a track is not an object", _TRACK)
+    return _whole(track.get("trackNo", 0), path, f"{where}.trackNo", 0, MAX_TRACKS)
 
 
-def _cell_track(track: dict, names: list[str], duration: int, path: str) -> XdtsTrack:
-    number = _track_number(track, path)
+def _cell_track(track: dict, names: list[str], duration: int, path: str, where: str) -> XdtsTrack:
+    number = _track_number(track, path, where)
     name = names[number].strip() if 0 <= number < len(names) else f"track {number}"
     drawings = np.full(duration, EMPTY, dtype=np.int32)
     current = EMPTY
     position = 0
-    entries = _entries(track, path)
-    for frame, values in entries:
-        drawing = _cell_drawing(values[0], path)
+    for frame, values in _entries(track, path, where):
+        drawing = _cell_drawing(values[0], path, where)
         frame = max(frame, 0)
         if frame > position:
             drawings[position:min(frame, duration)] = current
@@ -277,8 +284,8 @@ def _cell_track(track: dict, names: list[str], duration: int, path: str) -> Xdts
     return XdtsTrack(name or f"track {number}", number, drawings)
 
 
-def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[XdtsLine]:
-    number = _track_number(track, path)
+def _dialogue(track: dict, names: list[str], duration: int, path: str, where: str) -> list[XdtsLine]:
+    number = _track_number(track, path, where)
     lines: list[XdtsLine] = []
     start = speaker = text = None
     last = -1
@@ -287,7 +294,7 @@ def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[X
         if start is not None:
             lines.append(XdtsLine(number, speaker or "", SheetLine(start, max(1, last + 1 - start), text or "")))
 
-    for frame, values in _entries(track, path):
+    for frame, values in _entries(track, path, where):
         if values[0] == "SYMBOL_HYPHEN":
             if start is not None:
                 last = frame
@@ -303,7 +310,8 @@ def _dialogue(track: dict, names: list[str], duration: int, path: str) -> list[X
 
 
 def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
-    """Parse XDTS bytes (OpenToonz's import logic); raises FormatError for a file it rejects."""
+    """Parse XDTS bytes (OpenToonz's import logic); raises FormatError for a file it rejects,
+    naming the field (``timeTables[0].fields[0].tracks[1].frames[3]``) and what was expected."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # OpenToonz rejects a BOM; we read past it
     if not data.startswith(IDENTIFIER.encode()):
@@ -315,30 +323,34 @@ def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
     document = parse_json(text, path, FormatError, _HINT)
     tables = document.get("timeTables") if isinstance(document, dict) else None
     if not isinstance(tables, list) or not tables:
-        raise _fail(path, "the XDTS file has no timeTables list")
+        raise _fail(path, "the XDTS file has no timeTables list", '"timeTables": [a time table]')
     table = tables[0]
     if not isinstance(table, dict):
-        raise _fail(path, "the XDTS time table is malformed")
-    duration = _whole(table.get("duration") or 0, path, "duration", 0, MAX_FRAMES)
+        raise _fail(path, "timeTables[0]: the XDTS time table is malformed",
+                    'an object with "name", "duration", "timeTableHeaders" and "fields"')
+    duration = _whole(table.get("duration") or 0, path, "timeTables[0].duration", 0, MAX_FRAMES)
     headers = table.get("timeTableHeaders") or []
     fields = table.get("fields") or []
     if not isinstance(headers, list) or not isinstance(fields, list):
-        raise _fail(path, "the XDTS timeTableHeaders and fields must be lists")
+        raise _fail(path, "timeTables[0]: the XDTS timeTableHeaders and fields must be lists",
+                    '"timeTableHeaders": [{"fieldId": 0, "names": [...]}], "fields": [{"fieldId": 0, "tracks": [...]}]')
 
-    def last(items: list, field_id: int) -> dict | None:
-        found = [item for item in items if isinstance(item, dict) and item.get("fieldId") == field_id]
-        return found[-1] if found else None
+    def last(items: list, field_id: int, key: str) -> tuple[str, dict | None]:
+        found = [(f"timeTables[0].{key}[{index}]", item) for index, item in enumerate(items)
+                 if isinstance(item, dict) and item.get("fieldId") == field_id]
+        return found[-1] if found else (f"timeTables[0].{key}", None)
 
-    cell_header, cell_field = last(headers, CELL), last(fields, CELL)
-    cell_names = _names(cell_header, path)
+    cell_names = _names(*last(headers, CELL, "timeTableHeaders"), path)
+    cell_at, cell_field = last(fields, CELL, "fields")
     tracks: tuple[XdtsTrack, ...] = ()
     if cell_field is not None and duration > 0:
-        tracks = tuple(_cell_track(track, cell_names, duration, path) for track in _tracks(cell_field, path))
-    dialog_header, dialog_field = last(headers, DIALOG), last(fields, DIALOG)
-    dialog_names = _names(dialog_header, path)
+        tracks = tuple(_cell_track(track, cell_names, duration, path, f"{cell_at}.tracks[{index}]")
+                       for index, track in enumerate(_tracks(cell_at, cell_field, path)))
+    dialog_names = _names(*last(headers, DIALOG, "timeTableHeaders"), path)
+    dialog_at, dialog_field = last(fields, DIALOG, "fields")
     dialogue: list[XdtsLine] = []
-    for track in _tracks(dialog_field, path):
-        dialogue.extend(_dialogue(track, dialog_names, duration, path))
+    for index, track in enumerate(_tracks(dialog_at, dialog_field, path)):
+        dialogue.extend(_dialogue(track, dialog_names, duration, path, f"{dialog_at}.tracks[{index}]"))
     rate = None
     raw_rate = document.get("frameRate", table.get("frameRate"))
     if raw_rate is not None:
@@ -349,21 +361,21 @@ def parse_xdts(data: bytes, path: str = "XDTS") -> XdtsSheet:
     return XdtsSheet(str(table.get("name") or Path(path).stem)[:MAX_TEXT], duration, tracks, tuple(dialogue), rate)
 
 
-def _names(header: dict | None, path: str) -> list[str]:
+def _names(where: str, header: dict | None, path: str) -> list[str]:
     """The layer names of a time table header."""
     names = (header or {}).get("names") or []
     if not isinstance(names, list):
-        raise _fail(path, "a header's names are not a list")
+        raise _fail(path, f"{where}.names: a header's names are not a list", "a list of layer names")
     return [str(name)[:MAX_TEXT] for name in names]
 
 
-def _tracks(field: dict | None, path: str) -> list:
+def _tracks(where: str, field: dict | None, path: str) -> list:
     """The tracks of a field, at most :data:`~lipsync.sheet.MAX_TRACKS`."""
     tracks = (field or {}).get("tracks") or []
     if not isinstance(tracks, list):
-        raise _fail(path, "a field's tracks are not a list")
+        raise _fail(path, f"{where}.tracks: a field's tracks are not a list", f"a list of tracks {_TRACK}")
     if len(tracks) > MAX_TRACKS:
-        raise _fail(path, f"{len(tracks)} tracks in a field, over the limit of {MAX_TRACKS}")
+        raise _fail(path, f"{where}.tracks: {len(tracks)} tracks in a field, over the limit of {MAX_TRACKS}")
     return tracks
 
 

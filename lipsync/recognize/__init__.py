@@ -24,12 +24,15 @@ from ..dialogue import Line
 from ..errors import OptionError, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english
 from ..sheet import Phone, ScriptLine, Word
-from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, speech_segments, speech_to_noise_db, split_long
+from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, split_long
 from . import align, confidence
 from .chunks import Chunk, run_chunks
 from .confidence import clock
+from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
+from .edges import end_phones_where_sound_fades
+from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
 __all__ = ["AcousticRecognizer", "MAX_PASSES", "Recognition", "RecognitionSettings", "Recognizer", "recognize"]
@@ -98,15 +101,15 @@ class AcousticRecognizer:
                   on_progress: ProgressCallback | None = None) -> Recognition:
         """See :meth:`Recognizer.recognize`."""
         settings = self.settings
-        stretches = speech_segments(audio.samples, audio.sample_rate)
+        prepared = prepare(audio, settings)
+        audio = prepared.audio
+        stretches = prepared.speech()
         phones_only = not is_english(language)
         if not lines:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
-        noisy = speech_to_noise_db(audio.samples, audio.sample_rate) < settings.noisy_below_db
-        heard = speech_segments(audio.samples, audio.sample_rate,
-                                pad=settings.noisy_trim_pad if noisy else settings.trim_pad)
+        heard = prepared.speech(pad=settings.trim_pad)
         phones = trim_to_speech(found.phones, heard, settings)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
@@ -115,6 +118,10 @@ class AcousticRecognizer:
         if settings.correct_bias:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
+        if settings.refine_on_signal:
+            phones = refine_on_signal(phones, audio, settings)
+        if settings.fade_ends:
+            phones = end_phones_where_sound_fades(phones, audio, settings)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         return Recognition(phones, words, found.warnings, outcomes)
 
@@ -187,14 +194,22 @@ class AcousticRecognizer:
         else:
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, settings=settings)
         narrow = timed or (settings.narrow_first and not phones_only)
-        aligned = dict(zip(groups, self._align_groups(audio, groups, words, on_progress, short=narrow)))
+        # With several workers, one of them scores the confidence's phone-loop reference beside
+        # the alignment, instead of this process after it while the workers wait.
+        speech = confidence.reference_speech(audio.samples, audio.sample_rate, stretches, settings) \
+            if self.jobs > 1 and len(groups) > 1 else None
+        loop = () if speech is None else (Chunk(0.0, speech, loop=True, settings=settings, model=self.model),)
+        results = self._align_groups(audio, groups, words, on_progress, short=narrow, also=loop)
+        aligned = dict(zip(groups, results))
+        reference = confidence.per_frame(*results[-1]) if loop else None
         if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
                 and self._words_in_pauses(aligned[groups[0]], groups[0], stretches):
             # Aligned in one piece, lines were pushed across the pauses between them: align the
             # lines matched to the stretches between pauses instead, as in longer recordings.
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False, settings=settings)
             aligned.update(zip(groups, self._align_groups(audio, groups, words, None)))
-        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings, not is_english(language))
+        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings, not is_english(language),
+                          reference)
         self._realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
         failed = {index for index, group in enumerate(groups)
                   if not self._fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
@@ -337,12 +352,15 @@ class AcousticRecognizer:
                 result.append(group)
         return tuple(result)
 
-    def _align_groups(self, audio: Audio, groups, words, on_progress, short: bool = False) -> list:
+    def _align_groups(self, audio: Audio, groups, words, on_progress, short: bool = False,
+                      also: Sequence[Chunk] = ()) -> list:
+        """Each group's alignment (None where it failed), then the results of the chunks ``also``
+        run with them."""
         settings = self.settings
         chunks = [align.group_chunk(group, words, audio.samples, audio.sample_rate,
                                     short and group.end - group.start <= settings.short_group_seconds,
                                     settings, self.model) for group in groups]
-        return run_chunks(chunks, self.jobs, on_progress)
+        return run_chunks(chunks + list(also), self.jobs, on_progress)
 
     def _fits(self, located, group: align.Group, words, stretches: Sequence[tuple[float, float]]) -> bool:
         """True when a group aligned, none of its lines was squeezed out, and words cover each of
@@ -473,19 +491,21 @@ class _LineRater:
     """Confidence of aligned lines and words against the recording's phone-loop reference,
     measured once, when a line's status depends on it (see :mod:`.confidence`): until then,
     against 0, the best any path can score, which puts a line that is sure anyway within 0.01
-    of its measured confidence."""
+    of its measured confidence. ``scored``: the reference already measured (by a worker), taken
+    at that same moment."""
 
     def __init__(self, model, audio: Audio, stretches: Sequence[tuple[float, float]],
-                 words: Sequence[align.ScriptWord], settings: RecognitionSettings, foreign: bool = False) -> None:
+                 words: Sequence[align.ScriptWord], settings: RecognitionSettings, foreign: bool = False,
+                 scored: float | None = None) -> None:
         self._model, self._audio, self._stretches, self._words = model, audio, stretches, words
-        self._settings, self._foreign = settings, foreign
+        self._settings, self._foreign, self._scored = settings, foreign, scored
         self._reference: float | None = None
 
     @property
     def reference(self) -> float:
         if self._reference is None:
-            self._reference = confidence.reference_score(self._model, self._audio.samples, self._audio.sample_rate,
-                                                         self._stretches, self._settings)
+            self._reference = self._scored if self._scored is not None else confidence.reference_score(
+                self._model, self._audio.samples, self._audio.sample_rate, self._stretches, self._settings)
         return self._reference
 
     def lines(self, located, group: align.Group) -> dict[int, tuple[float, float, float]]:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from ..dialogue import Line, words_of
 from ..g2p import ipa_to_arpabet, pronounce
 from ..languages import is_english
@@ -115,6 +117,9 @@ class Matcher(Protocol):
     def pair(self, lines: range, stretches: range) -> float:
         """Cost of saying that ``lines`` were spoken over ``stretches`` (both non-empty)."""
 
+    def pairs(self, lines: range, firsts: np.ndarray, count: int) -> np.ndarray:
+        """:meth:`pair` of ``lines`` with the ``count`` stretches from each of ``firsts``."""
+
     def skip_line(self, line: int) -> float:
         """Cost of a line that was not recorded."""
 
@@ -139,22 +144,25 @@ class DurationMatcher:
         return len(self.measured)
 
     @functools.cached_property
-    def _sums(self) -> tuple[list[float], list[float], float]:
+    def _sums(self) -> tuple[list[float], np.ndarray, float]:
         """Running sums of the expected and measured lengths, and the scale between them."""
         expected, measured = [0.0], [0.0]
         for value in self.expected:
             expected.append(expected[-1] + value)
         for value in self.measured:
             measured.append(measured[-1] + value)
-        return expected, measured, measured[-1] / max(expected[-1], 1e-9)
+        return expected, np.array(measured), measured[-1] / max(expected[-1], 1e-9)
 
     def pair(self, lines: range, stretches: range) -> float:
+        return float(self.pairs(lines, np.array([stretches.start]), len(stretches))[0])
+
+    def pairs(self, lines: range, firsts: np.ndarray, count: int) -> np.ndarray:
         expected, measured, scale = self._sums
         wanted = (expected[lines.stop] - expected[lines.start]) * scale
-        spoken = measured[stretches.stop] - measured[stretches.start]
-        ratio = math.log(max(wanted, 1e-3) / max(spoken, 1e-3))
+        spoken = measured[firsts + count] - measured[firsts]
+        ratio = np.log(max(wanted, 1e-3) / np.maximum(spoken, 1e-3))
         settings = self.settings
-        return (ratio / settings.log_ratio_spread) ** 2 + settings.merge_cost * (len(lines) + len(stretches) - 2)
+        return (ratio / settings.log_ratio_spread) ** 2 + settings.merge_cost * (len(lines) + count - 2)
 
     def skip_line(self, line: int) -> float:
         return self.settings.skip_cost
@@ -193,6 +201,9 @@ class PhoneMatcher:
         difference = Levenshtein.normalized_distance(said, heard)
         return difference * max(len(heard), 1) + self.settings.merge_cost * (len(lines) + len(stretches) - 2)
 
+    def pairs(self, lines: range, firsts: np.ndarray, count: int) -> np.ndarray:
+        return np.array([self.pair(lines, range(first, first + count)) for first in firsts.tolist()], dtype=float)
+
     def skip_line(self, line: int) -> float:
         return self.settings.unrecorded_line_cost
 
@@ -210,30 +221,40 @@ def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]],
     n, m = matcher.lines, matcher.stretches
     if n == 0 or m == 0:
         return ()
-    inf = math.inf
-    cost = [[inf] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
-    cost[0][0] = 0.0
+    cost = np.full((n + 1, m + 1), math.inf)
+    back = np.zeros((n + 1, m + 1, 2), dtype=np.int64)  # (lines, stretches) of the step into a cell
+    cost[0, 0] = 0.0
     band = max(40.0, 0.15 * max(n, m))  # how far from the diagonal a match may wander
+    # Row by row; within a row the cells in order, each relaxing the steps out of it (the first
+    # of equal costs is kept). Steps into a later row are taken for all of a row's cells at once,
+    # ordered so that each cell still hears from its sources in the row's order.
     for i in range(n + 1):
         centre = i * m / n
-        for j in range(max(0, int(centre - band)), min(m, int(centre + band)) + 1):
-            here = cost[i][j]
-            if here == inf:
-                continue
-            if i < n and here + matcher.skip_line(i) < cost[i + 1][j]:
-                cost[i + 1][j], back[i + 1][j] = here + matcher.skip_line(i), (1, 0)
-            if j < m and here + matcher.skip_stretch(j) < cost[i][j + 1]:
-                cost[i][j + 1], back[i][j + 1] = here + matcher.skip_stretch(j), (0, 1)
-            for a in range(1, min(settings.max_lines_per_group, n - i) + 1):
-                for b in range(1, min(settings.max_stretches_per_group, m - j) + 1):
-                    step = here + matcher.pair(range(i, i + a), range(j, j + b))
-                    if step < cost[i + a][j + b]:
-                        cost[i + a][j + b], back[i + a][j + b] = step, (a, b)
+        low, high = max(0, int(centre - band)), min(m, int(centre + band))
+        row = cost[i]
+        for j in range(low, min(high, m - 1) + 1):  # speech not in the script, left to right
+            step = row[j] + matcher.skip_stretch(j)
+            if step < row[j + 1]:
+                row[j + 1], back[i, j + 1] = step, (0, 1)
+        sources = np.arange(low, high + 1)
+        sources = sources[np.isfinite(row[low:high + 1])]
+        if i == n or not sources.size:
+            continue
+        for a in range(1, min(settings.max_lines_per_group, n - i) + 1):
+            lines = range(i, i + a)
+            for b in range(min(settings.max_stretches_per_group, m - int(sources[0])), 0, -1):
+                fitting = sources[sources + b <= m]
+                steps = row[fitting] + matcher.pairs(lines, fitting, b)
+                better = steps < cost[i + a, fitting + b]
+                cost[i + a, fitting[better] + b], back[i + a, fitting[better] + b] = steps[better], (a, b)
+            if a == 1:  # a line that was not recorded
+                steps = row[sources] + matcher.skip_line(i)
+                better = steps < cost[i + 1, sources]
+                cost[i + 1, sources[better]], back[i + 1, sources[better]] = steps[better], (1, 0)
     groups = []
     i, j = n, m
     while i or j:
-        a, b = back[i][j]
+        a, b = (int(value) for value in back[i, j])
         if a and b:
             groups.append(Group(tuple(range(i - a, i)), stretches[j - b][0], stretches[j - 1][1]))
         i, j = i - a, j - b

@@ -28,6 +28,9 @@ class Chunk:
     words: tuple[WordToAlign, ...] | None = None
     phones_only: bool = False  # without a script: a language-independent phone loop, no English words
     short: bool = False  # a short utterance whose place is known: narrower beams first
+    #: score the phone loop over it (the confidence's reference) rather than recognize it; it
+    #: covers no audio of its own, so it reports no progress
+    loop: bool = False
     settings: RecognitionSettings = DEFAULT_SETTINGS
     model: str = DEFAULT_MODEL  # the acoustic model's name (lipsync.recognize.model.MODELS)
 
@@ -38,8 +41,10 @@ class Chunk:
 
 def process_chunk(chunk: Chunk) -> Any:
     """Align or recognize one chunk: AlignedWords (or None on failure), or (recognized phones,
-    recognized words)."""
+    recognized words), or for a phone-loop chunk (score, frames)."""
     model = acoustic_model(chunk.model)
+    if chunk.loop:
+        return model.loop_score(chunk.samples, chunk.settings)
     if chunk.words is None:
         if chunk.phones_only:
             return model.recognize_phones(chunk.samples, chunk.settings), ()
@@ -65,7 +70,7 @@ def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,
         results = []
         for chunk in chunks:
             results.append(process_chunk(chunk))
-            if on_done:
+            if on_done and not chunk.loop:
                 on_done(chunk.duration)
         return results
     results: list[Any] = [None] * len(chunks)
@@ -74,6 +79,6 @@ def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,
         for future in as_completed(futures):
             index = futures[future]
             results[index] = future.result()
-            if on_done:
+            if on_done and not chunks[index].loop:
                 on_done(chunks[index].duration)
     return results

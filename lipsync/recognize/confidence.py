@@ -122,17 +122,31 @@ def reference_stretches(stretches: Sequence[tuple[float, float]], seconds: float
     return chosen
 
 
+def reference_speech(samples: np.ndarray, sample_rate: int, stretches: Sequence[tuple[float, float]],
+                     settings: RecognitionSettings = DEFAULT_SETTINGS) -> np.ndarray | None:
+    """The speech the phone-loop reference is measured on: the stretches of
+    :func:`reference_stretches`, joined into one utterance; None when there is no speech."""
+    pieces = [samples[int(start * sample_rate):int(end * sample_rate)]
+              for start, end in reference_stretches(stretches, settings.reference_seconds)]
+    return np.concatenate(pieces) if pieces else None
+
+
+def per_frame(score: float, frames: int) -> float:
+    """A score (as ``model.loop_score`` gives it) per frame; 0 for no frames.
+
+    >>> per_frame(-300.0, 100), per_frame(0.0, 0)
+    (-3.0, 0.0)
+    """
+    return score / frames if frames else 0.0
+
+
 def reference_score(model: AcousticModel, samples: np.ndarray, sample_rate: int,
                     stretches: Sequence[tuple[float, float]], settings: RecognitionSettings = DEFAULT_SETTINGS
                     ) -> float:
     """The phone loop's acoustic score per frame (``model.loop_score``) over a sample of the
-    recording's speech: the stretches of :func:`reference_stretches`, decoded as one utterance."""
-    pieces = [samples[int(start * sample_rate):int(end * sample_rate)]
-              for start, end in reference_stretches(stretches, settings.reference_seconds)]
-    if not pieces:
-        return 0.0
-    score, frames = model.loop_score(np.concatenate(pieces), settings)
-    return score / frames if frames else 0.0
+    recording's speech (:func:`reference_speech`)."""
+    speech = reference_speech(samples, sample_rate, stretches, settings)
+    return 0.0 if speech is None else per_frame(*model.loop_score(speech, settings))
 
 
 def clock(seconds: float) -> str:

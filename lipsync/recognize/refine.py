@@ -31,7 +31,7 @@ _CLASS_LETTERS = {
     "glottal": "H", "labiovelar": "W", "silence": "sil",
 }
 #: Boundaries touching (within this many seconds) belong to two phones.
-_TOUCH = 1e-3
+TOUCH_SECONDS = 1e-3
 
 
 def broad_class(symbol: str) -> str:
@@ -65,12 +65,12 @@ def boundaries(phones: Sequence[Phone]) -> list[tuple[float, str]]:
     found: list[tuple[float, str]] = []
     for index, phone in enumerate(ordered):
         before = ordered[index - 1] if index else None
-        if before is None or phone.start - before.end > _TOUCH:
+        if before is None or phone.start - before.end > TOUCH_SECONDS:
             found.append((phone.start, boundary_kind(None, phone.symbol)))
         else:
             found.append((phone.start, boundary_kind(before.symbol, phone.symbol)))
         after = ordered[index + 1] if index + 1 < len(ordered) else None
-        if after is None or after.start - phone.end > _TOUCH:
+        if after is None or after.start - phone.end > TOUCH_SECONDS:
             found.append((phone.end, boundary_kind(phone.symbol, None)))
     return found
 
@@ -98,7 +98,7 @@ def correct_bias(phones: Sequence[Phone], bias: Mapping[str, float], min_phone: 
     result = sorted(phones, key=lambda phone: (phone.start, phone.end))
     for index, phone in enumerate(result):
         before = result[index - 1] if index else None
-        if before is not None and phone.start - before.end <= _TOUCH:
+        if before is not None and phone.start - before.end <= TOUCH_SECONDS:
             shift = bias.get(boundary_kind(before.symbol, phone.symbol), default)
             low, high = before.start + min_phone, phone.end - min_phone
             if low <= high:
@@ -108,7 +108,7 @@ def correct_bias(phones: Sequence[Phone], bias: Mapping[str, float], min_phone: 
         elif (shift := bias.get(boundary_kind(None, phone.symbol), 0.0)) < 0:
             phone = result[index] = replace(phone, start=round(min(phone.start - shift, max(phone.start, phone.end - min_phone)), 6))
         after = result[index + 1] if index + 1 < len(result) else None
-        if after is None or after.start - phone.end > _TOUCH:
+        if after is None or after.start - phone.end > TOUCH_SECONDS:
             shift = bias.get(boundary_kind(phone.symbol, None), 0.0)
             if shift > 0:
                 result[index] = replace(phone, end=round(max(phone.end - shift, min(phone.end, phone.start + min_phone)), 6))

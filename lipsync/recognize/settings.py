@@ -58,6 +58,19 @@ class RecognitionSettings:
     words_language_weight: float = 4.0
     words_topn: int = 4
 
+    # --- noisy recordings (:mod:`lipsync.recognize.frontend`) ----------------------------------
+    #: a recording whose speech stands less than this many dB over its noise floor
+    #: (:func:`lipsync.vad.speech_to_noise_db`; about 50 for a studio take, 15-20 for speech
+    #: 10 dB over room noise) is noisy: it is noise-reduced before recognition (when
+    #: ``denoise``), and pauses shorter than ``noisy_min_pause`` do not end its stretches of
+    #: speech (a word's soft ending, or a stop's closure, sinks under the noise and looks like a
+    #: pause; in other recordings 0.25 s, :func:`lipsync.vad.speech_segments`)
+    noisy_below_db: float = 30.0
+    denoise: bool = True
+    noisy_min_pause: float = 0.4
+    #: the noise reduction turns a frequency full of noise down by at most this many dB
+    denoise_depth_db: float = 15.0
+
     # --- matching script lines to the speech ------------------------------------------------
     #: seconds of speech per phone at an ordinary rate (only the ratios between lines matter)
     seconds_per_phone: float = 0.075
@@ -118,14 +131,26 @@ class RecognitionSettings:
     #: move each boundary between two phones by the aligner's learned bias for its kind
     #: (:mod:`lipsync.recognize.refine`)
     correct_bias: bool = True
+    #: then move each boundary between two phones onto the signal: to the largest spectral
+    #: change (:mod:`lipsync.recognize.spectral`) at most ``refine_reach_seconds`` away, comparing
+    #: the ``refine_span_seconds`` before and after each point (log mel energies of frames of
+    #: ``refine_window_seconds``), never leaving a phone shorter than ``refine_min_phone_seconds``
+    refine_on_signal: bool = True
+    refine_reach_seconds: float = 0.01
+    refine_span_seconds: float = 0.02
+    refine_window_seconds: float = 0.008
+    refine_min_phone_seconds: float = 0.02
+    #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
+    #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
+    #: never shorter than ``fade_min_phone_seconds``
+    fade_ends: bool = True
+    fade_drop_db: float = 15.0
+    fade_look_seconds: float = 0.2
+    fade_min_phone_seconds: float = 0.03
     #: phones shorter than this are dropped
     min_phone_seconds: float = 0.01
     #: padding of the speech stretches that phones are trimmed to
     trim_pad: float = 0.0
-    #: in a noisy recording (speech less than ``noisy_below_db`` over the noise floor) the
-    #: detector misses soft speech under the noise: the stretches are padded by ``noisy_trim_pad``
-    noisy_below_db: float = 30.0
-    noisy_trim_pad: float = 0.3
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
     #: other languages: a quiet run this long in a word's first phone is a pause before the

@@ -1,0 +1,143 @@
+"""The audio front end before recognition: noisy recordings are noise-reduced, and their
+stretches of speech found with more patience.
+
+Room noise, hum and hiss under a voice make the acoustic model hear phones in the pauses and
+lose soft consonants in the speech, and make the speech detector miss quiet words. A recording
+whose speech stands less than ``settings.noisy_below_db`` over its noise floor is cleaned
+first with a Wiener filter: the noise's spectrum is measured on the recording's quietest frames
+(its pauses), the speech's on each frame (decision-directed, after Ephraim and Malah), and each
+frequency of each frame is kept in the proportion the speech holds of it, turned down by at
+most ``settings.denoise_depth_db``. Clean recordings pass through unchanged (and at no cost).
+
+>>> rate = 16000
+>>> t = np.arange(2 * rate) / rate
+>>> tone = np.where(t < 1, 0.3 * np.sin(2 * np.pi * 440 * t), 0.0)
+>>> hiss = 0.03 * np.random.default_rng(1).standard_normal(len(t))
+>>> cleaned = reduce_noise(tone + hiss, rate)
+>>> bool(np.std(cleaned[rate + 800:]) < np.std(hiss[rate + 800:]) / 5)  # the pause: hiss taken out
+True
+>>> bool(np.corrcoef(cleaned[800:rate - 800], tone[800:rate - 800])[0, 1] > 0.99)  # the tone kept
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..audio import Audio
+from ..vad import Segment, speech_segments, speech_to_noise_db
+from .settings import DEFAULT_SETTINGS, RecognitionSettings
+
+#: analysis frames of 32 ms every 16 ms (at 16 kHz), square-root Hann windows: the overlapped
+#: frames add back up to the signal exactly where nothing is changed
+FRAME_SECONDS = 0.032
+#: share of the quietest frames whose mean spectrum is the noise's
+NOISE_SHARE = 0.15
+#: frames cleaned at a time (about a minute at 16 kHz)
+BLOCK_FRAMES = 4096
+#: weight of the previous frame's cleaned speech in the decision-directed speech estimate
+SMOOTHING = 0.96
+#: pauses shorter than this do not end a stretch of speech in a clean recording
+MIN_PAUSE = 0.25
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A recording as recognition hears it: ``audio`` (noise-reduced when ``noisy``)."""
+
+    audio: Audio
+    noisy: bool = False
+    min_pause: float = MIN_PAUSE
+
+    def speech(self, pad: float = 0.03) -> tuple[Segment, ...]:
+        """The stretches of speech (:func:`lipsync.vad.speech_segments`), each widened by ``pad``
+        seconds; in a noisy recording shorter pauses are bridged."""
+        return speech_segments(self.audio.samples, self.audio.sample_rate, self.min_pause, pad=pad)
+
+
+def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Prepared:
+    """``audio`` ready for recognition: when noisy (speech less than ``settings.noisy_below_db``
+    over the noise floor, :func:`lipsync.vad.speech_to_noise_db`) its noise is reduced (unless
+    ``settings.denoise`` is off) and pauses shorter than ``settings.noisy_min_pause`` are
+    bridged; other recordings are left as they are."""
+    if speech_to_noise_db(audio.samples, audio.sample_rate) >= settings.noisy_below_db:
+        return Prepared(audio)
+    if settings.denoise:
+        cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db)
+        audio = replace(audio, samples=cleaned.astype(np.float32))
+    return Prepared(audio, True, settings.noisy_min_pause)
+
+
+def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,
+                 depth_db: float = DEFAULT_SETTINGS.denoise_depth_db) -> np.ndarray:
+    """``samples`` (mono) with stationary noise reduced by a Wiener filter that turns a
+    frequency full of noise down by at most ``depth_db``: float32, of the input's length. The
+    noise's spectrum is the mean of the quietest :data:`NOISE_SHARE` of the frames. The work is
+    done :data:`BLOCK_FRAMES` frames at a time, so memory stays small for any length."""
+    samples = np.asarray(samples, dtype=np.float32)
+    size = int(round(FRAME_SECONDS * sample_rate)) // 2 * 2
+    hop = size // 2
+    if len(samples) < 2 * size:
+        return samples.copy()
+    window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / size))  # periodic: sums to 1 at size/2
+    padded = np.pad(samples, (size, size + (-len(samples)) % hop))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop]  # a view: nothing copied
+    blocks = range(0, len(frames), BLOCK_FRAMES)
+    energy = np.concatenate([np.einsum("ij,ij->i", block, block)
+                             for block in (frames[first:first + BLOCK_FRAMES] * window for first in blocks)])
+    noise = _power(frames[quietest(energy)] * window).mean(axis=0) + 1e-20
+    floor = 10 ** (-depth_db / 10)
+    output = np.zeros(len(padded), dtype=np.float32)
+    previous = None
+    for first in blocks:
+        spectra = np.fft.rfft(frames[first:first + BLOCK_FRAMES] * window, axis=1)
+        power = _power(spectra)
+        gains = wiener_gains(power, noise, floor, previous)
+        previous = gains[-1] ** 2 * power[-1] / noise
+        cleaned = np.fft.irfft(spectra * gains, size, axis=1) * window
+        for parity in range(2):  # overlap-add: the even frames, then the odd ones, each end to end
+            part = cleaned[parity::2].reshape(-1)
+            start = (first + parity) * hop
+            output[start:start + len(part)] += part
+    return output[size:size + len(samples)]
+
+
+def _power(spectra: np.ndarray) -> np.ndarray:
+    """The power of each frequency of each frame: of a spectrum, or of frames (made one)."""
+    if not np.iscomplexobj(spectra):
+        spectra = np.fft.rfft(spectra, axis=1)
+    return spectra.real ** 2 + spectra.imag ** 2
+
+
+def quietest(energy: np.ndarray, share: float = NOISE_SHARE) -> np.ndarray:
+    """Indices of the ``share`` of frames with the least ``energy`` (at least one), in order.
+
+    >>> quietest(np.array([9.0, 1.0, 8.0, 2.0, 7.0, 6.0, 5.0, 4.0, 3.0, 10.0]), 0.3).tolist()
+    [1, 3, 8]
+    """
+    count = max(1, int(round(share * len(energy))))
+    return np.sort(np.argpartition(energy, count - 1)[:count])
+
+
+def wiener_gains(power: np.ndarray, noise: np.ndarray, floor: float,
+                 previous: np.ndarray | None = None) -> np.ndarray:
+    """Per frame and frequency, the share of ``power`` that is speech over ``noise`` (a Wiener
+    gain from the decision-directed speech-to-noise ratio), at least ``floor`` (a power ratio);
+    ``previous``: the cleaned speech-to-noise ratio of the frame before the first (none: 0).
+
+    >>> gains = wiener_gains(np.array([[1.0, 100.0]] * 3), np.array([1.0, 1.0]), 0.01)
+    >>> gains[-1].round(2).tolist()
+    [0.1, 0.99]
+    """
+    posterior = power / noise
+    gains = np.empty_like(power)
+    if previous is None:
+        previous = np.zeros(power.shape[1])
+    for index, ratio in enumerate(posterior):
+        prior = SMOOTHING * previous + (1 - SMOOTHING) * np.maximum(ratio - 1.0, 0.0)
+        gain = np.maximum(prior / (1.0 + prior), np.sqrt(floor))
+        gains[index] = gain
+        previous = gain ** 2 * ratio
+    return gains

@@ -1,0 +1,70 @@
+"""The phone before a pause ends where its sound fades (lipsync.recognize.edges), on synthetic
+voices whose decay is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lipsync.audio import Audio
+from lipsync.recognize.edges import end_phones_where_sound_fades, end_where_sound_fades, envelope_db
+from lipsync.recognize.settings import RecognitionSettings
+from lipsync.sheet import Phone
+
+RATE = 16000
+
+
+def _voice(seconds: float, decay_db_per_10ms: float = 0.0, hz: float = 150.0) -> np.ndarray:
+    """A vowel-like tone; with a decay, its level falls steadily from the start (dB per 10 ms)."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    level = 10 ** (-decay_db_per_10ms * t / 0.01 / 20)
+    return 0.3 * level * sum(np.sin(2 * np.pi * hz * k * t) / k for k in range(1, 8))
+
+
+def _audio(*parts: np.ndarray) -> Audio:
+    samples = np.concatenate(parts)
+    samples = samples + 1e-5 * np.random.default_rng(3).standard_normal(len(samples))
+    return Audio(samples=samples.astype(np.float32), sample_rate=RATE, duration=len(samples) / RATE)
+
+
+def test_a_vowel_dying_away_ends_where_it_has_fallen_by_the_drop():
+    # steady until 0.3 s, then 3 dB quieter every 10 ms: 15 dB down at 0.35 s
+    audio = _audio(_voice(0.3), _voice(0.1, decay_db_per_10ms=3.0), np.zeros(RATE // 5))
+    phones = [Phone(0.1, 0.2, "m"), Phone(0.2, 0.39, "ɑ")]
+    faded = end_phones_where_sound_fades(phones, audio)
+    assert faded[0] == phones[0]
+    assert faded[1].start == 0.2 and faded[1].end == pytest.approx(0.35, abs=0.006)
+    # a larger drop lets the phone run further into the decay
+    later = end_phones_where_sound_fades(phones, audio, RecognitionSettings(fade_drop_db=24.0))
+    assert later[1].end == pytest.approx(0.38, abs=0.006)
+
+
+def test_only_phones_before_a_pause_end_earlier_and_never_later():
+    audio = _audio(_voice(0.3), _voice(0.1, decay_db_per_10ms=3.0), np.zeros(RATE // 5),
+                   _voice(0.2), _voice(0.1, decay_db_per_10ms=3.0), np.zeros(RATE // 5))
+    phones = [Phone(0.1, 0.3, "ɑ"), Phone(0.3, 0.39, "n"), Phone(0.6, 0.8, "ɑ"), Phone(0.8, 0.83, "n")]
+    faded = end_phones_where_sound_fades(phones, audio)
+    assert faded[0] == phones[0] and faded[2] == phones[2]  # followed by a phone: untouched
+    assert faded[1].end == pytest.approx(0.355, abs=0.006)  # before the pause: 15 dB under its loudest
+    assert faded[3] == phones[3]  # the last phone ends before its sound fades: kept
+    assert all(a.start == b.start and a.end >= b.end for a, b in zip(phones, faded))
+
+
+def test_a_soft_final_consonant_is_measured_against_itself_not_the_vowel_before():
+    hiss = 0.003 * np.random.default_rng(5).standard_normal(int(0.1 * RATE))
+    audio = _audio(_voice(0.3), hiss, np.zeros(RATE // 5))  # the hiss is ~40 dB under the vowel
+    phones = [Phone(0.05, 0.3, "ɑ"), Phone(0.3, 0.4, "s")]
+    assert end_phones_where_sound_fades(phones, audio)[1].end == pytest.approx(0.4, abs=0.006)
+
+
+def test_no_phone_ends_shorter_than_the_minimum():
+    envelope = np.array([-10.0] + [-60.0] * 79)
+    assert end_where_sound_fades([Phone(0.0, 0.2, "ɑ")], envelope, min_phone=0.03)[0].end == pytest.approx(0.03)
+
+
+def test_the_envelope_follows_the_sound_every_two_and_a_half_milliseconds():
+    audio = _audio(np.zeros(RATE // 10), _voice(0.1))
+    envelope = envelope_db(audio.samples, RATE)
+    assert len(envelope) == 80
+    onset = int(np.argmax(envelope > envelope.max() - 6))
+    assert onset * 0.0025 == pytest.approx(0.1 - 0.0075, abs=0.0026)  # its 10 ms window reaches the voice
