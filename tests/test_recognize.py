@@ -312,6 +312,18 @@ def test_passes_must_be_between_one_and_eight(short):
         analyze(short.audio, short.lines(), passes=0)
 
 
+@pytest.mark.parametrize("name", ["topn", "words_topn"])
+def test_gaussians_per_codebook_stay_within_the_model(name):
+    """pocketsphinx's bundled model has 128 Gaussians per codebook: scoring more crashes the
+    process, so a setting outside 1-128 is a user error with a hint instead."""
+    from lipsync.errors import OptionError
+
+    assert getattr(RecognitionSettings(**{name: 128}), name) == 128
+    for wrong in (0, 129, 2.5):
+        with pytest.raises(OptionError, match=f"{name} must be a whole number from 1 to 128"):
+            RecognitionSettings(**{name: wrong})
+
+
 def test_merged_alignment_takes_the_median_boundaries_of_the_agreeing_passes():
     from lipsync.recognize.consensus import merge_alignments
     from lipsync.recognize.model import AlignedWord

@@ -12,6 +12,10 @@ what it does (the model is :class:`lipsync.fit.FitSettings`). A recognizer takes
 Traceback (most recent call last):
 ...
 lipsync.errors.OptionError: recognition setting passes must be 1 to 8, got 0 (hint: 3 is steady; more adds little)
+>>> RecognitionSettings(words_topn=0)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+lipsync.errors.OptionError: recognition setting words_topn must be a whole number from 1 to 128, got 0 ...
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from ..errors import OptionError
 
 #: The most alignment passes (frame phases) one may ask for.
 MAX_PASSES = 8
+#: Gaussians per codebook of the bundled acoustic model: scoring more (``topn``) crashes pocketsphinx.
+MAX_TOPN = 128
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,11 @@ class RecognitionSettings:
         if not isinstance(self.passes, int) or not 1 <= self.passes <= MAX_PASSES:
             raise OptionError(f"recognition setting passes must be 1 to {MAX_PASSES}, got {self.passes}",
                               "3 is steady; more adds little")
+        for name in ("topn", "words_topn"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= MAX_TOPN:
+                raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_TOPN}, "
+                                  f"got {value!r}", "the model's default is 4")
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, (int, float)) and not value >= 0:
