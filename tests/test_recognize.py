@@ -239,6 +239,23 @@ def test_script_free_word_search_follows_its_settings(short):
     assert recognize(short.audio, None).words
 
 
+def test_matching_by_sound_hears_with_its_own_word_search(short):
+    """What re-matches script lines by sound (and speech outside the script) hears words with
+    the match_words_* settings, which the script checks were calibrated with: the script-free
+    word search's settings do not change it."""
+    from lipsync.recognize import AcousticRecognizer
+
+    stretches = [(start - 0.05, end + 0.05) for start, end in short.truth]
+
+    def heard(**changed):
+        found = AcousticRecognizer(RecognitionSettings(**changed))._hear(short.audio, stretches)
+        return [(p.symbol, p.start, p.end) for stretch in stretches for p in found[stretch]]
+
+    usual = heard()
+    assert heard(words_language_weight=100.0, words_topn=1) == usual
+    assert heard(match_words_language_weight=100.0) != usual
+
+
 def test_silence_gives_no_phones():
     audio = Audio(np.zeros(16000 * 3, np.float32), 16000, 16000, 1, 3.0, None)
     assert recognize(audio, None).phones == ()

@@ -98,6 +98,11 @@ class RecognitionSettings:
     unrecorded_line_cost: float = 2.0
     #: groups on each side of a failed one that are re-matched with it
     repair_context: int = 2
+    #: matching by sound, and speech that is not in the script, hear English words with this
+    #: language weight and Gaussians per codebook: the settings the script checks were calibrated
+    #: with (benchmarks/trust.py; with the script-free ``words_*`` values a wrong script passed)
+    match_words_language_weight: float = 3.0
+    match_words_topn: int = 2
     #: timed scripts: a line's speech is looked for this far outside its subtitle times, and
     #: neighbours without a pause between them are aligned together up to this long
     time_tolerance: float = 1.0
@@ -167,7 +172,7 @@ class RecognitionSettings:
         if not isinstance(self.passes, int) or not 1 <= self.passes <= MAX_PASSES:
             raise OptionError(f"recognition setting passes must be 1 to {MAX_PASSES}, got {self.passes}",
                               "3 is steady; more adds little")
-        for name in ("topn", "words_topn"):
+        for name in ("topn", "words_topn", "match_words_topn"):
             value = getattr(self, name)
             if not isinstance(value, int) or not 1 <= value <= MAX_TOPN:
                 raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_TOPN}, "
