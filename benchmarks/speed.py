@@ -1,11 +1,21 @@
-"""Speed and memory: real-time factors on long generated voice tracks, and start-up time.
+"""Speed and memory: CPU seconds and real-time factors on long generated voice tracks, start-up time.
 
     python benchmarks/speed.py [--minutes 10] [--memory-minutes 30] [--jobs 2]
+                               [--against OLD_CHECKOUT] [--repeat 3]
 
 Builds a long dialogue track from espeak-ng speech (random sentences, pauses between lines),
-stored as 48 kHz stereo, with its script; then times ``lipsync analyze`` with and without the
-script in a fresh process each, with 1 and ``--jobs`` worker processes (wall seconds and CPU
-seconds of the whole process tree), and measures the peak memory of a run on a longer track.
+stored as 48 kHz stereo, with its script, and a 2-minute one; then times ``lipsync analyze`` on
+the bundled sample (17 s) and the 2-minute track with their scripts, and on the long track with
+and without its script, in a fresh process each, with 1 and ``--jobs`` worker processes: wall
+seconds, CPU seconds of the whole process tree, and with several jobs the main process's own CPU
+seconds (what runs before and after the workers). The ideal speed-up of ``--jobs`` N on N idle
+cores is the 1-job CPU time over the main process's time plus the workers' time divided by N.
+Last, the peak memory of a run on a longer track.
+
+``--against`` times another version of lipsync as well (a checkout of an older commit, e.g.
+``git worktree add ../lipsync-old COMMIT``; it runs with ``PYTHONPATH`` set to it), each
+analysis alternating between the two ``--repeat`` times, and prints the median CPU seconds of
+each and their ratio: before/after figures measured in one run on one machine.
 All figures come from one run on this machine: compare them as ratios; on a shared machine
 compare CPU seconds, and the wall-time ratio of 1 job to ``--jobs`` jobs only when the cores
 are otherwise idle.
@@ -16,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,9 +73,9 @@ def make_track(folder: Path, minutes: float, seed: int = 1) -> tuple[Path, Path]
 
     mono48 = soxr.resample(mono, rate, 48000).astype(np.float32)
     stereo = np.stack([mono48, mono48 * 0.8], axis=1)
-    audio = folder / f"track_{minutes:g}min.wav"
+    audio = folder / f"track_{minutes:g}min_{seed}.wav"
     sf.write(audio, stereo, 48000, subtype="PCM_16")
-    script = folder / f"track_{minutes:g}min.txt"
+    script = folder / f"track_{minutes:g}min_{seed}.txt"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return audio, script
 
@@ -79,11 +90,26 @@ def _made_apart(folder: Path, minutes: float, seed: int) -> tuple[Path, Path]:
         return pool.submit(make_track, folder, minutes, seed).result()
 
 
-def timed_run(arguments: list[str]) -> tuple[float, float, float]:
+#: Run as ``python -c``: lipsync's command line, writing this process's own CPU seconds (not its
+#: workers') to the file named by LIPSYNC_SPEED_SELF when it exits.
+_OWN_CPU = (
+    "import atexit, os, resource, runpy, sys\n"
+    "def own():\n"
+    "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    with open(os.environ['LIPSYNC_SPEED_SELF'], 'w') as out:\n"
+    "        out.write(str(usage.ru_utime + usage.ru_stime))\n"
+    "atexit.register(own)\n"
+    "sys.argv[0] = 'lipsync'\n"
+    "runpy.run_module('lipsync', run_name='__main__')\n"
+)
+
+
+def timed_run(arguments: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+              ) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, of the command and the worker processes it
     waited for) and peak resident MB (its largest process) of one command."""
     started = time.perf_counter()
-    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if status != 0:
@@ -91,29 +117,70 @@ def timed_run(arguments: list[str]) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
+def timed_analysis(arguments: list[str], code: Path | None, folder: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (all processes) and the main process's own CPU seconds of
+    ``lipsync ARGUMENTS``, with the lipsync at ``code`` (a checkout) when given."""
+    env = dict(os.environ, LIPSYNC_SPEED_SELF=str(folder / "own-cpu.txt"))
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    # run from the scratch folder: python -c puts the current folder first on sys.path
+    elapsed, cpu, _ = timed_run([sys.executable, "-c", _OWN_CPU] + arguments, env, folder)
+    return elapsed, cpu, float((folder / "own-cpu.txt").read_text())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--memory-minutes", type=float, default=30.0)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--against", type=Path, default=None, help="a checkout of another lipsync version to time too")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each analysis (the median is printed)")
     args = parser.parse_args()
     lipsync = [sys.executable, "-m", "lipsync"]
+    versions: dict[str, Path | None] = {"this": None}
+    if args.against is not None:
+        if not (args.against / "lipsync" / "__init__.py").is_file():
+            parser.error(f"--against {args.against}: not a lipsync checkout (no lipsync/__init__.py)")
+        versions = {"before": args.against.resolve(), "this": None}
     with tempfile.TemporaryDirectory(prefix="lipsync-speed-") as name:
         folder = Path(name)
         started = time.perf_counter()
         audio, script = _made_apart(folder, args.minutes, 1)
+        short, short_script = _made_apart(folder, 2.0, 3)
         seconds = sf.info(audio).duration
         print(f"track: {seconds / 60:.1f} min, 48 kHz stereo, {len(script.read_text().splitlines())} lines "
               f"(made in {time.perf_counter() - started:.0f} s)")
 
         help_times = [timed_run(lipsync + ["--help"])[0] for _ in range(3)]
         print(f"lipsync --help: {min(help_times):.3f} s")
-        for label, extra in (("with script", ["--script", str(script)]), ("without script", [])):
-            for jobs in sorted({1, args.jobs}):
-                run = lipsync + ["analyze", str(audio), "-q", "-j", str(jobs), "-o", str(folder / "out.json")] + extra
-                elapsed, cpu, _ = timed_run(run)
-                print(f"{label + ':':16s} {jobs} job(s): {elapsed:6.1f} s = {seconds / elapsed:5.1f}x real time, "
-                      f"{cpu:6.1f} CPU s = {cpu / seconds:.4f} CPU s per audio s", flush=True)
+        data = Path(__file__).resolve().parents[1] / "lipsync" / "data"
+        cases = [("sample, script", data / "sample.flac", data / "sample.txt", [1]),
+                 ("2 min, script", short, short_script, [1]),
+                 (f"{args.minutes:g} min, script", audio, script, sorted({1, args.jobs})),
+                 (f"{args.minutes:g} min, no script", audio, None, sorted({1, args.jobs}))]
+        one_job: dict[tuple[str, str], float] = {}  # CPU seconds with 1 job, by case and version
+        for label, track, text, job_counts in cases:
+            duration = sf.info(track).duration
+            for jobs in job_counts:
+                run = ["analyze", str(track), "-q", "-j", str(jobs), "-o", str(folder / "out.json")]
+                run += ["--script", str(text)] if text else []
+                figures: dict[str, list[tuple[float, float, float]]] = {version: [] for version in versions}
+                for _ in range(max(1, args.repeat)):
+                    for version, code in versions.items():
+                        figures[version].append(timed_analysis(run, code, folder))
+                cpu = {version: statistics.median(f[1] for f in runs) for version, runs in figures.items()}
+                for version, runs in figures.items():
+                    elapsed = statistics.median(f[0] for f in runs)
+                    own = statistics.median(f[2] for f in runs)
+                    one_job[(label, version)] = one_job.get((label, version), cpu[version])
+                    ideal = one_job[(label, version)] / (own + (cpu[version] - own) / jobs)
+                    shown = f"{version:6s} " if len(versions) > 1 else ""
+                    print(f"{label + ':':18s} {jobs} job(s): {shown}{elapsed:6.1f} s = {duration / elapsed:5.1f}x real time, "
+                          f"{cpu[version]:6.2f} CPU s = {cpu[version] / duration:.4f} CPU s per audio s"
+                          + (f", main process {own:.2f} CPU s: {ideal:.2f}x 1 job on {jobs} idle cores" if jobs > 1 else ""),
+                          flush=True)
+                if len(versions) > 1:
+                    print(f"{'':18s} {jobs} job(s): before/this CPU {cpu['before'] / cpu['this']:.2f}x", flush=True)
 
         if args.memory_minutes:
             audio, script = _made_apart(folder, args.memory_minutes, 2)
