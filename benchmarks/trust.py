@@ -8,14 +8,17 @@ Cases, each analyzed as ``lipsync analyze`` does (library call, one process):
   utterance of similar length (the closest in duration with other words);
 - generated episodes (espeak-ng, one voice per episode, 5 lines with pauses): the right script;
   another episode's script (whole wrong script); one line replaced by another sentence; one word
-  of a line replaced; one line dropped from the recording (the script still has it); the script
-  of the same sentences in another language (es, fr, de, it), once with the default
-  ``--language en-us`` and once with the script's own language.
+  of a line replaced; one line dropped from the recording (the script still has it); the first
+  two words of one line as the whole script; one to three lines of a script in another language
+  (es, fr, de, it, pt-br in turn) on the English speech with the default ``--language en-us``
+  and with the script's language, and on espeak-ng speech in a third of those languages with the
+  script's language (all refused), and on its own espeak-ng speech (passing without a warning).
 
 It prints the rates the issue asks for: wrong whole scripts refused, right scripts passing
-without any warning, a replaced or unrecorded line named with its time (a warning that names
-the line and gives a m:ss.s time), wrong-language scripts caught; and, for calibration, the
-line fits (score per frame minus the phone-loop reference, see lipsync/recognize/confidence.py)
+without any warning (English; other languages), two-word scripts refused, a replaced or
+unrecorded line named with its time (a warning that names the line and gives a m:ss.s time),
+wrong-language scripts caught; and, for calibration, the line fits (line score per frame minus
+the phone-loop reference, see lipsync/recognize/confidence.py)
 of right and wrong lines, with the midpoint that best separates them fitted on one half of the
 cases and the error rate measured on the other half.
 """
@@ -46,12 +49,13 @@ from lipsync.pipeline import analyze  # noqa: E402
 from lipsync.recognize.settings import DEFAULT_SETTINGS as SETTINGS  # noqa: E402
 
 _VOICES = ["en-us", "en-us+f3", "en-us+m3", "en-gb", "en-us+f2", "en-us+m1"]
-_FOREIGN = ["es", "fr-fr", "de", "it"]
+_FOREIGN = ["es", "fr-fr", "de", "it", "pt-br"]
 _RATE = 22050
 
 
 def fit_of(confidence: float | None) -> float | None:
-    """The line fit behind a confidence (the inverse of the logistic of confidence.py)."""
+    """The line fit behind a confidence (the inverse of the logistic of confidence.py; another
+    language's line less its extra gap, so that one threshold applies to all lines)."""
     if confidence is None or confidence <= 0.0 or confidence >= 1.0:
         return None
     return -SETTINGS.confidence_gap + SETTINGS.confidence_scale * math.log(confidence / (1.0 - confidence))
@@ -134,14 +138,39 @@ def episodes(count: int, folder: Path, results: dict) -> None:
         results["line named"].append(named(outcome, k + 1))
         if not named(outcome, k + 1):
             print(f"  unrecorded line {k + 1} not named (episode {number}):", outcome["message"] or outcome["warnings"])
-        language = _FOREIGN[number % len(_FOREIGN)]
-        foreign = SENTENCES[language][:2 + number % 3]
-        short = record(spoken[:len(foreign)], folder, f"short{number}", rng)
-        for asked in ("en-us", language):
-            outcome = run(short, as_lines(foreign), asked)
-            results["language"].append(outcome["refused"])
-            if not outcome["refused"]:
-                print(f"  {language} script with -l {asked} passed (episode {number}):", outcome["warnings"])
+        few = run(audio, as_lines([" ".join(texts[k].split()[:2])]))
+        results["few words"].append(few["refused"])
+        if not few["refused"]:
+            print(f"  two words of line {k + 1} passed (episode {number}):", few["warnings"])
+        languages(number, spoken, folder, rng, results)
+
+
+def languages(number: int, spoken: list[np.ndarray], folder: Path, rng: random.Random, results: dict) -> None:
+    """One to three lines of a script in another language (es, fr, de, it, pt-br in turn): on
+    the English speech with ``-l en-us`` and with the script's language, and on speech in a third
+    language with the script's language (all three must be refused); and the same script on its
+    own espeak-ng speech with its language (must pass without any warning)."""
+    language = _FOREIGN[number % len(_FOREIGN)]
+    other = _FOREIGN[(number + 1 + number // len(_FOREIGN)) % len(_FOREIGN)]
+    if other == language:
+        other = _FOREIGN[(number + 2) % len(_FOREIGN)]
+    count = 1 + number % 3
+    foreign = SENTENCES[language][number % 4:number % 4 + count]
+    english = record(spoken[:count], folder, f"english{number}", rng)
+    third = record([speak(text, other, folder) for text in SENTENCES[other][4:4 + count]], folder, f"third{number}", rng)
+    for audio, asked, speech in ((english, "en-us", "English"), (english, language, "English"), (third, language, other)):
+        outcome = run(audio, as_lines(foreign), asked)
+        results["language"].append(outcome["refused"])
+        if not outcome["refused"]:
+            print(f"  {count}-line {language} script with -l {asked} on {speech} speech passed (episode {number}):",
+                  outcome["warnings"])
+    own = record([speak(text, language, folder) for text in foreign], folder, f"own{number}", rng)
+    outcome = run(own, as_lines(foreign), language)
+    results["right foreign"].append(not outcome["refused"] and not outcome["warnings"])
+    results["fits_right"] += [fit_of(line.confidence) for line in outcome["script"]]
+    if outcome["refused"] or outcome["warnings"]:
+        print(f"  {count}-line {language} script on its own speech not clean (episode {number}):",
+              outcome["message"] or outcome["warnings"])
 
 
 def eval_dev(root: Path, results: dict) -> None:
@@ -189,8 +218,8 @@ def main() -> int:
     parser.add_argument("--eval-dev", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval-dev")
     parser.add_argument("--skip-eval-dev", action="store_true")
     args = parser.parse_args()
-    results: dict = {key: [] for key in ("right", "wrong", "line named", "word named", "language",
-                                         "fits_right", "fits_wrong")}
+    results: dict = {key: [] for key in ("right", "right foreign", "wrong", "line named", "word named", "few words",
+                                         "language", "fits_right", "fits_wrong")}
     if not args.skip_eval_dev:
         print("eval-dev ...")
         eval_dev(args.eval_dev, results)
@@ -198,6 +227,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         episodes(args.episodes, Path(folder), results)
     for key, label in (("wrong", "wrong whole scripts refused"), ("right", "right scripts without any warning"),
+                       ("right foreign", "right scripts in other languages without any warning"),
+                       ("few words", "two words of a line on the whole episode refused"),
                        ("line named", "replaced or unrecorded line named with its time"),
                        ("word named", "one replaced word: its line named (not required)"),
                        ("language", "wrong-language scripts caught")):

@@ -96,11 +96,12 @@ class Speaker:
     """A libespeak-ng instance: one synthesis at a time (a lock), its own voice list.
 
     libespeak-ng keeps state from one synthesis to the next (its pitch flutter and the pauses at
-    clause ends move by a few milliseconds with what was spoken before), so timings depend on
-    the instance's history. The process-wide instance (:func:`synthesize`) serves tests and
-    benchmarks; :func:`private_speaker` loads a private copy of the library whose history is
-    only what its user speaks: the same texts in the same order give the same timings, in any
-    process.
+    clause ends move by ten milliseconds and more with what was spoken before). Every synthesis
+    starts after the same short utterance, which leaves a text's timings within a millisecond
+    whatever came before (a candidate dub line is timed alike alone or among others). The
+    process-wide instance (:func:`synthesize`) serves tests and benchmarks;
+    :func:`private_speaker` loads a private copy of the library whose history is only what its
+    user speaks: the same texts in the same order give the same timings exactly, in any process.
     """
 
     def __init__(self, private: bool = False) -> None:
@@ -125,6 +126,10 @@ class Speaker:
         self.lib.espeak_SetSynthCallback(self.callback)
         # The first synthesis of an instance runs from a state that no later one sees again:
         # spend it on nothing, so that every real one starts alike.
+        self.settle()
+
+    def settle(self) -> None:
+        """Speak the same short utterance (nothing kept): the state every synthesis starts from."""
         self.speak("a", "en", DEFAULT_SPEED, False)
 
     def close(self) -> None:
@@ -139,6 +144,7 @@ class Speaker:
 
     def synthesize(self, text: str, voice: str, speed: int = DEFAULT_SPEED, *, audio: bool = True) -> Synthesis:
         """See :func:`synthesize`."""
+        self.settle()
         samples, events, total = self.speak(text, voice, speed, audio)
         return _timed(text, samples, self.rate, events, total)
 

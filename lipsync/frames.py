@@ -67,8 +67,25 @@ def _resolve(points: Sequence[tuple[int, str]], protected: Callable[[str], bool]
 
 
 def change_points(shapes: Sequence[Shape], rate: FrameRate, protected: Callable[[str], bool]) -> list[tuple[int, str]]:
-    """``(frame, shape)`` for each shape's start frame, collisions resolved."""
-    return _resolve([(rate.nearest_frame(shape.start), shape.name) for shape in shapes], protected)
+    """``(frame, shape)`` for each shape's start frame, collisions resolved. A shape that starts
+    on the frame a closure took (the closure shorter than a frame: "m" in "map") starts one
+    frame later instead, when it lasts until then: the closure shows and so does the vowel after it.
+
+    >>> from lipsync.sheet import Shape
+    >>> shapes = [Shape(0, 1.69, "half"), Shape(1.69, 1.705, "closed"), Shape(1.705, 1.86, "open")]
+    >>> change_points(shapes, FrameRate(24), lambda shape: shape == "closed")   # frames 40.6, 40.9, 44.6
+    [(0, 'half'), (41, 'closed'), (42, 'open')]
+    """
+    points: list[tuple[int, str]] = []
+    closure = -1  # the frame the latest closure starts on
+    for shape in shapes:
+        frame = rate.nearest_frame(shape.start)
+        if protected(shape.name):
+            closure = frame
+        elif frame <= closure < rate.nearest_frame(shape.end) - 1:
+            frame = closure + 1
+        points.append((frame, shape.name))
+    return _resolve(points, protected)
 
 
 def lead(points: Sequence[tuple[int, str]], frames: int, protected: Callable[[str], bool]) -> list[tuple[int, str]]:

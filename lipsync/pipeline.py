@@ -87,8 +87,9 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         :class:`~lipsync.recognize.AcousticRecognizer` with ``jobs`` workers and ``passes``
         (its :class:`~lipsync.recognize.RecognitionSettings` hold every other tunable).
     allow_mismatch : bool
-        A script that does not belong to the recording (too little of it matches the speech)
-        raises :class:`~lipsync.errors.ScriptMismatchError`; with this, it is a warning, the
+        A script that does not belong to the recording (too little of it matches the speech,
+        or it matches too little of the speech: a line or two of a longer take; not counted
+        with ``speaker``, whose other characters may speak on the track) raises :class:`~lipsync.errors.ScriptMismatchError`; with this, it is a warning, the
         matching lines are aligned and the rest of the speech is recognized (for the default
         recognizer; a recognizer passed in follows its own settings).
 
@@ -101,8 +102,6 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     >>> [track.name for track in result.sheet.tracks]  # doctest: +SKIP
     ['ANNA', 'BOB']
     """
-    if recognizer is None:
-        recognizer = AcousticRecognizer(RecognitionSettings(passes=passes, allow_mismatch=allow_mismatch), jobs)
     rate = FrameRate.parse(fps)
     origin = 0.0
     if start_timecode is not None:
@@ -119,12 +118,17 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     if passes > 1 and not lines:
         warnings.append(f"{passes} alignment passes were asked for, but passes apply to aligning a script: "
                         "without one the speech is recognized once")
+    left_out = 0
     if lines:
         lines = _from_origin(lines, origin)
         if speaker is not None:
             lines, left_out = keep_speaker(lines, speaker)
             if left_out:
                 warnings.append(f"--speaker {speaker}: {left_out} line(s) of other characters were left out")
+    if recognizer is None:
+        # one character's lines of a script with several: the others' speech may be on the track
+        recognizer = AcousticRecognizer(RecognitionSettings(passes=passes, allow_mismatch=allow_mismatch,
+                                                            whole_script=not left_out), jobs)
     track = load_audio(audio, channel=channel) if not isinstance(audio, Audio) else audio
     done = 0.0
 

@@ -25,7 +25,7 @@ from conftest import read_mono, trim
 from lipsync.cli import main
 from lipsync.errors import FormatError, LipsyncError
 from lipsync.exporters import ExportOptions, exporter_named
-from lipsync.fit import (FitError, FitJob, MouthTimeline, convert_rate, exact_agreement,
+from lipsync.fit import (FitError, FitJob, FitSettings, MouthTimeline, convert_rate, exact_agreement,
                          fit_timelines, fit_tracks, flap_count, run_fit_job, score_openness, sheet_timelines,
                          track_openness)
 from lipsync.fit.report import report_to_html
@@ -506,6 +506,20 @@ def test_default_verdict_follows_what_viewers_accept(late: int, flagged: bool) -
         assert line.advice.startswith("passes; better moved") and "earlier" in line.advice
     else:
         assert line.advice == "fits"
+
+
+def test_a_far_shift_that_agrees_a_point_better_by_chance_is_not_chosen() -> None:
+    """A candidate's predicted flaps against a Spanish line (benchmarks/adapt.py): 12 frames
+    later they agree a point better than 2 frames later, by the flaps' repetition alone; the fit
+    took the 12 frames and its 200-point cost (score 0) where 2 frames fit at 63."""
+    picture = "0000002220002211001111111001111100001111002220011000222000000"
+    dub = "0000001111222211111111122221111220011100222001110001122000000"
+    sides = [timeline("0" * 24 + flaps + "0" * 24, _lines((30, 30 + len(flaps) - 12, "line")))
+             for flaps in (picture, dub)]
+    (line,) = fit_timelines([sides[0]], [sides[1]]).lines
+    assert abs(line.shift) <= 2 and line.score > 55, (line.shift, line.score)
+    (chance,) = fit_timelines([sides[0]], [sides[1]], FitSettings(shift_prior=0.0)).lines
+    assert chance.shift == 12 and chance.score == 0.0
 
 
 def test_report_lines_are_in_time_order_across_tracks() -> None:

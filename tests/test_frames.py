@@ -140,6 +140,40 @@ def test_random_timelines_keep_every_frame_rule(name):
                 assert all(cue.frame % step == 0 for cue in cues), (step, cues)
 
 
+def test_the_vowel_after_a_closure_shorter_than_a_frame_is_kept():
+    # "blue map" as the aligner times it: an M of 27 ms that starts on the frame the open vowel
+    # does; the vowel (3.6 frames) was lost, the mouth closed from the M to the end of the line
+    preset = load_preset("anime-3").with_timing(step=1)
+    rate = FrameRate(24)
+    phones = [Phone(1.503, 1.689, "u", "blue"), Phone(1.689, 1.716, "m", "map"), Phone(1.716, 1.865, "æ", "map"),
+              Phone(1.865, 1.888, "p", "map")]
+    cues = cues_for(phones, preset, rate, 2.5)
+    lead = preset.timing.lead_frames
+    assert closed_near(cues, {"closed"}, rate.frame_at(1.689) - lead - 1, rate.frames_in(1.716) + 1), cues
+    assert closed_near(cues, {"open"}, rate.frames_in(1.716) - lead, rate.frame_at(1.865) - lead), cues
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_vowel_of_two_frames_shows_on_random_timelines(name):
+    preset = load_preset(name).with_timing(min_hold_frames=1, step=1, lead_frames=0)
+    rng = random.Random(1)
+    checked = 0
+    for fps in (12, 24, 30):
+        rate = FrameRate(fps)
+        for _ in range(40):
+            phones, seconds = random_timeline(rng)
+            shapes = animate(phones, preset, rate.seconds_at(max(1, rate.frames_in(seconds))))
+            cues = cues_for(phones, preset, rate, seconds)
+            for shape in shapes:
+                first, last = rate.nearest_frame(shape.start), rate.nearest_frame(shape.end)
+                if shape.name in (preset.closed, preset.rest) or last - first < 2:
+                    continue
+                checked += 1
+                assert any(cue.frame < last and cue.end > first and cue.shape == shape.name for cue in cues), \
+                    (fps, shape, shapes, cues)
+    assert checked > 100
+
+
 # --- the other rules --------------------------------------------------------------------------
 
 

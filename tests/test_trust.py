@@ -17,7 +17,7 @@ from lipsync.dialogue import Line
 from lipsync.errors import ScriptError, ScriptMismatchError
 from lipsync.pipeline import analyze
 from lipsync.sheet import sheet_from_json, sheet_to_json
-from test_recognize import Recording, build
+from test_recognize import Recording, build, seconds
 
 PHRASES = [
     "The weather is lovely today.",
@@ -91,6 +91,39 @@ def test_a_partly_matching_script_aligns_what_matches_and_names_the_rest(take):
     if states[1] == "not found":
         assert result.sheet.script[1].missing == tuple(OTHER.rstrip(".").split())
     assert result.summary.startswith("2 lines aligned")
+
+
+def test_a_two_word_script_on_a_longer_take_is_refused_saying_what_matched_and_where(take):
+    with pytest.raises(ScriptMismatchError) as caught:
+        analyze(take.audio, lines_of("The weather"))
+    message = caught.value.message
+    matched = re.search(r"matched only (\d+\.\d) s of the recording's (\d+\.\d) s of speech "
+                        r"\(line 1 at (\d+:\d\d\.\d)-(\d+:\d\d\.\d)\)", message)
+    assert matched, message
+    assert float(matched.group(1)) < float(matched.group(2)) / 3
+    start, end = take.truth[0]
+    assert abs(seconds(matched.group(3)) - start) < 0.3 and seconds(matched.group(4)) < end + 0.3
+    assert "--allow-mismatch" in caught.value.hint
+    # with --allow-mismatch: a warning, the two words aligned, the rest recognized and named
+    result = analyze(take.audio, lines_of("The weather"), allow_mismatch=True)
+    assert any("matched only" in warning for warning in result.warnings)
+    assert sum("is not in the script" in warning for warning in result.warnings) >= 2
+    assert [word.text for word in result.sheet.tracks[0].words] == ["The", "weather"]
+
+
+def test_most_of_the_script_is_not_refused_for_the_speech_it_leaves_out(take):
+    result = analyze(take.audio, lines_of(PHRASES[0], PHRASES[2]))
+    assert [line.status for line in result.sheet.script] == ["aligned", "aligned"]
+    assert not any("matched only" in warning for warning in result.warnings)
+    assert any("is not in the script" in warning for warning in result.warnings)
+
+
+def test_one_characters_line_of_a_mixed_take_is_not_refused_with_speaker(take):
+    script = [Line(PHRASES[0], "ANNA", number=1), Line(PHRASES[1], "BOB", number=2),
+              Line(PHRASES[2], "BOB", number=3)]
+    result = analyze(take.audio, script, speaker="ANNA")
+    assert [line.status for line in result.sheet.script] == ["aligned"]
+    assert not any("matched only" in warning for warning in result.warnings)
 
 
 def test_cli_refuses_a_wrong_script_in_one_line_and_writes_nothing(take, tmp_path):

@@ -38,8 +38,6 @@ def candidate_to_dict(candidate: CandidateFit) -> dict[str, Any]:
         "syllables_per_second": round(timed.syllables_per_second, 2),
         "natural_syllables_per_second": round(timed.natural_syllables_per_second, 2),
         "rate": timed.rate,
-        "needed_rate": timed.needed_rate,
-        "seconds": timed.seconds,
         "natural_seconds": timed.natural_seconds,
         "flaps_original": fit.flaps_original,
         "flaps_candidate": fit.flaps_dub,
@@ -55,11 +53,11 @@ def candidate_to_dict(candidate: CandidateFit) -> dict[str, Any]:
 
 def _line(line: LineAdaptation) -> dict[str, Any]:
     speech = line.span.speech
-    rate = line.syllables_per_second
     return {"line": line.line, "track": line.track, "text": line.span.text, "frame": line.span.frame,
             "length": line.span.length, "speech_start": speech[0] if speech else None,
             "speech_end": speech[1] if speech else None, "seconds": round(line.seconds, 4),
-            "syllables": line.syllables, "syllables_per_second": round(rate, 2) if rate is not None else None,
+            "syllables": line.syllables, "syllables_estimated": line.estimated,
+            "syllables_per_second": round(line.syllables_per_second, 2),
             "candidates": [candidate_to_dict(c) for c in line.candidates]}
 
 
@@ -92,9 +90,8 @@ def _time(report: AdaptReport, frame: int) -> str:
 
 def _rates(candidate: CandidateFit, line: LineAdaptation) -> str:
     timed = candidate.timed
-    original = line.syllables_per_second
-    return (f"{timed.syllables_per_second:.1f}/{timed.natural_syllables_per_second:.1f}"
-            + (f"/{original:.1f}" if original is not None else "/-"))
+    return (f"{timed.syllables_per_second:.1f}/{timed.natural_syllables_per_second:.1f}/"
+            + ("~" if line.estimated else "") + f"{line.syllables_per_second:.1f}")
 
 
 def _closures(candidate: CandidateFit) -> str:
@@ -110,8 +107,8 @@ def report_to_text(report: AdaptReport) -> str:
     header = f"{'':1} {'rank':>4} {'score':>5} {'syll/s need/nat/orig':>20} {'closures':>8}  text / advice"
     for line in report.lines:
         speech = line.span.speech or (line.span.frame, line.span.end)
-        out += ["", f"line {line.line} at {_time(report, speech[0])} ({line.seconds:.2f} s of speech): "
-                    f"{text_cut(line.span.text, 60)}", header, "-" * len(header)]
+        out += ["", f"line {line.line} at {_time(report, speech[0])} ({line.seconds:.2f} s of speech; "
+                    f"{line.rate_words}): {text_cut(line.span.text, 60)}", header, "-" * len(header)]
         for candidate in line.candidates:
             out.append(f"{'!' if candidate.flagged else ' '} {candidate.rank:>4} {candidate.score:>5.1f} "
                        f"{_rates(candidate, line):>20} {_closures(candidate):>8}  {text_cut(candidate.timed.text, 50)}")
@@ -138,9 +135,8 @@ def report_to_html(report: AdaptReport) -> str:
     body += [f'<p class="warn">warning: {esc(w)}</p>' for w in report.warnings]
     for line in report.lines:
         speech = line.span.speech or (line.span.frame, line.span.end)
-        rate = line.syllables_per_second
         body.append(f'<h2 id="line-{line.line}">Line {line.line} · {_time(report, speech[0])} · '
-                    f"{line.seconds:.2f} s" + (f" · {rate:.1f} syllables/s" if rate is not None else "") + "</h2>")
+                    f"{line.seconds:.2f} s · {esc(line.rate_words)}</h2>")
         if line.span.text:
             body.append(f'<p class="text">original: {esc(line.span.text)}</p>')
         for candidate in line.candidates:

@@ -57,7 +57,8 @@ Suggestions
 -----------
 ``suggested_shift``: the shift ``s`` (frames, + later) of the dub within ``±max_shift`` that
 maximises the exact (untolerant) weighted agreement ``sum(weight * agree) / sum(weight)`` with
-``agree = 1 - |o - d| / 2`` frame by frame.
+``agree = 1 - |o - d| / 2`` frame by frame (0-100), less ``shift_prior`` (1) per frame of shift:
+flaps repeat, and a shift must agree clearly better to be chosen over a smaller one.
 ``suggested_stretch``: the factor ``f`` in ``[stretch_min, stretch_max]`` (step ``stretch_step``;
 > 1 makes the dub longer, i.e. slower) by which the dub, time-stretched from its first open frame
 and then shifted by ``stretch_shift``, agrees best, searched within ``stretch_window`` (0.03) of
@@ -116,6 +117,12 @@ class FitSettings:
     stretch_cost: float = 1.0
     stretch_free: float = 5.0
     margin: int = 2
+    #: points of exact agreement a shift (or a stretch's shift) must gain per frame it moves the
+    #: dub to be chosen over a smaller one: flaps repeat, and a far shift that agrees a point
+    #: better by chance cost a re-spoken take 200 points (chosen on six languages' takes in four
+    #: voices, where it makes fit agree with itself across voices most while 5-frame-late voices
+    #: stay flagged: ``benchmarks/adapt.py``, ``benchmarks/fit.py --speech``)
+    shift_prior: float = 1.0
     #: closures at least this long (seconds) end a speech segment when lines are not known
     segment_gap: float = 0.35
     #: line spans are widened by this many frames when looking for their speech
@@ -668,7 +675,8 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
     o, o_prev = o_all[1:], np.maximum(o_all[:-1], 0)
     valid = in_window & (o >= 0)
     grid = np.nan_to_num(frame_scores(o, d_all[..., 1:], o_prev, d_all[..., :-1], valid, settings), nan=-1.0)
-    penalty = 1e-6 * (np.abs(shifts)[None, :] + 100 * np.abs(factors - 1.0)[:, None])
+    penalty = settings.shift_prior * np.abs(shifts)[None, :] + \
+        1e-6 * (np.abs(shifts)[None, :] + 100 * np.abs(factors - 1.0)[:, None])
     one = int(np.flatnonzero(np.isclose(factors, 1.0))[0])
     best_shift = int(shifts[int(np.argmax(grid[one] - penalty[one]))])
     # The stretch is sought near the ratio of the lines' speech lengths (first to last open

@@ -282,7 +282,7 @@ class AcousticRecognizer:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
                 outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
-        warning = self._mismatch(words, outcomes)
+        warning = self._mismatch(words, outcomes) or self._partial(outcomes, found_words, stretches)
         if warning:
             warnings.append(warning)
         extra = [s for group in groups if aligned[group] is not None
@@ -311,6 +311,18 @@ class AcousticRecognizer:
             return message
         raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
                                            "and recognizes the rest")
+
+    def _partial(self, outcomes: dict[int, ScriptLine], found: Sequence[Word],
+                 stretches: Sequence[tuple[float, float]]) -> str:
+        """Raise :class:`ScriptMismatchError` when the script matched only a small part of the
+        recording's speech (a line or two of a longer scene; see
+        :func:`.confidence.partial_script_message`); with ``settings.allow_mismatch``, return
+        its message as a warning; else return ``""``."""
+        message = confidence.partial_script_message(outcomes, found, stretches, self.settings)
+        if not message or self.settings.allow_mismatch:
+            return message
+        raise ScriptMismatchError(message, "pass the script of the whole recording, or cut the recording to its "
+                                           "lines; --allow-mismatch aligns what matches and recognizes the rest")
 
     def _realign_skipped_speech(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
                                 stretches: Sequence[tuple[float, float]], rate: "_LineRater") -> None:
@@ -514,7 +526,7 @@ class _LineRater:
         by_line: dict[int, list] = {}
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
-        per_frame = {index: confidence.score_per_frame(found) for index, found in by_line.items()}
+        per_frame = {index: confidence.line_score(found, self._settings) for index, found in by_line.items()}
         reference = self._reference
         if reference is None and not all(score is not None and confidence.confidence(
                 score, 0.0, self._settings, self._foreign) >= confidence.SURE for score in per_frame.values()):

@@ -8,7 +8,8 @@ score is compared with what an unconstrained phone loop (any phone after any pho
 the same recording: the **reference**, the loop's score per frame over up to
 :attr:`RecognitionSettings.reference_seconds` of the recording's speech spread over its length.
 
-A line's **fit** is its words' score per frame minus the reference per frame; its
+A line's **fit** is its score per frame (:func:`line_score`: its words' score per frame, or in a
+short line its median word's when that is lower) minus the reference per frame; its
 **confidence** is ``1 / (1 + exp(-(fit + gap) / scale))``: 0.5 when the words score ``gap``
 per frame under the loop, near 1 for a line that fits as well as speech usually does, near 0
 for words forced onto other speech. The gap and scale (:attr:`RecognitionSettings.confidence_gap`,
@@ -70,6 +71,28 @@ def score_per_frame(words: Sequence[AlignedWord | HeardWord]) -> float | None:
     if frames <= 0:
         return None
     return sum(word.score for word in words) / frames
+
+
+def line_score(words: Sequence[AlignedWord], settings: RecognitionSettings = DEFAULT_SETTINGS) -> float | None:
+    """A line's acoustic score per frame: its words' score per frame (:func:`score_per_frame`);
+    for a short line (up to ``settings.median_line_words`` words), its median word's when that
+    is lower. Words forced onto speech they do not fit mostly fit very badly, but a couple of
+    short ones ("the", "a") fit whatever sound they land on and lift the average of a short
+    line; its median word is not lifted by them. (On the right script the median word fits
+    about as well as the average.)
+
+    >>> line_score([AlignedWord(0, 0.0, 0.5, (), -500.0), AlignedWord(1, 0.5, 0.6, (), -600.0),
+    ...             AlignedWord(2, 0.6, 0.7, (), -600.0)])
+    -60.0
+    >>> line_score([AlignedWord(0, 0.0, 0.5, (), -5000.0), AlignedWord(1, 0.5, 1.0, (), -500.0),
+    ...             AlignedWord(2, 1.0, 1.5, (), -500.0)])
+    -40.0
+    """
+    mean = score_per_frame(words)
+    scores = [score for score in (score_per_frame([word]) for word in words) if score is not None]
+    if mean is None or not scores or len(words) > settings.median_line_words:
+        return mean
+    return min(mean, float(np.median(scores)))
 
 
 def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,
@@ -178,6 +201,46 @@ def mismatch_message(words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptL
     return (f"{len(spoken) - len(aligned)} of {len(spoken)} script lines do not match the recording{because}: "
             f"{matched} of {len(words)} words matched{where}; is the script for another recording, "
             "or in another language?")
+
+
+def partial_script_message(outcomes: Mapping[int, ScriptLine], found: Sequence[Word],
+                           stretches: Sequence[tuple[float, float]],
+                           settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
+    """The one-line message for a script that matched only part of the recording: the words
+    ``found`` of its aligned lines cover less than ``settings.mismatch_share`` of the speech
+    (``stretches``) and leave at least ``settings.min_unmatched_speech`` seconds of it out (a
+    line or two of a longer scene, a one-word script on a whole take); ``""`` otherwise, and
+    when ``settings.whole_script`` is off (the script holds only one character's lines of a
+    mixed stem).
+
+    >>> lines = {0: ScriptLine(0, 1, "Hello there", ALIGNED, 0.97, 0.5, 1.3)}
+    >>> words = [Word(0.5, 0.8, "Hello", 0), Word(0.8, 1.3, "there", 0)]
+    >>> partial_script_message(lines, words, [(0.5, 1.3), (2.0, 9.0)])
+    "the script matched only 0.8 s of the recording's 7.8 s of speech (line 1 at 0:00.5-0:01.3); 7.0 s of speech is not in the script: is it the script of the whole recording?"
+    >>> partial_script_message(lines, words, [(0.5, 1.3), (2.0, 2.5)])
+    ''
+
+    Words spread over the speech (the aligner gave most of it to pauses between them) cover only
+    themselves:
+
+    >>> spread = {0: ScriptLine(0, 1, "The tall", ALIGNED, 0.99, 1.9, 9.9)}
+    >>> partial_script_message(spread, [Word(1.9, 2.1, "The", 0), Word(9.7, 9.9, "tall", 0)], [(0.4, 9.9)])[:58]
+    "the script matched only 0.4 s of the recording's 9.5 s of "
+    """
+    if not settings.whole_script:
+        return ""
+    aligned = {index for index, line in outcomes.items() if line.status == ALIGNED}
+    spans = [(word.start, word.end) for word in found if word.line in aligned]
+    total = sum(end - start for start, end in stretches)
+    covered = sum(max(0.0, min(end, b) - max(start, a)) for start, end in stretches for a, b in spans)
+    if covered >= settings.mismatch_share * total or total - covered < settings.min_unmatched_speech:
+        return ""
+    placed = sorted((line.start, line.end, line.number) for index, line in outcomes.items()
+                    if index in aligned and line.start is not None and line.end is not None)
+    where = ", ".join(f"line {number} at {clock(start)}-{clock(end)}" for start, end, number in placed[:3])
+    where = f" ({where}{' …' if len(placed) > 3 else ''})" if placed else ""
+    return (f"the script matched only {covered:.1f} s of the recording's {total:.1f} s of speech{where}; "
+            f"{total - covered:.1f} s of speech is not in the script: is it the script of the whole recording?")
 
 
 def with_missing_words(outcomes: Sequence[ScriptLine], found: Sequence[Word],

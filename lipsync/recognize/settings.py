@@ -104,6 +104,12 @@ class RecognitionSettings:
     mismatch_share: float = 1 / 3
     #: such a script is a warning instead (the matching lines aligned, the rest recognized)
     allow_mismatch: bool = False
+    #: the script holds all the recording's dialogue: one whose aligned lines cover less than
+    #: ``mismatch_share`` of the speech, leaving at least ``min_unmatched_speech`` seconds out,
+    #: is for part of the recording only (a line or two of a longer take; an error unless
+    #: ``allow_mismatch``). Off for one character's lines of a mixed stem (``--speaker``)
+    whole_script: bool = True
+    min_unmatched_speech: float = 2.0
 
     # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
     #: how far (log units per 10 ms frame) a line's aligned score may fall below the phone
@@ -114,6 +120,10 @@ class RecognitionSettings:
     #: pronunciations less well (measured on the multilingual sentences of benchmarks/trust.py)
     foreign_confidence_gap: float = 12.0
     confidence_scale: float = 4.0
+    #: a line of up to this many words is scored by its median word when that fits worse than
+    #: the average (a couple of short words fitting any sound lift a short wrong line's average;
+    #: on benchmarks/trust.py's lines, longer lines gain nothing from it)
+    median_line_words: int = 8
     #: lines at least this confident are aligned; below ``found_at`` they are not found, in
     #: between uncertain
     aligned_at: float = 0.5
