@@ -226,6 +226,36 @@ def test_script_free_recognition_finds_phones_in_speech_only(short):
         assert not [p for p in found.phones if p.start >= start + 0.05 and p.end <= end - 0.05], (start, end)
 
 
+def test_script_free_word_search_follows_its_settings(short):
+    """The word decoder is built from the recognition settings: a language model weighted far
+    above the acoustics hears no words at all, and then the phone loop still finds the phones."""
+    from lipsync.recognize import sphinx
+
+    settings = RecognitionSettings(words_language_weight=100.0, words_topn=3)
+    decoder = sphinx.word_recognizer(settings.words_language_weight, settings.words_topn)
+    assert (decoder.config["lw"], decoder.config["topn"]) == (100.0, 3)
+    deaf = recognize(short.audio, None, settings=settings)
+    assert deaf.words == () and len(deaf.phones) >= 20
+    assert recognize(short.audio, None).words
+
+
+def test_matching_by_sound_hears_with_its_own_word_search(short):
+    """What re-matches script lines by sound (and speech outside the script) hears words with
+    the match_words_* settings, which the script checks were calibrated with: the script-free
+    word search's settings do not change it."""
+    from lipsync.recognize import AcousticRecognizer
+
+    stretches = [(start - 0.05, end + 0.05) for start, end in short.truth]
+
+    def heard(**changed):
+        found = AcousticRecognizer(RecognitionSettings(**changed))._hear(short.audio, stretches)
+        return [(p.symbol, p.start, p.end) for stretch in stretches for p in found[stretch]]
+
+    usual = heard()
+    assert heard(words_language_weight=100.0, words_topn=1) == usual
+    assert heard(match_words_language_weight=100.0) != usual
+
+
 def test_silence_gives_no_phones():
     audio = Audio(np.zeros(16000 * 3, np.float32), 16000, 16000, 1, 3.0, None)
     assert recognize(audio, None).phones == ()
@@ -297,6 +327,18 @@ def test_passes_must_be_between_one_and_eight(short):
 
     with pytest.raises(OptionError, match="passes must be 1 to 8"):
         analyze(short.audio, short.lines(), passes=0)
+
+
+@pytest.mark.parametrize("name", ["topn", "words_topn"])
+def test_gaussians_per_codebook_stay_within_the_model(name):
+    """pocketsphinx's bundled model has 128 Gaussians per codebook: scoring more crashes the
+    process, so a setting outside 1-128 is a user error with a hint instead."""
+    from lipsync.errors import OptionError
+
+    assert getattr(RecognitionSettings(**{name: 128}), name) == 128
+    for wrong in (0, 129, 2.5):
+        with pytest.raises(OptionError, match=f"{name} must be a whole number from 1 to 128"):
+            RecognitionSettings(**{name: wrong})
 
 
 def test_merged_alignment_takes_the_median_boundaries_of_the_agreeing_passes():

@@ -128,11 +128,12 @@ class AcousticRecognizer:
     # --- without a script -------------------------------------------------------------------
 
     def _phone_chunks(self, audio: Audio, stretches: Sequence[tuple[float, float]],
-                      phones_only: bool = False) -> list[Chunk]:
-        pieces = split_long(stretches, self.settings.max_chunk_seconds, audio.samples, audio.sample_rate)
+                      phones_only: bool = False, settings: RecognitionSettings | None = None) -> list[Chunk]:
+        settings = settings or self.settings
+        pieces = split_long(stretches, settings.max_chunk_seconds, audio.samples, audio.sample_rate)
         rate = audio.sample_rate
         return [Chunk(start, audio.samples[int(start * rate):int(end * rate)], None, phones_only,
-                      settings=self.settings, model=self.model)
+                      settings=settings, model=self.model)
                 for start, end in pieces]
 
     def _recognize_freely(self, audio: Audio, stretches, on_progress, phones_only: bool = False) -> Recognition:
@@ -150,9 +151,14 @@ class AcousticRecognizer:
 
     def _hear(self, audio: Audio, stretches: Sequence[tuple[float, float]],
               phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
-        """The phones recognized in each stretch, without a script."""
+        """The phones recognized in each stretch without the script, to match script lines by
+        sound and for speech that is not in the script: English words are heard with
+        ``settings.match_words_language_weight`` and ``settings.match_words_topn``."""
+        settings = replace(self.settings, words_language_weight=self.settings.match_words_language_weight,
+                           words_topn=self.settings.match_words_topn)
         heard: dict[tuple[float, float], list[Phone]] = {}
-        pieces = [(stretch, chunk) for stretch in stretches for chunk in self._phone_chunks(audio, [stretch], phones_only)]
+        pieces = [(stretch, chunk) for stretch in stretches
+                  for chunk in self._phone_chunks(audio, [stretch], phones_only, settings)]
         results = run_chunks([chunk for _, chunk in pieces], self.jobs)
         for (stretch, chunk), found in zip(pieces, results):
             heard.setdefault(stretch, []).extend(_offset_phones(chunk, found))

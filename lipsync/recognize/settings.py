@@ -12,6 +12,10 @@ what it does (the model is :class:`lipsync.fit.FitSettings`). A recognizer takes
 Traceback (most recent call last):
 ...
 lipsync.errors.OptionError: recognition setting passes must be 1 to 8, got 0 (hint: 3 is steady; more adds little)
+>>> RecognitionSettings(words_topn=0)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+lipsync.errors.OptionError: recognition setting words_topn must be a whole number from 1 to 128, got 0 ...
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from ..errors import OptionError
 
 #: The most alignment passes (frame phases) one may ask for.
 MAX_PASSES = 8
+#: Gaussians per codebook of the bundled acoustic model: scoring more (``topn``) crashes pocketsphinx.
+MAX_TOPN = 128
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,12 @@ class RecognitionSettings:
     foreign_silprob: float = 0.3
     #: stretches of speech are cut into pieces at most this long for script-free recognition
     max_chunk_seconds: float = 20.0
+    #: script-free English words: the language model's weight against the acoustics
+    #: (pocketsphinx ``lw``; its default is 6.5, lower finds more lip closures, higher fewer
+    #: wrong words) and the Gaussians scored per codebook (``topn``); chosen on eval-dev,
+    #: leave one speaker out (see benchmarks/accuracy.py)
+    words_language_weight: float = 4.0
+    words_topn: int = 4
 
     # --- noisy recordings (:mod:`lipsync.recognize.frontend`) ----------------------------------
     #: a recording whose speech stands less than this many dB over its noise floor
@@ -86,6 +98,11 @@ class RecognitionSettings:
     unrecorded_line_cost: float = 2.0
     #: groups on each side of a failed one that are re-matched with it
     repair_context: int = 2
+    #: matching by sound, and speech that is not in the script, hear English words with this
+    #: language weight and Gaussians per codebook: the settings the script checks were calibrated
+    #: with (benchmarks/trust.py; with the script-free ``words_*`` values a wrong script passed)
+    match_words_language_weight: float = 3.0
+    match_words_topn: int = 2
     #: timed scripts: a line's speech is looked for this far outside its subtitle times, and
     #: neighbours without a pause between them are aligned together up to this long
     time_tolerance: float = 1.0
@@ -165,6 +182,11 @@ class RecognitionSettings:
         if not isinstance(self.passes, int) or not 1 <= self.passes <= MAX_PASSES:
             raise OptionError(f"recognition setting passes must be 1 to {MAX_PASSES}, got {self.passes}",
                               "3 is steady; more adds little")
+        for name in ("topn", "words_topn", "match_words_topn"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= MAX_TOPN:
+                raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_TOPN}, "
+                                  f"got {value!r}", "the model's default is 4")
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, (int, float)) and not value >= 0:

@@ -133,26 +133,30 @@ def phone_recognizer():
     return found
 
 
-@functools.lru_cache(maxsize=1)
-def word_recognizer():
+@functools.lru_cache(maxsize=2)
+def word_recognizer(language_weight: float = DEFAULT_SETTINGS.words_language_weight,
+                    topn: int = DEFAULT_SETTINGS.words_topn):
     """This process's English word decoder (the bundled language model), tuned for speed: the
     words only guide a phone alignment, which finds the phones and their timing. A language
-    weight below the default lets the acoustics speak louder, which finds more lip closures."""
+    weight below the default (6.5) lets the acoustics speak louder, which finds more lip
+    closures; ``topn``: Gaussians scored per codebook."""
     from pocketsphinx import Decoder
 
     return Decoder(fwdflat=False, bestpath=False, maxhmmpf=700, maxwpf=8, beam=1e-35, wbeam=1e-25,
-                   pbeam=1e-35, pl_window=5, lw=3.0, topn=2, loglevel="FATAL")
+                   pbeam=1e-35, pl_window=5, lw=language_weight, topn=topn, loglevel="FATAL")
 
 
-def recognize_words(samples: np.ndarray) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
+def recognize_words(samples: np.ndarray, settings: RecognitionSettings = DEFAULT_SETTINGS
+                    ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
     """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
-    and the words themselves.
+    and the words themselves (decoded with ``settings.words_language_weight`` and
+    ``settings.words_topn``).
 
     None when no word is heard or the words cannot be aligned.
     """
     from .. import phonemes
 
-    decoder = word_recognizer()
+    decoder = word_recognizer(settings.words_language_weight, settings.words_topn)
     pcm = to_pcm(samples)
     _decode(decoder, pcm)
     if decoder.hyp() is None or not decoder.hyp().hypstr.strip():
@@ -374,7 +378,7 @@ class PocketSphinx:
 
     def recognize_words(self, samples: np.ndarray, settings: RecognitionSettings
                         ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
-        return recognize_words(samples)
+        return recognize_words(samples, settings)
 
     def recognize_phones(self, samples: np.ndarray, settings: RecognitionSettings) -> FoundPhones:
         return recognize_phones(samples)
