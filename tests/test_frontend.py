@@ -112,9 +112,14 @@ def test_clean_recordings_pass_through_and_noisy_ones_are_cleaned(speech):
     assert speech_to_noise_db(prepared.audio.samples) > speech_to_noise_db(noisy.samples) + 8.0
     assert prepared.audio.samples.dtype == np.float32 and prepared.audio.duration == noisy.duration
 
-    kept = prepare(noisy, replace(settings, denoise=False))
+    kept = prepare(noisy, replace(settings, denoise_below_db=0.0))
     assert kept.noisy and kept.audio is noisy
     assert prepare(noisy, replace(settings, noisy_below_db=10.0)).audio is noisy
+    # between the two levels: the pauses rule only
+    level = speech_to_noise_db(noisy.samples)
+    between = prepare(noisy, replace(settings, denoise_below_db=level - 0.1, noisy_below_db=level + 0.1))
+    assert between.noisy and between.audio is noisy
+    assert prepare(noisy, replace(settings, denoise_below_db=level + 0.1)).audio is not noisy
 
 
 def test_noisy_speech_is_bridged_over_shorter_pauses():

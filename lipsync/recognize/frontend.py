@@ -3,7 +3,7 @@ stretches of speech found with more patience.
 
 Room noise, hum and hiss under a voice make the acoustic model hear phones in the pauses and
 lose soft consonants in the speech, and make the speech detector miss quiet words. A recording
-whose speech stands less than ``settings.noisy_below_db`` over its noise floor is cleaned
+whose speech stands less than ``settings.denoise_below_db`` over its noise floor is cleaned
 first with a Wiener filter: the noise's spectrum is measured on the recording's quietest frames
 (its pauses), the speech's on each frame (decision-directed, after Ephraim and Malah), and each
 frequency of each frame is kept in the proportion the speech holds of it, turned down by at
@@ -58,13 +58,14 @@ class Prepared:
 
 
 def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Prepared:
-    """``audio`` ready for recognition: when noisy (speech less than ``settings.noisy_below_db``
-    over the noise floor, :func:`lipsync.vad.speech_to_noise_db`) its noise is reduced (unless
-    ``settings.denoise`` is off) and pauses shorter than ``settings.noisy_min_pause`` are
-    bridged; other recordings are left as they are."""
-    if speech_to_noise_db(audio.samples, audio.sample_rate) >= settings.noisy_below_db:
+    """``audio`` ready for recognition. When noisy (speech less than ``settings.noisy_below_db``
+    over the noise floor, :func:`lipsync.vad.speech_to_noise_db`) pauses shorter than
+    ``settings.noisy_min_pause`` are bridged, and below ``settings.denoise_below_db`` its noise
+    is reduced; other recordings are left as they are."""
+    level = speech_to_noise_db(audio.samples, audio.sample_rate)
+    if level >= settings.noisy_below_db:
         return Prepared(audio)
-    if settings.denoise:
+    if level < settings.denoise_below_db:
         cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db)
         audio = replace(audio, samples=cleaned.astype(np.float32))
     return Prepared(audio, True, settings.noisy_min_pause)

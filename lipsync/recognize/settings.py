@@ -68,14 +68,14 @@ class RecognitionSettings:
     # --- noisy recordings (:mod:`lipsync.recognize.frontend`) ----------------------------------
     #: a recording whose speech stands less than this many dB over its noise floor
     #: (:func:`lipsync.vad.speech_to_noise_db`; about 50 for a studio take, 15-20 for speech
-    #: 10 dB over room noise) is noisy: it is noise-reduced before recognition (when
-    #: ``denoise``), and pauses shorter than ``noisy_min_pause`` do not end its stretches of
-    #: speech (a word's soft ending, or a stop's closure, sinks under the noise and looks like a
-    #: pause; in other recordings 0.25 s, :func:`lipsync.vad.speech_segments`)
+    #: 10 dB over room noise) is noisy: pauses shorter than ``noisy_min_pause`` do not end its
+    #: stretches of speech (a word's soft ending, or a stop's closure, sinks under the noise and
+    #: looks like a pause; in other recordings 0.25 s, :func:`lipsync.vad.speech_segments`)
     noisy_below_db: float = 30.0
-    denoise: bool = True
     noisy_min_pause: float = 0.4
-    #: the noise reduction turns a frequency full of noise down by at most this many dB
+    #: below this many dB it is also noise-reduced before recognition (0: never), turning a
+    #: frequency full of noise down by at most ``denoise_depth_db``
+    denoise_below_db: float = 24.0
     denoise_depth_db: float = 15.0
 
     # --- matching script lines to the speech ------------------------------------------------
