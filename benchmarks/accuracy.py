@@ -218,7 +218,7 @@ def main() -> int:
             print(f"== {variant} / {mode}: {len(rows)} files, {audio_seconds:.0f} s of audio, "
                   f"{cpu:.1f} CPU s ({cpu / audio_seconds:.3f} CPU s per audio s), "
                   f"{audio_seconds / elapsed:.1f}x real time with {args.jobs} processes")
-            print(format_report(english if args.verbose else [], total), flush=True)
+            print(format_report(english, total, per_file=args.verbose), flush=True)
     return 0
 
 

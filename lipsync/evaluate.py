@@ -745,16 +745,19 @@ def _cells(scores: Scores) -> list[str]:
             ratio(scores.within20), median, str(scores.boundaries)]
 
 
-def format_report(rows: Sequence[tuple[str, Scores | None]], total: Scores) -> str:
+def format_report(rows: Sequence[tuple[str, Scores | None]], total: Scores, *,
+                  per_file: bool = True) -> str:
     """A plain-text table: one line per file (``missing`` when it has no result), then TOTAL.
 
+    ``per_file=False`` leaves the files' lines out; TOTAL still counts the files scored.
     Labels of no known phone set and the number of missing results follow the table.
     """
     missing = [name for name, scores in rows if scores is None]
     total_name = f"TOTAL ({len(rows) - len(missing)} files)"
     table = [["file", *_COLUMNS]]
     blank = ["missing"] + [""] * (len(_COLUMNS) - 1)
-    table += [[name, *(blank if scores is None else _cells(scores))] for name, scores in rows]
+    if per_file:
+        table += [[name, *(blank if scores is None else _cells(scores))] for name, scores in rows]
     table.append([total_name, *_cells(total)])
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS) + 1)]
     lines = ["  ".join([line[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in

@@ -340,6 +340,9 @@ def test_manifest_reports_missing_results_and_finds_source_folders(tmp_path: Pat
     assert total.frames == 24
     report = format_report(rows, total)
     assert "missing" in report.splitlines()[2] and "TOTAL (1 files)" in report
+    summary = format_report(rows, total, per_file=False).splitlines()
+    assert summary[-2].startswith("TOTAL (1 files)") and not any(
+        line.startswith(("one", "two")) for line in summary)
 
 
 def test_manifest_without_its_columns_raises(tmp_path: Path) -> None:
