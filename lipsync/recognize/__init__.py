@@ -396,7 +396,7 @@ class AcousticRecognizer:
         ``settings.min_word_in_speech`` of it in speech): the aligner moved words across the
         pause between two lines, which a plan per stretch of speech corrects."""
         share = self.settings.min_word_in_speech
-        return any(_overlap(start, end, stretches) < share * (end - start)
+        return any(confidence.overlap_seconds(start, end, stretches) < share * (end - start)
                    for start, end in self._word_spans(located, group))
 
     def _unscripted_in_group(self, located, group: align.Group,
@@ -406,7 +406,7 @@ class AcousticRecognizer:
         spans = self._word_spans(located, group)
         return [(start, end) for start, end in stretches
                 if group.start <= start and end <= group.end and end - start >= settings.min_unscripted_seconds
-                and _overlap(start, end, spans) < settings.min_coverage * (end - start)]
+                and confidence.overlap_seconds(start, end, spans) < settings.min_coverage * (end - start)]
 
     def _word_spans(self, located, group: align.Group) -> list[tuple[float, float]]:
         """The aligned words of a group in seconds of the track (its chunk starts ``pad`` early)."""
@@ -556,11 +556,6 @@ class _LineRater:
         return [None if score is None else confidence.confidence(score, self._reference or 0.0, self._settings,
                                                                  self._foreign)
                 for score in scores]
-
-
-def _overlap(start: float, end: float, spans: Sequence[tuple[float, float]]) -> float:
-    """Seconds of ``start``-``end`` that ``spans`` (not overlapping one another) cover."""
-    return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
 
 
 def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[float, float]],

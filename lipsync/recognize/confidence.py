@@ -172,6 +172,15 @@ def reference_score(model: AcousticModel, samples: np.ndarray, sample_rate: int,
     return 0.0 if speech is None else per_frame(*model.loop_score(speech, settings))
 
 
+def overlap_seconds(start: float, end: float, spans: Sequence[tuple[float, float]]) -> float:
+    """Seconds of ``start``-``end`` that ``spans`` (not overlapping one another) cover.
+
+    >>> overlap_seconds(1.0, 3.0, [(0.0, 1.5), (2.5, 2.75), (4.0, 5.0)])
+    0.75
+    """
+    return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+
+
 def clock(seconds: float) -> str:
     """``m:ss.s`` for messages.
 
@@ -232,7 +241,7 @@ def partial_script_message(outcomes: Mapping[int, ScriptLine], found: Sequence[W
     aligned = {index for index, line in outcomes.items() if line.status == ALIGNED}
     spans = [(word.start, word.end) for word in found if word.line in aligned]
     total = sum(end - start for start, end in stretches)
-    covered = sum(max(0.0, min(end, b) - max(start, a)) for start, end in stretches for a, b in spans)
+    covered = sum(overlap_seconds(start, end, spans) for start, end in stretches)
     if covered >= settings.mismatch_share * total or total - covered < settings.min_unmatched_speech:
         return ""
     placed = sorted((line.start, line.end, line.number) for index, line in outcomes.items()
