@@ -31,7 +31,10 @@ flap fitted on five languages and measured on the sixth, in turn.
 small shifts (:attr:`lipsync.fit.FitSettings.shift_prior`; 0, 0.25, 0.5 or 1: larger ones let
 5-frame-late voices pass in ``benchmarks/fit.py --speech``), chosen on three languages for how
 well ``fit`` agrees with itself across four voices (``+m3``, ``+f2``, ``+m1``, ``+f4``), and the
-prediction measured against ``+m3`` on the other three; every split of the six languages.
+prediction measured against ``+m3`` on the other three; every split of the six languages. Also
+printed: each language's figures over the splits that hold it out, and the figures once the
+predicted scores are mapped onto the recorded scale by a rising line fitted on the three
+languages (least squares) and measured on the other three, and fitted and measured on all six.
 
     python benchmarks/adapt.py            # about 5 minutes on two cores
     python benchmarks/adapt.py --speed

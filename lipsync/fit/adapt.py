@@ -47,6 +47,7 @@ mouths.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -378,14 +379,25 @@ def _language(language: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class _Prediction:
-    """A candidate timed onto its line: ``timed`` (paced to fill the flaps), its flaps
-    ``predicted``, and the ``readings`` it is scored on: (flaps, points its pace costs) of each
-    way its take can land (see :func:`_readings`)."""
+    """A candidate timed onto its line: ``timed`` (paced to fill the flaps) and its flaps
+    ``predicted``; with what :attr:`readings` needs (its ``natural`` phones, where the line
+    starts to speak in seconds, the preset, the frames and the line of the predicted track)."""
 
     timed: TimedCandidate
     predicted: MouthTimeline
     span: Span
-    readings: tuple[tuple[MouthTimeline, float], ...]
+    natural: tuple[Phone, ...]
+    start: float
+    rate_cost: float
+    preset: Preset
+    frames: int
+    lines: tuple[SheetLine, ...]
+
+    @functools.cached_property
+    def readings(self) -> tuple[tuple[MouthTimeline, float], ...]:
+        """(flaps, points its pace costs) of each way its take can land (:func:`_readings`);
+        made only when the candidate is scored (the rhythmo band needs its timing alone)."""
+        return _readings(self)
 
 
 def _time(text: str, language: str, original: MouthTimeline, line: int, preset: Preset,
@@ -423,9 +435,8 @@ def _time(text: str, language: str, original: MouthTimeline, line: int, preset: 
     predicted = _animated([p for p in phones if p.end > 0], preset, rate, frames, original.name, sheet_line)
     timed = TimedCandidate(text, code, line, words, phones, syllable_count(natural), round(natural_seconds, 4),
                            round(target, 4), round(needed, 4), settings.slowest <= needed <= settings.fastest)
-    rate_cost = timing_cost(0, 1.0 / needed, settings.fit)
-    readings = _readings(natural, phones, predicted, rate_cost, s0, preset, rate, frames, sheet_line)
-    return _Prediction(timed, predicted, span, readings)
+    return _Prediction(timed, predicted, span, natural, s0, timing_cost(0, 1.0 / needed, settings.fit), preset,
+                       frames, sheet_line)
 
 
 #: Where within a frame a take's sound can begin, in frames: a recording's phones fall on the
@@ -434,25 +445,25 @@ def _time(text: str, language: str, original: MouthTimeline, line: int, preset: 
 PHASES = (0.0, 1 / 3, 2 / 3)
 
 
-def _readings(natural: Sequence[Phone], paced: Sequence[Phone], predicted: MouthTimeline, rate_cost: float,
-              start: float, preset: Preset, rate: FrameRate, frames: int, lines: tuple[SheetLine, ...]
-              ) -> tuple[tuple[MouthTimeline, float], ...]:
+def _readings(item: _Prediction) -> tuple[tuple[MouthTimeline, float], ...]:
     """The ways a candidate's take can land, each as (flaps, points its pace costs): read at
-    the pace that fills the flaps (``paced``, costing ``rate_cost``), and read at its natural
-    pace from where the picture's line starts to speak (``fit`` charges the stretch that take
-    needs in its own score); both at each of :data:`PHASES`. The first is ``predicted``."""
-    found = []
+    the pace that fills the flaps (``item.timed``'s phones, costing ``item.rate_cost``), and
+    read at its natural pace from where the picture's line starts to speak (``fit`` charges the
+    stretch that take needs in its own score); both at each of :data:`PHASES`. The first is
+    ``item.predicted``."""
+    predicted, rate, natural = item.predicted, item.predicted.rate, item.natural
     step = 1.0 / float(rate)
+
+    def animated(phones: Sequence[Phone], at: float, frames: int) -> MouthTimeline:
+        moved = [replace(p, start=p.start + at, end=p.end + at) for p in phones]
+        return _animated([p for p in moved if p.end > 0], item.preset, rate, frames, predicted.name, item.lines)
+
+    found = [(predicted if phase == 0 else animated(item.timed.phones, phase * step, item.frames), item.rate_cost)
+             for phase in PHASES]
     for phase in PHASES:
-        moved = predicted if phase == 0 else _animated(
-            [replace(p, start=p.start + phase * step, end=p.end + phase * step) for p in paced if p.end > 0],
-            preset, rate, frames, predicted.name, lines)
-        found.append((moved, rate_cost))
-    for phase in PHASES:
-        at = start + phase * step - natural[0].start
-        spoken = [replace(p, start=p.start + at, end=p.end + at) for p in natural]
-        length = max(frames, rate.frames_in(spoken[-1].end + _PAD_SECONDS) + 1)
-        found.append((_animated(spoken, preset, rate, length, predicted.name, lines), 0.0))
+        at = item.start + phase * step - natural[0].start
+        frames = max(item.frames, rate.frames_in(natural[-1].end + at + _PAD_SECONDS) + 1)
+        found.append((animated(natural, at, frames), 0.0))
     return tuple(found)
 
 
@@ -605,7 +616,7 @@ def _candidate_fit(original: MouthTimeline, item: _Prediction, dub_span: Span, r
     extent = dub_span.speech or (dub_span.frame, dub_span.end)
     picture, candidate = closures(original, item.span, item.predicted, extent, timed.phones, fit_settings.edge_reach)
     flagged = bool(score < fit_settings.threshold) or not timed.fits_rate
-    fitted = CandidateFit(timed, result, score, round(item.readings[0][1], 1), flagged, picture, candidate, "",
+    fitted = CandidateFit(timed, result, score, round(item.rate_cost, 1), flagged, picture, candidate, "",
                           paced_score=round(filled, 1), natural_score=round(natural, 1))
     return replace(fitted, advice=advice(fitted, settings, rate_words))
 
