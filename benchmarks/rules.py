@@ -155,17 +155,21 @@ def _reference_shapes(reference: Sequence[Segment], phoneset: str, times: Sequen
 def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
               frames: int) -> Counter[str]:
     """Count the frames the output gets wrong in openness, by the step that made them wrong
-    (``shape``: the preset's shape for the phone; ``pause``; ``frames``: snapping and holds)
-    and by kind (``rest in speech``, ``talk in pause``, ``half for open``...)."""
+    (``shape``: the preset's shape for the phone; ``pause``; ``frames``: snapping and holds),
+    by kind (``rest in speech``, ``talk in pause``, ``half for open``...), by the shapes shown
+    and expected, and for the ``shape`` step by the reference label and the phone animated there
+    (a phone's identity or timing, for whoever works on recognition)."""
     start, stop = reference[0].start, reference[-1].end
     times = [(k + 0.5) / FPS for k in range(math.ceil(start * FPS - 0.5 - 1e-3), math.ceil(stop * FPS - 0.5 - 1e-3))]
     expected = _reference_shapes(reference, phoneset, times)
     targets = _sampled([Segment(s.start, s.end, s.name) for s in target_shapes(phones, preset)], times)
     animated = _sampled([Segment(s.start, s.end, s.name) for s in animate(phones, preset, frames / FPS)], times)
     final = _sampled(_cue_segments(phones, preset, frames), times)
+    labels = _sampled(reference, times)
+    heard = _sampled([Segment(p.start, p.end, p.symbol) for p in phones], times)
     counts: Counter[str] = Counter()
     levels = ("closed", "half", "open")
-    for want, target, pause, shown in zip(expected, targets, animated, final):
+    for want, target, pause, shown, label, phone in zip(expected, targets, animated, final, labels, heard):
         if want is None:
             continue
         counts["frames"] += 1
@@ -182,6 +186,8 @@ def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phon
         counts[f"wrong: {step}"] += 1
         counts[f"wrong: {step}: {kind}"] += 1
         counts[f"shown {shown} for {want}"] += 1
+        if step == "shape":
+            counts[f"label {label} under phone {'(none)' if phone == REST else phone}"] += 1
     return counts
 
 
@@ -233,7 +239,7 @@ def main() -> int:
         frames = counts.pop("frames")
         print(f"\nwrong frames (openness) out of {frames} phone-labelled frames:")
         for key, count in sorted(counts.items(), key=lambda item: (not item[0].startswith("wrong"), -item[1])):
-            if key.startswith("wrong") or count >= 5:
+            if key.startswith("wrong") or count >= 6:
                 print(f"  {count:5d}  {count / frames:.3%}  {key}")
     return 0
 
