@@ -31,8 +31,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lipsync.animate import animate, target_shapes
-from lipsync.evaluate import (OPENNESS, REST, Scores, Segment, combine_scores, evaluate_timelines,
-                              format_report, label_shape, phoneset_from_description, read_timeline)
+from lipsync.evaluate import (OPENNESS, REST, Scores, Segment, combine_scores, detect_phoneset,
+                              evaluate_timelines, format_report, label_shape, phoneset_from_description,
+                              read_timeline)
 from lipsync.exporters._common import frame_time
 from lipsync.pipeline import mouth_cues
 from lipsync.presets import Preset, load_preset
@@ -158,13 +159,19 @@ def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phon
     (``shape``: the preset's shape for the phone; ``pause``; ``frames``: snapping and holds),
     by kind (``rest in speech``, ``talk in pause``, ``half for open``...), by the shapes shown
     and expected, and for the ``shape`` step by the reference label and the phone animated there
-    (a phone's identity or timing, for whoever works on recognition)."""
+    (a phone's identity or timing, for whoever works on recognition). The preset's shapes are
+    read as Rhubarb's letters the way ``lipsync evaluate`` reads them (Preston Blair names too)."""
     start, stop = reference[0].start, reference[-1].end
     times = [(k + 0.5) / FPS for k in range(math.ceil(start * FPS - 0.5 - 1e-3), math.ceil(stop * FPS - 0.5 - 1e-3))]
     expected = _reference_shapes(reference, phoneset, times)
-    targets = _sampled([Segment(s.start, s.end, s.name) for s in target_shapes(phones, preset)], times)
-    animated = _sampled([Segment(s.start, s.end, s.name) for s in animate(phones, preset, frames / FPS)], times)
-    final = _sampled(_cue_segments(phones, preset, frames), times)
+    names = preset.shape_set.names
+    letters = {name: label_shape(name, detect_phoneset(names)) or "?" for name in names}
+    letters[REST] = REST  # the gaps between phones
+    targets = [letters[name] for name in
+               _sampled([Segment(s.start, s.end, s.name) for s in target_shapes(phones, preset)], times)]
+    animated = [letters[name] for name in
+                _sampled([Segment(s.start, s.end, s.name) for s in animate(phones, preset, frames / FPS)], times)]
+    final = [letters[name] for name in _sampled(_cue_segments(phones, preset, frames), times)]
     labels = _sampled(reference, times)
     heard = _sampled([Segment(p.start, p.end, p.symbol) for p in phones], times)
     counts: Counter[str] = Counter()
@@ -223,7 +230,7 @@ def main() -> int:
         phoneset = phoneset_from_description(row.get("phoneset") or "")
         result = _cue_segments(phones, preset, frames)
         results.append((row["utt"], evaluate_timelines(reference, result, FPS, reference_phoneset=phoneset,
-                                                        result_phoneset="shapes")))
+                                                        result_phoneset="auto")))
         speakers[row["utt"]] = row.get("speaker") or row["utt"]
         if args.breakdown and phoneset != "preston-blair":
             counts.update(breakdown(reference, phoneset, phones, preset, frames))
