@@ -176,3 +176,8 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
     audio = as_audio(clean)
     assert recognize(audio, lines).phones == recognize(
         audio, lines, settings=replace(settings, noisy_onset_seconds=0.2, noisy_offset_seconds=0.2)).phones
+
+
+def test_without_a_script_noisy_phones_are_not_widened(speech):
+    noisy = as_audio(with_noise(speech[0], 10.0))
+    assert recognize(noisy).phones == recognize(noisy, settings=RecognitionSettings(widen_below_db=0.0)).phones
