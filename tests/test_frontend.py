@@ -181,3 +181,20 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
 def test_without_a_script_noisy_phones_are_not_widened(speech):
     noisy = as_audio(with_noise(speech[0], 10.0))
     assert recognize(noisy).phones == recognize(noisy, settings=RecognitionSettings(widen_below_db=0.0)).phones
+
+
+def test_over_an_unsteady_background_like_music_noisy_phones_are_not_widened(speech):
+    """A chord struck on every beat and dying away (music under the voice) is not the steady
+    floor the voice's edges sink under: the phones stay where the aligner put them."""
+    clean, _ = speech
+    lines = [Line(phrase) for phrase in PHRASES]
+    t = np.arange(len(clean)) / RATE
+    chords = sum(np.sin(2 * np.pi * hz * t) for hz in (262.0, 330.0, 392.0)) * np.exp(-np.mod(t, 0.5) / 0.25)
+    level = np.sqrt(np.mean(clean[np.abs(clean) > 0.01].astype(np.float64) ** 2))
+    music = as_audio((clean + chords / np.std(chords) * level * 10 ** (-8 / 20)).astype(np.float32))
+    settings = RecognitionSettings()
+    assert prepare(as_audio(with_noise(clean, 10.0))).floor_spread <= settings.widen_steady_db
+    prepared = prepare(music)
+    assert prepared.level < settings.widen_below_db and prepared.floor_spread > settings.widen_steady_db
+    off = replace(settings, widen_below_db=0.0)
+    assert recognize(music, lines).phones == recognize(music, lines, settings=off).phones
