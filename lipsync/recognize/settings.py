@@ -64,6 +64,11 @@ class RecognitionSettings:
     #: leave one speaker out (see benchmarks/accuracy.py)
     words_language_weight: float = 4.0
     words_topn: int = 4
+    #: script-free English words are aligned with each n t d dh v also allowed to be its
+    #: bilabial counterpart m p b, at this prior probability against the word as heard (0:
+    #: aligned as heard): the language model picks words, the acoustics then say where the
+    #: lips closed (:func:`lipsync.recognize.sphinx.align_with_closures`)
+    words_closure_prior: float = 1e-4
 
     # --- noisy recordings (:mod:`lipsync.recognize.frontend`) ----------------------------------
     #: a recording whose speech stands less than this many dB over its noise floor
@@ -200,6 +205,9 @@ class RecognitionSettings:
             if not isinstance(value, int) or not 1 <= value <= MAX_TOPN:
                 raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_TOPN}, "
                                   f"got {value!r}", "the model's default is 4")
+        if not 0 <= self.words_closure_prior <= 1:
+            raise OptionError(f"recognition setting words_closure_prior must be a probability from 0 to 1, "
+                              f"got {self.words_closure_prior!r}", "0 aligns the words as heard")
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, (int, float)) and not value >= 0:
