@@ -267,7 +267,7 @@ def test_matching_by_sound_hears_with_its_own_word_search(short):
         return [(p.symbol, p.start, p.end) for stretch in stretches for p in found[stretch]]
 
     usual = heard()
-    assert heard(words_language_weight=100.0, words_topn=1) == usual
+    assert heard(words_language_weight=100.0, words_topn=1, words_closure_prior=0.5) == usual
     assert heard(match_words_language_weight=100.0) != usual
 
 
