@@ -706,9 +706,11 @@ def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language
     if preset is None and isinstance(original, Sheet):
         preset = _sheet_preset(original, settings)
     chosen = _preset(preset, settings)
+    pairs = pair_script(timeline, lines)
+    spans = line_spans(timeline, settings.fit.line_slack)
     with private_speaker() as speaker:
-        return tuple(_time(line.text, language, timeline, number, chosen, settings, speaker).timed
-                     for number, line in pair_script(timeline, lines))
+        return tuple(_time(line.text, language, timeline, number, chosen, settings, speaker, spans).timed
+                     for number, line in pairs)
 
 
 def _sheet_preset(sheet: Sheet, settings: AdaptSettings) -> str:
