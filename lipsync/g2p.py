@@ -8,6 +8,7 @@ mapped to the nearest phone of pocketsphinx's English acoustic model.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import unicodedata
 from collections.abc import Sequence
@@ -84,7 +85,7 @@ def _espeak(language: str):
     from phonemizer.backend import EspeakBackend
 
     return EspeakBackend(language, preserve_punctuation=False, with_stress=False,
-                         language_switch="remove-flags")
+                         language_switch="keep-flags")
 
 
 def espeak_languages() -> dict[str, str]:
@@ -95,19 +96,43 @@ def espeak_languages() -> dict[str, str]:
     return dict(EspeakBackend.supported_languages())
 
 
-def pronounce(words: Sequence[str], language: str = "en-us") -> list[tuple[str, ...]]:
-    """IPA phones for each word, from espeak-ng; numbers and symbols are spelled out as words.
+#: espeak-ng's mark of a switch of language inside a word's pronunciation: ``(en)``, ``(fr)``
+_SWITCH = re.compile(r"^\(([a-z]{2,3}(?:-[a-z0-9]+)?)\)$")
 
-    >>> pronounce(["hello"])
-    [('h', 'ə', 'l', 'oʊ')]
-    """
-    if not words:
-        return []
+
+@functools.lru_cache(maxsize=16)
+def _spoken(words: tuple[str, ...], language: str) -> tuple[tuple[tuple[str, ...], str | None], ...]:
+    """Each word's IPA phones and the language espeak-ng switched to for it (None: its own)."""
     from phonemizer.separator import Separator
 
     backend = _espeak(language)
     # phonemizer refuses equal phone and word separators; a word may come out as several
     # (numbers are spelled out), whose phones all belong to the one script word.
     separator = Separator(phone=" ", word="|", syllable="")
-    outputs = backend.phonemize(list(words), separator=separator, strip=True)
-    return [tuple(output.replace("|", " ").split()) for output in outputs]
+    spoken = []
+    for output in backend.phonemize(list(words), separator=separator, strip=True):
+        tokens = output.replace("|", " ").split()
+        switches = [match.group(1) for match in map(_SWITCH.match, tokens) if match]
+        phones = tuple(token for token in tokens if not _SWITCH.match(token))
+        spoken.append((phones, switches[0] if switches else None))
+    return tuple(spoken)
+
+
+def pronounce(words: Sequence[str], language: str = "en-us") -> list[tuple[str, ...]]:
+    """IPA phones for each word, from espeak-ng; numbers and symbols are spelled out as words.
+
+    >>> pronounce(["hello"])
+    [('h', 'ə', 'l', 'oʊ')]
+    """
+    return [phones for phones, _ in _spoken(tuple(words), language)] if words else []
+
+
+def switched_languages(words: Sequence[str], language: str = "en-us") -> list[str | None]:
+    """For each word, the language espeak-ng pronounces it in when that is not ``language``
+    (its dictionaries mark words of another language: English words in a French or German
+    text), else None. Pronouncing the same words (:func:`pronounce`) costs nothing more.
+
+    >>> switched_languages(["bonjour", "weekend", "the"], "fr-fr")
+    [None, 'en', 'en']
+    """
+    return [switched for _, switched in _spoken(tuple(words), language)] if words else []

@@ -220,6 +220,21 @@ def language_name(code: str) -> str:
     return _NAMES.get(code.split("-")[0], code)
 
 
+def letters_name(texts: Iterable[str], language: str) -> bool:
+    """True when the script's letters and commonest words name ``language``
+    (:func:`detect_language`); False when they name another or cannot tell.
+
+    >>> letters_name(["Le week-end, on fait du shopping au parking."], "fr-fr")
+    True
+    >>> letters_name(["Good morning everybody."], "fr-fr")
+    False
+    """
+    try:
+        return detect_language(texts).split("-")[0] == language.split("-")[0]
+    except ScriptError:
+        return False
+
+
 def check_script_language(texts: Iterable[str], language: str) -> None:
     """Raise ScriptError when the script is plainly in another language than ``language``
     (e.g. a French script with ``--language en-us``). Uncertain cases pass."""

@@ -218,3 +218,22 @@ def test_a_spanish_script_on_english_audio_is_refused_with_either_language(take)
     assert "Spanish" in default.value.message  # the letters give it away
     with pytest.raises(ScriptMismatchError):
         analyze(take.audio, spanish, language="es")  # the alignment's confidence does
+
+
+def test_an_english_script_with_a_french_language_is_refused_by_espeak_pronunciations(take):
+    # no frequent English word for the letters to go by; espeak-ng's French dictionary knows
+    # these words as English
+    english = lines_of("Good morning everybody.", "Happy birthday, dear friend!")
+    with pytest.raises(ScriptError) as caught:
+        analyze(take.audio, english, language="fr-fr")
+    assert "as English, not French" in caught.value.message and "--language en" in caught.value.hint
+    assert not isinstance(caught.value, ScriptMismatchError)  # refused before any alignment
+
+
+def test_french_dialogue_with_english_loanwords_aligns(espeak_wav, audio_variant):
+    # espeak-ng pronounces 4 of its 6 words as English; the letters and common words say French
+    french = ["Le week-end, shopping au parking!"]
+    recording = build(lambda text: espeak_wav(text, "fr-fr"), audio_variant, french, 0.7, "loanwords.wav")
+    result = analyze(recording.audio, recording.lines(), language="fr-fr")
+    assert [line.status for line in result.sheet.script] == ["aligned"]
+    assert result.warnings == ()

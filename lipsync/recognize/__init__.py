@@ -22,7 +22,7 @@ import numpy as np
 from ..audio import Audio
 from ..dialogue import Line
 from ..errors import OptionError, ScriptError, ScriptMismatchError
-from ..languages import check_script_language, is_english
+from ..languages import check_script_language, is_english, language_name, letters_name
 from ..sheet import Phone, ScriptLine, Word
 from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, split_long
 from . import align, confidence
@@ -175,6 +175,14 @@ class AcousticRecognizer:
         if is_english(language) and align.out_of_dictionary_share(words) > settings.wrong_language_share:
             raise ScriptError("most script words are not English words: is the script in another language?",
                               "pass its --language (or --language auto), and check that --script matches the recording")
+        if not is_english(language):
+            share, count, other = align.switched_language_share(lines, language)
+            if count >= settings.min_switched_words and share >= settings.switched_language_share \
+                    and not letters_name([line.text for line in lines], language):
+                raise ScriptError(f"espeak-ng pronounces {count} of the script's {round(count / share)} words as "
+                                  f"{language_name(other)}, not {language_name(language)}: is the script in "
+                                  "another language?",
+                                  f"pass --language {other} (or --language auto) if that is the dialogue's language")
         warnings: list[str] = []
         with_words = {word.line for word in words}
         outcomes: dict[int, ScriptLine] = {}

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from ..dialogue import Line, words_of
-from ..g2p import ipa_to_arpabet, pronounce
+from ..g2p import ipa_to_arpabet, pronounce, switched_languages
 from ..languages import is_english
 from ..phonemes import VISEME_CLASSES, arpabet_to_ipa, viseme_class
 from ..sheet import Phone, Word
@@ -106,6 +107,22 @@ def out_of_dictionary_share(words: Sequence[ScriptWord]) -> float:
     if not words:
         return 0.0
     return sum(1 for w in words if w.word.ipa is not None) / len(words)
+
+
+def switched_language_share(lines: Sequence[Line], language: str) -> tuple[float, int, str | None]:
+    """espeak-ng's pronunciation coverage of a script in a language other than English: the
+    share and number of its words that espeak-ng pronounces in another language (its French and
+    German dictionaries mark English words), and the commonest such language (None for none).
+    The words are pronounced as :func:`prepare_words` pronounces them, so the second call costs
+    nothing."""
+    said = [entry[2].lower() for entry in spoken_words(lines, language)]
+    unique = sorted(set(said))
+    switched = dict(zip(unique, switched_languages(unique, language)))
+    other = Counter(switched[word] for word in said if switched[word] is not None)
+    if not said or not other:
+        return 0.0, 0, None
+    count = sum(other.values())
+    return count / len(said), count, other.most_common(1)[0][0]
 
 
 class Matcher(Protocol):

@@ -126,6 +126,13 @@ class RecognitionSettings:
     min_word_in_speech: float = 0.5
     #: English scripts with more than this share of words outside the dictionary are refused
     wrong_language_share: float = 0.6
+    #: a script in another language with at least ``min_switched_words`` words, and this share of
+    #: them, that espeak-ng pronounces in a third language (its French and German dictionaries
+    #: mark English words) is refused unless its letters and commonest words name its language
+    #: (French dialogue with English loanwords): no right script of benchmarks/trust.py has one
+    #: such word, English sentences with ``-l fr-fr`` have 38-90 % of them, with ``-l de`` 0-43 %
+    switched_language_share: float = 0.5
+    min_switched_words: int = 2
     #: a script of which less than this share of the words aligns confidently does not belong
     #: to the recording (an error unless ``analyze --allow-mismatch``)
     mismatch_share: float = 1 / 3
