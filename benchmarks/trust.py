@@ -66,10 +66,12 @@ class Evidence:
         self._rate = confidence.confidence
 
     def __enter__(self) -> "Evidence":
-        def rate(per_frame, reference, settings=SETTINGS, foreign=False, squeezed=0.0, stretched=0.0):
-            value = self._rate(per_frame, reference, settings, foreign, squeezed, stretched)
-            extra = settings.foreign_confidence_gap if foreign else 0.0
-            self.by_value[value] = (per_frame - reference + extra, squeezed, stretched)
+        def rate(*args):
+            value = self._rate(*args)
+            if len(args) == 6:  # a line (words are rated without their phones' durations)
+                per_frame, reference, settings, foreign, squeezed, stretched = args
+                extra = settings.foreign_confidence_gap if foreign else 0.0
+                self.by_value[value] = (per_frame - reference + extra, squeezed, stretched)
             return value
 
         confidence.confidence = rate
