@@ -8,7 +8,8 @@ or cues:
    (the preset's closed mouth) wins, else the last one;
 2. :func:`lead`: every change moves ``lead_frames`` earlier, so the mouth leads the sound;
 3. :func:`hold_at_least`: no shape is held shorter than ``min_hold_frames``; a short shape joins
-   its more open neighbour, except closures, which take frames from a neighbour instead;
+   the neighbour closest to it in openness (the more open one of two as close), except
+   closures, which take frames from a neighbour instead;
 4. :func:`on_steps`: on twos or threes, changes happen only every ``step`` frames.
 """
 
@@ -101,8 +102,10 @@ def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], b
     """No cue shorter than ``frames`` (except where the whole sheet is shorter).
 
     The shortest offending cue (the earliest of equals) is handled first, until none is left:
-    a closure takes frames from its longer neighbour; any other shape merges into its more
-    open neighbour. A heap keeps this O(n log n) over long episodes.
+    a closure takes frames from its longer neighbour; any other shape merges into the neighbour
+    closest to it in openness (the more open of two as close), so that a one-frame consonant
+    between a wide vowel and a rounded one does not hold the mouth open a frame too long.
+    A heap keeps this O(n log n) over long episodes.
     """
     timeline = _Timeline(cues)
     queue = [(cue.length, cue.frame, node) for node, cue in enumerate(cues) if cue.length < frames]
@@ -117,15 +120,28 @@ def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], b
             if changed is None:
                 # Every neighbour is a single frame: the closure takes that frame whole.
                 changed = timeline.merge(after if after is not None else before, node)
-        elif before is None or (after is not None and
-                                openness(timeline.shape[after]) > openness(timeline.shape[before])):
-            changed = timeline.merge(node, after)
         else:
-            changed = timeline.merge(node, before)
+            changed = timeline.merge(node, _closest_in_openness(timeline, node, openness))
         for item in changed:
             if timeline.length[item] < frames:
                 heapq.heappush(queue, (timeline.length[item], timeline.start[item], item))
     return timeline.cues()
+
+
+def _closest_in_openness(timeline: _Timeline, node: int, openness: Callable[[str], int]) -> int:
+    """The neighbour a short cue joins: the one whose openness is closest to its own, so the
+    mouth opens and closes on the frames it should (the more open one when both are as close;
+    the earlier one when both are as open)."""
+    before, after = timeline.previous[node], timeline.following[node]
+    if before is None or after is None:
+        return after if before is None else before  # type: ignore[return-value]
+    own = openness(timeline.shape[node])
+
+    def rank(neighbour: int) -> tuple[int, int]:
+        level = openness(timeline.shape[neighbour])
+        return abs(level - own), -level
+
+    return after if rank(after) < rank(before) else before
 
 
 class _Timeline:

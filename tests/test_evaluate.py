@@ -425,3 +425,28 @@ def test_manifest_takes_phones_from_the_sheet_beside_each_result(tmp_path: Path)
     sheet_with_phones(results, [(0.51, 1.0, "ɑ")]).rename(results / "one.json")
     rows, total = evaluate_manifest(data / "manifest.tsv", results)
     assert total.boundaries == 1 and total.within20 == 1.0 and total.acc9 == 1.0
+
+
+def _rules_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rules_benchmark", Path(__file__).parents[1] / "benchmarks" / "rules.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)  # type: ignore[union-attr]
+    return benchmark
+
+
+def test_reference_phones_read_hand_labels_as_the_recognizer_would_give_them():
+    # benchmarks/rules.py animates the hand labels: a TIMIT closure and its release are one stop,
+    # an unreleased closure is the stop, reduced vowels fold into the recognizer's phones.
+    benchmark = _rules_benchmark()
+    timit = [Segment(0.0, 0.2, "h#"), Segment(0.2, 0.25, "bcl"), Segment(0.25, 0.27, "b"),
+             Segment(0.27, 0.4, "ix"), Segment(0.4, 0.45, "tcl"), Segment(0.45, 0.5, "pau"),
+             Segment(0.5, 0.6, "axr"), Segment(0.6, 0.7, "h#")]
+    phones = benchmark.reference_phones(timit, "arpabet")
+    assert [(p.start, p.end, p.symbol) for p in phones] == [
+        (0.2, 0.27, "b"), (0.27, 0.4, "ɪ"), (0.4, 0.45, "t"), (0.5, 0.6, "ɚ")]
+    # SAMPA aspiration belongs to the stop before it; the Australian NURSE vowel is ER
+    sampa = [Segment(0.0, 0.1, "sil"), Segment(0.1, 0.15, "t"), Segment(0.15, 0.2, "H"), Segment(0.2, 0.4, "@:")]
+    assert [(p.start, p.end, p.symbol) for p in benchmark.reference_phones(sampa, "sampa")] == [
+        (0.1, 0.2, "t"), (0.2, 0.4, "ɝ")]

@@ -236,6 +236,27 @@ def test_no_cue_is_shorter_than_min_hold(min_hold):
     assert any(cue.shape != "X" for cue in cues)
 
 
+@pytest.mark.parametrize(("shapes", "joined"), [
+    # "father's": a one-frame Z between a wide A and a puckered SH closes the mouth on its frame
+    (["D", "B", "F"], "F"),
+    (["F", "B", "D"], "F"),
+    # a one-frame vowel between two half-open consonants opens to the nearer of them in width
+    (["B", "C", "X"], "B"),
+    # as close either way: the more open neighbour, as before
+    (["D", "B", "A"], "D"),
+    (["A", "B", "D"], "D"),
+])
+def test_a_short_shape_joins_the_neighbour_closest_in_openness(shapes, joined):
+    preset = load_preset("rhubarb").with_timing(lead_frames=0, min_hold_frames=2)
+    rate = FrameRate(24)
+    timeline = [Shape(0.0, 0.5, "X"), Shape(0.5, 0.75, shapes[0]), Shape(0.75, 0.79, shapes[1]),
+                Shape(0.79, 1.0, shapes[2]), Shape(1.0, 2.0, "X")]
+    cues = to_frames(timeline, rate, preset, 48)
+    assert_contiguous(cues, 48)
+    assert [cue.shape for cue in cues if cue.frame == 18 or cue.frame < 18 < cue.end] == [joined], cues
+    assert shapes[1] not in [cue.shape for cue in cues if 12 <= cue.frame < 24]
+
+
 def test_a_sheet_shorter_than_min_hold_is_one_cue():
     preset = load_preset("rhubarb").with_timing(min_hold_frames=4)
     rate = FrameRate(24)

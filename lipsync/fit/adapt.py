@@ -5,7 +5,8 @@ For a candidate (text + language) and one original line:
 
 1. **Natural timing** (:func:`natural_phones`): espeak-ng speaks the candidate (Japanese
    kanji read as kana first) and reports every phone and word as it synthesizes them
-   (:mod:`lipsync.espeak`): syllable and phone durations at a natural rate, pauses included.
+   (:mod:`lipsync.espeak`): syllable and phone durations at a natural rate, pauses included;
+   the phones named as the analysis of a recording would align them (:func:`aligned_symbols`).
    Japanese phones are regrouped into morae by the preset's animation, as for analysis.
 2. **Rate** (:func:`time_candidate`): the candidate is animated at that rate with the preset's
    rules (on ones, as ``fit`` compares voice tracks) and its speech (first to last open mouth)
@@ -14,12 +15,18 @@ For a candidate (text + language) and one original line:
    candidate that needs more is timed the same way (the band shows where its words would have
    to fall), flagged, and says by how much it misses and what to change.
 3. **Flaps**: the timed phones animated again through the preset: the predicted mouth track.
-4. **Score** (:func:`adapt_line`): :func:`lipsync.fit.score.fit_pairs` scores the predicted
-   track against the picture's line exactly as ``fit`` scores a recorded dub; then the change
-   of speaking rate costs what ``fit`` charges a recording for the same time-stretch
-   (:func:`lipsync.fit.score.timing_cost`: 1 point per % beyond 5 %). So a candidate scores
-   what its take, read at a natural pace, would score in ``fit``; beyond the plausible range
-   the cost keeps growing at the same pace, so the score falls with how far beyond it is.
+4. **Score** (:func:`adapt_line`): what ``fit`` can be expected to give a take of the
+   candidate. A take can land two ways (:func:`_readings`): paced to fill the flaps (the flaps
+   above), scored by :func:`lipsync.fit.score.fit_pairs` exactly as ``fit`` scores a recorded
+   dub, less what the change of speaking rate costs (what ``fit`` charges a recording for the
+   same time-stretch, :func:`lipsync.fit.score.timing_cost`: 1 point per % beyond 5 %; beyond
+   the plausible range it keeps growing at the same pace); and read at its natural pace from
+   where the picture's line starts to speak, scored by ``fit`` alone (which finds and charges
+   the stretch that take needs). Each at three phases within a frame (:data:`PHASES`: where a
+   recording's sound falls within a frame decides whether a short closure shows). The score is
+   the mean of the two readings' means (``paced_score``, ``natural_score``): a single reading
+   swings with a closure that shows or not, the mean follows what ``fit`` gives takes on
+   average.
 
 Also reported: the syllables per second the candidate needs against its natural rate and the
 original's, and where its closures (m, b, p and pauses) fall against the picture's closed
@@ -40,6 +47,7 @@ mouths.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -136,13 +144,17 @@ class CandidateFit:
 
     timed: TimedCandidate
     fit: LineFit                    # the predicted flaps against the picture's, as ``fit`` scores them
-    score: float                    # the fit score minus the cost of the rate change
-    rate_cost: float
+    score: float                    # the mean of ``paced_score`` and ``natural_score``
+    rate_cost: float                # what pacing it to fill the flaps costs (fit's stretch cost)
     flagged: bool
     picture_closures: tuple[Closure, ...]
     candidate_closures: tuple[Closure, ...]
     advice: str
     rank: int = 0                   # 1 = best of the line's candidates
+    #: the mean score of its take paced to fill the picture's flaps (``fit`` minus ``rate_cost``)
+    paced_score: float = 0.0
+    #: the mean ``fit`` score of its take read at its natural pace from the line's start
+    natural_score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -234,8 +246,9 @@ def spoken_words(text: str, language: str) -> tuple[str, list[tuple[str, int, in
 def natural_phones(text: str, language: str, speed: int = 160, speaker: Speaker | None = None) -> tuple[Phone, ...]:
     """The candidate's phones (IPA, each with its script word) at espeak-ng's natural timing,
     from 0 seconds. ``language`` must be an espeak-ng code (see
-    :func:`lipsync.languages.espeak_code`): the real phones (a preset that animates by morae
-    regroups Japanese ones, as for analysis). ``speaker``: the espeak-ng instance to use (default: the process-wide one)."""
+    :func:`lipsync.languages.espeak_code`): its phones as the analysis of a recording aligns
+    them (:func:`aligned_symbols`; a preset that animates by morae regroups Japanese ones, as
+    for analysis). ``speaker``: the espeak-ng instance to use (default: the process-wide one)."""
     from ..espeak import synthesize
 
     spoken, spans = spoken_words(text, language)
@@ -243,16 +256,48 @@ def natural_phones(text: str, language: str, speed: int = 160, speaker: Speaker 
         raise OptionError("the candidate line has no words", "type the dub line's text")
     voice = (speaker.synthesize if speaker is not None else synthesize)(spoken, language, speed, audio=False)
 
-    def word_at(position: int) -> str | None:
-        for word, start, end in spans:
+    def span_at(position: int) -> int | None:
+        for index, (_, start, end) in enumerate(spans):
             if start <= position < end:
-                return word
+                return index
         return None
 
-    phones = tuple(Phone(p.start, p.end, p.symbol, word_at(p.position)) for p in voice.phones)
+    at = [span_at(p.position) for p in voice.phones]
+    symbols = aligned_symbols([p.symbol for p in voice.phones], at,
+                              [spoken[start:end] for _, start, end in spans], language)
+    phones = tuple(Phone(p.start, p.end, symbol, None if index is None else spans[index][0])
+                   for p, symbol, index in zip(voice.phones, symbols, at))
     if not phones:
         raise OptionError(f"espeak-ng says nothing for {text!r}", "type words of the dub's language")
     return phones
+
+
+def aligned_symbols(symbols: Sequence[str], words: Sequence[int | None], spoken: Sequence[str],
+                    language: str) -> list[str]:
+    """The phones the analysis of a recording would align, for the phones espeak-ng synthesized
+    (``words[i]``: the index in ``spoken`` of the word phone ``i`` belongs to). Outside English
+    the aligner is given each word's dictionary pronunciation (:func:`lipsync.g2p.pronounce`),
+    whose phones can differ from the allophones synthesized in context: Spanish "bonita" after a
+    vowel is synthesized with a fricative β (lips apart) but aligned, and so animated, as b (a
+    closure). Where a word's dictionary pronunciation has as many phones as its synthesis, its
+    symbols are taken; elsewhere the synthesized ones stay.
+
+    >>> aligned_symbols(["u", "n", "a", "β", "o", "n", "i", "t", "a"], [0, 0, 0, 1, 1, 1, 1, 1, 1],
+    ...                 ["una", "bonita"], "es")
+    ['u', 'n', 'a', 'b', 'o', 'n', 'i', 't', 'a']
+    """
+    from ..g2p import pronounce
+    from ..languages import is_english
+
+    if is_english(language) or not spoken:
+        return list(symbols)
+    chosen = list(symbols)
+    for index, dictionary in enumerate(pronounce(list(spoken), language)):
+        places = [i for i, word in enumerate(words) if word == index]
+        if len(places) == len(dictionary):
+            for place, symbol in zip(places, dictionary):
+                chosen[place] = symbol
+    return chosen
 
 
 def syllable_count(phones: Sequence[Phone]) -> int:
@@ -283,8 +328,11 @@ def _open_extent(timeline: MouthTimeline) -> tuple[int, int] | None:
     return speech_extent(timeline.openness, 0, timeline.duration_frames)
 
 
-def _line_span(original: MouthTimeline, line: int, settings: FitSettings) -> Span:
-    spans = line_spans(original, settings.line_slack)
+def _line_span(original: MouthTimeline, line: int, settings: FitSettings,
+               spans: Sequence[Span] | None = None) -> Span:
+    """The original's ``line`` (1-based) with its speech; ``spans``: its :func:`line_spans`,
+    when already known (a whole script looks up every line in one list)."""
+    spans = line_spans(original, settings.line_slack) if spans is None else spans
     if not spans:
         raise FitError(f"the original track {original.name!r} has no dialogue lines",
                        "pass the original voice track with --original-script, or a sheet or XDTS with its dialogue")
@@ -313,8 +361,7 @@ def time_candidate(text: str, language: str, original: MouthTimeline, line: int,
     under the picture. See the module docstring for the steps.
     """
     with private_speaker() as speaker:
-        timed, _ = _time(text, language, original, line, _preset(preset, settings), settings, speaker)
-    return timed
+        return _time(text, language, original, line, _preset(preset, settings), settings, speaker).timed
 
 
 def _preset(preset: str | Preset | None, settings: AdaptSettings) -> Preset:
@@ -330,10 +377,33 @@ def _language(language: str) -> str:
     return resolve_language(language, None)
 
 
+@dataclass(frozen=True, eq=False)
+class _Prediction:
+    """A candidate timed onto its line: ``timed`` (paced to fill the flaps) and its flaps
+    ``predicted``; with what :attr:`readings` needs (its ``natural`` phones, where the line
+    starts to speak in seconds, the preset, the frames and the line of the predicted track)."""
+
+    timed: TimedCandidate
+    predicted: MouthTimeline
+    span: Span
+    natural: tuple[Phone, ...]
+    start: float
+    rate_cost: float
+    preset: Preset
+    frames: int
+    lines: tuple[SheetLine, ...]
+
+    @functools.cached_property
+    def readings(self) -> tuple[tuple[MouthTimeline, float], ...]:
+        """(flaps, points its pace costs) of each way its take can land (:func:`_readings`);
+        made only when the candidate is scored (the rhythmo band needs its timing alone)."""
+        return _readings(self)
+
+
 def _time(text: str, language: str, original: MouthTimeline, line: int, preset: Preset,
-          settings: AdaptSettings, speaker: Speaker) -> tuple[TimedCandidate, MouthTimeline]:
+          settings: AdaptSettings, speaker: Speaker, spans: Sequence[Span] | None = None) -> _Prediction:
     code = _language(language)
-    span = _line_span(original, line, settings.fit)
+    span = _line_span(original, line, settings.fit, spans)
     rate = original.rate
     natural = natural_phones(text, code, settings.speed, speaker)
     # 1. its natural speech extent, as the preset animates it (lead, holds and closures included)
@@ -365,7 +435,36 @@ def _time(text: str, language: str, original: MouthTimeline, line: int, preset: 
     predicted = _animated([p for p in phones if p.end > 0], preset, rate, frames, original.name, sheet_line)
     timed = TimedCandidate(text, code, line, words, phones, syllable_count(natural), round(natural_seconds, 4),
                            round(target, 4), round(needed, 4), settings.slowest <= needed <= settings.fastest)
-    return timed, predicted
+    return _Prediction(timed, predicted, span, natural, s0, timing_cost(0, 1.0 / needed, settings.fit), preset,
+                       frames, sheet_line)
+
+
+#: Where within a frame a take's sound can begin, in frames: a recording's phones fall on the
+#: frames at any phase, and ``fit`` scores takes that differ only by that differently (a
+#: closure shorter than a frame shows or not). Each reading is scored at each phase.
+PHASES = (0.0, 1 / 3, 2 / 3)
+
+
+def _readings(item: _Prediction) -> tuple[tuple[MouthTimeline, float], ...]:
+    """The ways a candidate's take can land, each as (flaps, points its pace costs): read at
+    the pace that fills the flaps (``item.timed``'s phones, costing ``item.rate_cost``), and
+    read at its natural pace from where the picture's line starts to speak (``fit`` charges the
+    stretch that take needs in its own score); both at each of :data:`PHASES`. The first is
+    ``item.predicted``."""
+    predicted, rate, natural = item.predicted, item.predicted.rate, item.natural
+    step = 1.0 / float(rate)
+
+    def animated(phones: Sequence[Phone], at: float, frames: int) -> MouthTimeline:
+        moved = [replace(p, start=p.start + at, end=p.end + at) for p in phones]
+        return _animated([p for p in moved if p.end > 0], item.preset, rate, frames, predicted.name, item.lines)
+
+    found = [(predicted if phase == 0 else animated(item.timed.phones, phase * step, item.frames), item.rate_cost)
+             for phase in PHASES]
+    for phase in PHASES:
+        at = item.start + phase * step - natural[0].start
+        frames = max(item.frames, rate.frames_in(natural[-1].end + at + _PAD_SECONDS) + 1)
+        found.append((animated(natural, at, frames), 0.0))
+    return tuple(found)
 
 
 def _words(phones: Sequence[Phone], line: int) -> tuple[Word, ...]:
@@ -439,21 +538,21 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
     for number, (_, text) in enumerate(candidates, 1):
         if not words_of(text):
             raise OptionError(f"candidate {number} ({text!r}) has no words", "type the dub line's text")
-    prepared = []
+    every_span = line_spans(original, settings.fit.line_slack)
     with private_speaker() as speaker:
-        for line, text in candidates:
-            timed, predicted = _time(text, language, original, line, chosen, settings, speaker)
-            prepared.append((timed, predicted, _line_span(original, line, settings.fit)))
-    pairs = []
-    for timed, predicted, span in prepared:
-        extent = _open_extent(predicted)  # None: the candidate never opens its mouth
-        start, end = extent or (predicted.lines[0].frame, predicted.lines[0].frame + 1)
-        pairs.append((original, predicted, span, Span(predicted.name, start, end - start, timed.text, 0, extent)))
+        prepared = [_time(text, language, original, line, chosen, settings, speaker, every_span)
+                    for line, text in candidates]
+    pairs = [(original, flaps, item.span, _dub_span(flaps, item.timed.text))
+             for item in prepared for flaps, _ in item.readings]
     fits = fit_pairs(pairs, settings.fit)
     by_line: dict[int, list[CandidateFit]] = {}
     spans: dict[int, Span] = {}
     counts: dict[int, tuple[int, bool]] = {}  # the original's syllables, estimated or not
-    for (timed, predicted, span), (_, _, _, dub_span), result in zip(prepared, pairs, fits):
+    at = 0
+    for item in prepared:
+        timed, span, count_readings = item.timed, item.span, len(item.readings)
+        results, dub_span = fits[at:at + count_readings], pairs[at][3]
+        at += count_readings
         spans[timed.line] = span
         if timed.line not in counts:
             known = (syllables or {}).get(timed.line)
@@ -461,8 +560,7 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
         count, estimated = counts[timed.line]
         # an estimate from flaps is too rough to argue with (slow speech shows more flaps per syllable)
         words = "" if estimated else original_rate_words(count / timed.target_seconds, False)
-        by_line.setdefault(timed.line, []).append(_candidate_fit(original, span, predicted, dub_span, timed,
-                                                                 result, settings, words))
+        by_line.setdefault(timed.line, []).append(_candidate_fit(original, item, dub_span, results, settings, words))
     lines = []
     for line in sorted(by_line):
         ranked = sorted(by_line[line], key=lambda c: (-c.score, abs(math.log(c.timed.rate))))
@@ -494,18 +592,32 @@ def estimate_syllables(original: MouthTimeline, span: Span) -> int:
     return max(1, round(flap_count(original.openness[start:end]) * SYLLABLES_PER_FLAP))
 
 
-def _candidate_fit(original: MouthTimeline, span: Span, predicted: MouthTimeline, dub_span: Span,
-                   timed: TimedCandidate, result: object, settings: AdaptSettings, rate_words: str) -> CandidateFit:
-    fit_settings = settings.fit
-    if not isinstance(result, LineFit):  # the candidate never opens its mouth ("mm")
+def _dub_span(flaps: MouthTimeline, text: str) -> Span:
+    """The predicted flaps' line as ``fit`` pairs it: its speech from first to last open mouth."""
+    extent = _open_extent(flaps)  # None: the candidate never opens its mouth
+    start, end = extent or (flaps.lines[0].frame, flaps.lines[0].frame + 1)
+    return Span(flaps.name, start, end - start, text, 0, extent)
+
+
+def _candidate_fit(original: MouthTimeline, item: _Prediction, dub_span: Span, results: Sequence[object],
+                   settings: AdaptSettings, rate_words: str) -> CandidateFit:
+    """A candidate's score: the mean over its readings of ``fit``'s score less what the
+    reading's pace costs (see :func:`_readings`); its flaps, closures and advice are those paced
+    to fill the picture's (``results[0]``)."""
+    fit_settings, timed, result = settings.fit, item.timed, results[0]
+    if not all(isinstance(each, LineFit) for each in results):  # the candidate never opens its mouth ("mm")
         raise OptionError(f"candidate {timed.text!r} never opens the mouth, so it cannot be scored",
                           "type the dub line's words")
-    rate_cost = timing_cost(0, 1.0 / timed.rate, fit_settings)
-    score = round(max(0.0, result.score - rate_cost), 1)
+    assert isinstance(result, LineFit)
+    scores = [max(0.0, each.score - cost) for each, (_, cost) in zip(results, item.readings)]  # type: ignore[union-attr]
+    half = len(PHASES)
+    filled, natural = float(np.mean(scores[:half])), float(np.mean(scores[half:]))
+    score = round((filled + natural) / 2, 1)
     extent = dub_span.speech or (dub_span.frame, dub_span.end)
-    picture, candidate = closures(original, span, predicted, extent, timed.phones, fit_settings.edge_reach)
+    picture, candidate = closures(original, item.span, item.predicted, extent, timed.phones, fit_settings.edge_reach)
     flagged = bool(score < fit_settings.threshold) or not timed.fits_rate
-    fitted = CandidateFit(timed, result, score, round(rate_cost, 1), flagged, picture, candidate, "")
+    fitted = CandidateFit(timed, result, score, round(item.rate_cost, 1), flagged, picture, candidate, "",
+                          paced_score=round(filled, 1), natural_score=round(natural, 1))
     return replace(fitted, advice=advice(fitted, settings, rate_words))
 
 
@@ -594,9 +706,11 @@ def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language
     if preset is None and isinstance(original, Sheet):
         preset = _sheet_preset(original, settings)
     chosen = _preset(preset, settings)
+    pairs = pair_script(timeline, lines)
+    spans = line_spans(timeline, settings.fit.line_slack)
     with private_speaker() as speaker:
-        return tuple(_time(line.text, language, timeline, number, chosen, settings, speaker)[0]
-                     for number, line in pair_script(timeline, lines))
+        return tuple(_time(line.text, language, timeline, number, chosen, settings, speaker, spans).timed
+                     for number, line in pairs)
 
 
 def _sheet_preset(sheet: Sheet, settings: AdaptSettings) -> str:

@@ -30,6 +30,8 @@ def candidate_to_dict(candidate: CandidateFit) -> dict[str, Any]:
         "flagged": candidate.flagged,
         "fits_rate": timed.fits_rate,
         "advice": candidate.advice,
+        "paced_score": candidate.paced_score,
+        "natural_score": candidate.natural_score,
         "fit_score": fit.score,
         "rate_cost": candidate.rate_cost,
         "fidelity": fit.fidelity,
@@ -148,8 +150,9 @@ def report_to_html(report: AdaptReport) -> str:
                         f"(natural {timed.natural_syllables_per_second:.1f}/s, ×{timed.rate:.2f}"
                         f"{'' if timed.fits_rate else ', beyond what a speaker can do'}) · closures matched "
                         f"{_closures(candidate)} · flaps {candidate.fit.flaps_original} picture / "
-                        f"{candidate.fit.flaps_dub} candidate · fit {candidate.fit.score:.0f} − rate "
-                        f"{candidate.rate_cost:.0f}</p>")
+                        f"{candidate.fit.flaps_dub} candidate · paced to the flaps {candidate.paced_score:.0f} "
+                        f"(fit {candidate.fit.score:.0f} − rate {candidate.rate_cost:.0f}), at a natural pace "
+                        f"{candidate.natural_score:.0f}</p>")
             body.append(openness_svg(report.rate, candidate.fit))
             words = " ".join(f"<span title=\"{w.start:.2f}–{w.end:.2f} s\">{esc(w.text)}</span>" for w in timed.words)
             body.append(f'<p class="text">{words}</p>')

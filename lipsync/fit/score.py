@@ -9,8 +9,10 @@ what that takes. Both timelines are sampled per frame as openness ``o(t)`` (pict
 margin; outside its own line each side counts as closed (a neighbouring line never counts against
 this one), and frames where the picture shows no mouth (empty XDTS cells) are left out.
 
-1. **Best fit.** The search below finds the best shift, and the best stretch plus shift. Each fit
-   is scored as ``fidelity - timing_cost``; the line's score is the better of the two (at least 0).
+1. **Best fit.** The search below finds the best shift, and the best stretch plus shift. Each fit,
+   and the dub as it stands (no timing cost), is scored as ``fidelity - timing_cost``; the line's
+   score is the best of the three (at least 0): a far shift the search prefers by a point of
+   agreement never scores the dub under its fit as it stands.
 2. **Fidelity** (0-100) ``= agreement_share * agreement + (1 - agreement_share) * 100 * edges``
    (share 0.5), after the fit:
 
@@ -656,7 +658,12 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
     """Search the shift and stretch of the dub line that agree best with the picture's line."""
     (a0, a1), (b0, b1) = speech_o, speech_d
     length = b1 - b0
+    # The stretch is sought near the ratio of the lines' speech lengths (first to last open
+    # frame): fitting the flaps' start and end is what an editor does first; the grid refines it.
+    # Only those factors and 1.0 (the shift search) are scored.
+    ratio = min(max((a1 - a0) / max(length, 1), settings.stretch_min), settings.stretch_max)
     factors = settings.factors()
+    factors = factors[(np.abs(factors - ratio) <= settings.stretch_window + 1e-9) | np.isclose(factors, 1.0)]
     shifts = np.arange(-settings.max_shift, settings.max_shift + 1)
     stretched = np.maximum(1, np.round(length * factors).astype(np.int64))
     m = settings.margin
@@ -679,9 +686,6 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
         1e-6 * (np.abs(shifts)[None, :] + 100 * np.abs(factors - 1.0)[:, None])
     one = int(np.flatnonzero(np.isclose(factors, 1.0))[0])
     best_shift = int(shifts[int(np.argmax(grid[one] - penalty[one]))])
-    # The stretch is sought near the ratio of the lines' speech lengths (first to last open
-    # frame): fitting the flaps' start and end is what an editor does first; the grid refines it.
-    ratio = min(max((a1 - a0) / max(length, 1), settings.stretch_min), settings.stretch_max)
     near = np.abs(factors - ratio) <= settings.stretch_window + 1e-9
     f_index, s_index = np.unravel_index(int(np.argmax(np.where(near[:, None], grid - penalty, -np.inf))), grid.shape)
     factor, factor_shift = float(factors[f_index]), int(shifts[s_index])
@@ -700,9 +704,10 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
 def _line_fit(original: MouthTimeline, dub: MouthTimeline, span_o: Span, span_d: Span,
               found: _Search, values: Sequence[tuple[float, float] | None], settings: FitSettings) -> LineFit:
     (a0, a1), (b0, b1) = span_o.speech, span_d.speech  # type: ignore[misc]
-    _, by_shift, by_stretch = (v if v is not None else (0.0, 0.0) for v in values)
-    # The score: the better of the two fits, each as its fidelity minus what its timing costs.
-    fits = [(by_shift, timing_cost(found.shift, 1.0, settings)),
+    as_is, by_shift, by_stretch = (v if v is not None else (0.0, 0.0) for v in values)
+    # The score: the best of the dub as it stands and the two fits, each as its fidelity minus
+    # what its timing costs (a far shift found by the search never scores under the dub unmoved).
+    fits = [(as_is, 0.0), (by_shift, timing_cost(found.shift, 1.0, settings)),
             (by_stretch, timing_cost(found.stretch_shift, found.stretch, settings))]
     (fidelity, edges), cost = max(fits, key=lambda item: (item[0][0] - item[1], -item[1]))
     base = round(max(0.0, fidelity - cost), 1)

@@ -1,0 +1,255 @@
+"""The animation rules alone, measured: phones animated through a preset and scored like
+``benchmarks/accuracy.py`` (``lipsync evaluate``'s metrics), without running recognition.
+
+Two sources of phones:
+
+- ``--reference`` (the default): each reference's own hand-labelled phones (TIMIT, SAMPA, IPA),
+  read as the phones a perfect recognizer would give (TIMIT closures joined to their release,
+  reduced and allophonic labels folded into the recognizer's phone set). What is wrong then is
+  the rules' doing: the preset's shapes, pauses, snapping to frames, minimum holds.
+- ``--sheets DIR``: the lipsync sheets (``<utt>.json``) that ``benchmarks/accuracy.py --out``
+  wrote, animated again with today's rules: the real recognizer's phones, recognized once.
+
+    python benchmarks/rules.py ../shared/eval-dev/manifest.tsv [--sheets OUT/clean/script]
+        [--preset rhubarb] [--timing KEY=VALUE ...] [--breakdown] [--halves]
+
+``--breakdown`` sorts the frames the output gets wrong (acc3, openness) by the step that made
+them wrong: the preset's shape for the phone, the pauses, or the frame rules (snapping, minimum
+hold), and by kind (rest shown during speech, talking in a pause, half versus open...).
+``--halves`` also scores each half of the speakers on its own (for cross-validating a
+setting chosen on eval-dev: choose on one half, report the other).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from lipsync.animate import animate, target_shapes
+from lipsync.evaluate import (OPENNESS, REST, Scores, Segment, combine_scores, detect_phoneset,
+                              evaluate_timelines, format_report, label_shape, phoneset_from_description,
+                              read_timeline)
+from lipsync.exporters._common import frame_time
+from lipsync.pipeline import mouth_cues
+from lipsync.presets import Preset, load_preset
+from lipsync.sheet import Phone, read_sheet_json
+from lipsync.timing import FrameRate
+
+FPS = 24
+
+#: TIMIT's 61 labels folded into the recognizer's phone set (CMU ARPAbet), as IPA. Closures
+#: are joined to the release that follows them (see :func:`reference_phones`); a closure
+#: without its release is the stop itself.
+_TIMIT_IPA = {
+    "aa": "ɑ", "ae": "æ", "ah": "ʌ", "ao": "ɔ", "aw": "aʊ", "ax": "ə", "ax-h": "ə", "axr": "ɚ",
+    "ay": "aɪ", "eh": "ɛ", "er": "ɝ", "ey": "eɪ", "ih": "ɪ", "ix": "ɪ", "iy": "i", "ow": "oʊ",
+    "oy": "ɔɪ", "uh": "ʊ", "uw": "u", "ux": "u", "b": "b", "d": "d", "g": "ɡ", "p": "p", "t": "t",
+    "k": "k", "dx": "ɾ", "q": "ʔ", "jh": "dʒ", "ch": "tʃ", "s": "s", "sh": "ʃ", "z": "z", "zh": "ʒ",
+    "f": "f", "th": "θ", "v": "v", "dh": "ð", "m": "m", "n": "n", "ng": "ŋ", "em": "m", "en": "n",
+    "eng": "ŋ", "nx": "n", "l": "l", "el": "l", "r": "ɹ", "w": "w", "y": "j", "hh": "h", "hv": "h",
+    "bcl": "b", "dcl": "d", "gcl": "ɡ", "pcl": "p", "tcl": "t", "kcl": "k",
+}
+_TIMIT_CLOSURES = {"bcl": ("b",), "dcl": ("d", "jh"), "gcl": ("g",), "pcl": ("p",), "tcl": ("t", "ch"),
+                   "kcl": ("k",)}
+
+#: SAMPA (with the EMU/ANDOSL Australian labels) as IPA in the recognizer's phone set: the
+#: NURSE vowel 3:/@: is r-coloured ER there; H (aspiration) belongs to the stop before it;
+#: joined labels (db, pt, kt, zs, On...) are their first phone.
+_SAMPA_IPA = {
+    "p": "p", "b": "b", "t": "t", "d": "d", "k": "k", "g": "ɡ", "m": "m", "n": "n", "N": "ŋ",
+    "f": "f", "v": "v", "T": "θ", "D": "ð", "s": "s", "z": "z", "S": "ʃ", "Z": "ʒ", "h": "h",
+    "tS": "tʃ", "dZ": "dʒ", "l": "l", "r": "ɹ", "w": "w", "j": "j", "?": "ʔ",
+    "I": "ɪ", "i": "i", "i:": "i", "E": "ɛ", "e": "ɛ", "{": "æ", "V": "ʌ", "@": "ə", "A": "ɑ",
+    "A:": "ɑ", "a": "ɑ", "a:": "ɑ", "O": "ɔ", "O:": "ɔ", "o:": "ɔ", "Q": "ɑ", "U": "ʊ", "u:": "u",
+    "u": "u", "3:": "ɝ", "@:": "ɝ", "ai": "aɪ", "aI": "aɪ", "ei": "eɪ", "eI": "eɪ", "oi": "ɔɪ",
+    "OI": "ɔɪ", "@u": "oʊ", "@U": "oʊ", "oU": "oʊ", "au": "aʊ", "aU": "aʊ", "I@": "ɪ", "e@": "ɛ",
+    "E@": "ɛ", "U@": "ʊ", "db": "b", "pt": "p", "kt": "k", "zs": "z", "dH": "d", "NH": "ŋ",
+    "Om": "ɔ", "On": "ɔ", "Or": "ɔ", "Ow": "ɔ",
+}
+_ASPIRATION = "H"
+
+
+def reference_phones(segments: Sequence[Segment], phoneset: str) -> list[Phone]:
+    """The phones of a phone-labelled reference, as IPA in the recognizer's phone set.
+
+    A TIMIT closure and the release after it become one stop; SAMPA aspiration (``H``) joins
+    the phone before it; silences are left out (the gaps between phones).
+    """
+    phones: list[Phone] = []
+    index = 0
+    while index < len(segments):
+        segment = segments[index]
+        label = segment.label.strip()
+        end = segment.end
+        if label_shape(label, phoneset) == REST:
+            index += 1
+            continue
+        if phoneset == "arpabet":
+            key = label.lower().rstrip("012")
+            releases = _TIMIT_CLOSURES.get(key, ())
+            if releases and index + 1 < len(segments) and segments[index + 1].label.lower() in releases:
+                index += 1
+                key = segments[index].label.lower()
+                end = segments[index].end
+            symbol = _TIMIT_IPA.get(key)
+        elif phoneset == "sampa":
+            if label == _ASPIRATION and phones and abs(phones[-1].end - segment.start) < 1e-6:
+                phones[-1] = Phone(phones[-1].start, end, phones[-1].symbol)
+                index += 1
+                continue
+            symbol = _SAMPA_IPA.get(label, "ə" if label == _ASPIRATION else None)
+        else:
+            symbol = label
+        if symbol is None:
+            raise SystemExit(f"no IPA for reference label {label!r} ({phoneset})")
+        phones.append(Phone(segment.start, end, symbol))
+        index += 1
+    return phones
+
+
+def _cue_segments(phones: Sequence[Phone], preset: Preset, frames: int) -> list[Segment]:
+    """The cues as Rhubarb TSV gives them to ``lipsync evaluate`` (times as the TSV writes them)."""
+    rate = FrameRate(FPS)
+    return [Segment(float(frame_time(rate, cue.frame)), float(frame_time(rate, cue.frame + cue.length)), cue.shape)
+            for cue in mouth_cues(phones, preset, rate, frames)]
+
+
+def _rows(manifest: Path) -> list[dict[str, str]]:
+    with manifest.open(encoding="utf-8") as stream:
+        return [row for row in csv.DictReader(stream, delimiter="\t") if row["language"].startswith("en")]
+
+
+def _phones_of(row: dict[str, str], base: Path, sheets: Path | None) -> tuple[list[Phone], int] | None:
+    """The phones to animate for one manifest row and the frames to animate over."""
+    reference = read_timeline(base / row["tsv"])
+    frames = FrameRate(FPS).frames_in(max(float(row["duration_sec"]), reference[-1].end))
+    if sheets is not None:
+        path = sheets / f"{row['utt']}.json"
+        if not path.is_file():
+            return None
+        sheet = read_sheet_json(path)
+        return [phone for track in sheet.tracks for phone in track.phones], sheet.duration_frames
+    phoneset = phoneset_from_description(row.get("phoneset") or "")
+    if phoneset not in ("arpabet", "sampa", "ipa"):
+        return None  # mouths, not phones (the Papagayo references)
+    return reference_phones(reference, phoneset), frames
+
+
+def _sampled(segments: Sequence[Segment], times: Sequence[float]) -> list[str]:
+    shown = []
+    for time in times:
+        found = next((s.label for s in segments if s.start <= time < s.end), REST)
+        shown.append(found)
+    return shown
+
+
+def _reference_shapes(reference: Sequence[Segment], phoneset: str, times: Sequence[float]) -> list[str | None]:
+    segments = [Segment(s.start, s.end, label_shape(s.label, phoneset) or "?") for s in reference]
+    return [None if shape == "?" else shape for shape in _sampled(segments, times)]
+
+
+def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
+              frames: int) -> Counter[str]:
+    """Count the frames the output gets wrong in openness, by the step that made them wrong
+    (``shape``: the preset's shape for the phone; ``pause``; ``frames``: snapping and holds),
+    by kind (``rest in speech``, ``talk in pause``, ``half for open``...), by the shapes shown
+    and expected, and for the ``shape`` step by the reference label and the phone animated there
+    (a phone's identity or timing, for whoever works on recognition). The preset's shapes are
+    read as Rhubarb's letters the way ``lipsync evaluate`` reads them (Preston Blair names too)."""
+    start, stop = reference[0].start, reference[-1].end
+    times = [(k + 0.5) / FPS for k in range(math.ceil(start * FPS - 0.5 - 1e-3), math.ceil(stop * FPS - 0.5 - 1e-3))]
+    expected = _reference_shapes(reference, phoneset, times)
+    names = preset.shape_set.names
+    letters = {name: label_shape(name, detect_phoneset(names)) or "?" for name in names}
+    letters[REST] = REST  # the gaps between phones
+    targets = [letters[name] for name in
+               _sampled([Segment(s.start, s.end, s.name) for s in target_shapes(phones, preset)], times)]
+    animated = [letters[name] for name in
+                _sampled([Segment(s.start, s.end, s.name) for s in animate(phones, preset, frames / FPS)], times)]
+    final = [letters[name] for name in _sampled(_cue_segments(phones, preset, frames), times)]
+    labels = _sampled(reference, times)
+    heard = _sampled([Segment(p.start, p.end, p.symbol) for p in phones], times)
+    counts: Counter[str] = Counter()
+    levels = ("closed", "half", "open")
+    for want, target, pause, shown, label, phone in zip(expected, targets, animated, final, labels, heard):
+        if want is None:
+            continue
+        counts["frames"] += 1
+        if OPENNESS[want] == OPENNESS.get(shown, 1):
+            continue
+        step = ("shape" if OPENNESS[want] != OPENNESS.get(target, 1)
+                else "pause" if OPENNESS[want] != OPENNESS.get(pause, 1) else "frames")
+        if want == REST and shown != REST:
+            kind = "talk in pause"
+        elif shown == REST and want != REST:
+            kind = "rest in speech"
+        else:
+            kind = f"{levels[OPENNESS.get(shown, 1)]} for {levels[OPENNESS[want]]}"
+        counts[f"wrong: {step}"] += 1
+        counts[f"wrong: {step}: {kind}"] += 1
+        counts[f"shown {shown} for {want}"] += 1
+        if step == "shape":
+            counts[f"label {label} under phone {'(none)' if phone == REST else phone}"] += 1
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("--sheets", type=Path, help="a folder of lipsync sheets <utt>.json to animate again")
+    parser.add_argument("--preset", default="rhubarb")
+    parser.add_argument("--timing", action="append", default=[], metavar="KEY=VALUE",
+                        help="a preset timing value (repeatable), e.g. --timing hold_gap=0.08")
+    parser.add_argument("--breakdown", action="store_true", help="sort the wrong frames by cause")
+    parser.add_argument("--halves", action="store_true", help="also score each half of the speakers")
+    parser.add_argument("--verbose", action="store_true", help="print the per-file table")
+    args = parser.parse_args()
+    preset = load_preset(args.preset)
+    overrides = {}
+    for item in args.timing:
+        key, _, value = item.partition("=")
+        current = getattr(preset.timing, key)
+        overrides[key] = value if isinstance(current, str) or current is None else type(current)(value)
+    if overrides:
+        preset = preset.with_timing(**overrides)
+    base = args.manifest.parent
+    results: list[tuple[str, Scores | None]] = []
+    speakers: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for row in _rows(args.manifest):
+        found = _phones_of(row, base, args.sheets)
+        if found is None:
+            continue
+        phones, frames = found
+        reference = read_timeline(base / row["tsv"])
+        phoneset = phoneset_from_description(row.get("phoneset") or "")
+        result = _cue_segments(phones, preset, frames)
+        results.append((row["utt"], evaluate_timelines(reference, result, FPS, reference_phoneset=phoneset,
+                                                        result_phoneset="auto")))
+        speakers[row["utt"]] = row.get("speaker") or row["utt"]
+        if args.breakdown and phoneset != "preston-blair":
+            counts.update(breakdown(reference, phoneset, phones, preset, frames))
+    total = combine_scores(scores for _, scores in results if scores is not None)
+    print(format_report(results, total, per_file=args.verbose))
+    if args.halves:
+        ordered = sorted(set(speakers.values()))
+        for half, chosen in (("A", set(ordered[0::2])), ("B", set(ordered[1::2]))):
+            part = combine_scores(scores for utt, scores in results if scores is not None and speakers[utt] in chosen)
+            print(f"half {half} ({len(chosen)} speakers): acc3 {part.acc3:.3f} acc9 {part.acc9:.3f} "
+                  f"rest {part.rest:.3f} closure {part.closure:.3f}")
+    if args.breakdown:
+        frames = counts.pop("frames")
+        print(f"\nwrong frames (openness) out of {frames} phone-labelled frames:")
+        for key, count in sorted(counts.items(), key=lambda item: (not item[0].startswith("wrong"), -item[1])):
+            if key.startswith("wrong") or count >= 6:
+                print(f"  {count:5d}  {count / frames:.3%}  {key}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
