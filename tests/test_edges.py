@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lipsync.audio import Audio
-from lipsync.recognize.edges import end_phones_where_sound_fades, end_where_sound_fades, envelope_db
+from lipsync.recognize.edges import end_phones_where_sound_fades, end_where_sound_fades, envelope_db, widen_into_pauses
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
 
@@ -68,3 +68,20 @@ def test_the_envelope_follows_the_sound_every_two_and_a_half_milliseconds():
     assert len(envelope) == 80
     onset = int(np.argmax(envelope > envelope.max() - 6))
     assert onset * 0.0025 == pytest.approx(0.1 - 0.0075, abs=0.0026)  # its 10 ms window reaches the voice
+
+
+def test_phones_next_to_a_pause_widen_into_it_and_running_speech_keeps_its_boundaries():
+    phones = [Phone(0.30, 0.40, "m"), Phone(0.40, 0.60, "ɑ"), Phone(1.00, 1.10, "s"), Phone(1.10, 1.30, "i")]
+    widened = widen_into_pauses(phones, 0.02, 0.03, 2.0)
+    assert [(p.start, p.end) for p in widened] == [(0.28, 0.40), (0.40, 0.63), (0.98, 1.10), (1.10, 1.33)]
+    assert [p.symbol for p in widened] == ["m", "ɑ", "s", "i"]
+    assert widen_into_pauses(phones, 0.0, 0.0, 2.0) == tuple(phones)
+
+
+def test_a_short_pause_keeps_its_middle_and_the_recording_bounds_the_first_and_last_phone():
+    phones = [Phone(0.01, 0.20, "ɑ"), Phone(0.24, 0.40, "b"), Phone(0.41, 0.50, "ɑ")]
+    widened = widen_into_pauses(phones, 0.05, 0.05, 0.52)
+    assert widened[0].start == 0.0 and widened[-1].end == 0.52  # not before 0 nor after the end
+    assert widened[0].end == pytest.approx(0.22) and widened[1].start == pytest.approx(0.22)  # half the pause each
+    assert widened[1].end == pytest.approx(0.405) and widened[2].start == pytest.approx(0.405)
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(widened, widened[1:]))  # never overlapping

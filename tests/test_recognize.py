@@ -239,6 +239,21 @@ def test_script_free_word_search_follows_its_settings(short):
     assert recognize(short.audio, None).words
 
 
+def test_script_free_words_close_the_lips_where_the_sound_says(espeak_wav):
+    """The word search's words are aligned again with each n t d dh v free to be m p b (the
+    language model picks words, the acoustics where the lips close): speech saying "my map"
+    heard as "nigh nap" is aligned with the lips closed at its first m, and the words keep their
+    spelling; the dictionary the script is aligned with keeps the words' own pronunciations."""
+    from lipsync.recognize import sphinx
+
+    pcm = sphinx.to_pcm(load_audio(espeak_wav("my map")).samples)
+    closed = sphinx.align_with_closures(pcm, ["nigh", "nap"], RecognitionSettings())
+    phones = [phone.name for phone in closed.phones() if phone.name != "SIL"]
+    assert phones[:2] == ["M", "AY"] and phones[2:] in (["N", "AE", "P"], ["M", "AE", "P"]), phones
+    assert [sphinx._spelling(word.name) for word in closed.words() if sphinx._is_word(word.name)] == ["nigh", "nap"]
+    assert sphinx.pronunciation("nap") == ("N", "AE", "P") and sphinx.pronunciation("nigh") == ("N", "AY")
+
+
 def test_matching_by_sound_hears_with_its_own_word_search(short):
     """What re-matches script lines by sound (and speech outside the script) hears words with
     the match_words_* settings, which the script checks were calibrated with: the script-free
@@ -252,7 +267,7 @@ def test_matching_by_sound_hears_with_its_own_word_search(short):
         return [(p.symbol, p.start, p.end) for stretch in stretches for p in found[stretch]]
 
     usual = heard()
-    assert heard(words_language_weight=100.0, words_topn=1) == usual
+    assert heard(words_language_weight=100.0, words_topn=1, words_closure_prior=0.5) == usual
     assert heard(match_words_language_weight=100.0) != usual
 
 

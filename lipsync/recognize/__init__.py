@@ -31,7 +31,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades
+from .edges import end_phones_where_sound_fades, widen_into_pauses
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -122,6 +122,9 @@ class AcousticRecognizer:
             phones = refine_on_signal(phones, audio, settings)
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
+        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.widen_steady_db:
+            phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
+                                       audio.duration)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         return Recognition(phones, words, found.warnings, outcomes)
 
@@ -153,9 +156,10 @@ class AcousticRecognizer:
               phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
         """The phones recognized in each stretch without the script, to match script lines by
         sound and for speech that is not in the script: English words are heard with
-        ``settings.match_words_language_weight`` and ``settings.match_words_topn``."""
+        ``settings.match_words_language_weight`` and ``settings.match_words_topn`` and aligned
+        as heard (the settings the script checks were calibrated with)."""
         settings = replace(self.settings, words_language_weight=self.settings.match_words_language_weight,
-                           words_topn=self.settings.match_words_topn)
+                           words_topn=self.settings.match_words_topn, words_closure_prior=0.0)
         heard: dict[tuple[float, float], list[Phone]] = {}
         pieces = [(stretch, chunk) for stretch in stretches
                   for chunk in self._phone_chunks(audio, [stretch], phones_only, settings)]
