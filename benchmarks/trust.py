@@ -255,6 +255,9 @@ def calibration(right: list[tuple[float, float, float]], wrong: list[tuple[float
     """The gap that best separates right from wrong lines (:func:`separation`) with the shipped
     squeezed and stretched weights, and with the fit alone, fitted on every other line and
     measured on the rest (and the other way round)."""
+    if min(len(right), len(wrong)) < 2:
+        print(f"too few lines to calibrate on ({len(right)} right, {len(wrong)} wrong)")
+        return
     for label, lines in (("right", right), ("wrong", wrong)):
         fits, squeezed, stretched = np.array(lines).T
         print(f"{label} lines n={len(lines)}: fit min {fits.min():.1f} median {np.median(fits):.1f} max "
