@@ -45,6 +45,7 @@ aligner could not place at all).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -325,9 +326,12 @@ def partial_script_message(outcomes: Mapping[int, ScriptLine], found: Sequence[W
     if not settings.whole_script:
         return ""
     aligned = {index for index, line in outcomes.items() if line.status == ALIGNED}
-    spans = [(word.start, word.end) for word in found if word.line in aligned]
+    spans = sorted((word.start, word.end) for word in found if word.line in aligned)
+    starts, ends = [start for start, _ in spans], [end for _, end in spans]
     total = sum(end - start for start, end in stretches)
-    covered = sum(overlap_seconds(start, end, spans) for start, end in stretches)
+    # each stretch against the words that reach into it only, not every word of the script
+    covered = sum(overlap_seconds(start, end, spans[bisect.bisect_right(ends, start):bisect.bisect_left(starts, end)])
+                  for start, end in stretches)
     if covered >= settings.mismatch_share * total or total - covered < settings.min_unmatched_speech:
         return ""
     placed = sorted((line.start, line.end, line.number) for index, line in outcomes.items()
