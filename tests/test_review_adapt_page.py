@@ -23,9 +23,9 @@ def test_typing_a_candidate_shows_its_score_and_flaps(opened):  # noqa: F811
     assert time.perf_counter() - typed < 3.0
     assert page.locator("#adapt-flaps polygon.original").count() == 1
     assert page.locator("#adapt-flaps polyline.candidate").count() == 1
-    # typing updates it: a line far too short for the flaps scores lower and says why
+    # typing updates it: a line far too short for the flaps scores lower and says why (waited for
+    # as the page wrote the first score: "86" is not "86.0")
     page.fill("#adapt-text", "Yes.")
-    # (compared as the page writes it: a whole score reads "86", not "86.0")
     page.wait_for_function(f"() => document.querySelector('#adapt-result').dataset.score !== '{shown}'",
                            timeout=5000)
     assert float(page.locator("#adapt-result").get_attribute("data-score")) < first
