@@ -171,13 +171,20 @@ class RecognitionSettings:
 
     # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
     #: how far (log units per 10 ms frame) a line's aligned score may fall below the phone
-    #: loop's for a confidence of 0.5, and the spread of the logistic; calibrated with
-    #: ``benchmarks/trust.py``
-    confidence_gap: float = 39.0
+    #: loop's for a confidence of 0.5 (less ``squeezed_weight`` times its squeezed share), and
+    #: the spread of the logistic; calibrated with ``benchmarks/trust.py``
+    confidence_gap: float = 46.5
     #: added to the gap for other languages: the English model fits their espeak-ng
     #: pronunciations less well (measured on the multilingual sentences of benchmarks/trust.py)
     foreign_confidence_gap: float = 12.0
     confidence_scale: float = 4.0
+    #: per-frame units a line's fit loses per unit of its squeezed share (the share of its phones
+    #: held for the aligner's 30 ms minimum, :func:`~lipsync.recognize.confidence.squeezed_share`:
+    #: at most 0.27 on eval-dev's right lines, 0.16-0.65 on wrong ones) and of its stretched share
+    #: (phones of 250 ms or more, :func:`~lipsync.recognize.confidence.stretched_share`); fitted
+    #: with the gap on benchmarks/trust.py's cases, one half against the other
+    squeezed_weight: float = 40.0
+    stretched_weight: float = 100.0
     #: a line of up to this many words is scored by its median word when that fits worse than
     #: the average (a couple of short words fitting any sound lift a short wrong line's average;
     #: on benchmarks/trust.py's lines, longer lines gain nothing from it)
@@ -186,6 +193,12 @@ class RecognitionSettings:
     #: between uncertain
     aligned_at: float = 0.5
     found_at: float = 0.15
+    #: an uncertain line is aligned when the script's other lines are this confident (their
+    #: median) and its evidence is at most ``context_evidence`` per frame below theirs
+    #: (:func:`~lipsync.recognize.confidence.statuses`; replaced lines of benchmarks/trust.py fall
+    #: 29-60 below)
+    context_confident: float = 0.8
+    context_evidence: float = 15.0
     #: seconds of the recording's speech the phone-loop reference is measured on
     reference_seconds: float = 6.0
 
