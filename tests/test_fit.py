@@ -551,3 +551,25 @@ def test_cli_and_batch_default_threshold_is_the_settings_one() -> None:
 
     option = next(param for param in fit_command.params if param.name == "threshold")
     assert option.default == Job.threshold == FitSettings().threshold
+
+
+def test_a_voice_track_is_analyzed_with_the_steady_ten_ms_boundary_reach(espeak_wav, tmp_path) -> None:
+    """fit's voice tracks move boundaries onto the signal by at most 10 ms (analyze's 25 ms made
+    the same candidates' order depend on the voice): the side's phones are those of that
+    analysis, not of analyze's default."""
+    from lipsync.fit.check import load_side
+    from lipsync.pipeline import analyze
+    from lipsync.recognize import AcousticRecognizer, RecognitionSettings
+
+    take = _take(espeak_wav, tmp_path, "Bob bought a big map and put it by the pump.", 0.25, "take.wav")
+    script = take.with_suffix(".txt")
+    side = load_side(take, "DUB", script=script, preset="anime-3", fps=24)
+
+    def phones(reach: float) -> list:
+        recognizer = AcousticRecognizer(RecognitionSettings(passes=3, refine_reach_seconds=reach))
+        sheet = analyze(take, script, preset="anime-3", recognizer=recognizer).sheet
+        return [(phone.start, phone.end, phone.symbol) for phone in sheet.tracks[0].phones]
+
+    steady = phones(0.01)
+    assert [(phone.start, phone.end, phone.symbol) for phone in side.sheet.tracks[0].phones] == steady
+    assert steady != phones(0.025)
