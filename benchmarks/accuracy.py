@@ -146,7 +146,9 @@ def degrade(samples: np.ndarray, rate: int, variant: str, seed: int = 3) -> np.n
         rng = np.random.default_rng(seed)
         white = rng.standard_normal(len(samples))
         pink = np.cumsum(white)
-        pink -= np.convolve(pink, np.ones(64) / 64, mode="same")  # keep the slope, drop the drift
+        # keep the slope, drop the drift; the ends padded with their own values, since a
+        # zero-padded average would leave a loud click in the first and last 32 samples
+        pink -= np.convolve(np.pad(pink, (32, 31), mode="edge"), np.ones(64) / 64, mode="valid")
         return _at_snr(samples, rate, 0.5 * white / np.std(white) + pink / max(np.std(pink), 1e-9), 10.0)
     if variant == "music":
         return _at_snr(samples, rate, background_music(len(samples), rate, seed), 10.0)
