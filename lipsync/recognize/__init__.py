@@ -122,7 +122,7 @@ class AcousticRecognizer:
             phones = refine_on_signal(phones, audio, settings)
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
-        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.widen_steady_db:
+        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.steady_floor_db:
             phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
                                        audio.duration)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
