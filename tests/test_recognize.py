@@ -271,22 +271,6 @@ def test_matching_by_sound_hears_with_its_own_word_search(short):
     assert heard(match_words_language_weight=100.0) != usual
 
 
-def test_phones_are_fitted_to_the_stretches_of_speech_at_both_ends():
-    """A stretch's first phone starting a little late begins at its onset, and without a script
-    its last phone ending a little early (a soft final consonant heard as silence) lasts to its
-    end; a phone far from the edge keeps its own end, and so does an aligned one."""
-    from lipsync.recognize import trim_to_speech
-    from lipsync.sheet import Phone
-
-    settings = RecognitionSettings(onset_snap_seconds=0.15, offset_snap_seconds=0.2)
-    phones = [Phone(1.1, 1.4, "a"), Phone(1.4, 1.7, "b"), Phone(3.0, 3.2, "c"), Phone(3.2, 3.4, "d")]
-    fitted = trim_to_speech(phones, [(1.0, 1.85), (2.9, 4.0)], settings, hold_ends=True)
-    assert [(p.symbol, p.start, p.end) for p in fitted] == [
-        ("a", 1.0, 1.4), ("b", 1.4, 1.85), ("c", 2.9, 3.2), ("d", 3.2, 3.4)]
-    assert trim_to_speech(phones, [(1.0, 1.85)], RecognitionSettings(offset_snap_seconds=0.0), hold_ends=True)[1].end \
-        == trim_to_speech(phones, [(1.0, 1.85)], settings)[1].end == 1.7  # the aligner's ends are kept
-
-
 def test_silence_gives_no_phones():
     audio = Audio(np.zeros(16000 * 3, np.float32), 16000, 16000, 1, 3.0, None)
     assert recognize(audio, None).phones == ()

@@ -216,11 +216,6 @@ class RecognitionSettings:
     trim_pad: float = 0.0
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
-    #: without a script, a stretch's last phone ending at most this early is held to the
-    #: stretch's end (a soft final consonant the word search took for silence; the sound's
-    #: fade then ends it). On eval-dev rest 0.975 -> 0.978 (both halves of the speakers
-    #: gain); with a script the alignment covers the endings and holding them loses 0.001
-    offset_snap_seconds: float = 0.2
     #: other languages: a quiet run this long in a word's first phone is a pause before the
     #: word (a stop's closure), and the word starts after it
     quiet_onset_seconds: float = 0.02
