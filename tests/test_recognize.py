@@ -487,3 +487,33 @@ def test_searches_on_the_shared_decoder_keep_their_own_settings(short):
     decoder = sphinx.phone_recognizer()
     assert [(segment.word, segment.start_frame, segment.end_frame) for segment in decoder.seg()] == loop_alone
     assert shared(wide) == first
+
+
+def test_a_cheaper_word_pass_hands_its_words_to_a_full_state_pass(short):
+    """``word_pass_downsampling``: the words and pauses are placed on a decoder that chooses its
+    Gaussians every other frame, the phones inside them on the full one. The phones stay within
+    a frame or two of the full alignment's, and an alignment repeated after others gives the
+    same phones and scores (the state pass's decoder starts afresh each time)."""
+    from dataclasses import replace
+
+    from lipsync.recognize import sphinx
+    from lipsync.recognize.align import prepare_words
+
+    def piece(index: int) -> tuple[np.ndarray, list]:
+        start, end = short.truth[index]
+        samples = short.audio.samples[int((start - 0.2) * 16000):int((end + 0.2) * 16000)]
+        return samples, [word.word for word in prepare_words([Line(SHORT_PHRASES[index])])]
+
+    samples, words = piece(2)
+    cheaper = replace(sphinx.aligner(1e-200), word_downsampling=2)
+    first = sphinx._align_with(cheaper, samples, words)
+    full = sphinx._align_with(sphinx.aligner(1e-200), samples, words)
+    assert first is not None and full is not None
+    assert sphinx.shared_decoder(4, 2) is not sphinx.shared_decoder(4, 1)
+    for word, exact in zip(first, full):
+        assert [symbol for symbol, _, _ in word.phones] == [symbol for symbol, _, _ in exact.phones]
+        for (_, start, end), (_, exact_start, exact_end) in zip(word.phones, exact.phones):
+            assert abs(start - exact_start) <= 0.02 + 1e-9 and abs(end - exact_end) <= 0.02 + 1e-9
+    for index in (0, 1, 3):
+        assert sphinx._align_with(cheaper, *piece(index)) is not None
+    assert sphinx._align_with(cheaper, samples, words) == first

@@ -246,6 +246,11 @@ class AcousticRecognizer:
         if failed:
             groups = self._drop_unrecorded_lines(audio, groups, aligned, words)
 
+        rated: dict[int, tuple[float, float, float]] = {}
+        for group in groups:
+            if aligned[group] is not None:
+                rated.update(rate.lines(aligned[group], group))
+        states = confidence.statuses({index: value for index, (value, _, _) in rated.items()}, settings)
         phones: list[Phone] = []
         found_words: list[Word] = []
         unaligned: list[tuple[float, float, int | None]] = []
@@ -271,11 +276,12 @@ class AcousticRecognizer:
                 outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
                                              None, group.start, group.end)
             lost: set[int] = set()
-            for index, (value, start, end) in sorted(rate.lines(located, group).items()):
+            for index in sorted(set(group.lines) & rated.keys()):
                 if index in missing:
                     continue
+                value, start, end = rated[index]
                 line = lines[index]
-                state = confidence.status(value, settings)
+                state = states[index]
                 outcomes[index] = ScriptLine(index, line.number, line.text, state, value, start, end)
                 if state == confidence.NOT_FOUND:
                     lost.add(index)
@@ -545,15 +551,18 @@ class _LineRater:
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
         per_frame = {index: confidence.line_score(found, self._settings) for index, found in by_line.items()}
+        durations = {index: (confidence.squeezed_share(found), confidence.stretched_share(found))
+                     for index, found in by_line.items()}
         reference = self._reference
         if reference is None and not all(score is not None and confidence.confidence(
-                score, 0.0, self._settings, self._foreign) >= confidence.SURE for score in per_frame.values()):
+                score, 0.0, self._settings, self._foreign, *durations[index]) >= confidence.SURE
+                for index, score in per_frame.items()):
             reference = self.reference
         rated = {}
         for index, found in by_line.items():
             score = per_frame[index]
             value = 0.0 if score is None else confidence.confidence(score, reference or 0.0, self._settings,
-                                                                    self._foreign)
+                                                                    self._foreign, *durations[index])
             rated[index] = (value, offset + found[0].start, offset + found[-1].end)
         return rated
 
