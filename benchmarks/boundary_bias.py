@@ -15,8 +15,9 @@ each other source, is one fold); each fold is corrected with the table learned o
 folds, re-animated (``--preset rhubarb``, 24 fps) and scored as ``lipsync evaluate`` scores.
 The printed figures are those held-out scores, next to the uncorrected ones. Then, as
 ``analyze`` does, the corrected boundaries are moved onto the signal
-(:mod:`lipsync.recognize.spectral`), the reach of that step chosen per fold among
-``--reaches`` on the other folds (by boundaries within 20 ms) and scored on the held-out one;
+(:mod:`lipsync.recognize.spectral`), its reach and pull chosen per fold among
+``--reaches`` x ``--pulls`` on the other folds (by acc3 plus boundaries within 20 ms) and scored on the
+held-out one;
 and the phone before each pause is ended where its sound fades (:mod:`lipsync.recognize.edges`),
 the drop chosen among ``--drops`` the same way (by acc3 plus rest).
 ``--write`` stores the table learned on all recordings in ``lipsync/data/boundary_bias.json``.
@@ -98,6 +99,10 @@ def _acc3_and_rest(scores: Scores) -> float:
     return scores.acc3 + scores.rest
 
 
+def _acc3_and_within20(scores: Scores) -> float:
+    return scores.acc3 + scores.within20
+
+
 def line(name: str, scores: Scores) -> str:
     return (f"{name:34s} acc9 {scores.acc9:.3f}  acc3 {scores.acc3:.3f}  rest {scores.rest:.3f}  "
             f"closure {scores.closure:.3f}  flicker {scores.flicker:.3f}  "
@@ -111,7 +116,9 @@ def main() -> int:
     parser.add_argument("--variant", default="clean")
     parser.add_argument("--shrink", type=float, default=10.0)
     parser.add_argument("--reaches", type=lambda text: [float(x) for x in text.split(",")],
-                        default=[0.0075, 0.01, 0.0125, 0.015], help="seconds, comma-separated")
+                        default=[0.01, 0.015, 0.02, 0.025, 0.03], help="seconds, comma-separated")
+    parser.add_argument("--pulls", type=lambda text: [float(x) for x in text.split(",")],
+                        default=[0.0, 0.2, 0.3, 0.5], help="refine_pull values, comma-separated")
     parser.add_argument("--drops", type=lambda text: [float(x) for x in text.split(",")],
                         default=[12.0, 15.0, 18.0, 21.0, 99.0], help="fade_drop_db values, comma-separated")
     parser.add_argument("--write", action="store_true", help=f"store the table learned on everything in {TABLE}")
@@ -144,17 +151,18 @@ def main() -> int:
         print(line(f"{mode}: as aligned", score(items, preset)))
         print(line(f"{mode}: corrected, held out", score(items, preset, corrected)))
         by_reach = {}
-        for reach in args.reaches:
-            settings = RecognitionSettings(refine_reach_seconds=reach, fade_ends=False)
-            by_reach[reach] = score_each(items, preset, lambda key, phones, index: refine_on_signal(
+        for reach, pull in [(reach, pull) for reach in args.reaches for pull in args.pulls]:
+            settings = RecognitionSettings(refine_reach_seconds=reach, refine_pull=pull, fade_ends=False)
+            by_reach[reach, pull] = score_each(items, preset, lambda key, phones, index: refine_on_signal(
                 corrected(key, phones), audio[index], settings))
         held_out, chosen = [], []
         for fold in folds:
             others = [index for index, (_, (_, key)) in enumerate(items) if key != fold]
-            best = max(args.reaches, key=lambda reach: combine_scores(by_reach[reach][i] for i in others).within20)
+            best = max(by_reach, key=lambda choice: _acc3_and_within20(combine_scores(by_reach[choice][i] for i in others)))
             held_out += [by_reach[best][index] for index, (_, (_, key)) in enumerate(items) if key == fold]
-            chosen.append(f"{1000 * best:g}")
-        print(line(f"{mode}: + signal, held out", combine_scores(held_out)) + f"  (reach ms by fold: {' '.join(chosen)})")
+            chosen.append(f"{1000 * best[0]:g}/{best[1]:g}")
+        print(line(f"{mode}: + signal, held out", combine_scores(held_out))
+              + f"  (reach ms/pull by fold: {' '.join(chosen)})")
         by_drop = {}
         for drop in args.drops:
             settings = RecognitionSettings(fade_drop_db=drop)

@@ -68,8 +68,25 @@ def test_a_change_beyond_the_reach_does_not_move_a_boundary():
     phones = [Phone(0.05, 0.33, "s"), Phone(0.33, 0.55, "ɑ")]
     moved = refine_on_signal(phones, audio, RecognitionSettings(refine_reach_seconds=0.01))
     assert abs(_boundary(moved) - 0.33) <= 0.01 + 1e-9
-    assert _boundary(refine_on_signal(phones, audio, RecognitionSettings(refine_reach_seconds=0.04))) == \
-        pytest.approx(0.3, abs=0.003)
+    reaching = RecognitionSettings(refine_reach_seconds=0.04, refine_pull=0.0)
+    assert _boundary(refine_on_signal(phones, audio, reaching)) == pytest.approx(0.3, abs=0.003)
+
+
+@pytest.mark.parametrize("placed", [0.282, 0.318])
+def test_a_distinct_change_beyond_the_free_reach_still_draws_the_boundary(placed):
+    """The voice's onset 18 ms from where the aligner put it: the default settings reach it,
+    paying for the distance only beyond ``refine_free_seconds``."""
+    audio = _audio(0.3 * _hiss(0.3), _tone(0.3))
+    phones = [Phone(0.05, placed, "s"), Phone(placed, 0.55, "ɑ")]
+    assert abs(_boundary(refine_on_signal(phones, audio)) - 0.3) <= 0.006
+
+
+def test_the_pull_keeps_a_boundary_on_a_nearby_change_rather_than_a_slightly_larger_far_one():
+    curve = ChangeCurve(np.array([0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0], float), 0.0025)
+    phones = [Phone(0.0, 0.01, "s"), Phone(0.01, 0.05, "ɑ")]
+    near = snap_to_change(phones, curve, reach=0.04, min_phone=0.005, pull=0.3, free=0.01)
+    assert near[0].end == pytest.approx(0.0125)  # 2.5 ms away, within the free reach
+    assert snap_to_change(phones, curve, reach=0.04, min_phone=0.005)[0].end == pytest.approx(0.0425)
 
 
 def test_snapping_keeps_phones_their_minimum_and_leaves_the_edges_of_speech():

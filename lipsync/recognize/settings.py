@@ -163,9 +163,15 @@ class RecognitionSettings:
     #: then move each boundary between two phones onto the signal: to the largest spectral
     #: change (:mod:`lipsync.recognize.spectral`) at most ``refine_reach_seconds`` away, comparing
     #: the ``refine_span_seconds`` before and after each point (log mel energies of frames of
-    #: ``refine_window_seconds``), never leaving a phone shorter than ``refine_min_phone_seconds``
+    #: ``refine_window_seconds``), never leaving a phone shorter than ``refine_min_phone_seconds``;
+    #: only the points within ``refine_free_seconds`` compete on their change alone, one farther
+    #: away must show a larger change, by ``refine_pull`` times the largest change within reach
+    #: per 10 ms beyond. Reach and pull chosen on eval-dev leave-one-speaker-out
+    #: (benchmarks/boundary_bias.py)
     refine_on_signal: bool = True
-    refine_reach_seconds: float = 0.01
+    refine_reach_seconds: float = 0.025
+    refine_free_seconds: float = 0.01
+    refine_pull: float = 0.3
     refine_span_seconds: float = 0.02
     refine_window_seconds: float = 0.008
     refine_min_phone_seconds: float = 0.02

@@ -188,15 +188,23 @@ def step_seconds(sample_rate: int, hop: float) -> float:
 
 
 def snap_to_change(phones: Sequence[Phone], change: ChangeCurve, reach: float = 0.01,
-                   min_phone: float = 0.02) -> tuple[Phone, ...]:
+                   min_phone: float = 0.02, pull: float = 0.0, free: float | None = None) -> tuple[Phone, ...]:
     """Each boundary between two touching phones moved to the point of largest spectral
-    ``change`` within ``reach`` seconds of it (both phones follow). A boundary never makes a
-    phone shorter than ``min_phone`` (a phone already shorter keeps its boundaries); the edges
-    of speech (a phone next to a pause) stay where they are.
+    ``change`` within ``reach`` seconds of it (both phones follow). With ``pull``, only the
+    points within ``free`` seconds compete on their change alone: one farther away must show a
+    larger change, by ``pull`` times the largest change within reach for every 10 ms it lies
+    beyond ``free`` (so a wide reach finds a distinct change a little farther off without
+    trading a nearby change for a slightly larger one far away). A boundary never makes a phone
+    shorter than ``min_phone`` (a phone already shorter keeps its boundaries); the edges of
+    speech (a phone next to a pause) stay where they are.
 
     >>> curve = ChangeCurve(np.array([0, 0, 0, 0, 1, 3, 1, 0, 0, 0], float), 0.01)
     >>> snap_to_change([Phone(0.0, 0.03, "ɑ"), Phone(0.03, 0.09, "t")], curve, reach=0.02, min_phone=0.01)
     (Phone(start=0.0, end=0.05, symbol='ɑ', word=None, line=None), Phone(start=0.05, end=0.09, symbol='t', word=None, line=None))
+    >>> curve = ChangeCurve(np.array([0, 0, 2, 0, 0, 0, 0, 3, 0, 0], float), 0.01)
+    >>> phones = [Phone(0.0, 0.03, "ɑ"), Phone(0.03, 0.09, "t")]
+    >>> snap_to_change(phones, curve, 0.04, 0.01)[0].end, snap_to_change(phones, curve, 0.04, 0.01, 0.2, 0.01)[0].end
+    (0.07, 0.02)
     """
     result = sorted(phones, key=lambda phone: (phone.start, phone.end))
     hop = change.hop
@@ -210,7 +218,11 @@ def snap_to_change(phones: Sequence[Phone], change: ChangeCurve, reach: float = 
         if last < first:
             continue
         candidates = np.arange(first, last + 1)
-        best = candidates[np.argmax(change.values[candidates])]
+        values = change.values[candidates]
+        if pull:
+            beyond = np.maximum(np.abs(candidates * hop - phone.start) - (free or 0.0), 0.0)
+            values = values - pull * float(values.max()) * beyond / 0.01
+        best = candidates[np.argmax(values)]
         if change.values[best] <= change.at(phone.start):
             continue  # no larger change nearby: the boundary stays
         moved = round(float(best) * hop, 6)
@@ -230,4 +242,5 @@ def refine_on_signal(phones: Sequence[Phone], audio: Audio,
     change = spectral_change(audio.samples, audio.sample_rate, span=settings.refine_span_seconds,
                              window=settings.refine_window_seconds, near=inner,
                              reach=settings.refine_reach_seconds)
-    return snap_to_change(ordered, change, settings.refine_reach_seconds, settings.refine_min_phone_seconds)
+    return snap_to_change(ordered, change, settings.refine_reach_seconds, settings.refine_min_phone_seconds,
+                          settings.refine_pull, settings.refine_free_seconds)
