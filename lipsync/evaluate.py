@@ -11,6 +11,8 @@ it implies (A-H, X), and both are compared as defined in eval-dev's README:
   count once) shown closed (A or X) in the result at some time within the frames overlapping
   them, widened by one frame either side (for a frame-based result: on one of those frames);
 - ``flicker``: share of the result's holds (runs of one shape, in seconds) shorter than a frame;
+  a hold whose written ends are frame boundaries up to the file's rounding (a one-frame hold in
+  a two-decimal TSV reads 0.04 s, 0.96 of a frame at 24 fps) is a whole frame, not flicker;
 - ``within20`` and ``boundary_median``, for a reference with phone labels (ARPAbet/TIMIT, SAMPA,
   IPA) and a result that has phones (a lipsync sheet JSON, or a phone-labelled TextGrid, .lab,
   .phn or table): the standard phone boundary metric, the share of the reference's phone
@@ -494,6 +496,9 @@ _GAP = 1e-4
 
 _Span = tuple[float, float, "str | None"]
 
+# Times needing more decimals than this were written at full precision (not rounded).
+_MAX_DECIMALS = 6
+
 
 def _to_shapes(timeline: Sequence[Segment], phoneset: str) -> tuple[list[_Span], Counter[str]]:
     """Shape spans (gaps filled with rest, equal neighbours merged) and the unknown labels."""
@@ -546,6 +551,48 @@ def _shows_closed(spans: Sequence[_Span], start: float, end: float) -> bool:
                for span_start, span_end, shape in spans)
 
 
+def time_quantum(times: Iterable[float]) -> float:
+    """The rounding step the times were written with: ``10 ** -d`` for the most decimals any of
+    them needs (a two-decimal file has round times too, such as 1.00, that need fewer), 0 when
+    they were written at full precision.
+
+    >>> time_quantum([0.0, 0.05, 0.5, 1.0, 1.25, 1.38])
+    0.01
+    >>> time_quantum([0.0, 1 / 24, 2 / 24])
+    0.0
+    """
+    decimals = 0
+    for time in times:
+        decimals = max(decimals, next((d for d in range(_MAX_DECIMALS + 1)
+                                       if abs(time * 10 ** d - round(time * 10 ** d)) < 1e-6), _MAX_DECIMALS + 1))
+    return 0.0 if decimals > _MAX_DECIMALS else 10.0 ** -decimals
+
+
+def is_flicker(start: float, end: float, fps: float, quantum: float = 0.0) -> bool:
+    """Whether a hold from ``start`` to ``end`` seconds is shorter than one frame at ``fps``.
+
+    Times written rounded to ``quantum`` seconds (up, down or to the nearest) may each be up to
+    one quantum off: a hold whose two ends can both be frame boundaries, at least a frame apart,
+    within that is a whole frame (or more), however short it reads. A hold shorter than a frame
+    by more than the rounding is flicker.
+
+    >>> is_flicker(0.05, 0.09, 24, quantum=0.01)    # frames 1 to 2 in a two-decimal TSV
+    False
+    >>> is_flicker(0.05, 0.07, 24, quantum=0.01)    # half a frame
+    True
+    >>> is_flicker(0.05, 0.09, 24)                  # the same times at full precision
+    True
+    """
+    if (end - start) * fps >= 1 - _FRAME_EPSILON:
+        return False
+    if quantum <= 0:
+        return True
+    first = math.ceil((start - quantum) * fps - _FRAME_EPSILON)   # the earliest boundary start can be
+    last = math.floor((end + quantum) * fps + _FRAME_EPSILON)     # the latest boundary end can be
+    return not (first / fps <= start + quantum + 1e-9 and last / fps >= end - quantum - 1e-9
+                and last - first >= 1)
+
+
 def _ratio(count: int, total: int) -> float | None:
     return count / total if total else None
 
@@ -596,7 +643,8 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
         high = min(math.ceil(end * fps - _FRAME_EPSILON), stop - 1)
         closed += _shows_closed(res_spans, low / fps, (high + 1) / fps)
 
-    flickers = sum(1 for start, end, _ in res_spans if (end - start) * fps < 1 - _FRAME_EPSILON)
+    quantum = time_quantum([time for span in res_spans for time in span[:2]])
+    flickers = sum(1 for start, end, _ in res_spans if is_flicker(start, end, fps, quantum))
     errors: tuple[float, ...] = ()
     matched = 0
     if result_phones and _has_phone_labels(reference, reference_phoneset):

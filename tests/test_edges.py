@@ -8,7 +8,7 @@ import pytest
 
 from lipsync.audio import Audio
 from lipsync.recognize.edges import (end_phones_where_sound_fades, end_where_sound_fades, envelope_db,
-                                    hold_stops_before_pauses)
+                                    hold_stops_before_pauses, widen_into_pauses)
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
 
@@ -103,3 +103,20 @@ def test_a_held_stop_never_runs_into_the_next_phone_nor_past_the_end():
     assert hold_stops_before_pauses(inside, 0.1, 1.0) == tuple(inside)
     # an affricate is not a stop: its release is a fricative, which fades like one
     assert hold_stops_before_pauses([Phone(0.0, 0.03, "tʃ")], 0.1, 1.0)[0].end == 0.03
+
+
+def test_phones_next_to_a_pause_widen_into_it_and_running_speech_keeps_its_boundaries():
+    phones = [Phone(0.30, 0.40, "m"), Phone(0.40, 0.60, "ɑ"), Phone(1.00, 1.10, "s"), Phone(1.10, 1.30, "i")]
+    widened = widen_into_pauses(phones, 0.02, 0.03, 2.0)
+    assert [(p.start, p.end) for p in widened] == [(0.28, 0.40), (0.40, 0.63), (0.98, 1.10), (1.10, 1.33)]
+    assert [p.symbol for p in widened] == ["m", "ɑ", "s", "i"]
+    assert widen_into_pauses(phones, 0.0, 0.0, 2.0) == tuple(phones)
+
+
+def test_a_short_pause_keeps_its_middle_and_the_recording_bounds_the_first_and_last_phone():
+    phones = [Phone(0.01, 0.20, "ɑ"), Phone(0.24, 0.40, "b"), Phone(0.41, 0.50, "ɑ")]
+    widened = widen_into_pauses(phones, 0.05, 0.05, 0.52)
+    assert widened[0].start == 0.0 and widened[-1].end == 0.52  # not before 0 nor after the end
+    assert widened[0].end == pytest.approx(0.22) and widened[1].start == pytest.approx(0.22)  # half the pause each
+    assert widened[1].end == pytest.approx(0.405) and widened[2].start == pytest.approx(0.405)
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(widened, widened[1:]))  # never overlapping

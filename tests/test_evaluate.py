@@ -306,6 +306,32 @@ def test_flicker_counts_a_hold_shorter_than_a_frame(tmp_path: Path) -> None:
     assert (scores.flicker, scores.holds) == (0.25, 4)
 
 
+@pytest.mark.parametrize("format_name", ["tsv", "rhubarb-json", "xml", "sheet", "textgrid", "pgo"])
+def test_one_frame_holds_written_with_rounded_times_are_not_flicker(tmp_path: Path, format_name: str) -> None:
+    # A one-frame hold reads 0.04 s (0.96 of a frame at 24 fps) with two-decimal times.
+    from lipsync.exporters import ExportOptions, exporter_named
+    cues = (Cue(0, 12, "X"), Cue(12, 1, "A"), Cue(13, 1, "C"), Cue(14, 1, "B"), Cue(15, 2, "A"),
+            Cue(17, 1, "D"), Cue(18, 30, "X"))
+    sheet = Sheet(rate=FrameRate(24), duration_frames=48, tracks=(Track("mouth", cues),), preset=RHUBARB)
+    exporter = exporter_named(format_name)
+    path = tmp_path / f"out{exporter.file_suffix}"
+    path.write_bytes(exporter.write(sheet, ExportOptions()))
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 2.0, "aa")])
+    scores = evaluate_pair(reference, path)
+    assert (scores.flicker, scores.holds) == (0.0, 7)
+
+
+def test_a_sub_frame_hold_is_flicker_whatever_the_rounding() -> None:
+    # Two-decimal times: a hold of half a frame, and one of 0.03 s whose ends are no frame
+    # boundaries (0.50 and 0.53 against 0.5 and 0.5417); full precision: 0.99 of a frame.
+    reference = [seg(0, 2.0, "aa")]
+    two_decimals = [seg(0, 0.5, "X"), seg(0.5, 0.52, "A"), seg(0.52, 1.0, "X"), seg(1.0, 1.03, "B"),
+                    seg(1.03, 1.5, "C"), seg(1.5, 2.0, "X")]
+    assert evaluate_timelines(reference, two_decimals).flicker == 2 / 6
+    exact = [seg(0, 0.5, "X"), seg(0.5, 0.5 + 0.99 / 24, "A"), seg(0.5 + 0.99 / 24, 2.0, "X")]
+    assert evaluate_timelines(reference, exact).flicker == 1 / 3
+
+
 def test_unknown_labels_are_reported_and_match_nothing() -> None:
     reference = [seg(0, 0.5, "aa"), seg(0.5, 1.0, "zzz")]
     result = [seg(0, 0.5, "D"), seg(0.5, 1.0, "?!")]

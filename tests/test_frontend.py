@@ -104,11 +104,13 @@ def test_clean_recordings_pass_through_and_noisy_ones_are_cleaned(speech):
     audio = as_audio(clean)
     prepared = prepare(audio)
     assert prepared.audio is audio and not prepared.noisy and prepared.min_pause == 0.25
+    assert prepared.level == speech_to_noise_db(clean) > 30.0
 
     noisy = as_audio(with_noise(clean, 10.0))
     settings = RecognitionSettings()
     prepared = prepare(noisy, settings)
     assert prepared.noisy and prepared.min_pause == settings.noisy_min_pause
+    assert prepared.level == speech_to_noise_db(noisy.samples) < settings.widen_below_db
     assert speech_to_noise_db(prepared.audio.samples) > speech_to_noise_db(noisy.samples) + 8.0
     assert prepared.audio.samples.dtype == np.float32 and prepared.audio.duration == noisy.duration
 
@@ -149,3 +151,50 @@ def test_speech_under_noise_is_talked_through_and_the_pause_rested(speech, scrip
     assert found.warnings == ()
     assert np.mean([covered(found.phones, start, end) for start, end in truth]) >= 0.8
     assert covered(found.phones, truth[0][1] + 0.05, truth[1][0] - 0.05) == 0.0
+
+
+def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause(speech):
+    """The start and the decay of the voice sink under the noise: the phones next to a pause
+    take back ``noisy_onset_seconds`` and ``noisy_offset_seconds`` of it when the speech stands
+    less than ``widen_below_db`` over the noise; a clean recording's phones are left where the
+    aligner put them."""
+    clean, _ = speech
+    lines = [Line(phrase) for phrase in PHRASES]
+    settings = RecognitionSettings()
+    noisy = as_audio(with_noise(clean, 10.0))
+    widened = recognize(noisy, lines, settings=settings).phones
+    kept = recognize(noisy, lines, settings=replace(settings, widen_below_db=0.0)).phones
+    assert [p.symbol for p in widened] == [p.symbol for p in kept]
+    touching = [index for index, (a, b) in enumerate(zip(kept, kept[1:])) if b.start - a.end < 1e-3]
+    pause = next(index for index, (a, b) in enumerate(zip(kept, kept[1:])) if b.start - a.end > 0.2)
+    assert widened[0].start == pytest.approx(kept[0].start - settings.noisy_onset_seconds, abs=1e-6)
+    assert widened[pause].end == pytest.approx(kept[pause].end + settings.noisy_offset_seconds, abs=1e-6)
+    assert widened[pause + 1].start == pytest.approx(kept[pause + 1].start - settings.noisy_onset_seconds, abs=1e-6)
+    assert widened[-1].end == pytest.approx(kept[-1].end + settings.noisy_offset_seconds, abs=1e-6)
+    assert all(widened[index].end == kept[index].end for index in touching)
+
+    audio = as_audio(clean)
+    assert recognize(audio, lines).phones == recognize(
+        audio, lines, settings=replace(settings, noisy_onset_seconds=0.2, noisy_offset_seconds=0.2)).phones
+
+
+def test_without_a_script_noisy_phones_are_not_widened(speech):
+    noisy = as_audio(with_noise(speech[0], 10.0))
+    assert recognize(noisy).phones == recognize(noisy, settings=RecognitionSettings(widen_below_db=0.0)).phones
+
+
+def test_over_an_unsteady_background_like_music_noisy_phones_are_not_widened(speech):
+    """A chord struck on every beat and dying away (music under the voice) is not the steady
+    floor the voice's edges sink under: the phones stay where the aligner put them."""
+    clean, _ = speech
+    lines = [Line(phrase) for phrase in PHRASES]
+    t = np.arange(len(clean)) / RATE
+    chords = sum(np.sin(2 * np.pi * hz * t) for hz in (262.0, 330.0, 392.0)) * np.exp(-np.mod(t, 0.5) / 0.25)
+    level = np.sqrt(np.mean(clean[np.abs(clean) > 0.01].astype(np.float64) ** 2))
+    music = as_audio((clean + chords / np.std(chords) * level * 10 ** (-8 / 20)).astype(np.float32))
+    settings = RecognitionSettings()
+    assert prepare(as_audio(with_noise(clean, 10.0))).floor_spread <= settings.widen_steady_db
+    prepared = prepare(music)
+    assert prepared.level < settings.widen_below_db and prepared.floor_spread > settings.widen_steady_db
+    off = replace(settings, widen_below_db=0.0)
+    assert recognize(music, lines).phones == recognize(music, lines, settings=off).phones

@@ -239,6 +239,21 @@ def test_script_free_word_search_follows_its_settings(short):
     assert recognize(short.audio, None).words
 
 
+def test_script_free_words_close_the_lips_where_the_sound_says(espeak_wav):
+    """The word search's words are aligned again with each n t d dh v free to be m p b (the
+    language model picks words, the acoustics where the lips close): speech saying "my map"
+    heard as "nigh nap" is aligned with the lips closed at its first m, and the words keep their
+    spelling; the dictionary the script is aligned with keeps the words' own pronunciations."""
+    from lipsync.recognize import sphinx
+
+    pcm = sphinx.to_pcm(load_audio(espeak_wav("my map")).samples)
+    closed = sphinx.align_with_closures(pcm, ["nigh", "nap"], RecognitionSettings())
+    phones = [phone.name for phone in closed.phones() if phone.name != "SIL"]
+    assert phones[:2] == ["M", "AY"] and phones[2:] in (["N", "AE", "P"], ["M", "AE", "P"]), phones
+    assert [sphinx._spelling(word.name) for word in closed.words() if sphinx._is_word(word.name)] == ["nigh", "nap"]
+    assert sphinx.pronunciation("nap") == ("N", "AE", "P") and sphinx.pronunciation("nigh") == ("N", "AY")
+
+
 def test_matching_by_sound_hears_with_its_own_word_search(short):
     """What re-matches script lines by sound (and speech outside the script) hears words with
     the match_words_* settings, which the script checks were calibrated with: the script-free
@@ -252,8 +267,24 @@ def test_matching_by_sound_hears_with_its_own_word_search(short):
         return [(p.symbol, p.start, p.end) for stretch in stretches for p in found[stretch]]
 
     usual = heard()
-    assert heard(words_language_weight=100.0, words_topn=1) == usual
+    assert heard(words_language_weight=100.0, words_topn=1, words_closure_prior=0.5) == usual
     assert heard(match_words_language_weight=100.0) != usual
+
+
+def test_phones_are_fitted_to_the_stretches_of_speech_at_both_ends():
+    """A stretch's first phone starting a little late begins at its onset, and without a script
+    its last phone ending a little early (a soft final consonant heard as silence) lasts to its
+    end; a phone far from the edge keeps its own end, and so does an aligned one."""
+    from lipsync.recognize import trim_to_speech
+    from lipsync.sheet import Phone
+
+    settings = RecognitionSettings(onset_snap_seconds=0.15, offset_snap_seconds=0.2)
+    phones = [Phone(1.1, 1.4, "a"), Phone(1.4, 1.7, "b"), Phone(3.0, 3.2, "c"), Phone(3.2, 3.4, "d")]
+    fitted = trim_to_speech(phones, [(1.0, 1.85), (2.9, 4.0)], settings, hold_ends=True)
+    assert [(p.symbol, p.start, p.end) for p in fitted] == [
+        ("a", 1.0, 1.4), ("b", 1.4, 1.85), ("c", 2.9, 3.2), ("d", 3.2, 3.4)]
+    assert trim_to_speech(phones, [(1.0, 1.85)], RecognitionSettings(offset_snap_seconds=0.0), hold_ends=True)[1].end \
+        == trim_to_speech(phones, [(1.0, 1.85)], settings)[1].end == 1.7  # the aligner's ends are kept
 
 
 def test_silence_gives_no_phones():

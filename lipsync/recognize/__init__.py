@@ -31,7 +31,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades
+from .edges import end_phones_where_sound_fades, widen_into_pauses
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -110,8 +110,8 @@ class AcousticRecognizer:
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
         heard = prepared.speech(pad=settings.trim_pad)
-        phones = trim_to_speech(found.phones, heard, settings)
-        words = trim_to_speech(found.words, heard, settings)
+        phones = trim_to_speech(found.phones, heard, settings, hold_ends=not lines)
+        words = trim_to_speech(found.words, heard, settings, hold_ends=not lines)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
                                                  settings)
@@ -122,6 +122,9 @@ class AcousticRecognizer:
             phones = refine_on_signal(phones, audio, settings)
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
+        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.widen_steady_db:
+            phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
+                                       audio.duration)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         return Recognition(phones, words, found.warnings, outcomes)
 
@@ -153,9 +156,10 @@ class AcousticRecognizer:
               phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
         """The phones recognized in each stretch without the script, to match script lines by
         sound and for speech that is not in the script: English words are heard with
-        ``settings.match_words_language_weight`` and ``settings.match_words_topn``."""
+        ``settings.match_words_language_weight`` and ``settings.match_words_topn`` and aligned
+        as heard (the settings the script checks were calibrated with)."""
         settings = replace(self.settings, words_language_weight=self.settings.match_words_language_weight,
-                           words_topn=self.settings.match_words_topn)
+                           words_topn=self.settings.match_words_topn, words_closure_prior=0.0)
         heard: dict[tuple[float, float], list[Phone]] = {}
         pieces = [(stretch, chunk) for stretch in stretches
                   for chunk in self._phone_chunks(audio, [stretch], phones_only, settings)]
@@ -453,26 +457,34 @@ def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: 
 
 
 def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]],
-                   settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Timed, ...]:
+                   settings: RecognitionSettings = DEFAULT_SETTINGS, hold_ends: bool = False) -> tuple[Timed, ...]:
     """Fit phones (or words) to the stretches of speech the voice activity detector found.
 
     Acoustic models let the first and last phones of an utterance, and words next to a pause,
-    swallow the silence around them, and sometimes start a soft onset late; the detector knows
+    swallow the silence around them, and sometimes start a soft onset late or lose a soft
+    ending (a final fricative or stop the recognizer heard as silence); the detector knows
     better where the sound starts and stops. Each item is clipped to the stretch it overlaps
-    most, and the first item of a stretch that starts a little late (by less than
-    ``settings.onset_snap_seconds``) is moved back to the stretch's onset. Items left shorter
-    than ``settings.min_phone_seconds`` are dropped.
+    most; the first item of a stretch that starts a little late (by less than
+    ``settings.onset_snap_seconds``) is moved back to the stretch's onset. With ``hold_ends``
+    (recognition without a script, whose word search drops soft endings more often than an
+    alignment does), the last item of a stretch that ends a little early (by less than
+    ``settings.offset_snap_seconds``) is held to the stretch's end (where the sound fades is
+    found later, :mod:`.edges`). Items left shorter than ``settings.min_phone_seconds`` are
+    dropped.
 
     >>> trim_to_speech([Phone(0.9, 1.3, "a"), Phone(1.3, 1.8, "b")], [(1.0, 1.6)])
+    (Phone(start=1.0, end=1.3, symbol='a', word=None, line=None), Phone(start=1.3, end=1.6, symbol='b', word=None, line=None))
+    >>> trim_to_speech([Phone(1.05, 1.3, "a"), Phone(1.3, 1.5, "b")], [(1.0, 1.6)], hold_ends=True)
     (Phone(start=1.0, end=1.3, symbol='a', word=None, line=None), Phone(start=1.3, end=1.6, symbol='b', word=None, line=None))
     """
     fitted: list[Timed] = []
     starts = [start for start, _ in stretches]
     opened: set[tuple[float, float]] = set()
+    last: dict[tuple[float, float], int] = {}
     for item in sorted(items, key=lambda i: (i.start, i.end)):
         first = max(0, bisect.bisect_right(starts, item.start) - 1)
-        last = bisect.bisect_left(starts, item.end)
-        best = max(stretches[first:max(last, first + 1)],
+        stop = bisect.bisect_left(starts, item.end)
+        best = max(stretches[first:max(stop, first + 1)],
                    key=lambda s: min(s[1], item.end) - max(s[0], item.start), default=None)
         if best is None:
             continue
@@ -482,7 +494,12 @@ def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, floa
             if start - best[0] < settings.onset_snap_seconds:
                 start = best[0]
         if end - start >= settings.min_phone_seconds:
+            if best not in last or end >= fitted[last[best]].end:
+                last[best] = len(fitted)
             fitted.append(replace(item, start=start, end=end))
+    for (_, stretch_end), index in last.items() if hold_ends else ():
+        if stretch_end - fitted[index].end < settings.offset_snap_seconds:
+            fitted[index] = replace(fitted[index], end=stretch_end)
     return tuple(fitted)
 
 

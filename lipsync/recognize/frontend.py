@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..audio import Audio
-from ..vad import Segment, speech_segments, speech_to_noise_db
+from ..vad import Segment, floor_spread_db, speech_segments, speech_to_noise_db
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 #: analysis frames of 32 ms every 16 ms (at 16 kHz), square-root Hann windows: the overlapped
@@ -45,11 +45,17 @@ MIN_PAUSE = 0.25
 
 @dataclass(frozen=True)
 class Prepared:
-    """A recording as recognition hears it: ``audio`` (noise-reduced when ``noisy``)."""
+    """A recording as recognition hears it: ``audio`` (noise-reduced when ``noisy`` enough),
+    ``level``, how many dB its speech stands over its noise floor
+    (:func:`lipsync.vad.speech_to_noise_db`), and ``floor_spread``."""
 
     audio: Audio
     noisy: bool = False
     min_pause: float = MIN_PAUSE
+    level: float = 50.0
+    #: how unsteady the background is (:func:`lipsync.vad.floor_spread_db`; measured in noisy
+    #: recordings only)
+    floor_spread: float = 0.0
 
     def speech(self, pad: float = 0.03) -> tuple[Segment, ...]:
         """The stretches of speech (:func:`lipsync.vad.speech_segments`), each widened by ``pad``
@@ -64,11 +70,12 @@ def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> P
     is reduced; other recordings are left as they are."""
     level = speech_to_noise_db(audio.samples, audio.sample_rate)
     if level >= settings.noisy_below_db:
-        return Prepared(audio)
+        return Prepared(audio, level=level)
+    spread = floor_spread_db(audio.samples, audio.sample_rate)
     if level < settings.denoise_below_db:
         cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db)
         audio = replace(audio, samples=cleaned.astype(np.float32))
-    return Prepared(audio, True, settings.noisy_min_pause)
+    return Prepared(audio, True, settings.noisy_min_pause, level, spread)
 
 
 def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,

@@ -64,6 +64,13 @@ class RecognitionSettings:
     #: leave one speaker out (see benchmarks/accuracy.py)
     words_language_weight: float = 4.0
     words_topn: int = 4
+    #: script-free English words are aligned with each n t d dh v also allowed to be its
+    #: bilabial counterpart m p b, at this prior probability against the word as heard (0:
+    #: aligned as heard): the language model picks words, the acoustics then say where the
+    #: lips closed (:func:`lipsync.recognize.sphinx.align_with_closures`). Chosen on eval-dev
+    #: leaving one speaker out (1e-4 in every fold: closure 0.905 -> 0.924, acc unchanged;
+    #: 1e-2 adds more false closures). Matching script lines by sound aligns as heard
+    words_closure_prior: float = 1e-4
 
     # --- noisy recordings (:mod:`lipsync.recognize.frontend`) ----------------------------------
     #: a recording whose speech stands less than this many dB over its noise floor
@@ -77,6 +84,20 @@ class RecognitionSettings:
     #: frequency full of noise down by at most ``denoise_depth_db``
     denoise_below_db: float = 24.0
     denoise_depth_db: float = 15.0
+    #: a script aligned to a recording whose speech stands less than ``widen_below_db`` over its
+    #: noise floor: each phone after a pause starts ``noisy_onset_seconds`` earlier and each
+    #: phone before a pause ends ``noisy_offset_seconds`` later (at most half the pause each;
+    #: :func:`lipsync.recognize.edges.widen_into_pauses`): the start and the decay of the voice
+    #: sink under the noise, and the aligner starts speech late and ends it early. Chosen on
+    #: eval-dev with room noise at 10 dB SNR (speech 16-18 dB over the floor), the same values
+    #: in each half of the speakers and with other noise (benchmarks/accuracy.py); 0 turns it
+    #: off. Not without a script (there it gained nothing), nor over a background less steady
+    #: than ``widen_steady_db`` (:func:`lipsync.vad.floor_spread_db`; steady room noise at
+    #: 10 dB SNR: 0.5-1.6; music under the voice: 1.9-4.6, and widening lost it 0.003 acc3)
+    widen_below_db: float = 24.0
+    widen_steady_db: float = 1.75
+    noisy_onset_seconds: float = 0.02
+    noisy_offset_seconds: float = 0.03
 
     # --- matching script lines to the speech ------------------------------------------------
     #: seconds of speech per phone at an ordinary rate (only the ratios between lines matter)
@@ -190,6 +211,11 @@ class RecognitionSettings:
     trim_pad: float = 0.0
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
+    #: without a script, a stretch's last phone ending at most this early is held to the
+    #: stretch's end (a soft final consonant the word search took for silence; the sound's
+    #: fade then ends it). On eval-dev rest 0.975 -> 0.978 (both halves of the speakers
+    #: gain); with a script the alignment covers the endings and holding them loses 0.001
+    offset_snap_seconds: float = 0.2
     #: other languages: a quiet run this long in a word's first phone is a pause before the
     #: word (a stop's closure), and the word starts after it
     quiet_onset_seconds: float = 0.02
@@ -203,6 +229,9 @@ class RecognitionSettings:
             if not isinstance(value, int) or not 1 <= value <= MAX_TOPN:
                 raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_TOPN}, "
                                   f"got {value!r}", "the model's default is 4")
+        if not 0 <= self.words_closure_prior <= 1:
+            raise OptionError(f"recognition setting words_closure_prior must be a probability from 0 to 1, "
+                              f"got {self.words_closure_prior!r}", "0 aligns the words as heard")
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, (int, float)) and not value >= 0:

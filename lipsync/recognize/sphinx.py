@@ -150,43 +150,127 @@ def recognize_words(samples: np.ndarray, settings: RecognitionSettings = DEFAULT
                     ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
     """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
     and the words themselves (decoded with ``settings.words_language_weight`` and
-    ``settings.words_topn``).
+    ``settings.words_topn``). With ``settings.words_closure_prior``, the words are aligned
+    allowing each consonant of :data:`CLOSURE_SUBSTITUTES` to be its bilabial counterpart
+    (:func:`align_with_closures`); where that alignment fails, as heard.
 
     None when no word is heard or the words cannot be aligned.
     """
-    from .. import phonemes
-
     decoder = word_recognizer(settings.words_language_weight, settings.words_topn)
     pcm = to_pcm(samples)
     _decode(decoder, pcm)
     if decoder.hyp() is None or not decoder.hyp().hypstr.strip():
         return None
-    try:
-        decoder.set_alignment()
-        _decode(decoder, pcm)
-        alignment = decoder.get_alignment()
-    except RuntimeError:
-        alignment = None
-    finally:
-        decoder.activate_search()
+    heard = [segment.word for segment in decoder.seg() if _is_word(segment.word)]
+    alignment = align_with_closures(pcm, heard, settings) if heard and settings.words_closure_prior > 0 else None
     if alignment is None:
-        return None
+        try:
+            decoder.set_alignment()
+            _decode(decoder, pcm)
+            alignment = decoder.get_alignment()
+        except RuntimeError:
+            alignment = None
+        finally:
+            decoder.activate_search()
+    return None if alignment is None else _heard(alignment)
+
+
+def _is_word(entry: str) -> bool:
+    """True for a dictionary word, False for a pause or a filler (``<sil>``, ``[NOISE]``...)."""
+    return entry not in _FILLERS and not entry.startswith(("<", "[", "+"))
+
+
+def _heard(alignment) -> tuple[FoundPhones, tuple[HeardWord, ...]]:
+    """The phones (IPA) and words of a word alignment, pauses and fillers left out."""
+    from .. import phonemes
+
     phones = tuple((phonemes.arpabet_to_ipa(phone.name), phone.start * FRAME_SECONDS,
                     (phone.start + phone.duration) * FRAME_SECONDS)
                    for phone in alignment.phones() if phone.name not in _FILLERS)
     words = tuple(HeardWord(_spelling(word.name), word.start * FRAME_SECONDS,
                             (word.start + word.duration) * FRAME_SECONDS, float(word.score))
-                  for word in alignment.words() if word.name not in _FILLERS)
+                  for word in alignment.words() if _is_word(word.name))
     return phones, words
 
 
-def _spelling(entry: str) -> str:
-    """A dictionary entry as a word: ``read(2)`` (its second pronunciation) is ``read``.
+#: Consonants the word search often hears where the lips closed, each with its bilabial
+#: counterpart (same manner and voicing; ARPAbet): a nasal murmur or a stop closure sounds much
+#: the same wherever the mouth closes, and the language model then picks a word with the
+#: commoner consonant.
+CLOSURE_SUBSTITUTES = {"N": "M", "T": "P", "D": "B", "DH": "B", "V": "B"}
 
-    >>> _spelling("read(2)")
-    'read'
+_CLOSURES_SEARCH = "closures"
+
+
+def closure_variants(phones: Sequence[str]) -> list[tuple[str, ...]]:
+    """The pronunciations ``phones`` (ARPAbet) could have if one consonant of
+    :data:`CLOSURE_SUBSTITUTES` were its bilabial counterpart, one variant per such consonant.
+
+    >>> closure_variants(["IH", "N", "T", "UW"])
+    [('IH', 'M', 'T', 'UW'), ('IH', 'N', 'P', 'UW')]
     """
-    return entry.split("(")[0]
+    return [tuple(phones[:index]) + (CLOSURE_SUBSTITUTES[phone],) + tuple(phones[index + 1:])
+            for index, phone in enumerate(phones) if phone in CLOSURE_SUBSTITUTES]
+
+
+def align_with_closures(pcm: bytes, entries: Sequence[str], settings: RecognitionSettings = DEFAULT_SETTINGS):
+    """Align the words heard (dictionary ``entries``, ``read(2)`` naming a pronunciation) to
+    ``pcm``, each word as heard or, at the prior probability ``settings.words_closure_prior``,
+    with one consonant closed at the lips (:func:`closure_variants`): where the language model
+    chose the word, the acoustics alone choose where the lips closed. On the shared decoder at
+    ``settings.short_beam``; the variants are dictionary words of their own (``in~1M``), which
+    no script alignment names. The pocketsphinx alignment, or None when it fails.
+
+    >>> closed = align_with_closures(to_pcm(np.zeros(8000, np.float32)), ["in"])
+    >>> closed is None or [word.name for word in closed.words() if _is_word(word.name)] in (["in"], ["in~IH_M"])
+    True
+    """
+    decoder = shared_decoder(settings.words_topn)
+    prior = settings.words_closure_prior
+    transitions = []
+    for state, entry in enumerate(entries):
+        pronunciation = decoder.lookup_word(entry)
+        variants = closure_variants(pronunciation.split()) if pronunciation else []
+        keys = [_variant_key(decoder, entry, variant) for variant in variants]
+        transitions.append((state, state + 1, 1.0, entry))
+        transitions.extend((state, state + 1, prior, key) for key in keys)
+    beam = settings.short_beam
+    try:
+        with _configured(decoder, {"beam": beam, "wbeam": beam, "pbeam": beam, "fsgusefiller": True}):
+            decoder.add_fsg(_CLOSURES_SEARCH, decoder.create_fsg(_CLOSURES_SEARCH, 0, len(entries), transitions))
+        decoder.activate_search(_CLOSURES_SEARCH)
+        _decode(decoder, pcm)
+        if decoder.hyp() is None:
+            return None
+        decoder.set_alignment()
+        _decode(decoder, pcm)
+        return decoder.get_alignment()
+    except RuntimeError:
+        return None
+
+
+def _variant_key(decoder, entry: str, phones: Sequence[str]) -> str:
+    """The dictionary word of ``entry`` pronounced ``phones``, added to the decoder's dictionary
+    the first time. It holds no ``(``, which would make it an alternative pronunciation of the
+    word in every alignment.
+
+    >>> _variant_key(shared_decoder(), "in(2)", ["IH", "M"])
+    'in~2~IH_M'
+    """
+    key = f"{entry.replace('(', '~').replace(')', '')}~{'_'.join(phones)}"
+    if decoder.lookup_word(key) is None:
+        decoder.add_word(key, " ".join(phones), True)
+    return key
+
+
+def _spelling(entry: str) -> str:
+    """A dictionary entry as a word: ``read(2)`` (its second pronunciation) and ``read~2~0R``
+    (a variant, :func:`align_with_closures`) are ``read``.
+
+    >>> _spelling("read(2)"), _spelling("read~2~R_EH_B")
+    ('read', 'read')
+    """
+    return entry.split("(")[0].split("~")[0]
 
 
 def pronunciation(word: str) -> tuple[str, ...] | None:
