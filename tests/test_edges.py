@@ -120,3 +120,15 @@ def test_a_short_pause_keeps_its_middle_and_the_recording_bounds_the_first_and_l
     assert widened[0].end == pytest.approx(0.22) and widened[1].start == pytest.approx(0.22)  # half the pause each
     assert widened[1].end == pytest.approx(0.405) and widened[2].start == pytest.approx(0.405)
     assert all(a.end <= b.start + 1e-9 for a, b in zip(widened, widened[1:]))  # never overlapping
+
+
+def test_a_word_ends_with_its_held_stop_but_never_past_the_next_word():
+    from lipsync.recognize.edges import words_over_their_phones
+    from lipsync.sheet import Word
+    words = [Word(0.0, 0.3, "at", 0), Word(0.34, 0.6, "it", 0)]
+    phones = [Phone(0.0, 0.2, "æ", "at", 0), Phone(0.2, 0.38, "t", "at", 0), Phone(0.4, 0.6, "ɪ", "it", 0)]
+    covered = words_over_their_phones(words, phones)
+    assert [(w.start, w.end) for w in covered] == [(0.0, 0.34), (0.34, 0.6)]  # held stop: up to the next word
+    # a phone of another word, or words already covering their phones: unchanged
+    assert words_over_their_phones(words[:1], [Phone(0.1, 0.5, "ɪ", "it", 0)]) == tuple(words[:1])
+    assert words_over_their_phones(words, phones[:1]) == tuple(words)

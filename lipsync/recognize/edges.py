@@ -31,13 +31,14 @@ chosen on one half gains 0.0008 rest on the other and nothing on the reverse; wi
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from ..audio import Audio
-from ..sheet import Phone
+from ..sheet import Phone, Word
 from ..vad import frame_energies
 from .refine import TOUCH_SECONDS
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
@@ -96,6 +97,28 @@ def hold_stops_before_pauses(phones: Sequence[Phone], stop_seconds: float, durat
         end = round(min(phone.start + stop_seconds, following), 6)
         if end > phone.end:
             result[index] = replace(phone, end=end)
+    return tuple(result)
+
+
+def words_over_their_phones(words: Sequence[Word], phones: Sequence[Phone]) -> tuple[Word, ...]:
+    """``words``, each ending no earlier than the phones that start inside it (of that word, or
+    of no word): a stop held into the pause after it keeps its word around it, as the review's
+    edits expect. Never past the next word's start.
+
+    >>> words_over_their_phones([Word(0.0, 0.3, "at"), Word(0.6, 0.9, "it")],
+    ...                         [Phone(0.0, 0.2, "æ", "at"), Phone(0.2, 0.38, "t", "at"), Phone(0.6, 0.9, "ɪ", "it")])
+    (Word(start=0.0, end=0.38, text='at', line=None, confidence=None), Word(start=0.6, end=0.9, text='it', line=None, confidence=None))
+    """
+    ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
+    starts = [phone.start for phone in ordered]
+    words = sorted(words, key=lambda word: (word.start, word.end))
+    result = []
+    for index, word in enumerate(words):
+        first, last = bisect.bisect_left(starts, word.start - 1e-6), bisect.bisect_left(starts, word.end)
+        end = max([word.end] + [phone.end for phone in ordered[first:last] if phone.word in (None, word.text)])
+        if index + 1 < len(words):
+            end = max(word.end, min(end, words[index + 1].start))
+        result.append(replace(word, end=round(end, 6)) if end > word.end else word)
     return tuple(result)
 
 
