@@ -12,22 +12,23 @@ Cases, each analyzed as ``lipsync analyze`` does (library call, one process):
   two words of one line as the whole script; one to three lines of a script in another language
   (es, fr, de, it, pt-br in turn) on the English speech with the default ``--language en-us``
   and with the script's language, and on espeak-ng speech in a third of those languages with the
-  script's language (all refused), and on its own espeak-ng speech (passing without a warning).
+  script's language (all refused), and on its own espeak-ng speech (passing without a warning);
+  the English speech's own one to three lines with ``-l fr-fr`` or ``-l de`` (refused).
 
 It prints the rates the issue asks for: wrong whole scripts refused, right scripts passing
 without any warning (English; other languages), two-word scripts refused, a replaced or
 unrecorded line named with its time (a warning that names the line and gives a m:ss.s time),
-wrong-language scripts caught; and, for calibration, the line fits (line score per frame minus
-the phone-loop reference, see lipsync/recognize/confidence.py)
-of right and wrong lines, with the midpoint that best separates them fitted on one half of the
-cases and the error rate measured on the other half.
+wrong-language scripts caught; and, for calibration, the evidence behind each right and wrong
+line's confidence (fit: line score per frame minus the phone-loop reference; squeezed and
+stretched shares of its phones, see lipsync/recognize/confidence.py), with the gap that best
+separates them for the shipped weights (and for the fit alone) fitted on one half of the lines
+and the error rates measured on the other half, both ways.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import math
 import random
 import re
 import subprocess
@@ -46,6 +47,7 @@ from lipsync.audio import load_audio  # noqa: E402
 from lipsync.dialogue import Line  # noqa: E402
 from lipsync.errors import ScriptError, ScriptMismatchError  # noqa: E402
 from lipsync.pipeline import analyze  # noqa: E402
+from lipsync.recognize import confidence  # noqa: E402
 from lipsync.recognize.settings import DEFAULT_SETTINGS as SETTINGS  # noqa: E402
 
 _VOICES = ["en-us", "en-us+f3", "en-us+m3", "en-gb", "en-us+f2", "en-us+m1"]
@@ -53,25 +55,56 @@ _FOREIGN = ["es", "fr-fr", "de", "it", "pt-br"]
 _RATE = 22050
 
 
-def fit_of(confidence: float | None) -> float | None:
-    """The line fit behind a confidence (the inverse of the logistic of confidence.py; another
-    language's line less its extra gap, so that one threshold applies to all lines)."""
-    if confidence is None or confidence <= 0.0 or confidence >= 1.0:
-        return None
-    return -SETTINGS.confidence_gap + SETTINGS.confidence_scale * math.log(confidence / (1.0 - confidence))
+class Evidence:
+    """What each line's confidence was computed from, recorded while analyses run: the line fit
+    (score per frame minus the phone-loop reference; another language's line less its extra
+    gap, so that one threshold applies to all lines), its squeezed and its stretched share, by
+    the confidence they gave (see lipsync/recognize/confidence.py)."""
+
+    def __init__(self) -> None:
+        self.by_value: dict[float, tuple[float, float, float]] = {}
+        self._rate = confidence.confidence
+
+    def __enter__(self) -> "Evidence":
+        def rate(*args):
+            value = self._rate(*args)
+            if len(args) == 6:  # a line (words are rated without their phones' durations)
+                per_frame, reference, settings, foreign, squeezed, stretched = args
+                extra = settings.foreign_confidence_gap if foreign else 0.0
+                self.by_value[value] = (per_frame - reference + extra, squeezed, stretched)
+            return value
+
+        confidence.confidence = rate
+        return self
+
+    def __exit__(self, *_) -> None:
+        confidence.confidence = self._rate
+
+    def of(self, lines) -> list[tuple[float, float, float]]:
+        """The evidence behind each of these script lines' confidence (lines without one left out)."""
+        return [self.by_value[line.confidence] for line in lines
+                if line.confidence is not None and line.confidence in self.by_value]
+
+
+EVIDENCE = Evidence()
 
 
 def run(audio, lines, language: str = "en-us") -> dict:
     """One analysis: refused (with its message) or its warnings; and its script lines (of a
-    refused script, from the same analysis with --allow-mismatch, for calibration)."""
+    refused script, from the same analysis with --allow-mismatch, for calibration) with the
+    evidence behind their confidence."""
+    EVIDENCE.by_value.clear()
     try:
         result = analyze(audio, lines, language=language, jobs=1)
     except ScriptMismatchError as error:
         script = analyze(audio, lines, language=language, jobs=1, allow_mismatch=True).sheet.script
-        return {"refused": True, "message": error.message, "warnings": (), "script": script}
+        return {"refused": True, "message": error.message, "warnings": (), "script": script,
+                "evidence": EVIDENCE.of(script)}
     except ScriptError as error:
-        return {"refused": True, "message": error.message, "warnings": (), "script": ()}
-    return {"refused": False, "message": "", "warnings": result.warnings, "script": result.sheet.script}
+        return {"refused": True, "message": error.message, "warnings": (), "script": (), "evidence": []}
+    script = result.sheet.script
+    return {"refused": False, "message": "", "warnings": result.warnings, "script": script,
+            "evidence": EVIDENCE.of(script)}
 
 
 def named(outcome: dict, number: int) -> bool:
@@ -112,12 +145,12 @@ def episodes(count: int, folder: Path, results: dict) -> None:
         audio = record(spoken, folder, f"episode{number}", rng)
         right = run(audio, as_lines(texts))
         results["right"].append(not right["refused"] and not right["warnings"])
-        results["fits_right"] += [fit_of(line.confidence) for line in right["script"]]
+        results["fits_right"] += right["evidence"]
         if right["refused"] or right["warnings"]:
             print(f"  right script not clean (episode {number}, {voice}):", right["message"] or right["warnings"])
         wrong = run(audio, as_lines(scripts[number + 1]))
         results["wrong"].append(wrong["refused"])
-        results["fits_wrong"] += [fit_of(line.confidence) for line in wrong["script"]]
+        results["fits_wrong"] += wrong["evidence"]
         if not wrong["refused"]:
             print(f"  wrong script passed (episode {number}, {voice}):", wrong["warnings"])
         k = number % 5
@@ -125,7 +158,7 @@ def episodes(count: int, folder: Path, results: dict) -> None:
         replaced[k] = sentence(rng)
         outcome = run(audio, as_lines(replaced))
         results["line named"].append(named(outcome, k + 1))
-        results["fits_wrong"] += [fit_of(line.confidence) for line in outcome["script"] if line.index == k]
+        results["fits_wrong"] += EVIDENCE.of([line for line in outcome["script"] if line.index == k])
         if not named(outcome, k + 1):
             print(f"  replaced line {k + 1} not named (episode {number}):", outcome["message"] or outcome["warnings"])
         words = texts[k].rstrip(".!?").split()
@@ -142,14 +175,16 @@ def episodes(count: int, folder: Path, results: dict) -> None:
         results["few words"].append(few["refused"])
         if not few["refused"]:
             print(f"  two words of line {k + 1} passed (episode {number}):", few["warnings"])
-        languages(number, spoken, folder, rng, results)
+        languages(number, spoken, texts, folder, rng, results)
 
 
-def languages(number: int, spoken: list[np.ndarray], folder: Path, rng: random.Random, results: dict) -> None:
+def languages(number: int, spoken: list[np.ndarray], spoken_texts: list[str], folder: Path, rng: random.Random,
+              results: dict) -> None:
     """One to three lines of a script in another language (es, fr, de, it, pt-br in turn): on
     the English speech with ``-l en-us`` and with the script's language, and on speech in a third
     language with the script's language (all three must be refused); and the same script on its
-    own espeak-ng speech with its language (must pass without any warning)."""
+    own espeak-ng speech with its language (must pass without any warning); and the English
+    speech's own lines with ``-l fr-fr`` or ``-l de`` (must be refused)."""
     language = _FOREIGN[number % len(_FOREIGN)]
     other = _FOREIGN[(number + 1 + number // len(_FOREIGN)) % len(_FOREIGN)]
     if other == language:
@@ -164,10 +199,16 @@ def languages(number: int, spoken: list[np.ndarray], folder: Path, rng: random.R
         if not outcome["refused"]:
             print(f"  {count}-line {language} script with -l {asked} on {speech} speech passed (episode {number}):",
                   outcome["warnings"])
+    asked = "fr-fr" if number % 2 == 0 else "de"  # the languages whose espeak-ng dictionaries know English words
+    outcome = run(english, as_lines(spoken_texts[:count]), asked)
+    results["english as foreign"].append(outcome["refused"])
+    if not outcome["refused"]:
+        print(f"  {count}-line English script with -l {asked} on English speech passed (episode {number}):",
+              outcome["warnings"])
     own = record([speak(text, language, folder) for text in foreign], folder, f"own{number}", rng)
     outcome = run(own, as_lines(foreign), language)
     results["right foreign"].append(not outcome["refused"] and not outcome["warnings"])
-    results["fits_right"] += [fit_of(line.confidence) for line in outcome["script"]]
+    results["fits_right"] += outcome["evidence"]
     if outcome["refused"] or outcome["warnings"]:
         print(f"  {count}-line {language} script on its own speech not clean (episode {number}):",
               outcome["message"] or outcome["warnings"])
@@ -181,35 +222,57 @@ def eval_dev(root: Path, results: dict) -> None:
         audio = load_audio(root / row["wav"])
         own = run(audio, [Line(row["text"], number=1)])
         results["right"].append(not own["refused"] and not own["warnings"])
-        results["fits_right"] += [fit_of(line.confidence) for line in own["script"]]
+        results["fits_right"] += own["evidence"]
         if own["refused"] or own["warnings"]:
             print(f"  own script not clean ({row['utt']}):", own["message"] or own["warnings"])
         other = min((j for j in range(len(rows)) if set(rows[j]["text"].lower().split()) != set(row["text"].lower().split())),
                     key=lambda j: abs(durations[j] - durations[index]))
         wrong = run(audio, [Line(rows[other]["text"], number=1)])
         results["wrong"].append(wrong["refused"])
-        results["fits_wrong"] += [fit_of(line.confidence) for line in wrong["script"]]
+        results["fits_wrong"] += wrong["evidence"]
         if not wrong["refused"]:
             print(f"  other script passed ({row['utt']} with {rows[other]['utt']}):", wrong["warnings"])
 
 
-def calibration(right: list[float], wrong: list[float]) -> None:
-    """The threshold that best separates right from wrong line fits, fitted on every other case
-    and measured on the rest (and the other way round)."""
-    right = [value for value in right if value is not None]
-    wrong = [value for value in wrong if value is not None]
-    print(f"line fits: right n={len(right)} min {min(right):.1f} p5 {np.percentile(right, 5):.1f} "
-          f"median {np.median(right):.1f}; wrong n={len(wrong)} median {np.median(wrong):.1f} "
-          f"p95 {np.percentile(wrong, 95):.1f} max {max(wrong):.1f}")
+def separation(right: list[tuple[float, float, float]], wrong: list[tuple[float, float, float]],
+               squeezed_weight: float, stretched_weight: float) -> float:
+    """The gap G that best separates right from wrong lines when a line is aligned at fit + G -
+    squeezed_weight * squeezed share - stretched_weight * stretched share >= 0: the middle of
+    the gaps (a 0.5 grid) with the fewest right lines under plus wrong lines at or over.
+    Deterministic."""
+    def evidence(lines):
+        return np.array([fit - squeezed_weight * squeezed - stretched_weight * stretched
+                         for fit, squeezed, stretched in lines])
+
+    right_evidence, wrong_evidence = evidence(right), evidence(wrong)
+    gaps = np.arange(20.0, 80.01, 0.5)
+    errors = np.array([np.mean(right_evidence + gap < 0) + np.mean(wrong_evidence + gap >= 0) for gap in gaps])
+    best = gaps[errors == errors.min()]
+    return float((best.min() + best.max()) / 2)
+
+
+def calibration(right: list[tuple[float, float, float]], wrong: list[tuple[float, float, float]]) -> None:
+    """The gap that best separates right from wrong lines (:func:`separation`) with the shipped
+    squeezed and stretched weights, and with the fit alone, fitted on every other line and
+    measured on the rest (and the other way round)."""
+    if min(len(right), len(wrong)) < 2:
+        print(f"too few lines to calibrate on ({len(right)} right, {len(wrong)} wrong)")
+        return
+    for label, lines in (("right", right), ("wrong", wrong)):
+        fits, squeezed, stretched = np.array(lines).T
+        print(f"{label} lines n={len(lines)}: fit min {fits.min():.1f} median {np.median(fits):.1f} max "
+              f"{fits.max():.1f}; squeezed share median {np.median(squeezed):.2f} max {squeezed.max():.2f}; "
+              f"stretched share median {np.median(stretched):.2f} max {stretched.max():.2f}")
+    shipped = (SETTINGS.squeezed_weight, SETTINGS.stretched_weight)
     for half in (0, 1):
-        fit_r, fit_w = right[half::2], wrong[half::2]
-        test_r, test_w = right[1 - half::2], wrong[1 - half::2]
-        candidates = np.linspace(-60, -10, 201)
-        errors = [np.mean([v < c for v in fit_r]) + np.mean([v >= c for v in fit_w]) for c in candidates]
-        best = float(candidates[int(np.argmin(errors))])
-        held = (np.mean([v < best for v in test_r]), np.mean([v >= best for v in test_w]))
-        print(f"  fitted on half {half}: threshold {best:.1f}; held-out right below it {held[0]:.1%}, "
-              f"wrong at or above it {held[1]:.1%} (shipped: {-SETTINGS.confidence_gap})")
+        for label, (squeezed_weight, stretched_weight) in (("fit, squeezed, stretched", shipped),
+                                                           ("fit alone", (0.0, 0.0))):
+            gap = separation(right[half::2], wrong[half::2], squeezed_weight, stretched_weight)
+            held = [[fit + gap - squeezed_weight * squeezed - stretched_weight * stretched
+                     for fit, squeezed, stretched in lines[1 - half::2]] for lines in (right, wrong)]
+            print(f"  half {half} -> {1 - half}, {label}: gap {gap:.1f} (shipped {SETTINGS.confidence_gap}); "
+                  f"held-out right lines under it {np.mean(np.array(held[0]) < 0):.1%}, wrong lines at or over it "
+                  f"{np.mean(np.array(held[1]) >= 0):.1%}")
 
 
 def main() -> int:
@@ -219,19 +282,21 @@ def main() -> int:
     parser.add_argument("--skip-eval-dev", action="store_true")
     args = parser.parse_args()
     results: dict = {key: [] for key in ("right", "right foreign", "wrong", "line named", "word named", "few words",
-                                         "language", "fits_right", "fits_wrong")}
-    if not args.skip_eval_dev:
-        print("eval-dev ...")
-        eval_dev(args.eval_dev, results)
-    print("generated episodes ...")
-    with tempfile.TemporaryDirectory() as folder:
-        episodes(args.episodes, Path(folder), results)
+                                         "language", "english as foreign", "fits_right", "fits_wrong")}
+    with EVIDENCE:
+        if not args.skip_eval_dev:
+            print("eval-dev ...")
+            eval_dev(args.eval_dev, results)
+        print("generated episodes ...")
+        with tempfile.TemporaryDirectory() as folder:
+            episodes(args.episodes, Path(folder), results)
     for key, label in (("wrong", "wrong whole scripts refused"), ("right", "right scripts without any warning"),
                        ("right foreign", "right scripts in other languages without any warning"),
                        ("few words", "two words of a line on the whole episode refused"),
                        ("line named", "replaced or unrecorded line named with its time"),
                        ("word named", "one replaced word: its line named (not required)"),
-                       ("language", "wrong-language scripts caught")):
+                       ("language", "wrong-language scripts caught"),
+                       ("english as foreign", "English scripts with -l fr-fr or de caught")):
         values = results[key]
         print(f"{label}: {sum(values)}/{len(values)} = {np.mean(values):.1%}")
     calibration(results["fits_right"], results["fits_wrong"])

@@ -354,8 +354,9 @@ def presets() -> None:
             click.echo(f"{name}: {preset.description}")
             shapes = ", ".join(f"{s.name} ({s.label})" if s.label else s.name for s in preset.shape_set.shapes)
             click.echo(f"    shapes: {shapes}")
+            seconds = f" and {timing.min_hold_seconds:g} s" if timing.min_hold_seconds else ""
             click.echo(f"    rest {preset.rest}, lead {timing.lead_frames} frame(s), hold at least "
-                       f"{timing.min_hold_frames} frame(s), on {timing.step}s")
+                       f"{timing.min_hold_frames} frame(s){seconds}, on {timing.step}s")
         click.echo("\nA path to your own .toml file works too: see presets/rhubarb.toml for the layout.")
 
     _run(reporter, body)

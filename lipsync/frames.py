@@ -3,6 +3,8 @@
 :func:`to_frames` lists its steps; each is a pure function over ``(frame, shape)`` change points
 or cues:
 
+0. :func:`hold_shapes_at_least`: no shape lasts shorter than ``min_hold_seconds`` (a minimum
+   in time, as Rhubarb Lip Sync has, before the frame grid: the same joining rules as step 3);
 1. :func:`change_points`: each shape starts on the frame boundary nearest its start, so each
    frame shows the shape heard during most of it; when several start on one frame, a closure
    (the preset's closed mouth) wins, else the last one;
@@ -33,6 +35,7 @@ def to_frames(shapes: Sequence[Shape], rate: FrameRate, preset: Preset, duration
     """
     timing = preset.timing
     protected = _closure_test(preset)
+    shapes = hold_shapes_at_least(shapes, timing.min_hold_seconds, protected, _openness(preset))
     points = change_points(shapes, rate, protected)
     points = lead(points, timing.lead_frames, protected)
     cues = cues_from_shapes(points, duration_frames)
@@ -126,6 +129,31 @@ def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], b
             if timeline.length[item] < frames:
                 heapq.heappush(queue, (timeline.length[item], timeline.start[item], item))
     return timeline.cues()
+
+
+#: Shapes are held to a minimum in time on a grid of microseconds.
+_TICKS_PER_SECOND = 1_000_000
+
+
+def hold_shapes_at_least(shapes: Sequence[Shape], seconds: float, protected: Callable[[str], bool],
+                         openness: Callable[[str], int]) -> tuple[Shape, ...]:
+    """No shape shorter than ``seconds`` (before framing), by the rules of :func:`hold_at_least`:
+    a short closure takes time from its longer neighbour, any other short shape joins the
+    neighbour closest to it in openness. ``seconds`` 0 keeps the shapes as they are.
+
+    >>> closed = lambda shape: shape == "A"
+    >>> shapes = [Shape(0, 0.3, "D"), Shape(0.3, 0.35, "B"), Shape(0.35, 0.38, "A"), Shape(0.38, 0.7, "C")]
+    >>> [(s.start, s.end, s.name) for s in hold_shapes_at_least(shapes, 0.07, closed, {"A": 0, "B": 1, "C": 2, "D": 2}.get)]
+    [(0.0, 0.35, 'D'), (0.35, 0.42, 'A'), (0.42, 0.7, 'C')]
+    """
+    if seconds <= 0 or not shapes:
+        return tuple(shapes)
+    ticks = [round(shape.start * _TICKS_PER_SECOND) for shape in shapes]
+    ticks.append(round(shapes[-1].end * _TICKS_PER_SECOND))
+    cues = [Cue(start, end - start, shape.name) for start, end, shape in zip(ticks, ticks[1:], shapes) if end > start]
+    held = hold_at_least(cues, round(seconds * _TICKS_PER_SECOND), protected, openness)
+    return tuple(Shape(cue.frame / _TICKS_PER_SECOND, (cue.frame + cue.length) / _TICKS_PER_SECOND, cue.shape)
+                 for cue in held)
 
 
 def _closest_in_openness(timeline: _Timeline, node: int, openness: Callable[[str], int]) -> int:

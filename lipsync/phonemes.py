@@ -9,6 +9,7 @@ preset without a French table.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 SILENCE = "sil"
@@ -76,6 +77,7 @@ _COMPRESSED = "ᵝ"
 _ROUNDING_MARKS = {"ʷ", "\u0339"}  # labialized consonant, more rounded
 
 
+@functools.lru_cache(maxsize=4096)  # pure, over a small alphabet, asked for every phone
 def _strip(symbol: str) -> str:
     """The base letters of an IPA symbol, without length marks, stress or diacritics."""
     decomposed = unicodedata.normalize("NFD", symbol)
@@ -92,6 +94,7 @@ def split_vowels(symbol: str) -> tuple[str, ...]:
     return tuple(ch for ch in base if ch in _VOWEL_CLASSES)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, over a small alphabet, asked for every phone
 def is_vowel(symbol: str) -> bool:
     """True when the IPA symbol is a vowel or diphthong (r-coloured vowels included)."""
     base = _strip(symbol)
@@ -99,6 +102,7 @@ def is_vowel(symbol: str) -> bool:
         ch in _VOWEL_CLASSES for ch in base)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, over a small alphabet, asked for every phone
 def viseme_class(symbol: str) -> str:
     """The viseme class of one IPA phone (the first target's class for a diphthong).
 

@@ -46,6 +46,7 @@ class Timing:
 
     lead_frames: int = 1          # the mouth leads the sound by this many frames
     min_hold_frames: int = 2      # no shape is held shorter (no one-frame flicker)
+    min_hold_seconds: float = 0.0  # no shape lasts shorter (s), before framing (0: no minimum)
     step: int = 1                 # animate on ones (1), twos (2) or threes (3)
     hold_gap: float = 0.12        # pauses shorter than this (s) hold the previous shape
     relax_gap: float = 0.35       # pauses up to this show `relaxed`; longer pauses rest
@@ -54,7 +55,7 @@ class Timing:
 
     def __post_init__(self) -> None:
         _check_timing({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, "")
-        for name in ("hold_gap", "relax_gap", "diphthong_split"):
+        for name in ("min_hold_seconds", "hold_gap", "relax_gap", "diphthong_split"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
 
@@ -182,6 +183,7 @@ def _check_timing(values: Mapping[str, Any], where: str, shapes: tuple[str, ...]
     need_int("lead_frames", 0, MAX_TIMING_FRAMES, f"a whole number of frames from 0 to {MAX_TIMING_FRAMES}")
     need_int("min_hold_frames", 1, MAX_TIMING_FRAMES, f"a whole number of frames from 1 to {MAX_TIMING_FRAMES}")
     need_int("step", 1, _MAX_STEP, f"1 (ones), 2 (twos), 3 (threes) or {_MAX_STEP}")
+    need_seconds("min_hold_seconds", f"a number of seconds from 0 to {MAX_TIMING_SECONDS:g}")
     need_seconds("hold_gap", f"a number of seconds from 0 to {MAX_TIMING_SECONDS:g}")
     need_seconds("relax_gap", f"a number of seconds from 0 to {MAX_TIMING_SECONDS:g}")
     if values["relax_gap"] < values["hold_gap"]:

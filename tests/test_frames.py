@@ -8,7 +8,7 @@ import random
 import pytest
 
 from lipsync.animate import animate
-from lipsync.frames import to_frames
+from lipsync.frames import hold_shapes_at_least, to_frames
 from lipsync.phonemes import is_bilabial
 from lipsync.presets import Preset, load_preset, shipped_presets
 from lipsync.sheet import Cue, Phone, Shape
@@ -155,7 +155,9 @@ def test_the_vowel_after_a_closure_shorter_than_a_frame_is_kept():
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_vowel_of_two_frames_shows_on_random_timelines(name):
-    preset = load_preset(name).with_timing(min_hold_frames=1, step=1, lead_frames=0)
+    # The frame rules alone: no minimum in time (a closure taking time from a neighbour can
+    # leave that neighbour under it, as test_the_minimum_in_time_* show).
+    preset = load_preset(name).with_timing(min_hold_frames=1, min_hold_seconds=0, step=1, lead_frames=0)
     rng = random.Random(1)
     checked = 0
     for fps in (12, 24, 30):
@@ -234,6 +236,47 @@ def test_no_cue_is_shorter_than_min_hold(min_hold):
     assert min(cue.length for cue in cues) >= min_hold
     # the talking still shows: the mouth is not at rest throughout
     assert any(cue.shape != "X" for cue in cues)
+
+
+# --- the minimum in time (Rhubarb's: every shape lasts 5-7 cs, before the frame grid) -----------
+
+
+def test_the_rhubarb_preset_shows_a_consonant_of_one_frame_but_not_one_shorter_than_5_cs():
+    # "a t a": a 60 ms T spans frames 12.0-13.4 and shows for one frame (two frames at least
+    # used to hide it); a 45 ms T (frames 12.0-13.1) is under Rhubarb's minimum and joins a vowel.
+    preset = load_preset("rhubarb")
+    rate = FrameRate(24)
+    for length, shown in ((0.06, True), (0.045, False)):
+        phones = [Phone(0.2, 0.5, "ɑ", "a"), Phone(0.5, 0.5 + length, "t", "t"), Phone(0.5 + length, 0.9, "ɑ", "a")]
+        cues = cues_for(phones, preset, rate, 1.5)
+        assert_contiguous(cues, 36)
+        assert (Cue(12, 1, "B") in cues) is shown, (length, cues)
+
+
+@pytest.mark.parametrize("fps", [24, 30, 60])
+def test_the_minimum_in_time_holds_at_every_frame_rate(fps):
+    # 0.08 s in time: at 60 fps no shape shorter than about 0.08 s, where a frame minimum of
+    # two frames would allow 0.033 s; closures are kept (they take time from a neighbour).
+    preset = load_preset("rhubarb").with_timing(min_hold_seconds=0.08, min_hold_frames=1, lead_frames=0)
+    rate = FrameRate(fps)
+    rng = random.Random(fps)
+    for _ in range(30):
+        phones, seconds = random_timeline(rng)
+        frames = max(1, rate.frames_in(seconds))
+        cues = cues_for(phones, preset, rate, seconds)
+        assert_contiguous(cues, frames)
+        if seconds > 0.2:
+            # nearest-frame snapping moves each end by up to half a frame
+            assert all(cue.length >= 0.08 * fps - 1 for cue in cues[1:-1]), (fps, cues)
+        for phone in phones:
+            if is_bilabial(phone.symbol) and phone.start > 0.1:
+                low, high = rate.nearest_frame(phone.start) - 1, rate.nearest_frame(phone.end) + 1
+                assert closed_near(cues, {"A"}, low, high) or cues[-1].frame <= low, (phone, cues)
+
+
+def test_a_minimum_in_time_of_zero_leaves_the_shapes_as_they_are():
+    shapes = [Shape(0.0, 0.3, "X"), Shape(0.3, 0.31, "B"), Shape(0.31, 0.5, "D")]
+    assert hold_shapes_at_least(shapes, 0, lambda shape: shape == "A", lambda shape: 1) == tuple(shapes)
 
 
 @pytest.mark.parametrize(("shapes", "joined"), [

@@ -190,7 +190,8 @@ PRESET = (Path(__file__).resolve().parent.parent / "presets" / "rhubarb.toml").r
 @pytest.mark.parametrize("edit, expect", [
     (lambda text: text.replace("\nlead_frames = 0", "\nlead_frames = 1e12"), "timing.lead_frames"),
     (lambda text: text.replace("\nlead_frames = 0", "\nlead_frames = 1000000000000"), "timing.lead_frames"),
-    (lambda text: text.replace("\nmin_hold_frames = 2", "\nmin_hold_frames = 100000"), "timing.min_hold_frames"),
+    (lambda text: text.replace("\nmin_hold_frames = 1", "\nmin_hold_frames = 100000"), "timing.min_hold_frames"),
+    (lambda text: text.replace("\nmin_hold_seconds = 0.05", "\nmin_hold_seconds = inf"), "timing.min_hold_seconds"),
     (lambda text: text.replace("\nhold_gap = 0.12", "\nhold_gap = inf"), "timing.hold_gap"),
     (lambda text: text.replace("\nrelax_gap = 0.35", "\nrelax_gap = nan"), "timing.relax_gap"),
     (lambda text: text + '\n[symbols]\n"ɴ" = ["A", "B"]\n', "symbols.ɴ"),

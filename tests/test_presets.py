@@ -129,8 +129,10 @@ def test_rhubarb_maps_exactly_as_rhubarb_does():
         "A": 0, "X": 0, "B": 1, "F": 1, "G": 1, "C": 2, "D": 2, "E": 2, "H": 2}
     assert preset.rest == "X" and preset.closed == "A"
     # Rhubarb's cue times are the sound's times (its integrations add their own offsets), and its
-    # diphthongs hold the first vowel for most of their length.
-    assert preset.timing == Timing(lead_frames=0, min_hold_frames=2, step=1, relaxed="B", diphthong_split=0.75)
+    # diphthongs hold the first vowel for most of their length. Its minimum is in time (5-7 cs),
+    # so a shape of that length still shows on one frame at 24 fps.
+    assert preset.timing == Timing(lead_frames=0, min_hold_frames=1, min_hold_seconds=0.05, step=1, relaxed="B",
+                                   diphthong_split=0.75)
 
 
 def test_rhubarb_long_central_vowel_opens_wide():
@@ -309,6 +311,8 @@ def test_missing_required_key_is_named(tmp_path, drop):
     ("step = 2.0", "timing.step"),
     ("step = true", "timing.step"),
     ("min_hold_frames = 0", "timing.min_hold_frames"),
+    ("min_hold_seconds = -0.05", "timing.min_hold_seconds"),
+    ('min_hold_seconds = "7cs"', "timing.min_hold_seconds"),
     ("lead_frames = -1", "timing.lead_frames"),
     ('hold_gap = "short"', "timing.hold_gap"),
     ("relax_gap = 0.05", "timing.relax_gap"),

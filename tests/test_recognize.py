@@ -271,22 +271,6 @@ def test_matching_by_sound_hears_with_its_own_word_search(short):
     assert heard(match_words_language_weight=100.0) != usual
 
 
-def test_phones_are_fitted_to_the_stretches_of_speech_at_both_ends():
-    """A stretch's first phone starting a little late begins at its onset, and without a script
-    its last phone ending a little early (a soft final consonant heard as silence) lasts to its
-    end; a phone far from the edge keeps its own end, and so does an aligned one."""
-    from lipsync.recognize import trim_to_speech
-    from lipsync.sheet import Phone
-
-    settings = RecognitionSettings(onset_snap_seconds=0.15, offset_snap_seconds=0.2)
-    phones = [Phone(1.1, 1.4, "a"), Phone(1.4, 1.7, "b"), Phone(3.0, 3.2, "c"), Phone(3.2, 3.4, "d")]
-    fitted = trim_to_speech(phones, [(1.0, 1.85), (2.9, 4.0)], settings, hold_ends=True)
-    assert [(p.symbol, p.start, p.end) for p in fitted] == [
-        ("a", 1.0, 1.4), ("b", 1.4, 1.85), ("c", 2.9, 3.2), ("d", 3.2, 3.4)]
-    assert trim_to_speech(phones, [(1.0, 1.85)], RecognitionSettings(offset_snap_seconds=0.0), hold_ends=True)[1].end \
-        == trim_to_speech(phones, [(1.0, 1.85)], settings)[1].end == 1.7  # the aligner's ends are kept
-
-
 def test_silence_gives_no_phones():
     audio = Audio(np.zeros(16000 * 3, np.float32), 16000, 16000, 1, 3.0, None)
     assert recognize(audio, None).phones == ()
@@ -505,3 +489,33 @@ def test_searches_on_the_shared_decoder_keep_their_own_settings(short):
     decoder = sphinx.phone_recognizer()
     assert [(segment.word, segment.start_frame, segment.end_frame) for segment in decoder.seg()] == loop_alone
     assert shared(wide) == first
+
+
+def test_a_cheaper_word_pass_hands_its_words_to_a_full_state_pass(short):
+    """``word_pass_downsampling``: the words and pauses are placed on a decoder that chooses its
+    Gaussians every other frame, the phones inside them on the full one. The phones stay within
+    a frame or two of the full alignment's, and an alignment repeated after others gives the
+    same phones and scores (the state pass's decoder starts afresh each time)."""
+    from dataclasses import replace
+
+    from lipsync.recognize import sphinx
+    from lipsync.recognize.align import prepare_words
+
+    def piece(index: int) -> tuple[np.ndarray, list]:
+        start, end = short.truth[index]
+        samples = short.audio.samples[int((start - 0.2) * 16000):int((end + 0.2) * 16000)]
+        return samples, [word.word for word in prepare_words([Line(SHORT_PHRASES[index])])]
+
+    samples, words = piece(2)
+    cheaper = replace(sphinx.aligner(1e-200), word_downsampling=2)
+    first = sphinx._align_with(cheaper, samples, words)
+    full = sphinx._align_with(sphinx.aligner(1e-200), samples, words)
+    assert first is not None and full is not None
+    assert sphinx.shared_decoder(4, 2) is not sphinx.shared_decoder(4, 1)
+    for word, exact in zip(first, full):
+        assert [symbol for symbol, _, _ in word.phones] == [symbol for symbol, _, _ in exact.phones]
+        for (_, start, end), (_, exact_start, exact_end) in zip(word.phones, exact.phones):
+            assert abs(start - exact_start) <= 0.02 + 1e-9 and abs(end - exact_end) <= 0.02 + 1e-9
+    for index in (0, 1, 3):
+        assert sphinx._align_with(cheaper, *piece(index)) is not None
+    assert sphinx._align_with(cheaper, samples, words) == first

@@ -64,7 +64,7 @@ from ..sheet import Phone, Sheet, SheetLine, Track, Word
 from ..timing import FrameRate
 from ..vad import runs
 from .check import FitError
-from .score import FitSettings, LineFit, Span, fit_pairs, line_spans, timing_cost
+from .score import FitSettings, LineFit, Span, Unpaired, fit_pairs, line_spans, timing_cost
 from .timeline import MouthTimeline, sheet_timelines, speech_extent
 
 #: Frames of silence put before a candidate's natural timing, so that the mouth's lead fits.
@@ -599,17 +599,18 @@ def _dub_span(flaps: MouthTimeline, text: str) -> Span:
     return Span(flaps.name, start, end - start, text, 0, extent)
 
 
-def _candidate_fit(original: MouthTimeline, item: _Prediction, dub_span: Span, results: Sequence[object],
+def _candidate_fit(original: MouthTimeline, item: _Prediction, dub_span: Span, results: Sequence[LineFit | Unpaired],
                    settings: AdaptSettings, rate_words: str) -> CandidateFit:
     """A candidate's score: the mean over its readings of ``fit``'s score less what the
-    reading's pace costs (see :func:`_readings`); its flaps, closures and advice are those paced
-    to fill the picture's (``results[0]``)."""
+    reading's pace costs (see :func:`_readings`; a reading whose mouth never opens, a vowel
+    lost between closures at one phase, scores 0); its flaps, closures and advice are those
+    paced to fill the picture's (``results[0]``)."""
     fit_settings, timed, result = settings.fit, item.timed, results[0]
-    if not all(isinstance(each, LineFit) for each in results):  # the candidate never opens its mouth ("mm")
+    if not isinstance(result, LineFit):  # the candidate never opens its mouth ("mm")
         raise OptionError(f"candidate {timed.text!r} never opens the mouth, so it cannot be scored",
                           "type the dub line's words")
-    assert isinstance(result, LineFit)
-    scores = [max(0.0, each.score - cost) for each, (_, cost) in zip(results, item.readings)]  # type: ignore[union-attr]
+    scores = [max(0.0, each.score - cost) if isinstance(each, LineFit) else 0.0
+              for each, (_, cost) in zip(results, item.readings)]
     half = len(PHASES)
     filled, natural = float(np.mean(scores[:half])), float(np.mean(scores[half:]))
     score = round((filled + natural) / 2, 1)

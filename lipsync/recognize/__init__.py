@@ -110,8 +110,8 @@ class AcousticRecognizer:
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
         heard = prepared.speech(pad=settings.trim_pad)
-        phones = trim_to_speech(found.phones, heard, settings, hold_ends=not lines)
-        words = trim_to_speech(found.words, heard, settings, hold_ends=not lines)
+        phones = trim_to_speech(found.phones, heard, settings)
+        words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
                                                  settings)
@@ -247,6 +247,11 @@ class AcousticRecognizer:
         if failed:
             groups = self._drop_unrecorded_lines(audio, groups, aligned, words)
 
+        rated: dict[int, tuple[float, float, float]] = {}
+        for group in groups:
+            if aligned[group] is not None:
+                rated.update(rate.lines(aligned[group], group))
+        states = confidence.statuses({index: value for index, (value, _, _) in rated.items()}, settings)
         phones: list[Phone] = []
         found_words: list[Word] = []
         unaligned: list[tuple[float, float, int | None]] = []
@@ -272,11 +277,12 @@ class AcousticRecognizer:
                 outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
                                              None, group.start, group.end)
             lost: set[int] = set()
-            for index, (value, start, end) in sorted(rate.lines(located, group).items()):
+            for index in sorted(set(group.lines) & rated.keys()):
                 if index in missing:
                     continue
+                value, start, end = rated[index]
                 line = lines[index]
-                state = confidence.status(value, settings)
+                state = states[index]
                 outcomes[index] = ScriptLine(index, line.number, line.text, state, value, start, end)
                 if state == confidence.NOT_FOUND:
                     lost.add(index)
@@ -458,34 +464,26 @@ def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: 
 
 
 def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]],
-                   settings: RecognitionSettings = DEFAULT_SETTINGS, hold_ends: bool = False) -> tuple[Timed, ...]:
+                   settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Timed, ...]:
     """Fit phones (or words) to the stretches of speech the voice activity detector found.
 
     Acoustic models let the first and last phones of an utterance, and words next to a pause,
-    swallow the silence around them, and sometimes start a soft onset late or lose a soft
-    ending (a final fricative or stop the recognizer heard as silence); the detector knows
+    swallow the silence around them, and sometimes start a soft onset late; the detector knows
     better where the sound starts and stops. Each item is clipped to the stretch it overlaps
-    most; the first item of a stretch that starts a little late (by less than
-    ``settings.onset_snap_seconds``) is moved back to the stretch's onset. With ``hold_ends``
-    (recognition without a script, whose word search drops soft endings more often than an
-    alignment does), the last item of a stretch that ends a little early (by less than
-    ``settings.offset_snap_seconds``) is held to the stretch's end (where the sound fades is
-    found later, :mod:`.edges`). Items left shorter than ``settings.min_phone_seconds`` are
-    dropped.
+    most, and the first item of a stretch that starts a little late (by less than
+    ``settings.onset_snap_seconds``) is moved back to the stretch's onset. Items left shorter
+    than ``settings.min_phone_seconds`` are dropped.
 
     >>> trim_to_speech([Phone(0.9, 1.3, "a"), Phone(1.3, 1.8, "b")], [(1.0, 1.6)])
-    (Phone(start=1.0, end=1.3, symbol='a', word=None, line=None), Phone(start=1.3, end=1.6, symbol='b', word=None, line=None))
-    >>> trim_to_speech([Phone(1.05, 1.3, "a"), Phone(1.3, 1.5, "b")], [(1.0, 1.6)], hold_ends=True)
     (Phone(start=1.0, end=1.3, symbol='a', word=None, line=None), Phone(start=1.3, end=1.6, symbol='b', word=None, line=None))
     """
     fitted: list[Timed] = []
     starts = [start for start, _ in stretches]
     opened: set[tuple[float, float]] = set()
-    last: dict[tuple[float, float], int] = {}
     for item in sorted(items, key=lambda i: (i.start, i.end)):
         first = max(0, bisect.bisect_right(starts, item.start) - 1)
-        stop = bisect.bisect_left(starts, item.end)
-        best = max(stretches[first:max(stop, first + 1)],
+        last = bisect.bisect_left(starts, item.end)
+        best = max(stretches[first:max(last, first + 1)],
                    key=lambda s: min(s[1], item.end) - max(s[0], item.start), default=None)
         if best is None:
             continue
@@ -495,12 +493,7 @@ def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, floa
             if start - best[0] < settings.onset_snap_seconds:
                 start = best[0]
         if end - start >= settings.min_phone_seconds:
-            if best not in last or end >= fitted[last[best]].end:
-                last[best] = len(fitted)
             fitted.append(replace(item, start=start, end=end))
-    for (_, stretch_end), index in last.items() if hold_ends else ():
-        if stretch_end - fitted[index].end < settings.offset_snap_seconds:
-            fitted[index] = replace(fitted[index], end=stretch_end)
     return tuple(fitted)
 
 
@@ -559,15 +552,18 @@ class _LineRater:
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
         per_frame = {index: confidence.line_score(found, self._settings) for index, found in by_line.items()}
+        durations = {index: (confidence.squeezed_share(found), confidence.stretched_share(found))
+                     for index, found in by_line.items()}
         reference = self._reference
         if reference is None and not all(score is not None and confidence.confidence(
-                score, 0.0, self._settings, self._foreign) >= confidence.SURE for score in per_frame.values()):
+                score, 0.0, self._settings, self._foreign, *durations[index]) >= confidence.SURE
+                for index, score in per_frame.items()):
             reference = self.reference
         rated = {}
         for index, found in by_line.items():
             score = per_frame[index]
             value = 0.0 if score is None else confidence.confidence(score, reference or 0.0, self._settings,
-                                                                    self._foreign)
+                                                                    self._foreign, *durations[index])
             rated[index] = (value, offset + found[0].start, offset + found[-1].end)
         return rated
 

@@ -9,15 +9,26 @@ the same recording: the **reference**, the loop's score per frame over up to
 :attr:`RecognitionSettings.reference_seconds` of the recording's speech spread over its length.
 
 A line's **fit** is its score per frame (:func:`line_score`: its words' score per frame, or in a
-short line its median word's when that is lower) minus the reference per frame; its
-**confidence** is ``1 / (1 + exp(-(fit + gap) / scale))``: 0.5 when the words score ``gap``
-per frame under the loop, near 1 for a line that fits as well as speech usually does, near 0
-for words forced onto other speech. The gap and scale (:attr:`RecognitionSettings.confidence_gap`,
-``confidence_scale``; other languages add ``foreign_confidence_gap``, since the English model
-fits their espeak-ng pronunciations less well) are calibrated with ``benchmarks/trust.py``
-(real recordings of ``eval-dev`` with their own script and with another utterance's script,
-and espeak-ng speech), fitted on one half and measured on the other. It is deterministic: the
-same audio and script give the same confidence.
+short line its median word's when that is lower) minus the reference per frame. The fit alone
+cannot tell every right line from every wrong one: some synthetic voices fit the model as badly
+(-41 per frame on their right lines) as a wrong script laid on real speech does (-39 at best). A
+second piece of evidence is how plausibly long the phones are: words forced onto speech they do
+not fit have most of their phones squeezed to the aligner's 30 ms minimum around the few that
+find a sound of their own, and stretch others over speech that belongs to other words, while
+spoken phones last 50-100 ms. A line's **squeezed share** (:func:`squeezed_share`) is the share
+of its phones held for that minimum (eval-dev: at most 0.27 on right lines, 0.16-0.65 on wrong
+ones; espeak-ng voices whose right lines fit worst squeeze almost none), its **stretched share**
+(:func:`stretched_share`) the share lasting 250 ms or more. Its **confidence** is
+``1 / (1 + exp(-(fit + gap - ws * squeezed - wt * stretched) / scale))``: 0.5 when the words
+score ``gap`` per frame under the loop with every phone plausibly long, near 1 for a line that
+fits as well as speech usually does, near 0 for words forced onto other speech. The gap, the
+weights and the scale (:attr:`RecognitionSettings.confidence_gap`, ``squeezed_weight``,
+``stretched_weight``, ``confidence_scale``; other languages add ``foreign_confidence_gap``,
+since the English model fits their espeak-ng pronunciations less well) are calibrated with
+``benchmarks/trust.py`` (real recordings of ``eval-dev`` with their own script and with another
+utterance's script, and espeak-ng speech), fitted on one half of the cases and measured on the
+other, both ways. It is deterministic: the same audio and script give the same confidence.
+Words are rated by their score alone (a short word's few phones are often at the minimum).
 
 The reference costs a phone-loop pass over up to ``reference_seconds`` of speech, so it is
 measured only when some line's status depends on it: a line whose words score so well that it
@@ -34,6 +45,7 @@ aligner could not place at all).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -55,6 +67,8 @@ NOT_FOUND = "not found"
 NO_WORDS = "no words"  # a line with nothing to speak: music, a sound effect, a stage direction
 
 FRAME_SECONDS = 0.01  # the acoustic model's analysis frame, which its scores are summed over
+MIN_PHONE_SECONDS = 0.03  # the aligner's shortest phone: three frames, one per state of its model
+STRETCHED_SECONDS = 0.25  # a phone this long is stretched (spoken phones last 50-100 ms)
 #: A line at least this confident against a reference of 0 (the best any path can score) is
 #: aligned whatever the reference: its confidence is within 1 - SURE of the measured one, and
 #: the reference is not measured for it.
@@ -95,18 +109,58 @@ def line_score(words: Sequence[AlignedWord], settings: RecognitionSettings = DEF
     return min(mean, float(np.median(scores)))
 
 
-def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,
-               foreign: bool = False) -> float:
-    """Confidence 0-1 of words scoring ``per_frame`` where the phone loop scores ``reference``.
+def _phone_seconds(words: Sequence[AlignedWord]) -> list[float]:
+    return [end - start for word in words for _, start, end in word.phones]
 
-    >>> confidence(-47.0, -8.0)
+
+def squeezed_share(words: Sequence[AlignedWord]) -> float:
+    """The share of the words' phones that the aligner held for no more than its minimum
+    (:data:`MIN_PHONE_SECONDS`, three 10 ms frames, within half a frame): words forced onto
+    speech they do not fit have their phones squeezed to that minimum around the few that find
+    a sound of their own, while spoken phones last 50-100 ms. 0 for no phones.
+
+    >>> squeezed_share([AlignedWord(0, 0.0, 0.2, (("h", 0.0, 0.03), ("aɪ", 0.03, 0.2)))])
     0.5
-    >>> confidence(-20.0, -8.0) > 0.99 > 0.01 > confidence(-75.0, -8.0)
+    """
+    durations = _phone_seconds(words)
+    if not durations:
+        return 0.0
+    return round(sum(1 for duration in durations if duration <= MIN_PHONE_SECONDS + FRAME_SECONDS / 2) / len(durations), 4)
+
+
+def stretched_share(words: Sequence[AlignedWord]) -> float:
+    """The share of the words' phones that last :data:`STRETCHED_SECONDS` or more: the other
+    side of squeezing, phones stretched over speech that belongs to other words. 0 for no
+    phones.
+
+    >>> stretched_share([AlignedWord(0, 0.0, 0.5, (("h", 0.0, 0.1), ("aɪ", 0.1, 0.35), ("t", 0.35, 0.5)))])
+    0.3333
+    """
+    durations = _phone_seconds(words)
+    if not durations:
+        return 0.0
+    return round(sum(1 for duration in durations if duration >= STRETCHED_SECONDS - 1e-9) / len(durations), 4)
+
+
+def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,
+               foreign: bool = False, squeezed: float = 0.0, stretched: float = 0.0) -> float:
+    """Confidence 0-1 of words scoring ``per_frame`` where the phone loop scores ``reference``,
+    ``squeezed`` and ``stretched`` the shares of their phones held for the aligner's minimum
+    (:func:`squeezed_share`) and stretched (:func:`stretched_share`).
+
+    >>> confidence(-54.5, -8.0)
+    0.5
+    >>> confidence(-20.0, -8.0) > 0.99 > 0.01 > confidence(-80.0, -8.0)
+    True
+    >>> confidence(-48.0, -8.0) > 0.5 > confidence(-48.0, -8.0, squeezed=0.3)
+    True
+    >>> confidence(-48.0, -8.0) > 0.5 > confidence(-48.0, -8.0, stretched=0.1)
     True
     """
     fit = per_frame - reference
     gap = settings.confidence_gap + (settings.foreign_confidence_gap if foreign else 0.0)
-    return round(1.0 / (1.0 + math.exp(-(fit + gap) / settings.confidence_scale)), 4)
+    evidence = fit + gap - settings.squeezed_weight * squeezed - settings.stretched_weight * stretched
+    return round(1.0 / (1.0 + math.exp(-evidence / settings.confidence_scale)), 4)
 
 
 def status(value: float | None, settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
@@ -118,6 +172,39 @@ def status(value: float | None, settings: RecognitionSettings = DEFAULT_SETTINGS
     if value is None or value < settings.found_at:
         return NOT_FOUND
     return ALIGNED if value >= settings.aligned_at else UNCERTAIN
+
+
+def _evidence(value: float, settings: RecognitionSettings) -> float:
+    """The evidence (fit + gap - weighted shares) behind a confidence: its logit times the scale."""
+    value = min(max(value, 1e-4), 1.0 - 1e-4)
+    return settings.confidence_scale * math.log(value / (1.0 - value))
+
+
+def statuses(values: Mapping[int, float], settings: RecognitionSettings = DEFAULT_SETTINGS) -> dict[int, str]:
+    """The state of each aligned line (by index, its confidence in ``values``) judged against
+    the recording's other lines too: a line :func:`status` leaves uncertain is aligned when the
+    script's other lines are confidently aligned (their median at least
+    ``settings.context_confident``) and its evidence is within ``settings.context_evidence`` of
+    theirs (per frame, :func:`confidence`'s ``fit + gap - ...``): a voice or microphone the
+    model fits poorly lowers all its lines alike, while a replaced line falls far below its
+    neighbours (30 or more per frame in benchmarks/trust.py), and a wrong script has no
+    confidently aligned lines to lean on.
+
+    >>> statuses({0: 0.49, 1: 0.9, 2: 0.85, 3: 0.95})[0], statuses({0: 0.16, 1: 0.9, 2: 0.85, 3: 0.95})[0]
+    ('aligned', 'uncertain')
+    >>> statuses({0: 0.49, 1: 0.3, 2: 0.6})[0], statuses({0: 0.49})[0]
+    ('uncertain', 'uncertain')
+    """
+    states = {index: status(value, settings) for index, value in values.items()}
+    for index, value in values.items():
+        others = [other for key, other in values.items() if key != index]
+        if states[index] != UNCERTAIN or not others:
+            continue
+        typical = float(np.median(others))
+        if typical >= settings.context_confident and \
+                _evidence(value, settings) >= _evidence(typical, settings) - settings.context_evidence:
+            states[index] = ALIGNED
+    return states
 
 
 def reference_stretches(stretches: Sequence[tuple[float, float]], seconds: float) -> list[tuple[float, float]]:
@@ -239,9 +326,12 @@ def partial_script_message(outcomes: Mapping[int, ScriptLine], found: Sequence[W
     if not settings.whole_script:
         return ""
     aligned = {index for index, line in outcomes.items() if line.status == ALIGNED}
-    spans = [(word.start, word.end) for word in found if word.line in aligned]
+    spans = sorted((word.start, word.end) for word in found if word.line in aligned)
+    starts, ends = [start for start, _ in spans], [end for _, end in spans]
     total = sum(end - start for start, end in stretches)
-    covered = sum(overlap_seconds(start, end, spans) for start, end in stretches)
+    # each stretch against the words that reach into it only, not every word of the script
+    covered = sum(overlap_seconds(start, end, spans[bisect.bisect_right(ends, start):bisect.bisect_left(starts, end)])
+                  for start, end in stretches)
     if covered >= settings.mismatch_share * total or total - covered < settings.min_unmatched_speech:
         return ""
     placed = sorted((line.start, line.end, line.number) for index, line in outcomes.items()

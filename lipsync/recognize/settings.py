@@ -28,6 +28,8 @@ from ..errors import OptionError
 MAX_PASSES = 8
 #: Gaussians per codebook of the bundled acoustic model: scoring more (``topn``) crashes pocketsphinx.
 MAX_TOPN = 128
+#: The most frames between fresh choices of the Gaussians an alignment pass scores.
+MAX_DOWNSAMPLING = 4
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,16 @@ class RecognitionSettings:
     #: eval-dev, but fewer phone boundaries land within 20 ms (0.805 -> 0.799; 3: 0.800) and
     #: English word onsets of benchmarks/multilingual.py move by 1 ms (median)
     topn: int = 4
+    #: the alignment's two passes, each a Viterbi search through every frame: the word pass
+    #: places the words and the pauses between them, then the state pass places each word's
+    #: phones inside it. The Gaussians scored for a frame (``topn`` of each codebook) are
+    #: chosen afresh every this many frames (pocketsphinx ``ds``; in between, those chosen last
+    #: are scored again). Scoring is nearly all of the alignment's time: 2 in both passes makes
+    #: a scripted analysis about 1.4 times faster, but costs accuracy (eval-dev acc3 0.870 ->
+    #: 0.866, boundaries within 20 ms 0.835 -> 0.829; the word pass alone: acc3 0.867, 0.835)
+    #: and lowers right lines' confidence, which was calibrated with 1 (README, Development)
+    word_pass_downsampling: int = 1
+    state_pass_downsampling: int = 1
     #: probability of a pause between words pronounced by espeak-ng (other languages), whose
     #: speakers leave short pauses that the English model would give to the next word
     foreign_silprob: float = 0.3
@@ -159,13 +171,20 @@ class RecognitionSettings:
 
     # --- confidence (:mod:`lipsync.recognize.confidence`) ---------------------------------------
     #: how far (log units per 10 ms frame) a line's aligned score may fall below the phone
-    #: loop's for a confidence of 0.5, and the spread of the logistic; calibrated with
-    #: ``benchmarks/trust.py``
-    confidence_gap: float = 39.0
+    #: loop's for a confidence of 0.5 (less ``squeezed_weight`` times its squeezed share), and
+    #: the spread of the logistic; calibrated with ``benchmarks/trust.py``
+    confidence_gap: float = 46.5
     #: added to the gap for other languages: the English model fits their espeak-ng
     #: pronunciations less well (measured on the multilingual sentences of benchmarks/trust.py)
     foreign_confidence_gap: float = 12.0
     confidence_scale: float = 4.0
+    #: per-frame units a line's fit loses per unit of its squeezed share (the share of its phones
+    #: held for the aligner's 30 ms minimum, :func:`~lipsync.recognize.confidence.squeezed_share`:
+    #: at most 0.27 on eval-dev's right lines, 0.16-0.65 on wrong ones) and of its stretched share
+    #: (phones of 250 ms or more, :func:`~lipsync.recognize.confidence.stretched_share`); fitted
+    #: with the gap on benchmarks/trust.py's cases, one half against the other
+    squeezed_weight: float = 40.0
+    stretched_weight: float = 100.0
     #: a line of up to this many words is scored by its median word when that fits worse than
     #: the average (a couple of short words fitting any sound lift a short wrong line's average;
     #: on benchmarks/trust.py's lines, longer lines gain nothing from it)
@@ -174,6 +193,12 @@ class RecognitionSettings:
     #: between uncertain
     aligned_at: float = 0.5
     found_at: float = 0.15
+    #: an uncertain line is aligned when the script's other lines are this confident (their
+    #: median) and its evidence is at most ``context_evidence`` per frame below theirs
+    #: (:func:`~lipsync.recognize.confidence.statuses`; replaced lines of benchmarks/trust.py fall
+    #: 29-60 below)
+    context_confident: float = 0.8
+    context_evidence: float = 15.0
     #: seconds of the recording's speech the phone-loop reference is measured on
     reference_seconds: float = 6.0
 
@@ -211,11 +236,6 @@ class RecognitionSettings:
     trim_pad: float = 0.0
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
-    #: without a script, a stretch's last phone ending at most this early is held to the
-    #: stretch's end (a soft final consonant the word search took for silence; the sound's
-    #: fade then ends it). On eval-dev rest 0.975 -> 0.978 (both halves of the speakers
-    #: gain); with a script the alignment covers the endings and holding them loses 0.001
-    offset_snap_seconds: float = 0.2
     #: other languages: a quiet run this long in a word's first phone is a pause before the
     #: word (a stop's closure), and the word starts after it
     quiet_onset_seconds: float = 0.02
@@ -229,6 +249,11 @@ class RecognitionSettings:
             if not isinstance(value, int) or not 1 <= value <= MAX_TOPN:
                 raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_TOPN}, "
                                   f"got {value!r}", "the model's default is 4")
+        for name in ("word_pass_downsampling", "state_pass_downsampling"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= MAX_DOWNSAMPLING:
+                raise OptionError(f"recognition setting {name} must be a whole number from 1 to {MAX_DOWNSAMPLING}, "
+                                  f"got {value!r}", "1 scores every frame in full; 2 is faster")
         if not 0 <= self.words_closure_prior <= 1:
             raise OptionError(f"recognition setting words_closure_prior must be a probability from 0 to 1, "
                               f"got {self.words_closure_prior!r}", "0 aligns the words as heard")

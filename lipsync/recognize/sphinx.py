@@ -29,23 +29,25 @@ def _model_dir() -> str:
     return os.path.join(get_model_path(), "en-us")
 
 
-def shared_decoder(topn: int = DEFAULT_SETTINGS.topn):
+def shared_decoder(topn: int = DEFAULT_SETTINGS.topn, downsampling: int = 1):
     """This process's decoder scoring ``topn`` Gaussians per codebook (the model's default is
-    4): the acoustic model and dictionary, loaded once (~0.1 s a decoder). Every search runs on
-    it (alignments at any beam, with or without fillers, and the phone loop), each set up with
-    its own settings when it is made (:func:`_configured`).
+    4), choosing them afresh every ``downsampling`` frames (pocketsphinx ``ds``; in between, the
+    Gaussians chosen last are scored again): the acoustic model and dictionary, loaded once
+    (~0.1 s a decoder). Every search runs on it (alignments at any beam, with or without
+    fillers, and the phone loop), each set up with its own settings when it is made
+    (:func:`_configured`).
 
-    >>> shared_decoder() is shared_decoder(DEFAULT_SETTINGS.topn)
+    >>> shared_decoder() is shared_decoder(DEFAULT_SETTINGS.topn, 1)
     True
     """
-    return _decoder(topn)
+    return _decoder(topn, downsampling)
 
 
-@functools.lru_cache(maxsize=2)
-def _decoder(topn: int):
+@functools.lru_cache(maxsize=4)
+def _decoder(topn: int, downsampling: int):
     from pocketsphinx import Decoder
 
-    return Decoder(lm=None, bestpath=False, topn=topn, loglevel="FATAL")
+    return Decoder(lm=None, bestpath=False, topn=topn, ds=downsampling, loglevel="FATAL")
 
 
 @contextlib.contextmanager
@@ -77,6 +79,10 @@ class Aligner:
     fillprob: float | None = None
     fillers: bool = True
     topn: int = DEFAULT_SETTINGS.topn
+    #: frames between fresh choices of the Gaussians scored (pocketsphinx ``ds``) in the word
+    #: pass, which places the words and pauses, and in the state pass, which places the phones
+    word_downsampling: int = DEFAULT_SETTINGS.word_pass_downsampling
+    state_downsampling: int = DEFAULT_SETTINGS.state_pass_downsampling
 
     def values(self) -> dict[str, float | bool]:
         """The decoder configuration this search is made with."""
@@ -90,11 +96,13 @@ class Aligner:
 
 
 def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None,
-            topn: int = DEFAULT_SETTINGS.topn) -> Aligner:
+            topn: int = DEFAULT_SETTINGS.topn, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Aligner:
     """The strict alignment at ``beam``; ``silprob``: the probability of a pause between words,
     when not the model's default (words pronounced by espeak-ng, whose speakers leave short
-    pauses the English model would give to the next word)."""
-    return Aligner(beam, silprob, topn=topn)
+    pauses the English model would give to the next word); each pass's frame downsampling from
+    ``settings``."""
+    return Aligner(beam, silprob, topn=topn, word_downsampling=settings.word_pass_downsampling,
+                   state_downsampling=settings.state_pass_downsampling)
 
 
 def lenient_aligner(beam: float = DEFAULT_SETTINGS.beam) -> Aligner:
@@ -308,9 +316,10 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     """
     foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
     silprob = settings.foreign_silprob if foreign else None
-    located = _align_with(aligner(settings.short_beam, silprob, settings.topn), samples, words) if short else None
+    located = _align_with(aligner(settings.short_beam, silprob, settings.topn, settings), samples, words) \
+        if short else None
     if located is None:
-        located = _align_with(aligner(settings.beam, silprob, settings.topn), samples, words)
+        located = _align_with(aligner(settings.beam, silprob, settings.topn, settings), samples, words)
     if located is None and foreign:
         located = _align_with(lenient_aligner(settings.beam), samples, words)
         if located is None:
@@ -369,7 +378,7 @@ def _pause_in_speech(samples: np.ndarray, located: Sequence[AlignedWord]) -> boo
 def _align_with(search: Aligner, samples: np.ndarray, words: Sequence[WordToAlign]) -> tuple[AlignedWord, ...] | None:
     from .. import phonemes
 
-    found = shared_decoder(search.topn)
+    found = shared_decoder(search.topn, search.word_downsampling)
     for word in words:
         if word.arpabet is not None and found.lookup_word(word.key) is None:
             found.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
@@ -381,8 +390,11 @@ def _align_with(search: Aligner, samples: np.ndarray, words: Sequence[WordToAlig
         if found.hyp() is None:
             return None
         found.set_alignment()
-        _decode(found, pcm)
-        alignment = found.get_alignment()
+        placing = shared_decoder(search.topn, search.state_downsampling)
+        if placing is not found:
+            _hand_over(found.get_alignment(), placing)
+        _decode(placing, pcm)
+        alignment = placing.get_alignment()
     except RuntimeError:
         return None
     if alignment is None:
@@ -406,6 +418,22 @@ def _align_with(search: Aligner, samples: np.ndarray, words: Sequence[WordToAlig
     if index != len(words):
         return None
     return tuple(located)
+
+
+_SILENCE_PCM = bytes(2 * 1600)  # 0.1 s of silence
+
+
+def _hand_over(alignment, decoder) -> None:
+    """Make ``decoder`` run the state pass of ``alignment``, whose words and pauses another
+    decoder placed. pocketsphinx's state search never clears the set of senones the decoder
+    scores (every other search clears it at each frame), so on a decoder that ran only state
+    passes it would hold every senone of every earlier utterance: a word search over a tenth of
+    a second of silence clears it first. (The word scores then differ from a state pass on the
+    word pass's own decoder, which starts with the senones of the word pass's last frame.)"""
+    decoder.set_align_text("a")
+    with contextlib.suppress(RuntimeError):
+        _decode(decoder, _SILENCE_PCM)
+    decoder.set_alignment(alignment)
 
 
 def _regroup(aligned: list[tuple[str, float, float]], ipa: tuple[str, ...],
