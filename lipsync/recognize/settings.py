@@ -230,11 +230,13 @@ class RecognitionSettings:
     refine_min_phone_seconds: float = 0.02
     #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
     #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
-    #: never shorter than ``fade_min_phone_seconds``
+    #: never shorter than ``fade_min_phone_seconds``; a stop before a pause lasts at least
+    #: ``fade_stop_seconds`` (its silent closure and its release)
     fade_ends: bool = True
     fade_drop_db: float = 15.0
     fade_look_seconds: float = 0.2
     fade_min_phone_seconds: float = 0.03
+    fade_stop_seconds: float = 0.08
     #: phones shorter than this are dropped
     min_phone_seconds: float = 0.01
     #: padding of the speech stretches that phones are trimmed to
