@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lipsync.audio import Audio
-from lipsync.recognize.edges import end_phones_where_sound_fades, end_where_sound_fades, envelope_db, widen_into_pauses
+from lipsync.recognize.edges import (end_phones_where_sound_fades, end_where_sound_fades, envelope_db,
+                                    hold_stops_before_pauses, widen_into_pauses)
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
 
@@ -70,6 +71,40 @@ def test_the_envelope_follows_the_sound_every_two_and_a_half_milliseconds():
     assert onset * 0.0025 == pytest.approx(0.1 - 0.0075, abs=0.0026)  # its 10 ms window reaches the voice
 
 
+def _burst(seconds: float = 0.015) -> np.ndarray:
+    """The release of a stop: a short noise burst, about 20 dB under the vowel."""
+    return 0.02 * np.random.default_rng(7).standard_normal(int(seconds * RATE))
+
+
+def test_a_final_stop_keeps_its_silent_closure_and_its_release():
+    # "at": the vowel, 60 ms of silent closure, the release, then a pause
+    audio = _audio(_voice(0.3), np.zeros(int(0.06 * RATE)), _burst(), np.zeros(RATE // 4))
+    phones = [Phone(0.05, 0.3, "æ"), Phone(0.3, 0.33, "t")]  # the detector let go in the closure
+    held = end_phones_where_sound_fades(phones, audio)
+    assert held[0] == phones[0]
+    assert held[1].start == 0.3 and held[1].end == pytest.approx(0.38)  # closure and release: talking
+    # a stop the aligner ended after its release keeps its end (the burst is its loudest sound)
+    spanning = [Phone(0.05, 0.3, "æ"), Phone(0.3, 0.375, "tʰ")]
+    assert end_phones_where_sound_fades(spanning, audio)[1].end == pytest.approx(0.38)
+    # other consonants before a pause still end where their sound fades, never later
+    nasal = end_phones_where_sound_fades([Phone(0.05, 0.3, "æ"), Phone(0.3, 0.33, "n")], audio)
+    assert nasal[1].end <= 0.33
+    # off: the stop is left as the fade ended it
+    short = RecognitionSettings(fade_stop_seconds=0.0)
+    assert end_phones_where_sound_fades(phones, audio, short)[1] == phones[1]
+
+
+def test_a_held_stop_never_runs_into_the_next_phone_nor_past_the_end():
+    phones = [Phone(0.0, 0.2, "ɑ"), Phone(0.2, 0.22, "k"), Phone(0.26, 0.4, "s"), Phone(0.4, 0.43, "p")]
+    held = hold_stops_before_pauses(phones, 0.1, 0.45)
+    assert [phone.end for phone in held] == [0.2, 0.26, 0.4, 0.45]
+    # a stop followed by a phone (no pause) is not a final stop: unchanged
+    inside = [Phone(0.0, 0.02, "t"), Phone(0.02, 0.2, "ɑ")]
+    assert hold_stops_before_pauses(inside, 0.1, 1.0) == tuple(inside)
+    # an affricate is not a stop: its release is a fricative, which fades like one
+    assert hold_stops_before_pauses([Phone(0.0, 0.03, "tʃ")], 0.1, 1.0)[0].end == 0.03
+
+
 def test_phones_next_to_a_pause_widen_into_it_and_running_speech_keeps_its_boundaries():
     phones = [Phone(0.30, 0.40, "m"), Phone(0.40, 0.60, "ɑ"), Phone(1.00, 1.10, "s"), Phone(1.10, 1.30, "i")]
     widened = widen_into_pauses(phones, 0.02, 0.03, 2.0)
@@ -85,3 +120,15 @@ def test_a_short_pause_keeps_its_middle_and_the_recording_bounds_the_first_and_l
     assert widened[0].end == pytest.approx(0.22) and widened[1].start == pytest.approx(0.22)  # half the pause each
     assert widened[1].end == pytest.approx(0.405) and widened[2].start == pytest.approx(0.405)
     assert all(a.end <= b.start + 1e-9 for a, b in zip(widened, widened[1:]))  # never overlapping
+
+
+def test_a_word_ends_with_its_held_stop_but_never_past_the_next_word():
+    from lipsync.recognize.edges import words_over_their_phones
+    from lipsync.sheet import Word
+    words = [Word(0.0, 0.3, "at", 0), Word(0.34, 0.6, "it", 0)]
+    phones = [Phone(0.0, 0.2, "æ", "at", 0), Phone(0.2, 0.38, "t", "at", 0), Phone(0.4, 0.6, "ɪ", "it", 0)]
+    covered = words_over_their_phones(words, phones)
+    assert [(w.start, w.end) for w in covered] == [(0.0, 0.34), (0.34, 0.6)]  # held stop: up to the next word
+    # a phone of another word, or words already covering their phones: unchanged
+    assert words_over_their_phones(words[:1], [Phone(0.1, 0.5, "ɪ", "it", 0)]) == tuple(words[:1])
+    assert words_over_their_phones(words, phones[:1]) == tuple(words)

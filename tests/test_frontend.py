@@ -193,8 +193,32 @@ def test_over_an_unsteady_background_like_music_noisy_phones_are_not_widened(spe
     level = np.sqrt(np.mean(clean[np.abs(clean) > 0.01].astype(np.float64) ** 2))
     music = as_audio((clean + chords / np.std(chords) * level * 10 ** (-8 / 20)).astype(np.float32))
     settings = RecognitionSettings()
-    assert prepare(as_audio(with_noise(clean, 10.0))).floor_spread <= settings.widen_steady_db
+    assert prepare(as_audio(with_noise(clean, 10.0))).floor_spread <= settings.steady_floor_db
     prepared = prepare(music)
-    assert prepared.level < settings.widen_below_db and prepared.floor_spread > settings.widen_steady_db
+    assert prepared.level < settings.widen_below_db and prepared.floor_spread > settings.steady_floor_db
     off = replace(settings, widen_below_db=0.0)
     assert recognize(music, lines).phones == recognize(music, lines, settings=off).phones
+
+
+def test_music_under_the_voice_is_followed_through_time_and_steady_noise_is_not(speech):
+    """A chord struck on every beat is louder than the pauses' spectrum says most of the time:
+    followed through time it is turned down further; a steady noise is cleaned the same either
+    way as by the pauses' spectrum alone."""
+    clean, _ = speech
+    t = np.arange(len(clean)) / RATE
+    chords = sum(np.sin(2 * np.pi * hz * t) for hz in (262.0, 330.0, 392.0)) * np.exp(-np.mod(t, 0.5) / 0.25)
+    level = np.sqrt(np.mean(clean[np.abs(clean) > 0.01].astype(np.float64) ** 2))
+    music = (chords / np.std(chords) * level * 10 ** (-8 / 20)).astype(np.float32)
+    mixed = clean + music
+    settings = RecognitionSettings()
+    fixed, followed = reduce_noise(mixed, RATE), reduce_noise(mixed, RATE, track_bias=settings.noise_track_bias)
+
+    def left_of_music(cleaned: np.ndarray) -> float:  # dB of the music still in the output
+        return 10 * np.log10(np.sum((cleaned - clean) ** 2) / np.sum(music.astype(np.float64) ** 2))
+
+    assert left_of_music(followed) < left_of_music(fixed) - 3.0
+    assert np.array_equal(prepare(as_audio(mixed)).audio.samples,
+                          reduce_noise(mixed, RATE, settings.denoise_depth_db, settings.noise_track_bias))
+    noisy = with_noise(clean, 10.0)
+    assert np.array_equal(prepare(as_audio(noisy)).audio.samples, reduce_noise(noisy, RATE))
+    assert np.array_equal(prepare(as_audio(mixed), replace(settings, noise_track_bias=0.0)).audio.samples, fixed)

@@ -31,7 +31,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades, widen_into_pauses
+from .edges import end_phones_where_sound_fades, widen_into_pauses, words_over_their_phones
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -122,9 +122,10 @@ class AcousticRecognizer:
             phones = refine_on_signal(phones, audio, settings)
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
-        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.widen_steady_db:
+        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.steady_floor_db:
             phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
                                        audio.duration)
+        words = words_over_their_phones(words, phones)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         return Recognition(phones, words, found.warnings, outcomes)
 

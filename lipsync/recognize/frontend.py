@@ -7,7 +7,11 @@ whose speech stands less than ``settings.denoise_below_db`` over its noise floor
 first with a Wiener filter: the noise's spectrum is measured on the recording's quietest frames
 (its pauses), the speech's on each frame (decision-directed, after Ephraim and Malah), and each
 frequency of each frame is kept in the proportion the speech holds of it, turned down by at
-most ``settings.denoise_depth_db``. Clean recordings pass through unchanged (and at no cost).
+most ``settings.denoise_depth_db``. Over an unsteady background (music under the voice: its
+quietest frames' energies spread more than ``settings.steady_floor_db``) the noise is also
+followed through time: each frequency's least power within about a second around each frame,
+times ``settings.noise_track_bias``, where that is more than the pauses' spectrum. Clean
+recordings pass through unchanged (and at no cost).
 
 >>> rate = 16000
 >>> t = np.arange(2 * rate) / rate
@@ -41,6 +45,12 @@ BLOCK_FRAMES = 4096
 SMOOTHING = 0.96
 #: pauses shorter than this do not end a stretch of speech in a clean recording
 MIN_PAUSE = 0.25
+#: following the noise through time: each frequency's power is smoothed over SMOOTH_FRAMES
+#: frames (80 ms), its least value taken in each TRACK_FRAMES frames (128 ms, a divisor of
+#: BLOCK_FRAMES) and then over TRACK_REACH of those on each side (about a second in all)
+SMOOTH_FRAMES = 5
+TRACK_FRAMES = 8
+TRACK_REACH = 3
 
 
 @dataclass(frozen=True)
@@ -67,23 +77,27 @@ def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> P
     """``audio`` ready for recognition. When noisy (speech less than ``settings.noisy_below_db``
     over the noise floor, :func:`lipsync.vad.speech_to_noise_db`) pauses shorter than
     ``settings.noisy_min_pause`` are bridged, and below ``settings.denoise_below_db`` its noise
-    is reduced; other recordings are left as they are."""
+    is reduced (followed through time over an unsteady background); other recordings are left
+    as they are."""
     level = speech_to_noise_db(audio.samples, audio.sample_rate)
     if level >= settings.noisy_below_db:
         return Prepared(audio, level=level)
     spread = floor_spread_db(audio.samples, audio.sample_rate)
     if level < settings.denoise_below_db:
-        cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db)
+        track = settings.noise_track_bias if spread > settings.steady_floor_db else 0.0
+        cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db, track)
         audio = replace(audio, samples=cleaned.astype(np.float32))
     return Prepared(audio, True, settings.noisy_min_pause, level, spread)
 
 
 def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,
-                 depth_db: float = DEFAULT_SETTINGS.denoise_depth_db) -> np.ndarray:
-    """``samples`` (mono) with stationary noise reduced by a Wiener filter that turns a
-    frequency full of noise down by at most ``depth_db``: float32, of the input's length. The
-    noise's spectrum is the mean of the quietest :data:`NOISE_SHARE` of the frames. The work is
-    done :data:`BLOCK_FRAMES` frames at a time, so memory stays small for any length."""
+                 depth_db: float = DEFAULT_SETTINGS.denoise_depth_db, track_bias: float = 0.0) -> np.ndarray:
+    """``samples`` (mono) with noise reduced by a Wiener filter that turns a frequency full of
+    noise down by at most ``depth_db``: float32, of the input's length. The noise's spectrum is
+    the mean of the quietest :data:`NOISE_SHARE` of the frames; with ``track_bias`` (> 0), in
+    each frame at least ``track_bias`` times the least power of each frequency about that frame
+    (:func:`tracked_minima`), for noise that changes (music). The work is done
+    :data:`BLOCK_FRAMES` frames at a time, so memory stays small for any length."""
     samples = np.asarray(samples, dtype=np.float32)
     size = int(round(FRAME_SECONDS * sample_rate)) // 2 * 2
     hop = size // 2
@@ -96,20 +110,50 @@ def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,
     energy = np.concatenate([np.einsum("ij,ij->i", block, block)
                              for block in (frames[first:first + BLOCK_FRAMES] * window for first in blocks)])
     noise = _power(frames[quietest(energy)] * window).mean(axis=0) + 1e-20
+    minima = tracked_minima(frames, window) if track_bias > 0 else None
     floor = 10 ** (-depth_db / 10)
     output = np.zeros(len(padded), dtype=np.float32)
     previous = None
     for first in blocks:
         spectra = np.fft.rfft(frames[first:first + BLOCK_FRAMES] * window, axis=1)
         power = _power(spectra)
-        gains = wiener_gains(power, noise, floor, previous)
-        previous = gains[-1] ** 2 * power[-1] / noise
+        here = noise
+        if minima is not None:
+            here = np.maximum(noise, track_bias * minima[np.arange(first, first + len(power)) // TRACK_FRAMES])
+        gains = wiener_gains(power, here, floor, previous)
+        previous = gains[-1] ** 2 * power[-1] / (here if here.ndim == 1 else here[-1])
         cleaned = np.fft.irfft(spectra * gains, size, axis=1) * window
         for parity in range(2):  # overlap-add: the even frames, then the odd ones, each end to end
             part = cleaned[parity::2].reshape(-1)
             start = (first + parity) * hop
             output[start:start + len(part)] += part
     return output[size:size + len(samples)]
+
+
+def tracked_minima(frames: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Per :data:`TRACK_FRAMES` windowed ``frames`` and frequency, the least power (smoothed over
+    :data:`SMOOTH_FRAMES` frames) within :data:`TRACK_REACH` such runs either side: where the
+    noise stands around each moment, under the speech, which pauses more often than that
+    (minimum statistics, after Martin). Computed :data:`BLOCK_FRAMES` frames at a time.
+
+    >>> rate, size = 16000, 512
+    >>> t = np.arange(8 * rate) / rate
+    >>> hum = np.sin(2 * np.pi * 500 * t) * np.where(t < 4, 1.0, 0.1)  # loud, then 20 dB softer
+    >>> frames = np.lib.stride_tricks.sliding_window_view(hum, size)[::size // 2]
+    >>> minima = tracked_minima(frames, np.hanning(size))[:, 16]  # the 500 Hz bin
+    >>> round(10 * np.log10(minima[10] / minima[-10]))
+    20
+    """
+    minima = []
+    half = SMOOTH_FRAMES // 2
+    for first in range(0, len(frames), BLOCK_FRAMES):
+        power = _power(frames[first:first + BLOCK_FRAMES] * window)
+        sums = np.cumsum(np.pad(power, ((half + 1, half), (0, 0)), mode="edge"), axis=0)
+        smooth = (sums[SMOOTH_FRAMES:] - sums[:-SMOOTH_FRAMES]) / SMOOTH_FRAMES
+        smooth = np.pad(smooth, ((0, (-len(smooth)) % TRACK_FRAMES), (0, 0)), mode="edge")
+        minima.append(smooth.reshape(-1, TRACK_FRAMES, smooth.shape[1]).min(axis=1))
+    runs = np.pad(np.concatenate(minima), ((TRACK_REACH, TRACK_REACH), (0, 0)), mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(runs, 2 * TRACK_REACH + 1, axis=0).min(axis=-1)
 
 
 def _power(spectra: np.ndarray) -> np.ndarray:

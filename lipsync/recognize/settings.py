@@ -96,6 +96,15 @@ class RecognitionSettings:
     #: frequency full of noise down by at most ``denoise_depth_db``
     denoise_below_db: float = 24.0
     denoise_depth_db: float = 15.0
+    #: a background whose quietest frames' energies spread by at most this many dB
+    #: (:func:`lipsync.vad.floor_spread_db`) is steady (room noise at 10 dB SNR on eval-dev:
+    #: 0.5-1.6; music under the voice: 1.9-4.6). Over an unsteady one the noise is followed
+    #: through time, at least ``noise_track_bias`` times each frequency's least power about
+    #: each moment (:func:`lipsync.recognize.frontend.tracked_minima`; 0: never): with music at
+    #: 10 dB SNR on eval-dev acc3 0.810 -> 0.839 with the script, the same value best in each
+    #: half of the speakers, and 0.818 -> 0.834 under other music
+    steady_floor_db: float = 1.75
+    noise_track_bias: float = 8.0
     #: a script aligned to a recording whose speech stands less than ``widen_below_db`` over its
     #: noise floor: each phone after a pause starts ``noisy_onset_seconds`` earlier and each
     #: phone before a pause ends ``noisy_offset_seconds`` later (at most half the pause each;
@@ -103,11 +112,9 @@ class RecognitionSettings:
     #: sink under the noise, and the aligner starts speech late and ends it early. Chosen on
     #: eval-dev with room noise at 10 dB SNR (speech 16-18 dB over the floor), the same values
     #: in each half of the speakers and with other noise (benchmarks/accuracy.py); 0 turns it
-    #: off. Not without a script (there it gained nothing), nor over a background less steady
-    #: than ``widen_steady_db`` (:func:`lipsync.vad.floor_spread_db`; steady room noise at
-    #: 10 dB SNR: 0.5-1.6; music under the voice: 1.9-4.6, and widening lost it 0.003 acc3)
+    #: off. Not without a script (there it gained nothing), nor over an unsteady background
+    #: (``steady_floor_db``; with music widening lost 0.003 acc3)
     widen_below_db: float = 24.0
-    widen_steady_db: float = 1.75
     noisy_onset_seconds: float = 0.02
     noisy_offset_seconds: float = 0.03
 
@@ -223,11 +230,13 @@ class RecognitionSettings:
     refine_min_phone_seconds: float = 0.02
     #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
     #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
-    #: never shorter than ``fade_min_phone_seconds``
+    #: never shorter than ``fade_min_phone_seconds``; a stop before a pause lasts at least
+    #: ``fade_stop_seconds`` (its silent closure and its release)
     fade_ends: bool = True
     fade_drop_db: float = 15.0
     fade_look_seconds: float = 0.2
     fade_min_phone_seconds: float = 0.03
+    fade_stop_seconds: float = 0.08
     #: phones shorter than this are dropped
     min_phone_seconds: float = 0.01
     #: padding of the speech stretches that phones are trimmed to
