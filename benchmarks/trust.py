@@ -57,8 +57,8 @@ _RATE = 22050
 
 class Evidence:
     """What each line's confidence was computed from, recorded while analyses run: the line fit
-    (score per frame minus the phone-loop reference; another language's line less its extra
-    gap, so that one threshold applies to all lines), its squeezed and its stretched share, by
+    (score per frame minus the phone-loop reference; another language's line, rated on its fit
+    alone, moved by the difference of its gap, so that one threshold applies to all lines), its squeezed and its stretched share, by
     the confidence they gave (see lipsync/recognize/confidence.py)."""
 
     def __init__(self) -> None:
@@ -70,8 +70,11 @@ class Evidence:
             value = self._rate(*args)
             if len(args) == 6:  # a line (words are rated without their phones' durations)
                 per_frame, reference, settings, foreign, squeezed, stretched = args
-                extra = settings.foreign_confidence_gap if foreign else 0.0
-                self.by_value[value] = (per_frame - reference + extra, squeezed, stretched)
+                if foreign:  # rated on the fit alone, at its own gap
+                    gap = settings.foreign_confidence_gap - settings.confidence_gap
+                    self.by_value[value] = (per_frame - reference + gap, 0.0, 0.0)
+                else:
+                    self.by_value[value] = (per_frame - reference, squeezed, stretched)
             return value
 
         confidence.confidence = rate

@@ -23,8 +23,9 @@ ones; espeak-ng voices whose right lines fit worst squeeze almost none), its **s
 score ``gap`` per frame under the loop with every phone plausibly long, near 1 for a line that
 fits as well as speech usually does, near 0 for words forced onto other speech. The gap, the
 weights and the scale (:attr:`RecognitionSettings.confidence_gap`, ``squeezed_weight``,
-``stretched_weight``, ``confidence_scale``; other languages add ``foreign_confidence_gap``,
-since the English model fits their espeak-ng pronunciations less well) are calibrated with
+``stretched_weight``, ``confidence_scale``; another language's line is rated on its fit alone
+with ``foreign_confidence_gap``, since the English model fits their espeak-ng pronunciations
+less well and holds many of their phones for its minimum in right lines too) are calibrated with
 ``benchmarks/trust.py`` (real recordings of ``eval-dev`` with their own script and with another
 utterance's script, and espeak-ng speech), fitted on one half of the cases and measured on the
 other, both ways. It is deterministic: the same audio and script give the same confidence.
@@ -156,10 +157,18 @@ def confidence(per_frame: float, reference: float, settings: RecognitionSettings
     True
     >>> confidence(-48.0, -8.0) > 0.5 > confidence(-48.0, -8.0, stretched=0.1)
     True
+
+    Another language's line is rated on its fit alone (``foreign_confidence_gap``):
+
+    >>> confidence(-59.0, -8.0, foreign=True), confidence(-59.0, -8.0, foreign=True, squeezed=0.5)
+    (0.5, 0.5)
     """
     fit = per_frame - reference
-    gap = settings.confidence_gap + (settings.foreign_confidence_gap if foreign else 0.0)
-    evidence = fit + gap - settings.squeezed_weight * squeezed - settings.stretched_weight * stretched
+    if foreign:
+        evidence = fit + settings.foreign_confidence_gap
+    else:
+        evidence = fit + settings.confidence_gap - settings.squeezed_weight * squeezed \
+            - settings.stretched_weight * stretched
     return round(1.0 / (1.0 + math.exp(-evidence / settings.confidence_scale)), 4)
 
 
