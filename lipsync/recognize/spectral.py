@@ -6,13 +6,16 @@ vowel's formants stop at a stop closure, where a fricative's noise starts, where
 in. :func:`spectral_change` measures, every 2.5 ms, how much the spectrum over the 20 ms before
 a point differs from the 20 ms after it (log mel band energies of 8 ms frames, each band
 scaled by its spread); :func:`snap_to_change` moves each boundary between two phones to the
-largest change within 10 ms (``RecognitionSettings.refine_reach_seconds``). The reach is
-small on purpose: the aligner knows which change it means, the signal only says exactly where
-it is (larger reaches, a penalty on the distance moved, a reach per kind of boundary, two
-rounds or a second bias correction afterwards all scored the same or worse). On eval-dev with
-the script, leave-one-speaker-out (``benchmarks/boundary_bias.py``): boundaries within 20 ms of
-the hand labels from 0.799 to 0.833, median error 8.6 -> 5.4 ms, acc3 0.853 -> 0.861 (without
-the script 0.776 -> 0.808).
+largest change nearby: within ``RecognitionSettings.refine_free_seconds`` (10 ms) on its change
+alone, farther out (up to ``refine_reach_seconds``, 25 ms) only where the change is larger by
+``refine_pull`` (0.3) times the largest within reach for every 10 ms beyond. The aligner knows
+which change it means, the signal only says exactly where it is: the pull keeps a boundary from
+trading a nearby change for a slightly larger one far away. Reach and pull were chosen on
+eval-dev leaving one speaker out (``benchmarks/boundary_bias.py``; 25 ms and 0.3 in 10 of 13
+folds): held out, boundaries within 20 ms of the hand labels 0.830 -> 0.836 and acc3 0.865 ->
+0.868 against a plain 10 ms reach, itself 0.799 -> 0.833 against no refinement. ``lipsync fit``
+analyzes voice tracks with 10 ms (:data:`lipsync.fit.check.FIT_REFINE_REACH_SECONDS`), where
+the farther reach made its scores depend more on the voice.
 
 Plain numpy (a short-time Fourier transform and a triangular mel filterbank), only on the
 audio around boundaries: under 1 ms of CPU per second of audio.
