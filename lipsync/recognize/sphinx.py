@@ -96,12 +96,12 @@ class Aligner:
 
 
 def aligner(beam: float = DEFAULT_SETTINGS.beam, silprob: float | None = None,
-            topn: int = DEFAULT_SETTINGS.topn, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Aligner:
+            settings: RecognitionSettings = DEFAULT_SETTINGS) -> Aligner:
     """The strict alignment at ``beam``; ``silprob``: the probability of a pause between words,
     when not the model's default (words pronounced by espeak-ng, whose speakers leave short
-    pauses the English model would give to the next word); each pass's frame downsampling from
-    ``settings``."""
-    return Aligner(beam, silprob, topn=topn, word_downsampling=settings.word_pass_downsampling,
+    pauses the English model would give to the next word); the Gaussians scored and each
+    pass's frame downsampling from ``settings``."""
+    return Aligner(beam, silprob, topn=settings.topn, word_downsampling=settings.word_pass_downsampling,
                    state_downsampling=settings.state_pass_downsampling)
 
 
@@ -316,10 +316,9 @@ def align(samples: np.ndarray, words: Sequence[WordToAlign], short: bool = False
     """
     foreign = bool(words) and 2 * sum(word.ipa is not None for word in words) > len(words)
     silprob = settings.foreign_silprob if foreign else None
-    located = _align_with(aligner(settings.short_beam, silprob, settings.topn, settings), samples, words) \
-        if short else None
+    located = _align_with(aligner(settings.short_beam, silprob, settings), samples, words) if short else None
     if located is None:
-        located = _align_with(aligner(settings.beam, silprob, settings.topn, settings), samples, words)
+        located = _align_with(aligner(settings.beam, silprob, settings), samples, words)
     if located is None and foreign:
         located = _align_with(lenient_aligner(settings.beam), samples, words)
         if located is None:
