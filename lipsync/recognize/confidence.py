@@ -49,7 +49,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -110,8 +110,12 @@ def line_score(words: Sequence[AlignedWord], settings: RecognitionSettings = DEF
     return min(mean, float(np.median(scores)))
 
 
-def _phone_seconds(words: Sequence[AlignedWord]) -> list[float]:
-    return [end - start for word in words for _, start, end in word.phones]
+def _share_of_phones(words: Sequence[AlignedWord], counted: Callable[[float], bool]) -> float:
+    """The share of the words' phones whose duration (seconds) is ``counted``; 0 for no phones."""
+    durations = [end - start for word in words for _, start, end in word.phones]
+    if not durations:
+        return 0.0
+    return round(sum(1 for duration in durations if counted(duration)) / len(durations), 4)
 
 
 def squeezed_share(words: Sequence[AlignedWord]) -> float:
@@ -123,10 +127,7 @@ def squeezed_share(words: Sequence[AlignedWord]) -> float:
     >>> squeezed_share([AlignedWord(0, 0.0, 0.2, (("h", 0.0, 0.03), ("aɪ", 0.03, 0.2)))])
     0.5
     """
-    durations = _phone_seconds(words)
-    if not durations:
-        return 0.0
-    return round(sum(1 for duration in durations if duration <= MIN_PHONE_SECONDS + FRAME_SECONDS / 2) / len(durations), 4)
+    return _share_of_phones(words, lambda duration: duration <= MIN_PHONE_SECONDS + FRAME_SECONDS / 2)
 
 
 def stretched_share(words: Sequence[AlignedWord]) -> float:
@@ -137,10 +138,7 @@ def stretched_share(words: Sequence[AlignedWord]) -> float:
     >>> stretched_share([AlignedWord(0, 0.0, 0.5, (("h", 0.0, 0.1), ("aɪ", 0.1, 0.35), ("t", 0.35, 0.5)))])
     0.3333
     """
-    durations = _phone_seconds(words)
-    if not durations:
-        return 0.0
-    return round(sum(1 for duration in durations if duration >= STRETCHED_SECONDS - 1e-9) / len(durations), 4)
+    return _share_of_phones(words, lambda duration: duration >= STRETCHED_SECONDS - 1e-9)
 
 
 def confidence(per_frame: float, reference: float, settings: RecognitionSettings = DEFAULT_SETTINGS,
