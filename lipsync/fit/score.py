@@ -663,7 +663,9 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
     # Only those factors and 1.0 (the shift search) are scored.
     ratio = min(max((a1 - a0) / max(length, 1), settings.stretch_min), settings.stretch_max)
     factors = settings.factors()
-    factors = factors[(np.abs(factors - ratio) <= settings.stretch_window + 1e-9) | np.isclose(factors, 1.0)]
+    near = np.abs(factors - ratio) <= settings.stretch_window + 1e-9
+    scored = near | np.isclose(factors, 1.0)
+    factors, near = factors[scored], near[scored]
     shifts = np.arange(-settings.max_shift, settings.max_shift + 1)
     stretched = np.maximum(1, np.round(length * factors).astype(np.int64))
     m = settings.margin
@@ -686,7 +688,6 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
         1e-6 * (np.abs(shifts)[None, :] + 100 * np.abs(factors - 1.0)[:, None])
     one = int(np.flatnonzero(np.isclose(factors, 1.0))[0])
     best_shift = int(shifts[int(np.argmax(grid[one] - penalty[one]))])
-    near = np.abs(factors - ratio) <= settings.stretch_window + 1e-9
     f_index, s_index = np.unravel_index(int(np.argmax(np.where(near[:, None], grid - penalty, -np.inf))), grid.shape)
     factor, factor_shift = float(factors[f_index]), int(shifts[s_index])
 
