@@ -237,17 +237,20 @@ def eval_dev(root: Path, results: dict) -> None:
             print(f"  other script passed ({row['utt']} with {rows[other]['utt']}):", wrong["warnings"])
 
 
+def evidence(lines: list[tuple[float, float, float]], squeezed_weight: float, stretched_weight: float) -> np.ndarray:
+    """Each line's fit less its weighted squeezed and stretched shares: its evidence without the gap."""
+    return np.array([fit - squeezed_weight * squeezed - stretched_weight * stretched
+                     for fit, squeezed, stretched in lines])
+
+
 def separation(right: list[tuple[float, float, float]], wrong: list[tuple[float, float, float]],
                squeezed_weight: float, stretched_weight: float) -> float:
     """The gap G that best separates right from wrong lines when a line is aligned at fit + G -
     squeezed_weight * squeezed share - stretched_weight * stretched share >= 0: the middle of
     the gaps (a 0.5 grid) with the fewest right lines under plus wrong lines at or over.
     Deterministic."""
-    def evidence(lines):
-        return np.array([fit - squeezed_weight * squeezed - stretched_weight * stretched
-                         for fit, squeezed, stretched in lines])
-
-    right_evidence, wrong_evidence = evidence(right), evidence(wrong)
+    right_evidence = evidence(right, squeezed_weight, stretched_weight)
+    wrong_evidence = evidence(wrong, squeezed_weight, stretched_weight)
     gaps = np.arange(20.0, 80.01, 0.5)
     errors = np.array([np.mean(right_evidence + gap < 0) + np.mean(wrong_evidence + gap >= 0) for gap in gaps])
     best = gaps[errors == errors.min()]
@@ -271,11 +274,10 @@ def calibration(right: list[tuple[float, float, float]], wrong: list[tuple[float
         for label, (squeezed_weight, stretched_weight) in (("fit, squeezed, stretched", shipped),
                                                            ("fit alone", (0.0, 0.0))):
             gap = separation(right[half::2], wrong[half::2], squeezed_weight, stretched_weight)
-            held = [[fit + gap - squeezed_weight * squeezed - stretched_weight * stretched
-                     for fit, squeezed, stretched in lines[1 - half::2]] for lines in (right, wrong)]
+            held = [evidence(lines[1 - half::2], squeezed_weight, stretched_weight) + gap for lines in (right, wrong)]
             print(f"  half {half} -> {1 - half}, {label}: gap {gap:.1f} (shipped {SETTINGS.confidence_gap}); "
-                  f"held-out right lines under it {np.mean(np.array(held[0]) < 0):.1%}, wrong lines at or over it "
-                  f"{np.mean(np.array(held[1]) >= 0):.1%}")
+                  f"held-out right lines under it {np.mean(held[0] < 0):.1%}, wrong lines at or over it "
+                  f"{np.mean(held[1] >= 0):.1%}")
 
 
 def main() -> int:
