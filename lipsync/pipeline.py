@@ -89,9 +89,10 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
     allow_mismatch : bool
         A script that does not belong to the recording (too little of it matches the speech,
         or it matches too little of the speech: a line or two of a longer take; not counted
-        with ``speaker``, whose other characters may speak on the track) raises :class:`~lipsync.errors.ScriptMismatchError`; with this, it is a warning, the
-        matching lines are aligned and the rest of the speech is recognized (for the default
-        recognizer; a recognizer passed in follows its own settings).
+        with ``speaker``, whose other characters may speak on the track) raises
+        :class:`~lipsync.errors.ScriptMismatchError`; with this, it is a warning, the matching
+        lines are aligned and the rest of the speech is recognized (for the default recognizer;
+        a recognizer passed in follows its own settings).
 
     Every script line's outcome (aligned, uncertain, not found, or no words) is in
     ``result.sheet.script``, and ``result.summary`` says it in one line.
