@@ -99,6 +99,21 @@ def test_a_long_recording_is_cleaned_block_by_block_as_in_one_piece(speech, monk
     assert np.abs(reduce_noise(noisy, RATE) - whole).max() < 1e-6
 
 
+def test_the_least_power_about_each_moment_reaches_into_the_blocks_either_side():
+    """A block's tracked minima, given the runs of the blocks before and after it, are those of
+    the whole recording: the reach crosses block edges, and the recording's ends stand in
+    beyond them (a last block may hold fewer runs than the reach)."""
+    from lipsync.recognize.frontend import TRACK_REACH, tracked_minima
+
+    runs = np.random.default_rng(4).exponential(size=(20, 3))
+    whole = tracked_minima(runs)
+    for first, last in ((0, 6), (6, 12), (12, 18), (18, 20), (3, 19)):
+        before = runs[:first] if first else None
+        after = runs[last:] if last < len(runs) else None
+        assert np.array_equal(tracked_minima(runs[first:last], before, after), whole[first:last])
+    assert np.array_equal(whole[5], runs[5 - TRACK_REACH:6 + TRACK_REACH].min(axis=0))
+
+
 def test_clean_recordings_pass_through_and_noisy_ones_are_cleaned(speech):
     clean, _ = speech
     audio = as_audio(clean)
