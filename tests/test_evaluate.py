@@ -476,3 +476,27 @@ def test_reference_phones_read_hand_labels_as_the_recognizer_would_give_them():
     sampa = [Segment(0.0, 0.1, "sil"), Segment(0.1, 0.15, "t"), Segment(0.15, 0.2, "H"), Segment(0.2, 0.4, "@:")]
     assert [(p.start, p.end, p.symbol) for p in benchmark.reference_phones(sampa, "sampa")] == [
         (0.1, 0.2, "t"), (0.2, 0.4, "ɝ")]
+
+
+def test_the_rules_benchmark_sorts_wrong_rest_by_where_it_lies_and_scores_perfect_speech_edges():
+    # benchmarks/rules.py --breakdown: a result that starts talking two frames late, runs on a
+    # frame into the pause, and holds through a short epenthetic silence, as the rhubarb preset does
+    from lipsync.presets import load_preset
+
+    benchmark = _rules_benchmark()
+    reference = [Segment(0.0, 0.25, "h#"), Segment(0.25, 0.5, "aa"), Segment(0.5, 0.55, "epi"),
+                 Segment(0.55, 0.75, "s"), Segment(0.75, 1.0, "aa"), Segment(1.0, 1.5, "h#")]
+    phones = [Phone(0.33, 0.5, "ɑ"), Phone(0.55, 0.75, "s"), Phone(0.75, 1.04, "ɑ")]
+    preset = load_preset("rhubarb")
+    counts = benchmark.breakdown(reference, "arpabet", phones, preset, 36)
+    assert counts["rest: resting after speech starts"] == 2      # frames 6 and 7 (0.27 s, 0.31 s)
+    assert counts["rest: talking in a pause under 0.12 s"] == 1  # the epenthetic silence, held
+    assert counts["rest: talking after speech ends"] == 1        # 1.02 s
+    assert sum(count for key, count in counts.items() if key.startswith("rest: ")) == 4
+    # the result's edges of speech moved onto the reference's; the short silence is no edge
+    stretches = benchmark.speech_stretches(reference, "arpabet", preset.timing.relax_gap)
+    assert stretches == [(0.25, 1.0)]
+    moved = benchmark.with_reference_edges(phones, stretches)
+    assert [(p.start, p.end) for p in moved] == [(0.25, 0.5), (0.55, 0.75), (0.75, 1.0)]
+    after = benchmark.breakdown(reference, "arpabet", moved, preset, 36)
+    assert [key for key in after if key.startswith("rest: ")] == ["rest: talking in a pause under 0.12 s"]
