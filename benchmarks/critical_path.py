@@ -3,16 +3,20 @@
     python benchmarks/critical_path.py TRACE analyze AUDIO [lipsync options...]
 
 runs ``lipsync analyze`` (any lipsync command) with a trace written to ``TRACE``: the main
-process's own CPU seconds in all and inside each call of ``lipsync.recognize.chunks.run_chunks``
-(which hands chunks to the workers), and each chunk's CPU seconds in whichever process ran it,
-in the order the chunks started. :func:`critical_path` turns a trace into the time the analysis
-needs on N idle cores: the main process's work outside those calls (start-up, decoding,
-planning, the refinements after the alignment, animation, writing) runs alone; the chunks of
-each call are dealt to N workers in the order they started, each taking the next chunk when it
-is free, so a call lasts as long as its busiest worker; the rest (the main process's own work
-during the calls, the workers' start-up and exit) is shared among the N cores. The 1-job CPU
-time over that is the speed-up ``--jobs N`` can reach on an otherwise idle machine: a bound
-computed from CPU seconds, which a busy machine does not change much, unlike wall time.
+process's CPU seconds (all its threads, and its main thread's own), its main thread's inside
+each call of ``lipsync.recognize.chunks.run_chunks`` (which hands chunks to the workers), and
+each chunk's CPU seconds in whichever process ran it, in the order the chunks started.
+:func:`critical_path` turns a trace into the time the analysis needs on N idle cores: the main
+thread's work outside those calls (start-up, planning, the refinements after the alignment,
+animation, writing) runs alone; the chunks of each call are dealt to N workers in the order
+they started, each taking the next chunk when it is free, so a call lasts as long as its
+busiest worker; the rest is shared among the N cores: the main thread's work during the calls,
+the workers' start-up and exit, and the main process's other threads (the audio decoded in the
+background, which runs beside the main thread's start-up: counted as shared, it adds half its
+time on two cores, between none when the main thread has as much to do meanwhile and all of
+it when the main thread only waits for it). The 1-job CPU time over that is the speed-up
+``--jobs N`` can reach on an otherwise idle machine: a bound computed from CPU seconds, which a
+busy machine changes much less than wall time.
 
 Workers are traced when they are forked from the main process (the default on Linux); spawned
 workers are not, and their chunks are then missing from the trace (:attr:`Trace.traced`).
@@ -53,11 +57,11 @@ process_chunk.__module__, process_chunk.__qualname__ = chunks.__name__, "process
 run_original = chunks.run_chunks
 def run_chunks(*args, **kwargs):
     state["call"] += 1
-    before = cpu()
+    before = time.thread_time()
     try:
         return run_original(*args, **kwargs)
     finally:
-        calls.append([state["call"], cpu() - before, len(args[0]) if args else len(kwargs["chunks"])])
+        calls.append([state["call"], time.thread_time() - before, len(args[0]) if args else len(kwargs["chunks"])])
 
 import lipsync.recognize  # noqa: F401 - every module that took run_chunks by name is loaded
 for module in list(sys.modules.values()):
@@ -70,8 +74,8 @@ chunks.process_chunk = process_chunk
 def written():
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(trace, "w") as out:
-        json.dump({"pid": os.getpid(), "cpu": cpu(), "children": children.ru_utime + children.ru_stime,
-                   "calls": calls}, out)
+        json.dump({"pid": os.getpid(), "cpu": cpu(), "thread": time.thread_time(),
+                   "children": children.ru_utime + children.ru_stime, "calls": calls}, out)
 atexit.register(written)
 sys.argv[0] = "lipsync"
 import runpy
@@ -81,7 +85,7 @@ runpy.run_module("lipsync", run_name="__main__")
 
 @dataclass(frozen=True)
 class Call:
-    """One call of ``run_chunks``: the main process's CPU seconds during it (less the chunks it
+    """One call of ``run_chunks``: the main thread's CPU seconds during it (less the chunks it
     ran itself) and its chunks' CPU seconds in the order they started."""
 
     main_cpu: float
@@ -91,29 +95,36 @@ class Call:
 @dataclass(frozen=True)
 class Trace:
     """A traced analysis: the main process's CPU seconds in all, its child processes' (the
-    workers, all of their CPU), the calls handing out chunks, and the CPU seconds of the chunks
-    the main process ran itself (with one job)."""
+    workers, all of their CPU), the calls handing out chunks, the CPU seconds of the chunks
+    the main process ran itself (with one job) and its main thread's CPU seconds (by default
+    all of the main process's)."""
 
     main_cpu: float
     children: float
     calls: tuple[Call, ...]
     chunks_in_main: float = 0.0
+    main_thread: float | None = None
 
     @property
     def chunk_cpu(self) -> float:
         return sum(sum(call.chunks) for call in self.calls)
 
     @property
+    def thread(self) -> float:
+        return self.main_cpu if self.main_thread is None else self.main_thread
+
+    @property
     def outside(self) -> float:
-        """The main process's CPU seconds outside the calls: what runs alone."""
-        return self.main_cpu - sum(call.main_cpu for call in self.calls) - self.chunks_in_main
+        """The main thread's CPU seconds outside the calls: what runs alone."""
+        return self.thread - sum(call.main_cpu for call in self.calls) - self.chunks_in_main
 
     @property
     def shared(self) -> float:
-        """CPU seconds spread over the workers' cores: the main process's own work during the
-        calls, and the workers' outside their chunks (start-up, exit)."""
+        """CPU seconds spread over the cores: the main thread's own work during the calls, the
+        main process's other threads, and the workers' outside their chunks (start-up, exit)."""
         in_workers = self.chunk_cpu - self.chunks_in_main
-        return sum(call.main_cpu for call in self.calls) + max(0.0, self.children - in_workers)
+        return (sum(call.main_cpu for call in self.calls) + (self.main_cpu - self.thread)
+                + max(0.0, self.children - in_workers))
 
     @property
     def total(self) -> float:
@@ -135,7 +146,7 @@ def read_trace(path: Path) -> Trace:
     calls = tuple(Call(main_cpu - in_main[number],
                        tuple(cpu for _, _, _, cpu in sorted((r for r in records if r[0] == number), key=lambda r: r[2])))
                   for number, main_cpu, _ in main["calls"])
-    return Trace(main["cpu"], main["children"], calls, sum(in_main.values()))
+    return Trace(main["cpu"], main["children"], calls, sum(in_main.values()), main.get("thread"))
 
 
 def makespan(costs: Sequence[float], workers: int) -> float:
@@ -155,9 +166,9 @@ def makespan(costs: Sequence[float], workers: int) -> float:
 def critical_path(trace: Trace, workers: int) -> float:
     """Seconds the traced analysis needs on ``workers`` idle cores (see the module docstring).
 
-    >>> trace = Trace(main_cpu=2.2, children=8.4, calls=(Call(0.2, (3.0, 3.0, 1.0, 1.0)),))
-    >>> round(critical_path(trace, 2), 2)  # 2.0 alone + 4.0 for the chunks + (0.2 + 0.4) / 2 shared
-    6.3
+    >>> trace = Trace(main_cpu=2.4, children=8.4, calls=(Call(0.2, (3.0, 3.0, 1.0, 1.0)),), main_thread=2.2)
+    >>> round(critical_path(trace, 2), 2)  # 2.0 alone + 4.0 for the chunks + (0.2 + 0.2 + 0.4) / 2 shared
+    6.4
     >>> one = Trace(main_cpu=10.2, children=0.0, calls=(Call(0.2, (3.0, 3.0, 1.0, 1.0)),), chunks_in_main=8.0)
     >>> round(critical_path(one, 1), 2)
     10.2
@@ -172,7 +183,7 @@ def summary(trace: Trace, workers: int, one_job: float) -> str:
     allows."""
     chunks = [cost for call in trace.calls for cost in call.chunks]
     path = critical_path(trace, workers)
-    return (f"main process alone {trace.outside:.2f} CPU s, shared {trace.shared:.2f}, {len(chunks)} chunks "
+    return (f"main thread alone {trace.outside:.2f} CPU s, shared {trace.shared:.2f}, {len(chunks)} chunks "
             f"{trace.chunk_cpu:.2f} CPU s (largest {max(chunks, default=0.0):.2f}); critical path on {workers} "
             f"idle cores {path:.2f} s: at most {one_job / path:.2f}x 1 job")
 
