@@ -623,12 +623,12 @@ def frame_peaks(audio: Audio, rate: FrameRate, frames: int) -> bytes:
     """Each frame's peak level at ``rate``, one byte per frame (0-255, relative to the loudest
     frame): the compact envelope a sheet keeps for the printable sheet's waveform.
 
-    >>> tone = np.zeros(16000, np.float32); tone[8000:] = 0.5
+    >>> tone = np.zeros(16000, np.float32); tone[8000:] = 0.5; tone[4000] = -0.25
     >>> list(frame_peaks(Audio(tone, duration=1.0), FrameRate(4), 4))
-    [0, 0, 255, 255]
+    [0, 128, 255, 255]
     """
     peaks = np.zeros(max(frames, 0), dtype=np.float64)
-    samples = np.abs(audio.samples)
+    samples = audio.samples
     if frames > 0 and samples.size:
         # frame k holds the samples i with i * fps // sample_rate == k: from ceil(k * sample_rate / fps)
         bounds = -(-np.arange(frames + 1, dtype=np.int64) * (audio.sample_rate * rate.den) // rate.num)
@@ -636,7 +636,10 @@ def frame_peaks(audio: Audio, rate: FrameRate, frames: int) -> bytes:
         starts = bounds[:-1]
         holding = np.flatnonzero((starts < samples.size) & (bounds[1:] > starts))
         if holding.size:
-            peaks[holding] = np.maximum.reduceat(samples, starts[holding])
+            # the largest of each frame's highest and its lowest turned positive: no absolute
+            # copy of the whole track to allocate
+            peaks[holding] = np.maximum(np.maximum.reduceat(samples, starts[holding]),
+                                        -np.minimum.reduceat(samples, starts[holding]))
     loudest = float(peaks.max()) if peaks.size else 0.0
     if loudest > 0:
         peaks = np.round(peaks / loudest * 255)
