@@ -178,14 +178,16 @@ def critical_path(trace: Trace, workers: int) -> float:
 
 
 def summary(trace: Trace, workers: int, one_job: float) -> str:
-    """The trace's figures in one line: the main process's work alone, the chunks, and the
+    """The trace's figures in one line: the main thread's work alone, the chunks, and the
     critical path on ``workers`` idle cores with the speed-up over ``one_job`` CPU seconds it
-    allows."""
+    allows (and over this run's own CPU seconds, which the load of a busy machine moves less
+    than it moves one run against another)."""
     chunks = [cost for call in trace.calls for cost in call.chunks]
     path = critical_path(trace, workers)
     return (f"main thread alone {trace.outside:.2f} CPU s, shared {trace.shared:.2f}, {len(chunks)} chunks "
             f"{trace.chunk_cpu:.2f} CPU s (largest {max(chunks, default=0.0):.2f}); critical path on {workers} "
-            f"idle cores {path:.2f} s: at most {one_job / path:.2f}x 1 job")
+            f"idle cores {path:.2f} s: at most {one_job / path:.2f}x 1 job ({trace.total / path:.2f}x with this "
+            "run's own CPU seconds for 1 job's)")
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Speed and memory: CPU seconds and real-time factors on long generated voice tracks, start-up time.
 
     python benchmarks/speed.py [--minutes 10] [--memory-minutes 30] [--jobs 2]
-                               [--against OLD_CHECKOUT] [--repeat 3] [--only long]
+                               [--against OLD_CHECKOUT] [--repeat 3] [--only long[-script|-no-script]]
 
 Builds a long dialogue track from espeak-ng speech (random sentences, pauses between lines),
 stored as 48 kHz stereo, with its script, and a 2-minute one; then times ``lipsync analyze`` on
@@ -13,7 +13,8 @@ between and after the workers' chunks), the chunks, and the time the analysis ne
 cores, the bound on the speed-up of ``--jobs`` N over 1 job that the CPU seconds allow; and the
 measured wall-time ratio of 1 job to N jobs (1 and N jobs alternate run by run) with the load
 average, which shows how far a busy machine keeps it from that bound. ``--only long`` times the
-long track only. Last, the peak memory of a run on a longer track.
+long track only (``long-script``, ``long-no-script``: with or without its script). Last, the
+peak memory of a run on a longer track.
 
 ``--against`` times another version of lipsync as well (a checkout of an older commit, e.g.
 ``git worktree add ../lipsync-old COMMIT``; it runs with ``PYTHONPATH`` set to it), each
@@ -130,7 +131,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--against", type=Path, default=None, help="a checkout of another lipsync version to time too")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each analysis (the median is printed)")
-    parser.add_argument("--only", choices=["long"], help="time the long track only (with and without its script)")
+    parser.add_argument("--only", choices=["long", "long-script", "long-no-script"],
+                        help="time the long track only (with and without its script, or one of them)")
     args = parser.parse_args()
     lipsync = [sys.executable, "-m", "lipsync"]
     versions: dict[str, Path | None] = {"this": None}
@@ -154,7 +156,8 @@ def main() -> int:
         cases = [("sample, script", data / "sample.flac", data / "sample.txt", [1]),
                  ("2 min, script", short, short_script, [1]),
                  (f"{args.minutes:g} min, script", audio, script, sorted({1, args.jobs})),
-                 (f"{args.minutes:g} min, no script", audio, None, sorted({1, args.jobs}))][2 if args.only else 0:]
+                 (f"{args.minutes:g} min, no script", audio, None, sorted({1, args.jobs}))]
+        cases = {None: cases, "long": cases[2:], "long-script": cases[2:3], "long-no-script": cases[3:]}[args.only]
         for label, track, text, job_counts in cases:
             duration = sf.info(track).duration
             figures: dict[tuple[int, str], list[tuple[float, float, Trace]]] = {}
