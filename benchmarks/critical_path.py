@@ -61,7 +61,8 @@ def run_chunks(*args, **kwargs):
     try:
         return run_original(*args, **kwargs)
     finally:
-        calls.append([state["call"], time.thread_time() - before, len(args[0]) if args else len(kwargs["chunks"])])
+        calls.append([state["call"], time.thread_time() - before, len(args[0]) if args else len(kwargs["chunks"]),
+                      before])
 
 import lipsync.recognize  # noqa: F401 - every module that took run_chunks by name is loaded
 for module in list(sys.modules.values()):
@@ -96,14 +97,16 @@ class Call:
 class Trace:
     """A traced analysis: the main process's CPU seconds in all, its child processes' (the
     workers, all of their CPU), the calls handing out chunks, the CPU seconds of the chunks
-    the main process ran itself (with one job) and its main thread's CPU seconds (by default
-    all of the main process's)."""
+    the main process ran itself (with one job), its main thread's CPU seconds (by default
+    all of the main process's) and those it had spent when the first chunks were handed out."""
 
     main_cpu: float
     children: float
     calls: tuple[Call, ...]
     chunks_in_main: float = 0.0
     main_thread: float | None = None
+    #: the main thread's CPU seconds when it first handed out chunks (None: not traced)
+    before_workers: float | None = None
 
     @property
     def chunk_cpu(self) -> float:
@@ -137,16 +140,17 @@ def read_trace(path: Path) -> Trace:
     main = json.loads(path.read_text())
     chunks_file = path.with_name(path.name + ".chunks")
     records = [json.loads(line) for line in chunks_file.read_text().splitlines()] if chunks_file.exists() else []
-    if len(records) < sum(count for _, _, count in main["calls"]):
+    if len(records) < sum(call[2] for call in main["calls"]):
         raise ValueError("chunks were not traced: the workers were not forked from the main process")
-    in_main = {number: 0.0 for number, _, _ in main["calls"]}
+    in_main = {number: 0.0 for number, *_ in main["calls"]}
     for number, pid, _, cpu in records:
         if pid == main["pid"]:
             in_main[number] += cpu
     calls = tuple(Call(main_cpu - in_main[number],
                        tuple(cpu for _, _, _, cpu in sorted((r for r in records if r[0] == number), key=lambda r: r[2])))
-                  for number, main_cpu, _ in main["calls"])
-    return Trace(main["cpu"], main["children"], calls, sum(in_main.values()), main.get("thread"))
+                  for number, main_cpu, *_ in main["calls"])
+    first = main["calls"][0][3] if main["calls"] and len(main["calls"][0]) > 3 else None
+    return Trace(main["cpu"], main["children"], calls, sum(in_main.values()), main.get("thread"), first)
 
 
 def makespan(costs: Sequence[float], workers: int) -> float:
@@ -184,7 +188,8 @@ def summary(trace: Trace, workers: int, one_job: float) -> str:
     than it moves one run against another)."""
     chunks = [cost for call in trace.calls for cost in call.chunks]
     path = critical_path(trace, workers)
-    return (f"main thread alone {trace.outside:.2f} CPU s, shared {trace.shared:.2f}, {len(chunks)} chunks "
+    before = "" if trace.before_workers is None else f" ({trace.before_workers:.2f} before the workers start)"
+    return (f"main thread alone {trace.outside:.2f} CPU s{before}, shared {trace.shared:.2f}, {len(chunks)} chunks "
             f"{trace.chunk_cpu:.2f} CPU s (largest {max(chunks, default=0.0):.2f}); critical path on {workers} "
             f"idle cores {path:.2f} s: at most {one_job / path:.2f}x 1 job ({trace.total / path:.2f}x with this "
             "run's own CPU seconds for 1 job's)")
