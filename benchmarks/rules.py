@@ -15,7 +15,11 @@ Two sources of phones:
 
 ``--breakdown`` sorts the frames the output gets wrong (acc3, openness) by the step that made
 them wrong: the preset's shape for the phone, the pauses, or the frame rules (snapping, minimum
-hold), and by kind (rest shown during speech, talking in a pause, half versus open...).
+hold), and by kind (rest shown during speech, talking in a pause, half versus open...); and
+each reference M/B/P the output misses (the ``closure`` metric) by why: a recognized m, b or p
+that the frame rules merged away, the bilabial heard as another consonant, or dropped (only
+vowels recognized there); with ``--sheets``, also whether the recognized word there is one of
+the transcript's (a misheard word, without a script).
 ``--halves`` also scores each half of the speakers on its own (for cross-validating a
 setting chosen on eval-dev: choose on one half, report the other).
 
@@ -41,12 +45,13 @@ from pathlib import Path
 
 from lipsync.animate import animate, target_shapes
 from lipsync.evaluate import (OPENNESS, REST, Scores, Segment, combine_scores, detect_phoneset,
-                              evaluate_timelines, format_report, label_shape, phoneset_from_description,
-                              read_timeline)
+                              evaluate_timelines, format_report, label_shape, missed_closures,
+                              phoneset_from_description, read_timeline)
 from lipsync.exporters._common import frame_time
+from lipsync.phonemes import is_vowel, viseme_class
 from lipsync.pipeline import mouth_cues
 from lipsync.presets import Preset, load_preset
-from lipsync.sheet import Phone, read_sheet_json
+from lipsync.sheet import Phone, Word, read_sheet_json
 from lipsync.timing import FrameRate
 
 FPS = 24
@@ -147,6 +152,14 @@ def _phones_of(row: dict[str, str], base: Path, sheets: Path | None) -> tuple[li
     if phoneset not in ("arpabet", "sampa", "ipa"):
         return None  # mouths, not phones (the Papagayo references)
     return reference_phones(reference, phoneset), frames
+
+
+def _words_of(row: dict[str, str], sheets: Path | None) -> list[Word] | None:
+    """The words of the sheet of one manifest row (None without ``--sheets``)."""
+    path = None if sheets is None else sheets / f"{row['utt']}.json"
+    if path is None or not path.is_file():
+        return None
+    return [word for track in read_sheet_json(path).tracks for word in track.words]
 
 
 def _sampled(segments: Sequence[Segment], times: Sequence[float]) -> list[str]:
@@ -298,6 +311,34 @@ def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phon
     return counts
 
 
+def closure_misses(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
+                   frames: int, words: Sequence[Word] | None = None, transcript: str = "") -> Counter[str]:
+    """Count the reference bilabials the animated ``phones`` show open (what the ``closure``
+    metric misses) by why: ``merged by the frame rules`` (a recognized m, b or p within a frame
+    of it, lost to the minimum hold or the joining of short shapes), ``heard as X`` (another
+    consonant recognized over it), or ``dropped`` (only vowels, or nothing, recognized over it).
+    With the recognized ``words``, each cause is also counted as ``CAUSE, in a misheard word``
+    when no word recognized over the bilabial is one of the ``transcript``'s words."""
+    counts: Counter[str] = Counter()
+    cues = _cue_segments(phones, preset, frames)
+    known = {token.strip(".,;:!?\"'").lower() for token in transcript.split()}
+    for start, end in missed_closures(reference, cues, FPS, reference_phoneset=phoneset):
+        near = [p for p in phones if p.end > start - 1 / FPS and p.start < end + 1 / FPS]
+        over = sorted((p for p in phones if p.end > start and p.start < end and not is_vowel(p.symbol)),
+                      key=lambda p: min(p.end, end) - max(p.start, start), reverse=True)
+        if any(viseme_class(p.symbol) == "bilabial" for p in near):
+            cause = "merged by the frame rules"
+        elif over:
+            cause = f"heard as {over[0].symbol}"
+        else:
+            cause = "dropped"
+        counts[cause] += 1
+        heard = [w.text.lower() for w in words or () if w.end > start and w.start < end]
+        if words is not None and not any(word in known for word in heard):
+            counts[f"{cause}, in a misheard word"] += 1
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("manifest", type=Path)
@@ -324,6 +365,7 @@ def main() -> int:
     edged: list[Scores] = []
     speakers: dict[str, str] = {}
     counts: Counter[str] = Counter()
+    closures: Counter[str] = Counter()
     for row in _rows(args.manifest):
         found = _phones_of(row, base, args.sheets)
         if found is None:
@@ -341,6 +383,9 @@ def main() -> int:
                                             reference_phoneset=phoneset, result_phoneset="auto"))
         if args.breakdown and phoneset != "preston-blair":
             counts.update(breakdown(reference, phoneset, phones, preset, frames))
+        if args.breakdown:
+            closures.update(closure_misses(reference, phoneset, phones, preset, frames,
+                                           _words_of(row, args.sheets), row.get("text") or ""))
     total = combine_scores(scores for _, scores in results if scores is not None)
     print(format_report(results, total, per_file=args.verbose))
     if args.halves:
@@ -363,6 +408,12 @@ def main() -> int:
         for key, count in sorted(counts.items(), key=lambda item: -item[1]):
             if key.startswith("rest: "):
                 print(f"  {count:5d}  {count / frames:.3%}  {key[6:]}")
+        print(f"\nmissed closures, {sum(n for key, n in closures.items() if ',' not in key)} "
+              f"of {total.closures} reference bilabials:")
+        for key, count in sorted(closures.items(), key=lambda item: (-item[1], item[0])):
+            if "," not in key:
+                misheard = f" ({closures[key + ', in a misheard word']} in a misheard word)" if args.sheets else ""
+                print(f"  {count:5d}  {key}{misheard}")
     return 0
 
 

@@ -123,7 +123,7 @@ class AcousticRecognizer:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
         if settings.refine_on_signal:
-            phones = refine_on_signal(phones, audio, settings)
+            phones = refine_on_signal(phones, audio, settings, self.jobs)  # the workers' cores are free now
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
         if lines and steady_noise:
