@@ -15,9 +15,21 @@ Two sources of phones:
 
 ``--breakdown`` sorts the frames the output gets wrong (acc3, openness) by the step that made
 them wrong: the preset's shape for the phone, the pauses, or the frame rules (snapping, minimum
-hold), and by kind (rest shown during speech, talking in a pause, half versus open...).
+hold), and by kind (rest shown during speech, talking in a pause, half versus open...); and
+each reference M/B/P the output misses (the ``closure`` metric) by why: a recognized m, b or p
+that the frame rules merged away, the bilabial heard as another consonant, or dropped (only
+vowels recognized there); with ``--sheets``, also whether the recognized word there is one of
+the transcript's (a misheard word, without a script).
 ``--halves`` also scores each half of the speakers on its own (for cross-validating a
 setting chosen on eval-dev: choose on one half, report the other).
+
+With ``--breakdown`` the frames where resting and talking disagree are also sorted by where
+they lie (:func:`rest_place`): at the start or the end of speech (the mouth starts or stops
+early or late), in a pause too short to rest in (the preset holds or relaxes the mouth there),
+or a pause invented inside speech. ``--reference-edges`` (with ``--sheets``) also scores the
+sheets with their speech edges moved onto the reference's (:func:`with_reference_edges`): what
+perfect starts and ends of speech would give, the rest being the phones' timing and identity
+and the rules.
 """
 
 from __future__ import annotations
@@ -28,16 +40,18 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from lipsync.animate import animate, target_shapes
 from lipsync.evaluate import (OPENNESS, REST, Scores, Segment, combine_scores, detect_phoneset,
-                              evaluate_timelines, format_report, label_shape, phoneset_from_description,
-                              read_timeline)
+                              evaluate_timelines, format_report, label_shape, missed_closures,
+                              phoneset_from_description, read_timeline)
 from lipsync.exporters._common import frame_time
+from lipsync.phonemes import is_vowel, viseme_class
 from lipsync.pipeline import mouth_cues
 from lipsync.presets import Preset, load_preset
-from lipsync.sheet import Phone, read_sheet_json
+from lipsync.sheet import Phone, Word, read_sheet_json
 from lipsync.timing import FrameRate
 
 FPS = 24
@@ -140,6 +154,14 @@ def _phones_of(row: dict[str, str], base: Path, sheets: Path | None) -> tuple[li
     return reference_phones(reference, phoneset), frames
 
 
+def _words_of(row: dict[str, str], sheets: Path | None) -> list[Word] | None:
+    """The words of the sheet of one manifest row (None without ``--sheets``)."""
+    path = None if sheets is None else sheets / f"{row['utt']}.json"
+    if path is None or not path.is_file():
+        return None
+    return [word for track in read_sheet_json(path).tracks for word in track.words]
+
+
 def _sampled(segments: Sequence[Segment], times: Sequence[float]) -> list[str]:
     shown = []
     for time in times:
@@ -151,6 +173,92 @@ def _sampled(segments: Sequence[Segment], times: Sequence[float]) -> list[str]:
 def _reference_shapes(reference: Sequence[Segment], phoneset: str, times: Sequence[float]) -> list[str | None]:
     segments = [Segment(s.start, s.end, label_shape(s.label, phoneset) or "?") for s in reference]
     return [None if shape == "?" else shape for shape in _sampled(segments, times)]
+
+
+#: A result edge of speech is matched to a reference one at most this far away.
+EDGE_REACH = 0.15
+#: A wrong frame this close to the start or end of a stretch of speech is that edge's.
+EDGE_FRAMES_SECONDS = 0.15
+
+
+def speech_stretches(reference: Sequence[Segment], phoneset: str, min_pause: float) -> list[tuple[float, float]]:
+    """The reference's stretches of talking (every label but a silence), joined across pauses
+    shorter than ``min_pause`` seconds.
+
+    >>> timit = [Segment(0.0, 0.1, "h#"), Segment(0.1, 0.2, "s"), Segment(0.2, 0.25, "epi"),
+    ...          Segment(0.25, 0.4, "iy"), Segment(0.4, 0.9, "pau"), Segment(0.9, 1.0, "n")]
+    >>> speech_stretches(timit, "arpabet", 0.35)
+    [(0.1, 0.4), (0.9, 1.0)]
+    """
+    stretches: list[tuple[float, float]] = []
+    for segment in reference:
+        if label_shape(segment.label, phoneset) == REST:
+            continue
+        if stretches and segment.start - stretches[-1][1] < min_pause:
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], segment.end))
+        else:
+            stretches.append((segment.start, segment.end))
+    return stretches
+
+
+def rest_place(time: float, talking: bool, stretches: Sequence[tuple[float, float]],
+               pauses: Sequence[tuple[float, float]], hold_gap: float) -> str:
+    """Where a frame at ``time`` whose rest is wrong lies. ``talking``: the result talks there
+    and the reference rests (else the reverse); ``stretches``: the reference's speech joined
+    across the pauses too short to rest in (:func:`speech_stretches`); ``pauses``: the
+    reference's pauses; ``hold_gap``: the preset's (shorter pauses hold the shape).
+
+    >>> stretches, pauses = [(0.1, 1.0), (2.0, 3.0)], [(0.0, 0.1), (0.5, 0.55), (0.7, 0.9), (1.0, 2.0)]
+    >>> [rest_place(t, True, stretches, pauses, 0.12) for t in (0.05, 0.52, 0.8, 1.1, 1.9)]  # doctest: +NORMALIZE_WHITESPACE
+    ['talking before speech starts', 'talking in a pause under 0.12 s', 'talking in a pause the mouth relaxes in',
+     'talking after speech ends', 'talking before speech starts']
+    >>> [rest_place(t, False, stretches, pauses, 0.12) for t in (0.15, 0.6, 2.95)]
+    ['resting after speech starts', 'resting inside speech', 'resting before speech ends']
+    """
+    inside = next(((start, end) for start, end in stretches if start <= time < end), None)
+    if talking:
+        if inside is not None:
+            pause = next(((start, end) for start, end in pauses if start <= time < end), (time, time))
+            short = pause[1] - pause[0] < hold_gap
+            return f"talking in a pause under {hold_gap:g} s" if short else "talking in a pause the mouth relaxes in"
+        after = next((start for start, _ in stretches if start > time), None)
+        before = next((end for _, end in reversed(stretches) if end <= time), None)
+        if after is not None and (before is None or after - time < time - before):
+            return "talking before speech starts"
+        return "talking after speech ends"
+    if inside is None:
+        return "resting inside speech"
+    if time - inside[0] < min(EDGE_FRAMES_SECONDS, inside[1] - time):
+        return "resting after speech starts"
+    if inside[1] - time < EDGE_FRAMES_SECONDS:
+        return "resting before speech ends"
+    return "resting inside speech"
+
+
+def with_reference_edges(phones: Sequence[Phone], stretches: Sequence[tuple[float, float]],
+                         reach: float = EDGE_REACH) -> list[Phone]:
+    """``phones`` with each start and end of speech (a phone after or before a pause) moved
+    onto the nearest start or end of the reference's ``stretches`` within ``reach`` seconds,
+    where that keeps the phone and the pause: what perfect edges of speech would give.
+
+    >>> with_reference_edges([Phone(0.12, 0.3, "ɑ"), Phone(0.3, 0.5, "n")], [(0.1, 0.46)])
+    [Phone(start=0.1, end=0.3, symbol='ɑ', word=None, line=None), Phone(start=0.3, end=0.46, symbol='n', word=None, line=None)]
+    """
+    result = sorted(phones, key=lambda phone: (phone.start, phone.end))
+    firsts = [i for i, phone in enumerate(result) if i == 0 or phone.start - result[i - 1].end > 1e-3]
+    lasts = [i for i, phone in enumerate(result) if i + 1 == len(result) or result[i + 1].start - phone.end > 1e-3]
+    for start, end in stretches:
+        near = [i for i in firsts if abs(result[i].start - start) < reach]
+        if near:
+            i = min(near, key=lambda i: abs(result[i].start - start))
+            if start < result[i].end and (i == 0 or start > result[i - 1].end):
+                result[i] = replace(result[i], start=start)
+        near = [i for i in lasts if abs(result[i].end - end) < reach]
+        if near:
+            i = min(near, key=lambda i: abs(result[i].end - end))
+            if end > result[i].start and (i + 1 == len(result) or end < result[i + 1].start):
+                result[i] = replace(result[i], end=end)
+    return result
 
 
 def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
@@ -174,12 +282,17 @@ def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phon
     final = [letters[name] for name in _sampled(_cue_segments(phones, preset, frames), times)]
     labels = _sampled(reference, times)
     heard = _sampled([Segment(p.start, p.end, p.symbol) for p in phones], times)
+    timing = preset.timing
+    stretches = speech_stretches(reference, phoneset, timing.relax_gap)
+    pauses = [(s.start, s.end) for s in reference if label_shape(s.label, phoneset) == REST]
     counts: Counter[str] = Counter()
     levels = ("closed", "half", "open")
-    for want, target, pause, shown, label, phone in zip(expected, targets, animated, final, labels, heard):
+    for time, want, target, pause, shown, label, phone in zip(times, expected, targets, animated, final, labels, heard):
         if want is None:
             continue
         counts["frames"] += 1
+        if (want == REST) != (shown == REST):
+            counts["rest: " + rest_place(time, want == REST, stretches, pauses, timing.hold_gap)] += 1
         if OPENNESS[want] == OPENNESS.get(shown, 1):
             continue
         step = ("shape" if OPENNESS[want] != OPENNESS.get(target, 1)
@@ -198,6 +311,34 @@ def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phon
     return counts
 
 
+def closure_misses(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
+                   frames: int, words: Sequence[Word] | None = None, transcript: str = "") -> Counter[str]:
+    """Count the reference bilabials the animated ``phones`` show open (what the ``closure``
+    metric misses) by why: ``merged by the frame rules`` (a recognized m, b or p within a frame
+    of it, lost to the minimum hold or the joining of short shapes), ``heard as X`` (another
+    consonant recognized over it), or ``dropped`` (only vowels, or nothing, recognized over it).
+    With the recognized ``words``, each cause is also counted as ``CAUSE, in a misheard word``
+    when no word recognized over the bilabial is one of the ``transcript``'s words."""
+    counts: Counter[str] = Counter()
+    cues = _cue_segments(phones, preset, frames)
+    known = {token.strip(".,;:!?\"'").lower() for token in transcript.split()}
+    for start, end in missed_closures(reference, cues, FPS, reference_phoneset=phoneset):
+        near = [p for p in phones if p.end > start - 1 / FPS and p.start < end + 1 / FPS]
+        over = sorted((p for p in phones if p.end > start and p.start < end and not is_vowel(p.symbol)),
+                      key=lambda p: min(p.end, end) - max(p.start, start), reverse=True)
+        if any(viseme_class(p.symbol) == "bilabial" for p in near):
+            cause = "merged by the frame rules"
+        elif over:
+            cause = f"heard as {over[0].symbol}"
+        else:
+            cause = "dropped"
+        counts[cause] += 1
+        heard = [w.text.lower() for w in words or () if w.end > start and w.start < end]
+        if words is not None and not any(word in known for word in heard):
+            counts[f"{cause}, in a misheard word"] += 1
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("manifest", type=Path)
@@ -207,6 +348,8 @@ def main() -> int:
                         help="a preset timing value (repeatable), e.g. --timing hold_gap=0.08")
     parser.add_argument("--breakdown", action="store_true", help="sort the wrong frames by cause")
     parser.add_argument("--halves", action="store_true", help="also score each half of the speakers")
+    parser.add_argument("--reference-edges", action="store_true",
+                        help="with --sheets: also score the sheets with the reference's starts and ends of speech")
     parser.add_argument("--verbose", action="store_true", help="print the per-file table")
     args = parser.parse_args()
     preset = load_preset(args.preset)
@@ -219,8 +362,10 @@ def main() -> int:
         preset = preset.with_timing(**overrides)
     base = args.manifest.parent
     results: list[tuple[str, Scores | None]] = []
+    edged: list[Scores] = []
     speakers: dict[str, str] = {}
     counts: Counter[str] = Counter()
+    closures: Counter[str] = Counter()
     for row in _rows(args.manifest):
         found = _phones_of(row, base, args.sheets)
         if found is None:
@@ -232,8 +377,15 @@ def main() -> int:
         results.append((row["utt"], evaluate_timelines(reference, result, FPS, reference_phoneset=phoneset,
                                                         result_phoneset="auto")))
         speakers[row["utt"]] = row.get("speaker") or row["utt"]
+        if args.reference_edges and args.sheets is not None:
+            moved = with_reference_edges(phones, speech_stretches(reference, phoneset, preset.timing.relax_gap))
+            edged.append(evaluate_timelines(reference, _cue_segments(moved, preset, frames), FPS,
+                                            reference_phoneset=phoneset, result_phoneset="auto"))
         if args.breakdown and phoneset != "preston-blair":
             counts.update(breakdown(reference, phoneset, phones, preset, frames))
+        if args.breakdown:
+            closures.update(closure_misses(reference, phoneset, phones, preset, frames,
+                                           _words_of(row, args.sheets), row.get("text") or ""))
     total = combine_scores(scores for _, scores in results if scores is not None)
     print(format_report(results, total, per_file=args.verbose))
     if args.halves:
@@ -242,12 +394,26 @@ def main() -> int:
             part = combine_scores(scores for utt, scores in results if scores is not None and speakers[utt] in chosen)
             print(f"half {half} ({len(chosen)} speakers): acc3 {part.acc3:.3f} acc9 {part.acc9:.3f} "
                   f"rest {part.rest:.3f} closure {part.closure:.3f}")
+    if edged:
+        part = combine_scores(edged)
+        print(f"with the reference's starts and ends of speech: acc3 {part.acc3:.3f} acc9 {part.acc9:.3f} "
+              f"rest {part.rest:.4f} closure {part.closure:.3f}")
     if args.breakdown:
         frames = counts.pop("frames")
         print(f"\nwrong frames (openness) out of {frames} phone-labelled frames:")
         for key, count in sorted(counts.items(), key=lambda item: (not item[0].startswith("wrong"), -item[1])):
-            if key.startswith("wrong") or count >= 6:
+            if (key.startswith("wrong") or count >= 6) and not key.startswith("rest: "):
                 print(f"  {count:5d}  {count / frames:.3%}  {key}")
+        print("\nresting and talking wrong, by where:")
+        for key, count in sorted(counts.items(), key=lambda item: -item[1]):
+            if key.startswith("rest: "):
+                print(f"  {count:5d}  {count / frames:.3%}  {key[6:]}")
+        print(f"\nmissed closures, {sum(n for key, n in closures.items() if ',' not in key)} "
+              f"of {total.closures} reference bilabials:")
+        for key, count in sorted(closures.items(), key=lambda item: (-item[1], item[0])):
+            if "," not in key:
+                misheard = f" ({closures[key + ', in a misheard word']} in a misheard word)" if args.sheets else ""
+                print(f"  {count:5d}  {key}{misheard}")
     return 0
 
 

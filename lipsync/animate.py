@@ -4,8 +4,9 @@
 
 0. with a preset that animates by morae (``morae = true``, the anime presets), the phones of a
    Japanese script are regrouped into morae (:func:`lipsync.japanese.morae_of_japanese`);
-1. :func:`target_shapes`: each phone's shape from its viseme class (diphthongs split into their
-   two vowels' shapes, long vowels opened wider where the preset says so);
+1. :func:`target_shapes`: each phone's shape from its viseme class in context
+   (:func:`lipsync.allophones.classes_in_context`; diphthongs split into their two vowels'
+   shapes, long vowels opened wider where the preset says so);
 2. :func:`fill_pauses`: short pauses hold the shape, medium ones relax, long ones rest;
 3. :func:`merge_repeats`: neighbouring stretches of one shape become one.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .allophones import classes_in_context
 from .japanese import morae_of_japanese
 from .phonemes import is_vowel, split_vowels, viseme_class
 from .presets import Preset
@@ -44,14 +46,13 @@ MIN_GLIDE_SECONDS = 0.08
 
 def target_shapes(phones: Sequence[Phone], preset: Preset) -> list[Shape]:
     """One shape per phone (two for a diphthong whose vowels look different and whose glide is
-    long enough to see)."""
+    long enough to see), from its viseme class in context."""
     shapes: list[Shape] = []
     split = preset.timing.diphthong_split
-    for phone in sorted(phones, key=lambda p: (p.start, p.end)):
+    ordered = [phone for phone in sorted(phones, key=lambda p: (p.start, p.end)) if phone.end > phone.start]
+    for phone, found in zip(ordered, classes_in_context(ordered)):
         duration = phone.end - phone.start
-        if duration <= 0:
-            continue
-        first = preset.shape_for_symbol(phone.symbol, viseme_class(phone.symbol), duration)
+        first = preset.shape_for_symbol(phone.symbol, found, duration)
         vowels = split_vowels(phone.symbol) if is_vowel(phone.symbol) else ()
         if len(vowels) >= 2 and duration * (1 - split) >= MIN_GLIDE_SECONDS - 1e-9:
             last = preset.shape_for(viseme_class(vowels[-1]), duration * (1 - split))

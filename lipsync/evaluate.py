@@ -593,6 +593,43 @@ def is_flicker(start: float, end: float, fps: float, quantum: float = 0.0) -> bo
                 and last - first >= 1)
 
 
+def _scored_frames(ref_spans: Sequence[_Span], fps: float) -> tuple[int, int]:
+    """The first frame scored and the one after the last: those whose middle the reference spans."""
+    return (math.ceil(ref_spans[0][0] * fps - 0.5 - _FRAME_EPSILON),
+            math.ceil(ref_spans[-1][1] * fps - 0.5 - _FRAME_EPSILON))
+
+
+def _missed_bilabials(ref_spans: Sequence[_Span], res_spans: Sequence[_Span], fps: float) -> list[tuple[float, float]]:
+    """The reference's bilabials (A spans) that the result shows open on every frame
+    overlapping them and on the frame before and after (within the scored frames)."""
+    first, stop = _scored_frames(ref_spans, fps)
+    missed = []
+    for start, end, shape in ref_spans:
+        if shape != "A":
+            continue
+        low = max(math.floor(start * fps + _FRAME_EPSILON) - 1, first)
+        high = min(math.ceil(end * fps - _FRAME_EPSILON), stop - 1)
+        if not _shows_closed(res_spans, low / fps, (high + 1) / fps):
+            missed.append((start, end))
+    return missed
+
+
+def missed_closures(reference: Sequence[Segment], result: Sequence[Segment], fps: float = 24, *,
+                    reference_phoneset: str = "auto", result_phoneset: str = "auto") -> list[tuple[float, float]]:
+    """The reference bilabials (start, end in seconds) that the ``closure`` metric of
+    :func:`evaluate_timelines` counts as missed: shown open (neither A nor X) on every frame
+    overlapping them, and on the frame before and the frame after.
+
+    >>> reference = [Segment(0.0, 0.5, "aa"), Segment(0.5, 0.55, "m"), Segment(0.55, 1.0, "aa"),
+    ...              Segment(1.0, 1.1, "b"), Segment(1.1, 1.5, "aa")]
+    >>> missed_closures(reference, [Segment(0.0, 1.0, "D"), Segment(1.0, 1.1, "A"), Segment(1.1, 1.5, "D")])
+    [(0.5, 0.55)]
+    """
+    ref_spans, _ = _to_shapes(reference, reference_phoneset)
+    res_spans, _ = _to_shapes(result, result_phoneset)
+    return _missed_bilabials(ref_spans, res_spans, fps) if ref_spans and res_spans else []
+
+
 def _ratio(count: int, total: int) -> float | None:
     return count / total if total else None
 
@@ -627,8 +664,7 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
     res_spans, result_unknown = _to_shapes(result, result_phoneset)
     unknown.update(result_unknown)
 
-    first = math.ceil(ref_spans[0][0] * fps - 0.5 - _FRAME_EPSILON)
-    stop = math.ceil(ref_spans[-1][1] * fps - 0.5 - _FRAME_EPSILON)
+    first, stop = _scored_frames(ref_spans, fps)
     times = [(k + 0.5) / fps for k in range(first, stop)]
     ref_shapes, res_shapes = _sample(ref_spans, times), _sample(res_spans, times)
     pairs = list(zip(ref_shapes, res_shapes))
@@ -637,11 +673,7 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
     same_rest = sum(1 for a, b in pairs if (a == REST) == (b == REST))
 
     bilabials = [(start, end) for start, end, shape in ref_spans if shape == "A"]
-    closed = 0
-    for start, end in bilabials:
-        low = max(math.floor(start * fps + _FRAME_EPSILON) - 1, first)
-        high = min(math.ceil(end * fps - _FRAME_EPSILON), stop - 1)
-        closed += _shows_closed(res_spans, low / fps, (high + 1) / fps)
+    closed = len(bilabials) - len(_missed_bilabials(ref_spans, res_spans, fps))
 
     quantum = time_quantum([time for span in res_spans for time in span[:2]])
     flickers = sum(1 for start, end, _ in res_spans if is_flicker(start, end, fps, quantum))

@@ -4,7 +4,8 @@
 or cues:
 
 0. :func:`hold_shapes_at_least`: no shape lasts shorter than ``min_hold_seconds`` (a minimum
-   in time, as Rhubarb Lip Sync has, before the frame grid: the same joining rules as step 3);
+   in time, as Rhubarb Lip Sync has, before the frame grid): a short shape takes the time it
+   lacks from a neighbour that can spare it, else joins one by the rules of step 3;
 1. :func:`change_points`: each shape starts on the frame boundary nearest its start, so each
    frame shows the shape heard during most of it; when several start on one frame, a closure
    (the preset's closed mouth) wins, else the last one;
@@ -35,7 +36,7 @@ def to_frames(shapes: Sequence[Shape], rate: FrameRate, preset: Preset, duration
     """
     timing = preset.timing
     protected = _closure_test(preset)
-    shapes = hold_shapes_at_least(shapes, timing.min_hold_seconds, protected, _openness(preset))
+    shapes = hold_shapes_at_least(shapes, timing.min_hold_seconds, protected, _openness(preset), preset.rest)
     points = change_points(shapes, rate, protected)
     points = lead(points, timing.lead_frames, protected)
     cues = cues_from_shapes(points, duration_frames)
@@ -101,14 +102,17 @@ def lead(points: Sequence[tuple[int, str]], frames: int, protected: Callable[[st
 
 
 def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], bool],
-                  openness: Callable[[str], int]) -> tuple[Cue, ...]:
+                  openness: Callable[[str], int], lend: Callable[[str], bool] | None = None) -> tuple[Cue, ...]:
     """No cue shorter than ``frames`` (except where the whole sheet is shorter).
 
     The shortest offending cue (the earliest of equals) is handled first, until none is left:
-    a closure takes frames from its longer neighbour; any other shape merges into the neighbour
-    closest to it in openness (the more open of two as close), so that a one-frame consonant
-    between a wide vowel and a rounded one does not hold the mouth open a frame too long.
-    A heap keeps this O(n log n) over long episodes.
+    a closure takes frames from its longer neighbour. With ``lend``, any other shape takes the
+    frames it lacks from the longer of its neighbours that ``lend`` accepts and that still
+    lasts ``frames`` after giving them, unless both neighbours are one shape (it would flash
+    between them). Otherwise it merges into the neighbour closest to it in openness (the more
+    open of two as close), so that a one-frame consonant between a wide vowel and a rounded
+    one does not hold the mouth open a frame too long. A heap keeps this O(n log n) over long
+    episodes.
     """
     timeline = _Timeline(cues)
     queue = [(cue.length, cue.frame, node) for node, cue in enumerate(cues) if cue.length < frames]
@@ -124,7 +128,11 @@ def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], b
                 # Every neighbour is a single frame: the closure takes that frame whole.
                 changed = timeline.merge(after if after is not None else before, node)
         else:
-            changed = timeline.merge(node, _closest_in_openness(timeline, node, openness))
+            lender = _lender(timeline, node, frames, lend) if lend is not None else None
+            if lender is not None:
+                changed = timeline.take(node, lender, frames - timeline.length[node])
+            else:
+                changed = timeline.merge(node, _closest_in_openness(timeline, node, openness))
         for item in changed:
             if timeline.length[item] < frames:
                 heapq.heappush(queue, (timeline.length[item], timeline.start[item], item))
@@ -136,22 +144,30 @@ _TICKS_PER_SECOND = 1_000_000
 
 
 def hold_shapes_at_least(shapes: Sequence[Shape], seconds: float, protected: Callable[[str], bool],
-                         openness: Callable[[str], int]) -> tuple[Shape, ...]:
+                         openness: Callable[[str], int], rest: str | None = None) -> tuple[Shape, ...]:
     """No shape shorter than ``seconds`` (before framing), by the rules of :func:`hold_at_least`:
-    a short closure takes time from its longer neighbour, any other short shape joins the
-    neighbour closest to it in openness. ``seconds`` 0 keeps the shapes as they are.
+    a short closure takes time from its longer neighbour; any other short shape takes the time
+    it lacks from a neighbour that keeps ``seconds`` after giving it (the longer one; never the
+    ``rest`` shape of a pause, nor a closure, and not between two of one shape), else joins the
+    neighbour closest to it in openness. Phones shorter than the minimum (a 3 cs l between two
+    vowels) are then still seen, as they are heard. ``seconds`` 0 keeps the shapes as they are.
 
     >>> closed = lambda shape: shape == "A"
+    >>> openness = {"A": 0, "B": 1, "C": 2, "D": 2, "H": 2}.get
     >>> shapes = [Shape(0, 0.3, "D"), Shape(0.3, 0.35, "B"), Shape(0.35, 0.38, "A"), Shape(0.38, 0.7, "C")]
-    >>> [(s.start, s.end, s.name) for s in hold_shapes_at_least(shapes, 0.07, closed, {"A": 0, "B": 1, "C": 2, "D": 2}.get)]
-    [(0.0, 0.35, 'D'), (0.35, 0.42, 'A'), (0.42, 0.7, 'C')]
+    >>> [(s.start, s.end, s.name) for s in hold_shapes_at_least(shapes, 0.07, closed, openness)]
+    [(0.0, 0.28, 'D'), (0.28, 0.35, 'B'), (0.35, 0.42, 'A'), (0.42, 0.7, 'C')]
+    >>> shapes = [Shape(0, 0.3, "D"), Shape(0.3, 0.33, "H"), Shape(0.33, 0.6, "D")]
+    >>> [(s.start, s.end, s.name) for s in hold_shapes_at_least(shapes, 0.05, closed, openness)]
+    [(0.0, 0.6, 'D')]
     """
     if seconds <= 0 or not shapes:
         return tuple(shapes)
     ticks = [round(shape.start * _TICKS_PER_SECOND) for shape in shapes]
     ticks.append(round(shapes[-1].end * _TICKS_PER_SECOND))
     cues = [Cue(start, end - start, shape.name) for start, end, shape in zip(ticks, ticks[1:], shapes) if end > start]
-    held = hold_at_least(cues, round(seconds * _TICKS_PER_SECOND), protected, openness)
+    held = hold_at_least(cues, round(seconds * _TICKS_PER_SECOND), protected, openness,
+                         lambda shape: shape != rest and not protected(shape))
     return tuple(Shape(cue.frame / _TICKS_PER_SECOND, (cue.frame + cue.length) / _TICKS_PER_SECOND, cue.shape)
                  for cue in held)
 
@@ -170,6 +186,21 @@ def _closest_in_openness(timeline: _Timeline, node: int, openness: Callable[[str
         return abs(level - own), -level
 
     return after if rank(after) < rank(before) else before
+
+
+def _lender(timeline: _Timeline, node: int, frames: int, lend: Callable[[str], bool]) -> int | None:
+    """The neighbour that gives a short cue the frames it lacks: the longer of those ``lend``
+    accepts that keep ``frames`` after giving; None when none can, or when both neighbours are
+    one shape (the short cue would flash between them)."""
+    before, after = timeline.previous[node], timeline.following[node]
+    if before is not None and after is not None and timeline.shape[before] == timeline.shape[after]:
+        return None
+    need = frames - timeline.length[node]
+    candidates = [n for n in (after, before) if n is not None and lend(timeline.shape[n])
+                  and timeline.length[n] - need >= frames]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda n: (timeline.length[n], timeline.start[n]))
 
 
 class _Timeline:
@@ -197,13 +228,16 @@ class _Timeline:
         if not candidates:
             return None
         neighbour = max(candidates, key=lambda n: (self.length[n], self.start[n]))
-        taken = min(frames - self.length[node], self.length[neighbour] - 1)
-        self.length[node] += taken
-        self.length[neighbour] -= taken
+        return self.take(node, neighbour, min(frames - self.length[node], self.length[neighbour] - 1))
+
+    def take(self, node: int, neighbour: int, frames: int) -> list[int]:
+        """Move ``frames`` from ``neighbour`` to ``node`` across the edge they share."""
+        self.length[node] += frames
+        self.length[neighbour] -= frames
         if self.start[neighbour] > self.start[node]:
-            self.start[neighbour] += taken
+            self.start[neighbour] += frames
         else:
-            self.start[node] -= taken
+            self.start[node] -= frames
         return [node, neighbour]
 
     def merge(self, node: int, target: int) -> list[int]:

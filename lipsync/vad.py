@@ -124,27 +124,33 @@ def under_speech_level(samples: np.ndarray, sample_rate: int = 16000) -> np.ndar
 def speech_to_noise_db(samples: np.ndarray, sample_rate: int = 16000) -> float:
     """dB between the recording's speech level and its noise floor (at most ``MAX_RANGE_DB``;
     0 when nothing is loud enough to be speech): about 50 for a clean studio take, 15-20 for
-    speech 10 dB over room noise.
+    speech 10 dB over room noise (:func:`level_range_db` of its :func:`frame_energies`).
 
     >>> tone = np.sin(np.arange(16000) / 5).astype(np.float32)
     >>> speech_to_noise_db(np.concatenate([tone, tone / 10])), speech_to_noise_db(np.concatenate([tone, 0 * tone]))
     (20.1, 50.0)
     """
-    levels = _levels(frame_energies(samples, sample_rate))
+    return level_range_db(frame_energies(samples, sample_rate))
+
+
+def level_range_db(energies: np.ndarray) -> float:
+    """dB between the speech level and the noise floor of 10 ms frame ``energies``
+    (:func:`frame_energies`), as :func:`speech_to_noise_db` says."""
+    levels = _levels(energies)
     return 0.0 if levels is None else round(levels[1] - levels[0], 1)
 
 
-def floor_spread_db(samples: np.ndarray, sample_rate: int = 16000, share: float = 0.3) -> float:
-    """How steady the recording's background is: the standard deviation (dB) of the energies
-    of its quietest ``share`` of 10 ms frames. Under 1 dB for steady room noise or hiss; music
-    under the voice, rising and dying away with each note, 2-5 dB.
+def floor_spread_db(energies: np.ndarray, share: float = 0.3) -> float:
+    """How steady a recording's background is: the standard deviation (dB) of the quietest
+    ``share`` of its 10 ms frame ``energies`` (:func:`frame_energies`). Under 1 dB for steady
+    room noise or hiss; music under the voice, rising and dying away with each note, 2-5 dB.
 
     >>> hiss = 0.01 * np.random.default_rng(0).standard_normal(16000).astype(np.float32)
     >>> dying_away = np.exp(-np.mod(np.arange(16000) / 16000, 0.5) / 0.2)  # struck every 0.5 s
-    >>> floor_spread_db(hiss), floor_spread_db(hiss * dying_away)
+    >>> floor_spread_db(frame_energies(hiss)), floor_spread_db(frame_energies(hiss * dying_away))
     (0.3, 1.88)
     """
-    db = np.sort(frame_energies(samples, sample_rate).astype(np.float64))
+    db = np.sort(np.asarray(energies, dtype=np.float64))
     return round(float(np.std(db[: max(1, int(round(share * len(db))))])), 2)
 
 

@@ -170,6 +170,43 @@ def test_r_coloured_vowels_and_r_consonants(name):
     assert shape_at(animate(car, preset, 1.5), 0.9) == consonant
 
 
+@pytest.mark.parametrize("name", PRESETS)
+def test_an_r_after_a_close_or_mid_vowel_and_before_none_is_an_r_coloured_vowel(name):
+    # "year", "more", "fire" (ARPAbet Y IH R...): the r is the vowel's r-coloured offglide and
+    # shows the preset's rhotic-vowel shape; before a vowel ("very") it is the consonant.
+    preset = load_preset(name)
+    rhotic_vowel = preset.shape_for("vowel_rhotic", 0.1)
+    consonant = preset.shape_for("rhotic", 0.1)
+    year = [Phone(0.5, 0.6, "j", "year"), Phone(0.6, 0.75, "ɪ", "year"), Phone(0.75, 0.9, "ɹ", "year")]
+    more = [Phone(0.5, 0.6, "m", "more"), Phone(0.6, 0.75, "ɔ", "more"), Phone(0.75, 0.9, "ɹ", "more"),
+            Phone(0.9, 1.0, "z", "mores")]
+    fire = [Phone(0.5, 0.6, "f", "fire"), Phone(0.6, 0.8, "aɪ", "fire"), Phone(0.8, 0.95, "ɹ", "fire")]
+    very = [Phone(0.5, 0.6, "v", "very"), Phone(0.6, 0.75, "ɛ", "very"), Phone(0.75, 0.85, "ɹ", "very"),
+            Phone(0.85, 1.0, "i", "very")]
+    assert shape_at(animate(year, preset, 1.5), 0.85) == rhotic_vowel
+    assert shape_at(animate(more, preset, 1.5), 0.85) == rhotic_vowel
+    assert shape_at(animate(fire, preset, 1.5), 0.9) == rhotic_vowel
+    assert shape_at(animate(very, preset, 1.5), 0.8) == consonant
+
+
+def test_a_short_ah_between_tongue_consonants_is_the_reduced_close_vowel():
+    # ARPAbet AH covers the open vowel of "cup" and the reduced one of "roses": under 7 cs
+    # between two tongue consonants or close vowels the jaw stays nearly closed (Rhubarb's
+    # B); a longer one, one beside the lips ("bus") or a transcribed schwa stays open.
+    preset = load_preset("rhubarb")
+
+    def roses(vowel: str, length: float, first: str = "z") -> list[Phone]:
+        return [Phone(0.5, 0.6, first, "roses"), Phone(0.6, 0.6 + length, vowel, "roses"),
+                Phone(0.6 + length, 0.8, "z", "roses")]
+
+    assert shape_at(animate(roses("ʌ", 0.06), preset, 1.5), 0.63) == "B"
+    assert shape_at(animate(roses("ʌ", 0.08), preset, 1.5), 0.64) == "C"
+    assert shape_at(animate(roses("ʌ", 0.06, "b"), preset, 1.5), 0.63) == "C"
+    assert shape_at(animate(roses("ə", 0.06), preset, 1.5), 0.63) == "C"
+    carry_an = [Phone(0.5, 0.6, "i", "carry"), Phone(0.6, 0.66, "ʌ", "an"), Phone(0.66, 0.75, "n", "an")]
+    assert shape_at(animate(carry_an, preset, 1.5), 0.63) == "B"
+
+
 def test_rhubarb_bird_is_rounded():
     preset = load_preset("rhubarb")
     bird = [Phone(0.5, 0.6, "b", "bird"), Phone(0.6, 0.8, "ɝ", "bird"), Phone(0.8, 0.95, "d", "bird")]

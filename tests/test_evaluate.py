@@ -12,7 +12,8 @@ import pytest
 from lipsync.errors import EvaluationError
 from lipsync.evaluate import (Scores, Segment, boundary_errors, combine_scores, detect_phoneset,
                               evaluate_manifest, evaluate_pair, evaluate_timelines, format_report,
-                              label_shape, phone_boundaries, read_phones, read_timeline, scores_to_dict)
+                              label_shape, missed_closures, phone_boundaries, read_phones, read_timeline,
+                              scores_to_dict)
 from lipsync.sheet import Cue, Phone, Sheet, ShapeInfo, ShapeSet, Track, sheet_to_json
 from lipsync.timing import FrameRate
 
@@ -476,3 +477,51 @@ def test_reference_phones_read_hand_labels_as_the_recognizer_would_give_them():
     sampa = [Segment(0.0, 0.1, "sil"), Segment(0.1, 0.15, "t"), Segment(0.15, 0.2, "H"), Segment(0.2, 0.4, "@:")]
     assert [(p.start, p.end, p.symbol) for p in benchmark.reference_phones(sampa, "sampa")] == [
         (0.1, 0.2, "t"), (0.2, 0.4, "ɝ")]
+
+
+def test_missed_closures_are_the_bilabials_the_closure_metric_misses() -> None:
+    reference = [seg(*row) for row in TIMIT_ROWS]
+    result = [seg(0, 0.3, "X"), seg(0.3, 0.38, "A"), seg(0.38, 0.8, "C"), seg(0.8, 1.2, "X")]
+    assert missed_closures(reference, result) == [(0.55, 0.62)]  # the m; "bcl b" is shown closed
+    assert evaluate_timelines(reference, result).closure == 0.5
+
+
+def test_the_rules_benchmark_says_why_each_closure_was_missed():
+    # the m heard as n (in a word not in the transcript), the b dropped inside a vowel (in a
+    # transcript word); the p, recognized for less than a frame, is held closed
+    from lipsync.presets import load_preset
+    from lipsync.sheet import Phone, Word
+
+    benchmark = _rules_benchmark()
+    reference = [seg(0.0, 0.3, "h#"), seg(0.3, 0.5, "aa"), seg(0.5, 0.58, "m"), seg(0.58, 0.8, "iy"),
+                 seg(0.8, 0.84, "bcl"), seg(0.84, 0.86, "b"), seg(0.86, 1.1, "aa"), seg(1.1, 1.15, "p"),
+                 seg(1.15, 1.4, "aa"), seg(1.4, 1.6, "h#")]
+    phones = [Phone(0.3, 0.5, "ɑ"), Phone(0.5, 0.58, "n"), Phone(0.58, 0.83, "i"), Phone(0.83, 1.1, "ɑ"),
+              Phone(1.1, 1.115, "p"), Phone(1.115, 1.4, "ɑ")]
+    words = [Word(0.3, 0.8, "honey"), Word(0.8, 1.4, "ah")]
+    counts = benchmark.closure_misses(reference, "arpabet", phones, load_preset("rhubarb"), 39, words, "Ah, Amy!")
+    assert counts == {"heard as n": 1, "heard as n, in a misheard word": 1, "dropped": 1}
+
+
+def test_the_rules_benchmark_sorts_wrong_rest_by_where_it_lies_and_scores_perfect_speech_edges():
+    # benchmarks/rules.py --breakdown: a result that starts talking two frames late, runs on a
+    # frame into the pause, and holds through a short epenthetic silence, as the rhubarb preset does
+    from lipsync.presets import load_preset
+
+    benchmark = _rules_benchmark()
+    reference = [Segment(0.0, 0.25, "h#"), Segment(0.25, 0.5, "aa"), Segment(0.5, 0.55, "epi"),
+                 Segment(0.55, 0.75, "s"), Segment(0.75, 1.0, "aa"), Segment(1.0, 1.5, "h#")]
+    phones = [Phone(0.33, 0.5, "ɑ"), Phone(0.55, 0.75, "s"), Phone(0.75, 1.04, "ɑ")]
+    preset = load_preset("rhubarb")
+    counts = benchmark.breakdown(reference, "arpabet", phones, preset, 36)
+    assert counts["rest: resting after speech starts"] == 2      # frames 6 and 7 (0.27 s, 0.31 s)
+    assert counts["rest: talking in a pause under 0.12 s"] == 1  # the epenthetic silence, held
+    assert counts["rest: talking after speech ends"] == 1        # 1.02 s
+    assert sum(count for key, count in counts.items() if key.startswith("rest: ")) == 4
+    # the result's edges of speech moved onto the reference's; the short silence is no edge
+    stretches = benchmark.speech_stretches(reference, "arpabet", preset.timing.relax_gap)
+    assert stretches == [(0.25, 1.0)]
+    moved = benchmark.with_reference_edges(phones, stretches)
+    assert [(p.start, p.end) for p in moved] == [(0.25, 0.5), (0.55, 0.75), (0.75, 1.0)]
+    after = benchmark.breakdown(reference, "arpabet", moved, preset, 36)
+    assert [key for key in after if key.startswith("rest: ")] == ["rest: talking in a pause under 0.12 s"]

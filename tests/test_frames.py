@@ -253,6 +253,28 @@ def test_the_rhubarb_preset_shows_a_consonant_of_one_frame_but_not_one_shorter_t
         assert (Cue(12, 1, "B") in cues) is shown, (length, cues)
 
 
+def test_a_consonant_under_5_cs_between_two_vowels_that_differ_takes_its_time_from_the_longer():
+    # "all a": a 30 ms L between a rounded AO (E) and a wide AA (D) is heard, and now seen: it
+    # takes 2 cs from the longer vowel and shows for a frame, where it used to join a vowel.
+    # Between two vowels of one shape ("a l a") it would flash, and joins them as before.
+    preset = load_preset("rhubarb")
+    rate = FrameRate(24)
+    all_a = [Phone(0.2, 0.5, "ɔ", "all"), Phone(0.5, 0.53, "l", "all"), Phone(0.53, 0.9, "ɑ", "a")]
+    cues = cues_for(all_a, preset, rate, 1.5)
+    assert_contiguous(cues, 36)
+    assert Cue(12, 1, "H") in cues, cues
+    a_l_a = [Phone(0.2, 0.5, "ɑ", "a"), Phone(0.5, 0.53, "l", "l"), Phone(0.53, 0.9, "ɑ", "a")]
+    assert "H" not in [cue.shape for cue in cues_for(a_l_a, preset, rate, 1.5)]
+
+
+def test_a_short_shape_never_takes_its_time_from_a_pause():
+    # a 30 ms L starting the speech after a pause takes its time from the vowel after it: the
+    # mouth rests until the L starts
+    shapes = [Shape(0.0, 0.5, "X"), Shape(0.5, 0.53, "H"), Shape(0.53, 0.9, "D"), Shape(0.9, 1.5, "X")]
+    held = hold_shapes_at_least(shapes, 0.05, lambda shape: shape == "A", {"X": 0, "H": 2, "D": 2}.get, "X")
+    assert held[:2] == (Shape(0.0, 0.5, "X"), Shape(0.5, 0.55, "H")), held
+
+
 @pytest.mark.parametrize("fps", [24, 30, 60])
 def test_the_minimum_in_time_holds_at_every_frame_rate(fps):
     # 0.08 s in time: at 60 fps no shape shorter than about 0.08 s, where a frame minimum of

@@ -99,6 +99,21 @@ def test_a_long_recording_is_cleaned_block_by_block_as_in_one_piece(speech, monk
     assert np.abs(reduce_noise(noisy, RATE) - whole).max() < 1e-6
 
 
+def test_the_least_power_about_each_moment_reaches_into_the_blocks_either_side():
+    """A block's tracked minima, given the runs of the blocks before and after it, are those of
+    the whole recording: the reach crosses block edges, and the recording's ends stand in
+    beyond them (a last block may hold fewer runs than the reach)."""
+    from lipsync.recognize.frontend import TRACK_REACH, tracked_minima
+
+    runs = np.random.default_rng(4).exponential(size=(20, 3))
+    whole = tracked_minima(runs)
+    for first, last in ((0, 6), (6, 12), (12, 18), (18, 20), (3, 19)):
+        before = runs[:first] if first else None
+        after = runs[last:] if last < len(runs) else None
+        assert np.array_equal(tracked_minima(runs[first:last], before, after), whole[first:last])
+    assert np.array_equal(whole[5], runs[5 - TRACK_REACH:6 + TRACK_REACH].min(axis=0))
+
+
 def test_clean_recordings_pass_through_and_noisy_ones_are_cleaned(speech):
     clean, _ = speech
     audio = as_audio(clean)
@@ -163,7 +178,7 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
     settings = RecognitionSettings()
     noisy = as_audio(with_noise(clean, 10.0))
     widened = recognize(noisy, lines, settings=settings).phones
-    kept = recognize(noisy, lines, settings=replace(settings, widen_below_db=0.0)).phones
+    kept = recognize(noisy, lines, settings=replace(settings, noisy_onset_seconds=0.0, noisy_offset_seconds=0.0)).phones
     assert [p.symbol for p in widened] == [p.symbol for p in kept]
     touching = [index for index, (a, b) in enumerate(zip(kept, kept[1:])) if b.start - a.end < 1e-3]
     pause = next(index for index, (a, b) in enumerate(zip(kept, kept[1:])) if b.start - a.end > 0.2)
@@ -178,9 +193,54 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
         audio, lines, settings=replace(settings, noisy_onset_seconds=0.2, noisy_offset_seconds=0.2)).phones
 
 
+def test_in_a_noisy_recording_the_last_phones_are_kept_where_the_detector_lost_the_speech(speech):
+    """The soft end of a phrase sinks under the noise and the detector lets go of it early:
+    trimmed to its stretch, the aligner's last phones were cut short or dropped. With a script
+    they are kept up to ``noisy_end_reach_seconds`` past the stretch; a clean recording's
+    phones are trimmed as before."""
+    clean, truth = speech
+    lines = [Line(phrase) for phrase in PHRASES]
+    settings = RecognitionSettings()
+    noisy = as_audio(with_noise(clean, 10.0))
+    end = truth[-1][1]
+    assert prepare(noisy).speech(0.0)[-1][1] < end - 0.1
+    kept = recognize(noisy, lines, settings=settings).phones
+    cut = recognize(noisy, lines, settings=replace(settings, noisy_end_reach_seconds=0.0)).phones
+    assert abs(kept[-1].end - end) < 0.05 < end - cut[-1].end
+    assert len(kept) > len(cut)
+
+    audio = as_audio(clean)
+    assert recognize(audio, lines).phones == recognize(
+        audio, lines, settings=replace(settings, noisy_end_reach_seconds=1.0)).phones
+
+
+def test_the_stretches_ends_reach_further_but_never_into_the_next_stretch_or_past_the_end():
+    burst = 0.3 * np.sin(2 * np.pi * 200 * np.arange(int(0.5 * RATE)) / RATE)
+    gap = np.zeros(int(0.3 * RATE))
+    audio = as_audio(np.concatenate([gap, burst, gap, burst, gap[:800]]).astype(np.float32))
+    prepared = prepare(audio)
+    assert prepared.speech(0.0) == ((0.3, 0.8), (1.1, 1.6))
+    assert prepared.speech(0.0, 0.1) == ((0.3, 0.9), (1.1, 1.65))
+    assert prepared.speech(0.02, 0.5) == ((0.28, 1.08), (1.08, 1.65))
+
+
 def test_without_a_script_noisy_phones_are_not_widened(speech):
     noisy = as_audio(with_noise(speech[0], 10.0))
-    assert recognize(noisy).phones == recognize(noisy, settings=RecognitionSettings(widen_below_db=0.0)).phones
+    wide = RecognitionSettings(noisy_onset_seconds=0.2, noisy_offset_seconds=0.2)
+    assert recognize(noisy).phones == recognize(noisy, settings=wide).phones
+
+
+def test_without_a_script_the_recognizer_hears_the_soft_end_the_detector_lost(speech):
+    """Over steady noise the stretches recognized reach ``noisy_end_reach_seconds`` past where
+    the detector let go: the last phrase's final sounds are heard (without the reach, the
+    phones end more than 0.1 s early)."""
+    clean, truth = speech
+    noisy = as_audio(with_noise(clean, 10.0))
+    end = truth[-1][1]
+    assert prepare(noisy).speech(0.0)[-1][1] < end - 0.1
+    reached = recognize(noisy).phones[-1].end
+    cut = recognize(noisy, settings=RecognitionSettings(noisy_end_reach_seconds=0.0)).phones[-1].end
+    assert abs(reached - end) < 0.03 < 0.1 < end - cut
 
 
 def test_over_an_unsteady_background_like_music_noisy_phones_are_not_widened(speech):

@@ -26,12 +26,13 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..audio import Audio
-from ..vad import Segment, floor_spread_db, speech_segments, speech_to_noise_db
+from ..vad import Segment, floor_spread_db, frame_energies, level_range_db, speech_segments
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 #: analysis frames of 32 ms every 16 ms (at 16 kHz), square-root Hann windows: the overlapped
@@ -67,10 +68,16 @@ class Prepared:
     #: recordings only)
     floor_spread: float = 0.0
 
-    def speech(self, pad: float = 0.03) -> tuple[Segment, ...]:
+    def speech(self, pad: float = 0.03, end_reach: float = 0.0) -> tuple[Segment, ...]:
         """The stretches of speech (:func:`lipsync.vad.speech_segments`), each widened by ``pad``
-        seconds; in a noisy recording shorter pauses are bridged."""
-        return speech_segments(self.audio.samples, self.audio.sample_rate, self.min_pause, pad=pad)
+        seconds and its end by ``end_reach`` more (never into the next stretch or past the
+        recording); in a noisy recording shorter pauses are bridged."""
+        found = speech_segments(self.audio.samples, self.audio.sample_rate, self.min_pause, pad=pad)
+        if end_reach <= 0:
+            return found
+        limits = [start for start, _ in found[1:]] + [self.audio.duration]
+        return tuple((start, round(max(end, min(end + end_reach, limit)), 6))
+                     for (start, end), limit in zip(found, limits))
 
 
 def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Prepared:
@@ -79,10 +86,11 @@ def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> P
     ``settings.noisy_min_pause`` are bridged, and below ``settings.denoise_below_db`` its noise
     is reduced (followed through time over an unsteady background); other recordings are left
     as they are."""
-    level = speech_to_noise_db(audio.samples, audio.sample_rate)
+    energies = frame_energies(audio.samples, audio.sample_rate)
+    level = level_range_db(energies)
     if level >= settings.noisy_below_db:
         return Prepared(audio, level=level)
-    spread = floor_spread_db(audio.samples, audio.sample_rate)
+    spread = floor_spread_db(energies)
     if level < settings.denoise_below_db:
         track = settings.noise_track_bias if spread > settings.steady_floor_db else 0.0
         cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db, track)
@@ -106,20 +114,17 @@ def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,
     window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / size))  # periodic: sums to 1 at size/2
     padded = np.pad(samples, (size, size + (-len(samples)) % hop))
     frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop]  # a view: nothing copied
-    blocks = range(0, len(frames), BLOCK_FRAMES)
     energy = np.concatenate([np.einsum("ij,ij->i", block, block)
-                             for block in (frames[first:first + BLOCK_FRAMES] * window for first in blocks)])
+                             for block in (frames[first:first + BLOCK_FRAMES] * window
+                                           for first in range(0, len(frames), BLOCK_FRAMES))])
     noise = _power(frames[quietest(energy)] * window).mean(axis=0) + 1e-20
-    minima = tracked_minima(frames, window) if track_bias > 0 else None
     floor = 10 ** (-depth_db / 10)
     output = np.zeros(len(padded), dtype=np.float32)
     previous = None
-    for first in blocks:
-        spectra = np.fft.rfft(frames[first:first + BLOCK_FRAMES] * window, axis=1)
-        power = _power(spectra)
+    for first, spectra, power, minima in _blocks(frames, window, track_bias > 0):
         here = noise
         if minima is not None:
-            here = np.maximum(noise, track_bias * minima[np.arange(first, first + len(power)) // TRACK_FRAMES])
+            here = np.maximum(noise, track_bias * minima[np.arange(len(power)) // TRACK_FRAMES])
         gains = wiener_gains(power, here, floor, previous)
         previous = gains[-1] ** 2 * power[-1] / (here if here.ndim == 1 else here[-1])
         cleaned = np.fft.irfft(spectra * gains, size, axis=1) * window
@@ -130,30 +135,67 @@ def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,
     return output[size:size + len(samples)]
 
 
-def tracked_minima(frames: np.ndarray, window: np.ndarray) -> np.ndarray:
-    """Per :data:`TRACK_FRAMES` windowed ``frames`` and frequency, the least power (smoothed over
-    :data:`SMOOTH_FRAMES` frames) within :data:`TRACK_REACH` such runs either side: where the
-    noise stands around each moment, under the speech, which pauses more often than that
-    (minimum statistics, after Martin). Computed :data:`BLOCK_FRAMES` frames at a time.
+def _blocks(frames: np.ndarray, window: np.ndarray, track: bool
+            ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Per :data:`BLOCK_FRAMES` windowed ``frames``: the first frame's index, the spectra and
+    their power, and with ``track`` the :func:`tracked_minima` of each run of
+    :data:`TRACK_FRAMES` frames (None without). Each frame is transformed once: the next
+    block is transformed before a block is given, for the minima that reach into it."""
+    firsts = range(0, len(frames), BLOCK_FRAMES)
+
+    def transformed(first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        spectra = np.fft.rfft(frames[first:first + BLOCK_FRAMES] * window, axis=1)
+        power = _power(spectra)
+        return spectra, power, run_minima(power) if track else None
+
+    current, before = transformed(0), None
+    for index, first in enumerate(firsts):
+        following = transformed(firsts[index + 1]) if index + 1 < len(firsts) else None
+        spectra, power, runs = current
+        minima = None
+        if runs is not None:
+            minima = tracked_minima(runs, before, None if following is None else following[2])
+        yield first, spectra, power, minima
+        current, before = following, runs
+
+
+def run_minima(power: np.ndarray) -> np.ndarray:
+    """Per run of :data:`TRACK_FRAMES` frames of ``power`` (frames by frequencies) and
+    frequency, the least power smoothed over :data:`SMOOTH_FRAMES` frames (the last run may be
+    shorter).
+
+    >>> power = np.array([[5.0]] * 8 + [[10.0]] * 8 + [[0.0]] * 3)  # three runs: the middle one smoothed at its end
+    >>> run_minima(power).ravel().tolist()
+    [5.0, 6.0, 0.0]
+    """
+    half = SMOOTH_FRAMES // 2
+    sums = np.cumsum(np.pad(power, ((half + 1, half), (0, 0)), mode="edge"), axis=0)
+    smooth = (sums[SMOOTH_FRAMES:] - sums[:-SMOOTH_FRAMES]) / SMOOTH_FRAMES
+    smooth = np.pad(smooth, ((0, (-len(smooth)) % TRACK_FRAMES), (0, 0)), mode="edge")
+    return smooth.reshape(-1, TRACK_FRAMES, smooth.shape[1]).min(axis=1)
+
+
+def tracked_minima(runs: np.ndarray, before: np.ndarray | None = None,
+                   after: np.ndarray | None = None) -> np.ndarray:
+    """Per run of :func:`run_minima` and frequency, the least within :data:`TRACK_REACH` runs
+    either side: where the noise stands around each moment, under the speech, which pauses
+    more often than that (minimum statistics, after Martin). ``before`` and ``after``: the runs
+    of the blocks around (None at the recording's ends, where the end runs stand in; each
+    block holds at least :data:`TRACK_REACH` runs, the last one excepted).
 
     >>> rate, size = 16000, 512
     >>> t = np.arange(8 * rate) / rate
     >>> hum = np.sin(2 * np.pi * 500 * t) * np.where(t < 4, 1.0, 0.1)  # loud, then 20 dB softer
     >>> frames = np.lib.stride_tricks.sliding_window_view(hum, size)[::size // 2]
-    >>> minima = tracked_minima(frames, np.hanning(size))[:, 16]  # the 500 Hz bin
+    >>> minima = tracked_minima(run_minima(_power(frames * np.hanning(size))))[:, 16]  # the 500 Hz bin
     >>> round(10 * np.log10(minima[10] / minima[-10]))
     20
     """
-    minima = []
-    half = SMOOTH_FRAMES // 2
-    for first in range(0, len(frames), BLOCK_FRAMES):
-        power = _power(frames[first:first + BLOCK_FRAMES] * window)
-        sums = np.cumsum(np.pad(power, ((half + 1, half), (0, 0)), mode="edge"), axis=0)
-        smooth = (sums[SMOOTH_FRAMES:] - sums[:-SMOOTH_FRAMES]) / SMOOTH_FRAMES
-        smooth = np.pad(smooth, ((0, (-len(smooth)) % TRACK_FRAMES), (0, 0)), mode="edge")
-        minima.append(smooth.reshape(-1, TRACK_FRAMES, smooth.shape[1]).min(axis=1))
-    runs = np.pad(np.concatenate(minima), ((TRACK_REACH, TRACK_REACH), (0, 0)), mode="edge")
-    return np.lib.stride_tricks.sliding_window_view(runs, 2 * TRACK_REACH + 1, axis=0).min(axis=-1)
+    head = runs[:1].repeat(TRACK_REACH, axis=0) if before is None else before[-TRACK_REACH:]
+    tail = runs[-1:] if after is None else after[:TRACK_REACH]
+    tail = np.concatenate([tail, tail[-1:].repeat(TRACK_REACH - len(tail), axis=0)])
+    reach = np.concatenate([head, runs, tail])
+    return np.lib.stride_tricks.sliding_window_view(reach, 2 * TRACK_REACH + 1, axis=0).min(axis=-1)
 
 
 def _power(spectra: np.ndarray) -> np.ndarray:
