@@ -114,3 +114,15 @@ def test_the_change_measured_near_boundaries_only_agrees_with_the_whole_curve():
     for around in (0.305, 0.61):
         window = slice(int(round((around - 0.01) / whole.hop)), int(round((around + 0.01) / whole.hop)) + 1)
         assert np.argmax(near.values[window]) == np.argmax(whole.values[window])
+
+
+def test_a_phone_held_at_the_aligners_minimum_is_not_squeezed_onto_its_neighbours_change():
+    # the aligner's 30 ms "h" starts 10 ms before the voice: the change there draws the boundary
+    # before it, but by default no phone is left under 25 ms (20 ms with the old minimum)
+    audio = _audio(0.3 * _hiss(0.21), _tone(0.3))
+    phones = [Phone(0.05, 0.2, "s"), Phone(0.2, 0.23, "h"), Phone(0.23, 0.5, "ɑ")]
+    refined = refine_on_signal(phones, audio)
+    assert refined[1].end - refined[1].start == pytest.approx(0.025)
+    older = refine_on_signal(phones, audio, RecognitionSettings(refine_min_phone_seconds=0.02))
+    assert older[1].end - older[1].start == pytest.approx(0.02)
+    assert refined[2] == phones[2]
