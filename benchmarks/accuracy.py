@@ -7,7 +7,7 @@ the analyses (the worker processes' own) are reported per second of audio.
 
     python benchmarks/accuracy.py ../shared/eval-dev/manifest.tsv [--out DIR] [--jobs 2] [--passes N]
         [--variants clean,reverb,noise,music,telephone,quiet,loud] [--modes script,noscript]
-        [--setting NAME=VALUE ...]
+        [--setting NAME=VALUE ...] [--seed N]
 
 ``--variants`` builds degraded copies of every recording first and scores each:
 
@@ -161,7 +161,7 @@ def degrade(samples: np.ndarray, rate: int, variant: str, seed: int = 3) -> np.n
     raise ValueError(f"unknown variant {variant!r}")
 
 
-def _build_variant(source: Path, target: Path, variant: str) -> None:
+def _build_variant(source: Path, target: Path, variant: str, seed: int = 3) -> None:
     import soundfile as sf
 
     samples, rate = sf.read(source, dtype="float64", always_2d=False)
@@ -169,7 +169,7 @@ def _build_variant(source: Path, target: Path, variant: str) -> None:
         samples = samples.mean(axis=1)
     target.parent.mkdir(parents=True, exist_ok=True)
     written = TELEPHONE_RATE if variant == "telephone" else rate
-    sf.write(target, np.clip(degrade(samples, rate, variant), -1, 1).astype(np.float32), written, subtype="FLOAT")
+    sf.write(target, np.clip(degrade(samples, rate, variant, seed), -1, 1).astype(np.float32), written, subtype="FLOAT")
 
 
 def main() -> int:
@@ -182,6 +182,8 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=1, help="alignment passes with the script (analyze --passes)")
     parser.add_argument("--variants", default="clean", help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--modes", default="script,noscript", help="script, noscript or both")
+    parser.add_argument("--seed", type=int, default=3,
+                        help="the random seed of the noise and music copies (another seed: other noise, other music)")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="a RecognitionSettings value (repeatable), e.g. --setting beam=1e-100")
     args = parser.parse_args()
@@ -204,7 +206,7 @@ def main() -> int:
             audio = {row["utt"]: out / "audio" / variant / f"{row['utt']}.wav" for row in rows}
             with ProcessPoolExecutor(args.jobs) as pool:
                 list(pool.map(_build_variant, [base / row["wav"] for row in rows], audio.values(),
-                              [variant] * len(rows)))
+                              [variant] * len(rows), [args.seed] * len(rows)))
         for mode in args.modes.split(","):
             folder = out / variant / mode
             folder.mkdir(parents=True, exist_ok=True)

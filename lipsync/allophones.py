@@ -5,9 +5,9 @@ dictionary (the CMU ARPAbet the English aligner uses) are said in more than one 
 neighbours tell which (:func:`classes_in_context`):
 
 - ``ʌ`` (ARPAbet AH) is the stressed vowel of "cup" and also the reduced vowel of unstressed
-  syllables. Reduced between two tongue consonants (``t d n s z ʃ θ k ŋ j``...), the jaw does
-  not open for it: it is the high central [ɨ] of "roses", "wanted", "the sun", and the mouth
-  shows a close vowel. Only a short one is taken for reduced (under
+  syllables. Reduced between two phones that hold the jaw nearly closed (the tongue consonants
+  ``t d n s z ʃ θ k ŋ j``... and the close vowels ``i ɪ``), the jaw does not open for it: it
+  is the high central [ɨ] of "roses", "wanted", "carry an", and the mouth shows a close vowel. Only a short one is taken for reduced (under
   :data:`REDUCED_VOWEL_SECONDS`, Rhubarb Lip Sync's threshold for a schwa-like ER); a stressed
   vowel lasts longer.
 - ``ɹ`` after a close or mid vowel (a diphthong's last) and before no vowel ("year", "poor",
@@ -27,11 +27,12 @@ from collections.abc import Sequence
 from .phonemes import is_vowel, split_vowels, viseme_class
 from .sheet import Phone
 
-#: A ``ʌ`` shorter than this between two tongue consonants is the reduced vowel (seconds).
+#: A ``ʌ`` shorter than this between two phones of :data:`_JAW_CLOSE` is the reduced vowel (seconds).
 REDUCED_VOWEL_SECONDS = 0.07
 
-#: Consonants made with the tongue that hold the jaw nearly closed, with neutral lips.
-_TONGUE_CONSONANTS = frozenset({"dental", "alveolar", "sibilant", "postalveolar", "palatal", "velar"})
+#: Phones that hold the jaw nearly closed with neutral lips: consonants made with the tongue,
+#: and the close unrounded vowels.
+_JAW_CLOSE = frozenset({"dental", "alveolar", "sibilant", "postalveolar", "palatal", "velar", "vowel_close"})
 #: Vowels after which an ``ɹ`` is the consonant: the jaw is open for them.
 _OPEN_VOWELS = frozenset({"vowel_open", "vowel_near_open", "vowel_central"})
 _AMBIGUOUS_VOWEL = "ʌ"
@@ -58,7 +59,7 @@ def classes_in_context(phones: Sequence[Phone]) -> list[str]:
         after = classes[index + 1] if index + 1 < len(phones) and _touch(phone, phones[index + 1]) else None
         if phone.symbol == _AMBIGUOUS_VOWEL:
             if (phone.end - phone.start < REDUCED_VOWEL_SECONDS
-                    and before in _TONGUE_CONSONANTS and after in _TONGUE_CONSONANTS):
+                    and before in _JAW_CLOSE and after in _JAW_CLOSE):
                 found[index] = "vowel_close"
         elif phone.symbol in _APPROXIMANT_R:
             vowel_after = after is not None and is_vowel(phones[index + 1].symbol)

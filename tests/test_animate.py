@@ -191,8 +191,8 @@ def test_an_r_after_a_close_or_mid_vowel_and_before_none_is_an_r_coloured_vowel(
 
 def test_a_short_ah_between_tongue_consonants_is_the_reduced_close_vowel():
     # ARPAbet AH covers the open vowel of "cup" and the reduced one of "roses": under 7 cs
-    # between two tongue consonants the jaw stays nearly closed (Rhubarb's B); a longer one,
-    # one beside the lips ("bus") or a transcribed schwa stays open.
+    # between two tongue consonants or close vowels the jaw stays nearly closed (Rhubarb's
+    # B); a longer one, one beside the lips ("bus") or a transcribed schwa stays open.
     preset = load_preset("rhubarb")
 
     def roses(vowel: str, length: float, first: str = "z") -> list[Phone]:
@@ -203,6 +203,8 @@ def test_a_short_ah_between_tongue_consonants_is_the_reduced_close_vowel():
     assert shape_at(animate(roses("ʌ", 0.08), preset, 1.5), 0.64) == "C"
     assert shape_at(animate(roses("ʌ", 0.06, "b"), preset, 1.5), 0.63) == "C"
     assert shape_at(animate(roses("ə", 0.06), preset, 1.5), 0.63) == "C"
+    carry_an = [Phone(0.5, 0.6, "i", "carry"), Phone(0.6, 0.66, "ʌ", "an"), Phone(0.66, 0.75, "n", "an")]
+    assert shape_at(animate(carry_an, preset, 1.5), 0.63) == "B"
 
 
 def test_rhubarb_bird_is_rounded():

@@ -178,7 +178,7 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
     settings = RecognitionSettings()
     noisy = as_audio(with_noise(clean, 10.0))
     widened = recognize(noisy, lines, settings=settings).phones
-    kept = recognize(noisy, lines, settings=replace(settings, widen_below_db=0.0)).phones
+    kept = recognize(noisy, lines, settings=replace(settings, noisy_onset_seconds=0.0, noisy_offset_seconds=0.0)).phones
     assert [p.symbol for p in widened] == [p.symbol for p in kept]
     touching = [index for index, (a, b) in enumerate(zip(kept, kept[1:])) if b.start - a.end < 1e-3]
     pause = next(index for index, (a, b) in enumerate(zip(kept, kept[1:])) if b.start - a.end > 0.2)
@@ -191,6 +191,37 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
     audio = as_audio(clean)
     assert recognize(audio, lines).phones == recognize(
         audio, lines, settings=replace(settings, noisy_onset_seconds=0.2, noisy_offset_seconds=0.2)).phones
+
+
+def test_in_a_noisy_recording_the_last_phones_are_kept_where_the_detector_lost_the_speech(speech):
+    """The soft end of a phrase sinks under the noise and the detector lets go of it early:
+    trimmed to its stretch, the aligner's last phones were cut short or dropped. With a script
+    they are kept up to ``noisy_end_reach_seconds`` past the stretch; a clean recording's
+    phones are trimmed as before."""
+    clean, truth = speech
+    lines = [Line(phrase) for phrase in PHRASES]
+    settings = RecognitionSettings()
+    noisy = as_audio(with_noise(clean, 10.0))
+    end = truth[-1][1]
+    assert prepare(noisy).speech(0.0)[-1][1] < end - 0.1
+    kept = recognize(noisy, lines, settings=settings).phones
+    cut = recognize(noisy, lines, settings=replace(settings, noisy_end_reach_seconds=0.0)).phones
+    assert abs(kept[-1].end - end) < 0.05 < end - cut[-1].end
+    assert len(kept) > len(cut)
+
+    audio = as_audio(clean)
+    assert recognize(audio, lines).phones == recognize(
+        audio, lines, settings=replace(settings, noisy_end_reach_seconds=1.0)).phones
+
+
+def test_the_stretches_ends_reach_further_but_never_into_the_next_stretch_or_past_the_end():
+    burst = 0.3 * np.sin(2 * np.pi * 200 * np.arange(int(0.5 * RATE)) / RATE)
+    gap = np.zeros(int(0.3 * RATE))
+    audio = as_audio(np.concatenate([gap, burst, gap, burst, gap[:800]]).astype(np.float32))
+    prepared = prepare(audio)
+    assert prepared.speech(0.0) == ((0.3, 0.8), (1.1, 1.6))
+    assert prepared.speech(0.0, 0.1) == ((0.3, 0.9), (1.1, 1.65))
+    assert prepared.speech(0.02, 0.5) == ((0.28, 1.08), (1.08, 1.65))
 
 
 def test_without_a_script_noisy_phones_are_not_widened(speech):

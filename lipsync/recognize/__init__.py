@@ -109,7 +109,8 @@ class AcousticRecognizer:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
-        heard = prepared.speech(pad=settings.trim_pad)
+        steady_noise = prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.steady_floor_db
+        heard = prepared.speech(settings.trim_pad, settings.noisy_end_reach_seconds if lines and steady_noise else 0.0)
         phones = trim_to_speech(found.phones, heard, settings)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
@@ -122,7 +123,7 @@ class AcousticRecognizer:
             phones = refine_on_signal(phones, audio, settings)
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
-        if lines and prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.steady_floor_db:
+        if lines and steady_noise:
             phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
                                        audio.duration)
         words = words_over_their_phones(words, phones)

@@ -68,10 +68,16 @@ class Prepared:
     #: recordings only)
     floor_spread: float = 0.0
 
-    def speech(self, pad: float = 0.03) -> tuple[Segment, ...]:
+    def speech(self, pad: float = 0.03, end_reach: float = 0.0) -> tuple[Segment, ...]:
         """The stretches of speech (:func:`lipsync.vad.speech_segments`), each widened by ``pad``
-        seconds; in a noisy recording shorter pauses are bridged."""
-        return speech_segments(self.audio.samples, self.audio.sample_rate, self.min_pause, pad=pad)
+        seconds and its end by ``end_reach`` more (never into the next stretch or past the
+        recording); in a noisy recording shorter pauses are bridged."""
+        found = speech_segments(self.audio.samples, self.audio.sample_rate, self.min_pause, pad=pad)
+        if end_reach <= 0:
+            return found
+        limits = [start for start, _ in found[1:]] + [self.audio.duration]
+        return tuple((start, round(max(end, min(end + end_reach, limit)), 6))
+                     for (start, end), limit in zip(found, limits))
 
 
 def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Prepared:
