@@ -126,3 +126,15 @@ def test_the_change_is_the_same_measured_in_several_threads():
     two = spectral_change(signal, RATE, near=near, reach=0.025, threads=2)
     assert np.count_nonzero(one.values) > 3 * 4096
     assert np.array_equal(one.values, two.values)
+
+
+def test_a_phone_held_at_the_aligners_minimum_is_not_squeezed_onto_its_neighbours_change():
+    # the aligner's 30 ms "h" starts 10 ms before the voice: the change there draws the boundary
+    # before it, but by default no phone is left under 25 ms (20 ms with the old minimum)
+    audio = _audio(0.3 * _hiss(0.21), _tone(0.3))
+    phones = [Phone(0.05, 0.2, "s"), Phone(0.2, 0.23, "h"), Phone(0.23, 0.5, "ɑ")]
+    refined = refine_on_signal(phones, audio)
+    assert refined[1].end - refined[1].start == pytest.approx(0.025)
+    older = refine_on_signal(phones, audio, RecognitionSettings(refine_min_phone_seconds=0.02))
+    assert older[1].end - older[1].start == pytest.approx(0.02)
+    assert refined[2] == phones[2]

@@ -235,14 +235,18 @@ class RecognitionSettings:
     #: only the points within ``refine_free_seconds`` compete on their change alone, one farther
     #: away must show a larger change, by ``refine_pull`` times the largest change within reach
     #: per 10 ms beyond. Reach and pull chosen on eval-dev leave-one-speaker-out
-    #: (benchmarks/boundary_bias.py)
+    #: (benchmarks/boundary_bias.py). The minimum, 25 ms: the aligner gives every phone at least
+    #: 30 ms, and a boundary that would squeeze its neighbour under 25 ms has mostly found the
+    #: change at that phone's other edge (a short phone shows one at each); chosen among 15-40 ms
+    #: on eval-dev by acc3 leaving one speaker out (25 ms in every fold, with and without the
+    #: script; README)
     refine_on_signal: bool = True
     refine_reach_seconds: float = 0.025
     refine_free_seconds: float = 0.01
     refine_pull: float = 0.3
     refine_span_seconds: float = 0.02
     refine_window_seconds: float = 0.008
-    refine_min_phone_seconds: float = 0.02
+    refine_min_phone_seconds: float = 0.025
     #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
     #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
     #: never shorter than ``fade_min_phone_seconds``; a stop before a pause lasts at least
