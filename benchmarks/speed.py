@@ -1,16 +1,20 @@
 """Speed and memory: CPU seconds and real-time factors on long generated voice tracks, start-up time.
 
     python benchmarks/speed.py [--minutes 10] [--memory-minutes 30] [--jobs 2]
-                               [--against OLD_CHECKOUT] [--repeat 3]
+                               [--against OLD_CHECKOUT] [--repeat 3] [--only long[-script|-no-script]]
 
 Builds a long dialogue track from espeak-ng speech (random sentences, pauses between lines),
 stored as 48 kHz stereo, with its script, and a 2-minute one; then times ``lipsync analyze`` on
 the bundled sample (17 s) and the 2-minute track with their scripts, and on the long track with
 and without its script, in a fresh process each, with 1 and ``--jobs`` worker processes: wall
-seconds, CPU seconds of the whole process tree, and with several jobs the main process's own CPU
-seconds (what runs before and after the workers). The ideal speed-up of ``--jobs`` N on N idle
-cores is the 1-job CPU time over the main process's time plus the workers' time divided by N.
-Last, the peak memory of a run on a longer track.
+seconds and CPU seconds of the whole process tree. With several jobs it prints the critical path
+(:mod:`critical_path`, from a trace of each run): the main process's CPU seconds alone (before,
+between and after the workers' chunks), the chunks, and the time the analysis needs on N idle
+cores, the bound on the speed-up of ``--jobs`` N over 1 job that the CPU seconds allow; and the
+measured wall-time ratio of 1 job to N jobs (1 and N jobs alternate run by run) with the load
+average, which shows how far a busy machine keeps it from that bound. ``--only long`` times the
+long track only (``long-script``, ``long-no-script``: with or without its script). Last, the
+peak memory of a run on a longer track.
 
 ``--against`` times another version of lipsync as well (a checkout of an older commit, e.g.
 ``git worktree add ../lipsync-old COMMIT``; it runs with ``PYTHONPATH`` set to it), each
@@ -35,6 +39,10 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import critical_path  # noqa: E402
+from critical_path import Trace, critical_path as path_on, read_trace  # noqa: E402
 
 _SUBJECTS = ["the old captain", "my little brother", "a tired robot", "the baker next door", "our teacher",
              "the brave pilot", "a quiet girl", "the mayor", "my best friend", "the tall stranger"]
@@ -90,20 +98,6 @@ def _made_apart(folder: Path, minutes: float, seed: int) -> tuple[Path, Path]:
         return pool.submit(make_track, folder, minutes, seed).result()
 
 
-#: Run as ``python -c``: lipsync's command line, writing this process's own CPU seconds (not its
-#: workers') to the file named by LIPSYNC_SPEED_SELF when it exits.
-_OWN_CPU = (
-    "import atexit, os, resource, runpy, sys\n"
-    "def own():\n"
-    "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "    with open(os.environ['LIPSYNC_SPEED_SELF'], 'w') as out:\n"
-    "        out.write(str(usage.ru_utime + usage.ru_stime))\n"
-    "atexit.register(own)\n"
-    "sys.argv[0] = 'lipsync'\n"
-    "runpy.run_module('lipsync', run_name='__main__')\n"
-)
-
-
 def timed_run(arguments: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
               ) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, of the command and the worker processes it
@@ -117,15 +111,17 @@ def timed_run(arguments: list[str], env: dict[str, str] | None = None, cwd: Path
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
-def timed_analysis(arguments: list[str], code: Path | None, folder: Path) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (all processes) and the main process's own CPU seconds of
+def timed_analysis(arguments: list[str], code: Path | None, folder: Path) -> tuple[float, float, Trace]:
+    """Wall seconds, CPU seconds (all processes) and the trace (:mod:`critical_path`) of
     ``lipsync ARGUMENTS``, with the lipsync at ``code`` (a checkout) when given."""
-    env = dict(os.environ, LIPSYNC_SPEED_SELF=str(folder / "own-cpu.txt"))
+    env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code)
-    # run from the scratch folder: python -c puts the current folder first on sys.path
-    elapsed, cpu, _ = timed_run([sys.executable, "-c", _OWN_CPU] + arguments, env, folder)
-    return elapsed, cpu, float((folder / "own-cpu.txt").read_text())
+    trace = folder / "trace.json"
+    for old in (trace, trace.with_name(trace.name + ".chunks")):
+        old.unlink(missing_ok=True)
+    elapsed, cpu, _ = timed_run([sys.executable, str(Path(critical_path.__file__)), str(trace)] + arguments, env, folder)
+    return elapsed, cpu, read_trace(trace)
 
 
 def main() -> int:
@@ -135,6 +131,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--against", type=Path, default=None, help="a checkout of another lipsync version to time too")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each analysis (the median is printed)")
+    parser.add_argument("--only", choices=["long", "long-script", "long-no-script"],
+                        help="time the long track only (with and without its script, or one of them)")
     args = parser.parse_args()
     lipsync = [sys.executable, "-m", "lipsync"]
     versions: dict[str, Path | None] = {"this": None}
@@ -146,41 +144,48 @@ def main() -> int:
         folder = Path(name)
         started = time.perf_counter()
         audio, script = _made_apart(folder, args.minutes, 1)
-        short, short_script = _made_apart(folder, 2.0, 3)
+        short, short_script = _made_apart(folder, 2.0, 3) if args.only is None else (audio, script)
         seconds = sf.info(audio).duration
         print(f"track: {seconds / 60:.1f} min, 48 kHz stereo, {len(script.read_text().splitlines())} lines "
               f"(made in {time.perf_counter() - started:.0f} s)")
 
-        help_times = [timed_run(lipsync + ["--help"])[0] for _ in range(3)]
-        print(f"lipsync --help: {min(help_times):.3f} s")
+        if args.only is None:
+            help_times = [timed_run(lipsync + ["--help"])[0] for _ in range(3)]
+            print(f"lipsync --help: {min(help_times):.3f} s")
         data = Path(__file__).resolve().parents[1] / "lipsync" / "data"
         cases = [("sample, script", data / "sample.flac", data / "sample.txt", [1]),
                  ("2 min, script", short, short_script, [1]),
                  (f"{args.minutes:g} min, script", audio, script, sorted({1, args.jobs})),
                  (f"{args.minutes:g} min, no script", audio, None, sorted({1, args.jobs}))]
-        one_job: dict[tuple[str, str], float] = {}  # CPU seconds with 1 job, by case and version
+        cases = {None: cases, "long": cases[2:], "long-script": cases[2:3], "long-no-script": cases[3:]}[args.only]
         for label, track, text, job_counts in cases:
             duration = sf.info(track).duration
-            for jobs in job_counts:
-                run = ["analyze", str(track), "-q", "-j", str(jobs), "-o", str(folder / "out.json")]
-                run += ["--script", str(text)] if text else []
-                figures: dict[str, list[tuple[float, float, float]]] = {version: [] for version in versions}
-                for _ in range(max(1, args.repeat)):
+            figures: dict[tuple[int, str], list[tuple[float, float, Trace]]] = {}
+            load = os.getloadavg()[0]
+            for _ in range(max(1, args.repeat)):  # job counts and versions alternate, run by run
+                for jobs in job_counts:
+                    run = ["analyze", str(track), "-q", "-j", str(jobs), "-o", str(folder / "out.json")]
+                    run += ["--script", str(text)] if text else []
                     for version, code in versions.items():
-                        figures[version].append(timed_analysis(run, code, folder))
-                cpu = {version: statistics.median(f[1] for f in runs) for version, runs in figures.items()}
-                for version, runs in figures.items():
-                    elapsed = statistics.median(f[0] for f in runs)
-                    own = statistics.median(f[2] for f in runs)
-                    one_job[(label, version)] = one_job.get((label, version), cpu[version])
-                    ideal = one_job[(label, version)] / (own + (cpu[version] - own) / jobs)
-                    shown = f"{version:6s} " if len(versions) > 1 else ""
-                    print(f"{label + ':':18s} {jobs} job(s): {shown}{elapsed:6.1f} s = {duration / elapsed:5.1f}x real time, "
-                          f"{cpu[version]:6.2f} CPU s = {cpu[version] / duration:.4f} CPU s per audio s"
-                          + (f", main process {own:.2f} CPU s: {ideal:.2f}x 1 job on {jobs} idle cores" if jobs > 1 else ""),
-                          flush=True)
+                        figures.setdefault((jobs, version), []).append(timed_analysis(run, code, folder))
+            load = (load + os.getloadavg()[0]) / 2
+            cpu = {key: statistics.median(f[1] for f in runs) for key, runs in figures.items()}
+            wall = {key: statistics.median(f[0] for f in runs) for key, runs in figures.items()}
+            for (jobs, version), runs in figures.items():
+                shown = f"{version:6s} " if len(versions) > 1 else ""
+                print(f"{label + ':':18s} {jobs} job(s): {shown}{wall[jobs, version]:6.1f} s = "
+                      f"{duration / wall[jobs, version]:5.1f}x real time, {cpu[jobs, version]:6.2f} CPU s = "
+                      f"{cpu[jobs, version] / duration:.4f} CPU s per audio s", flush=True)
+                if jobs > 1:
+                    one_job = cpu[1, version]
+                    median_run = sorted(runs, key=lambda f: path_on(f[2], jobs))[len(runs) // 2]
+                    print(f"{'':18s} {critical_path.summary(median_run[2], jobs, one_job)}; "
+                          f"on the clock 1 job / {jobs} jobs {wall[1, version] / wall[jobs, version]:.2f}x "
+                          f"(load average {load:.1f})", flush=True)
+            for jobs in job_counts:
                 if len(versions) > 1:
-                    print(f"{'':18s} {jobs} job(s): before/this CPU {cpu['before'] / cpu['this']:.2f}x", flush=True)
+                    print(f"{'':18s} {jobs} job(s): before/this CPU {cpu[jobs, 'before'] / cpu[jobs, 'this']:.2f}x",
+                          flush=True)
 
         if args.memory_minutes:
             audio, script = _made_apart(folder, args.memory_minutes, 2)

@@ -11,6 +11,10 @@ resampler, so memory stays proportional to the 16 kHz output, never to the sourc
 (dtype('float32'), 16000)
 >>> centre = load_audio("stem_5.1.wav", channel=3)  # doctest: +SKIP
 
+:class:`AudioLoading` decodes a file in a background thread while the caller does other work
+(decoding is mostly libsndfile and soxr, which run without holding Python's lock); the
+analysis uses it with several jobs, where it shortens what runs before the workers start.
+
 Channels are numbered from 1, in the file's own order. For a 5.1 file in the usual WAV/SMPTE
 order (L R C LFE Ls Rs) channel 3 is the centre, where dialogue normally lives.
 
@@ -30,7 +34,9 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,12 +102,13 @@ class _Source:
 
 
 def load_audio(path: str | os.PathLike[str], channel: int | None = None,
-               target_rate: int = TARGET_RATE) -> Audio:
+               target_rate: int = TARGET_RATE, *, stop: threading.Event | None = None) -> Audio:
     """Decode ``path`` to mono float32 at ``target_rate`` Hz.
 
     ``channel`` (1-based, in the file's channel order) picks a single channel; the default mixes
     all channels to mono by their mean. Any source rate from 8 kHz up, any bit depth and any
-    channel count is accepted.
+    channel count is accepted. ``stop``, set from another thread, ends the decoding at the next
+    block with :class:`concurrent.futures.CancelledError`.
 
     >>> load_audio("line.flac").duration          # doctest: +SKIP
     2.154
@@ -114,7 +121,7 @@ def load_audio(path: str | os.PathLike[str], channel: int | None = None,
     try:
         _check_rate(name, source.rate)
         index = _channel_index(name, channel, source.channels)
-        mono = (pick_channel(block, index) for block in source.blocks)
+        mono = (pick_channel(block, index) for block in _until(stop, source.blocks))
         samples, frames = _resample_blocks(mono, source.rate, target_rate, source.frames)
     finally:
         if callable(source.close):
@@ -127,6 +134,52 @@ def load_audio(path: str | os.PathLike[str], channel: int | None = None,
         np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
     return Audio(samples=samples, sample_rate=target_rate, source_rate=source.rate,
                  source_channels=source.channels, duration=frames / source.rate, path=name)
+
+
+class AudioLoading:
+    """:func:`load_audio` of ``path`` (and ``channel``) running in a background thread from the
+    moment this is made; :meth:`result` waits for the :class:`Audio`, or raises the error
+    :func:`load_audio` raised, so errors still surface where the audio is needed. Use it as a
+    context manager: leaving the block stops a decoding whose result nobody asked for (an error
+    elsewhere) at its next block and waits for the thread.
+
+    >>> with AudioLoading("take3.wav") as loading:   # doctest: +SKIP
+    ...     lines = read_script("take3.txt")         # meanwhile
+    ...     audio = loading.result()
+    """
+
+    def __init__(self, path: str | os.PathLike[str], channel: int | None = None) -> None:
+        self._done: Future[Audio] = Future()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._load, args=(path, channel), name="lipsync-decode")
+        self._thread.start()
+
+    def _load(self, path: str | os.PathLike[str], channel: int | None) -> None:
+        try:
+            self._done.set_result(load_audio(path, channel=channel, stop=self._stop))
+        except BaseException as error:  # handed to result(), which raises it in the caller's thread
+            self._done.set_exception(error)
+
+    def result(self) -> Audio:
+        """The decoded audio (waits for it and for the thread to end, so that no thread is left
+        when workers are forked); raises what :func:`load_audio` raised."""
+        self._thread.join()
+        return self._done.result()
+
+    def __enter__(self) -> AudioLoading:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _until(stop: threading.Event | None, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """``blocks``, raising CancelledError before the next one once ``stop`` is set."""
+    for block in blocks:
+        if stop is not None and stop.is_set():
+            raise CancelledError("decoding stopped")
+        yield block
 
 
 def is_silent(audio: Audio | np.ndarray, threshold_dbfs: float = SILENCE_PEAK_DBFS) -> bool:
@@ -570,12 +623,12 @@ def frame_peaks(audio: Audio, rate: FrameRate, frames: int) -> bytes:
     """Each frame's peak level at ``rate``, one byte per frame (0-255, relative to the loudest
     frame): the compact envelope a sheet keeps for the printable sheet's waveform.
 
-    >>> tone = np.zeros(16000, np.float32); tone[8000:] = 0.5
+    >>> tone = np.zeros(16000, np.float32); tone[8000:] = 0.5; tone[4000] = -0.25
     >>> list(frame_peaks(Audio(tone, duration=1.0), FrameRate(4), 4))
-    [0, 0, 255, 255]
+    [0, 128, 255, 255]
     """
     peaks = np.zeros(max(frames, 0), dtype=np.float64)
-    samples = np.abs(audio.samples)
+    samples = audio.samples
     if frames > 0 and samples.size:
         # frame k holds the samples i with i * fps // sample_rate == k: from ceil(k * sample_rate / fps)
         bounds = -(-np.arange(frames + 1, dtype=np.int64) * (audio.sample_rate * rate.den) // rate.num)
@@ -583,7 +636,10 @@ def frame_peaks(audio: Audio, rate: FrameRate, frames: int) -> bytes:
         starts = bounds[:-1]
         holding = np.flatnonzero((starts < samples.size) & (bounds[1:] > starts))
         if holding.size:
-            peaks[holding] = np.maximum.reduceat(samples, starts[holding])
+            # the largest of each frame's highest and its lowest turned positive: no absolute
+            # copy of the whole track to allocate
+            peaks[holding] = np.maximum(np.maximum.reduceat(samples, starts[holding]),
+                                        -np.minimum.reduceat(samples, starts[holding]))
     loudest = float(peaks.max()) if peaks.size else 0.0
     if loudest > 0:
         peaks = np.round(peaks / loudest * 255)

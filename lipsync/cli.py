@@ -15,11 +15,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .errors import LipsyncError
+
+if TYPE_CHECKING:
+    from .audio import AudioLoading
 
 FORMAT_HELP = "Output format(s), comma-separated (tsv, rhubarb-json, xml, csv, sheet...; `lipsync formats` lists all). Default: from the -o extension, else tsv."
 
@@ -249,6 +252,16 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
     reporter = _Reporter(progress, quiet)
 
     def body() -> None:
+        if jobs == 1:
+            return analyze_with(None)
+        # with workers, the audio is decoded while the rest of lipsync loads and the script is
+        # read: they start sooner (one job keeps to one core)
+        from .audio import AudioLoading
+
+        with AudioLoading(audio, channel) as loading:
+            return analyze_with(loading)
+
+    def analyze_with(loading: AudioLoading | None) -> None:
         from .pipeline import analyze as run_analysis
         from .presets import load_preset
         from .scripts import parse_columns
@@ -266,7 +279,7 @@ def analyze(audio: str, script: str | None, script_format: str | None, columns: 
         chosen_settings = _settings(settings)
         check_target(formats, output, inputs, settings=chosen_settings)
         reporter.event(event="start", audio=audio, script=script, preset=chosen.name, fps=str(rate))
-        result = run_analysis(audio, script, preset=chosen, fps=rate, channel=channel,
+        result = run_analysis(loading or audio, script, preset=chosen, fps=rate, channel=channel,
                               start_timecode=start_timecode, language=language, jobs=jobs,
                               track_name=track_name, speaker=speaker, script_format=script_format,
                               columns=parse_columns(columns), passes=passes, allow_mismatch=allow_mismatch,

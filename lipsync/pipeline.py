@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .animate import animate
-from .audio import Audio, frame_peaks, is_silent, load_audio
+from .audio import Audio, AudioLoading, frame_peaks, is_silent, load_audio
 from .dialogue import Line, read_script, words_of
 from .errors import OptionError, ScriptError
 from .frames import to_frames
@@ -41,7 +41,7 @@ class Progress:
     total: float
 
 
-def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | None = None, *,
+def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Sequence[Line] | None = None, *,
             preset: str | Path | Preset = "rhubarb", fps: str | float | FrameRate = 24,
             channel: int | None = None, start_timecode: str | None = None, language: str = "en-us",
             jobs: int = 1, track_name: str | None = None, speaker: str | None = None,
@@ -52,8 +52,10 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
 
     Parameters
     ----------
-    audio : path or Audio
-        The voice track (wav, flac, ogg, opus, mp3; video and m4a through ffmpeg).
+    audio : path, Audio or AudioLoading
+        The voice track (wav, flac, ogg, opus, mp3; video and m4a through ffmpeg); an
+        :class:`~lipsync.audio.AudioLoading` is one being decoded meanwhile (its ``channel``
+        was given to it).
     script : path, lines or None
         The dialogue (text, SRT, WebVTT, ASS/SSA, CSV/TSV); with it, forced alignment (timed
         lines are aligned within their times); without it, speech recognition.
@@ -130,7 +132,10 @@ def analyze(audio: str | Path | Audio, script: str | Path | Sequence[Line] | Non
         # one character's lines of a script with several: the others' speech may be on the track
         recognizer = AcousticRecognizer(RecognitionSettings(passes=passes, allow_mismatch=allow_mismatch,
                                                             whole_script=not left_out), jobs)
-    track = load_audio(audio, channel=channel) if not isinstance(audio, Audio) else audio
+    if isinstance(audio, AudioLoading):
+        track = audio.result()
+    else:
+        track = load_audio(audio, channel=channel) if not isinstance(audio, Audio) else audio
     done = 0.0
 
     def report(seconds: float) -> None:

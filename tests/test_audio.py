@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 import soundfile as sf
 from conftest import concat_speech, trim, white_noise
 
-from lipsync.audio import Audio, is_silent, load_audio, pick_channel, resample
+from lipsync.audio import Audio, AudioLoading, is_silent, load_audio, pick_channel, resample
 from lipsync.errors import AudioError, LipsyncError, MissingToolError, OptionError
 from lipsync.vad import frame_energies, speech_segments, split_long
 
@@ -127,6 +129,29 @@ def test_target_rate_is_honoured(speech, speech_duration):
     audio = load_audio(speech, target_rate=22050)
     assert audio.sample_rate == 22050
     assert len(audio.samples) == pytest.approx(speech_duration * 22050, abs=2)
+
+
+def test_audio_loading_in_the_background_gives_what_load_audio_gives(speech, audio_variant):
+    stereo = audio_variant(speech, "stereo.wav", channels=2, rate=48000)
+    with AudioLoading(stereo, channel=2) as loading:
+        loaded = loading.result()
+    direct = load_audio(stereo, channel=2)
+    assert np.array_equal(loaded.samples, direct.samples)
+    assert (loaded.source_rate, loaded.source_channels, loaded.duration) == (48000, 2, direct.duration)
+
+
+def test_audio_loading_raises_its_error_where_the_result_is_asked_for(tmp_path):
+    loading = AudioLoading(tmp_path / "nope.wav")  # no error yet: the caller may have its own first
+    with pytest.raises(AudioError) as caught:
+        loading.result()
+    assert_user_error(caught.value, "does not exist", "nope.wav")
+
+
+def test_a_stopped_decoding_ends_before_its_next_block(speech):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(CancelledError):
+        load_audio(speech, stop=stop)
 
 
 # ------------------------------------------------------------------------------------ errors

@@ -210,6 +210,16 @@ def test_each_mistake_is_one_error_line_exit_2_and_no_file(case, tmp_path, bad_i
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bad_script_is_named_before_bad_audio_with_any_number_of_jobs(jobs, tmp_path, bad_inputs):
+    """With several jobs the audio is decoded in the background from the start; its error
+    still comes where the audio is needed, after the script's."""
+    result = run("analyze", str(bad_inputs["corrupt"]), "-s", str(tmp_path / "nope.txt"), "-j", jobs,
+                 "-o", str(tmp_path / "out.tsv"))
+    assert result.exit_code == 2
+    assert "nope.txt" in result.stderr and "corrupt" not in result.stderr
+
+
 def test_missing_output_folders_are_made(tmp_path):
     target = tmp_path / "missing" / "dir" / "x.tsv"
     result = run("analyze", SAMPLE, "-s", SCRIPT, "-j", "1", "-o", str(target))

@@ -226,7 +226,21 @@ def test_the_stretches_ends_reach_further_but_never_into_the_next_stretch_or_pas
 
 def test_without_a_script_noisy_phones_are_not_widened(speech):
     noisy = as_audio(with_noise(speech[0], 10.0))
-    assert recognize(noisy).phones == recognize(noisy, settings=RecognitionSettings(widen_below_db=0.0)).phones
+    wide = RecognitionSettings(noisy_onset_seconds=0.2, noisy_offset_seconds=0.2)
+    assert recognize(noisy).phones == recognize(noisy, settings=wide).phones
+
+
+def test_without_a_script_the_recognizer_hears_the_soft_end_the_detector_lost(speech):
+    """Over steady noise the stretches recognized reach ``noisy_end_reach_seconds`` past where
+    the detector let go: the last phrase's final sounds are heard (without the reach, the
+    phones end more than 0.1 s early)."""
+    clean, truth = speech
+    noisy = as_audio(with_noise(clean, 10.0))
+    end = truth[-1][1]
+    assert prepare(noisy).speech(0.0)[-1][1] < end - 0.1
+    reached = recognize(noisy).phones[-1].end
+    cut = recognize(noisy, settings=RecognitionSettings(noisy_end_reach_seconds=0.0)).phones[-1].end
+    assert abs(reached - end) < 0.03 < 0.1 < end - cut
 
 
 def test_over_an_unsteady_background_like_music_noisy_phones_are_not_widened(speech):

@@ -103,14 +103,17 @@ class AcousticRecognizer:
         settings = self.settings
         prepared = prepare(audio, settings)
         audio = prepared.audio
-        stretches = prepared.speech()
+        steady_noise = prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.steady_floor_db
+        # over steady noise the detector lets go of soft endings early: the phones are trimmed to
+        # stretches reaching further, and without a script the recognizer hears those ends too
+        reach = settings.noisy_end_reach_seconds if steady_noise else 0.0
+        stretches = prepared.speech(end_reach=0.0 if lines else reach)
         phones_only = not is_english(language)
         if not lines:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
-        steady_noise = prepared.level < settings.widen_below_db and prepared.floor_spread <= settings.steady_floor_db
-        heard = prepared.speech(settings.trim_pad, settings.noisy_end_reach_seconds if lines and steady_noise else 0.0)
+        heard = prepared.speech(settings.trim_pad, reach)
         phones = trim_to_speech(found.phones, heard, settings)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
@@ -120,7 +123,7 @@ class AcousticRecognizer:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
         if settings.refine_on_signal:
-            phones = refine_on_signal(phones, audio, settings)
+            phones = refine_on_signal(phones, audio, settings, self.jobs)  # the workers' cores are free now
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
         if lines and steady_noise:

@@ -1,11 +1,17 @@
 """Run recognition chunk by chunk, in this process or over worker processes.
 
 Each chunk is independent and its result depends only on its own samples and words, so the
-output is the same for any number of workers: results are put back in chunk order.
+output is the same for any number of workers: results are put back in chunk order. Workers
+take the longest chunks first (:func:`dispatch_order`), so that the last chunk to finish is a
+short one and no worker is left running alone long after the others. Workers forked from this
+process (the default on Linux) inherit the chunks instead of receiving a pickled copy of their
+samples through a pipe.
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -60,6 +66,27 @@ def recognize_freely(model: AcousticModel, samples: np.ndarray,
     return found if found is not None else (model.recognize_phones(samples, settings), ())
 
 
+#: The chunks of each run over forked workers, by run: a worker forked after its run's chunks
+#: were put here reads them from its copy of this process's memory.
+_HANDED: dict[int, Sequence[Chunk]] = {}
+_RUNS = itertools.count()
+
+
+def _process_handed(run: int, index: int) -> Any:
+    """:func:`process_chunk` of chunk ``index`` of ``run``, in a forked worker."""
+    return process_chunk(_HANDED[run][index])
+
+
+def dispatch_order(chunks: Sequence[Chunk]) -> list[int]:
+    """The chunks' indices longest first (equal lengths in chunk order): the order workers take
+    them in, so that the work left when the last chunks are handed out is small.
+
+    >>> dispatch_order([Chunk(0.0, np.zeros(160)), Chunk(1.0, np.zeros(480)), Chunk(2.0, np.zeros(160))])
+    [1, 0, 2]
+    """
+    return sorted(range(len(chunks)), key=lambda index: -len(chunks[index].samples))
+
+
 def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,
                on_done: Callable[[float], None] | None = None) -> list[Any]:
     """Results of :func:`process_chunk` for every chunk, in order, over ``jobs`` processes.
@@ -74,11 +101,21 @@ def run_chunks(chunks: Sequence[Chunk], jobs: int = 1,
                 on_done(chunk.duration)
         return results
     results: list[Any] = [None] * len(chunks)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(process_chunk, chunk): index for index, chunk in enumerate(chunks)}
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            if on_done and not chunks[index].loop:
-                on_done(chunks[index].duration)
+    forked = multiprocessing.get_context().get_start_method() == "fork"
+    run = next(_RUNS)
+    if forked:
+        _HANDED[run] = chunks
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {}
+            for index in dispatch_order(chunks):
+                task = pool.submit(_process_handed, run, index) if forked else pool.submit(process_chunk, chunks[index])
+                futures[task] = index
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                if on_done and not chunks[index].loop:
+                    on_done(chunks[index].duration)
+    finally:
+        _HANDED.pop(run, None)
     return results

@@ -24,6 +24,7 @@ audio around boundaries: under 1 ms of CPU per second of audio.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -74,10 +75,11 @@ def mel_filterbank(sample_rate: int, size: int, bands: int, low: float = 80.0,
 
 
 def mel_energies(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, window: float = 0.008,
-                 bands: int = 24, rows: np.ndarray | None = None) -> np.ndarray:
+                 bands: int = 24, rows: np.ndarray | None = None, threads: int = 1) -> np.ndarray:
     """Mel band energies (power) of Hann-windowed frames centred every ``hop`` seconds (frame
     ``i`` at ``i * hop``), one row per frame: of every frame, or of the frames numbered in
-    ``rows`` (within the signal).
+    ``rows`` (within the signal). ``threads`` > 1 transforms that many blocks of frames at once
+    (numpy's FFT and products run without the GIL): the same energies, sooner on idle cores.
 
     >>> rate = 16000
     >>> tone = np.sin(2 * np.pi * 1000 * np.arange(rate // 10) / rate).astype(np.float32)
@@ -95,11 +97,20 @@ def mel_energies(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, win
     taper = np.hanning(width).astype(np.float32)
     bank = mel_filterbank(sample_rate, size, bands).T.astype(np.float32)
     energy = np.zeros((len(wanted), bands), dtype=np.float32)
-    for first in range(0, len(wanted), _BLOCK):
+
+    def fill(first: int) -> None:
         spectrum = np.fft.rfft(_frames(samples, wanted[first:first + _BLOCK] * step - width // 2, width) * taper, size)
         power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
         # einsum: no threaded BLAS for a product this small
         energy[first:first + _BLOCK] = np.einsum("fk,kb->fb", power, bank)
+
+    blocks = range(0, len(wanted), _BLOCK)
+    if threads > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
+            list(pool.map(fill, blocks))
+    else:
+        for first in blocks:
+            fill(first)
     return energy
 
 
@@ -126,7 +137,7 @@ def _frames(samples: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
 
 def spectral_change(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, span: float = 0.02,
                     window: float = 0.008, bands: int = 24, near: Sequence[float] | None = None,
-                    reach: float = 0.0) -> ChangeCurve:
+                    reach: float = 0.0, threads: int = 1) -> ChangeCurve:
     """How much the spectrum over the ``span`` seconds before each point differs from the
     ``span`` seconds after it, every ``hop`` seconds: the distance between the two windows'
     mean log mel band energies (frames of ``window`` seconds), each band scaled by its spread
@@ -135,6 +146,7 @@ def spectral_change(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, 
     digital silence) add no noise. With ``near`` (seconds), only the points within ``reach``
     of those times are measured (the others are 0), and only the audio they need is analysed
     (time and memory follow the number of points, not the length of the recording).
+    ``threads``: as :func:`mel_energies`.
 
     >>> rate = 16000
     >>> noise = np.random.default_rng(1).standard_normal(rate // 2) * 0.001
@@ -167,7 +179,7 @@ def spectral_change(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, 
     if not pieces:
         return ChangeCurve(values, step)
     frames = [np.arange(first - half, last + half) for first, last in pieces]
-    levels = mel_energies(samples, sample_rate, hop, window, bands, np.concatenate(frames))
+    levels = mel_energies(samples, sample_rate, hop, window, bands, np.concatenate(frames), threads)
     np.log(levels + np.float32(max(float(levels.max()) * _FLOOR, 1e-20)), out=levels)
     levels /= np.maximum(levels.std(axis=0, dtype=np.float64), 1e-6).astype(np.float32)
     start = 0
@@ -235,15 +247,16 @@ def snap_to_change(phones: Sequence[Phone], change: ChangeCurve, reach: float = 
 
 
 def refine_on_signal(phones: Sequence[Phone], audio: Audio,
-                     settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Phone, ...]:
+                     settings: RecognitionSettings = DEFAULT_SETTINGS, threads: int = 1) -> tuple[Phone, ...]:
     """:func:`snap_to_change` with the spectral change of ``audio`` measured around the
-    boundaries between touching phones, as ``settings`` (``refine_*``) say."""
+    boundaries between touching phones, as ``settings`` (``refine_*``) say; ``threads``: as
+    :func:`mel_energies`."""
     ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
     inner = [phone.start for before, phone in zip(ordered, ordered[1:]) if phone.start - before.end <= TOUCH_SECONDS]
     if not inner:
         return tuple(ordered)
     change = spectral_change(audio.samples, audio.sample_rate, span=settings.refine_span_seconds,
                              window=settings.refine_window_seconds, near=inner,
-                             reach=settings.refine_reach_seconds)
+                             reach=settings.refine_reach_seconds, threads=threads)
     return snap_to_change(ordered, change, settings.refine_reach_seconds, settings.refine_min_phone_seconds,
                           settings.refine_pull, settings.refine_free_seconds)
