@@ -80,8 +80,8 @@ class RecognitionSettings:
     #: pocketsphinx): above 1 the search favours words of more phones, such as the word with
     #: its consonants over a shorter one that skips them. Chosen among 1, 2, 3, 5 and 10 on
     #: eval-dev leaving one speaker out (by acc9 + acc3; 2 in every fold: held out acc9 0.795
-    #: -> 0.797, acc3 0.873 -> 0.875, closure 0.924 -> 0.930); the word search takes about 3 %
-    #: more CPU
+    #: -> 0.797, acc3 0.873 -> 0.875, closure 0.924 -> 0.930), at the same speed (the word search
+    #: alone: 2-5 % more CPU)
     words_phone_penalty: float = 2.0
     #: script-free English words are aligned with each n t d dh v also allowed to be its
     #: bilabial counterpart m p b, at this prior probability against the word as heard (0:
