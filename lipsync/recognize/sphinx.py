@@ -161,9 +161,10 @@ def recognize_words(samples: np.ndarray, settings: RecognitionSettings = DEFAULT
                     ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
     """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
     and the words themselves (decoded with ``settings.words_language_weight``,
-    ``settings.words_topn`` and ``settings.words_phone_penalty``). With ``settings.words_closure_prior``, the words are aligned
-    allowing each consonant of :data:`CLOSURE_SUBSTITUTES` to be its bilabial counterpart
-    (:func:`align_with_closures`); where that alignment fails, as heard.
+    ``settings.words_topn`` and ``settings.words_phone_penalty``). With
+    ``settings.words_closure_prior``, the words are aligned allowing each consonant of
+    :data:`CLOSURE_SUBSTITUTES` to be its bilabial counterpart (:func:`align_with_closures`);
+    where that alignment fails, as heard.
 
     None when no word is heard or the words cannot be aligned.
     """
