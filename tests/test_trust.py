@@ -277,3 +277,16 @@ def test_a_right_line_in_another_language_is_not_refused_for_its_short_phones(es
     recognizer = AcousticRecognizer(RecognitionSettings(passes=3))
     result = analyze(recording.audio, recording.lines(), language=language, recognizer=recognizer)
     assert [line.status for line in result.sheet.script] == ["aligned"]
+
+
+def test_each_aligned_groups_lines_are_rated_once(take, monkeypatch):
+    # a group's lines are rated when checked for lost lines and again for the sheet: the
+    # second time they come from the first, unless the reference was measured in between
+    from lipsync.recognize import confidence
+
+    scored = []
+    line_score = confidence.line_score
+    monkeypatch.setattr(confidence, "line_score", lambda *args: scored.append(1) or line_score(*args))
+    result = analyze(take.audio, take.lines())
+    assert len(scored) == len(PHRASES)
+    assert sheet_to_json(result.sheet) == sheet_to_json(analyze(take.audio, take.lines()).sheet)

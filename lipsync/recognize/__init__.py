@@ -535,7 +535,8 @@ class _LineRater:
     measured once, when a line's status depends on it (see :mod:`.confidence`): until then,
     against 0, the best any path can score, which puts a line that is sure anyway within 0.01
     of its measured confidence. ``scored``: the reference already measured (by a worker), taken
-    at that same moment."""
+    at that same moment. A group's lines are rated once for each alignment of it and each
+    reference they were rated against."""
 
     def __init__(self, model, audio: Audio, stretches: Sequence[tuple[float, float]],
                  words: Sequence[align.ScriptWord], settings: RecognitionSettings, foreign: bool = False,
@@ -543,6 +544,8 @@ class _LineRater:
         self._model, self._audio, self._stretches, self._words = model, audio, stretches, words
         self._settings, self._foreign, self._scored = settings, foreign, scored
         self._reference: float | None = None
+        #: by group: the alignment rated, the reference then (None: not measured) and the ratings
+        self._rated: dict[align.Group, tuple[object, float | None, dict[int, tuple[float, float, float]]]] = {}
 
     @property
     def reference(self) -> float:
@@ -553,12 +556,23 @@ class _LineRater:
 
     def lines(self, located, group: align.Group) -> dict[int, tuple[float, float, float]]:
         """Each line of an aligned group: (confidence, start, end) in seconds of the track."""
+        known = self._rated.get(group)
+        if known is not None and known[0] is located and known[1] == self._reference:
+            return known[2]
+        rated = self._rate(located, group)
+        self._rated[group] = (located, self._reference, rated)
+        return rated
+
+    def _rate(self, located, group: align.Group) -> dict[int, tuple[float, float, float]]:
+        """:meth:`lines`, computed: another language's lines are rated on their fit alone, so
+        their phones' durations are not counted."""
         offset = max(0.0, group.start - self._settings.pad)
         by_line: dict[int, list] = {}
         for aligned_word, script_word in zip(located, align.words_in(group, self._words)):
             by_line.setdefault(script_word.line, []).append(aligned_word)
         per_frame = {index: confidence.line_score(found, self._settings) for index, found in by_line.items()}
-        durations = {index: (confidence.squeezed_share(found), confidence.stretched_share(found))
+        durations = {index: (0.0, 0.0) if self._foreign else
+                     (confidence.squeezed_share(found), confidence.stretched_share(found))
                      for index, found in by_line.items()}
         reference = self._reference
         if reference is None and not all(score is not None and confidence.confidence(
