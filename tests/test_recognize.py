@@ -231,9 +231,9 @@ def test_script_free_word_search_follows_its_settings(short):
     above the acoustics hears no words at all, and then the phone loop still finds the phones."""
     from lipsync.recognize import sphinx
 
-    settings = RecognitionSettings(words_language_weight=100.0, words_topn=3)
-    decoder = sphinx.word_recognizer(settings.words_language_weight, settings.words_topn)
-    assert (decoder.config["lw"], decoder.config["topn"]) == (100.0, 3)
+    settings = RecognitionSettings(words_language_weight=100.0, words_topn=3, words_phone_penalty=3.0)
+    decoder = sphinx.word_recognizer(settings.words_language_weight, settings.words_topn, settings.words_phone_penalty)
+    assert (decoder.config["lw"], decoder.config["topn"], decoder.config["pip"]) == (100.0, 3, 3.0)
     deaf = recognize(short.audio, None, settings=settings)
     assert deaf.words == () and len(deaf.phones) >= 20
     assert recognize(short.audio, None).words
@@ -267,7 +267,7 @@ def test_matching_by_sound_hears_with_its_own_word_search(short):
         return [(p.symbol, p.start, p.end) for stretch in stretches for p in found[stretch]]
 
     usual = heard()
-    assert heard(words_language_weight=100.0, words_topn=1, words_closure_prior=0.5) == usual
+    assert heard(words_language_weight=100.0, words_topn=1, words_phone_penalty=5.0, words_closure_prior=0.5) == usual
     assert heard(match_words_language_weight=100.0) != usual
 
 

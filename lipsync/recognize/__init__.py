@@ -161,10 +161,12 @@ class AcousticRecognizer:
               phones_only: bool = False) -> dict[tuple[float, float], list[Phone]]:
         """The phones recognized in each stretch without the script, to match script lines by
         sound and for speech that is not in the script: English words are heard with
-        ``settings.match_words_language_weight`` and ``settings.match_words_topn`` and aligned
-        as heard (the settings the script checks were calibrated with)."""
+        ``settings.match_words_language_weight``, ``settings.match_words_topn`` and
+        ``settings.match_words_phone_penalty`` and aligned as heard (the settings the script
+        checks were calibrated with)."""
         settings = replace(self.settings, words_language_weight=self.settings.match_words_language_weight,
-                           words_topn=self.settings.match_words_topn, words_closure_prior=0.0)
+                           words_topn=self.settings.match_words_topn,
+                           words_phone_penalty=self.settings.match_words_phone_penalty, words_closure_prior=0.0)
         heard: dict[tuple[float, float], list[Phone]] = {}
         pieces = [(stretch, chunk) for stretch in stretches
                   for chunk in self._phone_chunks(audio, [stretch], phones_only, settings)]

@@ -143,28 +143,32 @@ def phone_recognizer():
 
 @functools.lru_cache(maxsize=2)
 def word_recognizer(language_weight: float = DEFAULT_SETTINGS.words_language_weight,
-                    topn: int = DEFAULT_SETTINGS.words_topn):
+                    topn: int = DEFAULT_SETTINGS.words_topn,
+                    phone_penalty: float = DEFAULT_SETTINGS.words_phone_penalty):
     """This process's English word decoder (the bundled language model), tuned for speed: the
     words only guide a phone alignment, which finds the phones and their timing. A language
     weight below the default (6.5) lets the acoustics speak louder, which finds more lip
-    closures; ``topn``: Gaussians scored per codebook."""
+    closures; ``topn``: Gaussians scored per codebook; ``phone_penalty``: the probability each
+    phone of a word is multiplied by (pocketsphinx ``pip``; above 1 favours longer words)."""
     from pocketsphinx import Decoder
 
     return Decoder(fwdflat=False, bestpath=False, maxhmmpf=700, maxwpf=8, beam=1e-35, wbeam=1e-25,
-                   pbeam=1e-35, pl_window=5, lw=language_weight, topn=topn, loglevel="FATAL")
+                   pbeam=1e-35, pl_window=5, lw=language_weight, topn=topn, pip=phone_penalty,
+                   loglevel="FATAL")
 
 
 def recognize_words(samples: np.ndarray, settings: RecognitionSettings = DEFAULT_SETTINGS
                     ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
     """The English words heard in 16 kHz ``samples``, aligned: their phones (IPA, start, end)
-    and the words themselves (decoded with ``settings.words_language_weight`` and
-    ``settings.words_topn``). With ``settings.words_closure_prior``, the words are aligned
-    allowing each consonant of :data:`CLOSURE_SUBSTITUTES` to be its bilabial counterpart
-    (:func:`align_with_closures`); where that alignment fails, as heard.
+    and the words themselves (decoded with ``settings.words_language_weight``,
+    ``settings.words_topn`` and ``settings.words_phone_penalty``). With
+    ``settings.words_closure_prior``, the words are aligned allowing each consonant of
+    :data:`CLOSURE_SUBSTITUTES` to be its bilabial counterpart (:func:`align_with_closures`);
+    where that alignment fails, as heard.
 
     None when no word is heard or the words cannot be aligned.
     """
-    decoder = word_recognizer(settings.words_language_weight, settings.words_topn)
+    decoder = word_recognizer(settings.words_language_weight, settings.words_topn, settings.words_phone_penalty)
     pcm = to_pcm(samples)
     _decode(decoder, pcm)
     if decoder.hyp() is None or not decoder.hyp().hypstr.strip():
