@@ -290,3 +290,17 @@ def test_each_aligned_groups_lines_are_rated_once(take, monkeypatch):
     result = analyze(take.audio, take.lines())
     assert len(scored) == len(PHRASES)
     assert sheet_to_json(result.sheet) == sheet_to_json(analyze(take.audio, take.lines()).sheet)
+
+
+def test_the_phone_loop_reference_is_scored_on_three_seconds_of_speech(take, monkeypatch):
+    # the loop is the reference's whole cost (about 0.03 CPU s per second scored): a script
+    # whose lines depend on it has it scored once, on 3 s of the take's 5 s of speech, in
+    # 1 s pieces spread over it
+    from lipsync.recognize import sphinx
+
+    scored = []
+    loop_score = sphinx.phone_loop_score
+    monkeypatch.setattr(sphinx, "phone_loop_score", lambda samples: scored.append(len(samples)) or loop_score(samples))
+    result = analyze(take.audio, lines_of(PHRASES[0], OTHER, PHRASES[2]), allow_mismatch=True)
+    assert [line.status for line in result.sheet.script][::2] == ["aligned", "aligned"]
+    assert len(scored) == 1 and 2.9 <= scored[0] / 16000 <= 3.0, [n / 16000 for n in scored]

@@ -230,8 +230,12 @@ class RecognitionSettings:
     #: 29-60 below)
     context_confident: float = 0.8
     context_evidence: float = 15.0
-    #: seconds of the recording's speech the phone-loop reference is measured on
-    reference_seconds: float = 6.0
+    #: seconds of the recording's speech the phone-loop reference is measured on, in 1 s pieces
+    #: spread over it (:func:`~lipsync.recognize.confidence.reference_stretches`); the loop costs
+    #: about 0.03 CPU s per second. 3 keeps every case of benchmarks/trust.py that 6 (whole
+    #: stretches) kept; from whole stretches, 3 or 4 s (on a short take, the first line's speech)
+    #: lost a wrong-language case, and 2 or less moved the reference by 1-3 per frame on average
+    reference_seconds: float = 3.0
 
     # --- phone boundaries ---------------------------------------------------------------------
     #: move each boundary between two phones by the aligner's learned bias for its kind
