@@ -54,37 +54,43 @@ def _decoder(topn: int, downsampling: int):
 
 
 @functools.lru_cache(maxsize=1)
-def _bundled_dictionary() -> tuple[bytes, np.ndarray]:
-    """The bundled dictionary's text (one ``word PH ON ES`` line per pronunciation, sorted by
-    word, a word's other pronunciations, ``read(2)``, right after it) and where its lines start."""
+def _bundled_dictionary() -> bytes:
+    """The bundled dictionary's text: one ``word PH ON ES`` line per pronunciation, sorted by
+    word, a word's other pronunciations (``read(2)``) right after it."""
     with open(os.path.join(_model_dir(), "cmudict-en-us.dict"), "rb") as file:
-        text = file.read()
-    starts = np.flatnonzero(np.frombuffer(text, np.uint8) == ord("\n")) + 1
-    return text, np.concatenate(([0], starts[starts < len(text)]))
+        return file.read()
 
 
 def dictionary_entries(word: str) -> list[tuple[str, str]]:
     """The bundled dictionary's entries for ``word`` (lowercase), in its order: (entry, ARPAbet
-    phones), the first pronunciation first; empty when it does not know the word.
+    phones), the first pronunciation first; empty when it does not know the word. Found by
+    bisecting the sorted text.
 
     >>> dictionary_entries("read")
     [('read', 'R EH D'), ('read(2)', 'R IY D')]
     """
-    text, starts = _bundled_dictionary()
+    text = _bundled_dictionary()
 
-    def entry(line: int) -> bytes:
-        start = int(starts[line])
-        return text[start:text.index(b" ", start)]
+    def line_end(start: int) -> int:
+        end = text.find(b"\n", start)
+        return len(text) if end < 0 else end
+
+    def word_at(start: int) -> bytes:
+        return text[start:text.find(b" ", start)].split(b"(")[0]
 
     wanted = word.encode("utf-8")
-    line = bisect_left(range(len(starts)), wanted, key=lambda line: entry(line).split(b"(")[0])
+    low, high = 0, len(text)  # lines starting before low hold earlier words; from high on, not
+    while low < high:
+        start = text.rfind(b"\n", 0, (low + high) // 2) + 1  # the line holding the middle
+        if word_at(start) < wanted:
+            low = line_end(start) + 1
+        else:
+            high = start
     found = []
-    while line < len(starts) and entry(line).split(b"(")[0] == wanted:
-        start = int(starts[line])
-        end = text.find(b"\n", start)
-        name, phones = text[start:end if end >= 0 else len(text)].decode("utf-8").split(" ", 1)
+    while low < len(text) and word_at(low) == wanted:
+        name, phones = text[low:line_end(low)].decode("utf-8").split(" ", 1)
         found.append((name, phones.strip()))
-        line += 1
+        low = line_end(low) + 1
     return found
 
 
