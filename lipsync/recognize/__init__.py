@@ -267,9 +267,10 @@ class AcousticRecognizer:
             located = aligned[group]
             group_words = align.words_in(group, words)
             if located is None:
-                first = lines[group.lines[0]]
-                warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
-                                f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
+                for index in group.lines:  # each line named: none is dropped unsaid
+                    warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") does not match "
+                                    f"the recording at {clock(group.start)}-{clock(group.end)}; "
+                                    "used script-free recognition there")
                 # the speech there still belongs to the group's character, when it has one
                 speakers = {lines[index].speaker for index in group.lines}
                 unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
