@@ -185,13 +185,16 @@ def spectral_change(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, 
     firsts, lasts = np.array(pieces).T
     lengths = lasts - firsts
     offsets = np.concatenate(([0], np.cumsum(lengths + 2 * half)[:-1]))  # each piece's first row in levels
-    for length in np.unique(lengths):  # the pieces of one length at once, each summed on its own
-        alike = lengths == length
-        piece = levels[offsets[alike, None] + np.arange(length + 2 * half)]
-        sums = np.concatenate([np.zeros((len(piece), 1, bands)), np.cumsum(piece, axis=1, dtype=np.float64)], axis=1)
+    for length in np.unique(lengths):  # pieces of one length together, each summed on its own
+        alike = np.flatnonzero(lengths == length)
         middle = np.arange(half, half + length)
-        before, after = sums[:, middle] - sums[:, middle - half], sums[:, middle + half] - sums[:, middle]
-        values[firsts[alike, None] + np.arange(length)] = np.sqrt(np.mean((after - before) ** 2, axis=2)) / half
+        for block in range(0, len(alike), 64):  # a few at a time: the arrays stay in the cache
+            chosen = alike[block:block + 64]
+            piece = levels[offsets[chosen, None] + np.arange(length + 2 * half)]
+            sums = np.zeros((len(chosen), length + 2 * half + 1, bands))
+            np.cumsum(piece, axis=1, dtype=np.float64, out=sums[:, 1:])
+            before, after = sums[:, middle] - sums[:, middle - half], sums[:, middle + half] - sums[:, middle]
+            values[firsts[chosen, None] + np.arange(length)] = np.sqrt(np.mean((after - before) ** 2, axis=2)) / half
     return ChangeCurve(values, step)
 
 
