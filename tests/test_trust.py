@@ -82,6 +82,17 @@ def test_allow_mismatch_names_the_lines_and_recognizes_the_speech(take):
     assert track.words == () and len(track.phones) > 20  # the speech is still animated
 
 
+def test_allow_mismatch_names_every_line_of_a_wrong_script_with_its_time(take):
+    # these three lines fail as one group: each of them is named, not only the first
+    script = lines_of("Nobody knows where the old captain buried his treasure.",
+                      "Please close the window before you leave.", OTHER)
+    result = analyze(take.audio, script, allow_mismatch=True)
+    assert [line.status for line in result.sheet.script] == ["not found"] * 3
+    for number in (1, 2, 3):
+        named = [warning for warning in result.warnings if warning.startswith(f"line {number} ")]
+        assert named and re.search(r"\d+:\d\d\.\d", named[0]), result.warnings
+
+
 def test_a_partly_matching_script_aligns_what_matches_and_names_the_rest(take):
     result = analyze(take.audio, lines_of(PHRASES[0], OTHER, PHRASES[2]))
     states = [line.status for line in result.sheet.script]

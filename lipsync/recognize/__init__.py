@@ -31,7 +31,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades, widen_into_pauses, words_over_their_phones
+from .edges import end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, widen_into_pauses, words_over_their_phones
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -115,6 +115,10 @@ class AcousticRecognizer:
             found = self._align_script(audio, lines, stretches, language, on_progress)
         heard = prepared.speech(settings.trim_pad, reach)
         phones = trim_to_speech(found.phones, heard, settings)
+        if settings.fade_stop_seconds:
+            phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
+        if lines and is_english(language) and not steady_noise and settings.onset_restore_seconds:
+            phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
@@ -265,9 +269,10 @@ class AcousticRecognizer:
             located = aligned[group]
             group_words = align.words_in(group, words)
             if located is None:
-                first = lines[group.lines[0]]
-                warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
-                                f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
+                for index in group.lines:  # each line named: none is dropped unsaid
+                    warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") does not match "
+                                    f"the recording at {clock(group.start)}-{clock(group.end)}; "
+                                    "used script-free recognition there")
                 # the speech there still belongs to the group's character, when it has one
                 speakers = {lines[index].speaker for index in group.lines}
                 unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
