@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import bisect
+import math
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
@@ -252,6 +253,8 @@ class AcousticRecognizer:
             aligned.update(zip(todo, self._align_groups(audio, todo, words, None)))
         if failed:
             groups = self._drop_unrecorded_lines(audio, groups, aligned, words)
+            if not timed:
+                groups = self._extend_into_uncovered(audio, groups, aligned, words, stretches, rate)
 
         rated: dict[int, tuple[float, float, float]] = {}
         for group in groups:
@@ -394,6 +397,40 @@ class AcousticRecognizer:
                 result.append(trial)
             else:
                 result.append(group)
+        return tuple(result)
+
+    def _extend_into_uncovered(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
+                               stretches: Sequence[tuple[float, float]], rate: "_LineRater"
+                               ) -> tuple[align.Group, ...]:
+        """A group with a line that does not align confidently, next to speech no group covers,
+        is aligned again with that speech joined to it (the stretch before it, after it, or
+        both); the widest try whose lines all align confidently is kept. The plan by sound can
+        leave a line's first breath out when it sounds little like it (``Of course.`` before
+        the rest of its line), which leaves the line forced onto too little speech."""
+        result = list(groups)
+        for position, group in enumerate(groups):
+            located = aligned[group]
+            if located is None or all(confidence.status(value, self.settings) == confidence.ALIGNED
+                                      for value, _, _ in rate.lines(located, group).values()):
+                continue
+            free = _uncovered(stretches, result, self.settings)
+            low = result[position - 1].end if position else -math.inf
+            high = result[position + 1].start if position + 1 < len(result) else math.inf
+            before = [s for s in free if low <= s[0] and s[1] <= group.start + 1e-9][-1:]
+            after = [s for s in free if group.end - 1e-9 <= s[0] and s[1] <= high][:1]
+            if not before and not after:
+                continue
+            starts = [group.start] + [start for start, _ in before]
+            ends = [group.end] + [end for _, end in after]
+            trials = [align.Group(group.lines, start, end) for start in starts for end in ends
+                      if (start, end) != (group.start, group.end)]
+            trials.sort(key=lambda trial: trial.start - trial.end)  # the widest first
+            for trial, again in zip(trials, self._align_groups(audio, trials, words, None)):
+                if again is not None and all(confidence.status(value, self.settings) == confidence.ALIGNED
+                                             for value, _, _ in rate.lines(again, trial).values()):
+                    aligned[trial] = again
+                    result[position] = trial
+                    break
         return tuple(result)
 
     def _align_groups(self, audio: Audio, groups, words, on_progress, short: bool = False,
