@@ -142,6 +142,17 @@ def test_a_two_word_script_on_a_longer_take_is_refused_saying_what_matched_and_w
     assert [word.text for word in result.sheet.tracks[0].words] == ["The", "weather"]
 
 
+def test_a_one_word_script_is_refused_as_too_short_for_the_speech():
+    # "Hello" is the sample's first word: refused, found or not, as far shorter than the speech
+    from lipsync.audio import load_audio
+
+    with pytest.raises(ScriptMismatchError) as caught:
+        analyze(load_audio(DATA / "sample.flac"), lines_of("Hello"), jobs=1)
+    # not matched: "its 1 word would take about 0.3 s of ..."; matched: "the script matched only ... s of ..."
+    assert "of the recording's 12.4 s of speech" in caught.value.message, caught.value.message
+    assert caught.value.hint.startswith("pass the script of the whole recording")
+
+
 def test_most_of_the_script_is_not_refused_for_the_speech_it_leaves_out(take):
     result = analyze(take.audio, lines_of(PHRASES[0], PHRASES[2]))
     assert [line.status for line in result.sheet.script] == ["aligned", "aligned"]
