@@ -32,7 +32,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades, widen_into_pauses, words_over_their_phones
+from .edges import end_phones_where_sound_fades, restore_cut_stops, widen_into_pauses, words_over_their_phones
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -116,6 +116,8 @@ class AcousticRecognizer:
             found = self._align_script(audio, lines, stretches, language, on_progress)
         heard = prepared.speech(settings.trim_pad, reach)
         phones = trim_to_speech(found.phones, heard, settings)
+        if settings.fade_stop_seconds:
+            phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),

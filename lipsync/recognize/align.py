@@ -79,7 +79,8 @@ def prepare_words(lines: Sequence[Line], language: str = "en-us",
     model = model or acoustic_model()
     entries = spoken_words(lines, language)
     english = is_english(language)
-    known = {said.lower(): model.pronunciation(said.lower()) if english else None for _, _, said in entries}
+    known = {said: model.pronunciation(said) if english else None
+             for said in dict.fromkeys(said.lower() for _, _, said in entries)}
     missing = sorted(word for word, found in known.items() if found is None)
     spoken = dict(zip(missing, pronounce(missing, language)))
     prepared = []

@@ -100,6 +100,44 @@ def hold_stops_before_pauses(phones: Sequence[Phone], stop_seconds: float, durat
     return tuple(result)
 
 
+def restore_cut_stops(aligned: Sequence[Phone], trimmed: Sequence[Phone], stop_seconds: float,
+                      duration: float) -> tuple[Phone, ...]:
+    """``trimmed`` with each word-final stop the trimming to the detector's stretches dropped
+    given back: a stop that the aligner placed right after the last phone before a pause (its
+    closure is silent, so the detector let go before it). It lasts ``stop_seconds``
+    from the cut (as :func:`hold_stops_before_pauses` holds a stop), never into the next phone
+    or past ``duration``.
+
+    >>> aligned = [Phone(0.0, 0.2, "n"), Phone(0.2, 0.34, "t"), Phone(0.6, 0.8, "ɑ")]
+    >>> restore_cut_stops(aligned, [Phone(0.0, 0.18, "n"), Phone(0.6, 0.8, "ɑ")], 0.08, 1.0)[1]
+    Phone(start=0.18, end=0.26, symbol='t', word=None, line=None)
+    """
+    result = sorted(trimmed, key=lambda phone: (phone.start, phone.end))
+    starts = [phone.start for phone in result]
+    ordered = sorted(aligned, key=lambda phone: (phone.start, phone.end))
+    for before, phone in zip(ordered, ordered[1:]):
+        if not is_stop(phone.symbol) or phone.start - before.end > TOUCH_SECONDS or _within(phone, result, starts):
+            continue
+        cut = _within(before, result, starts)
+        if cut is None:
+            continue
+        index = bisect.bisect_left(starts, cut.end - 1e-6)
+        following = starts[index] if index < len(starts) else duration
+        end = round(min(cut.end + stop_seconds, following), 6)
+        if end - cut.end > TOUCH_SECONDS:  # else no pause follows: the stop was not cut by one
+            result.insert(index, replace(phone, start=cut.end, end=end))
+            starts.insert(index, cut.end)
+    return tuple(result)
+
+
+def _within(phone: Phone, trimmed: Sequence[Phone], starts: Sequence[float]) -> Phone | None:
+    """The phone of ``trimmed`` (sorted, ``starts`` their starts) that is ``phone`` or a part
+    of it, if any."""
+    first = bisect.bisect_left(starts, phone.start - 1e-6)
+    return next((kept for kept in trimmed[first:bisect.bisect_right(starts, phone.end + 1e-6)]
+                 if kept.symbol == phone.symbol and kept.end <= phone.end + 1e-6), None)
+
+
 def words_over_their_phones(words: Sequence[Word], phones: Sequence[Phone]) -> tuple[Word, ...]:
     """``words``, each ending no earlier than the phones that start inside it (of that word, or
     of no word): a stop held into the pause after it keeps its word around it, as the review's

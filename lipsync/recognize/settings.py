@@ -259,7 +259,8 @@ class RecognitionSettings:
     #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
     #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
     #: never shorter than ``fade_min_phone_seconds``; a stop before a pause lasts at least
-    #: ``fade_stop_seconds`` (its silent closure and its release)
+    #: ``fade_stop_seconds`` (its silent closure and its release), and a final stop the trimming
+    #: to the detector's stretches dropped is given back for as long (0 does neither)
     fade_ends: bool = True
     fade_drop_db: float = 15.0
     fade_look_seconds: float = 0.2

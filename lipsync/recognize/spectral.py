@@ -178,18 +178,23 @@ def spectral_change(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, 
     values = np.zeros(count, dtype=np.float64)
     if not pieces:
         return ChangeCurve(values, step)
-    frames = [np.arange(first - half, last + half) for first, last in pieces]
-    levels = mel_energies(samples, sample_rate, hop, window, bands, np.concatenate(frames), threads)
+    frames = np.concatenate([np.arange(first - half, last + half) for first, last in pieces])
+    levels = mel_energies(samples, sample_rate, hop, window, bands, frames, threads)
     np.log(levels + np.float32(max(float(levels.max()) * _FLOOR, 1e-20)), out=levels)
     levels /= np.maximum(levels.std(axis=0, dtype=np.float64), 1e-6).astype(np.float32)
-    start = 0
-    for (first, last), rows in zip(pieces, frames):
-        piece = levels[start:start + len(rows)]
-        start += len(rows)
-        sums = np.vstack([np.zeros((1, bands)), np.cumsum(piece, axis=0, dtype=np.float64)])
-        middle = np.arange(half, half + last - first)
-        before, after = sums[middle] - sums[middle - half], sums[middle + half] - sums[middle]
-        values[first:last] = np.sqrt(np.mean((after - before) ** 2, axis=1)) / half
+    firsts, lasts = np.array(pieces).T
+    lengths = lasts - firsts
+    offsets = np.concatenate(([0], np.cumsum(lengths + 2 * half)[:-1]))  # each piece's first row in levels
+    for length in np.unique(lengths):  # pieces of one length together, each summed on its own
+        alike = np.flatnonzero(lengths == length)
+        middle = np.arange(half, half + length)
+        for block in range(0, len(alike), 64):  # a few at a time: the arrays stay in the cache
+            chosen = alike[block:block + 64]
+            piece = levels[offsets[chosen, None] + np.arange(length + 2 * half)]
+            sums = np.zeros((len(chosen), length + 2 * half + 1, bands))
+            np.cumsum(piece, axis=1, dtype=np.float64, out=sums[:, 1:])
+            before, after = sums[:, middle] - sums[:, middle - half], sums[:, middle + half] - sums[:, middle]
+            values[firsts[chosen, None] + np.arange(length)] = np.sqrt(np.mean((after - before) ** 2, axis=2)) / half
     return ChangeCurve(values, step)
 
 
