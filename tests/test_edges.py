@@ -8,7 +8,8 @@ import pytest
 
 from lipsync.audio import Audio
 from lipsync.recognize.edges import (end_phones_where_sound_fades, end_where_sound_fades, envelope_db,
-                                    hold_stops_before_pauses, restore_cut_stops, widen_into_pauses)
+                                    hold_stops_before_pauses, restore_cut_onsets, restore_cut_stops,
+                                    widen_into_pauses)
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
 
@@ -137,6 +138,34 @@ def test_only_a_dropped_stop_right_after_the_last_phone_before_a_pause_comes_bac
     running = (*trimmed, Phone(0.5705, 0.7, "ɑ"))
     assert restore_cut_stops([*trimmed[:1], Phone(0.45, 0.57, "n"), Phone(0.57, 0.6, "t"), Phone(0.6, 0.7, "ɑ")],
                              running, 0.08, 2.0) == running
+
+
+def test_a_first_consonant_the_trimming_dropped_comes_back_before_the_phone_after_it():
+    from lipsync.recognize import trim_to_speech
+    # "part": the aligner let the p swallow the silence before the onset the detector found (0.14 s)
+    aligned = [Phone(0.0, 0.15, "p", "part", 0), Phone(0.15, 0.3, "ɑ", "part", 0), Phone(0.3, 0.4, "ɹ", "part", 0),
+               Phone(0.6, 0.7, "t", "to", 1), Phone(0.7, 0.8, "u", "to", 1)]
+    trimmed = trim_to_speech(aligned, [(0.14, 0.4), (0.6, 0.8)])
+    assert [p.symbol for p in trimmed] == ["ɑ", "ɹ", "t", "u"]
+    restored = restore_cut_onsets(aligned, trimmed, 0.03)
+    assert restored[:2] == (Phone(0.15, 0.18, "p", "part", 0), Phone(0.18, 0.3, "ɑ", "part", 0))
+    assert restored[2:] == trimmed[1:]  # the other stretch kept its first phone: unchanged
+    assert restore_cut_onsets(aligned, trimmed, 0.0) == trimmed
+
+
+def test_only_a_dropped_consonant_before_the_first_phone_of_a_stretch_comes_back():
+    vowel = (Phone(0.15, 0.3, "ɑ"),)
+    # a vowel the trimming dropped is not given back (the aligner's onsets are consonants)
+    assert restore_cut_onsets([Phone(0.0, 0.15, "ə"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03) == vowel
+    # a consonant before a gap in the alignment is not that word's first phone
+    assert restore_cut_onsets([Phone(0.0, 0.1, "p"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03) == vowel
+    # the phone before it was kept: no stretch starts there
+    running = (Phone(0.05, 0.15, "s"), Phone(0.155, 0.3, "ɑ"))
+    assert restore_cut_onsets([Phone(0.05, 0.15, "s"), Phone(0.15, 0.155, "p"), Phone(0.155, 0.3, "ɑ")],
+                              running, 0.03) == running
+    # the phone after it would be left too short: unchanged
+    short = (Phone(0.15, 0.19, "ɑ"),)
+    assert restore_cut_onsets([Phone(0.0, 0.15, "p"), Phone(0.15, 0.19, "ɑ")], short, 0.03) == short
 
 
 def test_phones_next_to_a_pause_widen_into_it_and_running_speech_keeps_its_boundaries():

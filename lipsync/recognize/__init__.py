@@ -32,7 +32,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades, restore_cut_stops, widen_into_pauses, words_over_their_phones
+from .edges import end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, widen_into_pauses, words_over_their_phones
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -118,6 +118,8 @@ class AcousticRecognizer:
         phones = trim_to_speech(found.phones, heard, settings)
         if settings.fade_stop_seconds:
             phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
+        if lines and is_english(language) and not steady_noise and settings.onset_restore_seconds:
+            phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),

@@ -38,6 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..audio import Audio
+from ..phonemes import is_vowel
 from ..sheet import Phone, Word
 from ..vad import frame_energies
 from .refine import TOUCH_SECONDS
@@ -127,6 +128,40 @@ def restore_cut_stops(aligned: Sequence[Phone], trimmed: Sequence[Phone], stop_s
         if end - cut.end > TOUCH_SECONDS:  # else no pause follows: the stop was not cut by one
             result.insert(index, replace(phone, start=cut.end, end=end))
             starts.insert(index, cut.end)
+    return tuple(result)
+
+
+def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], seconds: float) -> tuple[Phone, ...]:
+    """``trimmed`` with each consonant the trimming dropped at the start of a stretch of speech
+    given back: the aligner's first phone of an utterance swallows the silence before it, so
+    most of it lay before the detector's onset, and too little was left of it. It lasts
+    ``seconds`` from the start of the phone after it, which starts that much later (unless that
+    would leave it shorter than ``seconds``).
+
+    >>> aligned = [Phone(0.0, 0.15, "p"), Phone(0.15, 0.3, "ɑ")]
+    >>> restore_cut_onsets(aligned, [Phone(0.15, 0.3, "ɑ")], 0.03)  # the detector's onset was 0.14 s
+    (Phone(start=0.15, end=0.18, symbol='p', word=None, line=None), Phone(start=0.18, end=0.3, symbol='ɑ', word=None, line=None))
+    """
+    result = sorted(trimmed, key=lambda phone: (phone.start, phone.end))
+    starts = [phone.start for phone in result]
+    ordered = sorted(aligned, key=lambda phone: (phone.start, phone.end))
+    if seconds <= 0:
+        return tuple(result)
+    for phone, after in zip(ordered, ordered[1:]):
+        if is_vowel(phone.symbol) or after.start - phone.end > TOUCH_SECONDS or _within(phone, result, starts):
+            continue
+        kept = _within(after, result, starts)
+        if kept is None:
+            continue
+        index = result.index(kept)
+        if index and result[index - 1].end >= phone.start - TOUCH_SECONDS:
+            continue  # the phone before it was kept: not the start of a stretch
+        split = round(kept.start + seconds, 6)
+        if kept.end - split < seconds:
+            continue
+        result[index] = replace(kept, start=split)
+        result.insert(index, replace(phone, start=kept.start, end=split))
+        starts[index:index + 1] = [kept.start, split]
     return tuple(result)
 
 

@@ -272,6 +272,11 @@ class RecognitionSettings:
     trim_pad: float = 0.0
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
+    #: with a script, a first consonant the trimming dropped (the aligner let it swallow the
+    #: silence before the onset) is given back for this long at the start of the phone after it
+    #: (:func:`lipsync.recognize.edges.restore_cut_onsets`): the aligner's shortest phone, three
+    #: 10 ms states, not fitted; 0 turns it off
+    onset_restore_seconds: float = 0.03
     #: other languages: a quiet run this long in a word's first phone is a pause before the
     #: word (a stop's closure), and the word starts after it
     quiet_onset_seconds: float = 0.02
