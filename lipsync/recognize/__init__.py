@@ -119,7 +119,8 @@ class AcousticRecognizer:
         if settings.fade_stop_seconds:
             phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
         if lines and is_english(language) and not steady_noise and settings.onset_restore_seconds:
-            phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds)
+            phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds,
+                                        [start for start, _ in heard])
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
