@@ -147,25 +147,29 @@ def test_a_first_consonant_the_trimming_dropped_comes_back_before_the_phone_afte
                Phone(0.6, 0.7, "t", "to", 1), Phone(0.7, 0.8, "u", "to", 1)]
     trimmed = trim_to_speech(aligned, [(0.14, 0.4), (0.6, 0.8)])
     assert [p.symbol for p in trimmed] == ["ɑ", "ɹ", "t", "u"]
-    restored = restore_cut_onsets(aligned, trimmed, 0.03)
-    assert restored[:2] == (Phone(0.15, 0.18, "p", "part", 0), Phone(0.18, 0.3, "ɑ", "part", 0))
+    restored = restore_cut_onsets(aligned, trimmed, 0.03, [0.14, 0.6])
+    # from the detector's onset, for at least the aligner's shortest phone
+    assert restored[:2] == (Phone(0.14, 0.17, "p", "part", 0), Phone(0.17, 0.3, "ɑ", "part", 0))
     assert restored[2:] == trimmed[1:]  # the other stretch kept its first phone: unchanged
-    assert restore_cut_onsets(aligned, trimmed, 0.0) == trimmed
+    assert restore_cut_onsets(aligned, trimmed, 0.0, [0.14, 0.6]) == trimmed
+    # the phone after it started later than the onset + 30 ms: it keeps its start
+    late = (Phone(0.2, 0.3, "ɑ", "part", 0),) + trimmed[1:]
+    assert restore_cut_onsets(aligned, late, 0.03, [0.14, 0.6])[:2] == (Phone(0.14, 0.2, "p", "part", 0), late[0])
 
 
 def test_only_a_dropped_consonant_before_the_first_phone_of_a_stretch_comes_back():
     vowel = (Phone(0.15, 0.3, "ɑ"),)
     # a vowel the trimming dropped is not given back (the aligner's onsets are consonants)
-    assert restore_cut_onsets([Phone(0.0, 0.15, "ə"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03) == vowel
+    assert restore_cut_onsets([Phone(0.0, 0.15, "ə"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03, [0.14]) == vowel
     # a consonant before a gap in the alignment is not that word's first phone
-    assert restore_cut_onsets([Phone(0.0, 0.1, "p"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03) == vowel
+    assert restore_cut_onsets([Phone(0.0, 0.1, "p"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03, [0.14]) == vowel
     # the phone before it was kept: no stretch starts there
     running = (Phone(0.05, 0.15, "s"), Phone(0.155, 0.3, "ɑ"))
     assert restore_cut_onsets([Phone(0.05, 0.15, "s"), Phone(0.15, 0.155, "p"), Phone(0.155, 0.3, "ɑ")],
-                              running, 0.03) == running
+                              running, 0.03, [0.05]) == running
     # the phone after it would be left too short: unchanged
     short = (Phone(0.15, 0.19, "ɑ"),)
-    assert restore_cut_onsets([Phone(0.0, 0.15, "p"), Phone(0.15, 0.19, "ɑ")], short, 0.03) == short
+    assert restore_cut_onsets([Phone(0.0, 0.15, "p"), Phone(0.15, 0.19, "ɑ")], short, 0.03, [0.15]) == short
 
 
 def test_phones_next_to_a_pause_widen_into_it_and_running_speech_keeps_its_boundaries():

@@ -131,16 +131,18 @@ def restore_cut_stops(aligned: Sequence[Phone], trimmed: Sequence[Phone], stop_s
     return tuple(result)
 
 
-def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], seconds: float) -> tuple[Phone, ...]:
+def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], seconds: float,
+                       onsets: Sequence[float]) -> tuple[Phone, ...]:
     """``trimmed`` with each consonant the trimming dropped at the start of a stretch of speech
     given back: the aligner's first phone of an utterance swallows the silence before it, so
-    most of it lay before the detector's onset, and too little was left of it. It lasts
-    ``seconds`` from the start of the phone after it, which starts that much later (unless that
-    would leave it shorter than ``seconds``).
+    most of it lay before the detector's onset, and too little was left of it. It starts at that
+    onset (the latest of the sorted ``onsets`` of the stretches, seconds, before the phone after
+    it) and lasts at least ``seconds``: the phone after it starts no earlier (and keeps its start
+    if that would leave it shorter than ``seconds``).
 
     >>> aligned = [Phone(0.0, 0.15, "p"), Phone(0.15, 0.3, "ɑ")]
-    >>> restore_cut_onsets(aligned, [Phone(0.15, 0.3, "ɑ")], 0.03)  # the detector's onset was 0.14 s
-    (Phone(start=0.15, end=0.18, symbol='p', word=None, line=None), Phone(start=0.18, end=0.3, symbol='ɑ', word=None, line=None))
+    >>> restore_cut_onsets(aligned, [Phone(0.15, 0.3, "ɑ")], 0.03, [0.14])
+    (Phone(start=0.14, end=0.17, symbol='p', word=None, line=None), Phone(start=0.17, end=0.3, symbol='ɑ', word=None, line=None))
     """
     result = sorted(trimmed, key=lambda phone: (phone.start, phone.end))
     starts = [phone.start for phone in result]
@@ -156,12 +158,14 @@ def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], secon
         index = result.index(kept)
         if index and result[index - 1].end >= phone.start - TOUCH_SECONDS:
             continue  # the phone before it was kept: not the start of a stretch
-        split = round(kept.start + seconds, 6)
+        before = bisect.bisect_right(onsets, kept.start + 1e-6)
+        onset = min(onsets[before - 1], kept.start) if before else kept.start
+        split = round(max(kept.start, onset + seconds), 6)
         if kept.end - split < seconds:
             continue
         result[index] = replace(kept, start=split)
-        result.insert(index, replace(phone, start=kept.start, end=split))
-        starts[index:index + 1] = [kept.start, split]
+        result.insert(index, replace(phone, start=onset, end=split))
+        starts[index:index + 1] = [onset, split]
     return tuple(result)
 
 

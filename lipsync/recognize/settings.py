@@ -273,7 +273,7 @@ class RecognitionSettings:
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
     #: with a script, a first consonant the trimming dropped (the aligner let it swallow the
-    #: silence before the onset) is given back for this long at the start of the phone after it
+    #: silence before the onset) is given back from the detector's onset for at least this long
     #: (:func:`lipsync.recognize.edges.restore_cut_onsets`): the aligner's shortest phone, three
     #: 10 ms states, not fitted; 0 turns it off
     onset_restore_seconds: float = 0.03
