@@ -1,7 +1,7 @@
 """Speed and memory: CPU seconds and real-time factors on long generated voice tracks, start-up time.
 
     python benchmarks/speed.py [--minutes 10] [--memory-minutes 30] [--jobs 2]
-                               [--against OLD_CHECKOUT] [--repeat 3] [--only long[-script|-no-script]]
+                               [--against OLD_CHECKOUT] [--repeat 3] [--only long[-script|-no-script]|sample]
 
 Builds a long dialogue track from espeak-ng speech (random sentences, pauses between lines),
 stored as 48 kHz stereo, with its script, and a 2-minute one; then times ``lipsync analyze`` on
@@ -13,8 +13,9 @@ between and after the workers' chunks), the chunks, and the time the analysis ne
 cores, the bound on the speed-up of ``--jobs`` N over 1 job that the CPU seconds allow; and the
 measured wall-time ratio of 1 job to N jobs (1 and N jobs alternate run by run) with the load
 average, which shows how far a busy machine keeps it from that bound. ``--only long`` times the
-long track only (``long-script``, ``long-no-script``: with or without its script). Last, the
-peak memory of a run on a longer track.
+long track only (``long-script``, ``long-no-script``: with or without its script), ``--only
+sample`` the bundled sample only (no track is made). Last, the peak memory of a run on a longer
+track (not with ``--only sample``; ``--memory-minutes 0`` leaves it out).
 
 ``--against`` times another version of lipsync as well (a checkout of an older commit, e.g.
 ``git worktree add ../lipsync-old COMMIT``; it runs with ``PYTHONPATH`` set to it), each
@@ -131,8 +132,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--against", type=Path, default=None, help="a checkout of another lipsync version to time too")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each analysis (the median is printed)")
-    parser.add_argument("--only", choices=["long", "long-script", "long-no-script"],
-                        help="time the long track only (with and without its script, or one of them)")
+    parser.add_argument("--only", choices=["long", "long-script", "long-no-script", "sample"],
+                        help="time the long track only (with and without its script, or one of them), "
+                             "or the bundled sample only")
     args = parser.parse_args()
     lipsync = [sys.executable, "-m", "lipsync"]
     versions: dict[str, Path | None] = {"this": None}
@@ -143,21 +145,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="lipsync-speed-") as name:
         folder = Path(name)
         started = time.perf_counter()
-        audio, script = _made_apart(folder, args.minutes, 1)
-        short, short_script = _made_apart(folder, 2.0, 3) if args.only is None else (audio, script)
-        seconds = sf.info(audio).duration
-        print(f"track: {seconds / 60:.1f} min, 48 kHz stereo, {len(script.read_text().splitlines())} lines "
-              f"(made in {time.perf_counter() - started:.0f} s)")
+        data = Path(__file__).resolve().parents[1] / "lipsync" / "data"
+        if args.only == "sample":
+            audio, script = short, short_script = data / "sample.flac", data / "sample.txt"
+        else:
+            audio, script = _made_apart(folder, args.minutes, 1)
+            short, short_script = _made_apart(folder, 2.0, 3) if args.only is None else (audio, script)
+            seconds = sf.info(audio).duration
+            print(f"track: {seconds / 60:.1f} min, 48 kHz stereo, {len(script.read_text().splitlines())} lines "
+                  f"(made in {time.perf_counter() - started:.0f} s)")
 
         if args.only is None:
             help_times = [timed_run(lipsync + ["--help"])[0] for _ in range(3)]
             print(f"lipsync --help: {min(help_times):.3f} s")
-        data = Path(__file__).resolve().parents[1] / "lipsync" / "data"
         cases = [("sample, script", data / "sample.flac", data / "sample.txt", [1]),
                  ("2 min, script", short, short_script, [1]),
                  (f"{args.minutes:g} min, script", audio, script, sorted({1, args.jobs})),
                  (f"{args.minutes:g} min, no script", audio, None, sorted({1, args.jobs}))]
-        cases = {None: cases, "long": cases[2:], "long-script": cases[2:3], "long-no-script": cases[3:]}[args.only]
+        cases = {None: cases, "long": cases[2:], "long-script": cases[2:3], "long-no-script": cases[3:],
+                 "sample": cases[:1]}[args.only]
         for label, track, text, job_counts in cases:
             duration = sf.info(track).duration
             figures: dict[tuple[int, str], list[tuple[float, float, Trace]]] = {}
@@ -187,7 +193,7 @@ def main() -> int:
                     print(f"{'':18s} {jobs} job(s): before/this CPU {cpu[jobs, 'before'] / cpu[jobs, 'this']:.2f}x",
                           flush=True)
 
-        if args.memory_minutes:
+        if args.memory_minutes and args.only != "sample":
             audio, script = _made_apart(folder, args.memory_minutes, 2)
             seconds = sf.info(audio).duration
             elapsed, _, peak = timed_run(lipsync + ["analyze", str(audio), "-q", "-j", "1", "--script", str(script),

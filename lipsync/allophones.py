@@ -9,7 +9,9 @@ neighbours tell which (:func:`classes_in_context`):
   ``t d n s z ʃ θ k ŋ j``... and the close vowels ``i ɪ``), the jaw does not open for it: it
   is the high central [ɨ] of "roses", "wanted", "carry an", and the mouth shows a close vowel. Only a short one is taken for reduced (under
   :data:`REDUCED_VOWEL_SECONDS`, Rhubarb Lip Sync's threshold for a schwa-like ER); a stressed
-  vowel lasts longer.
+  vowel lasts longer. Reduced between a consonant and an ``l`` that ends its syllable (no vowel
+  after it: "little", "general", "equal"), it is not said at all: the ``l`` is syllabic [l̩],
+  the tongue tip already up, and the mouth shows the ``l``.
 - ``ɹ`` after a close or mid vowel (a diphthong's last) and before no vowel ("year", "poor",
   "more", "there", "fire") is the
   vowel's r-coloured offglide, a rhotic schwa [ɚ] (the NEAR, CURE, NORTH and SQUARE vowels of
@@ -37,6 +39,7 @@ _JAW_CLOSE = frozenset({"dental", "alveolar", "sibilant", "postalveolar", "palat
 _OPEN_VOWELS = frozenset({"vowel_open", "vowel_near_open", "vowel_central"})
 _AMBIGUOUS_VOWEL = "ʌ"
 _APPROXIMANT_R = frozenset({"ɹ", "ɻ"})
+_LATERAL = frozenset({"l", "ɫ"})
 #: Two phones touch when one ends within this of the other's start (seconds).
 _TOUCHING = 1e-3
 
@@ -51,21 +54,33 @@ def classes_in_context(phones: Sequence[Phone]) -> list[str]:
     ['palatal', 'vowel_close', 'vowel_rhotic']
     >>> classes_in_context([Phone(0.0, 0.1, "ɑ"), Phone(0.1, 0.2, "ɹ"), Phone(0.2, 0.3, "k")])
     ['vowel_open', 'rhotic', 'velar']
+    >>> classes_in_context([Phone(0.0, 0.1, "t"), Phone(0.1, 0.15, "ʌ"), Phone(0.15, 0.25, "l")])
+    ['alveolar', 'lateral', 'lateral']
     """
     classes = [viseme_class(phone.symbol) for phone in phones]
     found = list(classes)
     for index, phone in enumerate(phones):
         before = classes[index - 1] if index > 0 and _touch(phones[index - 1], phone) else None
         after = classes[index + 1] if index + 1 < len(phones) and _touch(phone, phones[index + 1]) else None
-        if phone.symbol == _AMBIGUOUS_VOWEL:
-            if (phone.end - phone.start < REDUCED_VOWEL_SECONDS
-                    and before in _JAW_CLOSE and after in _JAW_CLOSE):
+        if phone.symbol == _AMBIGUOUS_VOWEL and phone.end - phone.start < REDUCED_VOWEL_SECONDS:
+            if before in _JAW_CLOSE and after in _JAW_CLOSE:
                 found[index] = "vowel_close"
+            elif before is not None and not is_vowel(phones[index - 1].symbol) and _syllabic_l(phones, index + 1):
+                found[index] = "lateral"
         elif phone.symbol in _APPROXIMANT_R:
             vowel_after = after is not None and is_vowel(phones[index + 1].symbol)
             if before is not None and not vowel_after and _ends_close_or_mid(phones[index - 1].symbol):
                 found[index] = "vowel_rhotic"
     return found
+
+
+def _syllabic_l(phones: Sequence[Phone], index: int) -> bool:
+    """True when ``phones[index]`` is an ``l`` right after the phone before it and followed by no
+    vowel (it ends its syllable)."""
+    if index >= len(phones) or phones[index].symbol not in _LATERAL or not _touch(phones[index - 1], phones[index]):
+        return False
+    following = phones[index + 1] if index + 1 < len(phones) and _touch(phones[index], phones[index + 1]) else None
+    return following is None or not is_vowel(following.symbol)
 
 
 def _ends_close_or_mid(symbol: str) -> bool:

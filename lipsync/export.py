@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .errors import FormatError, OptionError, OutputError
-from .exporters import ExportOptions, Exporter, all_exporters, collect_warnings, exporter_for_path, exporter_named
+from .exporters import ExportOptions, Exporter, collect_warnings, exporter_for_path, exporter_named, known_endings
 from .fileio import refuse_inputs
 from .sheet import Sheet
 
@@ -138,7 +138,7 @@ def _suffix(fmt: Format) -> str:
 
 def _known_suffixes() -> tuple[str, ...]:
     """Every file ending a format is written with, longest first (``.rhubarb.json`` before ``.json``)."""
-    endings = {ext for e in all_exporters() for ext in (*e.extensions, e.file_suffix)}
+    endings = known_endings()
     endings.update(f.suffix for f in AUDIO_FORMATS.values())
     return tuple(sorted(endings, key=len, reverse=True))
 

@@ -207,6 +207,26 @@ def test_a_short_ah_between_tongue_consonants_is_the_reduced_close_vowel():
     assert shape_at(animate(carry_an, preset, 1.5), 0.63) == "B"
 
 
+@pytest.mark.parametrize("name", PRESETS)
+def test_a_short_ah_before_an_l_that_ends_its_syllable_is_the_syllabic_l(name):
+    # "little", "general" (ARPAbet ... AH L): the reduced vowel is not said, the l is syllabic and
+    # the mouth shows the l from the consonant on; a longer vowel, an l before a vowel
+    # ("balloon"), a vowel after another vowel or a transcribed schwa keep the vowel's shape.
+    preset = load_preset(name)
+    lateral, vowel = preset.shape_for("lateral", 0.06), preset.shape_for("vowel_central", 0.06)
+
+    def little(length: float = 0.06, first: str = "t", after: str = "z", schwa: str = "ʌ") -> list[Phone]:
+        return [Phone(0.5, 0.6, first, "little"), Phone(0.6, 0.6 + length, schwa, "little"),
+                Phone(0.6 + length, 0.8, "l", "little"), Phone(0.8, 0.9, after, "littles")]
+
+    assert shape_at(animate(little(), preset, 1.5), 0.63) == lateral
+    assert shape_at(animate(little()[:3], preset, 1.5), 0.63) == lateral  # before a pause too
+    assert shape_at(animate(little(0.08), preset, 1.5), 0.64) == vowel
+    assert shape_at(animate(little(after="ɑ"), preset, 1.5), 0.63) == vowel
+    assert shape_at(animate(little(first="i"), preset, 1.5), 0.63) == vowel
+    assert shape_at(animate(little(schwa="ə"), preset, 1.5), 0.63) == vowel
+
+
 def test_rhubarb_bird_is_rounded():
     preset = load_preset("rhubarb")
     bird = [Phone(0.5, 0.6, "b", "bird"), Phone(0.6, 0.8, "ɝ", "bird"), Phone(0.8, 0.95, "d", "bird")]

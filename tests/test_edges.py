@@ -8,7 +8,8 @@ import pytest
 
 from lipsync.audio import Audio
 from lipsync.recognize.edges import (end_phones_where_sound_fades, end_where_sound_fades, envelope_db,
-                                    hold_stops_before_pauses, widen_into_pauses)
+                                    hold_stops_before_pauses, restore_cut_onsets, restore_cut_stops,
+                                    widen_into_pauses)
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
 
@@ -103,6 +104,72 @@ def test_a_held_stop_never_runs_into_the_next_phone_nor_past_the_end():
     assert hold_stops_before_pauses(inside, 0.1, 1.0) == tuple(inside)
     # an affricate is not a stop: its release is a fricative, which fades like one
     assert hold_stops_before_pauses([Phone(0.0, 0.03, "tʃ")], 0.1, 1.0)[0].end == 0.03
+
+
+def test_a_final_stop_the_trimming_dropped_comes_back_after_the_last_phone():
+    from lipsync.recognize import trim_to_speech
+    # "meant": the detector let go at 0.57 s, in the silent closure of the t the aligner placed after it
+    aligned = [Phone(0.3, 0.45, "ɛ", "meant", 0), Phone(0.45, 0.59, "n", "meant", 0), Phone(0.59, 0.74, "t", "meant", 0),
+               Phone(1.0, 1.2, "ɑ", "on", 1)]
+    trimmed = trim_to_speech(aligned, [(0.3, 0.57), (1.0, 1.2)])
+    assert [p.symbol for p in trimmed] == ["ɛ", "n", "ɑ"]
+    restored = restore_cut_stops(aligned, trimmed, 0.08, 2.0)
+    assert restored[2] == Phone(0.57, 0.65, "t", "meant", 0)  # from the cut, held as a final stop is
+    assert [p.symbol for p in restored] == ["ɛ", "n", "t", "ɑ"]
+    # the phone before it ended at the stretch's end uncut: the stop still follows it
+    assert restore_cut_stops(aligned, trimmed[:1] + (Phone(0.45, 0.59, "n", "meant", 0),) + trimmed[2:],
+                             0.08, 2.0)[2] == Phone(0.59, 0.67, "t", "meant", 0)
+    # never into the next phone nor past the end; 0 s restores nothing
+    assert restore_cut_stops(aligned, trimmed[:2] + (Phone(0.6, 0.8, "ɑ"),), 0.08, 2.0)[2].end == 0.6
+    assert restore_cut_stops(aligned, trimmed[:2], 0.08, 0.6)[2].end == 0.6
+    assert restore_cut_stops(aligned, trimmed, 0.0, 2.0) == trimmed
+
+
+def test_only_a_dropped_stop_right_after_the_last_phone_before_a_pause_comes_back():
+    trimmed = (Phone(0.3, 0.45, "ɛ"), Phone(0.45, 0.57, "n"))
+    # a fricative the detector cut faded with the voice: not given back
+    assert restore_cut_stops([*trimmed[:1], Phone(0.45, 0.59, "n"), Phone(0.59, 0.7, "s")], trimmed, 0.08, 2.0) == trimmed
+    # a stop after a gap in the alignment is not that word's final stop
+    assert restore_cut_stops([*trimmed[:1], Phone(0.45, 0.59, "n"), Phone(0.65, 0.7, "t")], trimmed, 0.08, 2.0) == trimmed
+    # a stop the trimming kept (a part of it, in the next stretch) is left as it is
+    kept = (*trimmed, Phone(0.6, 0.7, "t"))
+    assert restore_cut_stops([*trimmed[:1], Phone(0.45, 0.57, "n"), Phone(0.57, 0.7, "t")], kept, 0.08, 2.0) == kept
+    # no pause after the phone before it: the stop was not cut by one
+    running = (*trimmed, Phone(0.5705, 0.7, "ɑ"))
+    assert restore_cut_stops([*trimmed[:1], Phone(0.45, 0.57, "n"), Phone(0.57, 0.6, "t"), Phone(0.6, 0.7, "ɑ")],
+                             running, 0.08, 2.0) == running
+
+
+def test_a_first_consonant_the_trimming_dropped_comes_back_before_the_phone_after_it():
+    from lipsync.recognize import trim_to_speech
+    # "part": the aligner let the p swallow the silence before the onset the detector found (0.14 s)
+    aligned = [Phone(0.0, 0.15, "p", "part", 0), Phone(0.15, 0.3, "ɑ", "part", 0), Phone(0.3, 0.4, "ɹ", "part", 0),
+               Phone(0.6, 0.7, "t", "to", 1), Phone(0.7, 0.8, "u", "to", 1)]
+    trimmed = trim_to_speech(aligned, [(0.14, 0.4), (0.6, 0.8)])
+    assert [p.symbol for p in trimmed] == ["ɑ", "ɹ", "t", "u"]
+    restored = restore_cut_onsets(aligned, trimmed, 0.03, [0.14, 0.6])
+    # from the detector's onset, for at least the aligner's shortest phone
+    assert restored[:2] == (Phone(0.14, 0.17, "p", "part", 0), Phone(0.17, 0.3, "ɑ", "part", 0))
+    assert restored[2:] == trimmed[1:]  # the other stretch kept its first phone: unchanged
+    assert restore_cut_onsets(aligned, trimmed, 0.0, [0.14, 0.6]) == trimmed
+    # the phone after it started later than the onset + 30 ms: it keeps its start
+    late = (Phone(0.2, 0.3, "ɑ", "part", 0),) + trimmed[1:]
+    assert restore_cut_onsets(aligned, late, 0.03, [0.14, 0.6])[:2] == (Phone(0.14, 0.2, "p", "part", 0), late[0])
+
+
+def test_only_a_dropped_consonant_before_the_first_phone_of_a_stretch_comes_back():
+    vowel = (Phone(0.15, 0.3, "ɑ"),)
+    # a vowel the trimming dropped is not given back (the aligner's onsets are consonants)
+    assert restore_cut_onsets([Phone(0.0, 0.15, "ə"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03, [0.14]) == vowel
+    # a consonant before a gap in the alignment is not that word's first phone
+    assert restore_cut_onsets([Phone(0.0, 0.1, "p"), Phone(0.15, 0.3, "ɑ")], vowel, 0.03, [0.14]) == vowel
+    # the phone before it was kept: no stretch starts there
+    running = (Phone(0.05, 0.15, "s"), Phone(0.155, 0.3, "ɑ"))
+    assert restore_cut_onsets([Phone(0.05, 0.15, "s"), Phone(0.15, 0.155, "p"), Phone(0.155, 0.3, "ɑ")],
+                              running, 0.03, [0.05]) == running
+    # the phone after it would be left too short: unchanged
+    short = (Phone(0.15, 0.19, "ɑ"),)
+    assert restore_cut_onsets([Phone(0.0, 0.15, "p"), Phone(0.15, 0.19, "ɑ")], short, 0.03, [0.15]) == short
 
 
 def test_phones_next_to_a_pause_widen_into_it_and_running_speech_keeps_its_boundaries():

@@ -8,6 +8,8 @@ import io
 import json
 import math
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -321,6 +323,23 @@ def test_unknown_extension_raises_format_error(path: str) -> None:
     with pytest.raises(FormatError) as error:
         exporter_for_path(path)
     assert ".tsv" in error.value.hint
+
+
+def test_the_registry_knows_each_format_as_its_module_declares_it() -> None:
+    # finding a format reads the registry and imports that format's module only
+    from lipsync.exporters import _MODULES
+
+    assert [(r.name, r.extensions, r.suffix) for r in _MODULES] == [
+        (e.name, e.extensions, e.suffix) for e in all_exporters()]
+
+
+def test_finding_a_format_by_file_name_imports_its_module_only() -> None:
+    code = ("import sys; from lipsync.exporters import exporter_for_path, exporter_named; "
+            "from lipsync.export import check_target; check_target(None, 'take.json'); "
+            "assert exporter_for_path('take.spine.json').name == 'spine' and exporter_named('xdts').name == 'xdts'; "
+            "print(sorted(m for m in sys.modules if m.startswith('lipsync.exporters.') and not m.split('.')[-1].startswith('_')))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "['lipsync.exporters.sheet_json', 'lipsync.exporters.spine_json', 'lipsync.exporters.xdts']"
 
 
 def test_every_extension_belongs_to_one_format() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from lipsync.pipeline import analyze
 from lipsync.recognize import AcousticRecognizer, RecognitionSettings
 from lipsync.sheet import sheet_from_json, sheet_to_json
 from test_recognize import Recording, build, seconds
+
+DATA = Path(__file__).resolve().parent.parent / "lipsync" / "data"
 
 PHRASES = [
     "The weather is lovely today.",
@@ -82,6 +85,17 @@ def test_allow_mismatch_names_the_lines_and_recognizes_the_speech(take):
     assert track.words == () and len(track.phones) > 20  # the speech is still animated
 
 
+def test_allow_mismatch_names_every_line_of_a_wrong_script_with_its_time(take):
+    # these three lines fail as one group: each of them is named, not only the first
+    script = lines_of("Nobody knows where the old captain buried his treasure.",
+                      "Please close the window before you leave.", OTHER)
+    result = analyze(take.audio, script, allow_mismatch=True)
+    assert [line.status for line in result.sheet.script] == ["not found"] * 3
+    for number in (1, 2, 3):
+        named = [warning for warning in result.warnings if warning.startswith(f"line {number} ")]
+        assert named and re.search(r"\d+:\d\d\.\d", named[0]), result.warnings
+
+
 def test_a_partly_matching_script_aligns_what_matches_and_names_the_rest(take):
     result = analyze(take.audio, lines_of(PHRASES[0], OTHER, PHRASES[2]))
     states = [line.status for line in result.sheet.script]
@@ -92,6 +106,22 @@ def test_a_partly_matching_script_aligns_what_matches_and_names_the_rest(take):
     if states[1] == "not found":
         assert result.sheet.script[1].missing == tuple(OTHER.rstrip(".").split())
     assert result.summary.startswith("2 lines aligned")
+
+
+@pytest.mark.parametrize("middle", [None, "Nobody knows where the old captain buried his treasure."])
+def test_a_line_said_in_several_breaths_after_a_left_out_line_keeps_its_first_breath(middle):
+    # the bundled sample's line 2 left out of the script, or replaced: line 3 starts with a breath of
+    # its own ("Of course."), which the plan by sound leaves out; joined again, line 3 aligns
+    from lipsync.audio import load_audio
+
+    texts = (DATA / "sample.txt").read_text(encoding="utf-8").splitlines()
+    script = lines_of(texts[0], middle, texts[2]) if middle else lines_of(texts[0], texts[2])
+    result = analyze(load_audio(DATA / "sample.flac"), script, jobs=1)
+    states = [line.status for line in result.sheet.script]
+    assert states == (["aligned", "not found", "aligned"] if middle else ["aligned", "aligned"]), result.warnings
+    last = result.sheet.script[-1]
+    assert 10.9 < last.start < 11.3, last  # "Of course." at 0:11.1
+    assert any(warning.startswith("speech at 0:06.3") for warning in result.warnings), result.warnings
 
 
 def test_a_two_word_script_on_a_longer_take_is_refused_saying_what_matched_and_where(take):
@@ -110,6 +140,17 @@ def test_a_two_word_script_on_a_longer_take_is_refused_saying_what_matched_and_w
     assert any("matched only" in warning for warning in result.warnings)
     assert sum("is not in the script" in warning for warning in result.warnings) >= 2
     assert [word.text for word in result.sheet.tracks[0].words] == ["The", "weather"]
+
+
+def test_a_one_word_script_is_refused_as_too_short_for_the_speech():
+    # "Hello" is the sample's first word: refused, found or not, as far shorter than the speech
+    from lipsync.audio import load_audio
+
+    with pytest.raises(ScriptMismatchError) as caught:
+        analyze(load_audio(DATA / "sample.flac"), lines_of("Hello"), jobs=1)
+    # not matched: "its 1 word would take about 0.3 s of ..."; matched: "the script matched only ... s of ..."
+    assert "of the recording's 12.4 s of speech" in caught.value.message, caught.value.message
+    assert caught.value.hint.startswith("pass the script of the whole recording")
 
 
 def test_most_of_the_script_is_not_refused_for_the_speech_it_leaves_out(take):

@@ -88,6 +88,12 @@ class ExportOptions:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+def _file_suffix(name: str, extensions: tuple[str, ...], suffix: str | None) -> str:
+    """How a file of a format ends when ``-o`` names only the stem: its own ending, else its
+    first extension, else ``.NAME``."""
+    return suffix or (extensions[0] if extensions else f".{name}")
+
+
 @dataclass(frozen=True)
 class Exporter:
     """A file format: its name, file extensions, what it is for, and its writer."""
@@ -105,47 +111,77 @@ class Exporter:
     @property
     def file_suffix(self) -> str:
         """How a file of this format ends when ``-o`` names only the stem."""
-        return self.suffix or (self.extensions[0] if self.extensions else f".{self.name}")
+        return _file_suffix(self.name, self.extensions, self.suffix)
 
 
-# Modules in lipsync.exporters that define EXPORTER, in the order `lipsync formats` lists them.
-_MODULES = ("sheet_json", "rhubarb_tsv", "rhubarb_json", "rhubarb_xml", "csv_table", "xdts",
-            "moho_dat", "toonz_dat", "synfig_lst", "papagayo_pgo", "papagayo_pg2", "toonz_tls",
-            "praat_textgrid", "htk_lab", "spine_json", "after_effects", "harmony",
-            "otio_markers", "edl", "fcpxml", "xsheet_pdf", "xsheet_svg")
+@dataclass(frozen=True)
+class _Registered:
+    """A format as the registry knows it before its module is imported: the module, and the
+    name, extensions and own ending its ``EXPORTER`` declares (tests/test_exporters.py checks
+    they agree), so that finding a format by name or file name imports its module only."""
+
+    module: str
+    name: str
+    extensions: tuple[str, ...] = ()
+    suffix: str | None = None
+
+    def exporter(self) -> Exporter:
+        """The format's exporter, its module imported."""
+        return importlib.import_module(f"{__name__}.{self.module}").EXPORTER
+
+
+# The modules in lipsync.exporters that define EXPORTER, in the order `lipsync formats` lists them.
+_MODULES = (_Registered("sheet_json", "sheet", (".json",)), _Registered("rhubarb_tsv", "tsv", (".tsv",)),
+            _Registered("rhubarb_json", "rhubarb-json", suffix=".rhubarb.json"),
+            _Registered("rhubarb_xml", "xml", (".xml",)), _Registered("csv_table", "csv", (".csv",)),
+            _Registered("xdts", "xdts", (".xdts",)), _Registered("moho_dat", "dat", (".dat",)),
+            _Registered("toonz_dat", "toonz-dat", suffix=".toonz.dat"), _Registered("synfig_lst", "lst", (".lst",)),
+            _Registered("papagayo_pgo", "pgo", (".pgo",)), _Registered("papagayo_pg2", "pg2", (".pg2",)),
+            _Registered("toonz_tls", "tls", (".tls",)), _Registered("praat_textgrid", "textgrid", (".textgrid",)),
+            _Registered("htk_lab", "lab", (".lab",)), _Registered("spine_json", "spine", suffix=".spine.json"),
+            _Registered("after_effects", "aejsx", (".jsx",)), _Registered("harmony", "harmony", (".js",)),
+            _Registered("otio_markers", "otio", (".otio",)), _Registered("edl", "edl", (".edl",)),
+            _Registered("fcpxml", "fcp-xml", suffix=".fcp.xml"), _Registered("xsheet_pdf", "pdf", (".pdf",)),
+            _Registered("xsheet_svg", "svg", (".svg",)))
 
 
 def all_exporters() -> tuple[Exporter, ...]:
     """Every registered exporter, in listing order."""
-    return tuple(importlib.import_module(f"{__name__}.{module}").EXPORTER for module in _MODULES)
+    return tuple(registered.exporter() for registered in _MODULES)
+
+
+def known_endings() -> set[str]:
+    """Every file ending a format is written with: its extensions and its file suffix."""
+    return {ending for registered in _MODULES
+            for ending in (*registered.extensions, _file_suffix(registered.name, registered.extensions, registered.suffix))}
 
 
 def exporter_named(name: str) -> Exporter:
     """The exporter called ``name`` or whose extension is ``name`` (``json`` is the sheet),
     case-insensitive; FormatError listing the known ones if none."""
     wanted = name.strip().lower()
-    for exporter in all_exporters():
-        if exporter.name == wanted:
-            return exporter
-    for exporter in all_exporters():
-        if f".{wanted.lstrip('.')}" in exporter.extensions:
-            return exporter
-    known = ", ".join(e.name for e in all_exporters())
+    for registered in _MODULES:
+        if registered.name == wanted:
+            return registered.exporter()
+    for registered in _MODULES:
+        if f".{wanted.lstrip('.')}" in registered.extensions:
+            return registered.exporter()
+    known = ", ".join(registered.name for registered in _MODULES)
     raise FormatError(f"unknown format {name!r}", f"known formats: {known}")
 
 
 def exporter_for_path(path: str | Path) -> Exporter:
     """The exporter whose extension matches ``path`` (``.json`` is the lossless sheet), a
     format's own two-part ending first (``take.toonz.dat`` is OpenToonz's, ``take.dat`` Moho's)."""
-    named = [e for e in all_exporters() if e.suffix and not e.extensions
-             and Path(path).name.lower().endswith(e.suffix) and len(Path(path).name) > len(e.suffix)]
+    named = [r for r in _MODULES if r.suffix and not r.extensions
+             and Path(path).name.lower().endswith(r.suffix) and len(Path(path).name) > len(r.suffix)]
     if named:
-        return max(named, key=lambda exporter: len(exporter.suffix or ""))
+        return max(named, key=lambda registered: len(registered.suffix or "")).exporter()
     suffix = Path(path).suffix.lower()
-    for exporter in all_exporters():
-        if suffix in exporter.extensions:
-            return exporter
-    known = ", ".join(sorted({ext for e in all_exporters() for ext in e.extensions}))
+    for registered in _MODULES:
+        if suffix in registered.extensions:
+            return registered.exporter()
+    known = ", ".join(sorted({ext for r in _MODULES for ext in r.extensions}))
     raise FormatError(f"cannot tell the format from the extension of {str(path)!r}",
                       f"pass -f FORMAT, or use one of: {known}")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import bisect
+import math
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
@@ -31,7 +32,7 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades, widen_into_pauses, words_over_their_phones
+from .edges import end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, widen_into_pauses, words_over_their_phones
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -115,6 +116,11 @@ class AcousticRecognizer:
             found = self._align_script(audio, lines, stretches, language, on_progress)
         heard = prepared.speech(settings.trim_pad, reach)
         phones = trim_to_speech(found.phones, heard, settings)
+        if settings.fade_stop_seconds:
+            phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
+        if lines and is_english(language) and not steady_noise and settings.onset_restore_seconds:
+            phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds,
+                                        [start for start, _ in heard])
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
@@ -252,6 +258,8 @@ class AcousticRecognizer:
             aligned.update(zip(todo, self._align_groups(audio, todo, words, None)))
         if failed:
             groups = self._drop_unrecorded_lines(audio, groups, aligned, words)
+            if not timed and not phones_only:
+                groups = self._extend_into_uncovered(audio, groups, aligned, words, stretches, rate)
 
         rated: dict[int, tuple[float, float, float]] = {}
         for group in groups:
@@ -265,9 +273,10 @@ class AcousticRecognizer:
             located = aligned[group]
             group_words = align.words_in(group, words)
             if located is None:
-                first = lines[group.lines[0]]
-                warnings.append(f"line {first.number} (\"{_excerpt(first.text)}\") does not match the recording "
-                                f"at {clock(group.start)}-{clock(group.end)}; used script-free recognition there")
+                for index in group.lines:  # each line named: none is dropped unsaid
+                    warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") does not match "
+                                    f"the recording at {clock(group.start)}-{clock(group.end)}; "
+                                    "used script-free recognition there")
                 # the speech there still belongs to the group's character, when it has one
                 speakers = {lines[index].speaker for index in group.lines}
                 unaligned.append((group.start, group.end, group.lines[0] if len(speakers) == 1 else None))
@@ -313,7 +322,8 @@ class AcousticRecognizer:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
                 outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
-        warning = self._mismatch(words, outcomes) or self._partial(outcomes, found_words, stretches)
+        warning = self._mismatch(words, outcomes, confidence.short_script_reason(words, stretches, settings)) \
+            or self._partial(outcomes, found_words, stretches)
         if warning:
             warnings.append(warning)
         extra = [s for group in groups if aligned[group] is not None
@@ -340,6 +350,9 @@ class AcousticRecognizer:
         message = confidence.mismatch_message(words, outcomes, reason, self.settings)
         if not message or self.settings.allow_mismatch:
             return message
+        if reason.startswith("its "):  # a script far shorter than the speech (short_script_reason)
+            raise ScriptMismatchError(message, "pass the script of the whole recording, or cut the recording to its "
+                                               "lines; --allow-mismatch aligns what matches and recognizes the rest")
         raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
                                            "and recognizes the rest")
 
@@ -393,6 +406,43 @@ class AcousticRecognizer:
                 result.append(trial)
             else:
                 result.append(group)
+        return tuple(result)
+
+    def _extend_into_uncovered(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
+                               stretches: Sequence[tuple[float, float]], rate: "_LineRater"
+                               ) -> tuple[align.Group, ...]:
+        """An English group with a line that does not align confidently, next to speech no group
+        covers, is aligned again with that speech joined to it (the stretch before it, after it,
+        or both); the widest try whose words cover all its speech and whose lines all align
+        confidently is kept. The plan by sound can leave a line's first breath out when it
+        sounds little like it (``Of course.`` before the rest of its line), which leaves the line
+        forced onto too little speech. Other languages' lines are rated on their fit alone,
+        which is too weak a test for a wider try: a Spanish script on English speech passed."""
+        result = list(groups)
+        for position, group in enumerate(groups):
+            located = aligned[group]
+            if located is None or all(confidence.status(value, self.settings) == confidence.ALIGNED
+                                      for value, _, _ in rate.lines(located, group).values()):
+                continue
+            free = _uncovered(stretches, result, self.settings)
+            low = result[position - 1].end if position else -math.inf
+            high = result[position + 1].start if position + 1 < len(result) else math.inf
+            before = [s for s in free if low <= s[0] and s[1] <= group.start + 1e-9][-1:]
+            after = [s for s in free if group.end - 1e-9 <= s[0] and s[1] <= high][:1]
+            if not before and not after:
+                continue
+            starts = [group.start] + [start for start, _ in before]
+            ends = [group.end] + [end for _, end in after]
+            trials = [align.Group(group.lines, start, end) for start in starts for end in ends
+                      if (start, end) != (group.start, group.end)]
+            trials.sort(key=lambda trial: trial.start - trial.end)  # the widest first
+            for trial, again in zip(trials, self._align_groups(audio, trials, words, None)):
+                if again is not None and not self._unscripted_in_group(again, trial, stretches) \
+                        and all(confidence.status(value, self.settings) == confidence.ALIGNED
+                                for value, _, _ in rate.lines(again, trial).values()):
+                    aligned[trial] = again
+                    result[position] = trial
+                    break
         return tuple(result)
 
     def _align_groups(self, audio: Audio, groups, words, on_progress, short: bool = False,

@@ -39,6 +39,23 @@ class ScriptWord:
     phone_count: int
 
 
+class ScriptWords(tuple):
+    """The script's words (:class:`ScriptWord`, a tuple) with each line's words at hand:
+    :func:`words_in` is asked for a group's words several times per group."""
+
+    @functools.cached_property
+    def by_line(self) -> dict[int, list[ScriptWord]]:
+        """Each line's words, in order."""
+        return _by_line(self)
+
+
+def _by_line(words: Sequence[ScriptWord]) -> dict[int, list[ScriptWord]]:
+    found: dict[int, list[ScriptWord]] = {}
+    for word in words:
+        found.setdefault(word.line, []).append(word)
+    return found
+
+
 @dataclass(frozen=True)
 class Group:
     """Script lines ``lines`` (indices) matched to the speech from ``start`` to ``end`` seconds."""
@@ -72,14 +89,15 @@ def spoken_words(lines: Sequence[Line], language: str) -> list[tuple[int, str, s
 
 
 def prepare_words(lines: Sequence[Line], language: str = "en-us",
-                  model: AcousticModel | None = None) -> tuple[ScriptWord, ...]:
+                  model: AcousticModel | None = None) -> ScriptWords:
     """Every word of the script with a pronunciation: for English the dictionary's (of
     ``model``, by default the default acoustic model), else (and for other languages always)
     espeak-ng's IPA mapped to the model's phones."""
     model = model or acoustic_model()
     entries = spoken_words(lines, language)
     english = is_english(language)
-    known = {said.lower(): model.pronunciation(said.lower()) if english else None for _, _, said in entries}
+    known = {said: model.pronunciation(said) if english else None
+             for said in dict.fromkeys(said.lower() for _, _, said in entries)}
     missing = sorted(word for word, found in known.items() if found is None)
     spoken = dict(zip(missing, pronounce(missing, language)))
     prepared = []
@@ -99,7 +117,7 @@ def prepare_words(lines: Sequence[Line], language: str = "en-us",
             aligned_word = WordToAlign(word, lowered)
             count = len(known[lowered] or ())
         prepared.append(ScriptWord(index, aligned_word, count))
-    return tuple(prepared)
+    return ScriptWords(prepared)
 
 
 def out_of_dictionary_share(words: Sequence[ScriptWord]) -> float:
@@ -381,11 +399,8 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
 
 def words_in(group: Group, words: Sequence[ScriptWord]) -> list[ScriptWord]:
     """The words of a group's lines, line by line in the group's (time) order."""
-    by_line: dict[int, list[ScriptWord]] = {line: [] for line in group.lines}
-    for word in words:
-        if word.line in by_line:
-            by_line[word.line].append(word)
-    return [word for line in group.lines for word in by_line[line]]
+    by_line = words.by_line if isinstance(words, ScriptWords) else _by_line(words)
+    return [word for line in group.lines for word in by_line.get(line, ())]
 
 
 def line_phone_strings(words: Sequence[ScriptWord], lines: Sequence[int], model: AcousticModel) -> tuple[str, ...]:

@@ -317,6 +317,30 @@ def mismatch_message(words: Sequence[ScriptWord], outcomes: Mapping[int, ScriptL
             "or in another language?")
 
 
+def short_script_reason(words: Sequence[ScriptWord], stretches: Sequence[tuple[float, float]],
+                        settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:
+    """Why a script that does not match may be only a small part of the recording's script:
+    said at an ordinary rate (``settings.seconds_per_phone``), its words would take less than
+    ``settings.mismatch_share`` of the speech (``stretches``) and leave at least
+    ``settings.min_unmatched_speech`` seconds of it out; ``""`` otherwise, and when
+    ``settings.whole_script`` is off.
+
+    >>> from lipsync.recognize.align import ScriptWord
+    >>> hello = [ScriptWord(0, None, 4)]
+    >>> short_script_reason(hello, [(0.5, 4.3), (5.5, 9.9)])
+    "its 1 word would take about 0.3 s of the recording's 8.2 s of speech"
+    >>> short_script_reason(hello * 30, [(0.5, 4.3), (5.5, 9.9)])
+    ''
+    """
+    speech = sum(end - start for start, end in stretches)
+    said = sum(word.phone_count for word in words) * settings.seconds_per_phone
+    if not settings.whole_script or said >= settings.mismatch_share * speech \
+            or speech - said < settings.min_unmatched_speech:
+        return ""
+    return f"its {len(words)} word{'' if len(words) == 1 else 's'} would take about {said:.1f} s of the " \
+           f"recording's {speech:.1f} s of speech"
+
+
 def partial_script_message(outcomes: Mapping[int, ScriptLine], found: Sequence[Word],
                            stretches: Sequence[tuple[float, float]],
                            settings: RecognitionSettings = DEFAULT_SETTINGS) -> str:

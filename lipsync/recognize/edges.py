@@ -38,6 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..audio import Audio
+from ..phonemes import is_vowel
 from ..sheet import Phone, Word
 from ..vad import frame_energies
 from .refine import TOUCH_SECONDS
@@ -98,6 +99,82 @@ def hold_stops_before_pauses(phones: Sequence[Phone], stop_seconds: float, durat
         if end > phone.end:
             result[index] = replace(phone, end=end)
     return tuple(result)
+
+
+def restore_cut_stops(aligned: Sequence[Phone], trimmed: Sequence[Phone], stop_seconds: float,
+                      duration: float) -> tuple[Phone, ...]:
+    """``trimmed`` with each word-final stop the trimming to the detector's stretches dropped
+    given back: a stop that the aligner placed right after the last phone before a pause (its
+    closure is silent, so the detector let go before it). It lasts ``stop_seconds``
+    from the cut (as :func:`hold_stops_before_pauses` holds a stop), never into the next phone
+    or past ``duration``.
+
+    >>> aligned = [Phone(0.0, 0.2, "n"), Phone(0.2, 0.34, "t"), Phone(0.6, 0.8, "ɑ")]
+    >>> restore_cut_stops(aligned, [Phone(0.0, 0.18, "n"), Phone(0.6, 0.8, "ɑ")], 0.08, 1.0)[1]
+    Phone(start=0.18, end=0.26, symbol='t', word=None, line=None)
+    """
+    result = sorted(trimmed, key=lambda phone: (phone.start, phone.end))
+    starts = [phone.start for phone in result]
+    ordered = sorted(aligned, key=lambda phone: (phone.start, phone.end))
+    for before, phone in zip(ordered, ordered[1:]):
+        if not is_stop(phone.symbol) or phone.start - before.end > TOUCH_SECONDS or _within(phone, result, starts):
+            continue
+        cut = _within(before, result, starts)
+        if cut is None:
+            continue
+        index = bisect.bisect_left(starts, cut.end - 1e-6)
+        following = starts[index] if index < len(starts) else duration
+        end = round(min(cut.end + stop_seconds, following), 6)
+        if end - cut.end > TOUCH_SECONDS:  # else no pause follows: the stop was not cut by one
+            result.insert(index, replace(phone, start=cut.end, end=end))
+            starts.insert(index, cut.end)
+    return tuple(result)
+
+
+def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], seconds: float,
+                       onsets: Sequence[float]) -> tuple[Phone, ...]:
+    """``trimmed`` with each consonant the trimming dropped at the start of a stretch of speech
+    given back: the aligner's first phone of an utterance swallows the silence before it, so
+    most of it lay before the detector's onset, and too little was left of it. It starts at that
+    onset (the latest of the sorted ``onsets`` of the stretches, seconds, before the phone after
+    it) and lasts at least ``seconds``: the phone after it starts no earlier (and keeps its start
+    if that would leave it shorter than ``seconds``).
+
+    >>> aligned = [Phone(0.0, 0.15, "p"), Phone(0.15, 0.3, "ɑ")]
+    >>> restore_cut_onsets(aligned, [Phone(0.15, 0.3, "ɑ")], 0.03, [0.14])
+    (Phone(start=0.14, end=0.17, symbol='p', word=None, line=None), Phone(start=0.17, end=0.3, symbol='ɑ', word=None, line=None))
+    """
+    result = sorted(trimmed, key=lambda phone: (phone.start, phone.end))
+    starts = [phone.start for phone in result]
+    ordered = sorted(aligned, key=lambda phone: (phone.start, phone.end))
+    if seconds <= 0:
+        return tuple(result)
+    for phone, after in zip(ordered, ordered[1:]):
+        if is_vowel(phone.symbol) or after.start - phone.end > TOUCH_SECONDS or _within(phone, result, starts):
+            continue
+        kept = _within(after, result, starts)
+        if kept is None:
+            continue
+        index = result.index(kept)
+        if index and result[index - 1].end >= phone.start - TOUCH_SECONDS:
+            continue  # the phone before it was kept: not the start of a stretch
+        before = bisect.bisect_right(onsets, kept.start + 1e-6)
+        onset = min(onsets[before - 1], kept.start) if before else kept.start
+        split = round(max(kept.start, onset + seconds), 6)
+        if kept.end - split < seconds:
+            continue
+        result[index] = replace(kept, start=split)
+        result.insert(index, replace(phone, start=onset, end=split))
+        starts[index:index + 1] = [onset, split]
+    return tuple(result)
+
+
+def _within(phone: Phone, trimmed: Sequence[Phone], starts: Sequence[float]) -> Phone | None:
+    """The phone of ``trimmed`` (sorted, ``starts`` their starts) that is ``phone`` or a part
+    of it, if any."""
+    first = bisect.bisect_left(starts, phone.start - 1e-6)
+    return next((kept for kept in trimmed[first:bisect.bisect_right(starts, phone.end + 1e-6)]
+                 if kept.symbol == phone.symbol and kept.end <= phone.end + 1e-6), None)
 
 
 def words_over_their_phones(words: Sequence[Word], phones: Sequence[Phone]) -> tuple[Word, ...]:

@@ -263,7 +263,8 @@ class RecognitionSettings:
     #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
     #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
     #: never shorter than ``fade_min_phone_seconds``; a stop before a pause lasts at least
-    #: ``fade_stop_seconds`` (its silent closure and its release)
+    #: ``fade_stop_seconds`` (its silent closure and its release), and a final stop the trimming
+    #: to the detector's stretches dropped is given back for as long (0 does neither)
     fade_ends: bool = True
     fade_drop_db: float = 15.0
     fade_look_seconds: float = 0.2
@@ -275,6 +276,11 @@ class RecognitionSettings:
     trim_pad: float = 0.0
     #: a stretch's first phone starting at most this late is moved back to the stretch's onset
     onset_snap_seconds: float = 0.15
+    #: with a script, a first consonant the trimming dropped (the aligner let it swallow the
+    #: silence before the onset) is given back from the detector's onset for at least this long
+    #: (:func:`lipsync.recognize.edges.restore_cut_onsets`): the aligner's shortest phone, three
+    #: 10 ms states, not fitted; 0 turns it off
+    onset_restore_seconds: float = 0.03
     #: other languages: a quiet run this long in a word's first phone is a pause before the
     #: word (a stop's closure), and the word starts after it
     quiet_onset_seconds: float = 0.02

