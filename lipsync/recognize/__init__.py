@@ -411,19 +411,20 @@ class AcousticRecognizer:
     def _extend_into_uncovered(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
                                stretches: Sequence[tuple[float, float]], rate: "_LineRater"
                                ) -> tuple[align.Group, ...]:
-        """An English group with a line that does not align confidently, next to speech no group
-        covers, is aligned again with that speech joined to it (the stretch before it, after it,
-        or both); the widest try whose words cover all its speech and whose lines all align
-        confidently is kept. The plan by sound can leave a line's first breath out when it
-        sounds little like it (``Of course.`` before the rest of its line), which leaves the line
-        forced onto too little speech. Other languages' lines are rated on their fit alone,
+        """An English group next to speech no group covers is aligned again with that speech
+        joined to it (the stretch before it, after it, or both); the widest try whose words
+        cover all its speech, whose lines all align confidently and whose least confident line
+        fits better than before is kept. The plan by sound can leave a line's first breath out
+        when it sounds little like it (``Of course.`` before the rest of its line), which leaves
+        the line forced onto too little speech, whether or not it still fits well enough to pass
+        there; a line that is right where it is fits worse stretched over speech it does not say. Other languages' lines are rated on their fit alone,
         which is too weak a test for a wider try: a Spanish script on English speech passed."""
         result = list(groups)
         for position, group in enumerate(groups):
             located = aligned[group]
-            if located is None or all(confidence.status(value, self.settings) == confidence.ALIGNED
-                                      for value, _, _ in rate.lines(located, group).values()):
+            if located is None:
                 continue
+            fit = min(value for value, _, _ in rate.lines(located, group).values())
             free = _uncovered(stretches, result, self.settings)
             low = result[position - 1].end if position else -math.inf
             high = result[position + 1].start if position + 1 < len(result) else math.inf
@@ -437,9 +438,9 @@ class AcousticRecognizer:
                       if (start, end) != (group.start, group.end)]
             trials.sort(key=lambda trial: trial.start - trial.end)  # the widest first
             for trial, again in zip(trials, self._align_groups(audio, trials, words, None)):
-                if again is not None and not self._unscripted_in_group(again, trial, stretches) \
-                        and all(confidence.status(value, self.settings) == confidence.ALIGNED
-                                for value, _, _ in rate.lines(again, trial).values()):
+                values = [value for value, _, _ in rate.lines(again, trial).values()] if again is not None else []
+                if values and min(values) > fit and not self._unscripted_in_group(again, trial, stretches) \
+                        and all(confidence.status(value, self.settings) == confidence.ALIGNED for value in values):
                     aligned[trial] = again
                     result[position] = trial
                     break
