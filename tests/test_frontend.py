@@ -196,8 +196,9 @@ def test_in_a_noisy_recording_speech_starts_earlier_and_ends_later_at_each_pause
 def test_in_a_noisy_recording_the_last_phones_are_kept_where_the_detector_lost_the_speech(speech):
     """The soft end of a phrase sinks under the noise and the detector lets go of it early:
     trimmed to its stretch, the aligner's last phones were cut short or dropped. With a script
-    they are kept up to ``noisy_end_reach_seconds`` past the stretch; a clean recording's
-    phones are trimmed as before."""
+    they are kept up to ``noisy_end_reach_seconds`` past the stretch (without it, and without
+    the final stop given back for ``fade_stop_seconds``, the last one is dropped); a clean
+    recording's phones are trimmed as before."""
     clean, truth = speech
     lines = [Line(phrase) for phrase in PHRASES]
     settings = RecognitionSettings()
@@ -205,9 +206,12 @@ def test_in_a_noisy_recording_the_last_phones_are_kept_where_the_detector_lost_t
     end = truth[-1][1]
     assert prepare(noisy).speech(0.0)[-1][1] < end - 0.1
     kept = recognize(noisy, lines, settings=settings).phones
-    cut = recognize(noisy, lines, settings=replace(settings, noisy_end_reach_seconds=0.0)).phones
+    short = recognize(noisy, lines, settings=replace(settings, noisy_end_reach_seconds=0.0)).phones
+    cut = recognize(noisy, lines, settings=replace(settings, noisy_end_reach_seconds=0.0, fade_stop_seconds=0.0)).phones
     assert abs(kept[-1].end - end) < 0.05 < end - cut[-1].end
     assert len(kept) > len(cut)
+    # the final stop given back on its own (fade_stop_seconds) ends earlier than the reach keeps it
+    assert len(short) == len(kept) and abs(kept[-1].end - end) < end - short[-1].end
 
     audio = as_audio(clean)
     assert recognize(audio, lines).phones == recognize(
