@@ -38,6 +38,12 @@ from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
 __all__ = ["AcousticRecognizer", "MAX_PASSES", "Recognition", "RecognitionSettings", "Recognizer", "recognize"]
 
+#: the hint of a script refused as another recording's (or in another language)
+_WRONG_SCRIPT_HINT = "check --script (and --language); --allow-mismatch aligns what matches and recognizes the rest"
+#: the hint of a script refused as only a small part of the recording's
+_WHOLE_SCRIPT_HINT = ("pass the script of the whole recording, or cut the recording to its lines; "
+                      "--allow-mismatch aligns what matches and recognizes the rest")
+
 Timed = TypeVar("Timed", Phone, Word)
 
 #: ``on_progress(seconds)``: called with the seconds of audio each finished piece covered.
@@ -322,7 +328,8 @@ class AcousticRecognizer:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
                 outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
-        warning = self._mismatch(words, outcomes, confidence.short_script_reason(words, stretches, settings)) \
+        short = confidence.short_script_reason(words, stretches, settings)
+        warning = self._mismatch(words, outcomes, short, _WHOLE_SCRIPT_HINT if short else _WRONG_SCRIPT_HINT) \
             or self._partial(outcomes, found_words, stretches)
         if warning:
             warnings.append(warning)
@@ -344,17 +351,11 @@ class AcousticRecognizer:
         phones.sort(key=lambda phone: (phone.start, phone.end))
         return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
 
-    def _mismatch(self, words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine], reason: str = "") -> str:
-        """Raise :class:`ScriptMismatchError` when too little of the script aligned (with
-        ``settings.allow_mismatch``, return its message as a warning); else return ``""``."""
-        message = confidence.mismatch_message(words, outcomes, reason, self.settings)
-        if not message or self.settings.allow_mismatch:
-            return message
-        if reason.startswith("its "):  # a script far shorter than the speech (short_script_reason)
-            raise ScriptMismatchError(message, "pass the script of the whole recording, or cut the recording to its "
-                                               "lines; --allow-mismatch aligns what matches and recognizes the rest")
-        raise ScriptMismatchError(message, "check --script (and --language); --allow-mismatch aligns what matches "
-                                           "and recognizes the rest")
+    def _mismatch(self, words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine], reason: str = "",
+                  hint: str = _WRONG_SCRIPT_HINT) -> str:
+        """Raise :class:`ScriptMismatchError` with ``hint`` when too little of the script aligned
+        (with ``settings.allow_mismatch``, return its message as a warning); else return ``""``."""
+        return self._refuse(confidence.mismatch_message(words, outcomes, reason, self.settings), hint)
 
     def _partial(self, outcomes: dict[int, ScriptLine], found: Sequence[Word],
                  stretches: Sequence[tuple[float, float]]) -> str:
@@ -362,11 +363,15 @@ class AcousticRecognizer:
         recording's speech (a line or two of a longer scene; see
         :func:`.confidence.partial_script_message`); with ``settings.allow_mismatch``, return
         its message as a warning; else return ``""``."""
-        message = confidence.partial_script_message(outcomes, found, stretches, self.settings)
+        return self._refuse(confidence.partial_script_message(outcomes, found, stretches, self.settings),
+                            _WHOLE_SCRIPT_HINT)
+
+    def _refuse(self, message: str, hint: str) -> str:
+        """Raise :class:`ScriptMismatchError` (``message``, ``hint``) for a script found not to
+        match; with ``settings.allow_mismatch``, or no ``message``, return ``message``."""
         if not message or self.settings.allow_mismatch:
             return message
-        raise ScriptMismatchError(message, "pass the script of the whole recording, or cut the recording to its "
-                                           "lines; --allow-mismatch aligns what matches and recognizes the rest")
+        raise ScriptMismatchError(message, hint)
 
     def _realign_skipped_speech(self, audio: Audio, groups: Sequence[align.Group], aligned: dict, words,
                                 stretches: Sequence[tuple[float, float]], rate: "_LineRater") -> None:
@@ -417,14 +422,14 @@ class AcousticRecognizer:
         fits better than before is kept. The plan by sound can leave a line's first breath out
         when it sounds little like it (``Of course.`` before the rest of its line), which leaves
         the line forced onto too little speech, whether or not it still fits well enough to pass
-        there; a line that is right where it is fits worse stretched over speech it does not say. Other languages' lines are rated on their fit alone,
-        which is too weak a test for a wider try: a Spanish script on English speech passed."""
+        there; a line that is right where it is fits worse stretched over speech it does not
+        say. Other languages' lines are rated on their fit alone, which is too weak a test for a
+        wider try: a Spanish script on English speech passed."""
         result = list(groups)
         for position, group in enumerate(groups):
             located = aligned[group]
             if located is None:
                 continue
-            fit = min(value for value, _, _ in rate.lines(located, group).values())
             free = _uncovered(stretches, result, self.settings)
             low = result[position - 1].end if position else -math.inf
             high = result[position + 1].start if position + 1 < len(result) else math.inf
@@ -432,6 +437,7 @@ class AcousticRecognizer:
             after = [s for s in free if group.end - 1e-9 <= s[0] and s[1] <= high][:1]
             if not before and not after:
                 continue
+            fit = min(value for value, _, _ in rate.lines(located, group).values())
             starts = [group.start] + [start for start, _ in before]
             ends = [group.end] + [end for _, end in after]
             trials = [align.Group(group.lines, start, end) for start in starts for end in ends
