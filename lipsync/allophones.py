@@ -7,9 +7,9 @@ neighbours tell which (:func:`classes_in_context`):
 - ``ʌ`` (ARPAbet AH) is the stressed vowel of "cup" and also the reduced vowel of unstressed
   syllables. Reduced between two phones that hold the jaw nearly closed (the tongue consonants
   ``t d n s z ʃ θ k ŋ j``... and the close vowels ``i ɪ``), the jaw does not open for it: it
-  is the high central [ɨ] of "roses", "wanted", "carry an", and the mouth shows a close vowel. Only a short one is taken for reduced (under
-  :data:`REDUCED_VOWEL_SECONDS`, Rhubarb Lip Sync's threshold for a schwa-like ER); a stressed
-  vowel lasts longer. Reduced between a consonant and an ``l`` that ends its syllable (no vowel
+  is the high central [ɨ] of "roses", "wanted", "carry an", and the mouth shows a close vowel.
+  Only a short one is taken for reduced (under :data:`REDUCED_VOWEL_SECONDS`, Rhubarb Lip
+  Sync's threshold for a schwa-like ER); a stressed vowel lasts longer. Reduced between a consonant and an ``l`` that ends its syllable (no vowel
   after it: "little", "general", "equal"), it is not said at all: the ``l`` is syllabic [l̩],
   the tongue tip already up, and the mouth shows the ``l``.
 - ``ɹ`` after a close or mid vowel (a diphthong's last) and before no vowel ("year", "poor",

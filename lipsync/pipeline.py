@@ -134,8 +134,10 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
                                                             whole_script=not left_out), jobs)
     if isinstance(audio, AudioLoading):
         track = audio.result()
+    elif isinstance(audio, Audio):
+        track = audio
     else:
-        track = load_audio(audio, channel=channel) if not isinstance(audio, Audio) else audio
+        track = load_audio(audio, channel=channel)
     done = 0.0
 
     def report(seconds: float) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
