@@ -5,7 +5,8 @@ or cues:
 
 0. :func:`hold_shapes_at_least`: no shape lasts shorter than ``min_hold_seconds`` (a minimum
    in time, as Rhubarb Lip Sync has, before the frame grid): a short shape takes the time it
-   lacks from a neighbour that can spare it, else joins one by the rules of step 3;
+   lacks from a neighbour that can spare it (the one that leaves it on the frame where it is
+   heard), else joins one by the rules of step 3;
 1. :func:`change_points`: each shape starts on the frame boundary nearest its start, so each
    frame shows the shape heard during most of it; when several start on one frame, a closure
    (the preset's closed mouth) wins, else the last one;
@@ -19,6 +20,7 @@ or cues:
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Sequence
 
 from .presets import Preset
@@ -36,7 +38,8 @@ def to_frames(shapes: Sequence[Shape], rate: FrameRate, preset: Preset, duration
     """
     timing = preset.timing
     protected = _closure_test(preset)
-    shapes = hold_shapes_at_least(shapes, timing.min_hold_seconds, protected, _openness(preset), preset.rest)
+    shapes = hold_shapes_at_least(shapes, timing.min_hold_seconds, protected, _openness(preset), preset.rest,
+                                  rate.seconds_at(1))
     points = change_points(shapes, rate, protected)
     points = lead(points, timing.lead_frames, protected)
     cues = cues_from_shapes(points, duration_frames)
@@ -102,19 +105,25 @@ def lead(points: Sequence[tuple[int, str]], frames: int, protected: Callable[[st
 
 
 def hold_at_least(cues: Sequence[Cue], frames: int, protected: Callable[[str], bool],
-                  openness: Callable[[str], int], lend: Callable[[str], bool] | None = None) -> tuple[Cue, ...]:
+                  openness: Callable[[str], int], lend: Callable[[str], bool] | None = None,
+                  grid: float | None = None) -> tuple[Cue, ...]:
     """No cue shorter than ``frames`` (except where the whole sheet is shorter).
 
     The shortest offending cue (the earliest of equals) is handled first, until none is left:
-    a closure takes frames from its longer neighbour. With ``lend``, any other shape takes the
-    frames it lacks from the longer of its neighbours that ``lend`` accepts and that still
-    lasts ``frames`` after giving them, unless both neighbours are one shape (it would flash
-    between them). Otherwise it merges into the neighbour closest to it in openness (the more
-    open of two as close), so that a one-frame consonant between a wide vowel and a rounded
-    one does not hold the mouth open a frame too long. A heap keeps this O(n log n) over long
-    episodes.
+    a closure takes frames from its longer neighbour (but see ``grid``). With ``lend``, any
+    other shape takes the frames it lacks from the longer of its neighbours that ``lend``
+    accepts and that still lasts ``frames`` after giving them (but see ``grid``), unless both
+    neighbours are one shape (it would flash between them). Otherwise it merges into the
+    neighbour closest to it in openness (the more open of two as close), so that a one-frame
+    consonant between a wide vowel and a rounded one does not hold the mouth open a frame too
+    long. A heap keeps this O(n log n) over long episodes.
+
+    ``grid`` is the length of a video frame in the cues' units, when they are finer than frames
+    (:func:`hold_shapes_at_least`): a short cue then takes its time from the neighbour that
+    leaves it covering the middle of the frame its own middle lies in (the frame where it is
+    heard), on the fewest frames, before the longer neighbour (:meth:`_Timeline.giver_rank`).
     """
-    timeline = _Timeline(cues)
+    timeline = _Timeline(cues, grid)
     queue = [(cue.length, cue.frame, node) for node, cue in enumerate(cues) if cue.length < frames]
     heapq.heapify(queue)
     while queue and timeline.alive > 1:
@@ -144,13 +153,21 @@ _TICKS_PER_SECOND = 1_000_000
 
 
 def hold_shapes_at_least(shapes: Sequence[Shape], seconds: float, protected: Callable[[str], bool],
-                         openness: Callable[[str], int], rest: str | None = None) -> tuple[Shape, ...]:
+                         openness: Callable[[str], int], rest: str | None = None,
+                         frame_seconds: float | None = None) -> tuple[Shape, ...]:
     """No shape shorter than ``seconds`` (before framing), by the rules of :func:`hold_at_least`:
-    a short closure takes time from its longer neighbour; any other short shape takes the time
-    it lacks from a neighbour that keeps ``seconds`` after giving it (the longer one; never the
-    ``rest`` shape of a pause, nor a closure, and not between two of one shape), else joins the
-    neighbour closest to it in openness. Phones shorter than the minimum (a 3 cs l between two
-    vowels) are then still seen, as they are heard. ``seconds`` 0 keeps the shapes as they are.
+    a short closure takes time from a neighbour; any other short shape takes the time it lacks
+    from a neighbour that keeps ``seconds`` after giving it (never the ``rest`` shape of a
+    pause, nor a closure, and not between two of one shape), else joins the neighbour closest
+    to it in openness. Phones shorter than the minimum (a 3 cs l between two vowels) are then
+    still seen, as they are heard. ``seconds`` 0 keeps the shapes as they are.
+
+    Of two neighbours that can give the time, the one that gives it is chosen on the frame grid
+    of ``frame_seconds`` (one video frame; frames start at time 0): the one that leaves the
+    short shape on the frame its middle lies in, where it is heard, and on the fewest frames;
+    of two alike (or without ``frame_seconds``), the longer. A 30 ms shape heard early in a
+    frame then shows on that frame, not on the next one with the frame it was heard on given
+    to its neighbour.
 
     >>> closed = lambda shape: shape == "A"
     >>> openness = {"A": 0, "B": 1, "C": 2, "D": 2, "H": 2}.get
@@ -160,6 +177,15 @@ def hold_shapes_at_least(shapes: Sequence[Shape], seconds: float, protected: Cal
     >>> shapes = [Shape(0, 0.3, "D"), Shape(0.3, 0.33, "H"), Shape(0.33, 0.6, "D")]
     >>> [(s.start, s.end, s.name) for s in hold_shapes_at_least(shapes, 0.05, closed, openness)]
     [(0.0, 0.6, 'D')]
+
+    An H heard from 0.315 to 0.345 s has its middle in frame 7 (0.292-0.333 s at 24 fps): the
+    longer C after it would put it on frame 8, the D before it keeps it on frame 7:
+
+    >>> shapes = [Shape(0, 0.315, "D"), Shape(0.315, 0.345, "H"), Shape(0.345, 0.8, "C")]
+    >>> [s.start for s in hold_shapes_at_least(shapes, 0.05, closed, openness)]
+    [0.0, 0.315, 0.365]
+    >>> [s.start for s in hold_shapes_at_least(shapes, 0.05, closed, openness, None, 1 / 24)]
+    [0.0, 0.295, 0.345]
     """
     if seconds <= 0 or not shapes:
         return tuple(shapes)
@@ -167,7 +193,8 @@ def hold_shapes_at_least(shapes: Sequence[Shape], seconds: float, protected: Cal
     ticks.append(round(shapes[-1].end * _TICKS_PER_SECOND))
     cues = [Cue(start, end - start, shape.name) for start, end, shape in zip(ticks, ticks[1:], shapes) if end > start]
     held = hold_at_least(cues, round(seconds * _TICKS_PER_SECOND), protected, openness,
-                         lambda shape: shape != rest and not protected(shape))
+                         lambda shape: shape != rest and not protected(shape),
+                         None if frame_seconds is None else frame_seconds * _TICKS_PER_SECOND)
     return tuple(Shape(cue.frame / _TICKS_PER_SECOND, (cue.frame + cue.length) / _TICKS_PER_SECOND, cue.shape)
                  for cue in held)
 
@@ -200,14 +227,15 @@ def _lender(timeline: _Timeline, node: int, frames: int, lend: Callable[[str], b
                   and timeline.length[n] - need >= frames]
     if not candidates:
         return None
-    return max(candidates, key=lambda n: (timeline.length[n], timeline.start[n]))
+    return min(candidates, key=lambda n: timeline.giver_rank(node, n, need))
 
 
 class _Timeline:
     """Cues as a doubly linked list that :func:`hold_at_least` edits in place."""
 
-    def __init__(self, cues: Sequence[Cue]) -> None:
+    def __init__(self, cues: Sequence[Cue], grid: float | None = None) -> None:
         count = len(cues)
+        self.grid = grid
         self.start = [cue.frame for cue in cues]
         self.length = [cue.length for cue in cues]
         self.shape = [cue.shape for cue in cues]
@@ -227,8 +255,28 @@ class _Timeline:
                       if n is not None and not protected(self.shape[n]) and self.length[n] > 1]
         if not candidates:
             return None
-        neighbour = max(candidates, key=lambda n: (self.length[n], self.start[n]))
-        return self.take(node, neighbour, min(frames - self.length[node], self.length[neighbour] - 1))
+
+        def give(n: int) -> int:
+            return min(frames - self.length[node], self.length[n] - 1)
+
+        neighbour = min(candidates, key=lambda n: self.giver_rank(node, n, give(n)))
+        return self.take(node, neighbour, give(neighbour))
+
+    def giver_rank(self, node: int, neighbour: int, frames: int) -> tuple[bool, int, int, int]:
+        """How good a giver of ``frames`` to ``node`` its ``neighbour`` is (lowest first): on
+        the ``grid``, whether ``node`` would then miss the middle of the frame its own middle lies
+        in, and how many frame middles it would cover; then the longer neighbour, the later."""
+        longer = (-self.length[neighbour], -self.start[neighbour])
+        if not self.grid:
+            return False, 0, *longer
+        start, end = self.start[node], self.start[node] + self.length[node]
+        heard = (math.floor((start + end) / 2 / self.grid) + 0.5) * self.grid
+        if self.start[neighbour] > start:
+            end += frames
+        else:
+            start -= frames
+        covered = math.ceil(end / self.grid - 0.5) - math.ceil(start / self.grid - 0.5)
+        return not start <= heard < end, covered, *longer
 
     def take(self, node: int, neighbour: int, frames: int) -> list[int]:
         """Move ``frames`` from ``neighbour`` to ``node`` across the edge they share."""

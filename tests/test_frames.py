@@ -267,6 +267,27 @@ def test_a_consonant_under_5_cs_between_two_vowels_that_differ_takes_its_time_fr
     assert "H" not in [cue.shape for cue in cues_for(a_l_a, preset, rate, 1.5)]
 
 
+@pytest.mark.parametrize(("symbol", "shape"), [("l", "H"), ("m", "A")])
+def test_a_short_shape_shows_on_the_frame_it_is_heard_in(symbol, shape):
+    # a 30 ms l (or m) from 0.315 to 0.345 s is heard in frame 7 (0.292-0.333 s at 24 fps): it
+    # takes the 20 ms it lacks from the vowel before it, although the one after it is longer,
+    # and shows on frame 7 alone (taken from the vowel after it, it would show on frame 8)
+    preset = load_preset("rhubarb").with_timing(lead_frames=0)
+    phones = [Phone(0.2, 0.315, "ɑ"), Phone(0.315, 0.345, symbol), Phone(0.345, 0.8, "æ")]
+    cues = cues_for(phones, preset, FrameRate(24), 1.0)
+    assert [cue for cue in cues if cue.shape == shape] == [Cue(7, 1, shape)], cues
+
+
+def test_a_short_shape_takes_its_time_where_it_shows_on_fewer_frames():
+    # a 30 ms l from 0.33 to 0.36 s covers the middle of frame 8 (0.354 s): taking 20 ms from
+    # the longer vowel before it would put it on frames 7 and 8, from the vowel after it on
+    # frame 8 alone
+    preset = load_preset("rhubarb").with_timing(lead_frames=0)
+    phones = [Phone(0.0, 0.33, "ɑ"), Phone(0.33, 0.36, "l"), Phone(0.36, 0.6, "æ")]
+    cues = cues_for(phones, preset, FrameRate(24), 1.0)
+    assert [cue for cue in cues if cue.shape == "H"] == [Cue(8, 1, "H")], cues
+
+
 def test_a_short_shape_never_takes_its_time_from_a_pause():
     # a 30 ms L starting the speech after a pause takes its time from the vowel after it: the
     # mouth rests until the L starts
