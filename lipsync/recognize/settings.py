@@ -62,7 +62,7 @@ class RecognitionSettings:
     #: are scored again). Scoring is nearly all of the alignment's time: 2 in both passes makes
     #: a scripted analysis about 1.4 times faster, but costs accuracy (eval-dev acc3 0.870 ->
     #: 0.866, boundaries within 20 ms 0.835 -> 0.829; the word pass alone: acc3 0.867, 0.835)
-    #: and lowers right lines' confidence, which was calibrated with 1 (README, Development)
+    #: and lowers right lines' confidence, which was calibrated with 1 (docs/speed.md)
     word_pass_downsampling: int = 1
     state_pass_downsampling: int = 1
     #: probability of a pause between words pronounced by espeak-ng (other languages), whose
@@ -252,7 +252,7 @@ class RecognitionSettings:
     #: 30 ms, and a boundary that would squeeze its neighbour under 25 ms has mostly found the
     #: change at that phone's other edge (a short phone shows one at each); chosen among 15-40 ms
     #: on eval-dev by acc3 leaving one speaker out (25 ms in every fold, with and without the
-    #: script; README)
+    #: script; docs/accuracy.md)
     refine_on_signal: bool = True
     refine_reach_seconds: float = 0.025
     refine_free_seconds: float = 0.01
