@@ -401,18 +401,21 @@ def test_passes_without_a_script_are_named_in_a_warning(short):
 
 def test_boundaries_are_corrected_for_the_aligners_bias_then_moved_onto_the_signal(short):
     from lipsync.recognize.edges import end_phones_where_sound_fades, words_over_their_phones
-    from lipsync.recognize.refine import correct_bias, shipped_bias
+    from lipsync.recognize.refine import balance_laterals, correct_bias, shipped_bias
     from lipsync.recognize.spectral import refine_on_signal
 
     lines = short.lines()
     raw = recognize(short.audio, lines, settings=RecognitionSettings(correct_bias=False, refine_on_signal=False,
-                                                                     fade_ends=False))
-    corrected = recognize(short.audio, lines, settings=RecognitionSettings(refine_on_signal=False, fade_ends=False))
+                                                                     fade_ends=False, lateral_ratio=0.0))
+    corrected = recognize(short.audio, lines, settings=RecognitionSettings(refine_on_signal=False, fade_ends=False,
+                                                                           lateral_ratio=0.0))
+    balanced = recognize(short.audio, lines, settings=RecognitionSettings(refine_on_signal=False, fade_ends=False))
     refined = recognize(short.audio, lines, settings=RecognitionSettings(fade_ends=False))
     faded = recognize(short.audio, lines)
     bias, default = shipped_bias()
     assert corrected.phones == correct_bias(raw.phones, bias, default=default)
-    assert refined.phones == refine_on_signal(corrected.phones, short.audio)
+    assert balanced.phones == balance_laterals(corrected.phones)
+    assert refined.phones == refine_on_signal(balanced.phones, short.audio)
     assert faded.phones == end_phones_where_sound_fades(refined.phones, short.audio)
     assert raw.phones != corrected.phones != refined.phones
     assert [p.symbol for p in faded.phones] == [p.symbol for p in corrected.phones] == [p.symbol for p in raw.phones]
@@ -423,7 +426,7 @@ def test_boundaries_are_corrected_for_the_aligners_bias_then_moved_onto_the_sign
     assert faded.lines == raw.lines and faded.warnings == raw.warnings
     # the signal moves boundaries by its reach at most
     reach = RecognitionSettings().refine_reach_seconds
-    assert max(abs(a.start - b.start) for a, b in zip(refined.phones, corrected.phones)) <= reach + 1e-9
+    assert max(abs(a.start - b.start) for a, b in zip(refined.phones, balanced.phones)) <= reach + 1e-9
 
 
 def test_quiet_speech_over_room_noise_is_not_rested_through(short):

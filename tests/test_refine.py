@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lipsync.recognize.refine import boundaries, boundary_kind, broad_class, correct_bias, shipped_bias
+from lipsync.recognize.refine import (balance_laterals, boundaries, boundary_kind, broad_class, correct_bias,
+                                     shipped_bias)
 from lipsync.sheet import Phone
 
 
@@ -48,3 +49,27 @@ def test_the_shipped_table_says_the_aligner_ends_vowels_early_before_stops():
     bias, default = shipped_bias()
     assert bias["V>T"] < -0.005 and bias["V>S"] < -0.005
     assert abs(default) < 0.02 and all(abs(value) < 0.04 for value in bias.values())
+
+
+def test_an_l_outlasting_the_vowel_before_it_gives_the_vowel_time_until_they_last_alike():
+    phones = [Phone(0.0, 0.1, "s"), Phone(0.1, 0.14, "oʊ"), Phone(0.14, 0.3, "l"), Phone(0.3, 0.4, "d")]
+    moved = balance_laterals(phones)
+    assert [(p.start, p.end) for p in moved] == [(0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.4)]
+    assert [p.symbol for p in moved] == ["s", "oʊ", "l", "d"]
+    # with a ratio of 2 the l keeps two thirds of the two
+    assert balance_laterals(phones, ratio=2.0)[2].start == pytest.approx(0.166667, abs=1e-6)
+
+
+def test_only_an_l_right_after_a_vowel_and_longer_than_it_moves():
+    kept = [
+        [Phone(0.0, 0.1, "ɑ"), Phone(0.1, 0.18, "l")],            # shorter than its vowel
+        [Phone(0.0, 0.1, "ɑ"), Phone(0.1, 0.2, "l")],             # as long as its vowel
+        [Phone(0.0, 0.03, "k"), Phone(0.03, 0.2, "l")],           # after a consonant
+        [Phone(0.0, 0.03, "ɑ"), Phone(0.05, 0.2, "l")],           # after a pause
+        [Phone(0.0, 0.2, "l"), Phone(0.2, 0.25, "i")],            # before its vowel
+        [Phone(0.0, 0.03, "ɑ"), Phone(0.03, 0.2, "n")],           # another consonant
+    ]
+    for phones in kept:
+        assert balance_laterals(phones) == tuple(phones)
+    long_l = [Phone(0.0, 0.03, "ɑ"), Phone(0.03, 0.2, "l")]
+    assert balance_laterals(long_l, ratio=0.0) == tuple(long_l)

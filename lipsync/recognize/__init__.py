@@ -31,7 +31,7 @@ from .chunks import Chunk, run_chunks
 from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
-from .refine import correct_bias, shipped_bias
+from .refine import balance_laterals, correct_bias, shipped_bias
 from .edges import end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, widen_into_pauses, words_over_their_phones
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
@@ -134,6 +134,7 @@ class AcousticRecognizer:
         if settings.correct_bias:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
+        phones = balance_laterals(phones, settings.lateral_ratio)
         if settings.refine_on_signal:
             phones = refine_on_signal(phones, audio, settings, self.jobs)  # the workers' cores are free now
         if settings.fade_ends:

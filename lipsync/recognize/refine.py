@@ -8,6 +8,9 @@ each kind of boundary is learned from hand-labelled speech (``benchmarks/boundar
 cross-validated) and shipped as data (``lipsync/data/boundary_bias.json``);
 :func:`correct_bias` moves every boundary between two phones by its kind's bias.
 
+The aligner also gives an ``l`` after a vowel too much of the two (:func:`balance_laterals`):
+the vowel's formants glide slowly into a dark l, and its model of the l takes the glide.
+
 Kinds are named ``LEFT>RIGHT`` by broad phone class (:func:`broad_class`): ``V`` vowel, ``P``
 lip closure (m b p), ``F`` f v θ ð, ``T`` other stops and nasals at the teeth ridge (t d n),
 ``S`` sibilants (s z ʃ ʒ tʃ dʒ), ``K`` velar and palatal (k g ŋ), ``L`` l, ``R`` r, ``W`` w,
@@ -112,4 +115,37 @@ def correct_bias(phones: Sequence[Phone], bias: Mapping[str, float], min_phone: 
             shift = bias.get(boundary_kind(phone.symbol, None), 0.0)
             if shift > 0:
                 result[index] = replace(phone, end=round(max(phone.end - shift, min(phone.end, phone.start + min_phone)), 6))
+    return tuple(result)
+
+
+def balance_laterals(phones: Sequence[Phone], ratio: float = 1.0) -> tuple[Phone, ...]:
+    """Each ``l`` that touches a vowel before it and lasts more than ``ratio`` times that vowel
+    starts where it lasts exactly ``ratio`` times the vowel (the two keep their span).
+
+    An HMM aligner hears the vowel's slow glide into a dark l as the l and gives the l the
+    vowel's end: on eval-dev (with the script) a vowel's end before an l was the boundary kind
+    least often within 20 ms of the hand labels (half of them; 10 ms early at the median), and
+    100-150 ms early where the aligner's l lasted two to seven times its vowel. The vowel is the
+    nucleus of its syllable and a person labelling by hand, like the mouth, keeps it until the
+    tongue tip reaches the ridge: in eval-dev's hand labels the vowel outlasts the l after it in
+    65 of 84 pairs, the others mostly a schwa before a syllabic l, by little. ``ratio`` 1 is that
+    rule, nothing fitted; 0 changes nothing.
+
+    >>> [(p.start, p.end) for p in balance_laterals([Phone(0.0, 0.05, "oʊ"), Phone(0.05, 0.25, "l")])]
+    [(0.0, 0.125), (0.125, 0.25)]
+    >>> [(p.start, p.end) for p in balance_laterals([Phone(0.0, 0.1, "ɑ"), Phone(0.1, 0.16, "l")])]
+    [(0.0, 0.1), (0.1, 0.16)]
+    """
+    result = sorted(phones, key=lambda phone: (phone.start, phone.end))
+    if ratio <= 0:
+        return tuple(result)
+    for index in range(1, len(result)):
+        vowel, lateral = result[index - 1], result[index]
+        if (viseme_class(lateral.symbol) != "lateral" or not is_vowel(vowel.symbol)
+                or lateral.start - vowel.end > TOUCH_SECONDS):
+            continue
+        if lateral.end - lateral.start > ratio * (vowel.end - vowel.start):
+            moved = round(vowel.start + (lateral.end - vowel.start) / (1.0 + ratio), 6)
+            result[index - 1] = replace(vowel, end=moved)
+            result[index] = replace(lateral, start=moved)
     return tuple(result)

@@ -260,6 +260,10 @@ class RecognitionSettings:
     refine_span_seconds: float = 0.02
     refine_window_seconds: float = 0.008
     refine_min_phone_seconds: float = 0.025
+    #: an ``l`` after a vowel lasts at most this many times the vowel: the aligner gives a
+    #: dark l the vowel's glide into it (:func:`lipsync.recognize.refine.balance_laterals`;
+    #: 1, the vowel outlasting the l, a rule, nothing fitted; 0 turns it off)
+    lateral_ratio: float = 1.0
     #: the phone before a pause ends where the sound of its last ``fade_look_seconds`` last
     #: comes within ``fade_drop_db`` of their loudest point (:mod:`lipsync.recognize.edges`),
     #: never shorter than ``fade_min_phone_seconds``; a stop before a pause lasts at least
