@@ -123,9 +123,9 @@ def balance_laterals(phones: Sequence[Phone], ratio: float = 1.0) -> tuple[Phone
     starts where it lasts exactly ``ratio`` times the vowel (the two keep their span).
 
     An HMM aligner hears the vowel's slow glide into a dark l as the l and gives the l the
-    vowel's end: on eval-dev (with the script) a vowel's end before an l was the boundary kind
-    least often within 20 ms of the hand labels (half of them; 10 ms early at the median), and
-    100-150 ms early where the aligner's l lasted two to seven times its vowel. The vowel is the
+    vowel's end: on eval-dev (with the script) a vowel's end before an l was among the boundary
+    kinds least often within 20 ms of the hand labels (half of them; 10 ms early at the median),
+    and 100-150 ms early where the aligner's l lasted 3.5 to 7 times its vowel. The vowel is the
     nucleus of its syllable and a person labelling by hand, like the mouth, keeps it until the
     tongue tip reaches the ridge: in eval-dev's hand labels the vowel outlasts the l after it in
     65 of 84 pairs, the others mostly a schwa before a syllabic l, by little. ``ratio`` 1 is that
