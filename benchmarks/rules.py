@@ -11,7 +11,7 @@ Two sources of phones:
   wrote, animated again with today's rules: the real recognizer's phones, recognized once.
 
     python benchmarks/rules.py ../shared/eval-dev/manifest.tsv [--sheets OUT/clean/script]
-        [--preset rhubarb] [--timing KEY=VALUE ...] [--breakdown] [--halves]
+        [--preset rhubarb] [--timing KEY=VALUE ...] [--breakdown] [--halves] [--rest-frames]
 
 ``--breakdown`` sorts the frames the output gets wrong (acc3, openness) by the step that made
 them wrong: the preset's shape for the phone, the pauses, or the frame rules (snapping, minimum
@@ -29,7 +29,8 @@ early or late), in a pause too short to rest in (the preset holds or relaxes the
 or a pause invented inside speech. ``--reference-edges`` (with ``--sheets``) also scores the
 sheets with their speech edges moved onto the reference's (:func:`with_reference_edges`): what
 perfect starts and ends of speech would give, the rest being the phones' timing and identity
-and the rules.
+and the rules. ``--rest-frames`` lists each frame wrong on resting, with where it lies and the
+reference's labels and the phones around it (:func:`rest_frames`), to sort them by cause by hand.
 """
 
 from __future__ import annotations
@@ -261,6 +262,42 @@ def with_reference_edges(phones: Sequence[Phone], stretches: Sequence[tuple[floa
     return result
 
 
+def _frame_times(reference: Sequence[Segment]) -> list[float]:
+    """The midpoints of the frames over the reference's span, where ``lipsync evaluate`` samples."""
+    start, stop = reference[0].start, reference[-1].end
+    return [(k + 0.5) / FPS for k in range(math.ceil(start * FPS - 0.5 - 1e-3), math.ceil(stop * FPS - 0.5 - 1e-3))]
+
+
+def rest_frames(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
+                frames: int, context: float = 0.12) -> list[str]:
+    """One line for each frame where the animated ``phones`` and the ``reference`` disagree on
+    resting: its time, where it lies (:func:`rest_place`), what is shown, and the reference's
+    labels and the phones within ``context`` seconds of it (``label[start-end]``), to sort the
+    wrong frames by cause by hand (``--rest-frames``).
+
+    >>> reference = [Segment(0.0, 0.2, "h#"), Segment(0.2, 0.4, "aa"), Segment(0.4, 0.6, "h#")]
+    >>> from lipsync.presets import load_preset
+    >>> rest_frames(reference, "arpabet", [Phone(0.2, 0.45, "ɑ")], load_preset("rhubarb"), 15)
+    ['0.438  talking after speech ends  shown D  reference aa[0.200-0.400] h#[0.400-0.600]  phones ɑ[0.200-0.450]']
+    """
+    times = _frame_times(reference)
+    expected = _reference_shapes(reference, phoneset, times)
+    shown = _sampled(_cue_segments(phones, preset, frames), times)
+    stretches = speech_stretches(reference, phoneset, preset.timing.relax_gap)
+    pauses = [(s.start, s.end) for s in reference if label_shape(s.label, phoneset) == REST]
+    lines = []
+    for time, want, shape in zip(times, expected, shown):
+        if want is None or (want == REST) == (shape == REST):
+            continue
+        around = " ".join(f"{s.label}[{s.start:.3f}-{s.end:.3f}]" for s in reference
+                          if s.end > time - context and s.start < time + context)
+        heard = " ".join(f"{p.symbol}[{p.start:.3f}-{p.end:.3f}]" for p in phones
+                         if p.end > time - context and p.start < time + context)
+        place = rest_place(time, want == REST, stretches, pauses, preset.timing.hold_gap)
+        lines.append(f"{time:.3f}  {place}  shown {shape}  reference {around}  phones {heard or '(none)'}")
+    return lines
+
+
 def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phone], preset: Preset,
               frames: int) -> Counter[str]:
     """Count the frames the output gets wrong in openness, by the step that made them wrong
@@ -269,8 +306,7 @@ def breakdown(reference: Sequence[Segment], phoneset: str, phones: Sequence[Phon
     and expected, and for the ``shape`` step by the reference label and the phone animated there
     (a phone's identity or timing, for whoever works on recognition). The preset's shapes are
     read as Rhubarb's letters the way ``lipsync evaluate`` reads them (Preston Blair names too)."""
-    start, stop = reference[0].start, reference[-1].end
-    times = [(k + 0.5) / FPS for k in range(math.ceil(start * FPS - 0.5 - 1e-3), math.ceil(stop * FPS - 0.5 - 1e-3))]
+    times = _frame_times(reference)
     expected = _reference_shapes(reference, phoneset, times)
     names = preset.shape_set.names
     letters = {name: label_shape(name, detect_phoneset(names)) or "?" for name in names}
@@ -350,6 +386,8 @@ def main() -> int:
     parser.add_argument("--halves", action="store_true", help="also score each half of the speakers")
     parser.add_argument("--reference-edges", action="store_true",
                         help="with --sheets: also score the sheets with the reference's starts and ends of speech")
+    parser.add_argument("--rest-frames", action="store_true",
+                        help="list each frame wrong on resting, with the labels and phones around it")
     parser.add_argument("--verbose", action="store_true", help="print the per-file table")
     args = parser.parse_args()
     preset = load_preset(args.preset)
@@ -383,6 +421,9 @@ def main() -> int:
                                             reference_phoneset=phoneset, result_phoneset="auto"))
         if args.breakdown and phoneset != "preston-blair":
             counts.update(breakdown(reference, phoneset, phones, preset, frames))
+        if args.rest_frames and phoneset != "preston-blair":
+            for line in rest_frames(reference, phoneset, phones, preset, frames):
+                print(f"{row['utt']}  {line}")
         if args.breakdown:
             closures.update(closure_misses(reference, phoneset, phones, preset, frames,
                                            _words_of(row, args.sheets), row.get("text") or ""))

@@ -525,3 +525,19 @@ def test_the_rules_benchmark_sorts_wrong_rest_by_where_it_lies_and_scores_perfec
     assert [(p.start, p.end) for p in moved] == [(0.25, 0.5), (0.55, 0.75), (0.75, 1.0)]
     after = benchmark.breakdown(reference, "arpabet", moved, preset, 36)
     assert [key for key in after if key.startswith("rest: ")] == ["rest: talking in a pause under 0.12 s"]
+
+
+def test_the_rules_benchmark_lists_each_frame_wrong_on_resting_with_what_is_around_it():
+    # benchmarks/rules.py --rest-frames: the epenthetic silence held, then a frame of talking
+    # into the final pause; each line says where the frame lies and what is labelled and heard
+    from lipsync.presets import load_preset
+
+    benchmark = _rules_benchmark()
+    reference = [Segment(0.0, 0.25, "h#"), Segment(0.25, 0.5, "aa"), Segment(0.5, 0.55, "epi"),
+                 Segment(0.55, 0.75, "s"), Segment(0.75, 1.0, "aa"), Segment(1.0, 1.5, "h#")]
+    phones = [Phone(0.25, 0.5, "ɑ"), Phone(0.55, 0.75, "s"), Phone(0.75, 1.04, "ɑ")]
+    lines = benchmark.rest_frames(reference, "arpabet", phones, load_preset("rhubarb"), 36)
+    assert [line.split("  ")[:2] for line in lines] == [
+        ["0.521", "talking in a pause under 0.12 s"], ["1.021", "talking after speech ends"]]
+    assert "reference aa[0.750-1.000] h#[1.000-1.500]" in lines[1]
+    assert lines[1].endswith("phones ɑ[0.750-1.040]")
