@@ -10,8 +10,10 @@ frequency of each frame is kept in the proportion the speech holds of it, turned
 most ``settings.denoise_depth_db``. Over an unsteady background (music under the voice: its
 quietest frames' energies spread more than ``settings.steady_floor_db``) the noise is also
 followed through time: each frequency's least power within about a second around each frame,
-times ``settings.noise_track_bias``, where that is more than the pauses' spectrum. Clean
-recordings pass through unchanged (and at no cost).
+times ``settings.noise_track_bias``, where that is more than the pauses' spectrum. A
+reverberant recording is dereverberated first (:mod:`lipsync.recognize.dereverb`). Clean
+recordings pass through unchanged (at the cost of measuring their late reverberation, about
+0.002 CPU seconds per second of audio).
 
 >>> rate = 16000
 >>> t = np.arange(2 * rate) / rate
@@ -33,6 +35,7 @@ import numpy as np
 
 from ..audio import Audio
 from ..vad import Segment, floor_spread_db, frame_energies, level_range_db, speech_segments
+from .dereverb import dereverberate, late_reverb_db
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
 #: analysis frames of 32 ms every 16 ms (at 16 kHz), square-root Hann windows: the overlapped
@@ -85,9 +88,14 @@ def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> P
     over the noise floor, :func:`lipsync.vad.speech_to_noise_db`) pauses shorter than
     ``settings.noisy_min_pause`` are bridged, and below ``settings.denoise_below_db`` its noise
     is reduced (followed through time over an unsteady background); other recordings are left
-    as they are."""
+    as they are. A reverberant one is dereverberated first (:func:`dereverberated`)."""
     energies = frame_energies(audio.samples, audio.sample_rate)
     level = level_range_db(energies)
+    dry = dereverberated(audio, level, settings)
+    if dry is not audio:
+        audio = dry
+        energies = frame_energies(audio.samples, audio.sample_rate)
+        level = level_range_db(energies)
     if level >= settings.noisy_below_db:
         return Prepared(audio, level=level)
     spread = floor_spread_db(energies)
@@ -96,6 +104,21 @@ def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> P
         cleaned = reduce_noise(audio.samples, audio.sample_rate, settings.denoise_depth_db, track)
         audio = replace(audio, samples=cleaned.astype(np.float32))
     return Prepared(audio, True, settings.noisy_min_pause, level, spread)
+
+
+def dereverberated(audio: Audio, level: float, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Audio:
+    """``audio`` dereverberated (:func:`lipsync.recognize.dereverb.dereverberate`) when its late
+    reverberation takes out more than ``settings.dereverb_above_db``
+    (:func:`lipsync.recognize.dereverb.late_reverb_db`; 0: never) and its speech stands at least
+    ``settings.denoise_below_db`` over its noise floor (``level``), else ``audio`` itself: under
+    the noise the noise reduction cleans, what the prediction takes out is the noise's (music
+    under the voice is as predictable as a room's tail, and dereverberating it lost 0.011 acc3
+    on eval-dev without a script)."""
+    if settings.dereverb_above_db <= 0 or level < settings.denoise_below_db:
+        return audio
+    if late_reverb_db(audio.samples, audio.sample_rate) <= settings.dereverb_above_db:
+        return audio
+    return replace(audio, samples=dereverberate(audio.samples, audio.sample_rate))
 
 
 def reduce_noise(samples: np.ndarray, sample_rate: int = 16000,

@@ -91,6 +91,14 @@ class RecognitionSettings:
     #: 1e-2 adds more false closures). Matching script lines by sound aligns as heard
     words_closure_prior: float = 1e-4
 
+    # --- reverberant recordings (:mod:`lipsync.recognize.dereverb`) --------------------------
+    #: a recording from whose short-time spectra the prediction of the late reverberation takes
+    #: out more than this many dB (:func:`lipsync.recognize.dereverb.late_reverb_db`; eval-dev's
+    #: clean recordings -0.02 to 0.05, in the benchmark's room 0.07 to 0.25) is dereverberated
+    #: before recognition (0: never), unless noisy enough to be noise-reduced
+    #: (``denoise_below_db``; :func:`lipsync.recognize.frontend.dereverberated`)
+    dereverb_above_db: float = 0.06
+
     # --- noisy recordings (:mod:`lipsync.recognize.frontend`) ----------------------------------
     #: a recording whose speech stands less than this many dB over its noise floor
     #: (:func:`lipsync.vad.speech_to_noise_db`; about 50 for a studio take, 15-20 for speech
