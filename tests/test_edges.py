@@ -157,6 +157,20 @@ def test_a_first_consonant_the_trimming_dropped_comes_back_before_the_phone_afte
     assert restore_cut_onsets(aligned, late, 0.03, [0.14, 0.6])[:2] == (Phone(0.14, 0.2, "p", "part", 0), late[0])
 
 
+def test_over_noise_a_dropped_first_consonant_keeps_the_aligners_start_up_to_the_lead():
+    # "fill": the detector heard the soft f late (onset 0.26 s); the aligner placed it at 0.11 s
+    aligned = [Phone(0.11, 0.29, "f"), Phone(0.29, 0.37, "ɪ"), Phone(0.37, 0.48, "l"),
+               Phone(0.77, 0.79, "h"), Phone(0.79, 0.9, "i")]
+    trimmed = (Phone(0.29, 0.37, "ɪ"), Phone(0.37, 0.48, "l"), Phone(0.8, 0.9, "i"))
+    restored = restore_cut_onsets(aligned, trimmed, 0.03, [0.26, 0.8], lead=0.05)
+    assert restored[0] == Phone(0.21, 0.29, "f")  # at most the lead before the onset
+    assert restored[1:3] == trimmed[:2]  # the phone after it keeps its start
+    assert restored[3:] == (Phone(0.77, 0.8, "h"), trimmed[2])  # the aligner's start, within the lead
+    assert restore_cut_onsets(aligned, trimmed, 0.0, [0.26, 0.8], lead=0.0) == trimmed
+    # without a lead it starts at the onset and lasts 30 ms, as in a clean recording
+    assert restore_cut_onsets(aligned, trimmed, 0.03, [0.26, 0.8])[0] == Phone(0.26, 0.29, "f")
+
+
 def test_only_a_dropped_consonant_before_the_first_phone_of_a_stretch_comes_back():
     vowel = (Phone(0.15, 0.3, "ɑ"),)
     # a vowel the trimming dropped is not given back (the aligner's onsets are consonants)

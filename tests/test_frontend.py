@@ -218,6 +218,21 @@ def test_in_a_noisy_recording_the_last_phones_are_kept_where_the_detector_lost_t
         audio, lines, settings=replace(settings, noisy_end_reach_seconds=1.0)).phones
 
 
+def test_in_a_noisy_recording_a_first_consonant_the_detector_heard_late_is_kept(speech):
+    """Under strong noise the detector hears the p of "Peter" late and the trimming dropped it:
+    with a script it is given back where the aligner placed it, at most
+    ``noisy_onset_lead_seconds`` before the detector's onset (with 0 it stays dropped)."""
+    clean, truth = speech
+    lines = [Line(phrase) for phrase in PHRASES]
+    noisy = as_audio(with_noise(clean, 6.0))
+    kept = recognize(noisy, lines).phones
+    dropped = recognize(noisy, lines, settings=RecognitionSettings(noisy_onset_lead_seconds=0.0)).phones
+    assert dropped[0].symbol != "p" and kept[0].symbol == "p"
+    assert abs(kept[0].start - truth[0][0]) < 0.05 and kept[0].start < dropped[0].start
+    assert kept[0].end == kept[1].start and [p.symbol for p in kept[1:]] == [p.symbol for p in dropped]
+    assert kept[2:] == dropped[1:]  # the rest where it was
+
+
 def test_the_stretches_ends_reach_further_but_never_into_the_next_stretch_or_past_the_end():
     burst = 0.3 * np.sin(2 * np.pi * 200 * np.arange(int(0.5 * RATE)) / RATE)
     gap = np.zeros(int(0.3 * RATE))

@@ -124,9 +124,11 @@ class AcousticRecognizer:
         phones = trim_to_speech(found.phones, heard, settings)
         if settings.fade_stop_seconds:
             phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
-        if lines and is_english(language) and not steady_noise and settings.onset_restore_seconds:
+        # over steady noise the detector's onset comes late: the aligner's start is kept, up to a lead
+        lead = settings.noisy_onset_lead_seconds if steady_noise else 0.0
+        if lines and is_english(language) and settings.onset_restore_seconds and (lead or not steady_noise):
             phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds,
-                                        [start for start, _ in heard])
+                                        [start for start, _ in heard], lead)
         words = trim_to_speech(found.words, heard, settings)
         if lines and not is_english(language):
             phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),

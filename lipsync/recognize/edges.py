@@ -132,22 +132,26 @@ def restore_cut_stops(aligned: Sequence[Phone], trimmed: Sequence[Phone], stop_s
 
 
 def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], seconds: float,
-                       onsets: Sequence[float]) -> tuple[Phone, ...]:
+                       onsets: Sequence[float], lead: float = 0.0) -> tuple[Phone, ...]:
     """``trimmed`` with each consonant the trimming dropped at the start of a stretch of speech
     given back: the aligner's first phone of an utterance swallows the silence before it, so
     most of it lay before the detector's onset, and too little was left of it. It starts at that
     onset (the latest of the sorted ``onsets`` of the stretches, seconds, before the phone after
     it) and lasts at least ``seconds``: the phone after it starts no earlier (and keeps its start
-    if that would leave it shorter than ``seconds``).
+    if that would leave it shorter than ``seconds``). With a ``lead`` it starts where the
+    aligner placed it, at most ``lead`` seconds before that onset (over steady noise the
+    detector hears a soft first consonant late, or not at all, where the aligner still finds it).
 
     >>> aligned = [Phone(0.0, 0.15, "p"), Phone(0.15, 0.3, "ɑ")]
     >>> restore_cut_onsets(aligned, [Phone(0.15, 0.3, "ɑ")], 0.03, [0.14])
     (Phone(start=0.14, end=0.17, symbol='p', word=None, line=None), Phone(start=0.17, end=0.3, symbol='ɑ', word=None, line=None))
+    >>> restore_cut_onsets(aligned, [Phone(0.15, 0.3, "ɑ")], 0.03, [0.15], lead=0.05)
+    (Phone(start=0.1, end=0.15, symbol='p', word=None, line=None), Phone(start=0.15, end=0.3, symbol='ɑ', word=None, line=None))
     """
     result = sorted(trimmed, key=lambda phone: (phone.start, phone.end))
     starts = [phone.start for phone in result]
     ordered = sorted(aligned, key=lambda phone: (phone.start, phone.end))
-    if seconds <= 0:
+    if seconds <= 0 and lead <= 0:
         return tuple(result)
     for phone, after in zip(ordered, ordered[1:]):
         if is_vowel(phone.symbol) or after.start - phone.end > TOUCH_SECONDS or _within(phone, result, starts):
@@ -160,12 +164,13 @@ def restore_cut_onsets(aligned: Sequence[Phone], trimmed: Sequence[Phone], secon
             continue  # the phone before it was kept: not the start of a stretch
         before = bisect.bisect_right(onsets, kept.start + 1e-6)
         onset = min(onsets[before - 1], kept.start) if before else kept.start
-        split = round(max(kept.start, onset + seconds), 6)
-        if kept.end - split < seconds:
+        start = round(min(onset, max(phone.start, onset - lead)), 6)
+        split = round(max(kept.start, start + seconds), 6)
+        if kept.end - split < seconds or split <= start:
             continue
         result[index] = replace(kept, start=split)
-        result.insert(index, replace(phone, start=onset, end=split))
-        starts[index:index + 1] = [onset, split]
+        result.insert(index, replace(phone, start=start, end=split))
+        starts[index:index + 1] = [start, split]
     return tuple(result)
 
 

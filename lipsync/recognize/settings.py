@@ -143,6 +143,14 @@ class RecognitionSettings:
     #: the reach chosen on either half gains 0.004 on the other (0.763 -> 0.768; other noise
     #: 0.764 -> 0.779). 0 turns it off
     noisy_end_reach_seconds: float = 0.15
+    #: over steady noise with a script, a first consonant the trimming dropped (the detector
+    #: heard it late or not at all: a soft f, h, th or a stop's burst under the noise) is given
+    #: back where the aligner placed it, starting at most this long before the detector's onset
+    #: (:func:`lipsync.recognize.edges.restore_cut_onsets`; elsewhere it starts at the onset, which
+    #: over steady noise cost acc3); 0 drops it, as before. Chosen on eval-dev with room noise at
+    #: 10 dB SNR among 0.03, 0.05, 0.1 and 0.2: one half of the speakers picks 0.03, the other
+    #: 0.05, and either gains acc3 on the other half (+0.0011, +0.0020; docs/accuracy.md)
+    noisy_onset_lead_seconds: float = 0.05
 
     # --- matching script lines to the speech ------------------------------------------------
     #: seconds of speech per phone at an ordinary rate (only the ratios between lines matter)
