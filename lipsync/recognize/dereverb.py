@@ -86,13 +86,17 @@ def dereverberate(samples: np.ndarray, sample_rate: int) -> np.ndarray:
         return np.asarray(samples, dtype=np.float32).copy()
     size = len(window)
     hop = size // OVERLAP
-    output = np.zeros((len(frames) - 1) * hop + size)
+    # float32 throughout: the recording's length is held twice (the sum and its weight), not
+    # four times over in float64 (a 24-minute take at 16 kHz: 184 MB rather than 550)
+    output = np.zeros((len(frames) - 1) * hop + size, dtype=np.float32)
     for first, end in _blocks(len(frames)):
         cleaned = _predicted_away(_block(frames, window, first, end), ITERATIONS).T
         _overlap_add(output, np.fft.irfft(cleaned, size, axis=1) * window, first, hop)
     weight = np.zeros_like(output)
     _overlap_add(weight, np.broadcast_to(window ** 2, (len(frames), size)), 0, hop)
-    return (output / np.maximum(weight, 1e-8))[size:size + len(samples)].astype(np.float32)
+    result = output[size:size + len(samples)]
+    result /= np.maximum(weight[size:size + len(samples)], 1e-8)
+    return result
 
 
 def _frames(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
