@@ -75,6 +75,28 @@ def test_a_long_recording_is_dereverberated_block_by_block(dry, monkeypatch):
     assert tail_energy(blocks, dry) < 0.6 * tail_energy(wet, dry)
 
 
+def test_a_long_recording_is_measured_on_a_few_blocks_spread_over_it(dry, monkeypatch):
+    # the measure runs on every recording before the workers start: on a long take it reads
+    # MEASURE_BLOCKS blocks spread from the first to the last, and still tells the room
+    monkeypatch.setattr(dereverb, "BLOCK_FRAMES", 256)  # 2 s, of a 14 s take
+    wet, take = np.tile(room(dry), 4), np.tile(dry, 4)
+    blocks = dereverb._blocks(len(dereverb._frames(wet, RATE)[0]))
+    measured = []
+    block = dereverb._block
+    monkeypatch.setattr(dereverb, "_block", lambda *args: measured.append(args[2]) or block(*args))
+    monkeypatch.setattr(dereverb, "MEASURE_BLOCKS", len(blocks))
+    everything = late_reverb_db(wet, RATE)
+    assert len(measured) == len(blocks) > 4
+    measured.clear()
+    monkeypatch.setattr(dereverb, "MEASURE_BLOCKS", 4)
+    spread = late_reverb_db(wet, RATE)
+    assert len(measured) == 4 and measured[0] == 0 and measured[-1] == blocks[-1][0]
+    # both over the shipped threshold: the room is told from a few blocks as from all of them
+    threshold = RecognitionSettings().dereverb_above_db
+    assert everything > threshold and spread > threshold
+    assert abs(late_reverb_db(take, RATE)) < 0.01
+
+
 def test_white_noise_is_not_predictable_and_too_short_a_recording_is_left_as_it_is():
     noise = (0.1 * np.random.default_rng(2).standard_normal(2 * RATE)).astype(np.float32)
     assert abs(late_reverb_db(noise, RATE)) < 0.05
