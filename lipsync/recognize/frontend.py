@@ -13,7 +13,7 @@ followed through time: each frequency's least power within about a second around
 times ``settings.noise_track_bias``, where that is more than the pauses' spectrum. A
 reverberant recording is dereverberated first (:mod:`lipsync.recognize.dereverb`). Clean
 recordings pass through unchanged (at the cost of measuring their late reverberation, about
-0.002 CPU seconds per second of audio).
+0.002 CPU seconds per second of audio, on at most about a minute of it).
 
 >>> rate = 16000
 >>> t = np.arange(2 * rate) / rate
