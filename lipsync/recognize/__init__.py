@@ -79,6 +79,20 @@ def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: st
     return AcousticRecognizer(settings, jobs).recognize(audio, lines, language=language, on_progress=on_progress)
 
 
+def noisy_without_script(level: float) -> str:
+    """The warning for a take whose speech stands only ``level`` dB over its background
+    (below :attr:`RecognitionSettings.denoise_below_db`) recognized without a script: the
+    recognizer hears some of the noise as speech sounds (on eval-dev at 10 dB, acc3 falls by
+    0.10 without the script, by 0.03 with it).
+
+    >>> noisy_without_script(16.4)
+    'no script was given and the speech stands only 16 dB over the background noise: mouth timing recognized without a script is much less reliable in noise (hint: analyze the take with its script)'
+    """
+    return (f"no script was given and the speech stands only {level:.0f} dB over the background noise: "
+            "mouth timing recognized without a script is much less reliable in noise "
+            "(hint: analyze the take with its script)")
+
+
 def _excerpt(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -146,7 +160,10 @@ class AcousticRecognizer:
                                        audio.duration)
         words = words_over_their_phones(words, phones)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
-        return Recognition(phones, words, found.warnings, outcomes)
+        warnings = found.warnings
+        if not lines and prepared.level < settings.denoise_below_db:
+            warnings += (noisy_without_script(prepared.level),)
+        return Recognition(phones, words, warnings, outcomes)
 
     # --- without a script -------------------------------------------------------------------
 
