@@ -14,6 +14,8 @@ the analyses (the worker processes' own) are reported per second of audio.
 - ``reverb``: convolved with a room impulse response made here (a direct path, then
   exponentially decaying noise with an RT60 of 0.5 s, early reflections at 7-23 ms), 70 % wet;
 - ``noise``: pink-ish room noise added at 10 dB SNR against the recording's speech level;
+- ``room``: both, as in a real room: the ``reverb`` copy with the ``noise`` copy's noise at 10 dB
+  SNR against its speech level;
 - ``music``: music under the voice at 10 dB SNR, made here: a chord progression of soft
   harmonic tones on each beat (120 bpm), a bass line and a ticking hi-hat;
 - ``telephone``: an 8 kHz telephone line: band-limited to 300-3400 Hz and resampled to 8 kHz
@@ -42,7 +44,7 @@ from lipsync.pipeline import analyze
 from lipsync.recognize import AcousticRecognizer, RecognitionSettings
 from lipsync.sheet import sheet_to_json
 
-VARIANTS = ("clean", "reverb", "noise", "music", "telephone", "quiet", "loud")
+VARIANTS = ("clean", "reverb", "noise", "room", "music", "telephone", "quiet", "loud")
 #: the rate the ``telephone`` variant is written at
 TELEPHONE_RATE = 8000
 
@@ -150,6 +152,8 @@ def degrade(samples: np.ndarray, rate: int, variant: str, seed: int = 3) -> np.n
         # zero-padded average would leave a loud click in the first and last 32 samples
         pink -= np.convolve(np.pad(pink, (32, 31), mode="edge"), np.ones(64) / 64, mode="valid")
         return _at_snr(samples, rate, 0.5 * white / np.std(white) + pink / max(np.std(pink), 1e-9), 10.0)
+    if variant == "room":
+        return degrade(degrade(samples, rate, "reverb"), rate, "noise", seed)
     if variant == "music":
         return _at_snr(samples, rate, background_music(len(samples), rate, seed), 10.0)
     if variant == "telephone":
