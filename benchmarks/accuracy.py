@@ -6,7 +6,7 @@ them with ``lipsync evaluate``'s metrics, the phone boundary metric included. CP
 the analyses (the worker processes' own) are reported per second of audio.
 
     python benchmarks/accuracy.py ../shared/eval-dev/manifest.tsv [--out DIR] [--jobs 2] [--passes N]
-        [--variants clean,reverb,noise,music,telephone,quiet,loud] [--modes script,noscript]
+        [--variants clean,reverb,noise,room,music,telephone,quiet,loud] [--modes script,noscript]
         [--setting NAME=VALUE ...] [--seed N]
 
 ``--variants`` builds degraded copies of every recording first and scores each:
