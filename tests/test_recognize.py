@@ -228,15 +228,43 @@ def test_script_free_recognition_finds_phones_in_speech_only(short):
 
 def test_script_free_word_search_follows_its_settings(short):
     """The word decoder is built from the recognition settings: a language model weighted far
-    above the acoustics hears no words at all, and then the phone loop still finds the phones."""
+    above the acoustics hears no words at all, and the speech is then left at rest (as a click
+    the detector took for speech would be), or with ``rest_where_no_words`` off given the phone
+    loop's phones."""
     from lipsync.recognize import sphinx
 
     settings = RecognitionSettings(words_language_weight=100.0, words_topn=3, words_phone_penalty=3.0)
     decoder = sphinx.word_recognizer(settings.words_language_weight, settings.words_topn, settings.words_phone_penalty)
     assert (decoder.config["lw"], decoder.config["topn"], decoder.config["pip"]) == (100.0, 3, 3.0)
     deaf = recognize(short.audio, None, settings=settings)
-    assert deaf.words == () and len(deaf.phones) >= 20
+    assert deaf.words == () and deaf.phones == ()
+    looped = recognize(short.audio, None, settings=RecognitionSettings(
+        words_language_weight=100.0, words_topn=3, words_phone_penalty=3.0, rest_where_no_words=False))
+    assert looped.words == () and len(looped.phones) >= 20
     assert recognize(short.audio, None).words
+
+
+@pytest.mark.parametrize("heard, rest, expected", [
+    (((), ()), True, ((), ())),  # no word heard: a click or a breath, left at rest
+    (((), ()), False, ((("t", 0.0, 0.05),), ())),
+    (None, True, ((("t", 0.0, 0.05),), ())),  # words heard that do not align: the phone loop's
+    (((("ɪ", 0.0, 0.1), ("t", 0.1, 0.2)), ("it",)), True, ((("ɪ", 0.0, 0.1), ("t", 0.1, 0.2)), ("it",))),
+])
+def test_script_free_chunk_without_words_rests(heard, rest, expected):
+    """A stretch in which the word search hears no word gets no phones (the speech detector
+    took a click or a breath for speech), unless ``rest_where_no_words`` is off; words that do
+    not align still get the phone loop's phones."""
+    from lipsync.recognize.chunks import recognize_freely
+
+    class Model:
+        def recognize_words(self, samples, settings):
+            return heard
+
+        def recognize_phones(self, samples, settings):
+            return (("t", 0.0, 0.05),)
+
+    found = recognize_freely(Model(), np.zeros(1600, np.float32), RecognitionSettings(rest_where_no_words=rest))
+    assert found == expected
 
 
 def test_script_free_words_close_the_lips_where_the_sound_says(espeak_wav):

@@ -60,10 +60,14 @@ def process_chunk(chunk: Chunk) -> Any:
 
 def recognize_freely(model: AcousticModel, samples: np.ndarray,
                      settings: RecognitionSettings) -> tuple[FoundPhones, tuple[HeardWord, ...]]:
-    """Phones and words of speech without a script: the words heard, force-aligned; where no
-    words are heard or they do not align, the phones a phone recognizer hears (and no words)."""
+    """Phones and words of speech without a script: the words heard, force-aligned; where they
+    do not align, the phones a phone recognizer hears (and no words). Where no word is heard,
+    nothing (``settings.rest_where_no_words``: the detector took a click or a breath for
+    speech), else the phone recognizer's phones."""
     found = model.recognize_words(samples, settings)
-    return found if found is not None else (model.recognize_phones(samples, settings), ())
+    if found is None or (not found[1] and not settings.rest_where_no_words):
+        return model.recognize_phones(samples, settings), ()
+    return found
 
 
 #: The chunks of each run over forked workers, by run: a worker forked after its run's chunks

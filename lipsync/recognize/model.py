@@ -77,8 +77,8 @@ class AcousticModel(Protocol):
 
     def recognize_words(self, samples: np.ndarray, settings: RecognitionSettings
                         ) -> tuple[FoundPhones, tuple[HeardWord, ...]] | None:
-        """The phones of the English words heard, aligned, and the words; None when none are
-        heard."""
+        """The phones of the English words heard, aligned, and the words: ``((), ())`` when no
+        word is heard, None when the words heard cannot be aligned."""
 
     def recognize_phones(self, samples: np.ndarray, settings: RecognitionSettings) -> FoundPhones:
         """The phones heard, language-independent (a phone loop)."""

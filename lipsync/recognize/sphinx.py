@@ -223,15 +223,21 @@ def recognize_words(samples: np.ndarray, settings: RecognitionSettings = DEFAULT
     :data:`CLOSURE_SUBSTITUTES` to be its bilabial counterpart (:func:`align_with_closures`);
     where that alignment fails, as heard.
 
-    None when no word is heard or the words cannot be aligned.
+    ``((), ())`` when no word is heard (only silence or fillers); None when the words heard
+    cannot be aligned.
+
+    >>> recognize_words(np.random.default_rng(0).standard_normal(8000).astype(np.float32) / 1000)  # a hiss
+    ((), ())
     """
     decoder = word_recognizer(settings.words_language_weight, settings.words_topn, settings.words_phone_penalty)
     pcm = to_pcm(samples)
     _decode(decoder, pcm)
-    if decoder.hyp() is None or not decoder.hyp().hypstr.strip():
-        return None
-    heard = [segment.word for segment in decoder.seg() if _is_word(segment.word)]
-    alignment = align_with_closures(pcm, heard, settings) if heard and settings.words_closure_prior > 0 else None
+    hypothesis = decoder.hyp()
+    heard = [segment.word for segment in decoder.seg() if _is_word(segment.word)] \
+        if hypothesis is not None and hypothesis.hypstr.strip() else []
+    if not heard:
+        return (), ()
+    alignment = align_with_closures(pcm, heard, settings) if settings.words_closure_prior > 0 else None
     if alignment is None:
         try:
             decoder.set_alignment()
