@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+import soxr
 
 from conftest import concat_speech, read_mono, trim
 from lipsync.audio import Audio, load_audio
@@ -228,43 +229,51 @@ def test_script_free_recognition_finds_phones_in_speech_only(short):
 
 def test_script_free_word_search_follows_its_settings(short):
     """The word decoder is built from the recognition settings: a language model weighted far
-    above the acoustics hears no words at all, and the speech is then left at rest (as a click
-    the detector took for speech would be), or with ``rest_where_no_words`` off given the phone
-    loop's phones."""
+    above the acoustics hears no words at all, and then the phone loop still finds the phones
+    of the speech, which is voiced."""
     from lipsync.recognize import sphinx
 
     settings = RecognitionSettings(words_language_weight=100.0, words_topn=3, words_phone_penalty=3.0)
     decoder = sphinx.word_recognizer(settings.words_language_weight, settings.words_topn, settings.words_phone_penalty)
     assert (decoder.config["lw"], decoder.config["topn"], decoder.config["pip"]) == (100.0, 3, 3.0)
     deaf = recognize(short.audio, None, settings=settings)
-    assert deaf.words == () and deaf.phones == ()
-    looped = recognize(short.audio, None, settings=RecognitionSettings(
-        words_language_weight=100.0, words_topn=3, words_phone_penalty=3.0, rest_where_no_words=False))
-    assert looped.words == () and len(looped.phones) >= 20
+    assert deaf.words == () and len(deaf.phones) >= 20
     assert recognize(short.audio, None).words
 
 
-@pytest.mark.parametrize("heard, rest, expected", [
-    (((), ()), True, ((), ())),  # no word heard: a click or a breath, left at rest
-    (((), ()), False, ((("t", 0.0, 0.05),), ())),
-    (None, True, ((("t", 0.0, 0.05),), ())),  # words heard that do not align: the phone loop's
-    (((("ɪ", 0.0, 0.1), ("t", 0.1, 0.2)), ("it",)), True, ((("ɪ", 0.0, 0.1), ("t", 0.1, 0.2)), ("it",))),
-])
-def test_script_free_chunk_without_words_rests(heard, rest, expected):
-    """A stretch in which the word search hears no word gets no phones (the speech detector
-    took a click or a breath for speech), unless ``rest_where_no_words`` is off; words that do
-    not align still get the phone loop's phones."""
-    from lipsync.recognize.chunks import recognize_freely
+def _between_silences(*pieces: np.ndarray) -> Audio:
+    """16 kHz audio of ``pieces``, with 0.5 s of silence before each and after the last."""
+    silence = np.zeros(8000, np.float32)
+    signal = np.concatenate([part for piece in pieces for part in (silence, piece)] + [silence])
+    return Audio(signal.astype(np.float32), 16000, 16000, 1, len(signal) / 16000)
 
-    class Model:
-        def recognize_words(self, samples, settings):
-            return heard
 
-        def recognize_phones(self, samples, settings):
-            return (("t", 0.0, 0.05),)
+def _speech(espeak_wav, text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:
+    samples, rate = read_mono(espeak_wav(text, voice, speed))
+    return soxr.resample(trim(samples), rate, 16000).astype(np.float32)
 
-    found = recognize_freely(Model(), np.zeros(1600, np.float32), RecognitionSettings(rest_where_no_words=rest))
-    assert found == expected
+
+def test_without_a_script_a_click_the_detector_took_for_speech_stays_at_rest(espeak_wav):
+    """A burst of hiss 0.5 s before the speech is a stretch of its own in which the word
+    search hears no word: unvoiced, it is left at rest (with ``rest_unvoiced_seconds`` 0 the
+    phone loop hears a consonant there and the mouth moved before anyone spoke)."""
+    rng = np.random.default_rng(0)
+    length = 3200
+    click = (0.3 * rng.standard_normal(length) * np.exp(-np.arange(length) / (0.3 * length))).astype(np.float32)
+    audio = _between_silences(click, _speech(espeak_wav, "Hello there, how are you today?"))
+    before_speech = [phone for phone in recognize(audio).phones if phone.start < 1.0]
+    assert before_speech == []
+    looped = recognize(audio, settings=RecognitionSettings(rest_unvoiced_seconds=0.0)).phones
+    assert [phone for phone in looped if phone.start < 1.0]
+    assert recognize(audio).phones[0].start > 1.1  # the speech itself is recognized
+
+
+def test_without_a_script_a_voiced_sound_without_words_still_moves_the_mouth(espeak_wav):
+    """An "ah" in which the word search hears no word is voiced: the phone loop's phones are
+    kept, so the mouth opens (left at rest, the mouth would stay shut through it)."""
+    audio = _between_silences(_speech(espeak_wav, "ahhhhh", "en", 175))
+    assert recognize(audio).phones
+    assert recognize(audio, settings=RecognitionSettings(rest_unvoiced_seconds=10.0)).phones == ()
 
 
 def test_script_free_words_close_the_lips_where_the_sound_says(espeak_wav):

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..vad import voiced_seconds
 from .consensus import align_in_phases
 from .model import DEFAULT_MODEL, AcousticModel, FoundPhones, HeardWord, WordToAlign, acoustic_model
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
@@ -62,12 +63,12 @@ def recognize_freely(model: AcousticModel, samples: np.ndarray,
                      settings: RecognitionSettings) -> tuple[FoundPhones, tuple[HeardWord, ...]]:
     """Phones and words of speech without a script: the words heard, force-aligned; where they
     do not align, the phones a phone recognizer hears (and no words). Where no word is heard,
-    nothing (``settings.rest_where_no_words``: the detector took a click or a breath for
-    speech), else the phone recognizer's phones."""
+    nothing if the stretch is unvoiced (``settings.rest_unvoiced_seconds``: the detector took a
+    click or a breath for speech), else the phone recognizer's phones (an "ah", a hum)."""
     found = model.recognize_words(samples, settings)
-    if found is None or (not found[1] and not settings.rest_where_no_words):
-        return model.recognize_phones(samples, settings), ()
-    return found
+    if found is not None and (found[1] or voiced_seconds(samples) < settings.rest_unvoiced_seconds):
+        return found
+    return model.recognize_phones(samples, settings), ()
 
 
 #: The chunks of each run over forked workers, by run: a worker forked after its run's chunks

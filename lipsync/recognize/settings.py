@@ -91,14 +91,13 @@ class RecognitionSettings:
     #: 1e-2 adds more false closures). Matching script lines by sound aligns as heard
     words_closure_prior: float = 1e-4
     #: a stretch of speech in which the script-free English word search hears no word (only
-    #: silence or fillers) is left at rest: the speech detector took a click or a breath for
-    #: speech. False gives it the phone loop's phones, as where the words heard cannot be
-    #: aligned. On eval-dev the word search heard nothing in 6 stretches of the clean, reverb,
-    #: room noise, music and telephone copies, all before the first word where the hand labels
-    #: have silence; without a script rest 0.9793 -> 0.9796 clean, 0.9747 -> 0.9763 reverb,
-    #: 0.9658 -> 0.9672 telephone (the gains all in one half of the speakers, nothing lost in the
-    #: other), with the script every sheet the same
-    rest_where_no_words: bool = True
+    #: silence or fillers) and which holds less than this many seconds of voiced sound
+    #: (:func:`lipsync.vad.voiced_seconds`) is left at rest: the speech detector took a click or
+    #: a breath for speech. A voiced one (an "ah", a hum, a laugh) gets the phone loop's phones,
+    #: as where the words heard cannot be aligned; 0 gives them to every such stretch. On
+    #: eval-dev the word search heard nothing in 6 stretches of the clean, reverb, room noise,
+    #: music and telephone copies, all before the first word where the hand labels have silence
+    rest_unvoiced_seconds: float = 0.05
 
     # --- reverberant recordings (:mod:`lipsync.recognize.dereverb`) --------------------------
     #: a recording from whose short-time spectra the prediction of the late reverberation takes
