@@ -9,7 +9,7 @@ import pytest
 from lipsync.audio import Audio
 from lipsync.recognize.edges import (end_phones_where_sound_fades, end_where_sound_fades, envelope_db,
                                     hold_stops_before_pauses, restore_cut_onsets, restore_cut_stops,
-                                    widen_into_pauses)
+                                    run_on_to_speech_ends, widen_into_pauses)
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
 
@@ -213,3 +213,19 @@ def test_a_word_ends_with_its_held_stop_but_never_past_the_next_word():
     # a phone of another word, or words already covering their phones: unchanged
     assert words_over_their_phones(words[:1], [Phone(0.1, 0.5, "ɪ", "it", 0)]) == tuple(words[:1])
     assert words_over_their_phones(words, phones[:1]) == tuple(words)
+
+
+def test_the_last_phone_heard_runs_on_to_the_end_of_its_stretch_of_speech():
+    """Without a script over noise the word search heard a pause where the detector heard the
+    voice go on: the last phone of each stretch runs on to its end; a phone already reaching
+    it, the phones before it, a stretch without phones and the next phone keep theirs."""
+    phones = [Phone(0.30, 0.40, "m"), Phone(0.40, 0.60, "ɑ"), Phone(1.00, 1.10, "s"), Phone(1.10, 1.50, "i"),
+              Phone(2.00, 2.20, "n")]
+    stretches = [(0.30, 0.85), (1.00, 1.40), (1.60, 1.80), (1.95, 2.60)]
+    ran = run_on_to_speech_ends(phones, stretches)
+    assert [(p.start, p.end) for p in ran] == [(0.30, 0.40), (0.40, 0.85), (1.00, 1.10), (1.10, 1.50), (2.00, 2.60)]
+    assert [p.symbol for p in ran] == [p.symbol for p in phones]
+    # never into the next phone, even where a stretch reaches past it
+    assert run_on_to_speech_ends([Phone(0.3, 0.5, "ɑ"), Phone(0.7, 0.9, "s")], [(0.3, 1.0)])[0].end == 0.5
+    assert run_on_to_speech_ends([Phone(0.3, 0.5, "ɑ"), Phone(0.7, 0.9, "s")], [(0.3, 0.6), (0.65, 1.0)])[0].end == 0.6
+    assert run_on_to_speech_ends([], stretches) == ()
