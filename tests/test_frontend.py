@@ -268,6 +268,27 @@ def test_without_a_script_the_recognizer_hears_the_soft_end_the_detector_lost(sp
     assert abs(reached - end) < 0.03 < 0.1 < end - cut
 
 
+def test_without_a_script_the_last_phone_heard_runs_on_to_where_the_detector_heard_the_voice_end(speech):
+    """Over steady noise the word search hears the soft end of a phrase as the pause after it:
+    the last phone heard runs on to the end of its stretch of speech (``noisy_run_on``; off, it
+    ends short of it), the phones before it are kept; a script's alignment and a clean
+    recording's phones are not touched."""
+    clean, _ = speech
+    noisy = as_audio(with_noise(clean, 6.0))
+    off = RecognitionSettings(noisy_run_on=False)
+    end = prepare(noisy).speech(0.0)[-1][1]
+    ran = recognize(noisy).phones
+    kept = recognize(noisy, settings=off).phones
+    assert kept[-1].end < end - 0.01
+    assert ran[-1].end == pytest.approx(end, abs=1e-6)
+    assert ran[:-1] == kept[:-1] and ran[-1].symbol == kept[-1].symbol
+
+    lines = [Line(phrase) for phrase in PHRASES]
+    assert recognize(noisy, lines).phones == recognize(noisy, lines, settings=off).phones
+    audio = as_audio(clean)
+    assert recognize(audio).phones == recognize(audio, settings=off).phones
+
+
 def test_over_an_unsteady_background_like_music_noisy_phones_are_not_widened(speech):
     """A chord struck on every beat and dying away (music under the voice) is not the steady
     floor the voice's edges sink under: the phones stay where the aligner put them."""

@@ -32,7 +32,8 @@ from .confidence import clock
 from .frontend import prepare
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import balance_laterals, correct_bias, shipped_bias
-from .edges import end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, widen_into_pauses, words_over_their_phones
+from .edges import (end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, run_on_to_speech_ends,
+                    widen_into_pauses, words_over_their_phones)
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -155,6 +156,8 @@ class AcousticRecognizer:
             phones = refine_on_signal(phones, audio, settings, self.jobs)  # the workers' cores are free now
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
+        if not lines and steady_noise and settings.noisy_run_on:  # the word search lost the soft ends
+            phones = run_on_to_speech_ends(phones, prepared.speech(settings.trim_pad))
         if lines and steady_noise:
             phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
                                        audio.duration)

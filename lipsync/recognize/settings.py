@@ -159,6 +159,14 @@ class RecognitionSettings:
     #: 10 dB SNR among 0.03, 0.05, 0.1 and 0.2: one half of the speakers picks 0.03, the other
     #: 0.05, and either gains acc3 on the other half (+0.0011, +0.0020; docs/accuracy.md)
     noisy_onset_lead_seconds: float = 0.05
+    #: over steady noise without a script, the last phone heard in each stretch of speech runs
+    #: on to the stretch's end (the detector's, without ``noisy_end_reach_seconds``;
+    #: :func:`lipsync.recognize.edges.run_on_to_speech_ends`): the word search hears the soft
+    #: end of the last word before a pause as the pause, and the mouth rested while the voice
+    #: went on. Nothing fitted; on eval-dev with room noise at 10 dB SNR acc3 0.7736 -> 0.7773
+    #: (halves of the speakers +0.0027 and +0.0047; other noise +0.0027 and +0.0022, every half
+    #: gaining), rest 0.949 -> 0.955 (docs/accuracy.md). False turns it off
+    noisy_run_on: bool = True
 
     # --- matching script lines to the speech ------------------------------------------------
     #: seconds of speech per phone at an ordinary rate (only the ratios between lines matter)
