@@ -201,8 +201,7 @@ def voiced_seconds(samples: np.ndarray, sample_rate: int = 16000) -> float:
     hop = int(round(FRAME_SECONDS * sample_rate))
     if len(samples) < size:
         return 0.0
-    count = 1 + (len(samples) - size) // hop
-    frames = samples[np.arange(size)[None, :] + hop * np.arange(count)[:, None]].astype(np.float64)
+    frames = np.lib.stride_tricks.sliding_window_view(samples, size)[::hop].astype(np.float64)
     frames -= frames.mean(axis=1, keepdims=True)
     window = np.hanning(size)
     correlation = np.fft.irfft(np.abs(np.fft.rfft(frames * window, 2 * size)) ** 2)[:, :size]

@@ -29,7 +29,7 @@ from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, split_long
 from . import align, confidence
 from .chunks import Chunk, run_chunks
 from .confidence import clock
-from .frontend import prepare
+from .frontend import prepare, reach_ends
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import balance_laterals, correct_bias, shipped_bias
 from .edges import (end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, run_on_to_speech_ends,
@@ -135,7 +135,8 @@ class AcousticRecognizer:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
             found = self._align_script(audio, lines, stretches, language, on_progress)
-        heard = prepared.speech(settings.trim_pad, reach)
+        detected = prepared.speech(settings.trim_pad)
+        heard = reach_ends(detected, reach, audio.duration)
         phones = trim_to_speech(found.phones, heard, settings)
         if settings.fade_stop_seconds:
             phones = restore_cut_stops(found.phones, phones, settings.fade_stop_seconds, audio.duration)
@@ -157,7 +158,7 @@ class AcousticRecognizer:
         if settings.fade_ends:
             phones = end_phones_where_sound_fades(phones, audio, settings)
         if not lines and steady_noise and settings.noisy_run_on:  # the word search lost the soft ends
-            phones = run_on_to_speech_ends(phones, prepared.speech(settings.trim_pad))
+            phones = run_on_to_speech_ends(phones, detected)
         if lines and steady_noise:
             phones = widen_into_pauses(phones, settings.noisy_onset_seconds, settings.noisy_offset_seconds,
                                        audio.duration)

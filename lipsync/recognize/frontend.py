@@ -76,11 +76,21 @@ class Prepared:
         seconds and its end by ``end_reach`` more (never into the next stretch or past the
         recording); in a noisy recording shorter pauses are bridged."""
         found = speech_segments(self.audio.samples, self.audio.sample_rate, self.min_pause, pad=pad)
-        if end_reach <= 0:
-            return found
-        limits = [start for start, _ in found[1:]] + [self.audio.duration]
-        return tuple((start, round(max(end, min(end + end_reach, limit)), 6))
-                     for (start, end), limit in zip(found, limits))
+        return reach_ends(found, end_reach, self.audio.duration)
+
+
+def reach_ends(stretches: tuple[Segment, ...], end_reach: float, duration: float) -> tuple[Segment, ...]:
+    """``stretches`` (in order), the end of each moved ``end_reach`` seconds later, never into
+    the next stretch or past ``duration``.
+
+    >>> reach_ends(((0.3, 0.8), (0.85, 1.6)), 0.1, 1.65)
+    ((0.3, 0.85), (0.85, 1.65))
+    """
+    if end_reach <= 0:
+        return stretches
+    limits = [start for start, _ in stretches[1:]] + [duration]
+    return tuple((start, round(max(end, min(end + end_reach, limit)), 6))
+                 for (start, end), limit in zip(stretches, limits))
 
 
 def prepare(audio: Audio, settings: RecognitionSettings = DEFAULT_SETTINGS) -> Prepared:
