@@ -221,7 +221,7 @@ def main() -> None:
 @click.option("--min-hold", type=click.IntRange(1, 24), help="Fewest frames a shape is held (default: the preset's).")
 @click.option("--step", type=click.IntRange(1, 4), help="Animate on ones (1), twos (2), threes (3) or fours (4) (default: the preset's).")
 @click.option("--track-name", help="Name of the mouth track for lines without a speaker (default: the audio file name). Characters' tracks are named after them.")
-@click.option("--passes", type=click.IntRange(1, 8), default=1, show_default=True, help="With a script: align it this many times at shifted 10 ms frame phases and keep the median timing (steadier and slightly more accurate; this many times the alignment work).")
+@click.option("--passes", type=click.IntRange(1, 8), default=1, show_default=True, help="With a script: align it this many times at shifted 10 ms frame phases and keep the median timing (steadier where the frames fall, not more accurate; this many times the alignment work).")
 @click.option("--allow-mismatch", is_flag=True, help="A script that does not match the recording is a warning, not an error: the matching lines are aligned, the rest of the speech recognized.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Format setting, e.g. --set cut=12 (repeatable).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "json", "none"]), default="auto", show_default=True, help="Progress on stderr: a bar on a terminal, or JSON lines for host applications.")
