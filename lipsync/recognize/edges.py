@@ -282,7 +282,8 @@ def widen_into_pauses(phones: Sequence[Phone], onset: float, offset: float, dura
 def run_on_to_speech_ends(phones: Sequence[Phone], stretches: Sequence[tuple[float, float]]) -> tuple[Phone, ...]:
     """``phones``, the last of each stretch of speech (of ``stretches``, in order) ending no
     earlier than the stretch: the detector heard the voice go on where the recognizer heard a
-    pause. Never into the next phone; a stretch without phones stays without.
+    pause. Never into the next phone (it starts at the stretch's end or later); a stretch
+    without phones stays without.
 
     >>> run_on_to_speech_ends([Phone(0.1, 0.3, "h"), Phone(0.3, 0.5, "ɑ"), Phone(1.0, 1.4, "s")],
     ...                       [(0.1, 0.7), (0.9, 1.3), (1.5, 1.8)])
@@ -292,10 +293,7 @@ def run_on_to_speech_ends(phones: Sequence[Phone], stretches: Sequence[tuple[flo
     starts = [phone.start for phone in ordered]
     result = list(ordered)
     for start, end in stretches:
-        last = bisect.bisect_left(starts, end) - 1
-        if last < 0 or ordered[last].end <= start or ordered[last].end >= end:
-            continue
-        limit = min(end, starts[last + 1]) if last + 1 < len(ordered) else end
-        if limit > ordered[last].end:
-            result[last] = replace(ordered[last], end=round(limit, 6))
+        last = bisect.bisect_left(starts, end) - 1  # the last phone starting inside the stretch
+        if last >= 0 and start < ordered[last].end < end:
+            result[last] = replace(ordered[last], end=round(end, 6))
     return tuple(result)
