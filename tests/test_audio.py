@@ -15,7 +15,7 @@ from conftest import concat_speech, trim, white_noise
 
 from lipsync.audio import Audio, AudioLoading, is_silent, load_audio, pick_channel, resample
 from lipsync.errors import AudioError, LipsyncError, MissingToolError, OptionError
-from lipsync.vad import frame_energies, speech_segments, split_long
+from lipsync.vad import frame_energies, speech_segments, split_long, voiced_seconds
 
 RATE = 16000
 SENTENCE = "The quick brown fox jumps over the lazy dog."
@@ -369,6 +369,21 @@ def test_vad_short_pauses_are_bridged_and_clicks_dropped(counting):
     click[RATE:RATE + 160] = 0.5  # 10 ms
     speech_and_click = np.concatenate([signal, click])
     assert len(speech_segments(speech_and_click, RATE, min_speech=0.05)) == 1
+
+
+def test_voiced_seconds_count_the_voice_and_not_hiss_clicks_or_a_faint_hum(counting):
+    """Voicing tells an "ah" from a click or a breath (a stretch without words is left at rest
+    only when unvoiced): spoken words are mostly voiced, a burst of hiss not at all, and a hum 40
+    dB under the voice does not count, though it is as periodic as a vowel."""
+    word = trim(counting[1])  # "two"
+    spoken = voiced_seconds(word)
+    assert 0.5 * len(word) / RATE < spoken <= len(word) / RATE
+    assert voiced_seconds(white_noise(0.5, RATE, -20.0)) == 0.0
+    t = np.arange(RATE) / RATE
+    hum = (sum(np.sin(2 * np.pi * 100 * k * t) / k for k in range(1, 6)) * np.abs(word).max() / 100).astype(np.float32)
+    assert voiced_seconds(hum) > 0.9  # alone, a hum is voiced
+    assert voiced_seconds(np.concatenate([word, hum])) == pytest.approx(spoken, abs=0.02)
+    assert voiced_seconds(word[: RATE // 50]) == 0.0  # shorter than one 40 ms frame
 
 
 def test_vad_silence_and_empty():
