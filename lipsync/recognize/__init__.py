@@ -215,8 +215,37 @@ class AcousticRecognizer:
 
     def _align_script(self, audio: Audio, lines: Sequence[Line], stretches, language: str,
                       on_progress) -> Recognition:
-        settings = self.settings
+        """The script's lines found in the speech, in steps: check the script, plan groups of
+        lines over the stretches of speech and align them, repair the groups that failed, collect
+        each line's phones and outcome, report the lines not found, and recognize without the
+        script the speech no line covers."""
         model = acoustic_model(self.model)
+        words = self._script_words(lines, language, model)
+        warnings, outcomes = _wordless_lines(lines, words)
+        if not stretches:
+            for index in {word.line for word in words}:
+                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
+                                             None, 0.0, audio.duration)
+            warnings.append(self._mismatch(words, outcomes, "no speech was found in the recording"))
+            return Recognition((), (), tuple(warnings), _in_order(outcomes))
+        phones_only = not is_english(language)
+        timed = align.is_timed(lines)
+        groups, aligned, silent, reference = self._plan_and_align(audio, lines, words, stretches, timed,
+                                                                  phones_only, on_progress)
+        rate = _LineRater(model, audio, stretches, words, self.settings, phones_only, reference)
+        groups, heard = self._repair(audio, groups, aligned, words, stretches, rate, timed, phones_only)
+        phones, found_words, unaligned = self._collect(lines, groups, aligned, words, rate, warnings, outcomes)
+        unaligned += self._report(lines, words, groups, aligned, silent, stretches, audio.duration, found_words,
+                                  warnings, outcomes)
+        phones += self._hear_unaligned(audio, unaligned, stretches, heard, phones_only)
+        phones.sort(key=lambda phone: (phone.start, phone.end))
+        return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
+
+    def _script_words(self, lines: Sequence[Line], language: str, model) -> align.ScriptWords:
+        """The script's words with their pronunciations, once the script is checked to be in
+        ``language``: :class:`ScriptError` when most words are not English words (an English
+        script) or espeak-ng pronounces many as another language's (any other)."""
+        settings = self.settings
         check_script_language([line.text for line in lines], language)
         words = align.prepare_words(lines, language, model)
         if is_english(language) and align.out_of_dictionary_share(words) > settings.wrong_language_share:
@@ -230,25 +259,15 @@ class AcousticRecognizer:
                                   f"{language_name(other)}, not {language_name(language)}: is the script in "
                                   "another language?",
                                   f"pass --language {other} (or --language auto) if that is the dialogue's language")
-        warnings: list[str] = []
-        with_words = {word.line for word in words}
-        outcomes: dict[int, ScriptLine] = {}
-        for index, line in enumerate(lines):
-            if index not in with_words:
-                what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
-                warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
-                outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
-        if not with_words:
-            raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
-                              "pass the dialogue's script, or analyze without --script to recognize the speech")
-        if not stretches:
-            for index in with_words:
-                outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
-                                             None, 0.0, audio.duration)
-            warnings.append(self._mismatch(words, outcomes, "no speech was found in the recording"))
-            return Recognition((), (), tuple(warnings), _in_order(outcomes))
-        phones_only = not is_english(language)
-        timed = align.is_timed(lines)
+        return words
+
+    def _plan_and_align(self, audio: Audio, lines: Sequence[Line], words, stretches, timed: bool,
+                        phones_only: bool, on_progress):
+        """Groups of lines planned over the stretches of speech (by the lines' times when the
+        script is timed, else by their lengths) and each group's alignment (None where it
+        failed); the timed lines with no speech at their time; and the confidence's phone-loop
+        reference when a worker scored it beside the alignment (else None)."""
+        settings = self.settings
         silent: list[int] = []
         if timed:
             groups, silent = align.plan_timed(lines, words, stretches, audio.duration, settings)
@@ -269,8 +288,15 @@ class AcousticRecognizer:
             # lines matched to the stretches between pauses instead, as in longer recordings.
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False, settings=settings)
             aligned.update(zip(groups, self._align_groups(audio, groups, words, None)))
-        rate = _LineRater(acoustic_model(self.model), audio, stretches, words, settings, not is_english(language),
-                          reference)
+        return groups, aligned, silent, reference
+
+    def _repair(self, audio: Audio, groups, aligned: dict, words, stretches, rate: "_LineRater", timed: bool,
+                phones_only: bool) -> tuple[Sequence[align.Group], dict[tuple[float, float], list[Phone]]]:
+        """The groups once those that failed are repaired (``aligned`` gains their new
+        alignments): speech a group skipped aligned again, a length-based plan that went wrong
+        re-matched by what was heard there, an unrecorded line left out, a group widened over
+        speech beside it; and what was heard without the script on the way, by stretch."""
+        settings = self.settings
         self._realign_skipped_speech(audio, groups, aligned, words, stretches, rate)
         failed = {index for index, group in enumerate(groups)
                   if not self._fits(aligned[group], group, words, stretches) or rate.any_lost(aligned[group], group)}
@@ -283,19 +309,26 @@ class AcousticRecognizer:
                       for s in stretches if groups[first].start <= s[0] and s[1] <= groups[last].end]
             heard = self._hear(audio, region, phones_only)
             letters = {stretch: align.class_letters([p.symbol for p in phones]) for stretch, phones in heard.items()}
-            groups = align.repair_plan(groups, failed, words, stretches, letters, model, settings)
+            groups = align.repair_plan(groups, failed, words, stretches, letters, acoustic_model(self.model), settings)
             todo = [group for group in groups if group not in aligned]
             aligned.update(zip(todo, self._align_groups(audio, todo, words, None)))
         if failed:
             groups = self._drop_unrecorded_lines(audio, groups, aligned, words)
             if not timed and not phones_only:
                 groups = self._extend_into_uncovered(audio, groups, aligned, words, stretches, rate)
+        return groups, heard
 
+    def _collect(self, lines: Sequence[Line], groups, aligned: dict, words, rate: "_LineRater",
+                 warnings: list[str], outcomes: dict[int, ScriptLine]
+                 ) -> tuple[list[Phone], list[Word], list[tuple[float, float, int | None]]]:
+        """The phones and words of every line that aligned, each line's outcome (``outcomes``)
+        with a warning for each line not aligned or uncertain (``warnings``), and the spans left
+        to recognize without the script (start, end, the line they belong to or None)."""
         rated: dict[int, tuple[float, float, float]] = {}
         for group in groups:
             if aligned[group] is not None:
                 rated.update(rate.lines(aligned[group], group))
-        states = confidence.statuses({index: value for index, (value, _, _) in rated.items()}, settings)
+        states = confidence.statuses({index: value for index, (value, _, _) in rated.items()}, self.settings)
         phones: list[Phone] = []
         found_words: list[Word] = []
         unaligned: list[tuple[float, float, int | None]] = []
@@ -314,7 +347,7 @@ class AcousticRecognizer:
                     outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
                                                  None, group.start, group.end)
                 continue
-            offset = max(0.0, group.start - settings.pad)
+            offset = max(0.0, group.start - self.settings.pad)
             missing = align.squeezed_lines(located, group_words)
             for index in sorted(missing):
                 warnings.append(f"line {lines[index].number} (\"{_excerpt(lines[index].text)}\") was not found "
@@ -342,38 +375,53 @@ class AcousticRecognizer:
                                                              rate.words(located))
             phones.extend(group_phones)
             found_words.extend(group_found)
+        return phones, found_words, unaligned
 
+    def _report(self, lines: Sequence[Line], words, groups, aligned: dict, silent: Sequence[int], stretches,
+                duration: float, found_words: Sequence[Word], warnings: list[str], outcomes: dict[int, ScriptLine]
+                ) -> list[tuple[float, float, int | None]]:
+        """Each line no group holds reported not found (``warnings``, ``outcomes``; a timed line
+        with the time it had no speech at); the script refused (:class:`ScriptMismatchError`)
+        or, with ``settings.allow_mismatch``, warned of when too little of it matched; and the
+        speech that is not in the script, each stretch warned of and returned (start, end, None)
+        to be recognized without it."""
         matched = {index for group in groups for index in group.lines}
+        with_words = {word.line for word in words}
         for index, line in enumerate(lines):
             if index in with_words and index not in matched:
-                start, end = _searched(index, line, groups, audio.duration, settings)
+                start, end = _searched(index, line, groups, duration, self.settings)
                 where = f" (searched {clock(start)}-{clock(end)})"
                 if index in silent and line.start is not None:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
                 outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
-        short = confidence.short_script_reason(words, stretches, settings)
+        short = confidence.short_script_reason(words, stretches, self.settings)
         warning = self._mismatch(words, outcomes, short, _WHOLE_SCRIPT_HINT if short else _WRONG_SCRIPT_HINT) \
             or self._partial(outcomes, found_words, stretches)
         if warning:
             warnings.append(warning)
         extra = [s for group in groups if aligned[group] is not None
                  for s in self._unscripted_in_group(aligned[group], group, stretches)]
-        for start, end in sorted(_uncovered(stretches, groups, settings) + extra):
+        unscripted: list[tuple[float, float, int | None]] = []
+        for start, end in sorted(_uncovered(stretches, groups, self.settings) + extra):
             warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
                             "used script-free recognition there")
-            unaligned.append((start, end, None))
+            unscripted.append((start, end, None))
+        return unscripted
+
+    def _hear_unaligned(self, audio: Audio, unaligned: Sequence[tuple[float, float, int | None]], stretches,
+                        heard: dict[tuple[float, float], list[Phone]], phones_only: bool) -> list[Phone]:
+        """The phones recognized without the script in each stretch of speech the spans
+        ``unaligned`` reach into (what ``heard`` already holds is not heard again), each marked
+        as the span's line's (or None)."""
         pieces: list[tuple[tuple[float, float], int | None]] = []
         for a, b, owner in unaligned:
             for s0, s1 in stretches:
                 low, high = max(a, s0), min(b, s1)
                 if high - low > 0.05:
                     pieces.append(((s0, s1) if (low, high) == (s0, s1) else (low, high), owner))
-        heard.update(self._hear(audio, [piece for piece, _ in pieces if piece not in heard], phones_only))
-        for piece, owner in dict(pieces).items():
-            phones.extend(replace(phone, line=owner) for phone in heard[piece])
-        phones.sort(key=lambda phone: (phone.start, phone.end))
-        return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
+        heard = {**heard, **self._hear(audio, [piece for piece, _ in pieces if piece not in heard], phones_only)}
+        return [replace(phone, line=owner) for piece, owner in dict(pieces).items() for phone in heard[piece]]
 
     def _mismatch(self, words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine], reason: str = "",
                   hint: str = _WRONG_SCRIPT_HINT) -> str:
@@ -587,6 +635,24 @@ def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, floa
 def _offset_phones(chunk: Chunk, found) -> list[Phone]:
     phones, _ = found
     return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in phones]
+
+
+def _wordless_lines(lines: Sequence[Line], words: Sequence[align.ScriptWord]
+                    ) -> tuple[list[str], dict[int, ScriptLine]]:
+    """A warning and an outcome for each line with no words to speak (a direction, music, an
+    empty line: not animated); :class:`ScriptError` when no line has any."""
+    with_words = {word.line for word in words}
+    warnings: list[str] = []
+    outcomes: dict[int, ScriptLine] = {}
+    for index, line in enumerate(lines):
+        if index not in with_words:
+            what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
+            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
+            outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
+    if not with_words:
+        raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
+                          "pass the dialogue's script, or analyze without --script to recognize the speech")
+    return warnings, outcomes
 
 
 def _in_order(outcomes: dict[int, ScriptLine]) -> tuple[ScriptLine, ...]:
