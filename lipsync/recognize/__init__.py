@@ -218,7 +218,7 @@ class AcousticRecognizer:
         """The script's lines found in the speech, in steps: check the script, plan groups of
         lines over the stretches of speech and align them, repair the groups that failed, collect
         each line's phones and outcome, report the lines not found, and recognize without the
-        script the speech no line covers."""
+        script the speech that is not in it."""
         model = acoustic_model(self.model)
         words = self._script_words(lines, language, model)
         warnings, outcomes = _wordless_lines(lines, words)
@@ -235,8 +235,9 @@ class AcousticRecognizer:
         rate = _LineRater(model, audio, stretches, words, self.settings, phones_only, reference)
         groups, heard = self._repair(audio, groups, aligned, words, stretches, rate, timed, phones_only)
         phones, found_words, unaligned = self._collect(lines, groups, aligned, words, rate, warnings, outcomes)
-        unaligned += self._report(lines, words, groups, aligned, silent, stretches, audio.duration, found_words,
-                                  warnings, outcomes)
+        self._report_unmatched(lines, words, groups, silent, stretches, audio.duration, found_words, warnings,
+                               outcomes)
+        unaligned += self._unscripted_speech(groups, aligned, stretches, warnings)
         phones += self._hear_unaligned(audio, unaligned, stretches, heard, phones_only)
         phones.sort(key=lambda phone: (phone.start, phone.end))
         return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
@@ -377,14 +378,13 @@ class AcousticRecognizer:
             found_words.extend(group_found)
         return phones, found_words, unaligned
 
-    def _report(self, lines: Sequence[Line], words, groups, aligned: dict, silent: Sequence[int], stretches,
-                duration: float, found_words: Sequence[Word], warnings: list[str], outcomes: dict[int, ScriptLine]
-                ) -> list[tuple[float, float, int | None]]:
+    def _report_unmatched(self, lines: Sequence[Line], words, groups, silent: Sequence[int], stretches,
+                          duration: float, found_words: Sequence[Word], warnings: list[str],
+                          outcomes: dict[int, ScriptLine]) -> None:
         """Each line no group holds reported not found (``warnings``, ``outcomes``; a timed line
-        with the time it had no speech at); the script refused (:class:`ScriptMismatchError`)
-        or, with ``settings.allow_mismatch``, warned of when too little of it matched; and the
-        speech that is not in the script, each stretch warned of and returned (start, end, None)
-        to be recognized without it."""
+        with the time it had no speech at); then the script refused
+        (:class:`ScriptMismatchError`) when too little of it matched, or with
+        ``settings.allow_mismatch`` warned of."""
         matched = {index for group in groups for index in group.lines}
         with_words = {word.line for word in words}
         for index, line in enumerate(lines):
@@ -400,6 +400,12 @@ class AcousticRecognizer:
             or self._partial(outcomes, found_words, stretches)
         if warning:
             warnings.append(warning)
+
+    def _unscripted_speech(self, groups, aligned: dict, stretches, warnings: list[str]
+                           ) -> list[tuple[float, float, int | None]]:
+        """The speech that is not in the script (outside every group, or inside one that its
+        words barely touch), each stretch warned of (``warnings``) and returned as (start, end,
+        None) to be recognized without the script."""
         extra = [s for group in groups if aligned[group] is not None
                  for s in self._unscripted_in_group(aligned[group], group, stretches)]
         unscripted: list[tuple[float, float, int | None]] = []
