@@ -83,7 +83,8 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
         With a script: align it this many times, each with the 10 ms analysis frames a fraction
         of a frame later, and keep the median of the phone boundaries. Steadier timing (the same
         take starting a few milliseconds later gets the same chart), not more accurate (the
-        boundaries are refined on the signal afterwards), at ``passes`` times the alignment work. ``lipsync fit`` uses 3.
+        boundaries are refined on the signal afterwards), at ``passes`` times the alignment
+        work. ``lipsync fit`` uses 3.
     recognizer : Recognizer, optional
         What finds the phones (:mod:`lipsync.recognize`); by default an
         :class:`~lipsync.recognize.AcousticRecognizer` with ``jobs`` workers and ``passes``
