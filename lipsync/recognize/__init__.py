@@ -263,7 +263,8 @@ class AcousticRecognizer:
         return words
 
     def _plan_and_align(self, audio: Audio, lines: Sequence[Line], words, stretches, timed: bool,
-                        phones_only: bool, on_progress):
+                        phones_only: bool, on_progress: ProgressCallback | None
+                        ) -> tuple[Sequence[align.Group], dict, list[int], float | None]:
         """Groups of lines planned over the stretches of speech (by the lines' times when the
         script is timed, else by their lengths) and each group's alignment (None where it
         failed); the timed lines with no speech at their time; and the confidence's phone-loop
