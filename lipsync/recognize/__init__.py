@@ -223,7 +223,7 @@ class AcousticRecognizer:
         words = self._script_words(lines, language, model)
         warnings, outcomes = _wordless_lines(lines, words)
         if not stretches:
-            for index in {word.line for word in words}:
+            for index in words.by_line:
                 outcomes[index] = ScriptLine(index, lines[index].number, lines[index].text, confidence.NOT_FOUND,
                                              None, 0.0, audio.duration)
             warnings.append(self._mismatch(words, outcomes, "no speech was found in the recording"))
@@ -379,17 +379,16 @@ class AcousticRecognizer:
             found_words.extend(group_found)
         return phones, found_words, unaligned
 
-    def _report_unmatched(self, lines: Sequence[Line], words, groups, silent: Sequence[int], stretches,
-                          duration: float, found_words: Sequence[Word], warnings: list[str],
+    def _report_unmatched(self, lines: Sequence[Line], words: align.ScriptWords, groups, silent: Sequence[int],
+                          stretches, duration: float, found_words: Sequence[Word], warnings: list[str],
                           outcomes: dict[int, ScriptLine]) -> None:
         """Each line no group holds reported not found (``warnings``, ``outcomes``; a timed line
         with the time it had no speech at); then the script refused
         (:class:`ScriptMismatchError`) when too little of it matched, or with
         ``settings.allow_mismatch`` warned of."""
         matched = {index for group in groups for index in group.lines}
-        with_words = {word.line for word in words}
         for index, line in enumerate(lines):
-            if index in with_words and index not in matched:
+            if index in words.by_line and index not in matched:
                 start, end = _searched(index, line, groups, duration, self.settings)
                 where = f" (searched {clock(start)}-{clock(end)})"
                 if index in silent and line.start is not None:
@@ -644,19 +643,17 @@ def _offset_phones(chunk: Chunk, found) -> list[Phone]:
     return [Phone(chunk.offset + start, chunk.offset + end, symbol) for symbol, start, end in phones]
 
 
-def _wordless_lines(lines: Sequence[Line], words: Sequence[align.ScriptWord]
-                    ) -> tuple[list[str], dict[int, ScriptLine]]:
+def _wordless_lines(lines: Sequence[Line], words: align.ScriptWords) -> tuple[list[str], dict[int, ScriptLine]]:
     """A warning and an outcome for each line with no words to speak (a direction, music, an
     empty line: not animated); :class:`ScriptError` when no line has any."""
-    with_words = {word.line for word in words}
     warnings: list[str] = []
     outcomes: dict[int, ScriptLine] = {}
     for index, line in enumerate(lines):
-        if index not in with_words:
+        if index not in words.by_line:
             what = "no words to speak (music, a sound effect or a direction)" if line.text.strip() else "no text"
             warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") has {what}: not animated")
             outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
-    if not with_words:
+    if not words:
         raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
                           "pass the dialogue's script, or analyze without --script to recognize the speech")
     return warnings, outcomes
