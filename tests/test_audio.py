@@ -371,7 +371,7 @@ def test_vad_short_pauses_are_bridged_and_clicks_dropped(counting):
     assert len(speech_segments(speech_and_click, RATE, min_speech=0.05)) == 1
 
 
-def test_voiced_seconds_count_the_voice_and_not_hiss_clicks_or_a_faint_hum(counting):
+def test_voiced_seconds_count_the_voice_and_not_hiss_or_a_faint_hum(counting):
     """Voicing tells an "ah" from a click or a breath (a stretch without words is left at rest
     only when unvoiced): spoken words are mostly voiced, a burst of hiss not at all, and a hum 40
     dB under the voice does not count, though it is as periodic as a vowel."""
@@ -380,7 +380,8 @@ def test_voiced_seconds_count_the_voice_and_not_hiss_clicks_or_a_faint_hum(count
     assert 0.5 * len(word) / RATE < spoken <= len(word) / RATE
     assert voiced_seconds(white_noise(0.5, RATE, -20.0)) == 0.0
     t = np.arange(RATE) / RATE
-    hum = (sum(np.sin(2 * np.pi * 100 * k * t) / k for k in range(1, 6)) * np.abs(word).max() / 100).astype(np.float32)
+    harmonics = sum(np.sin(2 * np.pi * 100 * k * t) / k for k in range(1, 6))
+    hum = (harmonics * np.abs(word).max() / 100).astype(np.float32)
     assert voiced_seconds(hum) > 0.9  # alone, a hum is voiced
     assert voiced_seconds(np.concatenate([word, hum])) == pytest.approx(spoken, abs=0.02)
     assert voiced_seconds(word[: RATE // 50]) == 0.0  # shorter than one 40 ms frame
