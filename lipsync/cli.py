@@ -419,9 +419,10 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
     the share of phone boundaries within 20 ms with their median error).
 
     References: TIMIT .phn, HTK/Festival .lab, Praat TextGrid, Papagayo .pgo, three-column TSV,
-    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON. The
-    boundary metric needs phone labels in the reference and phones in the result (a sheet
-    JSON, or with --manifest a sheet <utt>.json beside each result).
+    lipsync sheet JSON, Rhubarb TSV. Results: Rhubarb TSV/JSON or lipsync sheet JSON. A sheet
+    is scored by the mouths it shows (Rhubarb or Preston Blair shapes). The boundary metric
+    needs phones in the reference and in the result (a sheet JSON, or with --manifest a sheet
+    <utt>.json beside each result).
 
     \b
     Examples:

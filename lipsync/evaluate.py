@@ -1,8 +1,9 @@
 """Scoring mouth-shape timings against reference timings (``lipsync evaluate``).
 
 A reference (hand-labelled phones or mouths) and a result (a Rhubarb TSV, a lipsync sheet...)
-are read into labelled timelines of :class:`Segment`, every label is mapped to the Rhubarb shape
-it implies (A-H, X), and both are compared as defined in eval-dev's README:
+are read into labelled timelines of :class:`Segment` (a sheet's mouth cues, which are what it
+shows, or a file's phones when it has no mouths), every label is mapped to the Rhubarb shape it
+implies (A-H, X), and both are compared as defined in eval-dev's README:
 
 - ``acc9``: share of frames (sampled at every frame midpoint over the reference's labelled span)
   showing the same shape; ``acc3``: the same openness class, closed (A, X) / half (B, F, G) /
@@ -44,7 +45,7 @@ from .exporters import read_sheet
 from .exporters._reading import ReadOptions
 from .exporters.htk_lab import lab_segments
 from .fileio import read_input
-from .sheet import MAX_SECONDS
+from .sheet import MAX_SECONDS, Phone, Sheet
 from .timing import FrameRate
 
 
@@ -197,6 +198,9 @@ PHONESETS: dict[str, Callable[[str], str | None]] = {
     "ipa": _ipa_lookup,
 }
 
+#: Phone sets whose labels are mouth shapes.
+_MOUTH_SETS = ("shapes", "preston-blair")
+
 
 def label_shape(label: str, phoneset: str) -> str | None:
     """The Rhubarb shape a label implies in ``phoneset``, or None when the label is unknown.
@@ -310,24 +314,60 @@ def _read_table(path: Path, text: str) -> list[Segment]:
 _READ_RATE = FrameRate(1000)
 
 
-def _registry_segments(path: Path, format_name: str | None = None) -> list[Segment]:
-    """A reference or result read by its format's reader (:func:`lipsync.exporters.read_sheet`):
-    the first track's phones when it has them (TextGrid, .lab), else its mouth cues."""
+def _registry_sheet(path: Path, format_name: str | None = None) -> Sheet:
+    """A reference or result read by its format's reader (:func:`lipsync.exporters.read_sheet`)."""
     try:
-        sheet = read_sheet(path, format_name, rate=_READ_RATE)
+        return read_sheet(path, format_name, rate=_READ_RATE)
+    except LipsyncError as error:
+        raise EvaluationError(error.message, error.hint or _HINT) from None
+
+
+def _registry_segments(path: Path, format_name: str | None = None) -> list[Segment]:
+    """A sheet's first track as scored: its mouth cues, which are what the sheet shows (a
+    lipsync sheet, Papagayo, Rhubarb, a TextGrid with a shapes tier), else its phones (a
+    TextGrid of an aligner's phones), with the silences between them."""
+    sheet = _registry_sheet(path, format_name)
+    try:
         track = sheet.track()
     except LipsyncError as error:
         raise EvaluationError(error.message, error.hint or _HINT) from None
-    if track.phones:
-        segments, position = [], 0.0
-        for phone in sorted(track.phones, key=lambda phone: phone.start):
-            if phone.start > position:
-                segments.append(Segment(position, phone.start, ""))  # a silence between phones
-            segments.append(Segment(phone.start, phone.end, phone.symbol))
-            position = max(position, phone.end)
-        return segments
-    return [Segment(sheet.rate.seconds_at(cue.frame), sheet.rate.seconds_at(cue.end), cue.shape)
-            for cue in track.cues]
+    if track.cues:
+        names = {cue.shape for cue in track.cues}
+        if not any(label_shape(name, phoneset) for name in names for phoneset in _MOUTH_SETS):
+            raise EvaluationError(f"cannot score {str(path)!r}: its mouths ({', '.join(sorted(names))}) are "
+                                  "not Rhubarb or Preston Blair shapes, which evaluate compares",
+                                  "analyze the take with --preset rhubarb or --preset preston-blair to score it")
+        return [Segment(sheet.rate.seconds_at(cue.frame), sheet.rate.seconds_at(cue.end), cue.shape)
+                for cue in track.cues]
+    return _with_silences(track.phones)
+
+
+def _with_silences(phones: Iterable[Phone]) -> list[Segment]:
+    """Phones as segments in time order, the time between them as silence (an empty label)."""
+    segments, position = [], 0.0
+    for phone in sorted(phones, key=lambda phone: phone.start):
+        if phone.start > position:
+            segments.append(Segment(position, phone.start, ""))
+        segments.append(Segment(phone.start, phone.end, phone.symbol))
+        position = max(position, phone.end)
+    return segments
+
+
+def _reader_of(path: Path, text: str) -> str:
+    """How :func:`read_timeline` reads a file, from its extension, else its first characters:
+    ``textgrid``, ``phn``, ``lab``, ``pgo``, ``pg2``, ``registry`` (a sheet JSON, Rhubarb JSON
+    or XML, Moho .dat) or ``table``."""
+    suffix = path.suffix.lower()
+    head = text.lstrip()[:200]
+    if suffix == ".textgrid" or 'Object class = "TextGrid"' in head:
+        return "textgrid"
+    if suffix in (".phn", ".lab"):
+        return suffix[1:]
+    if suffix in (".pgo", ".pg2") or head.startswith("lipsync version"):
+        return "pg2" if suffix == ".pg2" else "pgo"
+    if suffix in (".json", ".xml", ".dat") or head.startswith("{"):
+        return "registry"
+    return "table"
 
 
 def read_timeline(path: str | Path) -> tuple[Segment, ...]:
@@ -353,21 +393,20 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
         When the file is missing, unreadable, malformed or has no segments.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
     text = _read_text(path)
-    head = text.lstrip()[:200]
-    if suffix == ".textgrid" or 'Object class = "TextGrid"' in head:
+    reader = _reader_of(path, text)
+    if reader == "textgrid":
         segments = _registry_segments(path, "textgrid")
-    elif suffix == ".phn":
+    elif reader == "phn":
         segments = _read_timit(path, text)
-    elif suffix == ".lab":
+    elif reader == "lab":
         try:
             segments = [Segment(*item) for item in lab_segments(text, ReadOptions(str(path)))]
         except LipsyncError as error:
             raise EvaluationError(error.message, error.hint or _HINT) from None
-    elif suffix in (".pgo", ".pg2") or head.startswith("lipsync version"):
-        segments = _registry_segments(path, "pg2" if suffix == ".pg2" else "pgo")
-    elif suffix in (".json", ".xml", ".dat") or head.startswith("{"):
+    elif reader in ("pgo", "pg2"):
+        segments = _registry_segments(path, reader)
+    elif reader == "registry":
         segments = _registry_segments(path)
     else:
         segments = _read_table(path, text)
@@ -380,9 +419,10 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
 
 
 def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
-    """The phones of a result file, for the boundary metric: a lipsync sheet's phones (of its
-    only or first track), or the segments of a TextGrid, .lab, .phn or table whose labels are
-    phones; None when the file holds mouth shapes only (Rhubarb output, Papagayo).
+    """The phones of a reference or result file, for the boundary metric: a lipsync sheet's or
+    TextGrid's phones (of its only or first track), or the segments of a .lab, .phn or table
+    whose labels are phones; None when the file holds mouth shapes only (Rhubarb output,
+    Papagayo).
 
     Raises
     ------
@@ -391,16 +431,11 @@ def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
     """
     path = Path(path)
     text = _read_text(path)
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            sheet = read_sheet(path)
-            track = sheet.tracks[0]
-        except (LipsyncError, IndexError):
-            return None
-        if sheet.preset.name == "read":  # Rhubarb JSON: mouth shapes only
-            return None
-        phones = tuple(Segment(p.start, p.end, p.symbol) for p in sorted(track.phones, key=lambda p: p.start))
-        return phones or None
+    reader = _reader_of(path, text)
+    if reader in ("textgrid", "registry"):
+        sheet = _registry_sheet(path, "textgrid" if reader == "textgrid" else None)
+        phones = sorted(sheet.tracks[0].phones, key=lambda phone: phone.start) if sheet.tracks else ()
+        return tuple(Segment(phone.start, phone.end, phone.symbol) for phone in phones) or None
     timeline = read_timeline(path)
     return timeline if _has_phone_labels(timeline, "auto") else None
 
@@ -636,7 +671,8 @@ def _ratio(count: int, total: int) -> float | None:
 
 def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], fps: float = 24, *,
                        reference_phoneset: str = "auto", result_phoneset: str = "auto",
-                       result_phones: Sequence[Segment] | None = None) -> Scores:
+                       result_phones: Sequence[Segment] | None = None,
+                       reference_phones: Sequence[Segment] | None = None) -> Scores:
     """Score a result timeline against a reference timeline (see the module docstring).
 
     Parameters
@@ -650,6 +686,9 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
     result_phones : sequence of Segment, optional
         The result's phones (e.g. from :func:`read_phones`), for the boundary metric when the
         reference has phone labels.
+    reference_phones : sequence of Segment, optional
+        The reference's phones when its timeline is mouth shapes (a lipsync sheet as the
+        reference), for the boundary metric.
 
     Returns
     -------
@@ -679,8 +718,10 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
     flickers = sum(1 for start, end, _ in res_spans if is_flicker(start, end, fps, quantum))
     errors: tuple[float, ...] = ()
     matched = 0
-    if result_phones and _has_phone_labels(reference, reference_phoneset):
-        errors, matched = boundary_errors(phone_boundaries(reference), _result_boundaries(result_phones))
+    if reference_phones is None and _has_phone_labels(reference, reference_phoneset):
+        reference_phones = reference
+    if result_phones and reference_phones:
+        errors, matched = boundary_errors(phone_boundaries(reference_phones), _result_boundaries(result_phones))
     return Scores(
         frames=len(pairs), acc9=_ratio(same9, len(pairs)), acc3=_ratio(same3, len(pairs)),
         rest=_ratio(same_rest, len(pairs)), closure=_ratio(closed, len(bilabials)),
@@ -711,8 +752,10 @@ def evaluate_pair(reference_path: str | Path, result_path: str | Path, fps: floa
     Scores
     """
     phones = read_phones(phones_path if phones_path is not None else result_path)
-    return evaluate_timelines(read_timeline(reference_path), read_timeline(result_path), fps,
-                              reference_phoneset=reference_phoneset, result_phones=phones)
+    reference = read_timeline(reference_path)
+    reference_phones = None if _has_phone_labels(reference, reference_phoneset) else read_phones(reference_path)
+    return evaluate_timelines(reference, read_timeline(result_path), fps, reference_phoneset=reference_phoneset,
+                              result_phones=phones, reference_phones=reference_phones)
 
 
 def combine_scores(scores: Iterable[Scores]) -> Scores:

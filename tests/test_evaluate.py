@@ -432,6 +432,50 @@ def test_a_result_with_phones_gets_the_boundary_metric(tmp_path: Path) -> None:
     assert total.boundaries == 6 and total.within20 == pytest.approx(2 / 3)
 
 
+def closed_then_open_sheet(folder: Path, cues: tuple[Cue, ...], preset: ShapeSet = RHUBARB) -> Path:
+    """A lipsync sheet of one second whose phones are m then ɑ (closed, then open at 0.5 s)."""
+    track = Track("mouth", cues, phones=(Phone(0.0, 0.5, "m"), Phone(0.5, 1.0, "ɑ")))
+    sheet = Sheet(rate=FrameRate(24), duration_frames=24, tracks=(track,), preset=preset)
+    return write(folder, "take.json", sheet_to_json(sheet))
+
+
+def test_a_sheet_is_scored_by_the_mouths_it_shows_not_by_its_phones(tmp_path: Path) -> None:
+    # A mouth corrected by hand (in the review page) changes the cues, not the phones: here B
+    # is shown for the first 6 frames of the open vowel, where the phones alone would give D.
+    cues = (Cue(0, 12, "A"), Cue(12, 6, "B"), Cue(18, 6, "D"))
+    sheet = closed_then_open_sheet(tmp_path, cues)
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 0.5, "m"), (0.5, 1.0, "aa")])
+    scores = evaluate_pair(reference, sheet)
+    assert (scores.frames, scores.acc9, scores.acc3, scores.holds) == (24, 0.75, 0.75, 3)
+    # the same mouths written as Rhubarb's TSV score the same
+    tsv = rhubarb_tsv(tmp_path, "take.tsv", [(0, "A"), (0.5, "B"), (0.75, "D")], 1.0)
+    from_tsv = evaluate_pair(reference, tsv)
+    assert (from_tsv.acc9, from_tsv.acc3, from_tsv.rest, from_tsv.closure, from_tsv.holds) == \
+           (scores.acc9, scores.acc3, scores.rest, scores.closure, scores.holds)
+    # its phones still give the boundary metric
+    assert (scores.boundaries, scores.within20) == (1, 1.0)
+
+
+def test_a_sheet_as_the_reference_gives_its_mouths_and_its_phones_boundaries(tmp_path: Path) -> None:
+    # a sheet corrected by hand as the reference: its mouths, not its phones, are what to match
+    sheet = closed_then_open_sheet(tmp_path, (Cue(0, 12, "A"), Cue(12, 6, "B"), Cue(18, 6, "D")))
+    scores = evaluate_pair(sheet, sheet)
+    assert (scores.acc9, scores.closure, scores.boundaries, scores.within20) == (1.0, 1.0, 1, 1.0)
+    same_mouths = rhubarb_tsv(tmp_path, "same.tsv", [(0, "A"), (0.5, "B"), (0.75, "D")], 1.0)
+    assert evaluate_pair(sheet, same_mouths).acc9 == 1.0
+    as_the_phones_say = rhubarb_tsv(tmp_path, "phones.tsv", [(0, "A"), (0.5, "D")], 1.0)
+    assert evaluate_pair(sheet, as_the_phones_say).acc9 == 0.75
+
+
+def test_a_sheet_of_mouths_evaluate_cannot_compare_is_refused_with_a_hint(tmp_path: Path) -> None:
+    anime = ShapeSet("anime-3", "closed", (ShapeInfo("closed", 1), ShapeInfo("half", 2), ShapeInfo("open", 3)))
+    sheet = closed_then_open_sheet(tmp_path, (Cue(0, 12, "closed"), Cue(12, 12, "open")), anime)
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 0.5, "m"), (0.5, 1.0, "aa")])
+    with pytest.raises(EvaluationError, match=r"mouths \(closed, open\) are not Rhubarb") as error:
+        evaluate_pair(reference, sheet)
+    assert "--preset rhubarb" in error.value.hint
+
+
 def test_no_boundary_metric_without_phones_on_both_sides(tmp_path: Path) -> None:
     reference = reference_tsv(tmp_path, "ref.tsv", [(0, 0.2, "h#"), (0.2, 0.3, "m"), (0.3, 0.5, "aa")])
     shapes_only = rhubarb_tsv(tmp_path, "res.tsv", [(0, "X"), (0.2, "A"), (0.3, "D")], 0.5)
