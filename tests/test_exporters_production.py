@@ -199,6 +199,16 @@ def test_xdts_header_and_name_options() -> None:
         write("xdts", make_sheet(), cut="12a")
 
 
+@pytest.mark.parametrize("rate, warned", [("12", True), ("15", True), ("24000/1001", False), ("24", False),
+                                            ("25", False), ("30000/1001", False)])
+def test_xdts_below_24_fps_warns_that_the_file_holds_no_frame_rate(caplog, rate: str, warned: bool) -> None:
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        write("xdts", make_sheet(rate))
+    assert ("XDTS stores no frame rate" in caplog.text) == warned
+    if warned:
+        assert f"set to {rate} fps" in caplog.text and "--fps 24 --step 2" in caplog.text
+
+
 def test_xdts_without_valid_drawing_numbers_warns_and_still_numbers_every_cell(caplog) -> None:
     broken = ShapeSet("from-json", "X", tuple(
         dataclasses.replace(shape, drawing={"A": 0, "B": 1, "C": 1, "X": -2}.get(shape.name, shape.drawing))
@@ -462,6 +472,13 @@ def test_pgo_layout_tabs_phrases_and_words() -> None:
     assert text.startswith("lipsync version 1\nvoice.wav\n24\n30\n2\n\tken\n\tHello there\n\t1\n"
                            "\t\tHello there\n\t\t3\n\t\t17\n\t\t2\n\t\t\tHello 3 10 4\n\t\t\t\t3 AI\n")
     assert all(name in PRESTON.values() for name in re.findall(r"^\t{4}\d+ (\S+)$", text, re.M))
+
+
+def test_pgo_voice_text_keeps_a_bar_in_the_dialogue_from_reading_as_a_new_line() -> None:
+    sheet = make_sheet()
+    ken = dataclasses.replace(sheet.tracks[0], lines=(SheetLine(3, 14, "Hello | there"),))
+    text = write("pgo", dataclasses.replace(sheet, tracks=(ken,))).decode("utf-8")
+    assert text.split("\n")[5:7] == ["\tken", "\tHello / there"]
 
 
 def test_pgo_at_a_non_integer_rate_warns_with_the_drift_in_frames(caplog) -> None:

@@ -119,7 +119,9 @@ def _voice(sheet: Sheet, track: Track, rate: FrameRate, number: int, format_name
                tuple(group))
         for (start, end, text), group in zip(lines, members)
     )
-    return Voice(single_line(track.name) or f"Voice {number}", "|".join(phrase.text for phrase in phrases),
+    # Papagayo reads the voice's text as one line with "|" for each newline
+    return Voice(single_line(track.name) or f"Voice {number}",
+                 "|".join(phrase.text.replace("|", "/") for phrase in phrases),
                  phrases)
 
 

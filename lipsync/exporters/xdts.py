@@ -126,6 +126,10 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
         raise FormatError("XDTS needs a sheet of at least one frame", "analyze a longer voice track")
     if not sheet.tracks:
         raise FormatError("the sheet has no mouth track", "analyze a voice track first")
+    if sheet.rate.nominal < 24:
+        warn(f"xdts: XDTS stores no frame rate and is read at the scene's rate, usually 24 fps: this "
+             f"{sheet.rate} fps sheet is timed right only in a scene set to {sheet.rate} fps (for a 24 fps "
+             "scene on twos, analyze with --fps 24 --step 2)")
     header = {"cut": _header_value(options, "cut"), "scene": _header_value(options, "scene")}
     name = options.extra.get("name") or (Path(sheet.source.path).stem if sheet.source.path else "sheet")
     numbers = drawing_numbers(sheet.preset)
