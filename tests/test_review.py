@@ -123,6 +123,22 @@ def test_save_refuses_a_file_changed_on_disk_and_writes_nothing(sheet_copy):
     session.save([{"name": track["name"], "cues": track["cues"]}])  # after reloading, it saves
 
 
+def test_save_refuses_edits_made_on_a_version_saved_over_since(sheet_copy):
+    session = ReviewSession(sheet_copy)
+    state = session.state()
+    track = state["sheet"]["tracks"][0]
+    reshaped = lambda index: [{**cue, "shape": "H" if cue["shape"] != "H" else "A"} if i == index else cue
+                              for i, cue in enumerate(track["cues"])]
+    first = session.save([{"name": track["name"], "cues": reshaped(1)}], version=state["version"])
+    assert first["version"] == session.state()["version"] != state["version"]
+    saved = sheet_copy.read_bytes()
+    with pytest.raises(ChangedOnDiskError, match="changed on disk"):  # another page, opened before
+        session.save([{"name": track["name"], "cues": reshaped(2)}], version=state["version"])
+    assert sheet_copy.read_bytes() == saved
+    session.save([{"name": track["name"], "cues": reshaped(2)}], version=first["version"])
+    assert sheet_copy.read_bytes() != saved
+
+
 def test_save_refuses_cues_that_do_not_cover_the_sheet(sheet_copy):
     session = ReviewSession(sheet_copy)
     track = session.state()["sheet"]["tracks"][0]

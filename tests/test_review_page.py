@@ -227,6 +227,46 @@ def test_saving_over_a_file_changed_on_disk_is_refused_and_the_edits_stay(opened
     assert any(cue.get("edited") for cue in edited["tracks"][0]["cues"])
 
 
+def reshape_cue(page, index: int) -> str:
+    """Select cue ``index`` of the first track with the keyboard and press the key of another
+    shape (the palette's first or second): the shape it gets."""
+    page.keyboard.press("Home")
+    page.keyboard.press("c")
+    for _ in range(index):
+        page.keyboard.press("Tab")
+    shapes = page.evaluate("() => window.review.shapes.map((shape) => shape.name)")
+    shape = shapes[0] if cues_of(page)[index]["shape"] != shapes[0] else shapes[1]
+    page.keyboard.press(str(shapes.index(shape) + 1))
+    assert cues_of(page)[index]["shape"] == shape
+    return shape
+
+
+def save_and_wait(page) -> str:
+    """Press Ctrl+S and wait for the save's answer: the notice it gave."""
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !window.review.busy")
+    return page.locator("#notice div").last.inner_text()
+
+
+def test_a_page_that_read_the_file_before_another_page_saved_it_cannot_save_over_it(opened, browser):
+    first, path, server = opened
+    second = browser.new_page(viewport={"width": 1400, "height": 900})
+    second.goto(server.url)
+    second.wait_for_selector("body[data-ready=true]", timeout=15000)
+    kept = reshape_cue(first, 1)
+    reshape_cue(second, 2)
+    assert "Saved" in save_and_wait(first)
+    saved = path.read_text()
+    assert "changed on disk" in save_and_wait(second)
+    assert path.read_text() == saved and sheet_from_json(saved).tracks[0].cues[1].shape == kept
+    assert second.locator("#dirty").is_visible() and second.locator("text=Download my edited sheet").is_visible()
+    second.close()
+    later = reshape_cue(first, 3)  # the first page saved the file's new version: it saves again
+    assert "Saved" in save_and_wait(first)
+    cues = sheet_from_json(path.read_text()).tracks[0].cues
+    assert cues[1].shape == kept and cues[3].shape == later
+
+
 def test_a_dub_fit_report_opens_at_the_flagged_line_with_both_mouths(browser, sample, tmp_path):
     data = json.loads(sample.read_text())
     shifted = data["tracks"][0]["cues"]

@@ -253,7 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         session = self.server.session
         actions: dict[str, Callable[[], Any]] = {
-            "api/save": lambda: session.save(body.get("tracks", ()), body.get("formats", ())),
+            "api/save": lambda: session.save(body.get("tracks", ()), body.get("formats", ()), str(body["version"])),
             "api/reanimate": lambda: session.reanimate(body["track"], body["word"], body["start"], body["end"]),
             "api/reload": lambda: (session.reload(), session.state())[1],
             "api/adapt": lambda: session.adapt(body["track"], body["line"], body["text"], body["language"]),

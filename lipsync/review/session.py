@@ -1,8 +1,9 @@
 """One file opened for review: a sheet to check and edit, or a dub-fit report to go through.
 
-A :class:`ReviewSession` knows the file as it was opened (to refuse saving over a file changed
-on disk since), the audio to play, the mouth drawings, and does what the page asks of the
-server: its state, re-animating a word's stretch, and saving with exports.
+A :class:`ReviewSession` knows the version of the file it last read or wrote (to refuse saving
+over a file changed since, on disk or from another page), the audio to play, the mouth drawings,
+and does what the page asks of the server: its state, re-animating a word's stretch, and saving
+with exports.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ PLAYED_RATE = 16000
 
 
 class ChangedOnDiskError(OutputError):
-    """The sheet was changed by something else since the page opened it: not saved."""
+    """The sheet was changed by something else since the page read it: not saved."""
 
     exit_code = 3
 
@@ -272,7 +273,7 @@ class ReviewSession:
             if self.fit is not None:
                 return {**common, "mode": "fit", "fit": self.fit}
             assert self.sheet is not None
-            return {**common, "mode": "sheet", "sheet": sheet_to_dict(self.sheet),
+            return {**common, "mode": "sheet", "sheet": sheet_to_dict(self.sheet), "version": self._digest,
                     "saves_as": self.format.name if self.format is not None else None,
                     "reanimate": {"available": self.preset is not None, "reason": self.preset_problem},
                     "exports": {"chosen": list(self.exports),
@@ -331,21 +332,21 @@ class ReviewSession:
         data = sheet_to_dict(replace(sheet, tracks=(moved,)))["tracks"][0]
         return {key: data[key] for key in ("cues", "words", "phones")}
 
-    def save(self, tracks: Sequence[Mapping[str, Any]], formats: Sequence[str] = ()) -> dict[str, Any]:
+    def save(self, tracks: Sequence[Mapping[str, Any]], formats: Sequence[str] = (),
+             version: str | None = None) -> dict[str, Any]:
         """Write the page's edits over the sheet (the previous file kept as ``NAME.bak``), then
-        the chosen exports beside it. Refuses, writing nothing, if the file changed on disk."""
+        the chosen exports beside it; the answer has the ``version`` written. ``version`` is the
+        one the edits were made on (as :meth:`state` or the last save gave it; default: the
+        session's). Refuses, writing nothing, if the file is no longer that version."""
         from ..export import choose_formats
         from ..exporters import ExportOptions
 
         names = [f.name for f in choose_formats(list(dict.fromkeys([*self.exports, *formats])))] \
             if self.exports or formats else []
         with self._lock:
-            edited = self._with_tracks(tracks)
             on_disk = self.path.read_bytes() if self.path.exists() else b""
-            if self.path.exists() and _digest(on_disk) != self._digest:
-                raise ChangedOnDiskError(
-                    f"{self.path.name} was changed on disk since the page opened it: not saved",
-                    "your edits are still in the page: download them, or reload the file and redo them")
+            self._check_version(on_disk, self._digest if version is None else version)
+            edited = self._with_tracks(tracks)
             if self.format is None:
                 raise FormatError(f"cannot save {self.path.name!r} in its own format",
                                   "export the sheet instead (tick a format, or --export)")
@@ -354,10 +355,19 @@ class ReviewSession:
             if on_disk:
                 write_atomic(backup, on_disk)
             write_atomic(self.path, data)
-            self._digest = _digest(data)
+            self._digest = written = _digest(data)
             self.sheet = edited
-        return {"saved": str(self.path), "backup": str(backup) if on_disk else None,
+        return {"saved": str(self.path), "backup": str(backup) if on_disk else None, "version": written,
                 **self._export(edited, names)}
+
+    def _check_version(self, on_disk: bytes, version: str) -> None:
+        """Refuse to save edits made on ``version`` unless it is the session's and the file on
+        disk (``b""`` when gone) is still that: not changed by another program, nor saved or
+        reloaded from another page since."""
+        if version != self._digest or (on_disk and _digest(on_disk) != self._digest):
+            raise ChangedOnDiskError(
+                f"{self.path.name} was changed on disk since the page opened or saved it: not saved",
+                "your edits are still in the page: download them, or reload the file and redo them")
 
     def _export(self, sheet: Sheet, names: Sequence[str]) -> dict[str, Any]:
         """Write ``names`` formats beside the sheet; a failure is a warning (the sheet is saved)."""

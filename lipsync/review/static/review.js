@@ -40,6 +40,7 @@ const SHORTCUTS = [
 const page = {
   state: null, rate: null, tracks: [], shapes: [], durationFrames: 0, duration: 0,
   editable: false, dirty: false, history: new edits.History(), selection: null, activeTrack: 0,
+  version: null,  // the file's version the page's edits are made on
   shownFrame: -1, loop: false, half: false, media: null, ws: null, regions: null, region: null,
   lanes: null, pxPerSec: 0, busy: false, flagged: [], band: null, scriptBand: null,
 };
@@ -393,12 +394,14 @@ function editedSheet() {
   return sheet;
 }
 
+/** Save the page's edits, made on the version of the file the page holds. */
 async function save() {
   if (!page.editable || page.busy) return;
   page.busy = true;
   const formats = [...document.querySelectorAll("#export-list input:checked")].map((box) => box.value);
   try {
-    const result = await request("api/save", { tracks: page.tracks.map(trackParts), formats });
+    const result = await request("api/save", { tracks: page.tracks.map(trackParts), formats, version: page.version });
+    page.version = result.version;
     setDirty(false);
     const exported = result.exports.length ? `; exported ${result.exports.join(", ")}` : "";
     notice(`Saved ${result.saved}${result.backup ? ` (previous version kept as ${result.backup})` : ""}${exported}.`);
@@ -675,6 +678,7 @@ async function start() {
   } else {
     page.tracks = state.sheet.tracks.map((track) => ({ ...track, marks: [] }));
     page.durationFrames = state.sheet.duration_frames;
+    page.version = state.version;
     page.editable = true;
     const list = $("#export-list");
     for (const format of state.exports.formats) {
