@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -246,6 +247,34 @@ def save_and_wait(page) -> str:
     page.keyboard.press("Control+s")
     page.wait_for_function("() => !window.review.busy")
     return page.locator("#notice div").last.inner_text()
+
+
+def test_an_edit_made_while_saving_stays_unsaved_until_the_next_save(opened, monkeypatch):
+    page, path, server = opened
+    answered, release = threading.Event(), threading.Event()
+    save = server.session.save
+
+    def slow_save(*args, **kwargs):  # a save with a long export: its answer held until released
+        result = save(*args, **kwargs)
+        answered.set()
+        release.wait(10)
+        return result
+
+    monkeypatch.setattr(server.session, "save", slow_save)
+    before = sheet_from_json(path.read_text()).tracks[0].cues
+    first = reshape_cue(page, 1)
+    page.keyboard.press("Control+s")
+    assert answered.wait(10)
+    second = reshape_cue(page, 2)  # while the save runs
+    release.set()
+    page.wait_for_function("() => !window.review.busy")
+    saved = sheet_from_json(path.read_text()).tracks[0].cues
+    assert saved[1].shape == first and saved[2] == before[2]
+    assert page.evaluate("() => window.review.dirty") and page.locator("#dirty").is_visible()
+    assert "save again" in page.locator("#notice div").last.inner_text()
+    assert "Saved" in save_and_wait(page)
+    assert sheet_from_json(path.read_text()).tracks[0].cues[2].shape == second
+    assert not page.evaluate("() => window.review.dirty") and page.locator("#dirty").is_hidden()
 
 
 def test_a_page_that_read_the_file_before_another_page_saved_it_cannot_save_over_it(opened, browser):

@@ -40,7 +40,7 @@ const SHORTCUTS = [
 const page = {
   state: null, rate: null, tracks: [], shapes: [], durationFrames: 0, duration: 0,
   editable: false, dirty: false, history: new edits.History(), selection: null, activeTrack: 0,
-  version: null,  // the file's version the page's edits are made on
+  revision: 0, version: null,  // how many edits the page made; the version of the file they are made on
   shownFrame: -1, loop: false, half: false, media: null, ws: null, regions: null, region: null,
   lanes: null, pxPerSec: 0, busy: false, flagged: [], band: null, scriptBand: null,
 };
@@ -115,9 +115,15 @@ function apply(index, parts, selection = page.selection) {
   page.history.push(snapshot());
   Object.assign(track, parts);
   page.selection = selection;
-  setDirty(true);
+  markEdited();
   refresh(true);
   return true;
+}
+
+/** Count an edit: the page stays dirty until a save that carried it (see save) succeeds. */
+function markEdited() {
+  page.revision += 1;
+  setDirty(true);
 }
 
 function setDirty(dirty) {
@@ -380,12 +386,12 @@ function reanimateSelected() {
 
 function undo() {
   const previous = page.history.undo(snapshot());
-  if (previous) { restore(previous); setDirty(true); refresh(true); }
+  if (previous) { restore(previous); markEdited(); refresh(true); }
 }
 
 function redo() {
   const next = page.history.redo(snapshot());
-  if (next) { restore(next); setDirty(true); refresh(true); }
+  if (next) { restore(next); markEdited(); refresh(true); }
 }
 
 function editedSheet() {
@@ -394,17 +400,20 @@ function editedSheet() {
   return sheet;
 }
 
-/** Save the page's edits, made on the version of the file the page holds. */
+/** Save the edits made so far on the version of the file the page holds; edits made while the
+ * save runs are not in it and stay unsaved. */
 async function save() {
   if (!page.editable || page.busy) return;
   page.busy = true;
   const formats = [...document.querySelectorAll("#export-list input:checked")].map((box) => box.value);
+  const revision = page.revision;
   try {
     const result = await request("api/save", { tracks: page.tracks.map(trackParts), formats, version: page.version });
     page.version = result.version;
-    setDirty(false);
+    setDirty(page.revision !== revision);
     const exported = result.exports.length ? `; exported ${result.exports.join(", ")}` : "";
-    notice(`Saved ${result.saved}${result.backup ? ` (previous version kept as ${result.backup})` : ""}${exported}.`);
+    const later = page.dirty ? " The edits made while saving are not in it: save again." : "";
+    notice(`Saved ${result.saved}${result.backup ? ` (previous version kept as ${result.backup})` : ""}${exported}.${later}`);
     for (const warning of result.warnings) notice(warning, "warning");
   } catch (error) {
     const actions = document.createElement("span");
@@ -618,7 +627,7 @@ function pointerOnLanes(canvas) {
       const after = page.tracks[ended.track].cues;
       if (after !== ended.before.tracks[ended.track].cues) {
         page.history.push(ended.before);
-        setDirty(true);
+        markEdited();
       }
       refresh(true);
     } else if (ended.kind === "word") {
