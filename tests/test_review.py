@@ -20,7 +20,7 @@ from lipsync.review.edits import check_cues, move_word
 from lipsync.review.media import SilentMedia
 from lipsync.review.session import ChangedOnDiskError, ReviewSession
 from lipsync.sheet import Cue, sheet_from_json
-from review_helpers import sample_sheet, serving
+from review_helpers import sample_sheet, serving, sheet_with_lines_to_check
 
 PORT = 8710
 
@@ -211,6 +211,22 @@ def test_no_audio_gives_a_silent_timeline_and_says_why(sheet_copy):
     media = session.playback.media
     assert isinstance(media, SilentMedia) and media.read(0, 4) == b"RIFF"
     assert media.size == 44 + round(session.sheet.duration_seconds * 8000)
+
+
+def test_the_state_ties_the_script_to_the_dialogue_lines_it_draws(sheet_path, tmp_path):
+    assert ReviewSession(sheet_path).state()["script"] == {
+        "summary": "3 lines aligned, 0 uncertain, 0 not found", "doubtful_word": 0.5,
+        "tracks": [{"lines": [0, 1, 2], "unscripted": []}]}
+    session = ReviewSession(sheet_with_lines_to_check(sheet_path, tmp_path))
+    script = session.state()["script"]
+    assert script["summary"] == "1 line aligned, 1 uncertain, 2 not found"
+    # the track's two dialogue lines are the script's first and third (0-based 0 and 2); the
+    # fourth line's speech was recognized without the script
+    [track] = script["tracks"]
+    assert track["lines"] == [0, 2]
+    assert [tuple(stretch) for stretch in track["unscripted"]] == [pytest.approx((11.1, 16.24), abs=0.02)]
+    # a candidate for the track's second dialogue line is named by the script's number
+    assert session.candidate_band("sample", 2, "Hola, soy Bob", "es")["source"] == "candidate for line 3"
 
 
 def test_review_cli_takes_the_next_free_port_and_prints_the_address(sheet_path):

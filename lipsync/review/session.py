@@ -23,6 +23,7 @@ from ..sheet import SHEET_FORMAT, Sheet, sheet_from_dict, sheet_from_json, sheet
 from ..timing import FrameRate, parse_timecode
 from .edits import check_cues, move_word
 from .media import PLAYABLE, FileMedia, Media, PcmMedia, SilentMedia, peak_envelope
+from .script import script_state, track_script_lines
 
 FIT_FORMAT = "lipsync-fit"
 
@@ -274,6 +275,7 @@ class ReviewSession:
                 return {**common, "mode": "fit", "fit": self.fit}
             assert self.sheet is not None
             return {**common, "mode": "sheet", "sheet": sheet_to_dict(self.sheet), "version": self._digest,
+                    "script": script_state(self.sheet),
                     "saves_as": self.format.name if self.format is not None else None,
                     "reanimate": {"available": self.preset is not None, "reason": self.preset_problem},
                     "exports": {"chosen": list(self.exports),
@@ -399,7 +401,8 @@ class ReviewSession:
 
     def candidate_band(self, track: str, line: int, text: str, language: str) -> dict[str, Any]:
         """The rhythmo band of one candidate dub line (the adapt panel's), timed from its text
-        onto the sheet's ``line`` (1-based) of ``track``."""
+        onto the sheet's ``line`` (1-based) of ``track``; its source names the line as the script
+        numbers it."""
         from ..dialogue import Line
         from ..rhythmo import band_from_script, band_to_dict
 
@@ -411,7 +414,9 @@ class ReviewSession:
         candidate = Line(str(text), str(track), sheet.rate.seconds_at(spoken.frame),
                          sheet.rate.seconds_at(spoken.frame + spoken.length))
         band = band_from_script(sheet, [candidate], str(language), self._band_preset)
-        return {"source": f"candidate for line {line}", **band_to_dict(band)}
+        in_script = track_script_lines(sheet.track(str(track)), sheet.script)[int(line) - 1]
+        number = line if in_script is None else in_script.number
+        return {"source": f"candidate for line {number}", **band_to_dict(band)}
 
     def reload(self) -> None:
         """Read the sheet again from disk (the page's unsaved edits are dropped by the page)."""
