@@ -9,13 +9,15 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from lipsync.review.session import ReviewSession
 from lipsync.sheet import sheet_from_json
-from review_helpers import sample_sheet, serving
+from review_helpers import UNSPOKEN, WRONG, sample_sheet, serving, sheet_with_lines_to_check
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[test]')")
 
@@ -25,20 +27,27 @@ def sample(tmp_path_factory) -> Path:
     return sample_sheet(tmp_path_factory.mktemp("page"))
 
 
-@pytest.fixture()
-def opened(browser, sample, tmp_path):
-    """The page of a fresh copy of the sample sheet: (page, sheet path, server)."""
-    for name in ("sample.json", "sample.flac"):
-        shutil.copy(sample.parent / name, tmp_path / name)
-    with serving(ReviewSession(tmp_path / "sample.json"), PORT) as server:
+@contextmanager
+def page_of(browser, sheet: Path, port: int) -> Iterator[tuple]:
+    """The review page of ``sheet``, ready: (page, server); no script error on it meanwhile."""
+    with serving(ReviewSession(sheet), port) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(server.url)
         page.wait_for_selector("body[data-ready=true]", timeout=15000)
-        yield page, tmp_path / "sample.json", server
+        yield page, server
         page.close()
         assert not errors
+
+
+@pytest.fixture()
+def opened(browser, sample, tmp_path):
+    """The page of a fresh copy of the sample sheet: (page, sheet path, server)."""
+    for name in ("sample.json", "sample.flac"):
+        shutil.copy(sample.parent / name, tmp_path / name)
+    with page_of(browser, tmp_path / "sample.json", PORT) as (page, server):
+        yield page, tmp_path / "sample.json", server
 
 
 # Read in an animation-frame callback, just after the page's own (which draws the frame of the
@@ -371,3 +380,80 @@ def test_cue_edits_keep_the_cues_contiguous_and_mark_what_they_change(opened):
     assert result["removed_first"] == [[0, 7, "A", True], [7, 5, "B", False]]
     assert result["untouched"] == [[0, 4, "X", False], [4, 3, "A", False], [7, 5, "B", False]]
     assert result["undo"] == ["second", "first", None, "second", "now"]
+
+
+def test_a_sheet_whose_lines_all_aligned_numbers_them_and_warns_of_nothing(opened):
+    page, _, _ = opened
+    assert "Script:" not in page.locator("#notice").inner_text()
+    assert page.locator("#checks").is_hidden()
+    page.evaluate("() => { window.review.media.currentTime = 6.5; }")
+    page.wait_for_function("() => document.querySelector('#line').textContent.startsWith('sample: line 2: Wow.')")
+
+
+# What the lanes draw, recorded from the canvas: each label with the fill of the box under it
+# (the last filled before it).
+DRAWN = """() => {
+  const context = window.review.lanes.context, drawn = [];
+  let fill = null;
+  context.fillText = function (text, x, y) { drawn.push([text, fill]); return CanvasRenderingContext2D.prototype.fillText.call(this, text, x, y); };
+  context.fillRect = function (x, y, w, h) { fill = this.fillStyle; return CanvasRenderingContext2D.prototype.fillRect.call(this, x, y, w, h); };
+  window.review.lanes.draw();
+  delete context.fillText; delete context.fillRect;
+  return drawn;
+}"""
+
+
+def test_lines_not_aligned_are_summed_up_marked_listed_and_gone_to(browser, sample, tmp_path):
+    sheet = sheet_with_lines_to_check(sample, tmp_path)
+    with page_of(browser, sheet, PORT + 30) as (page, _):
+        rate = sheet_from_json(sheet.read_text()).rate
+        # on opening, analyze's summary
+        assert "Script: 1 line aligned, 1 uncertain, 2 not found." in page.locator("#notice").inner_text()
+        # the list: script numbers, status, where, and what the mouth there comes from
+        items = page.locator("#check-lines li")
+        assert items.all_inner_texts() == [
+            f"Line 2 · not found · searched at 4.40–5.40 s; no speech recognized there · “{UNSPOKEN}”",
+            "Line 3 · uncertain (confidence 0.18) · aligned at 5.50–9.93 s: check it · "
+            "“Wow. Before we begin, may I have a cup of coffee, please?”",
+            f"Line 4 · not found · searched at 11.10–16.24 s; recognized without the script there · “{WRONG}”"]
+        # the lanes: each line labelled with its script number and status, the uncertain one
+        # filled apart, the lines not found where they were searched, the stretch recognized
+        # without the script and the doubtful word
+        page.keyboard.press("f")
+        labels = dict(page.evaluate(DRAWN))
+        assert labels["line 1: Hello there! My name is Bob, and I make mouths move."] == "#dde7f3"
+        assert labels["line 3, uncertain (confidence 0.18): Wow. Before we begin, may I have a cup of coffee, please?"] \
+            == "#ffe0a3"
+        assert labels[f"line 2, not found: {UNSPOKEN}"] == labels[f"line 4, not found: {WRONG}"] == "#f6c6c6"
+        assert labels["unscripted: recognized without the script"] == "#e8dcf0"
+        assert labels["coffee?"] == "#f4b4a8" and labels["cup"] == "#eee6cf"
+        # the line shown under the mouth says it too
+        page.evaluate("() => { window.review.media.currentTime = 12.5; }")
+        page.wait_for_function("() => document.querySelector('#line').textContent.includes('line 4')")
+        assert page.locator("#line").inner_text() == (
+            f"sample: line 4, not found: {WRONG} · the mouth here is recognized without the script")
+        # a doubtful word says so when selected
+        coffee = next(w for w in sheet_from_json(sheet.read_text()).tracks[0].words if w.text == "coffee")
+        page.evaluate(f"() => {{ window.review.media.currentTime = {(coffee.start + coffee.end) / 2}; }}")
+        page.wait_for_function("() => document.querySelector('#line').textContent.includes('line 3')")
+        page.keyboard.press("w")
+        assert "confidence 0.00 (doubtful: check it)" in page.locator("#selected").inner_text()
+        # N and P go from one line to check to the next, round the end; a click goes to one
+        page.keyboard.press("Home")
+        starts = [rate.frame_at(4.4), rate.frame_at(5.5), rate.frame_at(11.1)]
+        for expected in [*starts, starts[0]]:
+            page.keyboard.press("n")
+            assert page.evaluate(SHOWN)["frame"] == expected
+        assert page.locator("#check-lines li.current").get_attribute("data-line") == "2"
+        page.keyboard.press("p")
+        assert page.evaluate(SHOWN)["frame"] == starts[2]
+        assert page.locator("#check-lines li.current").get_attribute("data-line") == "4"
+        items.nth(1).locator("button").click()
+        assert page.evaluate(SHOWN)["frame"] == starts[1]
+        region = page.evaluate("() => [window.review.region.start, window.review.region.end]")
+        assert region == pytest.approx([rate.seconds_at(starts[1]), rate.seconds_at(rate.frame_at(9.93))])
+        # the adapt panel numbers the lines as the script does; the keys are listed
+        assert page.locator("#adapt-line option").all_inner_texts() == [
+            "1: Hello there! My name is Bob, and I make mouths move.",
+            "3: Wow. Before we begin, may I have a cup of coffee, please?"]
+        assert "uncertain or not found" in page.locator("#shortcuts").inner_text()

@@ -39,8 +39,9 @@ export function drawFlaps(svg, original, candidate) {
   element("polyline", { points: steps.join(" "), fill: "none", stroke: "#ef6c00", "stroke-width": 2, class: "candidate" }, svg);
 }
 
-// `showBand(band)` puts a candidate's rhythmo band (api/rhythmo) under the waveform.
-export function adaptPanel(state, request, showBand) {
+// `tracks`: the page's, their lines numbered as the script numbers them (script.js); `showBand(band)`
+// puts a candidate's rhythmo band (api/rhythmo) under the waveform.
+export function adaptPanel(tracks, request, showBand) {
   const panel = document.querySelector("#adapt");
   const choice = panel.querySelector("#adapt-line");
   const text = panel.querySelector("#adapt-text");
@@ -48,10 +49,10 @@ export function adaptPanel(state, request, showBand) {
   const result = panel.querySelector("#adapt-result");
   const advice = panel.querySelector("#adapt-advice");
   const svg = panel.querySelector("#adapt-flaps");
-  for (const track of state.sheet.tracks) {
+  for (const track of tracks) {
     track.lines.forEach((line, index) => {
       const option = element("option", { value: JSON.stringify([track.name, index + 1]) }, choice);
-      option.textContent = `${state.sheet.tracks.length > 1 ? `${track.name} · ` : ""}${index + 1}: ${line.text}`;
+      option.textContent = `${tracks.length > 1 ? `${track.name} · ` : ""}${line.number ?? index + 1}: ${line.text}`;
     });
   }
   if (!choice.options.length) return;  // a sheet without dialogue lines has nothing to adapt

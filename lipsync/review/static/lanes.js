@@ -1,14 +1,29 @@
 // The lanes under the waveform, drawn on one canvas the width of the view: a frame ruler with
 // timecode, then per track its dialogue lines, words, phones and mouth cues on the frame grid.
-// Only what is in view is drawn (binary search), so a 30-minute episode stays smooth.
+// Only what is in view is drawn (binary search), so a 30-minute episode stays smooth. What the
+// script says is drawn too: uncertain lines, lines not found (where they were searched), doubtful
+// words and the stretches recognized without the script, each with a label, not colour alone.
 
 import { cueAt, } from "./edits.js";
+import { describe } from "./script.js";
 import { frameAt, secondsAt, timecode } from "./timecode.js";
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
   "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#a0cbe8", "#ffbe7d", "#8cd17d"];
 const ROWS = { ruler: 34, lines: 20, words: 24, phones: 18, cues: 40 };
 const EDGE_PX = 5;
+// A dialogue line's fill and outline by its script status (a flagged dub-fit line is "flagged").
+const LINE_LOOKS = {
+  aligned: ["#dde7f3", null], flagged: ["#f6c6c6", null], uncertain: ["#ffe0a3", "#e65100"], "not found": ["#f6c6c6", "#c62828"],
+};
+const UNSCRIPTED = "unscripted: recognized without the script";
+
+/** Whether `track` has anything to draw in a `kind` row: the lines row shows the lines not
+ * found too, the words row the stretches recognized without the script. */
+function hasRow(track, kind) {
+  const extra = { lines: track.missing, words: track.unscripted }[kind] || [];
+  return (track[kind] || []).length + extra.length > 0;
+}
 
 /** The first index of `items` (sorted by `start`) that may end after `time`. */
 function firstVisible(items, time, end) {
@@ -21,14 +36,17 @@ function firstVisible(items, time, end) {
 }
 
 export class Lanes {
-  /** `tracks`: [{name, cues, lines, words, phones, marks}], `shapes`: the preset's shapes. */
-  constructor(canvas, { rate, shapes, timecodeStart, drop, rest }) {
+  /** `tracks`: [{name, cues, lines, words, phones, marks, missing, unscripted}] (the last two:
+   * script.js), `shapes`: the preset's shapes, `doubtful`: the confidence under which a word is
+   * marked (null: none is). */
+  constructor(canvas, { rate, shapes, timecodeStart, drop, rest, doubtful = null }) {
     this.canvas = canvas;
     this.context = canvas.getContext("2d");
     this.rate = rate;
     this.shapes = shapes;
     this.colors = new Map(shapes.map((shape, index) => [shape.name, PALETTE[index % PALETTE.length]]));
     this.rest = rest;
+    this.doubtful = doubtful;
     this.timecodeStart = timecodeStart;
     this.drop = drop;
     this.tracks = [];
@@ -42,7 +60,7 @@ export class Lanes {
     const rows = [{ kind: "ruler", height: ROWS.ruler }];
     this.tracks.forEach((track, index) => {
       for (const kind of ["lines", "words", "phones", "cues"]) {
-        if (kind !== "cues" && !(track[kind] || []).length) continue;
+        if (kind !== "cues" && !hasRow(track, kind)) continue;
         rows.push({ kind, track: index, height: ROWS[kind] });
       }
     });
@@ -158,19 +176,30 @@ export class Lanes {
         c.stroke();
       }
     } else if (row.kind === "lines") {
-      for (const line of track.lines) {
+      for (const line of [...track.lines, ...(track.missing || [])]) {
         const start = secondsAt(line.frame, rate), end = secondsAt(line.frame + line.length, rate);
         if (end < from || start > to) continue;
-        box(start, end, line.flagged ? "#f6c6c6" : "#dde7f3", line.label || line.text);
+        const [fill, outline] = LINE_LOOKS[line.flagged ? "flagged" : line.status || "aligned"];
+        box(start, end, fill, line.label || describe(line), outline);
       }
     } else {
+      if (row.kind === "words") {
+        for (const [start, end] of track.unscripted || []) {
+          if (end > from && start < to) box(start, end, "#e8dcf0", UNSCRIPTED, "#7b1fa2");
+        }
+      }
       const items = track[row.kind];
       const i0 = firstVisible(items, from, (item) => item.end);
       for (let i = i0; i < items.length && items[i].start < to; i++) {
         const item = items[i];
         const isSelected = row.kind === "words" && selected && selected.kind === "word" && selected.index === i;
-        box(item.start, item.end, row.kind === "words" ? "#eee6cf" : "#ececec",
-          row.kind === "words" ? item.text : item.symbol, isSelected ? "#000" : null);
+        if (row.kind === "words") {
+          const doubtful = this.isDoubtful(item);
+          box(item.start, item.end, doubtful ? "#f4b4a8" : "#eee6cf", doubtful ? `${item.text}?` : item.text,
+            isSelected ? "#000" : doubtful ? "#c62828" : null);
+        } else {
+          box(item.start, item.end, "#ececec", item.symbol, null);
+        }
       }
     }
     c.fillStyle = "rgba(255,255,255,0.85)";
@@ -178,6 +207,11 @@ export class Lanes {
     c.fillRect(0, top, c.measureText(name).width + 8, 13);
     c.fillStyle = "#555";
     c.fillText(name, 4, top + 7);
+  }
+
+  /** Whether `word` was heard with a confidence under the doubtful one. */
+  isDoubtful(word) {
+    return this.doubtful !== null && typeof word.confidence === "number" && word.confidence < this.doubtful;
   }
 
   /** What is under the point (x, y): the row, its time and frame, and the item and edge. */

@@ -8,6 +8,7 @@ import * as edits from "./edits.js";
 import { Lanes } from "./lanes.js";
 import { adaptPanel } from "./adapt.js";
 import { RhythmoBand } from "./rhythmo.js";
+import { checkList, describe, overlaps, scriptTracks } from "./script.js";
 import { frameAt, secondsAt, timecode } from "./timecode.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -33,7 +34,7 @@ const SHORTCUTS = [
   ["R", "re-animate the selected word's stretch from its phones", "edit"],
   ["Ctrl+Z / Ctrl+Shift+Z", "undo / redo", "edit"],
   ["Ctrl+S", "save (and export the chosen formats)", "edit"],
-  ["N P", "next / previous flagged line (dub-fit report)", "fit"],
+  ["N P", "next / previous line to check: uncertain or not found (script), flagged (dub-fit report)"],
   ["drag", "a cue boundary or a word's edge (snapped to frames); click to select and seek", "edit"],
 ];
 
@@ -42,7 +43,7 @@ const page = {
   editable: false, dirty: false, history: new edits.History(), selection: null, activeTrack: 0,
   revision: 0, version: null,  // how many edits the page made; the version of the file they are made on
   shownFrame: -1, loop: false, half: false, media: null, ws: null, regions: null, region: null,
-  lanes: null, pxPerSec: 0, busy: false, flagged: [], band: null, scriptBand: null,
+  lanes: null, pxPerSec: 0, busy: false, stops: [], band: null, scriptBand: null,
 };
 
 // ------------------------------------------------------------------ messages and requests
@@ -186,13 +187,21 @@ function followPlayhead(time) {
   if (x < 0 || x > page.lanes.view.width * 0.95) page.ws.setScrollTime(Math.max(0, time - 0.05 * page.lanes.view.width / page.pxPerSec));
 }
 
+/** The dialogue at `frame`, a line per track that has some: its lines (with their script
+ * number and status), and whether its mouth there was recognized without the script. */
 function lineAt(frame) {
+  const start = secondsAt(frame, page.rate), end = secondsAt(frame + 1, page.rate);
+  const shown = [];
   for (const track of page.tracks) {
-    for (const line of track.lines) {
-      if (line.frame <= frame && frame < line.frame + line.length) return `${track.name}: ${line.text}`;
+    const parts = [...track.lines, ...(track.missing || [])]
+      .filter((line) => line.frame <= frame && frame < line.frame + line.length).map(describe);
+    if (overlaps(track.unscripted || [], start, end)) {
+      parts.push(parts.length ? "the mouth here is recognized without the script"
+        : "unscripted: the mouth here is recognized without the script (no script line)");
     }
+    if (parts.length) shown.push(`${track.name}: ${parts.join(" · ")}`);
   }
-  return "";
+  return shown.join("\n");
 }
 
 function showMouths(frame) {
@@ -273,7 +282,9 @@ function showSelection() {
   if (s.kind === "cue") {
     text.textContent = `${track.name}: cue ${s.index + 1} of ${track.cues.length}, shape ${item.shape}, frames ${item.frame}–${item.frame + item.length - 1} (${item.length})${item.edited ? ", edited" : ""}`;
   } else {
-    text.textContent = `${track.name}: word “${item.text}” ${item.start.toFixed(3)}–${item.end.toFixed(3)} s (frames ${frameAt(item.start, page.rate)}–${frameAt(item.end, page.rate)})`;
+    const sure = typeof item.confidence === "number"
+      ? `, confidence ${item.confidence.toFixed(2)}${page.lanes.isDoubtful(item) ? " (doubtful: check it)" : ""}` : "";
+    text.textContent = `${track.name}: word “${item.text}” ${item.start.toFixed(3)}–${item.end.toFixed(3)} s (frames ${frameAt(item.start, page.rate)}–${frameAt(item.end, page.rate)})${sure}`;
   }
 }
 
@@ -510,22 +521,25 @@ function selectAtPlayhead(kind) {
   if (index >= 0) select({ track: page.activeTrack, kind, index });
 }
 
-function moveFlagged(direction) {
-  if (!page.flagged.length) return;
+/** Go to the next (`direction` 1) or previous (-1) line to check, round the end. */
+function moveStop(direction) {
+  if (!page.stops.length) return;
   const frame = currentFrame();
-  const sorted = page.flagged;
-  const next = direction > 0 ? sorted.find((line) => line.window.frame > frame) || sorted[0]
-    : [...sorted].reverse().find((line) => line.window.frame < frame) || sorted[sorted.length - 1];
-  goToFitLine(next);
+  const sorted = page.stops;
+  const next = direction > 0 ? sorted.find((stop) => stop.frame > frame) || sorted[0]
+    : [...sorted].reverse().find((stop) => stop.frame < frame) || sorted[sorted.length - 1];
+  goToStop(next);
 }
 
-function goToFitLine(line) {
-  seekFrame(line.window.frame);
-  const start = secondsAt(line.window.frame, page.rate), end = secondsAt(line.window.frame + line.window.length, page.rate);
+/** Go to a line to check ({frame, length, item}: a flagged dub-fit line, a script line not
+ * aligned): the playhead at its start, its stretch selected, its list item marked current. */
+function goToStop(stop) {
+  seekFrame(stop.frame);
+  const start = secondsAt(stop.frame, page.rate), end = secondsAt(stop.frame + stop.length, page.rate);
   if (page.region) page.region.setOptions({ start, end });
   else page.region = page.regions.addRegion({ start, end, color: "rgba(255, 215, 0, 0.25)" });
   page.ws.setScrollTime(Math.max(0, start - 0.5));
-  for (const item of document.querySelectorAll("#fit-lines li")) item.classList.toggle("current", item.dataset.number === String(line.number));
+  for (const item of stop.item.parentElement.children) item.classList.toggle("current", item === stop.item);
 }
 
 function onKey(event) {
@@ -570,8 +584,8 @@ function onKey(event) {
     case "<": nudge("end", -1); break;
     case ">": nudge("end", 1); break;
     case "r": case "R": reanimateSelected(); break;
-    case "n": case "N": moveFlagged(1); break;
-    case "p": case "P": moveFlagged(-1); break;
+    case "n": case "N": moveStop(1); break;
+    case "p": case "P": moveStop(-1); break;
     default: return;
   }
   done();
@@ -649,17 +663,30 @@ function pointerOnLanes(canvas) {
 
 // ------------------------------------------------------------------ start
 
+/** List a dub-fit report's lines (a click goes to one); returns its flagged lines' stops in time order. */
 function fitList(fit) {
   $("#fit").hidden = false;
-  const list = $("#fit-lines");
+  const list = $("#fit-lines"), stops = [];
   for (const line of fit.lines) {
     const item = document.createElement("li");
+    const stop = { ...line.window, item };
     item.dataset.number = String(line.number);
     item.className = line.flagged ? "flagged" : "";
     item.textContent = `${Math.round(line.score)} · ${line.dub.text || line.original.text || "(no text)"} — ${line.advice}`;
-    item.addEventListener("click", () => goToFitLine(line));
+    item.addEventListener("click", () => goToStop(stop));
     list.append(item);
+    if (line.flagged) stops.push(stop);
   }
+  return stops.sort((a, b) => a.frame - b.frame);
+}
+
+/** Say what became of the script's lines when some are not aligned, and list them. */
+function scriptChecks(state) {
+  page.stops = checkList($("#check-lines"), state.sheet, page.tracks, page.rate, goToStop);
+  if (!$("#check-lines").children.length) return;
+  $("#checks").hidden = false;
+  notice(`Script: ${state.script.summary}. The lines to check are listed under the timeline and marked in the ` +
+    "lines lane; N / P go to the next / previous one.", "warning");
 }
 
 function viewChanged() {
@@ -679,13 +706,13 @@ async function start() {
   $("#file").textContent = state.name;
   if (state.mode === "fit") {
     page.tracks = fitTracks(state.fit, state.shapes);
-    page.flagged = state.fit.lines.filter((line) => line.flagged).sort((a, b) => a.window.frame - b.window.frame);
     page.durationFrames = Math.max(1, ...state.fit.lines.map((line) => line.window.frame + line.window.length));
     document.body.classList.add("read-only");
     notice(`Dub-fit report: ${state.fit.summary.flagged} of ${state.fit.summary.lines} lines flagged. N / P go to the next / previous flagged line; the original's and the dub's mouths are side by side.`);
-    fitList(state.fit);
+    page.stops = fitList(state.fit);
   } else {
-    page.tracks = state.sheet.tracks.map((track) => ({ ...track, marks: [] }));
+    page.tracks = scriptTracks(state.sheet, state.script, page.rate);
+    scriptChecks(state);
     page.durationFrames = state.sheet.duration_frames;
     page.version = state.version;
     page.editable = true;
@@ -704,7 +731,7 @@ async function start() {
         : `${state.name} cannot be saved in its own format: export the sheet instead (Export on save).`, "warning");
     }
     if (!state.reanimate.available) notice(`Word edges cannot be re-animated: ${state.reanimate.reason}`, "warning");
-    adaptPanel(state, request, showBand);
+    adaptPanel(page.tracks, request, showBand);
   }
   if (state.audio.missing) notice(`No audio: ${state.audio.missing}. The timeline plays in silence.`, "warning");
   $("#frames").textContent = String(page.durationFrames);
@@ -735,6 +762,7 @@ async function start() {
   page.lanes = new Lanes($("#lanes"), {
     rate: page.rate, shapes: page.shapes, timecodeStart: state.timecode.start, drop: state.timecode.drop,
     rest: state.mode === "fit" ? page.shapes[0].name : state.sheet.preset.rest,
+    doubtful: state.script ? state.script.doubtful_word : null,
   });
   page.lanes.tracks = page.tracks;
   page.band = new RhythmoBand($("#rhythmo-view"));
@@ -771,7 +799,7 @@ async function start() {
   await new Promise((resolve) => { if (page.ws.getDuration()) resolve(); else page.ws.once("ready", resolve); });
   page.ws.zoom(Math.max($("#timeline").clientWidth / page.duration, Math.min(120, 4000 / page.duration * 10)));
   viewChanged();
-  if (page.flagged.length) goToFitLine(page.flagged[0]);
+  if (state.mode === "fit" && page.stops.length) goToStop(page.stops[0]);
   if (state.mode === "sheet") {
     page.scriptBand = (await request("api/rhythmo")).band;
     if (page.scriptBand) showBand(page.scriptBand);
