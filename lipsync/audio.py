@@ -132,6 +132,8 @@ def load_audio(path: str | os.PathLike[str], channel: int | None = None,
     _check_complete(name, source, frames)
     if not np.isfinite(samples).all():  # corrupt float files: NaN/inf would poison everything
         np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+    if index is None and source.channels > 1 and is_silent(samples):
+        _refuse_cancelled_mix(name, source.channels, target_rate)
     return Audio(samples=samples, sample_rate=target_rate, source_rate=source.rate,
                  source_channels=source.channels, duration=frames / source.rate, path=name)
 
@@ -194,6 +196,16 @@ def is_silent(audio: Audio | np.ndarray, threshold_dbfs: float = SILENCE_PEAK_DB
         return True
     peak = float(max(abs(float(samples.max())), abs(float(samples.min()))))
     return peak < 10.0 ** (threshold_dbfs / 20.0)
+
+
+def _refuse_cancelled_mix(name: str, channels: int, target_rate: int) -> None:
+    """A mix that is silent though one of its ``channels`` is not: the channels cancel out (one
+    is another with its polarity inverted), so mixing them lost the voice."""
+    for channel in range(1, channels + 1):
+        if not is_silent(load_audio(name, channel=channel, target_rate=target_rate)):
+            raise AudioError(f"the channels of {name!r} cancel out when mixed (one is another with its "
+                             "polarity inverted), which leaves silence",
+                             f"analyze one channel: --channel {channel}")
 
 
 def pick_channel(block: np.ndarray, index: int | None) -> np.ndarray:

@@ -118,17 +118,27 @@ def _decode_wide(data: bytes, encoding: str, path: str) -> str:
 
 
 def parse_plain_text(text: str) -> tuple[Line, ...]:
-    """Lines of a plain-text script (blank lines skipped, ``NAME:`` prefixes read as speakers)."""
+    """Lines of a plain-text script: blank lines skipped, a ``NAME:`` prefix read as the line's
+    speaker, and a line of only ``NAME:`` (a screenplay's character heading) as the speaker of the
+    lines after it, up to the next heading.
+
+    >>> [(line.speaker, line.text) for line in parse_plain_text("BOB:\\nHi.\\nYo.\\nANNA: Hey.\\nANNA:\\nBye.")]
+    [('BOB', 'Hi.'), ('BOB', 'Yo.'), ('ANNA', 'Hey.'), ('ANNA', 'Bye.')]
+    """
     lines = []
+    heading: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped:
             continue
+        name = stripped[:-1].strip() if stripped.endswith(":") else ""
         match = _SPEAKER.match(stripped)
-        if match and is_speaker_name(match.group(1)):
+        if name and is_speaker_name(name):
+            heading = name
+        elif match and is_speaker_name(match.group(1)):
             lines.append(Line(match.group(2).strip(), match.group(1).strip(), number=number))
         else:
-            lines.append(Line(stripped, number=number))
+            lines.append(Line(stripped, heading, number=number))
     return tuple(lines)
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .animate import animate
-from .audio import Audio, AudioLoading, frame_peaks, is_silent, load_audio
+from .audio import SILENCE_PEAK_DBFS, Audio, AudioLoading, frame_peaks, is_silent, load_audio
 from .dialogue import Line, read_script, words_of
-from .errors import OptionError, ScriptError
+from .errors import AudioError, OptionError, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
 from .recognize import AcousticRecognizer, Recognition, RecognitionSettings, Recognizer
@@ -147,7 +147,12 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
         if on_progress:
             on_progress(Progress("recognize", done, track.duration))
 
-    if is_silent(track) and not lines:
+    if is_silent(track) and lines:
+        name = repr(track.path) if track.path else "the recording"
+        raise AudioError(f"{name} is silent (its peak is under {SILENCE_PEAK_DBFS:g} dBFS): there is no speech "
+                         "to align the script to", "check that this is the voice track; of several channels, "
+                         "choose the dialogue's with --channel")
+    if is_silent(track):
         warnings.append("the recording is silent: the sheet rests throughout")
         found = Recognition((), ())
     else:

@@ -147,6 +147,39 @@ def test_silence_gives_a_warning_and_an_all_rest_sheet(silent_wav):
     assert check_tsv(tsv) == [(0.0, "X"), (3.0, "X")]
 
 
+def test_silence_with_a_script_is_an_error_about_the_audio_not_the_script(silent_wav, tmp_path):
+    out = tmp_path / "take.tsv"
+    result = run("analyze", str(silent_wav), "-s", SCRIPT, "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert "is silent" in result.stderr and "no speech to align the script to" in result.stderr
+    assert "another recording" not in result.stderr
+
+
+def test_channels_that_cancel_out_when_mixed_are_refused_with_the_channel_to_take(tmp_path):
+    voice, rate = sf.read(SAMPLE, dtype="float32", frames=3 * 48000)
+    inverted = tmp_path / "inverted.wav"
+    sf.write(str(inverted), np.stack([voice, -voice], axis=1), rate)
+    for extra in ([], ["-s", SCRIPT]):
+        result = run("analyze", str(inverted), *extra, "-o", str(tmp_path / "take.tsv"))
+        assert result.exit_code == 2 and not (tmp_path / "take.tsv").exists()
+        assert "cancel out when mixed" in result.stderr and "--channel 1" in result.stderr
+    one = run("analyze", str(inverted), "--channel", "2", "-j", "1", "-q")
+    assert one.exit_code == 0 and {shape for _, shape in check_tsv(one.stdout)} - {"X"}
+
+
+def test_a_subtitle_after_the_end_of_the_recording_is_named_so(espeak_wav, tmp_path):
+    speech = espeak_wav("Hello there. My name is Peter and I like big blue boats.")
+    duration = sf.info(str(speech)).duration
+    script = tmp_path / "take.srt"
+    script.write_text("1\n00:00:00,000 --> 00:00:03,600\nHello there. My name is Peter and I like big blue boats.\n\n"
+                      "2\n00:00:10,000 --> 00:00:12,000\nAnd a line after the end.\n", encoding="utf-8")
+    result = run("analyze", str(speech), "-s", str(script), "-j", "1", "-f", "sheet")
+    assert result.exit_code == 0
+    assert f"its time, 0:10.0, is after the end of the {duration:.1f} s recording" in result.stderr
+    late = json.loads(result.stdout)["script"][1]
+    assert late["status"] == "not found" and late["start"] <= late["end"] <= duration + 0.001
+
+
 def test_track_name_from_the_script_speaker(tmp_path):
     script = tmp_path / "bob.txt"
     script.write_text("".join(f"BOB: {line}\n" for line in Path(SCRIPT).read_text().splitlines() if line.strip()))

@@ -73,6 +73,16 @@ def test_format_from_extension_or_option(tmp_path):
     assert "docx" in caught.value.message and "srt" in caught.value.hint
 
 
+def test_plain_text_character_headings_name_the_speaker_of_the_lines_below(tmp_path):
+    script = "BOB:\nHello there.\nNice day.\n\nANNA:\nMy name is Anna.\nBOB: Hi Anna.\nBye now.\n"
+    lines = read_script(write(tmp_path, "ep.txt", script))
+    assert lines == (Line("Hello there.", "BOB", number=2), Line("Nice day.", "BOB", number=3),
+                     Line("My name is Anna.", "ANNA", number=6), Line("Hi Anna.", "BOB", number=7),
+                     Line("Bye now.", "ANNA", number=8))
+    # a sentence that ends in a colon is dialogue, not a heading
+    assert read_script(write(tmp_path, "b.txt", "Listen to me:\nGo.\n"))[0] == Line("Listen to me:", number=1)
+
+
 def test_srt(tmp_path):
     lines = read_script(write(tmp_path, "ep.srt", SRT))
     assert lines[0] == Line("Hello there!", "BOB", 1.0, 2.5, 3)

@@ -391,7 +391,9 @@ class AcousticRecognizer:
             if index in words.by_line and index not in matched:
                 start, end = _searched(index, line, groups, duration, self.settings)
                 where = f" (searched {clock(start)}-{clock(end)})"
-                if index in silent and line.start is not None:
+                if line.start is not None and line.start >= duration:
+                    where = f" (its time, {clock(line.start)}, is after the end of the {duration:.1f} s recording)"
+                elif index in silent and line.start is not None:
                     where = f" (no speech at {clock(line.start)}-{clock(line.end if line.end is not None else line.start)})"
                 warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") was not found in the recording{where}")
                 outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NOT_FOUND, None, start, end)
@@ -672,10 +674,13 @@ def _searched(index: int, line: Line, groups: Sequence[align.Group], duration: f
     >>> groups = [align.Group((0,), 0.0, 2.0), align.Group((2,), 5.0, 7.0)]
     >>> _searched(1, Line("Hi"), groups, 9.0), _searched(1, Line("Hi", start=3.0, end=4.0), groups, 9.0)
     ((2.0, 5.0), (2.0, 5.0))
+    >>> _searched(1, Line("Hi", start=12.0, end=13.0), groups, 9.0)  # after the recording's end
+    (9.0, 9.0)
     """
     if line.start is not None:
         end = line.end if line.end is not None else line.start
-        return max(0.0, line.start - settings.time_tolerance), min(duration, end + settings.time_tolerance)
+        return (min(duration, max(0.0, line.start - settings.time_tolerance)),
+                min(duration, end + settings.time_tolerance))
     before = [group.end for group in groups if max(group.lines) < index]
     after = [group.start for group in groups if min(group.lines) > index]
     return (max(before) if before else 0.0), (min(after) if after else duration)
