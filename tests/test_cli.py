@@ -147,6 +147,14 @@ def test_silence_gives_a_warning_and_an_all_rest_sheet(silent_wav):
     assert check_tsv(tsv) == [(0.0, "X"), (3.0, "X")]
 
 
+def test_noise_without_speech_warns_of_no_speech_and_not_of_noisy_speech(tmp_path):
+    noise = tmp_path / "hiss.wav"
+    sf.write(str(noise), (0.1 * np.random.default_rng(0).standard_normal(3 * 16000)).astype(np.float32), 16000)
+    result = run("analyze", str(noise), "-j", "1")
+    assert result.exit_code == 0 and "no speech was found" in result.stderr
+    assert "stands only" not in result.stderr
+
+
 def test_silence_with_a_script_is_an_error_about_the_audio_not_the_script(silent_wav, tmp_path):
     out = tmp_path / "take.tsv"
     result = run("analyze", str(silent_wav), "-s", SCRIPT, "-o", str(out))

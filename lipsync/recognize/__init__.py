@@ -165,7 +165,7 @@ class AcousticRecognizer:
         words = words_over_their_phones(words, phones)
         outcomes = confidence.with_missing_words(found.lines, words, align.spoken_words(lines or (), language))
         warnings = found.warnings
-        if not lines and prepared.level < settings.denoise_below_db:
+        if not lines and phones and prepared.level < settings.denoise_below_db:  # no speech: nothing to doubt
             warnings += (noisy_without_script(prepared.level),)
         return Recognition(phones, words, warnings, outcomes)
 
