@@ -84,6 +84,9 @@ def test_a_foreign_origin_or_host_is_refused(server):
     assert get(server, base + "api/save", {"Content-Type": "application/json"}, "POST", save)[0] == 403  # no Origin
     assert get(server, base + "api/save", {"Content-Type": "text/plain", "Origin": f"http://127.0.0.1:{server.port}"},
                "POST", save)[0] == 415
+    bad_length = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{server.port}",
+                  "Content-Length": "a lot"}
+    assert get(server, base + "api/save", bad_length, "POST", b"")[0] == 400
 
 
 @pytest.mark.parametrize("path", ["static/../../pyproject.toml", "static/%2e%2e/session.py", "static/../session.py",

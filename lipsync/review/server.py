@@ -242,7 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
             self._fail(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "JSON expected")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self._fail(HTTPStatus.BAD_REQUEST, "Content-Length is not a number")
+            return
         if not 0 <= length <= _MAX_BODY:
             self._fail(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
             return
