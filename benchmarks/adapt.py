@@ -125,11 +125,10 @@ def _recording(text: str, voice: str, speed: int, folder: Path, name: str) -> tu
     """A wav of espeak-ng saying ``text`` after LEAD seconds of silence, and its script."""
     import soundfile as sf
 
-    from lipsync.espeak import private_speaker
+    from lipsync.espeak import synthesize
 
     language = voice.split("+")[0]
-    with private_speaker() as speaker:  # each take as if spoken first: no history between takes
-        spoken = speaker.synthesize(_spoken(text, language), voice, speed)
+    spoken = synthesize(_spoken(text, language), voice, speed)
     loud = np.flatnonzero(np.abs(spoken.samples) > 10 ** (-50 / 20))
     samples = spoken.samples[loud[0]:loud[-1] + 1] if loud.size else spoken.samples
     signal = np.concatenate([np.zeros(int(LEAD * spoken.rate), np.float32), samples,

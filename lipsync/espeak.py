@@ -18,7 +18,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -92,61 +91,42 @@ class Synthesis:
     phones: tuple[SpokenPhone, ...]
 
 
-class Speaker:
-    """A libespeak-ng instance: one synthesis at a time (a lock), its own voice list.
+class _Instance:
+    """A copy of libespeak-ng of its own, freshly loaded and initialized: it speaks one text.
 
-    libespeak-ng keeps state from one synthesis to the next (its pitch flutter and the pauses at
-    clause ends move by ten milliseconds and more with what was spoken before). Every synthesis
-    starts after the same short utterance, which leaves a text's timings within a millisecond
-    whatever came before (a candidate dub line is timed alike alone or among others). The
-    process-wide instance (:func:`synthesize`) serves tests and benchmarks;
-    :func:`private_speaker` loads a private copy of the library whose history is only what its
-    user speaks: the same texts in the same order give the same timings exactly, in any process.
+    libespeak-ng keeps state in its static variables from one synthesis to the next, and no
+    call of its API resets it: a clause pause moves by 40 ms with what was spoken before (French
+    "Bob, mon bon ami" after "où vas-tu donc?"), even after the same short utterance, and the
+    pitch flutter moves the phones by a fraction of a millisecond. A fresh copy of the library
+    has none of that history (loading one costs about a millisecond): a text is timed the same
+    whatever else was spoken, in any order and any process.
     """
 
-    def __init__(self, private: bool = False) -> None:
+    def __init__(self) -> None:
         try:
-            self.lib = _load(_library_name(), private)
+            self.lib = _load_copy(_library_name())
         except OSError:
             raise MissingToolError("libespeak-ng is not installed; it times candidate lines and speaks languages",
                                    "install it: apt install espeak-ng (Linux) or brew install espeak-ng (macOS)") from None
-        self.private = private
         self.rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 200, None,
                                                _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_PHONEME_IPA)
         if self.rate <= 0:
+            self.close()
             raise MissingToolError("libespeak-ng could not be initialized (is espeak-ng-data installed?)",
                                    "reinstall espeak-ng")
-        self.lock = threading.Lock()
         self.chunks: list[np.ndarray] = []
         self.events: list[tuple[int, int, int, int, str]] = []
         self.samples = 0
         self.keep_audio = False
-        self.voices: dict[str, str] | None = None
         self.callback = _CALLBACK(self._receive)  # kept alive as long as the instance
         self.lib.espeak_SetSynthCallback(self.callback)
-        # The first synthesis of an instance runs from a state that no later one sees again:
-        # spend it on nothing, so that every real one starts alike.
-        self.settle()
-
-    def settle(self) -> None:
-        """Speak the same short utterance (nothing kept): the state every synthesis starts from."""
-        self.speak("a", "en", DEFAULT_SPEED, False)
 
     def close(self) -> None:
-        """Release a private instance (the process-wide one stays)."""
-        if self.private and self.lib is not None:
-            import _ctypes
+        """Release the copy of the library."""
+        import _ctypes
 
-            with self.lock:
-                self.lib.espeak_Terminate()
-                _ctypes.dlclose(self.lib._handle)
-                self.lib = None
-
-    def synthesize(self, text: str, voice: str, speed: int = DEFAULT_SPEED, *, audio: bool = True) -> Synthesis:
-        """See :func:`synthesize`."""
-        self.settle()
-        samples, events, total = self.speak(text, voice, speed, audio)
-        return _timed(text, samples, self.rate, events, total)
+        self.lib.espeak_Terminate()
+        _ctypes.dlclose(self.lib._handle)
 
     def _receive(self, wav, count, events) -> int:
         if count > 0:
@@ -161,49 +141,65 @@ class Speaker:
             index += 1
         return 0
 
-    def select(self, voice: str) -> None:
-        """Choose the voice: a language code (``fr-fr``) or voice name, with an optional variant
-        (``en-us+f3``)."""
-        language, plus, variant = voice.partition("+")
-        name = self.identifiers().get(language.lower(), language) + plus + variant
-        if self.lib.espeak_SetVoiceByName(name.encode()) != 0:
-            raise OptionError(f"espeak-ng has no voice {voice!r}", "'espeak-ng --voices' lists the languages")
-
     def identifiers(self) -> dict[str, str]:
         """Language code -> the identifier of the voice that speaks it first (lowest priority
         number), from espeak-ng's voice list (``fr-fr`` is spoken by ``roa/fr``)."""
-        if self.voices is None:
-            self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
-            listed = self.lib.espeak_ListVoices(None)
-            found: dict[str, tuple[int, str]] = {}
-            index = 0
-            while listed[index]:
-                voice = listed[index].contents
-                identifier = (voice.identifier or b"").decode("utf-8", "replace")
-                raw = voice.languages
-                offset = 0
-                while raw is not None and not identifier.startswith("mb/"):  # MBROLA voices need extra data
-                    priority = ctypes.c_ubyte.from_address(raw + offset).value
-                    if priority == 0:
-                        break
-                    code = ctypes.string_at(raw + offset + 1).decode("utf-8", "replace")
-                    if code.lower() not in found or priority < found[code.lower()][0]:
-                        found[code.lower()] = (priority, identifier)
-                    offset += len(code.encode("utf-8")) + 2
-                index += 1
-            self.voices = {code: identifier for code, (_, identifier) in found.items()}
-        return self.voices
+        self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+        listed = self.lib.espeak_ListVoices(None)
+        found: dict[str, tuple[int, str]] = {}
+        index = 0
+        while listed[index]:
+            voice = listed[index].contents
+            identifier = (voice.identifier or b"").decode("utf-8", "replace")
+            raw = voice.languages
+            offset = 0
+            while raw is not None and not identifier.startswith("mb/"):  # MBROLA voices need extra data
+                priority = ctypes.c_ubyte.from_address(raw + offset).value
+                if priority == 0:
+                    break
+                code = ctypes.string_at(raw + offset + 1).decode("utf-8", "replace")
+                if code.lower() not in found or priority < found[code.lower()][0]:
+                    found[code.lower()] = (priority, identifier)
+                offset += len(code.encode("utf-8")) + 2
+            index += 1
+        return {code: identifier for code, (_, identifier) in found.items()}
 
     def speak(self, text: str, voice: str, speed: int, keep_audio: bool) -> tuple[np.ndarray, list, int]:
-        with self.lock:
-            self.select(voice)
-            self.lib.espeak_SetParameter(_RATE_PARAMETER, int(speed), 0)
-            self.chunks, self.events, self.samples, self.keep_audio = [], [], 0, keep_audio
-            data = text.encode("utf-8")
-            self.lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
-            self.lib.espeak_Synchronize()
-            audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
-            return audio.astype(np.float32) / 32768, self.events, self.samples
+        """The audio (float32), the events and the samples of ``text`` spoken by ``voice`` (see
+        :func:`synthesize`) at ``speed`` words per minute."""
+        if self.lib.espeak_SetVoiceByName(_voice_name(voice).encode()) != 0:
+            raise OptionError(f"espeak-ng has no voice {voice!r}", "'espeak-ng --voices' lists the languages")
+        self.lib.espeak_SetParameter(_RATE_PARAMETER, int(speed), 0)
+        self.chunks, self.events, self.samples, self.keep_audio = [], [], 0, keep_audio
+        data = text.encode("utf-8")
+        self.lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        self.lib.espeak_Synchronize()
+        audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
+        return audio.astype(np.float32) / 32768, self.events, self.samples
+
+
+@contextlib.contextmanager
+def _fresh() -> Iterator[_Instance]:
+    """A fresh :class:`_Instance` for the duration of a ``with`` block."""
+    instance = _Instance()
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _identifiers() -> dict[str, str]:
+    """:meth:`_Instance.identifiers`, read once (listing the voices reads every voice file)."""
+    with _fresh() as instance:
+        return instance.identifiers()
+
+
+def _voice_name(voice: str) -> str:
+    """The voice name espeak-ng loads for a language code (``fr-fr``) or voice name, with an
+    optional variant (``en-us+f3``)."""
+    language, plus, variant = voice.partition("+")
+    return _identifiers().get(language.lower(), language) + plus + variant
 
 
 @functools.lru_cache(maxsize=1)
@@ -216,11 +212,9 @@ def _library_name() -> str:
         return name
 
 
-def _load(name: str, private: bool) -> ctypes.CDLL:
-    """The library, or a private copy of it (its own static state): loaded from a temporary
-    file that is removed at once (the mapping stays)."""
-    if not private:
-        return ctypes.CDLL(name)
+def _load_copy(name: str) -> ctypes.CDLL:
+    """A copy of the library with its own static state: loaded from a temporary file that is
+    removed at once (the mapping stays)."""
     import os
     import shutil
     import tempfile
@@ -249,31 +243,17 @@ def _resolve(name: str) -> str:
     return info.dli_fname.decode()
 
 
-@functools.lru_cache(maxsize=1)
-def _shared() -> Speaker:
-    return Speaker()
-
-
-@contextlib.contextmanager
-def private_speaker() -> Iterator[Speaker]:
-    """A :class:`Speaker` of its own for the duration of a ``with`` block: its timings depend
-    only on what is spoken inside the block (deterministic results for a whole run)."""
-    speaker = Speaker(private=True)
-    try:
-        yield speaker
-    finally:
-        speaker.close()
-
-
 def synthesize(text: str, voice: str, speed: int = DEFAULT_SPEED, *, audio: bool = True) -> Synthesis:
     """Speak ``text`` with espeak-ng's ``voice`` (a language code such as ``es`` or ``pt-br``,
-    or a voice name with a variant, ``en-us+f3``) at ``speed`` words per minute, with the
-    process-wide instance.
+    or a voice name with a variant, ``en-us+f3``) at ``speed`` words per minute, with a fresh
+    copy of libespeak-ng (:class:`_Instance`): the result depends on these arguments alone.
 
     Returns the timed words and phones (IPA); the audio too unless ``audio`` is False (the
     timings are the same either way). Phones end where the next phone or pause starts.
     """
-    return _shared().synthesize(text, voice, speed, audio=audio)
+    with _fresh() as instance:
+        samples, events, total = instance.speak(text, voice, speed, audio)
+        return _timed(text, samples, instance.rate, events, total)
 
 
 def _timed(text: str, samples: np.ndarray, rate: int, events: list, total: int) -> Synthesis:

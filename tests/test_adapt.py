@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from lipsync.dialogue import Line
 from lipsync.errors import OptionError, ScriptError
-from lipsync.espeak import private_speaker, synthesize
+from lipsync.espeak import synthesize
 from lipsync.fit import FitError
 from lipsync.fit.adapt import (AdaptSettings, adapt_line, natural_phones, spoken_words, syllable_count,
                                time_candidate, time_script)
@@ -51,25 +53,9 @@ def test_synthesis_gives_ipa_phones_and_words_in_order():
     starts = [p.start for p in spoken.phones]
     assert starts == sorted(starts) and all(p.end > p.start for p in spoken.phones)
     assert spoken.samples.size == 0
-    with private_speaker() as speaker:
-        quiet = speaker.synthesize("Bonjour mon ami.", "fr-fr", audio=False)
-    with private_speaker() as speaker:
-        with_audio = speaker.synthesize("Bonjour mon ami.", "fr-fr")
-    assert with_audio.phones == quiet.phones and len(with_audio.samples) / with_audio.rate == pytest.approx(
+    with_audio = synthesize("Bonjour mon ami.", "fr-fr")
+    assert with_audio.phones == spoken.phones and len(with_audio.samples) / with_audio.rate == pytest.approx(
         with_audio.duration, abs=0.01)
-
-
-def test_a_private_speaker_times_alike_whatever_was_spoken_before():
-    texts = [("Guten Morgen, mein Freund; wie geht's?", "de"), ("Hello there, my friend; what a day!", "en-us")]
-
-    def run() -> list:
-        with private_speaker() as speaker:
-            return [speaker.synthesize(text, voice, audio=False).phones for text, voice in texts]
-
-    first = run()
-    for text, voice in [("こんにちは、ともだち。", "ja"), ("Obrigado pela ajuda!", "pt"), ("Oui, bien sûr.", "fr-fr")]:
-        synthesize(text, voice, 120, audio=False)  # history of the process-wide instance
-        assert run() == first
 
 
 def test_slower_speech_takes_longer():
@@ -91,18 +77,21 @@ def test_japanese_kanji_are_spoken_and_counted_in_morae():
 
 
 
-@pytest.mark.parametrize("before", ["Ambos buscamos el mismo premio", "Hello there, how are you?", "¿Sí?"])
-def test_a_text_is_timed_alike_whatever_was_spoken_before(before):
-    # libespeak-ng carries state between syntheses (clause pauses moved by 12 ms): a candidate
-    # must be timed the same alone or among others
-    text = "Ellos buscaron el mismo premio"
-    with private_speaker() as speaker:
-        alone = speaker.synthesize(text, "es", audio=False)
-    with private_speaker() as speaker:
-        speaker.synthesize(before, "es", audio=False)
-        after = speaker.synthesize(text, "es", audio=False)
-    assert [p.symbol for p in after.phones] == [p.symbol for p in alone.phones]
-    assert max(abs(a.end - b.end) for a, b in zip(after.phones, alone.phones)) < 0.002
+@pytest.mark.parametrize("text, voice, before", [
+    ("Ellos buscaron el mismo premio", "es", ["Ambos buscamos el mismo premio", "¿Sí?"]),
+    # libespeak-ng lengthened the "b" before the comma by 41 ms after this question, even with a
+    # short utterance spoken in between
+    ("Bob, mon bon ami, pas mal, hein?", "fr-fr", ["Bonjour mon ami, où vas-tu donc?", "a"]),
+    ("Hello there, my friend; what a day!", "en-us", ["こんにちは、ともだち。", "Oui, bien sûr."]),
+])
+def test_a_text_is_timed_alike_whatever_was_spoken_before(text, voice, before):
+    # libespeak-ng keeps state from one synthesis to the next: a candidate must be timed exactly
+    # the same alone or among others
+    alone = synthesize(text, voice, audio=False)
+    for other in before:
+        synthesize(other, voice, audio=False)
+    after = synthesize(text, voice, audio=False)
+    assert after.phones == alone.phones and after.words == alone.words
 
 # --- timing onto the original line ---------------------------------------------------------------
 
@@ -365,6 +354,22 @@ def test_the_same_candidates_get_the_same_report_whatever_ran_before():
     original = picture(["Maybe my brother bought a boat, and a bike"])
     texts = ["Quizás mi hermano compró un barco, y una bici", "Mi madre, por fin, compró una barca"]
     first = adapt_line(original, 1, texts, "es")
-    synthesize("Ça va, merci; et toi?", "fr-fr", audio=False)  # the process-wide instance's history
+    synthesize("Ça va, merci; et toi?", "fr-fr", audio=False)
     adapt_line(original, 1, texts[::-1], "es")
     assert adapt_line(original, 1, texts, "es") == first
+
+
+def test_a_candidate_scores_alike_alone_after_others_and_in_reversed_order():
+    # the audit's case: "Bob, mon bon ami…" scored 31.0 alone and 31.1 after "Bonjour…" (its
+    # paced and natural readings 30.1 / 31.9 against 26.2 / 36.0)
+    original = picture(["Hello my friend, where are you going?"])
+    texts = ["Bonjour mon ami, où vas-tu donc?", "Bob, mon bon ami, pas mal, hein?", "Oh, hé! Je dis, l'Ohio est loin.",
+             "Non! Jamais. Pas question, mon vieux."]
+
+    def scored(candidates: list[str]) -> dict:
+        line = adapt_line(original, 1, candidates, "fr")
+        return {c.timed.text: replace(c, rank=0) for c in line.candidates}
+
+    alone = {text: scored([text])[text] for text in texts}
+    assert scored(texts) == alone
+    assert scored(texts[::-1]) == alone

@@ -57,7 +57,7 @@ import numpy as np
 
 from ..dialogue import Line, words_of
 from ..errors import OptionError, ScriptError
-from ..espeak import Speaker, private_speaker
+from ..espeak import synthesize
 from ..phonemes import is_bilabial, is_vowel
 from ..presets import Preset, load_preset
 from ..sheet import Phone, Sheet, SheetLine, Track, Word
@@ -243,18 +243,17 @@ def spoken_words(text: str, language: str) -> tuple[str, list[tuple[str, int, in
     return spoken, spans
 
 
-def natural_phones(text: str, language: str, speed: int = 160, speaker: Speaker | None = None) -> tuple[Phone, ...]:
+def natural_phones(text: str, language: str, speed: int = 160) -> tuple[Phone, ...]:
     """The candidate's phones (IPA, each with its script word) at espeak-ng's natural timing,
     from 0 seconds. ``language`` must be an espeak-ng code (see
     :func:`lipsync.languages.espeak_code`): its phones as the analysis of a recording aligns
     them (:func:`aligned_symbols`; a preset that animates by morae regroups Japanese ones, as
-    for analysis). ``speaker``: the espeak-ng instance to use (default: the process-wide one)."""
-    from ..espeak import synthesize
-
+    for analysis). The timing depends on the text alone, not on what was spoken before
+    (:func:`lipsync.espeak.synthesize`)."""
     spoken, spans = spoken_words(text, language)
     if not spans:
         raise OptionError("the candidate line has no words", "type the dub line's text")
-    voice = (speaker.synthesize if speaker is not None else synthesize)(spoken, language, speed, audio=False)
+    voice = synthesize(spoken, language, speed, audio=False)
 
     def span_at(position: int) -> int | None:
         for index, (_, start, end) in enumerate(spans):
@@ -360,8 +359,7 @@ def time_candidate(text: str, language: str, original: MouthTimeline, line: int,
     The words and phones are on the original's clock in seconds: what the rhythmo band writes
     under the picture. See the module docstring for the steps.
     """
-    with private_speaker() as speaker:
-        return _time(text, language, original, line, _preset(preset, settings), settings, speaker).timed
+    return _time(text, language, original, line, _preset(preset, settings), settings).timed
 
 
 def _preset(preset: str | Preset | None, settings: AdaptSettings) -> Preset:
@@ -401,11 +399,11 @@ class _Prediction:
 
 
 def _time(text: str, language: str, original: MouthTimeline, line: int, preset: Preset,
-          settings: AdaptSettings, speaker: Speaker, spans: Sequence[Span] | None = None) -> _Prediction:
+          settings: AdaptSettings, spans: Sequence[Span] | None = None) -> _Prediction:
     code = _language(language)
     span = _line_span(original, line, settings.fit, spans)
     rate = original.rate
-    natural = natural_phones(text, code, settings.speed, speaker)
+    natural = natural_phones(text, code, settings.speed)
     # 1. its natural speech extent, as the preset animates it (lead, holds and closures included)
     pad = _PAD_SECONDS
     length = natural[-1].end + 2 * pad
@@ -539,9 +537,7 @@ def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], 
         if not words_of(text):
             raise OptionError(f"candidate {number} ({text!r}) has no words", "type the dub line's text")
     every_span = line_spans(original, settings.fit.line_slack)
-    with private_speaker() as speaker:
-        prepared = [_time(text, language, original, line, chosen, settings, speaker, every_span)
-                    for line, text in candidates]
+    prepared = [_time(text, language, original, line, chosen, settings, every_span) for line, text in candidates]
     pairs = [(original, flaps, item.span, _dub_span(flaps, item.timed.text))
              for item in prepared for flaps, _ in item.readings]
     fits = fit_pairs(pairs, settings.fit)
@@ -709,9 +705,7 @@ def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language
     chosen = _preset(preset, settings)
     pairs = pair_script(timeline, lines)
     spans = line_spans(timeline, settings.fit.line_slack)
-    with private_speaker() as speaker:
-        return tuple(_time(line.text, language, timeline, number, chosen, settings, speaker, spans).timed
-                     for number, line in pairs)
+    return tuple(_time(line.text, language, timeline, number, chosen, settings, spans).timed for number, line in pairs)
 
 
 def _sheet_preset(sheet: Sheet, settings: AdaptSettings) -> str:
