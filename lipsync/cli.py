@@ -543,7 +543,7 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
 @click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Candidates scoring under this are flagged.")
 @click.option("--rate-range", default="0.75:1.4", show_default=True, help="How much slower:faster than natural a speaker can go.")
 @click.option("--quiet", "-q", is_flag=True, help="No table (reports are still written).")
-@click.option("--check", is_flag=True, help="Exit status 1 when a line's best candidate is flagged (for CI).")
+@click.option("--check", is_flag=True, help="Exit status 1 when a line's best candidate is flagged, or when a line of the original has no line in the --script (for CI).")
 def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str | None, language: str,
           original_script: str | None, original_language: str, outputs: tuple[str, ...], as_json: bool, preset: str,
           fps: str, track: str | None, threshold: float, rate_range: str, quiet: bool, check: bool) -> None:
@@ -560,7 +560,8 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
       lipsync adapt jp.wav --original-script jp.srt --script es.srt -l es -o adapt.html
       lipsync adapt c012.json --script dub.txt -l fr --check -q   # CI: exit 1 on a flagged line
 
-    Exit status: 0, or 1 with --check when a line's best candidate is flagged, 2 on bad input.
+    Exit status: 0, or 1 with --check when a line's best candidate is flagged or a line has no
+    dub line, 2 on bad input.
     """
     reporter = _Reporter("none", quiet)
 
@@ -582,7 +583,7 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
             click.echo(report_to_text(report), nl=False)
         for path in written:
             reporter.info(f"wrote {path}")
-        failed.append(check and bool(report.flagged))
+        failed.append(check and bool(report.failing))
 
     failed: list[bool] = []
     _run(reporter, body)

@@ -343,11 +343,21 @@ def test_cli_pairs_a_timed_dub_script_by_time_and_warns_of_a_line_outside_every_
     srt = tmp_path / "dub.srt"
     srt.write_text(f"1\n{stamp(second.frame)} --> {stamp(second.frame + second.length)}\nDebemos recordar el plan\n\n"
                    f"2\n00:01:00,000 --> 00:01:02,000\nNadie dijo eso\n", encoding="utf-8")
-    result = _cli(str(original_json), "--script", str(srt), "-l", "es", "--json")
+    result = _cli(str(original_json), "--script", str(srt), "-l", "es", "--json", "--threshold", "0")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output[result.output.index("{"):])
     assert [line["line"] for line in data["lines"]] == [2]
     assert any("overlaps no original line" in warning and "Nadie" in warning for warning in data["warnings"])
+    # the original's first line has no dub line: listed everywhere, and a check fails on it
+    assert data["summary"]["missing_lines"] == [1] and data["summary"]["flagged_lines"] == []
+    assert [(item["line"], item["text"], item["reason"]) for item in data["missing"]] == [
+        (1, lines[0].text, "no dub line at this time")]
+    checked = _cli(str(original_json), "--script", str(srt), "-l", "es", "--threshold", "0", "--check",
+                   "-o", str(tmp_path / "adapt.html"))
+    assert checked.exit_code == 1, checked.output
+    assert "! line 1 at " in checked.output and "1 without a dub line: 1" in checked.output
+    page = (tmp_path / "adapt.html").read_text(encoding="utf-8")
+    assert "1 without a dub line" in page and f"<td>{lines[0].text}</td>" in page
 
 
 def test_the_same_candidates_get_the_same_report_whatever_ran_before():

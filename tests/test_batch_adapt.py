@@ -91,3 +91,26 @@ def test_bad_adapt_rows_are_named_by_row_and_field(season: Path, tmp_path: Path)
     text = str(caught.value)
     assert "row 2" in text and "original" in text and "row 3" in text and "script" in text
     assert "give it as script" in text
+
+
+def test_a_script_that_leaves_an_original_line_out_counts_it_missing_and_fails_a_check(season: Path,
+                                                                                      tmp_path: Path) -> None:
+    from lipsync.sheet import sheet_from_json
+
+    first = sheet_from_json((season / "E01.json").read_text(encoding="utf-8")).tracks[0].lines[0]
+    start, end = first.frame / 24, (first.frame + first.length) / 24
+    srt = tmp_path / "E01.es.srt"
+    srt.write_text(f"1\n00:00:{int(start):02d},{round(start % 1 * 1000):03d} --> "
+                   f"00:00:{int(end):02d},{round(end % 1 * 1000):03d}\nMaybe my mother built a boat\n", encoding="utf-8")
+    manifest = tmp_path / "srt.csv"
+    manifest.write_text("kind,episode,original,script,language,check\n"
+                        f"adapt,E01,{season}/E01.json,{srt},en,\nadapt,E02,{season}/E01.json,{srt},en,yes\n",
+                        encoding="utf-8")
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"), "--progress", "none")
+    jobs = jobs_of(tmp_path / "out")
+    listed, checked = jobs["E01/E01.es.adapt"], jobs["E02/E01.es.adapt"]
+    assert listed["status"] == "done" and listed["fit"]["missing_lines"] == [2] and listed["fit"]["missing"] == 1
+    assert "1 missing (line 2)" in (tmp_path / "out" / "batch-report.txt").read_text(encoding="utf-8")
+    assert code == 1 and checked["status"] == "failed" and "1 line(s) without a dub line" in checked["error"]
+    assert "lines 2" in checked["error"]
+

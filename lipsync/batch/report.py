@@ -116,20 +116,28 @@ def audio_length(seconds: float) -> str:
 
 def fit_summary(fit: dict[str, Any] | None) -> str:
     """A fit or adapt job's summary for tables: ``2/12 flagged, mean 71.3``; an adapt job names
-    its flagged lines: ``2/12 flagged (lines 3, 7), mean 71.3``.
+    its flagged lines and those its script leaves without a dub line:
+    ``2/12 flagged (lines 3, 7), 1 missing (line 9), mean 71.3``.
 
     >>> fit_summary({"lines": 12, "flagged": 2, "flagged_lines": [3, 7], "mean_score": 71.3})
     '2/12 flagged (lines 3, 7), mean 71.3'
+    >>> fit_summary({"lines": 1, "flagged": 0, "flagged_lines": [], "missing_lines": [2], "mean_score": 85.6})
+    '0/1 flagged, 1 missing (line 2), mean 85.6'
     """
     if not fit:
         return ""
     mean = fit.get("mean_score")
-    text = f"{fit.get('flagged', 0)}/{fit.get('lines', 0)} flagged"
-    if fit.get("flagged_lines"):
-        text += f" (line{'s' if len(fit['flagged_lines']) > 1 else ''} {', '.join(map(str, fit['flagged_lines']))})"
+    text = f"{fit.get('flagged', 0)}/{fit.get('lines', 0)} flagged" + _numbered(fit.get("flagged_lines"))
+    if fit.get("missing_lines"):
+        text += f", {len(fit['missing_lines'])} missing" + _numbered(fit["missing_lines"])
     if mean is not None:
         text += f", mean {mean:g}"
     return text
+
+
+def _numbered(lines: list[int] | None) -> str:
+    """`` (lines 3, 7)``, or nothing for no lines."""
+    return f" (line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})" if lines else ""
 
 
 def lines_summary(lines: dict[str, int] | None) -> str:

@@ -107,7 +107,8 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
 def _adapt(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     """An adaptation job: the dub script scored against the original from its text
     (:func:`~lipsync.fit.adapt_job.render_adapt_job`), reports as ``<id>.json/.html/.txt``;
-    its summary lists the lines whose best candidate scores under the threshold."""
+    its summary lists the lines whose best candidate scores under the threshold and the lines
+    of the original that the script leaves without a dub line."""
     from ..fit.adapt import AdaptSettings
     from ..fit.adapt_job import AdaptJob, render_adapt_job
     from ..fit.score import FitSettings
@@ -121,15 +122,18 @@ def _adapt(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     report, rendered = render_adapt_job(job)
     best = [line.candidates[0].score for line in report.lines if line.candidates]
     flagged = [line.line for line in report.flagged]
+    missing = list(report.missing_lines)
     summary = {"lines": len(report.lines), "flagged": len(flagged), "flagged_lines": flagged,
+               "missing": len(missing), "missing_lines": missing,
                "mean_score": round(sum(best) / len(best), 1) if best else None,
                "threshold": report.settings.fit.threshold}
     result: dict[str, Any] = {"outputs": [[path, data] for path, data in rendered],
                               "warnings": list(report.warnings), "tracks": sorted({line.track for line in report.lines}),
                               "audio_seconds": None, "fit": summary}
-    if spec.get("check") and flagged:
-        result["check_failed"] = (f"{len(flagged)} of {len(best)} line(s) scored under "
-                                  f"{summary['threshold']:g} (check): lines {', '.join(map(str, flagged))}")
+    if spec.get("check") and report.failing:
+        reasons = [f"{len(flagged)} of {len(best)} line(s) scored under {summary['threshold']:g}"] if flagged else []
+        reasons += [f"{len(missing)} line(s) without a dub line"] if missing else []
+        result["check_failed"] = f"{' and '.join(reasons)} (check): lines {', '.join(map(str, report.failing))}"
     return result
 
 

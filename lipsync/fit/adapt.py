@@ -50,7 +50,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -207,6 +207,8 @@ class AdaptReport:
     settings: AdaptSettings
     lines: tuple[LineAdaptation, ...]
     warnings: tuple[str, ...] = ()
+    #: the original's lines that no line of the dub script goes with (:func:`unpaired_lines`)
+    missing: tuple[Unpaired, ...] = ()
 
     @property
     def candidates(self) -> tuple[CandidateFit, ...]:
@@ -216,6 +218,16 @@ class AdaptReport:
     def flagged(self) -> tuple[LineAdaptation, ...]:
         """Lines whose best candidate scores under the threshold."""
         return tuple(line for line in self.lines if line.candidates and line.candidates[0].flagged)
+
+    @property
+    def missing_lines(self) -> tuple[int, ...]:
+        """The numbers (1-based) of the original lines without a dub line."""
+        return tuple(item.span.index + 1 for item in self.missing)  # type: ignore[operator]
+
+    @property
+    def failing(self) -> tuple[int, ...]:
+        """The original lines (1-based) that fail a check: flagged, or without a dub line."""
+        return tuple(sorted({line.line for line in self.flagged} | set(self.missing_lines)))
 
 
 # --------------------------------------------------------------------------- natural timing
@@ -690,6 +702,22 @@ def pair_script(original: MouthTimeline, lines: Sequence[Line]) -> list[tuple[in
         raise ScriptError(f"the dub script has {len(spoken)} line(s) and the original {len(spans)}",
                           "give one dub line per original line, in order (or a timed script: SRT, VTT)")
     return list(zip(range(1, len(spans) + 1), spoken))
+
+
+def unpaired_lines(original: MouthTimeline, paired: Iterable[int], settings: AdaptSettings = AdaptSettings()
+                   ) -> tuple[Unpaired, ...]:
+    """The original's lines (``Span.index`` 0-based, in time order) that no dub-script line
+    goes with: ``paired`` are the numbers (1-based) of those that have one (see
+    :func:`pair_script`). A dub script that leaves a line out is not finished: a check fails.
+
+    >>> picture = MouthTimeline("A", FrameRate(24), np.array([0, 2, 0, 0, 2, 0], dtype=np.int8),
+    ...                         (SheetLine(0, 3, "Hi"), SheetLine(3, 3, "Bye")))
+    >>> [(item.span.index, item.span.text, item.reason) for item in unpaired_lines(picture, [1])]
+    [(1, 'Bye', 'no dub line at this time')]
+    """
+    taken = set(paired)
+    return tuple(Unpaired("original", span, "no dub line at this time")
+                 for number, span in enumerate(line_spans(original, settings.fit.line_slack), 1) if number not in taken)
 
 
 def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language: str, *,

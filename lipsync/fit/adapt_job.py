@@ -10,9 +10,9 @@ from pathlib import Path
 from ..dialogue import Line, read_script, words_of
 from ..errors import OptionError
 from ..timing import FrameRate
-from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count
+from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count, unpaired_lines
 from .check import Side, load_side, render_kind
-from .score import FitSettings, line_spans
+from .score import FitSettings, Unpaired, line_spans
 from .timeline import MouthTimeline
 
 
@@ -72,11 +72,13 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
                      track=job.track, language=job.original_language)
     timeline = choose_track(side.timelines, job.track)
     warnings = list(side.warnings)
+    missing: tuple[Unpaired, ...] = ()
     if job.texts:
         pairs = [(int(job.line), text) for text in job.texts]  # type: ignore[arg-type]
     else:
         paired = pair_script(timeline, dub_lines)
         pairs = [(number, line.text) for number, line in paired]
+        missing = unpaired_lines(timeline, [number for number, _ in paired], job.settings)
         used = {id(line) for _, line in paired}
         warnings += [f"dub line {line.number or index} ({line.text[:40]!r}) overlaps no original line: not scored"
                      for index, line in enumerate(dub_lines, 1) if id(line) not in used and words_of(line.text)]
@@ -84,7 +86,7 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
                         syllables=original_syllables(side, timeline, job.settings.fit))
     language = lines[0].candidates[0].timed.language if lines else job.language
     return AdaptReport(Path(job.original).name, side.kind, language, timeline.rate, job.settings, lines,
-                       tuple(warnings))
+                       tuple(warnings), missing)
 
 
 def render_adapt_job(job: AdaptJob) -> tuple[AdaptReport, list[tuple[str, bytes]]]:

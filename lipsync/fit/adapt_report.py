@@ -10,6 +10,7 @@ from typing import Any
 from ..timing import format_timecode
 from .adapt import AdaptReport, CandidateFit, Closure, LineAdaptation
 from .report import html_page, openness_svg, render_as, text_cut
+from .score import Unpaired
 
 REPORT_FORMAT = "lipsync-adapt"
 REPORT_VERSION = 1
@@ -63,6 +64,13 @@ def _line(line: LineAdaptation) -> dict[str, Any]:
             "candidates": [candidate_to_dict(c) for c in line.candidates]}
 
 
+def _missing(item: Unpaired) -> dict[str, Any]:
+    span = item.span
+    return {"line": span.index + 1, "track": span.track, "text": span.text, "frame": span.frame,  # type: ignore[operator]
+            "length": span.length, "speech_start": span.speech[0] if span.speech else None,
+            "speech_end": span.speech[1] if span.speech else None, "reason": item.reason}
+
+
 def report_to_dict(report: AdaptReport) -> dict[str, Any]:
     """The JSON form of a report (documented in the README, "Adapt before recording")."""
     settings = report.settings
@@ -76,8 +84,10 @@ def report_to_dict(report: AdaptReport) -> dict[str, Any]:
         "settings": {"threshold": settings.fit.threshold, "speed_wpm": settings.speed,
                      "rate_range": [settings.slowest, settings.fastest], "preset": settings.preset},
         "summary": {"lines": len(report.lines), "candidates": len(report.candidates),
-                    "flagged_lines": [line.line for line in report.flagged]},
+                    "flagged_lines": [line.line for line in report.flagged],
+                    "missing_lines": list(report.missing_lines)},
         "lines": [_line(line) for line in report.lines],
+        "missing": [_missing(item) for item in report.missing],
         "warnings": list(report.warnings),
     }
 
@@ -115,10 +125,17 @@ def report_to_text(report: AdaptReport) -> str:
             out.append(f"{'!' if candidate.flagged else ' '} {candidate.rank:>4} {candidate.score:>5.1f} "
                        f"{_rates(candidate, line):>20} {_closures(candidate):>8}  {text_cut(candidate.timed.text, 50)}")
             out.append(f"{'':>44}-> {candidate.advice}")
+    if report.missing:
+        out += ["", "without a dub line:"]
+        out += [f"! line {number} at {_time(report, item.span.frame)}: {item.reason}"
+                + (f": {text_cut(item.span.text, 60)}" if item.span.text else "")
+                for number, item in zip(report.missing_lines, report.missing)]
     flagged = report.flagged
     out.append("")
     out.append(f"{len(report.lines)} line(s), {len(flagged)} whose best candidate is flagged"
-               + (": " + ", ".join(str(line.line) for line in flagged) if flagged else ""))
+               + (": " + ", ".join(str(line.line) for line in flagged) if flagged else "")
+               + (f"; {len(report.missing)} without a dub line: " + ", ".join(map(str, report.missing_lines))
+                  if report.missing else ""))
     out.extend(f"warning: {w}" for w in report.warnings)
     return "\n".join(out) + "\n"
 
@@ -129,7 +146,8 @@ def report_to_html(report: AdaptReport) -> str:
     body = [f"<h1>Adaptation: {esc(report.original)}</h1>",
             f'<p class="meta">{len(report.candidates)} candidate(s) in {esc(report.language)} · '
             f"{float(report.rate):g} fps · {len(report.lines)} line(s), <b>{len(report.flagged)} flagged</b> under "
-            f"{report.settings.fit.threshold:g}</p>",
+            f"{report.settings.fit.threshold:g}"
+            + (f", <b>{len(report.missing)} without a dub line</b>" if report.missing else "") + "</p>",
             '<p class="legend"><span><i class="sw" style="background:#90caf9"></i>picture (original)</span>'
             '<span><i class="sw" style="background:#ef6c00"></i>candidate, predicted from its text</span>'
             '<span><i class="sw" style="background:#e53935;opacity:.5"></i>candidate closed, picture open</span>'
@@ -157,6 +175,14 @@ def report_to_html(report: AdaptReport) -> str:
             words = " ".join(f"<span title=\"{w.start:.2f}–{w.end:.2f} s\">{esc(w.text)}</span>" for w in timed.words)
             body.append(f'<p class="text">{words}</p>')
             body.append(f'<p class="advice">{esc(candidate.advice)}</p></section>')
+    if report.missing:
+        body.append("<h2>Without a dub line</h2><table><tr><th>line</th><th>time</th><th>frames</th><th>reason</th>"
+                    "<th>original</th></tr>")
+        body += [f"<tr><td>{number}</td><td>{_time(report, item.span.frame)}</td>"
+                 f"<td>{item.span.frame}–{item.span.end}</td><td>{esc(item.reason)}</td>"
+                 f"<td>{esc(item.span.text or '')}</td></tr>"
+                 for number, item in zip(report.missing_lines, report.missing)]
+        body.append("</table>")
     return html_page(f"Adaptation: {report.original}", body)
 
 
