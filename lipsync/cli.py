@@ -465,7 +465,7 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
 @click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: analyzes voice tracks, and maps XDTS drawing numbers to openness (anime-3: 1 closed, 2 half, 3 open).")
 @click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets (XDTS stores none).")
-@click.option("--threshold", type=click.FloatRange(0, 100), default=70.0, show_default=True, help="Lines scoring under this are flagged: by default a voice more than 4 frames late or 2 early at 24 fps (ITU-R BT.1359), or flaps that disagree as much.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=None, help="Lines scoring under this are flagged (default 70: a voice more than 4 frames late or 2 early at 24 fps, ITU-R BT.1359, or flaps that disagree as much).")
 @click.option("--max-shift", type=click.IntRange(0, 96), default=12, show_default=True, help="Largest shift (frames) searched for a suggestion.")
 @click.option("--stretch-range", default="0.8:1.25", show_default=True, help="Time-stretch factors searched, MIN:MAX.")
 @click.option("--track", help="The original's mouth track or XDTS layer (default: the mouth layer, or the only track).")
@@ -479,7 +479,7 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged (for CI); reports are still written.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Same as --threshold SCORE --check.")
 def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
-        as_json: bool, preset: str, fps: str, threshold: float, max_shift: int, stretch_range: str,
+        as_json: bool, preset: str, fps: str, threshold: float | None, max_shift: int, stretch_range: str,
         track: str | None, dub_track: str | None, retime_sheet: str | None, retime_mode: str,
         language: str, jobs: int, passes: int, quiet: bool, check: bool, fail_under: float | None) -> None:
     """Score how well a DUB fits the ORIGINAL mouth flaps, line by line, and say how to fix it.
@@ -507,7 +507,8 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
         stretch_min, stretch_max = _number_range(stretch_range, "stretch range", "MIN:MAX, e.g. 0.8:1.25")
         if not 0.2 <= stretch_min <= 1.0 <= stretch_max <= 5.0:
             raise OptionError(f"stretch range {stretch_range!r} must contain 1.0 (between 0.2 and 5)", "e.g. 0.8:1.25")
-        settings = FitSettings(threshold=threshold if fail_under is None else fail_under, max_shift=max_shift, stretch_min=stretch_min,
+        flag_under = fail_under if fail_under is not None else threshold if threshold is not None else FitSettings.threshold
+        settings = FitSettings(threshold=flag_under, max_shift=max_shift, stretch_min=stretch_min,
                                stretch_max=stretch_max)
         job = FitJob(original, dub, original_script=original_script, dub_script=dub_script, preset=preset, fps=fps,
                      track=track, dub_track=dub_track, language=language, outputs=outputs,
@@ -540,13 +541,13 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
 @click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: animates the candidates (and voice tracks), maps XDTS drawings to openness.")
 @click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets.")
 @click.option("--track", help="The original's mouth track or XDTS layer, when it has several.")
-@click.option("--threshold", type=click.FloatRange(0, 100), default=50.0, show_default=True, help="Candidates scoring under this are flagged.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=None, help="Candidates scoring under this are flagged (default: fit's threshold, 70, since a candidate's score is what fit can be expected to give its take).")
 @click.option("--rate-range", default="0.75:1.4", show_default=True, help="How much slower:faster than natural a speaker can go.")
 @click.option("--quiet", "-q", is_flag=True, help="No table (reports are still written).")
 @click.option("--check", is_flag=True, help="Exit status 1 when a line's best candidate is flagged, or when a line of the original has no line in the --script (for CI).")
 def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str | None, language: str,
           original_script: str | None, original_language: str, outputs: tuple[str, ...], as_json: bool, preset: str,
-          fps: str, track: str | None, threshold: float, rate_range: str, quiet: bool, check: bool) -> None:
+          fps: str, track: str | None, threshold: float | None, rate_range: str, quiet: bool, check: bool) -> None:
     """Score candidate dub lines against the ORIGINAL mouth flaps from their text alone, before
     anyone records them: predicted flaps, the fit score (same scale as 'lipsync fit'), the
     speaking rate each needs and where its closures (m, b, p) fall; best first.
@@ -572,7 +573,8 @@ def adapt(original: str, line: int | None, texts: tuple[str, ...], script: str |
         from .fit.adapt_report import report_to_json, report_to_text
 
         slowest, fastest = _number_range(rate_range, "rate range", "SLOWEST:FASTEST, e.g. 0.75:1.4")
-        settings = AdaptSettings(fit=FitSettings(threshold=threshold), slowest=slowest, fastest=fastest, preset=preset)
+        fit = FitSettings() if threshold is None else FitSettings(threshold=threshold)
+        settings = AdaptSettings(fit=fit, slowest=slowest, fastest=fastest, preset=preset)
         job = AdaptJob(original, language, texts=texts, line=line, script=script, original_script=original_script,
                        original_language=original_language, preset=preset, fps=fps, track=track, outputs=outputs,
                        settings=settings)

@@ -360,6 +360,17 @@ def test_cli_pairs_a_timed_dub_script_by_time_and_warns_of_a_line_outside_every_
     assert "1 without a dub line" in page and f"<td>{lines[0].text}</td>" in page
 
 
+def test_cli_flags_under_fits_threshold_by_default(original_json):
+    # a candidate's score is what fit can be expected to give its take: the same threshold
+    import json
+
+    from lipsync.fit import FitSettings
+
+    result = _cli(str(original_json), "--line", "1", "--text", "Quizás mi madre compró un barco", "-l", "es", "--json")
+    data = json.loads(result.output[result.output.index("{"):])
+    assert data["settings"]["threshold"] == FitSettings().threshold == 70
+
+
 def test_the_same_candidates_get_the_same_report_whatever_ran_before():
     original = picture(["Maybe my brother bought a boat, and a bike"])
     texts = ["Quizás mi hermano compró un barco, y una bici", "Mi madre, por fin, compró una barca"]

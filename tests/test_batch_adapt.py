@@ -114,3 +114,15 @@ def test_a_script_that_leaves_an_original_line_out_counts_it_missing_and_fails_a
     assert code == 1 and checked["status"] == "failed" and "1 line(s) without a dub line" in checked["error"]
     assert "lines 2" in checked["error"]
 
+
+def test_a_row_flags_under_the_same_threshold_as_the_command(season: Path, tmp_path: Path) -> None:
+    from lipsync.fit import FitSettings
+
+    out = tmp_path / "out"
+    run_cli("batch", str(season / "season.csv"), "-o", str(out), "-j", "1", "--progress", "none")
+    code, stdout, _ = run_cli("adapt", str(season / "E01.json"), "--script", str(season / "E01.es.txt"), "-l", "en",
+                              "--json")
+    command = json.loads(stdout[stdout.index("{"):])
+    row = jobs_of(out)["E01/E01.es.adapt"]["fit"]
+    assert row["threshold"] == command["settings"]["threshold"] == FitSettings().threshold
+    assert row["flagged_lines"] == command["summary"]["flagged_lines"]

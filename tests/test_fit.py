@@ -544,13 +544,19 @@ def test_report_lines_are_in_time_order_across_tracks() -> None:
     assert [line.original.text for line in report.lines] == ["b1", "a1", "b2"]
 
 
-def test_cli_and_batch_default_threshold_is_the_settings_one() -> None:
+def test_cli_and_batch_default_threshold_is_the_settings_one(tmp_path: Path) -> None:
+    # fit's and adapt's --threshold and the manifest have no default of their own: FitSettings' is it
     from lipsync.batch.manifest import Job
+    from lipsync.cli import adapt as adapt_command
     from lipsync.cli import fit as fit_command
     from lipsync.fit import FitSettings
 
-    option = next(param for param in fit_command.params if param.name == "threshold")
-    assert option.default == Job.threshold == FitSettings().threshold
+    for command in (fit_command, adapt_command):
+        assert next(param for param in command.params if param.name == "threshold").default is None
+    assert Job.threshold is None
+    original, dub = _sheet_pair(tmp_path)
+    result = CliRunner().invoke(main, ["fit", str(original), str(dub), "--json"])
+    assert json.loads(result.output)["settings"]["threshold"] == FitSettings().threshold
 
 
 def test_a_voice_track_is_analyzed_with_the_steady_ten_ms_boundary_reach(espeak_wav, tmp_path) -> None:

@@ -105,7 +105,7 @@ class Job:
     dub_track: str | None = None
     retime_format: str | None = None
     retime_mode: str = "reanimate"
-    threshold: float = 70.0  # fit.FitSettings().threshold
+    threshold: float | None = None  # fit and adapt rows: the row's, else fit.FitSettings.threshold
     check: bool = False
     # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
     # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt"
@@ -623,6 +623,7 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
     """The dub-fit fields of a ``kind = fit`` row, checked (problems are collected)."""
     from ..exporters import exporter_named
     from ..fit.check import SHEET_SUFFIXES
+    from ..fit.score import FitSettings
 
     original = path_of("original")
     if "original" not in values:
@@ -681,7 +682,7 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
     return {"original": original, "original_script": original_script,
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
-            "threshold": 70.0 if threshold is None else threshold, "check": bool(check)}
+            "threshold": FitSettings.threshold if threshold is None else threshold, "check": bool(check)}
 
 
 def _adapt_job(where: str, values: Mapping[str, str], path_of: Any, problems: _Problems, defaults: Defaults,
