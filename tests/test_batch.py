@@ -230,6 +230,31 @@ def test_failures_are_isolated_and_reported(season: Path, tmp_path: Path, monkey
     assert "failed" in stdout and "E02/bob" in stdout
 
 
+def test_a_failed_rerun_removes_the_outputs_of_its_earlier_run(season: Path, tmp_path: Path) -> None:
+    # outputs made from the earlier inputs must not pass for the result of the failed job
+    work = tmp_path / "S01"
+    work.mkdir()
+    for name in ("bob", "anna"):
+        (work / f"{name}.wav").write_bytes((season / f"S01/E01/dialogue_{name}.wav").read_bytes())
+    (work / "script.txt").write_text((season / "S01/E01/script.txt").read_text())
+    manifest = tmp_path / "season.csv"
+    manifest.write_text("episode,character,audio,script,formats\n"
+                        f"E01,BOB,{work}/bob.wav,{work}/script.txt,tsv\nE01,ANNA,{work}/anna.wav,{work}/script.txt,tsv\n")
+    out = tmp_path / "out"
+    assert run_cli("batch", str(manifest), "-o", str(out), "--progress", "none")[0] == 0
+    good = (work / "bob.wav").read_bytes()
+    (work / "bob.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + os.urandom(2000))
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(out), "--progress", "none")
+    by_id = {job["id"]: job for job in report_of(out)["jobs"]}
+    assert code == 1 and by_id["E01/BOB"]["status"] == "failed" and by_id["E01/ANNA"]["status"] == "up-to-date"
+    assert tree(out) == ["E01/ANNA.json", "E01/ANNA.tsv"]
+    assert by_id["E01/BOB"]["warnings"] == [
+        "removed the outputs of its earlier run, made from other inputs: E01/BOB.json, E01/BOB.tsv"]
+    (work / "bob.wav").write_bytes(good)
+    assert run_cli("batch", str(manifest), "-o", str(out), "--progress", "none")[0] == 0
+    assert statuses(out) == {"E01/BOB": "done", "E01/ANNA": "up-to-date"} and len(tree(out)) == 4
+
+
 def test_json_progress_events(season: Path, tmp_path: Path) -> None:
     code, _, err = run_cli("batch", str(season / "season.csv"), "-o", str(tmp_path / "out"), "-j", "1",
                            "--progress", "json")

@@ -28,8 +28,8 @@ from ..errors import OutputError
 from ..fileio import write_atomic
 from .manifest import Defaults, Job, jobs_from_glob, read_manifest
 from .report import BatchReport, JobReport, make_report, report_json, report_table
-from .state import (STATE_DIR, Hasher, Lock, job_key, load_state, remove_partial_files, save_state, up_to_date,
-                    write_outputs)
+from .state import (STATE_DIR, Hasher, Lock, job_key, load_state, recorded_outputs, remove_outputs,
+                    remove_partial_files, save_state, up_to_date, write_outputs)
 
 REPORT_JSON = "batch-report.json"
 REPORT_TEXT = "batch-report.txt"
@@ -80,6 +80,15 @@ def _claim_outputs(claimed: dict[str, str], job_id: str, paths: Sequence[str]) -
             raise OutputError(f"its output {path!r} is also an output of {other}; nothing of this job was written",
                               "give the jobs different episode/character names")
     claimed.update((path.casefold(), job_id) for path in paths)
+
+
+def _remove_stale(folder: Path, claimed: dict[str, str], job_id: str, previous: dict[str, Any] | None) -> list[str]:
+    """A failed job's warning about the outputs of its earlier run, which are removed: they were
+    made from other inputs and must not pass for its result (files another job of this batch
+    claims are kept)."""
+    stale = [path for path in recorded_outputs(previous) if claimed.get(path.casefold(), job_id) == job_id]
+    removed = remove_outputs(folder, stale)
+    return [f"removed the outputs of its earlier run, made from other inputs: {', '.join(removed)}"] if removed else []
 
 
 def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: bool = False,
@@ -164,9 +173,12 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                                                 states.get(job_id))
                     except OutputError as problem:
                         status, error, hint = "failed", problem.message, problem.hint
+                warnings = list(result.get("warnings", ()))
+                if status == "failed" and not outputs:
+                    warnings += _remove_stale(folder, claimed, job_id, states.get(job_id))
                 entry = {"id": job_id, "key": keys[job_id], "status": status, "outputs": outputs,
                          "seconds": result.get("seconds"), "audio_seconds": result.get("audio_seconds"),
-                         "warnings": list(result.get("warnings", ())), "tracks": list(result.get("tracks", ())),
+                         "warnings": warnings, "tracks": list(result.get("tracks", ())),
                          "worker": result.get("worker"), "peak_rss_mb": result.get("peak_rss_mb"),
                          "error": error, "hint": hint, "lipsync": version, "kind": job.kind}
                 for extra in ("fit", "lines"):
@@ -175,7 +187,7 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                 save_state(folder, job_id, entry)
                 reports[job_id] = JobReport(
                     id=job_id, where=job.where, audio=job.audio, status=status, seconds=result.get("seconds"),
-                    audio_seconds=result.get("audio_seconds"), warnings=tuple(result.get("warnings", ())),
+                    audio_seconds=result.get("audio_seconds"), warnings=tuple(warnings),
                     error=error, hint=hint, outputs=tuple(o["path"] for o in outputs),
                     tracks=tuple(result.get("tracks", ())), worker=result.get("worker"),
                     peak_rss_mb=result.get("peak_rss_mb"), detail=result.get("detail"), kind=job.kind,
@@ -185,7 +197,7 @@ def run_batch(jobs: Sequence[Job], outdir: str | Path, executor: Any, *, force: 
                 elapsed = time.perf_counter() - started
                 eta = elapsed / done_audio * max(0.0, total_audio - done_audio) if done_audio and total_audio else None
                 emit({"event": "job-done", "job": job_id, "status": status, "seconds": result.get("seconds"),
-                      "audio_seconds": result.get("audio_seconds"), "warnings": list(result.get("warnings", ())),
+                      "audio_seconds": result.get("audio_seconds"), "warnings": warnings,
                       "error": error, "hint": hint, "outputs": [o["path"] for o in outputs],
                       "worker": result.get("worker")})
                 emit({"event": "progress", "jobs_done": done_jobs, "jobs_total": len(specs),

@@ -181,11 +181,28 @@ def write_outputs(outdir: Path, outputs: Iterable[tuple[str, bytes]], previous: 
     records = [{"path": relative, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                for relative, data in items]
     kept = {record["path"] for record in records}
-    for entry in (previous or {}).get("outputs", ()):
-        old = entry.get("path") if isinstance(entry, dict) else None
-        if old and old not in kept and not Path(old).is_absolute() and ".." not in Path(old).parts:
-            (outdir / old).unlink(missing_ok=True)
+    remove_outputs(outdir, [old for old in recorded_outputs(previous) if old not in kept])
     return records
+
+
+def recorded_outputs(entry: Mapping[str, Any] | None) -> list[str]:
+    """The outputs a journal entry records, as paths relative to the output folder (any other
+    path is left out: the journal never makes the batch touch a file outside the folder)."""
+    paths = (item.get("path") if isinstance(item, dict) else None for item in (entry or {}).get("outputs", ()))
+    return [path for path in paths
+            if isinstance(path, str) and path and not Path(path).is_absolute() and ".." not in Path(path).parts]
+
+
+def remove_outputs(outdir: Path, paths: Iterable[str]) -> list[str]:
+    """Delete these outputs (relative to ``outdir``); returns those that were there."""
+    removed = []
+    for path in paths:
+        try:
+            (outdir / path).unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def remove_partial_files(outdir: Path) -> int:
