@@ -9,8 +9,9 @@ lossless JSON format, the input of ``lipsync export``, ``fit`` and ``evaluate``.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,47 @@ class Track:
             if cue.frame <= frame < cue.end:
                 return cue.shape
         return None
+
+
+def phone_owners(words: Sequence[Word], phones: Sequence[Phone]) -> tuple[int | None, ...]:
+    """The index in ``words`` of the word each of ``phones`` belongs to, or None.
+
+    A phone of a word's text goes to the word of that text and line nearest its middle (the one
+    it lies in, else the closest): a word's edges need not be its phones' (the aligner times words
+    on 10 ms frames and the phones are moved onto the signal after it; a final stop is held into
+    the pause after its word), so a first or last phone may reach past them. A phone of no word
+    (recognized without a script) goes to the word its middle lies in.
+
+    >>> words = [Word(0.0, 0.3, "at", 0), Word(0.3, 0.6, "it", 0)]
+    >>> phone_owners(words, [Phone(0.0, 0.2, "æ", "at", 0), Phone(0.2, 0.3055, "t", "at", 0),
+    ...                      Phone(0.3055, 0.45, "ɪ", "it", 0), Phone(0.45, 0.5, "t"), Phone(0.6, 0.7, "s")])
+    (0, 0, 1, 1, None)
+    """
+    order = sorted(range(len(words)), key=lambda index: words[index].start)
+    labelled: dict[tuple[str, int | None], list[int]] = {}
+    for index in order:
+        labelled.setdefault((words[index].text, words[index].line), []).append(index)
+    owners: list[int | None] = []
+    for phone in phones:
+        middle = (phone.start + phone.end) / 2
+        if phone.word is None:
+            inside = _nearest(words, order, middle)
+            owners.append(inside if inside is not None and _distance(words[inside], middle) == 0 else None)
+        else:
+            owners.append(_nearest(words, labelled.get((phone.word, phone.line), []), middle))
+    return tuple(owners)
+
+
+def _nearest(words: Sequence[Word], indexes: Sequence[int], time: float) -> int | None:
+    """Of ``words`` numbered ``indexes`` (in time order, not overlapping), the one nearest ``time``."""
+    position = bisect.bisect_right(indexes, time, key=lambda index: words[index].start)
+    near = indexes[max(0, position - 1):position + 1]
+    return min(near, key=lambda index: _distance(words[index], time), default=None)
+
+
+def _distance(word: Word, time: float) -> float:
+    """How far ``time`` lies outside ``word`` (0 inside it)."""
+    return max(word.start - time, time - word.end, 0.0)
 
 
 @dataclass(frozen=True)
