@@ -19,7 +19,9 @@ from lipsync.presets import load_preset
 from lipsync.review.edits import check_cues, move_word
 from lipsync.review.media import SilentMedia
 from lipsync.review.session import ChangedOnDiskError, ReviewSession
-from lipsync.sheet import Cue, sheet_from_json
+from lipsync.pipeline import mouth_cues
+from lipsync.sheet import Cue, Phone, Track, Word, sheet_from_json
+from lipsync.timing import FrameRate
 from review_helpers import sample_sheet, serving, sheet_with_lines_to_check
 
 PORT = 8710
@@ -189,6 +191,40 @@ def test_moving_a_word_reanimates_only_its_stretch(sheet_path):
     # in place, the stretch comes back as the analysis made it
     same = move_word(track, index, word.start, word.end, preset, sheet.rate, sheet.duration_frames)
     assert [replace(c, edited=False) for c in same.cues] == list(track.cues)
+
+
+def test_reanimating_a_word_in_place_changes_nothing(sheet_path):
+    sheet = sheet_from_json(sheet_path.read_text())
+    track = sheet.tracks[0]
+    for index, word in enumerate(track.words):
+        same = move_word(track, index, word.start, word.end, load_preset("rhubarb"), sheet.rate, sheet.duration_frames)
+        assert same == track, word.text
+
+
+def rounded_words_track(preset) -> tuple[Track, FrameRate, int]:
+    """"name is Bob" as an older analysis stored it: words on the aligner's 10 ms frames, phones
+    moved onto the signal after, so that "is" ends 0.6 ms before its z and "name" is held
+    closed (m) over the short pause before "is"."""
+    phones = (Phone(1.8675, 1.945, "n", "name", 0), Phone(1.945, 2.0255, "eɪ", "name", 0),
+              Phone(2.0255, 2.048, "m", "name", 0), Phone(2.1669, 2.1975, "ɪ", "is", 0),
+              Phone(2.1975, 2.2906, "z", "is", 0), Phone(2.2906, 2.3375, "b", "Bob", 0),
+              Phone(2.3375, 2.6475, "ɑ", "Bob", 0), Phone(2.6475, 2.7275, "b", "Bob", 0))
+    words = (Word(1.85, 2.05, "name", 0), Word(2.16, 2.29, "is", 0), Word(2.29, 2.7275, "Bob", 0))
+    rate, frames = FrameRate.parse("24"), 72
+    return Track("t", mouth_cues(phones, preset, rate, frames), (), words, phones), rate, frames
+
+
+def test_a_word_ending_inside_its_last_phone_keeps_it_and_its_neighbours_mouths():
+    preset = load_preset("rhubarb")
+    track, rate, frames = rounded_words_track(preset)
+    assert track.shape_at(49) == "A"  # the m of "name" held closed up to "is"
+    assert move_word(track, 1, 2.16, 2.29, preset, rate, frames) == track  # R: nothing changes
+    nudged = move_word(track, 1, 53 / 24, 2.29, preset, rate, frames)  # "." on "is": its start a frame later
+    assert [(p.symbol, p.word) for p in nudged.phones] == [(p.symbol, p.word) for p in track.phones]
+    ɪ, z = nudged.phones[3:5]
+    assert 53 / 24 <= ɪ.start < ɪ.end == z.start < z.end == 2.2906  # both inside it, the z still ending at b
+    assert nudged.phones[:3] == track.phones[:3] and nudged.phones[5:] == track.phones[5:]
+    assert nudged.cues[:3] == track.cues[:3] and nudged.shape_at(49) == "A"  # "name" still closes its lips
 
 
 def test_a_word_is_kept_between_its_neighbours(sheet_path):

@@ -14,7 +14,7 @@ from dataclasses import replace
 from ..errors import FormatError
 from ..pipeline import mouth_cues
 from ..presets import Preset
-from ..sheet import Cue, Phone, Track, Word
+from ..sheet import Cue, Phone, Track, Word, phone_owners
 from ..timing import FrameRate
 
 
@@ -75,52 +75,64 @@ def clip_cues(cues: Sequence[Cue], start: int, end: int, *, edited: bool | None 
 
 
 def splice_cues(old: Sequence[Cue], new: Sequence[Cue], start: int, end: int) -> tuple[Cue, ...]:
-    """``old`` cues with frames ``[start, end)`` taken from ``new`` (marked edited). The stretch
-    is widened to the boundaries of the new cues it cuts, so no new cue is shortened.
+    """``old`` cues with frames ``[start, end)`` taken from ``new``. The cues the stretch's edges
+    cut are shortened, so the frames outside keep their shapes. A new cue is marked edited
+    unless the old cues over its frames show its shape (then it keeps their mark).
 
     >>> splice_cues([Cue(0, 10, "X")], [Cue(0, 3, "X"), Cue(3, 4, "A"), Cue(7, 3, "X")], 4, 5)
-    (Cue(frame=0, length=3, shape='X', edited=False), Cue(frame=3, length=4, shape='A', edited=True), Cue(frame=7, length=3, shape='X', edited=False))
+    (Cue(frame=0, length=4, shape='X', edited=False), Cue(frame=4, length=1, shape='A', edited=True), Cue(frame=5, length=5, shape='X', edited=False))
+    >>> splice_cues([Cue(0, 4, "X"), Cue(4, 6, "A")], [Cue(0, 4, "X"), Cue(4, 6, "A")], 2, 8)
+    (Cue(frame=0, length=4, shape='X', edited=False), Cue(frame=4, length=6, shape='A', edited=False))
     """
-    for cue in new:
-        if cue.frame < start < cue.end:
-            start = cue.frame
-        if cue.frame < end < cue.end:
-            end = cue.end
-    return merge_repeats(clip_cues(old, 0, start) + clip_cues(new, start, end, edited=True)
-                         + clip_cues(old, end, old[-1].end if old else end))
+    taken = [replace(cue, edited=_edited(old, cue)) for cue in clip_cues(new, start, end)]
+    return merge_repeats(clip_cues(old, 0, start) + taken + clip_cues(old, end, old[-1].end if old else end))
 
 
-def _moved_phones(phones: Sequence[Phone], word: Word, index: int, words: Sequence[Word],
-                  start: float, end: float) -> tuple[Phone, ...]:
-    """The track's phones with those inside ``word`` stretched linearly onto ``[start, end]``."""
-    scale = (end - start) / (word.end - word.start) if word.end > word.start else 0.0
+def _edited(old: Sequence[Cue], cue: Cue) -> bool:
+    """Whether ``cue``, put over ``old`` cues, is an edit: it changes a shape there, or one of
+    the old cues it covers was edited."""
+    under = clip_cues(old, cue.frame, cue.end)
+    return any(part.shape != cue.shape or part.edited for part in under) or not under
+
+
+def _stretched(phones: Sequence[Phone], word: Word, start: float, end: float) -> list[Phone]:
+    """``phones`` (``word``'s) stretched linearly with the word onto ``[start, end]``: each side
+    of the stretch the word and its phones cover moves as far as that edge of the word, so a
+    phone reaching past an edge that stays (a sheet whose words end inside their last phone)
+    stays with it."""
+    low = min([word.start, *(p.start for p in phones)])
+    high = max([word.end, *(p.end for p in phones)])
+    new_low, new_high = low + start - word.start, high + end - word.end
+    scale = (new_high - new_low) / (high - low) if high > low else 0.0
 
     def place(time: float) -> float:
-        return round(start + (time - word.start) * scale, 6)
+        return round(new_low + (time - low) * scale, 6)
 
-    inside = [p for p in phones if p.start >= word.start - 1e-6 and p.end <= word.end + 1e-6
-              and (p.word is None or p.word == word.text)]
-    moved = {id(p): replace(p, start=place(p.start), end=place(p.end)) for p in inside}
-    low = words[index - 1].end if index > 0 else 0.0
-    high = words[index + 1].start if index + 1 < len(words) else float("inf")
-    kept = []
-    for phone in phones:
-        if id(phone) in moved:
-            kept.append(moved[id(phone)])
-        elif phone.end <= start or phone.start >= end:
-            kept.append(phone)
-        elif phone.start < start and low <= phone.start:  # a pause before the word: shortened
-            kept.append(replace(phone, end=start))
-        elif phone.end > end and phone.end <= high:  # a pause after it: shortened
-            kept.append(replace(phone, start=end))
-    return tuple(sorted(kept, key=lambda p: (p.start, p.end)))
+    return [replace(phone, start=place(phone.start), end=place(phone.end)) for phone in phones]
+
+
+def _span(phones: Sequence[Phone]) -> tuple[float, float] | None:
+    """The stretch ``phones`` cover, or None when there are none."""
+    return (min(p.start for p in phones), max(p.end for p in phones)) if phones else None
+
+
+def _cut_back(phone: Phone, low: float, high: float) -> Phone | None:
+    """``phone`` without its part in ``[low, high]`` (keeping the part before when it has one),
+    or None when it lies wholly inside."""
+    if phone.end <= low or phone.start >= high:
+        return phone
+    if phone.start < low:
+        return replace(phone, end=low)
+    return replace(phone, start=high) if phone.end > high else None
 
 
 def move_word(track: Track, index: int, start: float, end: float, preset: Preset, rate: FrameRate,
               duration_frames: int) -> Track:
     """The track with word ``index`` moved to ``[start, end]`` seconds (kept between its
-    neighbours), its phones stretched with it, and the cues of that stretch animated again from
-    the phones through ``preset`` (marked edited); the cues elsewhere are kept as they are.
+    neighbours), its phones (:func:`~lipsync.sheet.phone_owners`) stretched with it, the other
+    phones cut back where they now lie (a pause the word moved into), and the cues of that
+    stretch animated again from the phones through ``preset`` (marked edited where that
+    changes them); the cues elsewhere are kept as they are.
     """
     words = track.words
     if not 0 <= index < len(words):
@@ -132,11 +144,17 @@ def move_word(track: Track, index: int, start: float, end: float, preset: Preset
         raise FormatError(f"word {words[index].text!r} would be shorter than one frame",
                           "drag its edges further apart")
     word = words[index]
-    phones = _moved_phones(track.phones, word, index, words, start, end)
+    owners = phone_owners(words, track.phones)
+    own = [phone for phone, owner in zip(track.phones, owners) if owner == index]
+    moved = _stretched(own, word, start, end)
+    taken = _span(moved) or (start, end)  # where the others give way: where its phones now lie
+    others = (_cut_back(phone, *taken) for phone, owner in zip(track.phones, owners) if owner != index)
+    phones = tuple(sorted(moved + [phone for phone in others if phone is not None], key=lambda p: (p.start, p.end)))
     new_words = words[:index] + (replace(word, start=round(start, 6), end=round(end, 6)),) + words[index + 1:]
     fresh = mouth_cues(phones, preset, rate, duration_frames)
     timing = preset.timing
-    first = max(0, rate.frame_at(min(start, word.start)) - timing.lead_frames - timing.step)
-    last = min(duration_frames, rate.frames_in(max(end, word.end)) + timing.min_hold_frames)
+    times = [word.start, word.end, start, end, *(time for p in own + moved for time in (p.start, p.end))]
+    first = max(0, rate.frame_at(min(times)) - timing.lead_frames - timing.step)
+    last = min(duration_frames, rate.frames_in(max(times)) + timing.min_hold_frames)
     cues = splice_cues(track.cues, fresh, first, last)
     return replace(track, words=new_words, phones=phones, cues=cues)
