@@ -203,16 +203,19 @@ def test_a_short_pause_keeps_its_middle_and_the_recording_bounds_the_first_and_l
     assert all(a.end <= b.start + 1e-9 for a, b in zip(widened, widened[1:]))  # never overlapping
 
 
-def test_a_word_ends_with_its_held_stop_but_never_past_the_next_word():
+def test_a_word_spans_exactly_its_phones():
     from lipsync.recognize.edges import words_over_their_phones
     from lipsync.sheet import Word
     words = [Word(0.0, 0.3, "at", 0), Word(0.34, 0.6, "it", 0)]
     phones = [Phone(0.0, 0.2, "æ", "at", 0), Phone(0.2, 0.38, "t", "at", 0), Phone(0.4, 0.6, "ɪ", "it", 0)]
     covered = words_over_their_phones(words, phones)
-    assert [(w.start, w.end) for w in covered] == [(0.0, 0.34), (0.34, 0.6)]  # held stop: up to the next word
-    # a phone of another word, or words already covering their phones: unchanged
+    assert [(w.start, w.end) for w in covered] == [(0.0, 0.38), (0.4, 0.6)]  # a held stop, a later first phone
+    # refined phones reach a few ms past the aligner's 10 ms word edges: the words follow them
+    refined = [Phone(0.5049, 0.61, "k", "cup", 1), Phone(0.61, 0.7, "ʌ", "cup", 1), Phone(0.7, 0.8026, "p", "cup", 1)]
+    assert words_over_their_phones([Word(0.51, 0.8, "cup", 1)], refined) == (Word(0.5049, 0.8026, "cup", 1),)
+    # a phone of another word is not the word's; a word without phones keeps its edges
     assert words_over_their_phones(words[:1], [Phone(0.1, 0.5, "ɪ", "it", 0)]) == tuple(words[:1])
-    assert words_over_their_phones(words, phones[:1]) == tuple(words)
+    assert words_over_their_phones(words, phones[:1])[1] == words[1]
 
 
 def test_the_last_phone_heard_runs_on_to_the_end_of_its_stretch_of_speech():

@@ -20,7 +20,7 @@ from lipsync.review.edits import check_cues, move_word
 from lipsync.review.media import SilentMedia
 from lipsync.review.session import ChangedOnDiskError, ReviewSession
 from lipsync.pipeline import mouth_cues
-from lipsync.sheet import Cue, Phone, Track, Word, sheet_from_json
+from lipsync.sheet import Cue, Phone, Track, Word, phone_owners, sheet_from_json
 from lipsync.timing import FrameRate
 from review_helpers import sample_sheet, serving, sheet_with_lines_to_check
 
@@ -196,7 +196,10 @@ def test_moving_a_word_reanimates_only_its_stretch(sheet_path):
 def test_reanimating_a_word_in_place_changes_nothing(sheet_path):
     sheet = sheet_from_json(sheet_path.read_text())
     track = sheet.tracks[0]
-    for index, word in enumerate(track.words):
+    owners = phone_owners(track.words, track.phones)
+    for index, word in enumerate(track.words):  # the analysis stores each word where its phones are
+        own = [p for p, owner in zip(track.phones, owners) if owner == index]
+        assert (word.start, word.end) == (own[0].start, own[-1].end)
         same = move_word(track, index, word.start, word.end, load_preset("rhubarb"), sheet.rate, sheet.duration_frames)
         assert same == track, word.text
 

@@ -44,7 +44,7 @@ import numpy as np
 
 from ..audio import Audio
 from ..phonemes import is_vowel
-from ..sheet import Phone, Word
+from ..sheet import Phone, Word, phone_owners
 from ..vad import frame_energies
 from .refine import TOUCH_SECONDS
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
@@ -188,25 +188,22 @@ def _within(phone: Phone, trimmed: Sequence[Phone], starts: Sequence[float]) -> 
 
 
 def words_over_their_phones(words: Sequence[Word], phones: Sequence[Phone]) -> tuple[Word, ...]:
-    """``words``, each ending no earlier than the phones that start inside it (of that word, or
-    of no word): a stop held into the pause after it keeps its word around it, as the review's
-    edits expect. Never past the next word's start.
+    """``words``, each from its first phone's start to its last phone's end (its phones by
+    :func:`~lipsync.sheet.phone_owners`; a word without phones keeps its edges). The aligner
+    times words on its 10 ms frames and the phones are moved after it (onto the signal, a final
+    stop held into the pause), so a word's edges would cut into its first and last phones; the
+    review moves a word with its phones, and a word stored where its phones are keeps them all.
 
-    >>> words_over_their_phones([Word(0.0, 0.3, "at"), Word(0.6, 0.9, "it")],
-    ...                         [Phone(0.0, 0.2, "æ", "at"), Phone(0.2, 0.38, "t", "at"), Phone(0.6, 0.9, "ɪ", "it")])
-    (Word(start=0.0, end=0.38, text='at', line=None, confidence=None), Word(start=0.6, end=0.9, text='it', line=None, confidence=None))
+    >>> words_over_their_phones([Word(0.0, 0.3, "at"), Word(0.3, 0.9, "it")],
+    ...                         [Phone(0.0, 0.2, "æ", "at"), Phone(0.2, 0.3075, "t", "at"), Phone(0.3075, 0.88, "ɪ", "it")])
+    (Word(start=0.0, end=0.3075, text='at', line=None, confidence=None), Word(start=0.3075, end=0.88, text='it', line=None, confidence=None))
     """
-    ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
-    starts = [phone.start for phone in ordered]
-    words = sorted(words, key=lambda word: (word.start, word.end))
-    result = []
-    for index, word in enumerate(words):
-        first, last = bisect.bisect_left(starts, word.start - 1e-6), bisect.bisect_left(starts, word.end)
-        end = max([word.end] + [phone.end for phone in ordered[first:last] if phone.word in (None, word.text)])
-        if index + 1 < len(words):
-            end = max(word.end, min(end, words[index + 1].start))
-        result.append(replace(word, end=round(end, 6)) if end > word.end else word)
-    return tuple(result)
+    owned: dict[int, list[Phone]] = {}
+    for phone, owner in zip(phones, phone_owners(words, phones)):
+        if owner is not None:
+            owned.setdefault(owner, []).append(phone)
+    return tuple(replace(word, start=min(p.start for p in owned[index]), end=max(p.end for p in owned[index]))
+                 if index in owned else word for index, word in enumerate(words))
 
 
 def end_where_sound_fades(phones: Sequence[Phone], envelope: np.ndarray, drop_db: float = 15.0,
