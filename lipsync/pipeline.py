@@ -15,7 +15,7 @@ from .frames import to_frames
 from .presets import Preset, load_preset
 from .recognize import AcousticRecognizer, Recognition, RecognitionSettings, Recognizer
 from .sheet import Cue, Phone, ScriptLine, Sheet, SheetLine, Source, Track, Word
-from .timing import FrameRate, format_timecode, parse_timecode
+from .timing import FrameRate, format_timecode, is_drop_frame, parse_timecode
 
 
 
@@ -111,7 +111,7 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
     if start_timecode is not None:
         first = parse_timecode(start_timecode, rate)
         origin = rate.seconds_at(first)
-        start_timecode = format_timecode(first, rate, drop_frame=";" in start_timecode or "," in start_timecode)
+        start_timecode = format_timecode(first, rate, is_drop_frame(start_timecode, rate))
     chosen = preset if isinstance(preset, Preset) else load_preset(preset)
     if isinstance(script, (str, Path)):
         lines = read_script(script, script_format, columns=columns, fps=float(rate))

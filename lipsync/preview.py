@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import AudioError, OptionError
 from .sheet import Sheet
-from .timing import format_timecode, parse_timecode
+from .timing import format_timecode, is_drop_frame, parse_timecode
 from .video import Mp4Writer, VideoFrames, VideoSettings, YuvImage, audio_duration, rgb_to_yuv
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -331,7 +331,7 @@ class PreviewPainter:
             self._video = VideoFrames(settings.video, sheet.rate, picture.width, picture.height)
             self._video_at = (_even(picture.x + (picture.width - self._video.width) / 2),
                               _even(picture.y + (picture.height - self._video.height) / 2))
-        self.drop_frame = bool(sheet.start_timecode and (";" in sheet.start_timecode or "," in sheet.start_timecode))
+        self.drop_frame = is_drop_frame(sheet.start_timecode, sheet.rate)
         self.start = parse_timecode(sheet.start_timecode, sheet.rate) if sheet.start_timecode else 0
 
     def _mouth_parts(self, preset: Any, background: Image.Image, mouths: str | Path | None) -> list[dict[str, YuvImage]]:
@@ -378,9 +378,9 @@ class PreviewPainter:
         return tuple(rows[:3])
 
     def timecode(self, frame: int) -> str:
-        """The timecode of ``frame`` (from the sheet's start timecode)."""
-        return format_timecode(self.start + frame, self.sheet.rate,
-                               drop_frame=self.drop_frame if self.sheet.rate.supports_drop_frame else False)
+        """The timecode of ``frame`` (from the sheet's start timecode, drop-frame as the sheet's
+        timecode is: :func:`~lipsync.timing.is_drop_frame`)."""
+        return format_timecode(self.start + frame, self.sheet.rate, self.drop_frame)
 
     def picture(self, frame: int) -> YuvImage:
         """The planes of ``frame``."""

@@ -6,7 +6,8 @@ even over hours. The frame of a time ``t`` is ``floor(t * rate)``: earlier rathe
 >>> rate = FrameRate.parse("23.976")
 >>> str(rate), rate.frame_at(3603.6)
 ('24000/1001', 86400)
->>> format_timecode(parse_timecode("01:00:00;00", FrameRate.parse("29.97")), FrameRate.parse("29.97"))
+>>> ntsc = FrameRate.parse("29.97")
+>>> format_timecode(parse_timecode("01:00:00;00", ntsc), ntsc, is_drop_frame("01:00:00;00", ntsc))
 '01:00:00;00'
 """
 
@@ -120,6 +121,8 @@ class FrameRate:
 
 
 _TIMECODE = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})([:;.,])(\d{2,3})$")
+# The separators before the frames that mark drop-frame timecode (``:`` and ``.`` are non-drop).
+_DROP_SEPARATORS = ";,"
 
 
 def parse_timecode(text: str, rate: FrameRate) -> int:
@@ -136,7 +139,7 @@ def parse_timecode(text: str, rate: FrameRate) -> int:
     nominal = rate.nominal
     if hours > 23 or minutes > 59 or seconds > 59 or frames >= nominal:
         raise OptionError(f"timecode {text!r} is out of range at {float(rate):g} fps", hint)
-    drop = separator in ";,"
+    drop = separator in _DROP_SEPARATORS
     if drop and not rate.supports_drop_frame:
         raise OptionError(f"drop-frame timecode {text!r} exists only at 29.97 or 59.94 fps",
                           "use ':' before the frames for non-drop timecode")
@@ -150,13 +153,35 @@ def parse_timecode(text: str, rate: FrameRate) -> int:
     return count
 
 
-def format_timecode(frame: int, rate: FrameRate, drop_frame: bool | None = None) -> str:
-    """The SMPTE timecode of a frame count; drop-frame by default at 29.97 and 59.94."""
+def is_drop_frame(start_timecode: str | None, rate: FrameRate) -> bool:
+    """Whether a sheet's timecode is drop-frame: as its start timecode is written (``;`` or ``,``
+    before the frames drop-frame, ``:`` or ``.`` non-drop); without one, drop-frame at the rates
+    that have it, 29.97 and 59.94 (formats.md 11.4). Every output writes every timecode so.
+
+    >>> ntsc = FrameRate.parse("29.97")
+    >>> is_drop_frame("01:00:00:00", ntsc), is_drop_frame("01:00:00;00", ntsc), is_drop_frame(None, ntsc)
+    (False, True, True)
+    >>> is_drop_frame(None, FrameRate(25))
+    False
+    """
+    if not start_timecode:
+        return rate.supports_drop_frame
+    match = _TIMECODE.match(start_timecode.strip())
+    return bool(match) and match.group(4) in _DROP_SEPARATORS
+
+
+def format_timecode(frame: int, rate: FrameRate, drop_frame: bool) -> str:
+    """The SMPTE timecode of a frame count, drop-frame (only at 29.97 and 59.94) or not: a
+    sheet's timecode in the mode :func:`is_drop_frame` gives.
+
+    >>> ntsc = FrameRate.parse("29.97")
+    >>> format_timecode(1900, ntsc, drop_frame=True), format_timecode(1900, ntsc, drop_frame=False)
+    ('00:01:03;12', '00:01:03:10')
+    """
     nominal = rate.nominal
-    drop = rate.supports_drop_frame if drop_frame is None else drop_frame
-    if drop and not rate.supports_drop_frame:
+    if drop_frame and not rate.supports_drop_frame:
         raise OptionError(f"drop-frame timecode needs 29.97 or 59.94 fps, not {float(rate):g}")
-    if drop:
+    if drop_frame:
         dropped = nominal // 15
         per_ten_minutes = nominal * 600 - dropped * 9
         per_minute = nominal * 60 - dropped
@@ -169,5 +194,5 @@ def format_timecode(frame: int, rate: FrameRate, drop_frame: bool | None = None)
     seconds = (frame // nominal) % 60
     minutes = (frame // (nominal * 60)) % 60
     hours = frame // (nominal * 3600)
-    separator = ";" if drop else ":"
+    separator = ";" if drop_frame else ":"
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{frames:02d}"

@@ -284,12 +284,18 @@ def test_csv_has_a_row_for_every_cue_of_every_track_with_timecodes() -> None:
     assert (by_start["ken", "13"]["drawing"], by_start["ken", "13"]["label"]) == ("9", "rest")
 
 
-def test_csv_timecodes_at_29_97_drop_frame_and_without_start_timecode() -> None:
+@pytest.mark.parametrize(("rate", "start", "timecodes"), [
+    ("29.97", "01:00:00;00", ["01:00:00;00", "01:01:00;02"]),   # written drop-frame
+    ("29.97", "01:00:00:00", ["01:00:00:00", "01:01:00:00"]),   # written non-drop: non-drop
+    ("29.97", None, ["00:00:00;00", "00:01:00;02"]),            # none: drop-frame at 29.97
+    ("59.94", "01:00:00:00", ["01:00:00:00", "01:00:30:00"]),
+    ("25", None, ["00:00:00:00", "00:01:12:00"]),
+])
+def test_csv_timecodes_are_drop_frame_as_the_start_timecode_is_written(rate: str, start: str | None,
+                                                                      timecodes: list[str]) -> None:
     track = Track("ken", (Cue(0, 1800, "X"), Cue(1800, 10, "A")))
-    drop = csv_rows(write("csv", make_sheet("29.97", tracks=(track,), start_timecode="01:00:00;00")))
-    assert [row["start_timecode"] for row in drop] == ["01:00:00;00", "01:01:00;02"]
-    plain = csv_rows(write("csv", make_sheet("25", tracks=(track,))))
-    assert [row["start_timecode"] for row in plain] == ["00:00:00:00", "00:01:12:00"]
+    rows = csv_rows(write("csv", make_sheet(rate, tracks=(track,), start_timecode=start)))
+    assert [row["start_timecode"] for row in rows] == timecodes
 
 
 def test_csv_shape_missing_from_the_preset_raises_format_error() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +19,7 @@ from lipsync.errors import MissingToolError, OptionError
 from lipsync.exporters import ExportOptions, exporter_for_path, exporter_named
 from lipsync.exporters import xsheet_pdf
 from lipsync.sheet import Cue, Sheet, SheetLine, Source, Track, Word
-from lipsync.timing import FrameRate, format_timecode
+from lipsync.timing import FrameRate, format_timecode, is_drop_frame, parse_timecode
 from shape_sets import RHUBARB
 
 otio = pytest.importorskip("opentimelineio")
@@ -129,6 +129,15 @@ def test_otio_global_start_is_the_start_timecode_at_the_exact_rate():
     assert zero.global_start_time.value == 0
 
 
+@pytest.mark.parametrize("start, timecode", [
+    ("01:00:00;00", "01:00:00;00"), ("01:00:00:00", "01:00:00:00"), (None, "00:00:00;00")])
+def test_otio_metadata_has_the_start_timecode_drop_frame_as_the_sheet_is(start, timecode):
+    """OTIO times carry no drop-frame flag: the metadata's start timecode says it."""
+    timeline = otio.adapters.read_from_string(write("otio", make_sheet("30000/1001", start)).decode(), "otio_json")
+    assert timeline.metadata["lipsync"]["start_timecode"] == timecode
+    assert timeline.global_start_time.value == parse_timecode(timecode, FrameRate.parse("29.97"))
+
+
 def test_otio_without_opentimelineio_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "opentimelineio", None)
     with pytest.raises(MissingToolError) as caught:
@@ -145,16 +154,17 @@ def test_edl_has_a_locator_per_mouth_change_and_line_at_record_timecode(rate, st
     pytest.importorskip("otio_cmx3600_adapter")
     sheet = make_sheet(rate, start)
     text = write("edl", sheet).decode("utf-8")
-    first = 86400 if sheet.rate.nominal == 24 else 107892
-    expected = [f"* LOC: {format_timecode(first + cue.frame, sheet.rate)} "
+    first = parse_timecode(start, sheet.rate) if start else 0
+    drop = is_drop_frame(start, sheet.rate)
+    expected = [f"* LOC: {format_timecode(first + cue.frame, sheet.rate, drop)} "
                 f"{COLORS[RHUBARB.info(cue.shape).openness]:7} {cue.shape}" for cue in AKI.cues]
-    expected += [f"* LOC: {format_timecode(first + line.frame, sheet.rate)} BLUE    {line.text}"
+    expected += [f"* LOC: {format_timecode(first + line.frame, sheet.rate, drop)} BLUE    {line.text}"
                  for line in AKI.lines]
     assert edl_locators(text) == expected
     event = next(line for line in text.splitlines() if line.startswith("001 "))
-    assert event.split()[-2:] == [format_timecode(first, sheet.rate),
-                                  format_timecode(first + DURATION, sheet.rate)]
-    assert ("FCM: DROP FRAME" in text) == sheet.rate.supports_drop_frame
+    assert event.split()[-2:] == [format_timecode(first, sheet.rate, drop),
+                                  format_timecode(first + DURATION, sheet.rate, drop)]
+    assert ("FCM: DROP FRAME" in text) == drop
 
 
 def test_edl_reads_back_through_the_cmx_adapter():
@@ -331,6 +341,18 @@ def test_pdf_font_env_pointing_at_a_missing_file_is_an_error(monkeypatch, tmp_pa
 def latin_sheet() -> Sheet:
     ben = Track("Ben", BEN.cues, (SheetLine(60, 40, ENGLISH),))
     return Sheet(FrameRate(24), DURATION, (ben,), RHUBARB, Source(None), None)
+
+
+@needs_poppler
+@pytest.mark.parametrize("start, timecodes", [
+    ("01:00:00;00", ["01:00:00;00", "01:00:06;00"]),
+    ("01:00:00:00", ["01:00:00:00", "01:00:06:00"]),
+    (None, ["00:00:00;00", "00:00:06;00"]),
+])
+def test_pdf_page_timecodes_at_29_97_are_drop_frame_as_the_start_timecode_is_written(tmp_path, start, timecodes):
+    sheet = dataclasses.replace(latin_sheet(), rate=FrameRate.parse("29.97"), start_timecode=start)
+    text = pdftotext(write("pdf", sheet, layout="anime"), tmp_path)  # two pages of 180 frames
+    assert re.findall(r"\d\d:\d\d:\d\d[:;]\d\d", text) == timecodes
 
 
 @pytest.mark.parametrize("layout", ["anime", "western"])

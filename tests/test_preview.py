@@ -122,6 +122,16 @@ def test_painter_subtitles_timecode_and_counter():
     assert [drop.timecode(frame) for frame in (0, 1, 2)] == ["00:00:59;28", "00:00:59;29", "00:01:00;02"]
 
 
+@pytest.mark.parametrize(("start", "timecode"), [
+    (None, "00:01:03;12"),             # no start timecode: drop-frame at 29.97, as the exports and the review page
+    ("00:00:00;00", "00:01:03;12"),
+    ("00:00:00:00", "00:01:03:10"),    # written non-drop: non-drop
+])
+def test_painter_timecode_at_29_97_is_drop_frame_as_the_start_timecode_is_written(start, timecode):
+    painter = PreviewPainter(_sheet(rate=FrameRate.parse("29.97"), start_timecode=start), PreviewSettings(size=SIZE))
+    assert painter.timecode(1900) == timecode
+
+
 def test_user_mouths_are_drawn_for_their_shapes(tmp_path, tone):
     colours = {}
     for number, shape in enumerate(SHAPES.shapes):

@@ -20,7 +20,7 @@ from lipsync.review.edits import check_cues, move_word
 from lipsync.review.media import SilentMedia
 from lipsync.review.session import ChangedOnDiskError, ReviewSession
 from lipsync.pipeline import mouth_cues
-from lipsync.sheet import Cue, Phone, Track, Word, phone_owners, sheet_from_json
+from lipsync.sheet import Cue, Phone, Track, Word, phone_owners, sheet_from_json, sheet_to_json
 from lipsync.timing import FrameRate
 from review_helpers import sample_sheet, serving, sheet_with_lines_to_check
 
@@ -97,6 +97,21 @@ def test_a_foreign_origin_or_host_is_refused(server):
 def test_only_the_served_files_are_reachable(server, path):
     status, _, body = get(server, f"/{server.token}/{path}")
     assert status in (403, 404) and b"passwd" not in body and b"lipsync-sheet" not in body
+
+
+# ------------------------------------------------------------------ timecode
+
+
+@pytest.mark.parametrize(("start", "timecode"), [
+    (None, {"start": 0, "drop": True}),             # none: drop-frame at 29.97, as the exports and the preview
+    ("01:00:00;00", {"start": 107892, "drop": True}),
+    ("01:00:00:00", {"start": 108000, "drop": False}),
+])
+def test_the_page_timecode_at_29_97_is_drop_frame_as_the_start_timecode_is_written(sheet_copy, start, timecode):
+    """The page formats its timecode with this start and ``drop`` (static/timecode.js)."""
+    sheet = sheet_from_json(sheet_copy.read_text())
+    sheet_copy.write_text(sheet_to_json(replace(sheet, rate=FrameRate.parse("29.97"), start_timecode=start)))
+    assert ReviewSession(sheet_copy).state()["timecode"] == timecode
 
 
 # ------------------------------------------------------------------ saving

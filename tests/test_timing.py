@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from lipsync.errors import OptionError
-from lipsync.timing import FrameRate, format_timecode, parse_timecode
+from lipsync.timing import FrameRate, format_timecode, is_drop_frame, parse_timecode
 
 NTSC_24 = FrameRate.parse("23.976")
 NTSC_30 = FrameRate.parse("29.97")
@@ -120,15 +120,36 @@ def test_non_drop_timecode(timecode, rate, frame):
     assert format_timecode(frame, rate, drop_frame=False) == timecode
 
 
-def test_non_drop_is_the_default_format_except_at_ntsc_30_and_60():
-    assert format_timecode(86400, FrameRate(24)) == "01:00:00:00"
-    assert format_timecode(86400, NTSC_24) == "01:00:00:00"
-    assert format_timecode(107892, NTSC_30) == "01:00:00;00"
+@pytest.mark.parametrize(("start", "rate", "drop"), [
+    ("01:00:00:00", NTSC_30, False),      # written non-drop: non-drop, even at 29.97
+    ("01:00:00.00", NTSC_30, False),
+    ("01:00:00;00", NTSC_30, True),       # written drop-frame
+    ("01:00:00,00", NTSC_30, True),
+    (" 01:00:00;00 ", NTSC_60, True),
+    ("01:00:00:00", NTSC_60, False),
+    (None, NTSC_30, True),                # none: drop-frame where it exists (formats.md 11.4)
+    ("", NTSC_30, True),
+    (None, NTSC_60, True),
+    (None, NTSC_24, False),
+    (None, FrameRate(24), False),
+    (None, FrameRate(30), False),
+    ("01:00:00:00", FrameRate(25), False),
+])
+def test_the_timecode_is_drop_frame_as_the_start_timecode_is_written(start, rate, drop):
+    assert is_drop_frame(start, rate) is drop
+
+
+def test_a_frame_formats_in_the_mode_asked_for():
+    assert format_timecode(86400, FrameRate(24), drop_frame=False) == "01:00:00:00"
+    assert format_timecode(86400, NTSC_24, drop_frame=False) == "01:00:00:00"
+    assert format_timecode(107892, NTSC_30, drop_frame=True) == "01:00:00;00"
+    assert format_timecode(107892, NTSC_30, drop_frame=False) == "00:59:56:12"
+    assert format_timecode(108000, NTSC_30, drop_frame=False) == "01:00:00:00"
 
 
 def test_drop_frame_hour_at_29_97():
     assert parse_timecode("01:00:00;00", NTSC_30) == 107892
-    assert format_timecode(107892, NTSC_30) == "01:00:00;00"
+    assert format_timecode(107892, NTSC_30, drop_frame=True) == "01:00:00;00"
     # 59.94 drops four labels a minute
     assert parse_timecode("01:00:00;00", NTSC_60) == 215784
 
@@ -136,10 +157,10 @@ def test_drop_frame_hour_at_29_97():
 def test_drop_frame_skips_the_first_two_labels_of_each_minute():
     last = parse_timecode("00:00:59;29", NTSC_30)
     assert last == 1799
-    assert format_timecode(last + 1, NTSC_30) == "00:01:00;02"
+    assert format_timecode(last + 1, NTSC_30, drop_frame=True) == "00:01:00;02"
     assert parse_timecode("00:01:00;02", NTSC_30) == 1800
     # ... but not of every tenth minute
-    assert format_timecode(parse_timecode("00:09:59;29", NTSC_30) + 1, NTSC_30) == "00:10:00;00"
+    assert format_timecode(parse_timecode("00:09:59;29", NTSC_30) + 1, NTSC_30, drop_frame=True) == "00:10:00;00"
     assert parse_timecode("00:10:00;00", NTSC_30) == 17982
 
 
@@ -152,7 +173,7 @@ def test_dropped_labels_are_invalid(label):
 def test_drop_frame_round_trips_over_an_hour():
     seen = set()
     for frame in range(0, 107892 + 1):
-        label = format_timecode(frame, NTSC_30)
+        label = format_timecode(frame, NTSC_30, drop_frame=True)
         assert parse_timecode(label, NTSC_30) == frame
         seen.add(label)
     assert len(seen) == 107893

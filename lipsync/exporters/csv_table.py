@@ -14,7 +14,7 @@ import io
 
 from ..errors import FormatError
 from ..sheet import Sheet
-from ..timing import format_timecode, parse_timecode
+from ..timing import format_timecode, is_drop_frame, parse_timecode
 from . import ExportOptions, Exporter
 from ._text import spreadsheet_cell
 
@@ -27,10 +27,12 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
 
     Frames are 0-based and ``end_frame`` is the first frame after the cue; seconds have three
     decimals; ``start_timecode`` counts from the sheet's start timecode (00:00:00:00 if unset),
-    drop-frame at 29.97 and 59.94. Raises FormatError for a shape the sheet's preset lacks.
+    drop-frame or not as :func:`~lipsync.timing.is_drop_frame` says. Raises FormatError for a
+    shape the sheet's preset lacks.
     """
     rate = sheet.rate
     first_frame = parse_timecode(sheet.start_timecode, rate) if sheet.start_timecode else 0
+    drop_frame = is_drop_frame(sheet.start_timecode, rate)
     buffer = io.StringIO()
     table = csv.writer(buffer)
     table.writerow(COLUMNS)
@@ -46,7 +48,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
             table.writerow((
                 spreadsheet_cell(track.name), cue.frame, cue.end, cue.length,
                 f"{rate.seconds_at(cue.frame):.3f}", f"{rate.seconds_at(cue.end):.3f}",
-                format_timecode(first_frame + cue.frame, rate),
+                format_timecode(first_frame + cue.frame, rate, drop_frame),
                 spreadsheet_cell(cue.shape), info.drawing, spreadsheet_cell(info.label),
             ))
     return buffer.getvalue().encode("utf-8-sig")

@@ -3,6 +3,8 @@
 Read by OTIO-aware editors and pipelines (DaVinci Resolve, Hiero/Nuke Studio, RV, OTIO tools).
 The timeline starts at the sheet's start timecode (``global_start_time``, 00:00:00:00 if unset)
 at the exact rate: OTIO keeps rates as floats, so 23.976 is written as ``float(24000/1001)``.
+OTIO times have no drop-frame flag, so ``metadata["lipsync"]["start_timecode"]`` says it: the
+start timecode written drop-frame or not as :func:`~lipsync.timing.is_drop_frame` says.
 Each sheet track becomes an audio track holding one clip over the whole sheet (the voice file
 when the sheet knows it); its markers sit in the clip's time, frame 0 being the sheet's first
 frame. A mouth marker is named after the shape, lasts as long as the cue and is coloured by the
@@ -23,7 +25,7 @@ from typing import Any
 
 from ..errors import FormatError, MissingToolError
 from ..sheet import Cue, Sheet, SheetLine, Track
-from ..timing import FrameRate, parse_timecode
+from ..timing import FrameRate, format_timecode, is_drop_frame, parse_timecode
 from . import ExportOptions, Exporter, warn
 
 # Marker colours by ShapeInfo.openness: 0 closed, 1 half open, 2 open.
@@ -75,6 +77,11 @@ def otio_adapter(otio: Any, name: str, package: str) -> None:
 def start_frame(sheet: Sheet) -> int:
     """The frame count of the sheet's start timecode (0 when it has none)."""
     return parse_timecode(sheet.start_timecode, sheet.rate) if sheet.start_timecode else 0
+
+
+def drop_frame(sheet: Sheet) -> bool:
+    """Whether the sheet's timecode is drop-frame (:func:`~lipsync.timing.is_drop_frame`)."""
+    return is_drop_frame(sheet.start_timecode, sheet.rate)
 
 
 def timeline_name(sheet: Sheet) -> str:
@@ -203,7 +210,7 @@ def build_timeline(otio: Any, sheet: Sheet, markers: bool = True) -> Any:
     timeline.metadata["lipsync"] = {
         "rate": str(sheet.rate),
         "duration_frames": sheet.duration_frames,
-        "start_timecode": sheet.start_timecode or "00:00:00:00",
+        "start_timecode": format_timecode(start_frame(sheet), sheet.rate, drop_frame(sheet)),
         "preset": sheet.preset.name,
         "source": sheet.source.path,
     }

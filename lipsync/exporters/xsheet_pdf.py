@@ -44,7 +44,7 @@ from typing import TypeVar
 
 from ..errors import MissingToolError, OptionError
 from ..sheet import Sheet, SheetLine, Track
-from ..timing import format_timecode, parse_timecode
+from ..timing import format_timecode, is_drop_frame, parse_timecode
 from . import ExportOptions, Exporter, Setting
 
 PT_PER_MM = 72 / 25.4
@@ -429,7 +429,8 @@ def _draw_header(plan: Plan, surface: Surface, page: int) -> None:
     fields = list(plan.header)
     fields.append((plan.labels["page"], f"{page + 1} / {plan.pages}"))
     fields.append((plan.labels["rate"], rate_text(sheet)))
-    fields.append((plan.labels["tc"], format_timecode(plan.first_frame + page_first, sheet.rate)))
+    fields.append((plan.labels["tc"], format_timecode(plan.first_frame + page_first, sheet.rate,
+                                                      is_drop_frame(sheet.start_timecode, sheet.rate))))
     weights = [3, 1, 1, 1, 3, 1.6, 1, 1.6, 1.6]
     total = sum(weights)
     x, top, half = MARGIN, MARGIN, HEADER_H / 2

@@ -7,9 +7,8 @@ import html
 import json
 from typing import Any
 
-from ..timing import format_timecode
 from .adapt import AdaptReport, CandidateFit, Closure, LineAdaptation
-from .report import html_page, openness_svg, render_as, text_cut
+from .report import frame_timecode, html_page, openness_svg, render_as, text_cut
 from .score import Unpaired
 
 REPORT_FORMAT = "lipsync-adapt"
@@ -96,10 +95,6 @@ def report_to_json(report: AdaptReport) -> str:
     return json.dumps(report_to_dict(report), ensure_ascii=False, indent=1) + "\n"
 
 
-def _time(report: AdaptReport, frame: int) -> str:
-    return format_timecode(frame, report.rate, drop_frame=False)
-
-
 def _rates(candidate: CandidateFit, line: LineAdaptation) -> str:
     timed = candidate.timed
     return (f"{timed.syllables_per_second:.1f}/{timed.natural_syllables_per_second:.1f}/"
@@ -119,7 +114,7 @@ def report_to_text(report: AdaptReport) -> str:
     header = f"{'':1} {'rank':>4} {'score':>5} {'syll/s need/nat/orig':>20} {'closures':>8}  text / advice"
     for line in report.lines:
         speech = line.span.speech or (line.span.frame, line.span.end)
-        out += ["", f"line {line.line} at {_time(report, speech[0])} ({line.seconds:.2f} s of speech; "
+        out += ["", f"line {line.line} at {frame_timecode(report.rate, speech[0])} ({line.seconds:.2f} s of speech; "
                     f"{line.rate_words}): {text_cut(line.span.text, 60)}", header, "-" * len(header)]
         for candidate in line.candidates:
             out.append(f"{'!' if candidate.flagged else ' '} {candidate.rank:>4} {candidate.score:>5.1f} "
@@ -155,7 +150,7 @@ def report_to_html(report: AdaptReport) -> str:
     body += [f'<p class="warn">warning: {esc(w)}</p>' for w in report.warnings]
     for line in report.lines:
         speech = line.span.speech or (line.span.frame, line.span.end)
-        body.append(f'<h2 id="line-{line.line}">Line {line.line} · {_time(report, speech[0])} · '
+        body.append(f'<h2 id="line-{line.line}">Line {line.line} · {frame_timecode(report.rate, speech[0])} · '
                     f"{line.seconds:.2f} s · {esc(line.rate_words)}</h2>")
         if line.span.text:
             body.append(f'<p class="text">original: {esc(line.span.text)}</p>')

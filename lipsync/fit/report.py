@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..timing import format_timecode
+from ..timing import FrameRate, format_timecode, is_drop_frame
 from .check import FitReport
 from .score import DUB_CLOSED, LineFit, Unpaired
 
@@ -97,8 +97,14 @@ def text_cut(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _time(report: FitReport, frame: int) -> str:
-    return format_timecode(frame, report.rate, drop_frame=False)
+def frame_timecode(rate: FrameRate, frame: int) -> str:
+    """The timecode of a report's ``frame``, counted from the sheet's first frame as on a sheet
+    without a start timecode: drop-frame at 29.97 and 59.94, as the review page shows it.
+
+    >>> frame_timecode(FrameRate.parse("29.97"), 1900), frame_timecode(FrameRate(25), 1900)
+    ('00:01:03;12', '00:01:16:00')
+    """
+    return format_timecode(frame, rate, is_drop_frame(None, rate))
 
 
 def report_to_text(report: FitReport) -> str:
@@ -112,7 +118,8 @@ def report_to_text(report: FitReport) -> str:
         flaps = f"{line.flaps_original}/{line.flaps_dub}"
         missing = sum(m.length for m in line.mismatches)
         text = text_cut(line.dub.text or line.original.text or "", 40)
-        out.append(f"{'!' if line.flagged else ' '} {number:>3} {_time(report, line.original.speech[0]):<11} "
+        time = frame_timecode(report.rate, line.original.speech[0])
+        out.append(f"{'!' if line.flagged else ' '} {number:>3} {time:<11} "
                    f"{line.score:>5.1f} {line.start_offset:>+5d} {line.end_offset:>+5d} {flaps:>7} "
                    f"{line.shift:>+5d} {line.stretch:>7.2f} {missing:>4}  {text}")
         if line.flagged:
@@ -121,7 +128,7 @@ def report_to_text(report: FitReport) -> str:
         out.append("")
         out.append("unpaired:")
         for item in report.unpaired:
-            out.append(f"  {item.side:<8} {_time(report, item.span.frame):<11} {item.reason}"
+            out.append(f"  {item.side:<8} {frame_timecode(report.rate, item.span.frame):<11} {item.reason}"
                        + (f": {text_cut(item.span.text, 50)}" if item.span.text else ""))
     mean = report.mean_score
     out.append("")
@@ -223,7 +230,8 @@ def report_to_html(report: FitReport) -> str:
     body += [f'<p class="warn">warning: {esc(w)}</p>' for w in report.warnings]
     for number, line in ordered:
         text = line.dub.text or line.original.text
-        title = f"Line {number} · {_time(report, line.original.speech[0])} · frame {line.original.speech[0]}"
+        first = line.original.speech[0]
+        title = f"Line {number} · {frame_timecode(report.rate, first)} · frame {first}"
         body.append(f'<section class="line{" flagged" if line.flagged else ""}" id="line-{number}">')
         body.append(f'<h2>{esc(title)} <span class="score">{line.score:.0f}</span></h2>')
         if line.original.text and line.dub.text:
@@ -240,7 +248,7 @@ def report_to_html(report: FitReport) -> str:
     if report.unpaired:
         body.append("<h2>Unpaired</h2><table><tr><th>side</th><th>time</th><th>frames</th><th>reason</th><th>text</th></tr>")
         for item in report.unpaired:
-            body.append(f"<tr><td>{esc(item.side)}</td><td>{_time(report, item.span.frame)}</td>"
+            body.append(f"<tr><td>{esc(item.side)}</td><td>{frame_timecode(report.rate, item.span.frame)}</td>"
                         f"<td>{item.span.frame}–{item.span.end}</td><td>{esc(item.reason)}</td>"
                         f"<td>{esc(item.span.text or '')}</td></tr>")
         body.append("</table>")

@@ -20,7 +20,7 @@ from ..errors import AudioError, FormatError, LipsyncError, OutputError
 from ..fileio import write_atomic
 from ..presets import Preset, load_preset
 from ..sheet import SHEET_FORMAT, Sheet, sheet_from_dict, sheet_from_json, sheet_to_dict
-from ..timing import FrameRate, parse_timecode
+from ..timing import FrameRate, is_drop_frame, parse_timecode
 from .edits import check_cues, move_word
 from .media import PLAYABLE, FileMedia, Media, PcmMedia, SilentMedia, peak_envelope
 from .script import script_state, track_script_lines
@@ -284,11 +284,10 @@ class ReviewSession:
                                             if f.name != "sheet"]}}
 
     def _timecode(self) -> dict[str, Any]:
-        """The frame count of the first frame's timecode, and whether it is drop-frame."""
+        """The frame count of the first frame's timecode, and whether the timecode is drop-frame
+        (:func:`~lipsync.timing.is_drop_frame`)."""
         start = self.sheet.start_timecode if self.sheet is not None else None
-        if not start:
-            return {"start": 0, "drop": self.rate.supports_drop_frame}
-        return {"start": parse_timecode(start, self.rate), "drop": ";" in start or "," in start}
+        return {"start": parse_timecode(start, self.rate) if start else 0, "drop": is_drop_frame(start, self.rate)}
 
     def peaks(self) -> dict[str, Any]:
         """The waveform's peak envelope."""
