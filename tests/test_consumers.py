@@ -299,10 +299,13 @@ def test_synfig_switch_layers_show_the_sheets_mouth_on_every_frame(rate: str, tm
 # --- pycmx (EDL) ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rate, start", [("12", "01:00:00:00"), ("24000/1001", "01:00:00:00"), ("24", "00:59:58:00"),
-                                         ("25", "10:00:00:00"), ("30000/1001", "01:00:00;00"), ("60", "01:00:00:00")])
+@pytest.mark.parametrize("rate, start", [("12", "01:00:00:00"), ("12", "01:00:00:05"), ("24000/1001", "01:00:00:00"),
+                                         ("24", "00:59:58:00"), ("25", "10:00:00:00"), ("30000/1001", "01:00:00;00"),
+                                         ("30000/1001", "01:00:00:00"), ("60000/1001", "01:00:59:58"),
+                                         ("60", "01:00:00:00")])
 def test_pycmx_reads_the_edl_event_and_a_locator_on_every_mouth_change(rate: str, start: str) -> None:
-    """Every shipped preset's sheet, and the busy one."""
+    """Every shipped preset's sheet, and the busy one; at 29.97 and 59.94 a start timecode
+    written non-drop keeps the EDL non-drop."""
     import dataclasses
 
     for base in (sheet_at(rate, frames=200), *(preset_sheet(name, rate, frames=200) for name in SHIPPED)):
@@ -316,7 +319,7 @@ def check_edl(sheet: Sheet, rate: str, start: str) -> None:
     import pycmx
 
     from lipsync.export import render
-    from lipsync.timing import parse_timecode
+    from lipsync.timing import is_drop_frame, parse_timecode
 
     rendering = render(sheet, "edl", None, track="ken")
     edl = pycmx.parse_cmx3600(io.StringIO(rendering.outputs[0].data.decode()))
@@ -325,14 +328,18 @@ def check_edl(sheet: Sheet, rate: str, start: str) -> None:
     events = list(edl.events)
     assert len(events) == 1
     statements = list(events[0].statements)
-    assert [s.drop for s in statements if type(s).__name__ == "StmtFCM"] == [sheet.rate.supports_drop_frame]
+    drop = is_drop_frame(start, sheet.rate)
+    assert [s.drop for s in statements if type(s).__name__ == "StmtFCM"] == [drop]
     edit = events[0].edits[0]
-    assert edit.clip_name == "ken" and edit.record_in == start
     edl_rate = FrameRate(sheet.rate.num * times, sheet.rate.den)
-    first = parse_timecode(start, edl_rate)
+    first = parse_timecode(start, sheet.rate) * times
+    assert edit.clip_name == "ken" and parse_timecode(edit.record_in, edl_rate) == first
     assert parse_timecode(edit.record_out, edl_rate) - first == sheet.duration_frames * times
     locators = [s.text.split() for s in statements if type(s).__name__ == "StmtRemark" and s.text.startswith("LOC:")]
     changes = [(parse_timecode(tc, edl_rate) - first, name) for _, tc, _, name in locators[:len(sheet.tracks[0].cues)]]
+    # every timecode is written in the sheet's mode, as the FCM line says
+    timecodes = (edit.record_in, edit.record_out, *(locator[1] for locator in locators))
+    assert {is_drop_frame(tc, edl_rate) for tc in timecodes} == {drop}
     # the OTIO adapter upper-cases locator text: every shipped preset's names stay apart
     assert len({name.upper() for name in sheet.preset.names}) == len(sheet.preset.names)
     assert changes == [(cue.frame * times, cue.shape.upper()) for cue in sheet.tracks[0].cues]

@@ -149,7 +149,8 @@ def edl_locators(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("* LOC:")]
 
 
-@pytest.mark.parametrize("rate, start", RATES)
+# 29.97 also with a start timecode written non-drop, and with none (drop-frame)
+@pytest.mark.parametrize("rate, start", RATES + [("30000/1001", "01:00:00:00"), ("30000/1001", None)])
 def test_edl_has_a_locator_per_mouth_change_and_line_at_record_timecode(rate, start):
     pytest.importorskip("otio_cmx3600_adapter")
     sheet = make_sheet(rate, start)
@@ -164,7 +165,24 @@ def test_edl_has_a_locator_per_mouth_change_and_line_at_record_timecode(rate, st
     event = next(line for line in text.splitlines() if line.startswith("001 "))
     assert event.split()[-2:] == [format_timecode(first, sheet.rate, drop),
                                   format_timecode(first + DURATION, sheet.rate, drop)]
-    assert ("FCM: DROP FRAME" in text) == drop
+    assert text.splitlines()[1] == ("FCM: DROP FRAME" if drop else "FCM: NON-DROP FRAME")
+
+
+@pytest.mark.parametrize("start, fcm, timecodes", [
+    ("01:00:00;00", "DROP FRAME", ("01:00:00;00", "01:01:00;02", "01:01:00;12")),
+    ("01:00:00:00", "NON-DROP FRAME", ("01:00:00:00", "01:01:00:00", "01:01:00:10")),
+    (None, "DROP FRAME", ("00:00:00;00", "00:01:00;02", "00:01:00;12")),
+])
+def test_edl_at_29_97_is_drop_frame_as_the_start_timecode_is_written(start, fcm, timecodes):
+    """The adapter writes drop-frame at 29.97 whatever it is asked; a non-drop start stays non-drop."""
+    pytest.importorskip("otio_cmx3600_adapter")
+    track = Track("Aki", (Cue(0, 1800, "X"), Cue(1800, 10, "A")))
+    sheet = Sheet(FrameRate.parse("29.97"), 1810, (track,), RHUBARB, Source("take3.wav", 60.4), start)
+    lines = write("edl", sheet).decode().splitlines()
+    first, change, end = timecodes
+    assert lines[1] == f"FCM: {fcm}"
+    assert next(line for line in lines if line.startswith("001 ")).split()[-4:] == [first, end, first, end]
+    assert edl_locators("\n".join(lines)) == [f"* LOC: {first} RED     X", f"* LOC: {change} RED     A"]
 
 
 def test_edl_reads_back_through_the_cmx_adapter():

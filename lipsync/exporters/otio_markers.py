@@ -36,8 +36,8 @@ DIALOGUE_COLOR = "BLUE"
 def timecode_sheet(otio: Any, sheet: Sheet, format_name: str, standard: str) -> Sheet:
     """``sheet`` at a rate ``standard`` (CMX 3600, FCP 7 XML) has timecode for: its own, or for a
     rate without SMPTE timecode (12, 15 fps...) the lowest whole multiple that has one, each
-    frame repeated (times are kept; a warning says so). FormatError when no multiple up to 10
-    has timecode."""
+    frame repeated (times are kept, the start timecode written again at that rate; a warning
+    says so). FormatError when no multiple up to 10 has timecode."""
     valid = otio.opentime.RationalTime.is_valid_timecode_rate
     if valid(float(sheet.rate.fraction)):
         return sheet
@@ -46,8 +46,9 @@ def timecode_sheet(otio: Any, sheet: Sheet, format_name: str, standard: str) -> 
             warn(f"{format_name}: {standard} timecode has no {sheet.rate} fps, so it is written at "
                  f"{sheet.rate.num * times}{'/' + str(sheet.rate.den) if sheet.rate.den != 1 else ''} fps with each "
                  f"frame {times} times (every marker at the same time)")
-            return replace(sheet, rate=FrameRate(sheet.rate.num * times, sheet.rate.den),
-                           duration_frames=sheet.duration_frames * times,
+            rate = FrameRate(sheet.rate.num * times, sheet.rate.den)
+            return replace(sheet, rate=rate, duration_frames=sheet.duration_frames * times,
+                           start_timecode=format_timecode(start_frame(sheet) * times, rate, drop_frame(sheet)),
                            tracks=tuple(replace(track, cues=tuple(Cue(c.frame * times, c.length * times, c.shape)
                                                                   for c in track.cues),
                                                 lines=tuple(SheetLine(l.frame * times, l.length * times, l.text)
