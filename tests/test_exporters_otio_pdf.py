@@ -216,6 +216,26 @@ def test_fcp_xml_reads_back_with_markers_and_start_timecode():
         assert starts == [(c.frame, c.shape) for c in track.cues] + [(l.frame, l.text) for l in track.lines]
 
 
+@pytest.mark.parametrize("start, display, timecode, frame", [
+    ("01:00:00;00", "DF", "01:00:00;00", 107892),
+    ("01:00:00:00", "NDF", "01:00:00:00", 108000),
+    (None, "DF", "00:00:00;00", 0),
+])
+def test_fcp_xml_timecode_at_29_97_is_drop_frame_as_the_start_timecode_is_written(start, display, timecode,
+                                                                                  frame):
+    pytest.importorskip("otio_fcp_adapter")
+    data = write("fcp-xml", make_sheet("30000/1001", start)).decode()
+    sequence = ElementTree.fromstring(data).find(".//sequence/timecode")
+    assert (sequence.findtext("string"), sequence.findtext("frame"), sequence.findtext("displayformat")) == (
+        timecode, str(frame), display)
+    assert {element.text for element in ElementTree.fromstring(data).iter("displayformat")} == {display}
+    timeline = otio.adapters.read_from_string(data, "fcp_xml")
+    assert timeline.global_start_time.value == frame
+    (clip, _) = list(timeline.find_clips())
+    assert [(int(m.marked_range.start_time.value), m.name) for m in clip.markers][:len(AKI.cues)] == [
+        (cue.frame, cue.shape) for cue in AKI.cues]
+
+
 def test_fcp_xml_at_12_fps_is_written_at_24_with_each_frame_twice_and_says_so():
     """The FCP 7 XML adapter has no timecode at 12 fps (it raised ValueError, a traceback)."""
     pytest.importorskip("otio_fcp_adapter")
@@ -235,10 +255,10 @@ ODD_NAMES = Track("Odd \"q\" <x> & é", contiguous([(3, "A"), (4, "X")], 40),
 
 
 @pytest.mark.parametrize("sheet", [
-    make_sheet(), make_sheet("30000/1001", "01:00:00;00", path=None), make_sheet("25", None),
-    make_sheet(tracks=(AKI, ODD_NAMES, Track("Empty", ()))),
+    make_sheet(), make_sheet("30000/1001", "01:00:00;00", path=None), make_sheet("30000/1001", "01:00:00:00"),
+    make_sheet("25", None), make_sheet(tracks=(AKI, ODD_NAMES, Track("Empty", ()))),
     make_sheet(tracks=(Track("CR", ((Cue(0, 5, "A"),)), (SheetLine(0, 5, "x\ry"),)),)),
-], ids=["24", "29.97-no-source", "25-no-tc", "odd-names", "cr"])
+], ids=["24", "29.97-no-source", "29.97-non-drop", "25-no-tc", "odd-names", "cr"])
 def test_fcp_xml_is_byte_for_byte_what_the_adapter_writes_for_the_whole_timeline(sheet):
     """The markers are spliced into the adapter's output (fast); the result must be the
     adapter's own serialisation of the full timeline."""
@@ -246,7 +266,7 @@ def test_fcp_xml_is_byte_for_byte_what_the_adapter_writes_for_the_whole_timeline
     from lipsync.exporters.fcpxml import _adapter_text
     from lipsync.exporters.otio_markers import build_timeline
 
-    text = _adapter_text(otio, build_timeline(otio, sheet))
+    text = _adapter_text(otio, sheet, build_timeline(otio, sheet))
     assert write("fcp-xml", sheet) == (text.rstrip("\n") + "\n").encode("utf-8")
 
 

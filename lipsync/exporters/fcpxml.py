@@ -5,8 +5,9 @@ It is not Final Cut Pro X's ``.fcpxml``. FCP 7 XML files are named ``.xml``, an 
 gives to Rhubarb's XML, so this format is chosen by name: ``-f fcp-xml``. Written through
 ``otio-fcp-adapter`` from the same timeline as the OTIO export: an audio track per sheet track,
 a clip over the sheet with a marker per mouth change (named after the shape, its comment giving
-the drawing) and per dialogue line, and the sequence timecode at the start timecode. FCP 7
-markers have no colour, so the openness colours of the OTIO export are not kept.
+the drawing) and per dialogue line, and the sequence timecode at the start timecode. Every
+``<timecode>`` is drop-frame (``<displayformat>DF``) or not as :func:`~lipsync.timing.is_drop_frame`
+says. FCP 7 markers have no colour, so the openness colours of the OTIO export are not kept.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..sheet import Sheet
 from . import ExportOptions, Exporter
-from .otio_markers import build_timeline, import_otio, marker_spans, otio_adapter, timecode_sheet
+from .otio_markers import build_timeline, drop_frame, import_otio, marker_spans, otio_adapter, timecode_sheet
 
 # Stands in for a clip's markers while the adapter writes the sequence (see write).
 _PLACEHOLDER = "lipsync-markers-{}-7c1f0e"
@@ -30,11 +31,17 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")
 
 
-def _adapter_text(otio: Any, timeline: Any) -> str:
+def _adapter_text(otio: Any, sheet: Sheet, timeline: Any) -> str:
     """The adapter's document; each ``<track>`` gets a ``<name>`` (the adapter writes a track's
-    ``fcp_xml`` metadata as its elements, and reads the name back from there)."""
+    ``fcp_xml`` metadata as its elements, and reads the name back from there), and the sequence's
+    and each file's ``<timecode>`` the sheet's display format (the adapter takes it from their
+    ``fcp_xml`` metadata, else writes NDF)."""
+    timecode = {"timecode": {"displayformat": "DF" if drop_frame(sheet) else "NDF"}}
+    timeline.metadata["fcp_xml"] = timecode
     for track in timeline.tracks:
         track.metadata["fcp_xml"] = {"name": track.name}
+        for clip in track:
+            clip.media_reference.metadata["fcp_xml"] = timecode
     return otio.adapters.write_to_string(timeline, "fcp_xml")
 
 
@@ -53,7 +60,7 @@ def _with_markers(otio: Any, sheet: Sheet, spans: list[list[tuple[str, int, int]
     for index, (otio_track, track_spans) in enumerate(zip(timeline.tracks, spans)):
         if track_spans:
             otio_track[0].markers.append(otio.schema.Marker(name=_PLACEHOLDER.format(index), marked_range=zero))
-    text = _adapter_text(otio, timeline)
+    text = _adapter_text(otio, sheet, timeline)
     for index, track_spans in enumerate(spans):
         if not track_spans:
             continue
@@ -89,7 +96,7 @@ def write(sheet: Sheet, options: ExportOptions) -> bytes:
     if not any(_UNUSUAL.search(name) for track_spans in spans for name, _, _ in track_spans):
         text = _with_markers(otio, sheet, spans)
     if text is None:
-        text = _adapter_text(otio, build_timeline(otio, sheet))
+        text = _adapter_text(otio, sheet, build_timeline(otio, sheet))
     return (text.rstrip("\n") + "\n").encode("utf-8")
 
 
