@@ -214,7 +214,7 @@ def main() -> None:
 @click.option("--format", "-f", "formats", help=FORMAT_HELP)
 @click.option("--output", "-o", type=click.Path(path_type=str), help="Output file (several formats: the name without extension). Default: stdout.")
 @click.option("--channel", type=int, help="Use only this channel (1-based; 3 is the centre of a 5.1 stem). Default: mix all.")
-@click.option("--start-timecode", help="Timecode of the first frame, HH:MM:SS:FF (HH:MM:SS;FF drop-frame at 29.97).")
+@click.option("--start-timecode", help="Timecode of the first frame: HH:MM:SS:FF non-drop, HH:MM:SS;FF drop-frame (29.97/59.94). Every timecode written follows it; without it, drop-frame at 29.97/59.94.")
 @click.option("--language", "-l", default="en-us", show_default=True, help="Language of the dialogue: a BCP-47 or espeak-ng code (es, es-419, fr, de, pt-br, ja, zh...), an ISO 639-2/3 code (spa, deu), its name (spanish, español), or 'auto' to tell it from the script.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for long recordings; the output is identical for any number.")
 @click.option("--lead", type=click.IntRange(0, 12), help="Frames the mouth leads the sound (default: the preset's).")
