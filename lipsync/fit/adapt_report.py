@@ -122,7 +122,7 @@ def report_to_text(report: AdaptReport) -> str:
             out.append(f"{'':>44}-> {candidate.advice}")
     if report.missing:
         out += ["", "without a dub line:"]
-        out += [f"! line {number} at {_time(report, item.span.frame)}: {item.reason}"
+        out += [f"! line {number} at {frame_timecode(report.rate, item.span.frame)}: {item.reason}"
                 + (f": {text_cut(item.span.text, 60)}" if item.span.text else "")
                 for number, item in zip(report.missing_lines, report.missing)]
     flagged = report.flagged
@@ -173,7 +173,7 @@ def report_to_html(report: AdaptReport) -> str:
     if report.missing:
         body.append("<h2>Without a dub line</h2><table><tr><th>line</th><th>time</th><th>frames</th><th>reason</th>"
                     "<th>original</th></tr>")
-        body += [f"<tr><td>{number}</td><td>{_time(report, item.span.frame)}</td>"
+        body += [f"<tr><td>{number}</td><td>{frame_timecode(report.rate, item.span.frame)}</td>"
                  f"<td>{item.span.frame}–{item.span.end}</td><td>{esc(item.reason)}</td>"
                  f"<td>{esc(item.span.text or '')}</td></tr>"
                  for number, item in zip(report.missing_lines, report.missing)]
