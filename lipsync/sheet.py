@@ -372,6 +372,14 @@ class _Reader:
             raise self.fail(field, f"{value!r} is outside 0..{MAX_SECONDS:g} seconds")
         return float(value)
 
+    def span(self, item: Mapping[str, Any], field: str) -> tuple[float, float]:
+        """An item's ``start`` and ``end`` seconds, the end not before the start."""
+        start = self.seconds(*self.required(item, "start", field))
+        end = self.seconds(*self.required(item, "end", field))
+        if end < start:
+            raise self.fail(f"{field}.end", f"{end!r} is before the start, {start!r}")
+        return start, end
+
     def text(self, value: Any, field: str) -> str:
         if not isinstance(value, str):
             raise self.fail(field, f"expected a string, got {_kind(value)}")
@@ -519,15 +527,13 @@ def _track(read: _Reader, raw: Mapping[str, Any], field: str, duration: int, pre
         lines.append(SheetLine(*frames(item, where, 0), read.text(*read.required(item, "text", where))))
     words = []
     for where, item in read.entries(raw.get("words", []), f"{field}.words"):
-        words.append(Word(read.seconds(*read.required(item, "start", where)),
-                          read.seconds(*read.required(item, "end", where)),
+        words.append(Word(*read.span(item, where),
                           read.text(*read.required(item, "text", where)),
                           read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS),
                           _confidence(read, item.get("confidence"), f"{where}.confidence")))
     phones = []
     for where, item in read.entries(raw.get("phones", []), f"{field}.phones"):
-        phones.append(Phone(read.seconds(*read.required(item, "start", where)),
-                            read.seconds(*read.required(item, "end", where)),
+        phones.append(Phone(*read.span(item, where),
                             read.text(*read.required(item, "symbol", where)),
                             read.optional_text(item.get("word"), f"{where}.word"),
                             read.optional_integer(item.get("line"), f"{where}.line", 0, MAX_ITEMS)))

@@ -121,6 +121,8 @@ def _set(path: str, value):
     ("tracks[0].lines[0].text", ["x"], "tracks[0].lines[0].text"),
     ("tracks[0].words", [{"start": -1, "end": 2, "text": "a"}], "tracks[0].words[0].start"),
     ("tracks[0].words", [{"start": 1e300, "end": 2, "text": "a"}], "tracks[0].words[0].start"),
+    ("tracks[0].words", [{"start": 2, "end": 1.5, "text": "a"}], "tracks[0].words[0].end: 1.5 is before the start"),
+    ("tracks[0].phones", [{"start": 2, "end": 1, "symbol": "a"}], "tracks[0].phones[0].end: 1.0 is before the start"),
     ("tracks", "BOB", "tracks: expected a list"),
     ("preset.shapes[0].drawing", 10 ** 9, "preset.shapes[0].drawing"),
     ("preset.shapes[0].openness", 7, "preset.shapes[0].openness"),
