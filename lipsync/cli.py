@@ -472,7 +472,8 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--dub-track", help="The dub's track (default: the only track, or the one named like the original's).")
 @click.option("--retime-sheet", type=click.Path(path_type=str), help="Write a corrected sheet for the dub here (any format by extension, e.g. .xdts).")
 @click.option("--retime-mode", type=click.Choice(["reanimate", "conform"]), default="reanimate", show_default=True, help="reanimate: the picture's mouths with flagged lines re-timed to the dub; conform: the dub's sheet moved/stretched by the suggestions.")
-@click.option("--language", "-l", default="en-us", show_default=True, help="Script language for voice-track analysis (espeak-ng code).")
+@click.option("--language", "-l", default="en-us", show_default=True, help="Language of the dub's script (voice tracks; espeak-ng or BCP-47 code).")
+@click.option("--original-language", show_default="--language", help="Language of the original's script (voice tracks).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for analysis of long voice tracks.")
 @click.option("--passes", type=click.IntRange(1, 8), default=3, show_default=True, help="Alignment passes at shifted frame phases for voice tracks (see analyze --passes): the same take moved by a few frames gets the same chart.")
 @click.option("--quiet", "-q", is_flag=True, help="No table and no warnings (reports are still written).")
@@ -481,17 +482,19 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
         as_json: bool, preset: str, fps: str, threshold: float | None, max_shift: int, stretch_range: str,
         track: str | None, dub_track: str | None, retime_sheet: str | None, retime_mode: str,
-        language: str, jobs: int, passes: int, quiet: bool, check: bool, fail_under: float | None) -> None:
+        language: str, original_language: str | None, jobs: int, passes: int, quiet: bool, check: bool,
+        fail_under: float | None) -> None:
     """Score how well a DUB fits the ORIGINAL mouth flaps, line by line, and say how to fix it.
 
     ORIGINAL is the picture's mouth timing: an XDTS timesheet or a lipsync sheet (.json), or the
-    original voice track (analyzed first, with --original-script). DUB is the dubbed voice track
-    (with --script) or a sheet. Lines pair by the scripts' line times, else by speech segments.
+    original voice track (analyzed first, with --original-script and --original-language). DUB
+    is the dubbed voice track (with --script and --language) or a sheet. Lines pair by the
+    scripts' line times, else by speech segments.
 
     \b
     Examples:
       lipsync fit c012.xdts dub_c012.wav --script dub_c012.txt -o fit.html
-      lipsync fit jp.wav en.wav --original-script jp.srt --script en.srt -o fit.json -o fit.html
+      lipsync fit jp.wav en.wav --original-script jp.srt --original-language ja --script en.srt -o fit.html
       lipsync fit c012.xdts en.json --retime-sheet c012_en.xdts
       lipsync fit c012.xdts dub.wav -s dub.txt --fail-under 60 -q   # CI: exit 1 if a line scores < 60
 
@@ -511,8 +514,8 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
         settings = FitSettings(threshold=flag_under, max_shift=max_shift, stretch_min=stretch_min,
                                stretch_max=stretch_max)
         job = FitJob(original, dub, original_script=original_script, dub_script=dub_script, preset=preset, fps=fps,
-                     track=track, dub_track=dub_track, language=language, outputs=outputs,
-                     retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs, passes=passes)
+                     track=track, dub_track=dub_track, language=language, original_language=original_language,
+                     outputs=outputs, retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs, passes=passes)
         result = run_fit_job(job)
         if as_json:
             click.echo(report_to_json(result.report), nl=False)

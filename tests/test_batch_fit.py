@@ -160,6 +160,19 @@ def test_flagged_lines_fail_a_job_only_when_checked(project: Path, tmp_path: Pat
     assert jobs_of(tmp_path / "easy")["A/c012_de.fit"]["status"] == "done"
 
 
+def test_a_fit_rows_original_language_is_its_scripts(project: Path, espeak_wav, tmp_path: Path) -> None:
+    french = "Je mange une pomme rouge avec mon ami Paul."
+    (tmp_path / "bob_fr.wav").write_bytes(espeak_wav(french, "fr").read_bytes())
+    (tmp_path / "bob_fr.txt").write_text(french + "\n", encoding="utf-8")
+    manifest = tmp_path / "fr.csv"
+    manifest.write_text("kind,episode,character,original,original_script,original_language,audio,script,language\n"
+                        f"fit,E01,BOB,{project}/bob.wav,{project}/bob.txt,en-us,bob_fr.wav,bob_fr.txt,fr\n")
+    (job,) = read_manifest(manifest)
+    assert (job.language, job.original_language) == ("fr", "en-us")
+    code, stdout, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"), "-j", "1", "--progress", "none")
+    assert code == 0 and jobs_of(tmp_path / "out")["E01/BOB.fit"]["status"] == "done", stdout
+
+
 def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp_path: Path) -> None:
     manifest = tmp_path / "bad.csv"
     manifest.write_text(

@@ -466,13 +466,37 @@ def test_batch_rows_become_fit_jobs(tmp_path: Path) -> None:
         fit_job_from_row({"original": "a", "dub": "b", "colour": "red"})
 
 
-def _take(espeak_wav, folder: Path, text: str, lead: float, name: str) -> Path:
-    samples, rate = read_mono(espeak_wav(text))
+def _take(espeak_wav, folder: Path, text: str, lead: float, name: str, voice: str = "en-us") -> Path:
+    samples, rate = read_mono(espeak_wav(text, voice))
     out = folder / name
     sf.write(out, np.concatenate([np.zeros(int(round(lead * rate)), np.float32), trim(samples),
                                   np.zeros(rate // 2, np.float32)]), rate)
     out.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
     return out
+
+
+@pytest.fixture(scope="module")
+def two_languages(espeak_wav, tmp_path_factory) -> Path:
+    """An English original and its French dub: voice tracks with their scripts (.txt)."""
+    folder = tmp_path_factory.mktemp("two-languages")
+    _take(espeak_wav, folder, "Please open the window and let the cold air in.", 0.25, "orig_en.wav")
+    _take(espeak_wav, folder, "Ouvre la fenêtre et laisse entrer l'air froid.", 0.25, "dub_fr.wav", "fr")
+    return folder
+
+
+def fit_args(folder: Path, original: str, dub: str, original_script: str, script: str, *options: str) -> list[str]:
+    """``lipsync fit`` of two voice tracks of ``folder`` with their scripts, one alignment pass."""
+    return ["fit", str(folder / original), str(folder / dub), "--original-script", str(folder / original_script),
+            "--script", str(folder / script), "--passes", "1", *options]
+
+
+def test_each_side_is_analyzed_in_its_own_language(two_languages: Path, tmp_path: Path) -> None:
+    report = tmp_path / "fit.json"
+    result = CliRunner().invoke(main, fit_args(two_languages, "orig_en.wav", "dub_fr.wav", "orig_en.txt", "dub_fr.txt",
+                                               "-l", "fr", "--original-language", "en-us", "-o", str(report), "-q"))
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(report.read_text())["lines"]) == 1
+    assert FitJob("a.wav", "b.wav").original_language is None  # by default, the dub's --language
 
 
 def test_a_voice_track_is_compared_on_ones_and_its_sheet_keeps_the_presets_step(espeak_wav, tmp_path) -> None:

@@ -53,7 +53,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "threshold": ("threshold",),
     "fail_under": ("fail_under",),
     "check": ("check",),
-    # adaptation rows (kind = adapt): script is the adapted dub script, scored before recording
+    # adaptation rows (kind = adapt): script is the adapted dub script, scored before recording;
+    # fit and adapt rows: the language of the original's script
     "original_language": ("original_language",),
 }
 KINDS = ("analyze", "fit", "adapt")
@@ -108,7 +109,8 @@ class Job:
     threshold: float | None = None  # fit and adapt rows: the row's, else fit.FitSettings.threshold
     check: bool = False
     # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
-    # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt"
+    # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt".
+    # kind == "fit" or "adapt": the language of ``original_script`` (fit: default ``language``)
     original_language: str | None = None
     # kind == "analyze": line outcomes that fail the job (``uncertain``, ``missing``), and
     # whether a script that does not match the recording is a warning instead of a failure
@@ -438,12 +440,13 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
-        if "language" in values and str(values["language"]).strip().lower() != "auto":
-            from ..languages import espeak_code
+        for column in ("language", "original_language"):
+            if column in values and str(values[column]).strip().lower() != "auto":
+                from ..languages import espeak_code
 
-            problem = _problem_once(checked_languages, str(values["language"]), espeak_code)
-            if problem:
-                problems.add(where, "language", problem)
+                problem = _problem_once(checked_languages, str(values[column]), espeak_code)
+                if problem:
+                    problems.add(where, column, problem)
         audio = path_of("audio")
         if kind == "adapt":
             jobs.extend(_adapt_job(where, values, path_of, problems, defaults, claims, get))
@@ -680,6 +683,7 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
     elif "retime_mode" in values:
         problems.add(where, "retime_mode", "given without retime_sheet (the format of the corrected sheet)")
     return {"original": original, "original_script": original_script,
+            "original_language": values.get("original_language"),
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
             "threshold": FitSettings.threshold if threshold is None else threshold, "check": bool(check)}

@@ -84,6 +84,8 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
                          "original_path": job.original, "original_track": job.original_track,
                          "dub_track": job.dub_track, "retime_format": job.retime_format,
                          "retime_mode": job.retime_mode, "threshold": job.threshold, "check": job.check}
+        if job.original_language:  # only when given, so that other fit keys stay as they were
+            inputs["fit"]["original_language"] = job.original_language
     if job.kind == "adapt":
         inputs["adapt"] = {"original": hasher.file(job.original) if job.original else None,
                            "original_script": hasher.file(job.original_script) if job.original_script else None,

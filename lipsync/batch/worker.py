@@ -87,6 +87,7 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     job = FitJob(original=spec["original"], dub=spec["audio"], original_script=spec.get("original_script"),
                  dub_script=spec.get("script"), preset=spec["preset"], fps=spec["fps"],
                  track=spec.get("original_track"), dub_track=spec.get("dub_track"), language=spec["language"],
+                 original_language=spec.get("original_language"),
                  outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]), retime_sheet=retimed,
                  retime_format=spec.get("retime_format"), retime_mode=spec.get("retime_mode") or "reanimate",
                  settings=FitSettings(threshold=float(spec["threshold"])), jobs=1)

@@ -309,7 +309,8 @@ class FitJob:
     fps: str = "24"
     track: str | None = None
     dub_track: str | None = None
-    language: str = "en-us"
+    language: str = "en-us"                # the dub's script's
+    original_language: str | None = None   # the original's script's; None: ``language``
     outputs: tuple[str, ...] = ()          # report files: .json, .html, .txt
     retime_sheet: str | None = None        # corrected sheet, any export format by extension
     retime_mode: str = "reanimate"
@@ -354,8 +355,8 @@ def render_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = N
     if job.retime_sheet:
         check_target(job.retime_format, job.retime_sheet, inputs)
     original = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
-                         track=job.track, language=job.language, jobs=job.jobs, on_progress=on_progress,
-                         passes=job.passes)
+                         track=job.track, language=job.original_language or job.language, jobs=job.jobs,
+                         on_progress=on_progress, passes=job.passes)
     dub = load_side(job.dub, "DUB", script=job.dub_script, preset=job.preset, fps=job.fps,
                     track=job.dub_track, language=job.language, jobs=job.jobs, on_progress=on_progress,
                     passes=job.passes)
@@ -387,7 +388,7 @@ def render_kind(path: str) -> str:
 
 #: Manifest columns of a batch ``fit`` job (see :func:`fit_job_from_row`).
 FIT_COLUMNS = ("original", "dub", "original_script", "script", "preset", "fps", "track", "dub_track",
-               "language", "outputs", "retime_sheet", "retime_mode", "threshold")
+               "language", "original_language", "outputs", "retime_sheet", "retime_mode", "threshold")
 
 
 def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
@@ -395,7 +396,7 @@ def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
 
     Columns: ``original`` and ``dub`` (required; ``audio`` is read as ``dub``), ``script`` (the
     dub's), ``original_script``, ``preset``, ``fps``, ``track``, ``dub_track``, ``language``,
-    ``outputs`` (report paths, comma-separated, .json/.html/.txt), ``retime_sheet``,
+    ``original_language`` (default: ``language``), ``outputs`` (report paths, comma-separated, .json/.html/.txt), ``retime_sheet``,
     ``retime_mode``, ``threshold``. Relative paths are relative to ``base``. Empty cells take
     the defaults.
     """
@@ -428,6 +429,7 @@ def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
                   original_script=path("original_script"), dub_script=path("script"),
                   preset=cells.get("preset") or "anime-3", fps=cells.get("fps") or "24",
                   track=cells.get("track") or None, dub_track=cells.get("dub_track") or None,
-                  language=cells.get("language") or "en-us", outputs=outputs,
+                  language=cells.get("language") or "en-us",
+                  original_language=cells.get("original_language") or None, outputs=outputs,
                   retime_sheet=path("retime_sheet"), retime_mode=cells.get("retime_mode") or "reanimate",
                   settings=settings)
