@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import LipsyncError, OutputError
+from .errors import LipsyncError, OptionHint, OutputError
 
 #: Size limits of the inputs, in bytes (generous: ten times the largest real file of each kind).
 MEGABYTE = 1024 * 1024
@@ -54,7 +54,7 @@ def _size(count: int) -> str:
 
 
 def read_input(path: str | Path, kind: str, error: type[LipsyncError], *,
-               hint: str = "check the path", limit: int | None = None) -> bytes:
+               hint: str | OptionHint = "check the path", limit: int | None = None) -> bytes:
     """The bytes of the input file ``path``, a ``kind`` of input (a key of :data:`LIMITS`).
 
     Raises ``error`` with a one-line message naming the file when it is missing, a folder, not

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .errors import OptionError, ScriptError
+from .errors import OptionError, OptionHint, ScriptError
 
 # BCP-47 tags (lowercased) that espeak-ng names differently.
 _ALIASES = {
@@ -206,7 +206,7 @@ def detect_language(texts: Iterable[str]) -> str:
     named = f" (it could be {' or '.join(guesses)})" if guesses else ""
     codes = [c.split("-")[0] for score, c in scores[:3] if score > 0 and score >= top / 2] or ["es", "pt-br"]
     raise ScriptError(f"cannot tell the script's language from its text{named}",
-                      f"pass --language CODE, e.g. {' or '.join('--language ' + c for c in codes)}")
+                      OptionHint((f"pass {{language}} CODE, e.g. {' or '.join('{language} ' + c for c in codes)}",)))
 
 
 _NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese",
@@ -251,4 +251,5 @@ def check_script_language(texts: Iterable[str], language: str) -> None:
         return
     raise ScriptError(f"the script looks like {language_name(found)} ({found}), not {language_name(language)} "
                       f"({language})",
-                      f"pass --language {found} (or --language auto) if that is the dialogue's language")
+                      OptionHint((f"pass {{language}} {found} (or {{language}} auto) if that is the dialogue's "
+                                  "language",)))

@@ -10,7 +10,7 @@ from pathlib import Path
 from .animate import animate
 from .audio import SILENCE_PEAK_DBFS, Audio, AudioLoading, frame_peaks, is_silent, load_audio
 from .dialogue import Line, read_script, words_of
-from .errors import AudioError, OptionError, ScriptError
+from .errors import AudioError, OptionError, OptionHint, ScriptError
 from .frames import to_frames
 from .presets import Preset, load_preset
 from .recognize import AcousticRecognizer, Recognition, RecognitionSettings, Recognizer
@@ -238,7 +238,7 @@ def resolve_language(code: str, lines: Sequence[Line] | None) -> str:
     if wanted.lower() == "auto":
         if not lines:
             raise OptionError("--language auto tells the language from the script, and there is none",
-                              "pass --language CODE (without a script, phones are recognized in any language)")
+                              OptionHint(("pass {language} CODE (without a script, phones are recognized in any language)",)))
         return espeak_code(detect_language(line.text for line in lines))
     return espeak_code(wanted)
 

@@ -1,10 +1,12 @@
 """Messages that name the real problem: what a file really is (a Word file, a PDF, an audio
 file...) and what to do, a folder where a file belongs, a command-line option reported once, and
-lengths of audio a person can read (lipsync.filetypes, the CLI's batch reporting)."""
+lengths of audio a person can read (lipsync.filetypes, the CLI's batch reporting), and the side
+of a fit or adapt check whose analysis failed, with that side's options."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -150,3 +152,66 @@ def test_a_utf16_script_given_as_audio_is_called_text(tmp_path: Path) -> None:
     audio = tmp_path / "dialogue.wav"
     audio.write_bytes("BOB: Hello there!\nANNA: Hi.\n".encode("utf-16"))
     assert "is a text file, not audio" in one_error_line(run("analyze", audio))
+
+
+ORIGINAL_LINE = "Please open the window and let the cold air in."
+OTHER_LINE = "Oh, hey! I say, Ohio is far away."
+
+
+@pytest.fixture(scope="module")
+def sides(espeak_wav, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An English original, its English dub (another voice) and its French dub, each a voice
+    track with its script (.txt); and other.txt, the script of another line."""
+    folder = tmp_path_factory.mktemp("sides")
+    for name, text, voice in (("orig", ORIGINAL_LINE, "en-us"), ("dub", ORIGINAL_LINE, "en-us+f3"),
+                              ("dub_fr", "Ouvre la fenêtre et laisse entrer l'air froid.", "fr")):
+        (folder / f"{name}.wav").write_bytes(espeak_wav(text, voice).read_bytes())
+        (folder / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    (folder / "other.txt").write_text(OTHER_LINE + "\n", encoding="utf-8")
+    return folder
+
+
+def fit(folder: Path, original_script: str, dub: str, script: str, *options: str):
+    """``lipsync fit orig.wav DUB`` with the scripts of ``folder`` (one alignment pass)."""
+    return run("fit", folder / "orig.wav", folder / dub, "--original-script", folder / original_script,
+               "--script", folder / script, "--passes", "1", *options)
+
+
+def test_a_wrong_original_script_names_the_original_and_its_options(sides: Path) -> None:
+    line = one_error_line(fit(sides, "other.txt", "dub.wav", "dub.txt"))
+    assert line.startswith("error: original orig.wav: 1 of 1 script lines do not match the recording")
+    assert line.endswith("(hint: check --original-script (and --original-language))")
+
+
+def test_a_wrong_dub_script_names_the_dub_and_its_options(sides: Path) -> None:
+    line = one_error_line(fit(sides, "orig.txt", "dub.wav", "other.txt"))
+    assert line.startswith("error: dub dub.wav: 1 of 1 script lines do not match the recording")
+    assert line.endswith("(hint: check --script (and --language))")
+
+
+def test_an_original_in_another_language_than_the_dub_says_to_pass_original_language(sides: Path) -> None:
+    line = one_error_line(fit(sides, "orig.txt", "dub_fr.wav", "dub_fr.txt", "-l", "fr"))
+    assert line.startswith("error: original orig.wav: the script looks like English (en-us), not French")
+    assert "(hint: pass --original-language en-us (or --original-language auto)" in line
+
+
+def test_adapt_names_the_original_and_its_options(sides: Path) -> None:
+    line = one_error_line(run("adapt", sides / "orig.wav", "--original-script", sides / "other.txt",
+                              "-n", "1", "-t", "Bonjour", "-l", "fr"))
+    assert line.startswith("error: original orig.wav: 1 of 1 script lines do not match the recording")
+    assert line.endswith("(hint: check --original-script (and --original-language))")
+
+
+def test_a_batch_rows_failure_names_the_side_and_its_columns(sides: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "sides.csv"
+    manifest.write_text("kind,character,original,original_script,audio,script,language\n"
+                        f"fit,dub_wrong,{sides}/orig.wav,{sides}/orig.txt,{sides}/dub.wav,{sides}/other.txt,\n"
+                        f"adapt,orig_wrong,{sides}/orig.wav,{sides}/other.txt,,{sides}/dub_fr.txt,fr\n",
+                        encoding="utf-8")
+    result = run("batch", manifest, "-o", tmp_path / "out", "--progress", "none", "-j", "1")
+    jobs = {job["id"]: job for job in json.loads((tmp_path / "out" / "batch-report.json").read_text())["jobs"]}
+    assert result.exit_code == 1
+    assert jobs["dub_wrong.fit"]["error"].startswith("dub dub.wav: 1 of 1 script lines do not match")
+    assert jobs["dub_wrong.fit"]["hint"] == "check script (and language)"
+    assert jobs["orig_wrong.adapt"]["error"].startswith("original orig.wav: 1 of 1 script lines do not match")
+    assert jobs["orig_wrong.adapt"]["hint"] == "check original_script (and original_language)"

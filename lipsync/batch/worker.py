@@ -79,6 +79,7 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     from ..fit.check import FitJob, render_fit_job
     from ..fit.report import report_to_dict
     from ..fit.score import FitSettings
+    from ..fit.sides import MANIFEST_COLUMNS
 
     retimed = None
     if spec.get("retime_format"):
@@ -90,7 +91,7 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
                  original_language=spec.get("original_language"),
                  outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]), retime_sheet=retimed,
                  retime_format=spec.get("retime_format"), retime_mode=spec.get("retime_mode") or "reanimate",
-                 settings=FitSettings(threshold=float(spec["threshold"])), jobs=1)
+                 settings=FitSettings(threshold=float(spec["threshold"])), jobs=1, option_names=MANIFEST_COLUMNS)
     report, rendered = render_fit_job(job, _progress(spec, send))
     summary = dict(report_to_dict(report)["summary"], threshold=report.settings.threshold)
     result: dict[str, Any] = {
@@ -113,13 +114,15 @@ def _adapt(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     from ..fit.adapt import AdaptSettings
     from ..fit.adapt_job import AdaptJob, render_adapt_job
     from ..fit.score import FitSettings
+    from ..fit.sides import MANIFEST_COLUMNS
 
     job = AdaptJob(original=spec["original"], language=spec["language"], script=spec["script"],
                    original_script=spec.get("original_script"),
                    original_language=spec.get("original_language") or "en-us", preset=spec["preset"],
                    fps=spec["fps"], track=spec.get("original_track"),
                    outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]),
-                   settings=AdaptSettings(fit=FitSettings(threshold=float(spec["threshold"])), preset=spec["preset"]))
+                   settings=AdaptSettings(fit=FitSettings(threshold=float(spec["threshold"])), preset=spec["preset"]),
+                   option_names=MANIFEST_COLUMNS)
     report, rendered = render_adapt_job(job)
     best = [line.candidates[0].score for line in report.lines if line.candidates]
     flagged = [line.line for line in report.flagged]

@@ -13,6 +13,7 @@ from ..timing import FrameRate
 from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count, unpaired_lines
 from .check import Side, load_side, render_kind
 from .score import FitSettings, Unpaired, line_spans
+from .sides import OptionNames
 from .timeline import MouthTimeline
 
 
@@ -35,6 +36,7 @@ class AdaptJob:
     track: str | None = None
     outputs: tuple[str, ...] = ()
     settings: AdaptSettings = field(default_factory=AdaptSettings)
+    option_names: OptionNames = OptionNames()  # for the hints of errors: the CLI's, or a manifest's columns
 
 
 def original_syllables(side: Side, timeline: MouthTimeline, settings: FitSettings) -> dict[int, int]:
@@ -69,7 +71,7 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
     if job.script:
         dub_lines = read_script(job.script, fps=float(FrameRate.parse(job.fps)))
     side = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
-                     track=job.track, language=job.original_language)
+                     track=job.track, language=job.original_language, options=job.option_names.original)
     timeline = choose_track(side.timelines, job.track)
     warnings = list(side.warnings)
     missing: tuple[Unpaired, ...] = ()

@@ -17,6 +17,7 @@ from ..errors import LipsyncError, OptionError
 from ..sheet import Sheet, Track, cues_from_shapes
 from ..timing import FrameRate
 from .score import FitSettings, LineFit, TrackFit, Unpaired, fit_tracks
+from .sides import OptionNames, SideOptions
 from .timeline import MouthTimeline, convert_rate, sheet_timelines
 
 #: Extensions read as sheets; anything else is a voice track to analyze.
@@ -166,12 +167,13 @@ def _is_sheet_file(path: Path) -> bool:
 def load_side(path: str | Path, role: str, *, script: str | Path | None = None, preset: str | Path = "anime-3",
               fps: str | float | FrameRate = 24, track: str | None = None, language: str = "en-us",
               jobs: int = 1, on_progress: Callable[[object], None] | None = None,
-              passes: int = FIT_PASSES) -> Side:
+              passes: int = FIT_PASSES, options: SideOptions = OptionNames().dub) -> Side:
     """Read one side of the check: a lipsync sheet (.json) or any other format lipsync reads
     (Papagayo, TextGrid, .dat, Rhubarb, .lab: :func:`lipsync.export.load_sheet`, at ``fps``, the
     mouths named by ``preset``), an XDTS timesheet (.xdts; drawings mapped to openness through
     ``preset``; played at ``fps``), or a voice track, analyzed with
-    ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases).
+    ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases). An error of
+    that analysis names the side (``role``) and the file, and its hint names ``options``.
 
     A voice track is compared on ones: its mouths change on the frame the sound does, whatever
     the preset's step (on twos, a take moved by an odd number of frames would snap every change
@@ -211,8 +213,11 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
 
     chosen = load_preset(preset)
     steady = RecognitionSettings(passes=passes, refine_reach_seconds=FIT_REFINE_REACH_SECONDS)
-    result = analyze(file, script=script, preset=chosen, fps=rate, language=language, jobs=jobs,
-                     on_progress=on_progress, recognizer=AcousticRecognizer(steady, jobs))  # type: ignore[arg-type]
+    try:
+        result = analyze(file, script=script, preset=chosen, fps=rate, language=language, jobs=jobs,
+                         on_progress=on_progress, recognizer=AcousticRecognizer(steady, jobs))  # type: ignore[arg-type]
+    except LipsyncError as error:
+        raise error.about(f"{role.lower()} {file.name}", options.names()) from None
     timelines = sheet_timelines(reanimate(result.sheet, chosen.with_timing(step=1)))
     if track is not None:
         result.sheet.track(track)
@@ -318,6 +323,7 @@ class FitJob:
     jobs: int = 1
     retime_format: str | None = None       # the corrected sheet's format by name, else by extension
     passes: int = FIT_PASSES               # alignment passes for voice tracks
+    option_names: OptionNames = OptionNames()  # for the hints of errors: the CLI's, or a manifest's columns
 
 
 @dataclass(frozen=True)
@@ -356,10 +362,10 @@ def render_fit_job(job: FitJob, on_progress: Callable[[object], None] | None = N
         check_target(job.retime_format, job.retime_sheet, inputs)
     original = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
                          track=job.track, language=job.original_language or job.language, jobs=job.jobs,
-                         on_progress=on_progress, passes=job.passes)
+                         on_progress=on_progress, passes=job.passes, options=job.option_names.original)
     dub = load_side(job.dub, "DUB", script=job.dub_script, preset=job.preset, fps=job.fps,
                     track=job.dub_track, language=job.language, jobs=job.jobs, on_progress=on_progress,
-                    passes=job.passes)
+                    passes=job.passes, options=job.option_names.dub)
     report = fit_timelines(original.timelines, dub.timelines, job.settings,
                            original_name=Path(job.original).name, dub_name=Path(job.dub).name)
     warnings = original.warnings + dub.warnings + report.warnings

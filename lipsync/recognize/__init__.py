@@ -22,7 +22,7 @@ import numpy as np
 
 from ..audio import Audio
 from ..dialogue import Line
-from ..errors import OptionError, ScriptError, ScriptMismatchError
+from ..errors import OptionError, OptionHint, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english, language_name, letters_name
 from ..sheet import Phone, ScriptLine, Word
 from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, split_long
@@ -40,10 +40,11 @@ from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 __all__ = ["AcousticRecognizer", "MAX_PASSES", "Recognition", "RecognitionSettings", "Recognizer", "recognize"]
 
 #: the hint of a script refused as another recording's (or in another language)
-_WRONG_SCRIPT_HINT = "check --script (and --language); --allow-mismatch aligns what matches and recognizes the rest"
+_WRONG_SCRIPT_HINT = OptionHint(("check {script} (and {language})",
+                                 "{allow_mismatch} aligns what matches and recognizes the rest"))
 #: the hint of a script refused as only a small part of the recording's
-_WHOLE_SCRIPT_HINT = ("pass the script of the whole recording, or cut the recording to its lines; "
-                      "--allow-mismatch aligns what matches and recognizes the rest")
+_WHOLE_SCRIPT_HINT = OptionHint(("pass the script of the whole recording, or cut the recording to its lines",
+                                 "{allow_mismatch} aligns what matches and recognizes the rest"))
 
 Timed = TypeVar("Timed", Phone, Word)
 
@@ -251,7 +252,8 @@ class AcousticRecognizer:
         words = align.prepare_words(lines, language, model)
         if is_english(language) and align.out_of_dictionary_share(words) > settings.wrong_language_share:
             raise ScriptError("most script words are not English words: is the script in another language?",
-                              "pass its --language (or --language auto), and check that --script matches the recording")
+                              OptionHint(("pass its {language} (or {language} auto), and check that {script} "
+                                          "matches the recording",)))
         if not is_english(language):
             share, count, other = align.switched_language_share(lines, language)
             if count >= settings.min_switched_words and share >= settings.switched_language_share \
@@ -259,7 +261,8 @@ class AcousticRecognizer:
                 raise ScriptError(f"espeak-ng pronounces {count} of the script's {round(count / share)} words as "
                                   f"{language_name(other)}, not {language_name(language)}: is the script in "
                                   "another language?",
-                                  f"pass --language {other} (or --language auto) if that is the dialogue's language")
+                                  OptionHint((f"pass {{language}} {other} (or {{language}} auto) if that is the "
+                                              "dialogue's language",)))
         return words
 
     def _plan_and_align(self, audio: Audio, lines: Sequence[Line], words, stretches, timed: bool,
@@ -432,7 +435,7 @@ class AcousticRecognizer:
         return [replace(phone, line=owner) for piece, owner in dict(pieces).items() for phone in heard[piece]]
 
     def _mismatch(self, words: Sequence[align.ScriptWord], outcomes: dict[int, ScriptLine], reason: str = "",
-                  hint: str = _WRONG_SCRIPT_HINT) -> str:
+                  hint: OptionHint = _WRONG_SCRIPT_HINT) -> str:
         """Raise :class:`ScriptMismatchError` with ``hint`` when too little of the script aligned
         (with ``settings.allow_mismatch``, return its message as a warning); else return ``""``."""
         return self._refuse(confidence.mismatch_message(words, outcomes, reason, self.settings), hint)
@@ -446,7 +449,7 @@ class AcousticRecognizer:
         return self._refuse(confidence.partial_script_message(outcomes, found, stretches, self.settings),
                             _WHOLE_SCRIPT_HINT)
 
-    def _refuse(self, message: str, hint: str) -> str:
+    def _refuse(self, message: str, hint: OptionHint) -> str:
         """Raise :class:`ScriptMismatchError` (``message``, ``hint``) for a script found not to
         match; with ``settings.allow_mismatch``, or no ``message``, return ``message``."""
         if not message or self.settings.allow_mismatch:
@@ -657,7 +660,7 @@ def _wordless_lines(lines: Sequence[Line], words: align.ScriptWords) -> tuple[li
             outcomes[index] = ScriptLine(index, line.number, line.text, confidence.NO_WORDS)
     if not words:
         raise ScriptError("the script has no words to speak (only directions, music or sound effects)",
-                          "pass the dialogue's script, or analyze without --script to recognize the speech")
+                          OptionHint(("pass the dialogue's script, or analyze without {script} to recognize the speech",)))
     return warnings, outcomes
 
 

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..dialogue import Line, decode_script, words_of
-from ..errors import ScriptError
+from ..errors import OptionHint, ScriptError
 from ..fileio import read_input
 
 #: format name -> (module, extensions)
@@ -92,11 +92,11 @@ def read_script(path: str | Path, format: str | None = None, *, columns: Mapping
     """
     script = Path(path)
     name = script_format(script, format)
-    data = read_input(script, "script", ScriptError, hint="check the path given to --script")
+    data = read_input(script, "script", ScriptError, hint=OptionHint(("check the path given to {script}",)))
     lines = parse_script(decode_script(data, str(script)), name, str(script), columns=columns, fps=fps)
     if not any(words_of(line.text) for line in lines):
         raise ScriptError(f"script {str(script)!r} has no words to align",
-                          "put the dialogue in the file, or leave out --script to recognize speech")
+                          OptionHint(("put the dialogue in the file, or leave out {script} to recognize speech",)))
     return lines
 
 

@@ -6,7 +6,7 @@ import html
 import re
 
 from ..dialogue import Line, is_speaker_name
-from ..errors import ScriptError
+from ..errors import OptionHint, ScriptError
 
 _CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?\s*$")
 _TIMECODE = re.compile(r"^\s*(\d{1,2}):(\d{2}):(\d{2})[:;.](\d{1,2})\s*$")
@@ -16,7 +16,7 @@ _ASS_TAG = re.compile(r"\{\\[^}]*\}")
 _SPEAKER = re.compile(r"^\s*([^\s:][^:]{0,31}):\s+(\S.*)$", re.S)
 
 
-def fail(where: str, number: int, reason: str, hint: str) -> ScriptError:
+def fail(where: str, number: int, reason: str, hint: str | OptionHint) -> ScriptError:
     """A ScriptError naming the file, the line and the reason."""
     return ScriptError(f"{where}: line {number}: {reason}", hint)
 

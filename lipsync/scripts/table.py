@@ -15,7 +15,7 @@ import io
 from collections.abc import Mapping
 
 from ..dialogue import Line
-from ..errors import ScriptError
+from ..errors import OptionHint, ScriptError
 from ._common import clean_markup, fail, make_line, parse_time
 
 ROLES = ("speaker", "text", "start", "end")
@@ -54,7 +54,7 @@ def find_columns(header: list[str], columns: Mapping[str, str] | None, where: st
                 break
     if "text" not in found:
         raise ScriptError(f"{where}: line 1: no dialogue column among {', '.join(h.strip() for h in header)}",
-                          "name it with --columns text=COLUMN (and speaker=, start=, end= for the others)")
+                          OptionHint(("name it with {columns} text=COLUMN (and speaker=, start=, end= for the others)",)))
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..dialogue import Line
+from ..errors import OptionHint
 from ._common import fail, make_line
 from .srt import blocks, dialogue_text, parse_timing
 
@@ -22,7 +23,7 @@ def parse(text: str, where: str) -> tuple[Line, ...]:
     if not found or not found[0][0][1].startswith("WEBVTT"):
         number = found[0][0][0] if found else 1
         raise fail(where, number, "a WebVTT file starts with the line 'WEBVTT'",
-                   "add it, or pass --script-format srt if this is a SubRip file")
+                   OptionHint(("add it, or pass {script_format} srt if this is a SubRip file",)))
     lines: list[Line] = []
     for index, block in enumerate(found):
         head = block[0][1].strip()
