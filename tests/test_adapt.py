@@ -347,7 +347,7 @@ def test_cli_pairs_a_timed_dub_script_by_time_and_warns_of_a_line_outside_every_
     assert result.exit_code == 0, result.output
     data = json.loads(result.output[result.output.index("{"):])
     assert [line["line"] for line in data["lines"]] == [2]
-    assert any("overlaps no original line" in warning and "Nadie" in warning for warning in data["warnings"])
+    assert "dub line 2 ('Nadie dijo eso') overlaps no original line: not scored" in data["warnings"]  # subtitle 2
     # the original's first line has no dub line: listed everywhere, and a check fails on it
     assert data["summary"]["missing_lines"] == [1] and data["summary"]["flagged_lines"] == []
     assert [(item["line"], item["text"], item["reason"]) for item in data["missing"]] == [

@@ -499,6 +499,34 @@ def test_each_side_is_analyzed_in_its_own_language(two_languages: Path, tmp_path
     assert FitJob("a.wav", "b.wav").original_language is None  # by default, the dub's --language
 
 
+def _srt(*cues: tuple[float, float, str]) -> str:
+    """SubRip text of ``(start, end, text)`` cues."""
+    def clock(seconds: float) -> str:
+        return f"00:00:{int(seconds):02d},{int(round(seconds % 1 * 1000)):03d}"
+
+    return "".join(f"{number}\n{clock(start)} --> {clock(end)}\n{text}\n\n"
+                   for number, (start, end, text) in enumerate(cues, 1))
+
+
+def test_warnings_number_script_lines_as_the_table_does(espeak_wav, tmp_path: Path) -> None:
+    """The dub's second subtitle, which its take does not say, is line 2 in the warnings (not
+    line 7, where its text stands in the file)."""
+    texts = ("Please open the window and let the cold air in.", "Thank you very much.")
+    (first, rate), (second, _) = (read_mono(espeak_wav(text)) for text in texts)
+    first, second = trim(first), trim(second)
+    gap = np.zeros(rate // 2, np.float32)
+    sf.write(tmp_path / "take.wav", np.concatenate([gap, first, gap, gap, second, gap]), rate)
+    times = [(0.5, 0.5 + len(first) / rate), (1.5 + len(first) / rate, 1.5 + (len(first) + len(second)) / rate)]
+    (tmp_path / "take.srt").write_text(_srt(*((*time, text) for time, text in zip(times, texts))))
+    (tmp_path / "dub.srt").write_text(_srt((*times[0], texts[0]), (*times[1], "I am going home now.")))
+    report = tmp_path / "fit.json"
+    result = CliRunner().invoke(main, fit_args(tmp_path, "take.wav", "take.wav", "take.srt", "dub.srt",
+                                               "-o", str(report), "-q"))
+    assert result.exit_code == 0, result.output
+    assert any(warning.startswith('DUB: line 2 ("I am going home now.")')
+               for warning in json.loads(report.read_text())["warnings"]), report.read_text()
+
+
 def test_a_voice_track_is_compared_on_ones_and_its_sheet_keeps_the_presets_step(espeak_wav, tmp_path) -> None:
     from lipsync.fit.check import load_side
 

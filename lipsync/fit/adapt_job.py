@@ -13,7 +13,7 @@ from ..timing import FrameRate
 from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count, unpaired_lines
 from .check import Side, load_side, render_kind
 from .score import FitSettings, Unpaired, line_spans
-from .sides import OptionNames
+from .sides import OptionNames, numbered
 from .timeline import MouthTimeline
 
 
@@ -69,7 +69,7 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
         render_kind(output)
     dub_lines: tuple[Line, ...] = ()
     if job.script:
-        dub_lines = read_script(job.script, fps=float(FrameRate.parse(job.fps)))
+        dub_lines = numbered(read_script(job.script, fps=float(FrameRate.parse(job.fps))))
     side = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
                      track=job.track, language=job.original_language, options=job.option_names.original)
     timeline = choose_track(side.timelines, job.track)
@@ -82,8 +82,8 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
         pairs = [(number, line.text) for number, line in paired]
         missing = unpaired_lines(timeline, [number for number, _ in paired], job.settings)
         used = {id(line) for _, line in paired}
-        warnings += [f"dub line {line.number or index} ({line.text[:40]!r}) overlaps no original line: not scored"
-                     for index, line in enumerate(dub_lines, 1) if id(line) not in used and words_of(line.text)]
+        warnings += [f"dub line {line.number} ({line.text[:40]!r}) overlaps no original line: not scored"
+                     for line in dub_lines if id(line) not in used and words_of(line.text)]
     lines = adapt_lines(timeline, pairs, job.language, preset=job.preset, settings=job.settings,
                         syllables=original_syllables(side, timeline, job.settings.fit))
     language = lines[0].candidates[0].timed.language if lines else job.language

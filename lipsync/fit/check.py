@@ -17,7 +17,7 @@ from ..errors import LipsyncError, OptionError
 from ..sheet import Sheet, Track, cues_from_shapes
 from ..timing import FrameRate
 from .score import FitSettings, LineFit, TrackFit, Unpaired, fit_tracks
-from .sides import OptionNames, SideOptions
+from .sides import OptionNames, SideOptions, numbered
 from .timeline import MouthTimeline, convert_rate, sheet_timelines
 
 #: Extensions read as sheets; anything else is a voice track to analyze.
@@ -172,8 +172,9 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
     (Papagayo, TextGrid, .dat, Rhubarb, .lab: :func:`lipsync.export.load_sheet`, at ``fps``, the
     mouths named by ``preset``), an XDTS timesheet (.xdts; drawings mapped to openness through
     ``preset``; played at ``fps``), or a voice track, analyzed with
-    ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases). An error of
-    that analysis names the side (``role``) and the file, and its hint names ``options``.
+    ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases; its warnings
+    number the script's lines 1, 2, 3...). An error of that analysis names the side (``role``)
+    and the file, and its hint names ``options``.
 
     A voice track is compared on ones: its mouths change on the frame the sound does, whatever
     the preset's step (on twos, a take moved by an odd number of frames would snap every change
@@ -208,13 +209,15 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
             sheet.track(track)
             timelines = tuple(t for t in timelines if t.name == track)
         return Side(str(path), "sheet", timelines, sheet)
+    from ..dialogue import read_script
     from ..pipeline import analyze, reanimate
     from ..recognize import AcousticRecognizer, RecognitionSettings
 
     chosen = load_preset(preset)
     steady = RecognitionSettings(passes=passes, refine_reach_seconds=FIT_REFINE_REACH_SECONDS)
     try:
-        result = analyze(file, script=script, preset=chosen, fps=rate, language=language, jobs=jobs,
+        lines = None if script is None else numbered(read_script(script, fps=float(rate)))
+        result = analyze(file, script=lines, preset=chosen, fps=rate, language=language, jobs=jobs,
                          on_progress=on_progress, recognizer=AcousticRecognizer(steady, jobs))  # type: ignore[arg-type]
     except LipsyncError as error:
         raise error.about(f"{role.lower()} {file.name}", options.names()) from None

@@ -4,7 +4,10 @@ manifest columns) that give that side's script and language (:meth:`LipsyncError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..dialogue import Line
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,13 @@ class OptionNames:
 
 #: The columns of a batch manifest's fit and adapt rows.
 MANIFEST_COLUMNS = OptionNames(SideOptions("original_script", "original_language"), SideOptions("script", "language"))
+
+
+def numbered(lines: Sequence[Line]) -> tuple[Line, ...]:
+    """The script's lines numbered 1, 2, 3... in its order (an SRT's second subtitle is line 2),
+    as the fit and adapt tables count lines, instead of by the file's line they start on.
+
+    >>> [line.number for line in numbered([Line("Hello.", number=3), Line("Hi.", number=7)])]
+    [1, 2]
+    """
+    return tuple(replace(line, number=index) for index, line in enumerate(lines, 1))
