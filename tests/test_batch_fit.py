@@ -173,6 +173,22 @@ def test_a_fit_rows_original_language_is_its_scripts(project: Path, espeak_wav, 
     assert code == 0 and jobs_of(tmp_path / "out")["E01/BOB.fit"]["status"] == "done", stdout
 
 
+def test_a_column_its_kind_does_not_use_is_refused_unless_a_default(project: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "unused.csv"
+    manifest.write_text("kind,character,original,audio,script,channel,retime_mode,language\n"
+                        f"fit,A,{project}/c012.xdts,{project}/c012_de.json,,2,,\n"
+                        f"adapt,B,{project}/c012.xdts,,{project}/bob.txt,,conform,en\n")
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(manifest)
+    assert "row 2, field 'channel': not used by fit rows" in str(caught.value)
+    assert "row 3, field 'retime_mode': not used by adapt rows" in str(caught.value)
+    shared = tmp_path / "shared.toml"
+    shared.write_text(f'[defaults]\nchannel = 1\n\n[[job]]\nkind = "fit"\noriginal = "{project}/c012.xdts"\n'
+                      f'audio = "{project}/c012_de.json"\n\n[[job]]\naudio = "{project}/bob.wav"\n')
+    fit, analysis = read_manifest(shared)
+    assert (fit.kind, analysis.channel) == ("fit", 1)
+
+
 def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp_path: Path) -> None:
     manifest = tmp_path / "bad.csv"
     manifest.write_text(

@@ -58,6 +58,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "original_language": ("original_language",),
 }
 KINDS = ("analyze", "fit", "adapt")
+_EVERY_KIND = ("kind", "episode", "character", "language", "preset", "fps", "formats")
+_ORIGINAL = ("original", "original_script", "original_language", "original_track", "threshold", "fail_under", "check")
+#: the columns each kind of row uses: a row that gives another is refused (a TOML [defaults]
+#: value goes to the rows that use it)
+KIND_COLUMNS: dict[str, frozenset[str]] = {
+    "analyze": frozenset(_EVERY_KIND + ("audio", "script", "channel", "start_timecode", "diarize", "speakers")),
+    "fit": frozenset(_EVERY_KIND + _ORIGINAL + ("audio", "script", "dub_track", "retime_sheet", "retime_mode")),
+    "adapt": frozenset(_EVERY_KIND + _ORIGINAL + ("script",)),
+}
+#: columns a kind does not use that are refused with a reason of their own
+_REFUSED_APART = {"analyze": {"original"}, "adapt": {"audio"}}
 #: the report formats of a fit job (file suffix = name); json is always written
 FIT_FORMATS = {"json": "json", "html": "html", "htm": "html", "txt": "txt", "text": "txt"}
 FIT_DEFAULT_FORMATS = ("json", "html")
@@ -268,8 +279,10 @@ def _toml_rows(text: str, problems: _Problems) -> list[tuple[str, dict[str, str]
     rows = []
     for number, entry in enumerate(entries, start=1):
         where = f"[[job]] #{number}"
-        values = dict(shared)
-        values.update({_column(key, where, problems): _cell(value) for key, value in entry.items()})
+        own = {_column(key, where, problems): _cell(value) for key, value in entry.items()}
+        uses = KIND_COLUMNS.get(str(own.get("kind", shared.get("kind", "analyze"))).strip().lower())
+        values = {key: value for key, value in shared.items() if uses is None or key in uses}
+        values.update(own)
         rows.append((where, {key: value for key, value in values.items() if key}))
     return rows
 
@@ -440,6 +453,9 @@ def _jobs(rows: Sequence[tuple[str, Mapping[str, str]]], base: Path, defaults: D
         if kind == "analyze" and "original" in values:
             problems.add(where, "kind", "the row names an original but is an analyze job; set kind to fit "
                                         "for a dub-fit job")
+        for column in sorted(set(values) - KIND_COLUMNS[kind] - _REFUSED_APART.get(kind, set())):
+            problems.add(where, column, f"not used by {kind} rows (leave it empty, or start the column name "
+                                        "with # to keep it as a note)")
         for column in ("language", "original_language"):
             if column in values and str(values[column]).strip().lower() != "auto":
                 from ..languages import espeak_code
