@@ -405,9 +405,9 @@ def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
 
     Columns: ``original`` and ``dub`` (required; ``audio`` is read as ``dub``), ``script`` (the
     dub's), ``original_script``, ``preset``, ``fps``, ``track``, ``dub_track``, ``language``,
-    ``original_language`` (default: ``language``), ``outputs`` (report paths, comma-separated, .json/.html/.txt), ``retime_sheet``,
-    ``retime_mode``, ``threshold``. Relative paths are relative to ``base``. Empty cells take
-    the defaults.
+    ``original_language`` (default: ``language``), ``outputs`` (report paths, comma-separated,
+    .json/.html/.txt), ``retime_sheet``, ``retime_mode``, ``threshold``. Relative paths are
+    relative to ``base``. Empty cells take the defaults.
     """
     cells = {key.strip().lower().replace("-", "_").replace(" ", "_"): (value or "").strip()
              for key, value in row.items()}
