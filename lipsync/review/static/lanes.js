@@ -3,6 +3,7 @@
 // Only what is in view is drawn (binary search), so a 30-minute episode stays smooth. What the
 // script says is drawn too: uncertain lines, lines not found (where they were searched), doubtful
 // words and the stretches recognized without the script, each with a label, not colour alone.
+// Each row's name is in a column left of the time axis, so no label hides what is drawn.
 
 import { cueAt, } from "./edits.js";
 import { describe } from "./script.js";
@@ -35,6 +36,14 @@ function firstVisible(items, time, end) {
   return low;
 }
 
+/** `text` cut with an ellipsis to fit `width` pixels in `context`'s font. */
+function fitted(context, text, width) {
+  if (context.measureText(text).width <= width) return text;
+  let cut = text;
+  while (cut && context.measureText(`${cut}…`).width > width) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
 export class Lanes {
   /** `tracks`: [{name, cues, lines, words, phones, marks, missing, unscripted}] (the last two:
    * script.js), `shapes`: the preset's shapes, `doubtful`: the confidence under which a word is
@@ -50,7 +59,10 @@ export class Lanes {
     this.timecodeStart = timecodeStart;
     this.drop = drop;
     this.tracks = [];
-    this.view = { start: 0, pxPerSec: 100, width: 800 };
+    // the width of the rows' names column (review.css's --labels, which moves the waveform right of it too)
+    this.labels = parseFloat(getComputedStyle(canvas).getPropertyValue("--labels")) || 0;
+    this.width = 800;  // the canvas's: the names column, then the view of the time axis
+    this.view = { start: 0, pxPerSec: 100, width: this.width - this.labels };
     this.playhead = 0;
     this.selection = null;   // {track, kind: "cue"|"word", index}
     this.loop = null;        // {start, end} seconds
@@ -71,13 +83,15 @@ export class Lanes {
 
   height() { return this.rows().reduce((sum, row) => sum + row.height, 0); }
 
-  x(seconds) { return (seconds - this.view.start) * this.view.pxPerSec; }
-  time(x) { return this.view.start + x / this.view.pxPerSec; }
+  x(seconds) { return this.labels + (seconds - this.view.start) * this.view.pxPerSec; }
+  time(x) { return this.view.start + (x - this.labels) / this.view.pxPerSec; }
 
+  /** Make the canvas `width` pixels wide: the names column, then the time axis's view. */
   resize(width) {
     const ratio = window.devicePixelRatio || 1;
     const height = this.height();
-    this.view.width = width;
+    this.width = width;
+    this.view.width = width - this.labels;
     this.canvas.width = Math.round(width * ratio);
     this.canvas.height = Math.round(height * ratio);
     this.canvas.style.width = `${width}px`;
@@ -86,11 +100,15 @@ export class Lanes {
   }
 
   draw() {
-    const c = this.context, width = this.view.width;
+    const c = this.context, width = this.width;
     const rows = this.rows();
     c.clearRect(0, 0, width, this.height());
     c.font = "11px system-ui, sans-serif";
     c.textBaseline = "middle";
+    c.save();
+    c.beginPath();
+    c.rect(this.labels, 0, width - this.labels, this.height());
+    c.clip();  // nothing on the time axis spills into the names column
     if (this.loop) {
       c.fillStyle = "rgba(255, 215, 0, 0.15)";
       c.fillRect(this.x(this.loop.start), 0, (this.loop.end - this.loop.start) * this.view.pxPerSec, this.height());
@@ -102,6 +120,23 @@ export class Lanes {
     const x = this.x(this.playhead);
     c.fillStyle = "#d00";
     c.fillRect(Math.round(x) - 1, 0, 2, this.height());
+    c.restore();
+    for (const row of rows) this.drawName(row);
+  }
+
+  /** Write `row`'s name in the names column: the ruler's two lines, a track's name and row kind. */
+  drawName(row) {
+    const c = this.context, room = this.labels - 8;
+    c.fillStyle = "#eceff1";
+    c.fillRect(0, row.y, this.labels, row.height);
+    c.fillStyle = "#37474f";
+    if (row.kind === "ruler") {
+      c.fillText("frame", 4, row.y + 9);
+      c.fillText("timecode", 4, row.y + 23);
+      return;
+    }
+    const kind = ` · ${row.kind}`;
+    c.fillText(fitted(c, this.tracks[row.track].name, room - c.measureText(kind).width) + kind, 4, row.y + row.height / 2);
   }
 
   drawRuler(row) {
@@ -110,9 +145,9 @@ export class Lanes {
     const steps = [1, 2, 5, 10, 12, 24, 48, 120, 240, 480, 1200, 2400, 7200, 14400, 43200];
     const every = steps.find((step) => step * pxPerFrame >= 84) || steps[steps.length - 1];
     const first = Math.max(0, frameAt(this.view.start, rate));
-    const last = frameAt(this.time(this.view.width), rate) + 1;
+    const last = frameAt(this.time(this.width), rate) + 1;
     c.fillStyle = "#f4f4f4";
-    c.fillRect(0, row.y, this.view.width, row.height);
+    c.fillRect(0, row.y, this.width, row.height);
     c.strokeStyle = "#999";
     c.beginPath();
     if (pxPerFrame >= 4) {
@@ -135,10 +170,10 @@ export class Lanes {
 
   drawRow(row, track) {
     const c = this.context, rate = this.rate, top = row.y, height = row.height;
-    const from = this.view.start, to = this.time(this.view.width);
+    const from = this.view.start, to = this.time(this.width);
     const selected = this.selection && this.selection.track === row.track ? this.selection : null;
     c.fillStyle = row.kind === "cues" ? "#fff" : "#fafafa";
-    c.fillRect(0, top, this.view.width, height);
+    c.fillRect(0, top, this.width, height);
     const box = (start, end, fill, label, outline) => {
       const x0 = this.x(start), x1 = this.x(end);
       c.fillStyle = fill;
@@ -146,7 +181,7 @@ export class Lanes {
       if (outline) { c.strokeStyle = outline; c.lineWidth = 2; c.strokeRect(x0 + 1, top + 2, x1 - x0 - 3, height - 4); c.lineWidth = 1; }
       if (label && x1 - x0 > 12) {
         c.save(); c.beginPath(); c.rect(x0, top, x1 - x0 - 2, height); c.clip();
-        c.fillStyle = "#111"; c.fillText(label, Math.max(x0, 0) + 3, top + height / 2); c.restore();
+        c.fillStyle = "#111"; c.fillText(label, Math.max(x0, this.labels) + 3, top + height / 2); c.restore();
       }
     };
     if (row.kind === "cues") {
@@ -162,7 +197,7 @@ export class Lanes {
       }
       for (const mark of track.marks || []) {
         const x0 = this.x(secondsAt(mark.frame, rate));
-        if (x0 > this.view.width) continue;
+        if (x0 > this.width) continue;
         c.fillStyle = "rgba(220, 0, 0, 0.55)";
         c.fillRect(x0, top + height - 7, mark.length * this.view.pxPerSec * rate.den / rate.num, 6);
       }
@@ -202,11 +237,6 @@ export class Lanes {
         }
       }
     }
-    c.fillStyle = "rgba(255,255,255,0.85)";
-    const name = `${track.name} · ${row.kind}`;
-    c.fillRect(0, top, c.measureText(name).width + 8, 13);
-    c.fillStyle = "#555";
-    c.fillText(name, 4, top + 7);
   }
 
   /** Whether `word` was heard with a confidence under the doubtful one. */
@@ -214,10 +244,12 @@ export class Lanes {
     return this.doubtful !== null && typeof word.confidence === "number" && word.confidence < this.doubtful;
   }
 
-  /** What is under the point (x, y): the row, its time and frame, and the item and edge. */
+  /** What is under the point (x, y): the row, its time and frame, and the item and edge; in the
+   * names column, `name: true`, the row's track, and the time at the view's start. */
   hit(x, y) {
     const row = this.rows().find((r) => y >= r.y && y < r.y + r.height);
-    const time = this.time(x), frame = frameAt(time, this.rate);
+    const time = this.time(Math.max(x, this.labels)), frame = frameAt(time, this.rate);
+    if (x < this.labels) return { row, time, frame, track: row && row.track, name: true };
     if (!row || row.kind === "ruler") return { row, time, frame };
     const track = this.tracks[row.track];
     if (row.kind === "cues") {

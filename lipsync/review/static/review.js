@@ -601,7 +601,7 @@ function pointerOnLanes(canvas) {
   };
   canvas.addEventListener("pointermove", (event) => {
     const hit = at(event);
-    if (!drag) { canvas.style.cursor = hit.edge && page.editable ? "ew-resize" : "crosshair"; return; }
+    if (!drag) { canvas.style.cursor = hit.name ? "default" : hit.edge && page.editable ? "ew-resize" : "crosshair"; return; }
     const track = page.tracks[drag.track];
     if (drag.kind === "boundary") {
       track.cues = edits.moveBoundary(drag.before.tracks[drag.track].cues, drag.index, Math.round(hit.time * page.rate.num / page.rate.den));
@@ -620,7 +620,9 @@ function pointerOnLanes(canvas) {
     canvas.focus();
     canvas.setPointerCapture(event.pointerId);
     const hit = at(event);
-    if (hit.edge && page.editable && hit.kind === "cue") {
+    if (hit.name) {  // a row's name: its track becomes the active one
+      if (hit.track !== undefined) page.activeTrack = hit.track;
+    } else if (hit.edge && page.editable && hit.kind === "cue") {
       drag = { kind: "boundary", track: hit.track, index: hit.index, before: snapshot() };
       select({ track: hit.track, kind: "cue", index: hit.index });
     } else if (hit.edge && page.editable && hit.kind === "word") {
@@ -797,7 +799,7 @@ async function start() {
   $("#reanimate").addEventListener("click", reanimateSelected);
   window.addEventListener("beforeunload", (event) => { if (page.dirty) event.preventDefault(); });
   await new Promise((resolve) => { if (page.ws.getDuration()) resolve(); else page.ws.once("ready", resolve); });
-  page.ws.zoom(Math.max($("#timeline").clientWidth / page.duration, Math.min(120, 4000 / page.duration * 10)));
+  page.ws.zoom(Math.max(page.lanes.view.width / page.duration, Math.min(120, 4000 / page.duration * 10)));
   viewChanged();
   if (state.mode === "fit" && page.stops.length) goToStop(page.stops[0]);
   if (state.mode === "sheet") {
