@@ -1,9 +1,53 @@
-"""The review page's lanes in a real browser (headless Chromium through Playwright): the rows'
-names hide nothing on the time axis."""
+"""The review page with the keyboard alone, and its lanes, in a real browser (headless Chromium
+through Playwright): Tab reaches every control and leaves the lanes, keys typed in a text field
+stay there, and the rows' names hide nothing on the time axis."""
 
 from __future__ import annotations
 
 from test_review_page import opened, sample  # noqa: F401 - fixtures (browser: conftest)
+
+FOCUSED = "() => { const e = document.activeElement; return e.id || (e.closest('#exports') && e.tagName) || e.tagName; }"
+
+
+def tab_to(page, wanted: str, most: int = 80) -> list[str]:
+    """Press Tab until the focused element is ``wanted`` (an id, or SUMMARY / INPUT inside the
+    Export on save list): the elements focused on the way, ``wanted`` last."""
+    seen: list[str] = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(FOCUSED))
+        if seen[-1] == wanted:
+            return seen
+    raise AssertionError(f"Tab never reached {wanted}: {seen}")
+
+
+def test_tab_reaches_every_control_and_the_lanes_are_one_stop(opened):  # noqa: F811
+    page = opened[0]
+    assert tab_to(page, "SUMMARY") == ["play", "half", "loop", "undo", "redo", "save", "SUMMARY"]
+    page.keyboard.press("Enter")  # opens Export on save
+    assert tab_to(page, "INPUT") == ["INPUT"]
+    page.keyboard.press("Space")
+    assert page.evaluate("() => document.activeElement.checked")
+    # the lanes: one stop, with a visible ring, where the editing keys work
+    assert tab_to(page, "lanes")[-2:] == ["INPUT", "lanes"]  # the last format, then the lanes: the waveform is no stop
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("c")
+    page.keyboard.press("]")
+    assert page.evaluate("() => window.review.selection") == {"track": 0, "kind": "cue", "index": 1}
+    page.keyboard.press("Escape")  # clears the selection, then leaves the lanes
+    assert page.evaluate("() => window.review.selection") is None
+    page.keyboard.press("Escape")
+    assert page.evaluate(FOCUSED) == "BODY"
+    # on to the adapt panel's text box: what is typed there is text, no shortcut
+    after = tab_to(page, "adapt-text")
+    assert "lanes" not in after and after[-3:] == ["adapt-line", "adapt-language", "adapt-text"]
+    page.keyboard.type("Hi, Sam. 1 ] ")
+    page.keyboard.press("Delete")
+    assert page.input_value("#adapt-text") == "Hi, Sam. 1 ] "
+    assert page.evaluate("() => [window.review.dirty, window.review.selection, window.review.media.paused]") == [
+        False, None, True]
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED) == "adapt-language"
 
 
 # Each text the lanes write, with its x and width (recorded from the canvas while they draw).

@@ -175,8 +175,8 @@ def test_drag_a_boundary_change_a_shape_undo_and_save(opened):
     page.keyboard.press("Control+Shift+z")
     assert cues_of(page)[index]["shape"] == "A"
     # split at the playhead and merge back, keyboard only
-    page.keyboard.press("Tab")  # next cue, playhead at its start
-    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("]")  # next cue, playhead at its start
+    page.keyboard.press("[")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("s")
     assert len(cues_of(page)) == len(before) + 1
@@ -243,7 +243,7 @@ def reshape_cue(page, index: int) -> str:
     page.keyboard.press("Home")
     page.keyboard.press("c")
     for _ in range(index):
-        page.keyboard.press("Tab")
+        page.keyboard.press("]")
     shapes = page.evaluate("() => window.review.shapes.map((shape) => shape.name)")
     shape = shapes[0] if cues_of(page)[index]["shape"] != shapes[0] else shapes[1]
     page.keyboard.press(str(shapes.index(shape) + 1))

@@ -23,7 +23,8 @@ const SHORTCUTS = [
   ["L", "loop the selection on / off"],
   ["+ − F", "zoom in / out / whole"],
   ["C W", "select the cue / word at the playhead"],
-  ["Tab Shift+Tab", "next / previous cue or word"],
+  ["] [", "next / previous cue or word"],
+  ["Esc", "clear the selection; with nothing selected, leave the lanes"],
   ["↑ ↓", "previous / next track"],
   ["1-9 0, Shift+1-5", "set the selected cue's shape (palette order)", "edit"],
   [", .", "move the selected cue's or word's start a frame earlier / later", "edit"],
@@ -36,6 +37,7 @@ const SHORTCUTS = [
   ["Ctrl+S", "save (and export the chosen formats)", "edit"],
   ["N P", "next / previous line to check: uncertain or not found (script), flagged (dub-fit report)"],
   ["drag", "a cue boundary or a word's edge (snapped to frames); click to select and seek", "edit"],
+  ["Tab Shift+Tab", "next / previous control (the lanes are one stop); these keys work anywhere but in a text field, and Space or Enter presses the focused button"],
 ];
 
 const page = {
@@ -542,8 +544,25 @@ function goToStop(stop) {
   for (const item of stop.item.parentElement.children) item.classList.toggle("current", item === stop.item);
 }
 
+/** Whether `event`'s key belongs to the focused element rather than to the page's shortcuts:
+ * Tab (focus moves on, WAI-ARIA practice), any key in a text field or a list box, Space and
+ * Enter on a button, a checkbox or the Export on save summary. */
+function ownKey(event) {
+  if (event.key === "Tab") return true;
+  const target = event.target instanceof Element ? event.target : null;
+  if (!target) return false;
+  if (target.closest("textarea, select, input:not([type=checkbox])")) return true;
+  return (event.key === " " || event.key === "Enter") && !!target.closest("button, summary, input, a[href]");
+}
+
+/** Escape: clear the selection; with nothing selected, leave the lanes (focus goes on from there). */
+function escape() {
+  if (page.selection) select(null);
+  else if (document.activeElement === $("#lanes")) $("#lanes").blur();
+}
+
 function onKey(event) {
-  if (event.target.closest && event.target.closest("input, select, textarea, summary")) return;
+  if (ownKey(event)) return;
   const key = event.key, ctrl = event.ctrlKey || event.metaKey;
   const done = () => event.preventDefault();
   if (ctrl && key.toLowerCase() === "z") { event.shiftKey ? redo() : undo(); return done(); }
@@ -566,7 +585,9 @@ function onKey(event) {
     case "End": seekFrame(page.durationFrames - 1); break;
     case "ArrowUp": page.activeTrack = Math.max(0, page.activeTrack - 1); select(null); break;
     case "ArrowDown": page.activeTrack = Math.min(page.tracks.length - 1, page.activeTrack + 1); select(null); break;
-    case "Tab": stepSelection(event.shiftKey ? -1 : 1); break;
+    case "]": stepSelection(1); break;
+    case "[": stepSelection(-1); break;
+    case "Escape": escape(); break;
     case "h": case "H": toggleHalf(); break;
     case "l": case "L": toggleLoop(); break;
     case "i": case "I": setSelectionEdge("in"); break;
@@ -665,17 +686,18 @@ function pointerOnLanes(canvas) {
 
 // ------------------------------------------------------------------ start
 
-/** List a dub-fit report's lines (a click goes to one); returns its flagged lines' stops in time order. */
+/** List a dub-fit report's lines (a button each goes to one); returns its flagged lines' stops in time order. */
 function fitList(fit) {
   $("#fit").hidden = false;
   const list = $("#fit-lines"), stops = [];
   for (const line of fit.lines) {
-    const item = document.createElement("li");
+    const item = document.createElement("li"), button = document.createElement("button");
     const stop = { ...line.window, item };
     item.dataset.number = String(line.number);
     item.className = line.flagged ? "flagged" : "";
-    item.textContent = `${Math.round(line.score)} · ${line.dub.text || line.original.text || "(no text)"} — ${line.advice}`;
-    item.addEventListener("click", () => goToStop(stop));
+    button.textContent = `${Math.round(line.score)} · ${line.dub.text || line.original.text || "(no text)"} — ${line.advice}`;
+    button.addEventListener("click", () => goToStop(stop));
+    item.append(button);
     list.append(item);
     if (line.flagged) stops.push(stop);
   }
@@ -751,6 +773,7 @@ async function start() {
     height: 90, waveColor: "#90a4ae", progressColor: "#546e7a", cursorColor: "#d00", cursorWidth: 2,
     normalize: false, dragToSeek: true, autoScroll: false, autoCenter: false, plugins: [page.regions],
   });
+  page.ws.getWrapper().parentElement.tabIndex = -1;  // its scroller: no Tab stop, the lanes' keys scroll it
   page.regions.enableDragSelection({ color: "rgba(255, 215, 0, 0.25)" });
   page.regions.on("region-created", (region) => {
     if (page.region && page.region !== region) page.region.remove();
