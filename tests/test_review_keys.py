@@ -1,10 +1,10 @@
 """The review page with the keyboard alone, and its lanes, in a real browser (headless Chromium
 through Playwright): Tab reaches every control and leaves the lanes, keys typed in a text field
-stay there, and the rows' names hide nothing on the time axis."""
+stay there, the keypad's digits set shapes, and the rows' names hide nothing on the time axis."""
 
 from __future__ import annotations
 
-from test_review_page import opened, sample  # noqa: F401 - fixtures (browser: conftest)
+from test_review_page import cues_of, opened, sample  # noqa: F401 - fixtures (browser: conftest)
 
 FOCUSED = "() => { const e = document.activeElement; return e.id || (e.closest('#exports') && e.tagName) || e.tagName; }"
 
@@ -48,6 +48,25 @@ def test_tab_reaches_every_control_and_the_lanes_are_one_stop(opened):  # noqa: 
         False, None, True]
     page.keyboard.press("Shift+Tab")
     assert page.evaluate(FOCUSED) == "adapt-language"
+
+
+def press_keypad_digit(page, digit: int) -> None:
+    """Press ``digit`` on the numeric keypad with Num Lock on, as Chromium gets it from the system
+    (Playwright's "Numpad2" is the keypad's key with Num Lock off: ArrowDown)."""
+    cdp = page.context.new_cdp_session(page)
+    key = {"key": str(digit), "code": f"Numpad{digit}", "windowsVirtualKeyCode": 96 + digit, "location": 3}
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": str(digit), **key})
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **key})
+    cdp.detach()
+
+
+def test_a_keypad_digit_sets_the_shape(opened):  # noqa: F811
+    page = opened[0]
+    shapes = page.evaluate("() => window.review.shapes.map((shape) => shape.name)")
+    page.keyboard.press("Home")
+    page.keyboard.press("c")
+    press_keypad_digit(page, 2)
+    assert cues_of(page)[0]["shape"] == shapes[1]
 
 
 # Each text the lanes write, with its x and width (recorded from the canvas while they draw).

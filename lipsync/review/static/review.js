@@ -26,7 +26,7 @@ const SHORTCUTS = [
   ["] [", "next / previous cue or word"],
   ["Esc", "clear the selection; with nothing selected, leave the lanes"],
   ["↑ ↓", "previous / next track"],
-  ["1-9 0, Shift+1-5", "set the selected cue's shape (palette order)", "edit"],
+  ["1-9 0, Shift+1-5", "set the selected cue's shape (palette order; the keypad's digits too)", "edit"],
   [", .", "move the selected cue's or word's start a frame earlier / later", "edit"],
   ["< >", "move the selected cue's or word's end a frame earlier / later", "edit"],
   ["S", "split the selected cue at the playhead", "edit"],
@@ -555,6 +555,13 @@ function ownKey(event) {
   return (event.key === " " || event.key === "Enter") && !!target.closest("button, summary, input, a[href]");
 }
 
+/** The digit of a digit key, on the top row (Shift+1 too) or the numeric keypad; else null. */
+function digitOf(event) {
+  const top = /^Digit(\d)$/.exec(event.code);
+  if (top) return Number(top[1]);
+  return /^Numpad\d$/.test(event.code) && /^\d$/.test(event.key) ? Number(event.key) : null;
+}
+
 /** Escape: clear the selection; with nothing selected, leave the lanes (focus goes on from there). */
 function escape() {
   if (page.selection) select(null);
@@ -569,10 +576,9 @@ function onKey(event) {
   if (ctrl && key.toLowerCase() === "y") { redo(); return done(); }
   if (ctrl && key.toLowerCase() === "s") { save(); return done(); }
   if (ctrl || event.altKey) return;
-  const digit = /^Digit(\d)$/.exec(event.code);
-  if (digit && page.editable) {
-    const number = Number(digit[1]);
-    const index = event.shiftKey ? 9 + number : (number + 9) % 10;
+  const digit = digitOf(event);
+  if (digit !== null && page.editable) {
+    const index = event.shiftKey ? 9 + digit : (digit + 9) % 10;
     if (page.shapes[index]) setSelectedShape(page.shapes[index].name);
     return done();
   }
