@@ -1,6 +1,7 @@
-"""The review page with the keyboard alone, and its lanes, in a real browser (headless Chromium
-through Playwright): Tab reaches every control and leaves the lanes, keys typed in a text field
-stay there, the keypad's digits set shapes, and the rows' names hide nothing on the time axis."""
+"""The review page with the keyboard alone, in a real browser (headless Chromium through
+Playwright): Tab reaches every control and leaves the lanes, keys typed in a text field stay
+there, the keypad's digits set shapes, a key that changes nothing says why, and the rows' names
+hide nothing on the time axis."""
 
 from __future__ import annotations
 
@@ -67,6 +68,26 @@ def test_a_keypad_digit_sets_the_shape(opened):  # noqa: F811
     page.keyboard.press("c")
     press_keypad_digit(page, 2)
     assert cues_of(page)[0]["shape"] == shapes[1]
+
+
+def test_a_nudge_that_cannot_move_says_why(opened):  # noqa: F811
+    page = opened[0]
+    page.keyboard.press("Home")
+    page.keyboard.press("c")
+    page.keyboard.press(",")
+    assert "The cue's start cannot move a frame earlier: it is the sheet's first frame." in page.locator("#notice").inner_text()
+    page.keyboard.press("]")  # cue 1, shrunk to one frame by its end
+    for _ in range(cues_of(page)[1]["length"] - 1):
+        page.keyboard.press("<")
+    assert cues_of(page)[1]["length"] == 1
+    page.keyboard.press("[")
+    before = cues_of(page)
+    page.keyboard.press(">")
+    assert cues_of(page) == before
+    refusals = page.locator("#notice div.warning")
+    assert refusals.count() == 1  # each refusal replaces the one before
+    assert refusals.inner_text() == ("The cue's end cannot move a frame later: the next cue is one frame long, "
+                                     "and a cue keeps at least one (merge or delete it instead).")
 
 
 # Each text the lanes write, with its x and width (recorded from the canvas while they draw).

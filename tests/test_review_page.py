@@ -275,6 +275,8 @@ def test_an_edit_made_while_saving_stays_unsaved_until_the_next_save(opened, mon
     page.keyboard.press("Control+s")
     assert answered.wait(10)
     second = reshape_cue(page, 2)  # while the save runs
+    page.keyboard.press("Control+s")  # refused, saying why
+    assert "Not saved: a save is still running" in page.locator("#notice div.warning").last.inner_text()
     release.set()
     page.wait_for_function("() => !window.review.busy")
     saved = sheet_from_json(path.read_text()).tracks[0].cues

@@ -45,8 +45,12 @@ const page = {
   editable: false, dirty: false, history: new edits.History(), selection: null, activeTrack: 0,
   revision: 0, version: null,  // how many edits the page made; the version of the file they are made on
   shownFrame: -1, loop: false, half: false, media: null, ws: null, regions: null, region: null,
-  lanes: null, pxPerSec: 0, busy: false, stops: [], band: null, scriptBand: null,
+  lanes: null, pxPerSec: 0, stops: [], band: null, scriptBand: null,
+  busy: null,     // the request under way ("a save", "a re-animation"): another is refused meanwhile; else null
+  refusal: null,  // the notice of the last key or drag that did nothing (refuse)
 };
+
+const REFUSAL_MS = 6000;  // how long the notice of a key or drag that did nothing stays
 
 // ------------------------------------------------------------------ messages and requests
 
@@ -57,6 +61,14 @@ function notice(text, kind = "info", extra = null) {
   if (extra) box.append(" ", extra);
   $("#notice").append(box);
   return box;
+}
+
+/** Say why a key, click or drag did nothing, in a notice that replaces the previous such one
+ * and goes after a few seconds. */
+function refuse(text) {
+  if (page.refusal) { clearTimeout(page.refusal.timer); page.refusal.box.remove(); }
+  const box = notice(text, "warning");
+  page.refusal = { box, timer: setTimeout(() => box.remove(), REFUSAL_MS) };
 }
 
 async function request(path, body) {
@@ -319,46 +331,47 @@ function buildShortcuts() {
 
 // ------------------------------------------------------------------ edits
 
+/** The selected cue's selection, when the page edits; else null, said in a notice. */
 function selectedCue() {
   const s = page.selection;
-  return s && s.kind === "cue" && page.tracks[s.track].cues[s.index] ? s : null;
+  if (!page.editable) return null;
+  if (s && s.kind === "cue" && page.tracks[s.track].cues[s.index]) return s;
+  refuse("Select a cue first: click one, or press C (the cue at the playhead).");
+  return null;
 }
 
 function setSelectedShape(shape) {
   const s = selectedCue();
-  if (!page.editable || !s) return;
-  apply(s.track, { cues: edits.setShape(page.tracks[s.track].cues, s.index, shape) });
+  if (s) apply(s.track, { cues: edits.setShape(page.tracks[s.track].cues, s.index, shape) });
 }
 
 function splitSelected() {
   const s = selectedCue();
-  if (!page.editable || !s) return;
+  if (!s) return;
   const cues = edits.split(page.tracks[s.track].cues, s.index, currentFrame());
-  apply(s.track, { cues }, { ...s, index: s.index + 1 });
+  if (!apply(s.track, { cues }, { ...s, index: s.index + 1 })) refuse("Not split: put the playhead inside the selected cue, past its first frame.");
 }
 
 function mergeSelected() {
   const s = selectedCue();
-  if (page.editable && s) apply(s.track, { cues: edits.mergeNext(page.tracks[s.track].cues, s.index) });
+  if (s && !apply(s.track, { cues: edits.mergeNext(page.tracks[s.track].cues, s.index) })) refuse("Not merged: the last cue has no next cue.");
 }
 
 function deleteSelected() {
   const s = selectedCue();
-  if (!page.editable || !s) return;
+  if (!s) return;
   const cues = edits.remove(page.tracks[s.track].cues, s.index);
-  apply(s.track, { cues }, { ...s, index: Math.max(0, s.index - 1) });
+  if (!apply(s.track, { cues }, { ...s, index: Math.max(0, s.index - 1) })) refuse("Not deleted: it is the track's only cue.");
 }
 
+/** Move the selected cue's or word's `edge` ("start", "end") by `frames` (1 or -1). */
 function nudge(edge, frames) {
   const s = page.selection, item = selectedItem();
-  if (!page.editable || !item) return;
-  if (s.kind === "cue") {
-    if (edge === "end") {
-      const next = page.tracks[s.track].cues[s.index + 1];
-      if (next) apply(s.track, { cues: edits.moveBoundary(page.tracks[s.track].cues, s.index + 1, next.frame + frames) });
-    } else {
-      apply(s.track, { cues: edits.moveBoundary(page.tracks[s.track].cues, s.index, item.frame + frames) });
-    }
+  if (!page.editable) return;
+  if (!item) {
+    refuse("Select a cue or a word first: click one, or press C / W.");
+  } else if (s.kind === "cue") {
+    nudgeCue(s, edge, frames);
   } else {
     const step = frames * page.rate.den / page.rate.num;
     const start = edge === "start" ? snap(item.start + step) : item.start;
@@ -367,17 +380,42 @@ function nudge(edge, frames) {
   }
 }
 
+function nudgeCue(s, edge, frames) {
+  const cues = page.tracks[s.track].cues;
+  const boundary = edge === "start" ? s.index : s.index + 1;  // the cue that starts at that edge
+  const inside = boundary > 0 && boundary < cues.length;
+  if (!inside || !apply(s.track, { cues: edits.moveBoundary(cues, boundary, cues[boundary].frame + frames) })) {
+    refuse(nudgeRefusal(cues, s.index, boundary, frames));
+  }
+}
+
+/** Why cue `index`'s edge at the start of cue `boundary` cannot move by `frames`: it is the
+ * sheet's start or end, or the cue it would take a frame from has only one. */
+function nudgeRefusal(cues, index, boundary, frames) {
+  const edge = boundary === index ? "start" : "end";
+  const what = `The cue's ${edge} cannot move a frame ${frames < 0 ? "earlier" : "later"}`;
+  if (boundary === 0) return `${what}: it is the sheet's first frame.`;
+  if (boundary === cues.length) return `${what}: it is the sheet's last frame.`;
+  const shrinking = frames > 0 ? boundary : boundary - 1;
+  const whose = shrinking === index ? "this cue is" : `the ${shrinking < index ? "previous" : "next"} cue is`;
+  return `${what}: ${whose} one frame long, and a cue keeps at least one (merge or delete it instead).`;
+}
+
 function snap(seconds) {
   return secondsAt(Math.round(seconds * page.rate.num / page.rate.den), page.rate);
 }
 
+/** Re-animate word `wordIndex` of track `trackIndex` moved to `start`-`end` seconds (the
+ * server's api/reanimate); refused, saying why, when it cannot be or while a save runs. */
 async function reanimate(trackIndex, wordIndex, start, end) {
-  if (!page.state.reanimate.available) {
-    notice(`Cannot re-animate: ${page.state.reanimate.reason}`, "warning");
+  const why = !page.state.reanimate.available ? `Cannot re-animate: ${page.state.reanimate.reason}`
+    : page.busy ? `Word not re-animated: ${page.busy} is still running; move it again when it is done.` : null;
+  if (why) {
+    refuse(why);
+    page.lanes.draw();  // a dragged word back where it was
     return;
   }
-  if (page.busy) return;
-  page.busy = true;
+  page.busy = "a re-animation";
   try {
     const track = page.tracks[trackIndex];
     const result = await request("api/reanimate", { track: trackParts(track), word: wordIndex, start, end });
@@ -386,13 +424,14 @@ async function reanimate(trackIndex, wordIndex, start, end) {
     notice(error.message, "error");
     refresh(true);
   } finally {
-    page.busy = false;
+    page.busy = null;
   }
 }
 
 function reanimateSelected() {
   const s = page.selection;
-  if (!page.editable || !s || s.kind !== "word") return;
+  if (!page.editable) return;
+  if (!s || s.kind !== "word") { refuse("Select a word first: click one, or press W (the word at the playhead)."); return; }
   const word = selectedItem();
   reanimate(s.track, s.index, word.start, word.end);
 }
@@ -416,8 +455,9 @@ function editedSheet() {
 /** Save the edits made so far on the version of the file the page holds; edits made while the
  * save runs are not in it and stay unsaved. */
 async function save() {
-  if (!page.editable || page.busy) return;
-  page.busy = true;
+  if (!page.editable) return;
+  if (page.busy) { refuse(`Not saved: ${page.busy} is still running; save again when it is done.`); return; }
+  page.busy = "a save";
   const formats = [...document.querySelectorAll("#export-list input:checked")].map((box) => box.value);
   const revision = page.revision;
   try {
@@ -451,7 +491,7 @@ async function save() {
     }
     notice(`Not saved: ${error.message}`, "error", actions);
   } finally {
-    page.busy = false;
+    page.busy = null;
   }
 }
 
@@ -476,7 +516,7 @@ function toggleHalf() {
 }
 
 function toggleLoop() {
-  if (!page.region) { notice("Select a stretch first: drag on the waveform, or press I and O.", "warning"); return; }
+  if (!page.region) { refuse("Select a stretch first: drag on the waveform, or press I and O."); return; }
   page.loop = !page.loop;
   $("#loop").setAttribute("aria-pressed", String(page.loop));
   page.lanes.loop = page.loop ? { start: page.region.start, end: page.region.end } : null;
