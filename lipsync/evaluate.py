@@ -634,9 +634,28 @@ def _scored_frames(ref_spans: Sequence[_Span], fps: float) -> tuple[int, int]:
             math.ceil(ref_spans[-1][1] * fps - 0.5 - _FRAME_EPSILON))
 
 
+def on_frames(spans: Sequence[_Span], fps: float, quantum: float) -> list[_Span]:
+    """Spans whose times were written rounded to ``quantum`` seconds put back on the frame
+    boundaries they stand for (each time within the rounding of one); exact times as they are.
+
+    >>> on_frames([(0.13, 0.17, "A"), (0.17, 0.3, "C")], 24, 0.01)  # frame 3, then frames 4-6
+    [(0.125, 0.16666666666666666, 'A'), (0.16666666666666666, 0.2916666666666667, 'C')]
+    """
+    if quantum <= 0:
+        return list(spans)
+
+    def snapped(time: float) -> float:
+        boundary = round(time * fps) / fps
+        return boundary if abs(boundary - time) <= quantum + 1e-9 else time
+
+    return [(snapped(start), snapped(end), shape) for start, end, shape in spans]
+
+
 def _missed_bilabials(ref_spans: Sequence[_Span], res_spans: Sequence[_Span], fps: float) -> list[tuple[float, float]]:
     """The reference's bilabials (A spans) that the result shows open on every frame
-    overlapping them and on the frame before and after (within the scored frames)."""
+    overlapping them and on the frame before and after (within the scored frames); a result
+    written with rounded times is read on the frames they stand for (:func:`on_frames`)."""
+    res_spans = on_frames(res_spans, fps, time_quantum([time for span in res_spans for time in span[:2]]))
     first, stop = _scored_frames(ref_spans, fps)
     missed = []
     for start, end, shape in ref_spans:

@@ -281,6 +281,18 @@ def test_a_closure_one_frame_late_still_counts_but_two_frames_late_does_not() ->
     assert (closure(11), closure(14), closure(10), closure(15)) == (1.0, 1.0, 0.0, 0.0)
 
 
+def test_a_closure_is_judged_on_the_frames_a_rounded_tsv_stands_for(tmp_path: Path) -> None:
+    # eval-dev's dr2-marc0_sx288: the b of "Brush" bursts at 0.2114 s (frame 5); a sheet closed on
+    # frame 3 alone is two frames early, though its TSV's 0.17 (for 4/24 = 0.1667) reads as
+    # reaching into frame 4
+    reference = reference_tsv(tmp_path, "ref.tsv", [(0, 0.211438, "h#"), (0.211438, 0.216125, "b"),
+                                                      (0.216125, 0.5, "ah")])
+    early = rhubarb_tsv(tmp_path, "early.tsv", [(0, "X"), (0.13, "A"), (0.17, "C")], 0.5)
+    assert evaluate_pair(reference, early).closure == 0.0
+    one_frame_early = rhubarb_tsv(tmp_path, "ok.tsv", [(0, "X"), (0.17, "A"), (0.21, "C")], 0.5)
+    assert evaluate_pair(reference, one_frame_early).closure == 1.0
+
+
 def test_a_result_late_by_a_tenth_of_a_second_loses_two_frames_of_24() -> None:
     reference = [seg(0, 0.5, "aa"), seg(0.5, 1.0, "iy")]
     result = [seg(0, 0.6, "D"), seg(0.6, 1.0, "B")]  # midpoints 0.521 and 0.5625 disagree
