@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lipsync.audio import Audio
 from lipsync.cli import main
 from lipsync.dialogue import Line
-from lipsync.errors import ScriptError, ScriptMismatchError
+from lipsync.errors import AudioError, ScriptError, ScriptMismatchError
 from lipsync.pipeline import analyze
 from lipsync.recognize import AcousticRecognizer, RecognitionSettings
 from lipsync.sheet import sheet_from_json, sheet_to_json
@@ -197,11 +197,11 @@ def test_a_script_of_only_stage_directions_is_an_error(take):
     assert "no words to speak" in caught.value.message
 
 
-def test_silence_with_a_script_is_an_error():
+def test_silence_with_a_script_is_an_error_about_the_recording():
     silence = Audio(np.zeros(16000 * 2, np.float32), 16000, 16000, 1, 2.0, None)
-    with pytest.raises(ScriptMismatchError) as caught:
+    with pytest.raises(AudioError) as caught:
         analyze(silence, lines_of("Hello there."))
-    assert "no speech" in caught.value.message
+    assert "is silent" in caught.value.message and "no speech to align the script to" in caught.value.message
 
 
 def test_batch_fails_the_job_of_a_wrong_script_reports_line_counts_and_fails_on_request(take, tmp_path):
