@@ -288,7 +288,7 @@ class AcousticRecognizer:
         aligned = dict(zip(groups, results))
         reference = confidence.per_frame(*results[-1]) if loop else None
         if not timed and len(groups) == 1 and aligned[groups[0]] is not None and len(groups[0].lines) > 1 \
-                and self._words_in_pauses(aligned[groups[0]], groups[0], stretches):
+                and self._words_in_pauses(aligned[groups[0]], groups[0], words, stretches):
             # Aligned in one piece, lines were pushed across the pauses between them: align the
             # lines matched to the stretches between pauses instead, as in longer recordings.
             groups = align.plan_chunks(words, len(lines), stretches, audio.duration, whole=False, settings=settings)
@@ -552,17 +552,24 @@ class AcousticRecognizer:
             return False
         if align.squeezed_lines(located, align.words_in(group, words)):
             return False
-        if len(group.lines) > 1 and self._words_in_pauses(located, group, stretches):
+        if len(group.lines) > 1 and self._words_in_pauses(located, group, words, stretches):
             return False
         return not self._unscripted_in_group(located, group, stretches)
 
-    def _words_in_pauses(self, located, group: align.Group, stretches: Sequence[tuple[float, float]]) -> bool:
-        """True when a word of an aligned group lies mostly in a pause (less than
-        ``settings.min_word_in_speech`` of it in speech): the aligner moved words across the
-        pause between two lines, which a plan per stretch of speech corrects."""
+    def _words_in_pauses(self, located, group: align.Group, words,
+                         stretches: Sequence[tuple[float, float]]) -> bool:
+        """True when the aligner moved words of an aligned group across the pause between two
+        lines, which a plan per stretch of speech corrects: a word lies mostly in a pause (less
+        than ``settings.min_word_in_speech`` of it in speech), or a line's first or last words
+        sit in another line's stretch of speech, away from the rest of their line
+        (:func:`_split_from_line`)."""
         share = self.settings.min_word_in_speech
-        return any(confidence.overlap_seconds(start, end, stretches) < share * (end - start)
-                   for start, end in self._word_spans(located, group))
+        spans = self._word_spans(located, group)
+        if any(confidence.overlap_seconds(start, end, stretches) < share * (end - start) for start, end in spans):
+            return True
+        places = [max(range(len(stretches)), key=lambda i: confidence.overlap_seconds(start, end, stretches[i:i + 1]))
+                  for start, end in spans]
+        return _split_from_line([word.line for word in align.words_in(group, words)], places)
 
     def _unscripted_in_group(self, located, group: align.Group,
                              stretches: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -757,6 +764,29 @@ class _LineRater:
         return [None if score is None else confidence.confidence(score, self._reference or 0.0, self._settings,
                                                                  self._foreign)
                 for score in scores]
+
+
+def _split_from_line(owners: Sequence[int], places: Sequence[int]) -> bool:
+    """True when a line's edge words were pushed across a pause onto another line: two lines
+    meet inside one stretch of speech (their boundary words in the same stretch) while one of
+    them has most of its words in another stretch. ``owners``: each aligned word's line;
+    ``places``: the stretch of speech each word lies in (most of it).
+
+    >>> _split_from_line([0, 0, 1, 1, 1], [0, 0, 0, 1, 1])  # line 1's first word after line 0
+    True
+    >>> _split_from_line([0, 0, 1, 1, 1], [0, 0, 1, 1, 1]), _split_from_line([0, 0, 1, 1], [0, 0, 0, 0])
+    (False, False)
+    """
+    for position in range(1, len(owners)):
+        before, after = owners[position - 1], owners[position]
+        if before == after or places[position - 1] != places[position]:
+            continue
+        where = places[position]
+        for line in (before, after):
+            own = [place for owner, place in zip(owners, places) if owner == line]
+            if 2 * own.count(where) < len(own):
+                return True
+    return False
 
 
 def _beside_uncovered(groups: Sequence[align.Group], stretches: Sequence[tuple[float, float]],
