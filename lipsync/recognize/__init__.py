@@ -239,6 +239,10 @@ class AcousticRecognizer:
         self._report_unmatched(lines, words, groups, silent, stretches, audio.duration, found_words, warnings,
                                outcomes)
         unaligned += self._unscripted_speech(groups, aligned, stretches, warnings)
+        inserted = self._unscripted_in_lines(audio, lines, groups, aligned, words, stretches, phones_only,
+                                             warnings, outcomes)
+        phones = _outside(phones, list(inserted)) + [phone for heard_there in inserted.values()
+                                                     for phone in heard_there]
         phones += self._hear_unaligned(audio, unaligned, stretches, heard, phones_only)
         phones.sort(key=lambda phone: (phone.start, phone.end))
         return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
@@ -419,6 +423,40 @@ class AcousticRecognizer:
                             "used script-free recognition there")
             unscripted.append((start, end, None))
         return unscripted
+
+    def _unscripted_in_lines(self, audio: Audio, lines: Sequence[Line], groups, aligned: dict, words, stretches,
+                             phones_only: bool, warnings: list[str], outcomes: dict[int, ScriptLine]
+                             ) -> dict[tuple[float, float], list[Phone]]:
+        """Speech inside aligned lines that their words leave out (words the actor added): each
+        place :func:`_left_out_speech` finds where script-free recognition hears
+        ``settings.min_unscripted_phones`` more phones than the script's words have there is
+        warned of (``warnings``), its line marked uncertain (``outcomes``), and returned with
+        the phones heard there, marked as that line's, to animate it instead of the words
+        stretched (or the rest held) over it."""
+        settings = self.settings
+        places = [(start, end, owner, count) for group in groups if aligned[group] is not None
+                  for start, end, owner, count in _left_out_speech(
+                      self._word_spans(aligned[group], group), align.words_in(group, words), stretches, settings)
+                  if owner is None or outcomes[owner].status in (confidence.ALIGNED, confidence.UNCERTAIN)]
+        if not places:
+            return {}
+        heard = self._hear(audio, [(start, end) for start, end, _, _ in places], phones_only)
+        found: dict[tuple[float, float], list[Phone]] = {}
+        for start, end, owner, count in places:
+            there = heard.get((start, end), [])
+            if len(there) - count < settings.min_unscripted_phones:
+                continue
+            found[(start, end)] = [replace(phone, line=owner) for phone in there]
+            if owner is None:
+                warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
+                                "used script-free recognition there")
+                continue
+            line = lines[owner]
+            warnings.append(f"speech at {clock(start)}-{clock(end)} in line {line.number} "
+                            f"(\"{_excerpt(line.text)}\") is not in the script; used script-free recognition "
+                            "there: the line is uncertain, check it")
+            outcomes[owner] = replace(outcomes[owner], status=confidence.UNCERTAIN)
+        return found
 
     def _hear_unaligned(self, audio: Audio, unaligned: Sequence[tuple[float, float, int | None]], stretches,
                         heard: dict[tuple[float, float], list[Phone]], phones_only: bool) -> list[Phone]:
@@ -764,6 +802,59 @@ class _LineRater:
         return [None if score is None else confidence.confidence(score, self._reference or 0.0, self._settings,
                                                                  self._foreign)
                 for score in scores]
+
+
+def _left_out_speech(spans: Sequence[tuple[float, float]], group_words: Sequence[align.ScriptWord],
+                     stretches: Sequence[tuple[float, float]], settings: RecognitionSettings = DEFAULT_SETTINGS
+                     ) -> list[tuple[float, float, int | None, int]]:
+    """Where an aligned group's words (``spans``, in seconds of the track) may leave speech out,
+    as (start, end, line, the script's phones there): each part of a stretch of speech they
+    touch that no word covers, lasting ``settings.min_unscripted_seconds`` (the line of the
+    words beside it in that stretch when they are one line's, else None; the script has no
+    phones there), and each word held ``settings.min_unscripted_seconds`` longer than
+    ``settings.max_phone_seconds`` per phone (its line; its phones). A stretch the words barely
+    touch is left to :meth:`AcousticRecognizer._unscripted_in_group`.
+
+    >>> words = [align.ScriptWord(0, None, 2), align.ScriptWord(0, None, 3)]
+    >>> _left_out_speech([(1.0, 1.2), (2.0, 2.3)], words, [(1.0, 2.3)])  # speech between words
+    [(1.2, 2.0, 0, 0)]
+    >>> _left_out_speech([(1.0, 2.0), (2.0, 2.3)], words, [(1.0, 2.3)])  # a word held over it
+    [(1.0, 2.0, 0, 2)]
+    """
+    least = settings.min_unscripted_seconds
+    found: list[tuple[float, float, int | None, int]] = []
+    for (start, end), word in zip(spans, group_words):
+        if end - start - word.phone_count * settings.max_phone_seconds >= least:
+            found.append((start, end, word.line, word.phone_count))
+    for low, high in stretches:
+        inside = [(a, b, word.line) for (a, b), word in zip(spans, group_words) if a < high and b > low]
+        covered = sum(min(b, high) - max(a, low) for a, b, _ in inside)
+        if not inside or covered < settings.min_coverage * (high - low):
+            continue
+        cursor, before = low, None
+        for a, b, line in inside + [(high, high, None)]:
+            if a - cursor >= least:
+                owners = {owner for owner in (before, line) if owner is not None}
+                found.append((cursor, a, owners.pop() if len(owners) == 1 else None, 0))
+            cursor, before = max(cursor, b), line
+    return sorted(found)
+
+
+def _outside(phones: Sequence[Phone], spans: Sequence[tuple[float, float]]) -> list[Phone]:
+    """``phones`` with the parts inside ``spans`` cut away (a phone cut in two keeps its first part).
+
+    >>> _outside([Phone(0.0, 1.0, "a"), Phone(1.0, 2.0, "b")], [(0.5, 1.5)])
+    [Phone(start=0.0, end=0.5, symbol='a', word=None, line=None), Phone(start=1.5, end=2.0, symbol='b', word=None, line=None)]
+    """
+    kept: list[Phone] = []
+    for phone in phones:
+        start, end = phone.start, phone.end
+        for low, high in spans:
+            if low < end and high > start:
+                start, end = (start, low) if start < low else (max(start, high), end)
+        if end - start > 1e-9:
+            kept.append(replace(phone, start=start, end=end) if (start, end) != (phone.start, phone.end) else phone)
+    return kept
 
 
 def _split_from_line(owners: Sequence[int], places: Sequence[int]) -> bool:

@@ -205,6 +205,12 @@ class RecognitionSettings:
     #: speech this long that aligned words cover less than ``min_coverage`` of is unscripted
     min_unscripted_seconds: float = 0.4
     min_coverage: float = 0.4
+    #: speech inside an aligned line that its words leave out (an uncovered part of a stretch of
+    #: speech, or what a word is held over beyond ``max_phone_seconds`` a phone, lasting
+    #: ``min_unscripted_seconds``) is unscripted when script-free recognition hears at least
+    #: ``min_unscripted_phones`` more phones there than the script's words have
+    max_phone_seconds: float = 0.2
+    min_unscripted_phones: int = 3
     #: a word of a several-line group with less than this share in speech lies in a pause
     min_word_in_speech: float = 0.5
     #: English scripts with more than this share of words outside the dictionary are refused
