@@ -816,8 +816,8 @@ def _left_out_speech(spans: Sequence[tuple[float, float]], group_words: Sequence
     touch is left to :meth:`AcousticRecognizer._unscripted_in_group`.
 
     >>> words = [align.ScriptWord(0, None, 2), align.ScriptWord(0, None, 3)]
-    >>> _left_out_speech([(1.0, 1.2), (2.0, 2.3)], words, [(1.0, 2.3)])  # speech between words
-    [(1.2, 2.0, 0, 0)]
+    >>> _left_out_speech([(1.0, 1.4), (2.0, 2.3)], words, [(1.0, 2.3)])  # speech between words
+    [(1.4, 2.0, 0, 0)]
     >>> _left_out_speech([(1.0, 2.0), (2.0, 2.3)], words, [(1.0, 2.3)])  # a word held over it
     [(1.0, 2.0, 0, 2)]
     """
