@@ -198,6 +198,39 @@ def test_speech_not_in_the_script_is_reported_and_recognized(which, request):
     assert len({word.line for word in found.words}) == len(phrases)
 
 
+def test_a_lines_first_word_is_not_left_with_the_line_before_across_a_pause(espeak_wav, audio_variant):
+    # aligned in one piece, "I" went to the end of the first stretch, right after "today"
+    recording = build(espeak_wav, audio_variant, ["The weather is lovely today.", "I think we should go now."],
+                      0.9, "split.wav")
+    found = recognize(recording.audio, recording.lines())
+    first = next(word for word in found.words if word.line == 1)
+    assert first.text == "I" and first.start == pytest.approx(recording.truth[1][0], abs=ONSET_TOLERANCE)
+    assert all(word.end <= recording.truth[0][1] + ONSET_TOLERANCE for word in found.words if word.line == 0)
+    assert [line.status for line in found.lines] == ["aligned", "aligned"] and found.warnings == ()
+
+
+@pytest.mark.parametrize("said, script, line", [
+    (["The weather is lovely today.", "Did you check the engines before breakfast?", "Please open the window now."],
+     ["The weather is lovely today.", "Did you check breakfast?", "Please open the window now."], 1),
+    (["The weather is lovely today.", "My brother bought a big blue balloon.",
+      "Please open the window now, before the rain starts falling."],
+     ["The weather is lovely today.", "My brother bought a big blue balloon.", "Please open the window now."], 2),
+])
+def test_words_said_inside_a_line_but_not_in_the_script_are_named_and_animated(espeak_wav, audio_variant,
+                                                                                said, script, line):
+    recording = build(espeak_wav, audio_variant, said, 0.7, f"inserted{line}.wav")
+    found = recognize(recording.audio, recording.lines(script))
+    spans = unscripted_spans(found.warnings)
+    start, end = recording.truth[line]
+    assert len(spans) == 1 and start - 0.1 <= spans[0][0] < spans[0][1] <= end + 0.1, found.warnings  # m:ss.s
+    assert f"inside line {line + 1}" in found.warnings[0]
+    assert [state.status for state in found.lines] == ["uncertain" if i == line else "aligned" for i in range(3)]
+    # the mouth moves there with what is heard, on the line's track, instead of being held
+    there = [phone for phone in found.phones if spans[0][0] <= phone.start < spans[0][1]]
+    assert len({phone.symbol for phone in there}) >= 3 and all(phone.line == line for phone in there)
+    assert len(found.words) == sum(len(re.findall(r"[\w']+", text)) for text in script)
+
+
 def test_script_in_another_language_is_an_error(short):
     french = [Line("Où est la bibliothèque? Je cherche mes lunettes depuis ce matin.", number=1)]
     with pytest.raises(ScriptError) as caught:

@@ -447,15 +447,13 @@ class AcousticRecognizer:
             if len(there) - count < settings.min_unscripted_phones:
                 continue
             found[(start, end)] = [replace(phone, line=owner) for phone in there]
-            if owner is None:
-                warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
-                                "used script-free recognition there")
-                continue
-            line = lines[owner]
-            warnings.append(f"speech at {clock(start)}-{clock(end)} in line {line.number} "
-                            f"(\"{_excerpt(line.text)}\") is not in the script; used script-free recognition "
-                            "there: the line is uncertain, check it")
-            outcomes[owner] = replace(outcomes[owner], status=confidence.UNCERTAIN)
+            inside = ""
+            if owner is not None:
+                line = lines[owner]
+                inside = f" (inside line {line.number}, \"{_excerpt(line.text)}\", now uncertain: check it)"
+                outcomes[owner] = replace(outcomes[owner], status=confidence.UNCERTAIN)
+            warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script{inside}; "
+                            "used script-free recognition there")
         return found
 
     def _hear_unaligned(self, audio: Audio, unaligned: Sequence[tuple[float, float, int | None]], stretches,
