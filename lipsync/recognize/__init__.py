@@ -436,7 +436,8 @@ class AcousticRecognizer:
         settings = self.settings
         places = [(start, end, owner, count) for group in groups if aligned[group] is not None
                   for start, end, owner, count in _left_out_speech(
-                      self._word_spans(aligned[group], group), align.words_in(group, words), stretches, settings)
+                      self._word_spans(aligned[group], group), align.words_in(group, words),
+                      _within(stretches, group.start, group.end), settings)
                   if owner is None or outcomes[owner].status in (confidence.ALIGNED, confidence.UNCERTAIN)]
         if not places:
             return {}
@@ -836,6 +837,15 @@ def _left_out_speech(spans: Sequence[tuple[float, float]], group_words: Sequence
                 found.append((cursor, a, owners.pop() if len(owners) == 1 else None, 0))
             cursor, before = max(cursor, b), line
     return sorted(found)
+
+
+def _within(stretches: Sequence[tuple[float, float]], start: float, end: float) -> list[tuple[float, float]]:
+    """The parts of ``stretches`` between ``start`` and ``end`` (a timed group may cut a stretch).
+
+    >>> _within([(0.0, 1.0), (1.5, 3.0), (4.0, 5.0)], 0.5, 2.0)
+    [(0.5, 1.0), (1.5, 2.0)]
+    """
+    return [(max(low, start), min(high, end)) for low, high in stretches if low < end and high > start]
 
 
 def _outside(phones: Sequence[Phone], spans: Sequence[tuple[float, float]]) -> list[Phone]:
