@@ -28,11 +28,12 @@ as an XDTS is written, its real syllables (from its phones) against its flaps; t
 flap fitted on five languages and measured on the sixth, in turn.
 
 ``--cross-validate``: the one tuned setting that moves these figures, ``fit``'s search prior for
-small shifts (:attr:`lipsync.fit.FitSettings.shift_prior`; 0, 0.25, 0.5 or 1: larger ones let
-5-frame-late voices pass in ``benchmarks/fit.py --speech``), chosen on three languages for how
-well ``fit`` agrees with itself across four voices (``+m3``, ``+f2``, ``+m1``, ``+f4``), and the
-prediction measured against ``+m3`` on the other three; every split of the six languages. Also
-printed: each language's figures over the splits that hold it out, and the figures once the
+small shifts (:attr:`lipsync.fit.FitSettings.shift_prior_per_second`; 0, 0.25, 0.5 or 1 point a
+frame at the takes' 24 fps: larger ones let 5-frame-late voices pass in ``benchmarks/fit.py
+--speech``), chosen on three languages for how well ``fit`` agrees with itself across four voices
+(``+m3``, ``+f2``, ``+m1``, ``+f4``), and the prediction measured against ``+m3`` on the other
+three; every split of the six languages. Also printed: each language's figures over the splits
+that hold it out, and the figures once the
 predicted scores are mapped onto the recorded scale by a rising line fitted on the three
 languages (least squares) and measured on the other three, and fitted and measured on all six.
 
@@ -332,7 +333,7 @@ def _priors_language(language: str) -> dict[float, list[dict]]:
                                                          f"t{number}_{index}{voice}")
                     takes[index, voice] = load_side(take_audio, "DUB", script=take_script, language=language).timelines
             for prior in PRIORS:
-                settings = FitSettings(shift_prior=prior)
+                settings = FitSettings(shift_prior_per_second=prior * 24)
                 predicted = adapt_line(original[0], 1, list(candidates), language,
                                        settings=AdaptSettings(fit=settings))
                 by_text = {c.timed.text: c.score for c in predicted.candidates}

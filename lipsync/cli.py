@@ -465,7 +465,7 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
 @click.option("--preset", "-p", default="anime-3", show_default=True, help="Mouth-shape set: analyzes voice tracks, and maps XDTS drawing numbers to openness (anime-3: 1 closed, 2 half, 3 open).")
 @click.option("--fps", "-r", default="24", show_default=True, help="Frame rate of voice-track analysis and of XDTS sheets (XDTS stores none).")
-@click.option("--threshold", type=click.FloatRange(0, 100), default=None, help="Lines scoring under this are flagged (default 70: a voice more than 4 frames late or 2 early at 24 fps, ITU-R BT.1359, or flaps that disagree as much).")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=None, help="Lines scoring under this are flagged (default 70: a voice more than about 193 ms late or 121 ms early, 5 frames late or 3 early at 24 fps, at any --fps, ITU-R BT.1359; or flaps that disagree as much).")
 @click.option("--max-shift", type=click.IntRange(0, 96), default=12, show_default=True, help="Largest shift (frames) searched for a suggestion.")
 @click.option("--stretch-range", default="0.8:1.25", show_default=True, help="Time-stretch factors searched, MIN:MAX.")
 @click.option("--track", help="The original's mouth track or XDTS layer (default: the mouth layer, or the only track).")

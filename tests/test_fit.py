@@ -572,6 +572,30 @@ def test_default_verdict_follows_what_viewers_accept(late: int, flagged: bool) -
         assert line.advice == "fits"
 
 
+@pytest.mark.parametrize("fps", ["12", "24000/1001", "25", "30", "60"])
+def test_a_delay_is_judged_by_its_time_whatever_the_frame_rate(fps: str) -> None:
+    """The same flaps at another frame rate, the dub's voice late or early by the same time:
+    the same verdict as at 24 fps and nearly the same score (100 ms late was flagged at 60 fps,
+    250 ms late passed at 12 fps, when the knees were 4 and 2 frames)."""
+    rate = FrameRate.parse(fps)
+    words = speech_like(11, 96)
+
+    def line_at(target: FrameRate, delay: float) -> tuple[float, bool]:
+        original = convert_rate(timeline("0" * 48 + words + "0" * 48, _lines((48, 144, "line"))), target)
+        frames = round(delay * float(target))
+        dub = MouthTimeline("A", target, np.roll(original.openness, frames),
+                            tuple(SheetLine(line.frame + frames, line.length, line.text) for line in original.lines))
+        (fit,) = fit_timelines([original], [dub]).lines
+        return fit.score, fit.flagged
+
+    for delay in (0.0, 1 / 12, 1 / 6, 1 / 4, 1 / 3, -1 / 12, -1 / 6):
+        score, flagged = line_at(rate, delay)
+        score_24, flagged_24 = line_at(RATE, delay)
+        assert flagged is flagged_24 is (delay > 0.2 or delay < -0.12), (delay, score, score_24)
+        if -0.1 < delay < 0.17:  # within the knees, half a frame of rounding costs under 1.5
+            assert score == pytest.approx(score_24, abs=1.5), delay
+
+
 def test_a_far_shift_that_agrees_a_point_better_by_chance_is_not_chosen() -> None:
     """A candidate's predicted flaps against a Spanish line (benchmarks/adapt.py): 12 frames
     later they agree a point better than 2 frames later, by the flaps' repetition alone; the fit
@@ -584,7 +608,7 @@ def test_a_far_shift_that_agrees_a_point_better_by_chance_is_not_chosen() -> Non
              for flaps in (picture, dub)]
     (line,) = fit_timelines([sides[0]], [sides[1]]).lines
     assert abs(line.shift) <= 2 and line.score > 55, (line.shift, line.score)
-    (chance,) = fit_timelines([sides[0]], [sides[1]], FitSettings(shift_prior=0.0)).lines
+    (chance,) = fit_timelines([sides[0]], [sides[1]], FitSettings(shift_prior_per_second=0.0)).lines
     assert chance.shift == 12 and chance.timing_cost == 0.0 and chance.score == chance.fidelity > 50
 
 

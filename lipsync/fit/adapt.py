@@ -64,7 +64,7 @@ from ..sheet import Phone, Sheet, SheetLine, Track, Word
 from ..timing import FrameRate
 from ..vad import runs
 from .check import FitError
-from .score import FitSettings, LineFit, Span, Unpaired, fit_pairs, line_spans, timing_cost
+from .score import FitSettings, LineFit, Span, Unpaired, fit_pairs, frames_within, line_spans, timing_cost
 from .timeline import MouthTimeline, sheet_timelines, speech_extent
 
 #: Frames of silence put before a candidate's natural timing, so that the mouth's lead fits.
@@ -129,7 +129,7 @@ class TimedCandidate:
 class Closure:
     """A closed mouth inside a line's speech: ``length`` frames from ``frame``; for a candidate,
     the bilabial phone and word that close it (none for a pause); ``matched`` when the other
-    side is closed within ``edge_reach`` frames of it."""
+    side is closed within ``edge_reach_seconds`` (whole frames) of it."""
 
     frame: int
     length: int
@@ -445,8 +445,8 @@ def _time(text: str, language: str, original: MouthTimeline, line: int, preset: 
     predicted = _animated([p for p in phones if p.end > 0], preset, rate, frames, original.name, sheet_line)
     timed = TimedCandidate(text, code, line, words, phones, syllable_count(natural), round(natural_seconds, 4),
                            round(target, 4), round(needed, 4), settings.slowest <= needed <= settings.fastest)
-    return _Prediction(timed, predicted, span, natural, s0, timing_cost(0, 1.0 / needed, settings.fit), preset,
-                       frames, sheet_line)
+    cost = timing_cost(0, 1.0 / needed, settings.fit, float(rate))
+    return _Prediction(timed, predicted, span, natural, s0, cost, preset, frames, sheet_line)
 
 
 #: Where within a frame a take's sound can begin, in frames: a recording's phones fall on the
@@ -623,7 +623,8 @@ def _candidate_fit(original: MouthTimeline, item: _Prediction, dub_span: Span, r
     filled, natural = float(np.mean(scores[:half])), float(np.mean(scores[half:]))
     score = round((filled + natural) / 2, 1)
     extent = dub_span.speech or (dub_span.frame, dub_span.end)
-    picture, candidate = closures(original, item.span, item.predicted, extent, timed.phones, fit_settings.edge_reach)
+    picture, candidate = closures(original, item.span, item.predicted, extent, timed.phones,
+                                  frames_within(fit_settings.edge_reach_seconds, float(original.rate)))
     flagged = bool(score < fit_settings.threshold) or not timed.fits_rate
     fitted = CandidateFit(timed, result, score, round(item.rate_cost, 1), flagged, picture, candidate, "",
                           paced_score=round(filled, 1), natural_score=round(natural, 1))

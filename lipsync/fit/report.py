@@ -16,7 +16,7 @@ from .check import FitReport
 from .score import DUB_CLOSED, LineFit, Unpaired
 
 REPORT_FORMAT = "lipsync-fit"
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 def _span(span: Any) -> dict[str, Any]:
@@ -58,6 +58,11 @@ def _unpaired(item: Unpaired) -> dict[str, Any]:
     return {"side": item.side, "reason": item.reason, **_span(item.span)}
 
 
+def _ms(seconds: float) -> float:
+    """Seconds rounded to the millisecond tenth, for the report (1/24 s: 0.0417)."""
+    return round(seconds, 4)
+
+
 def report_to_dict(report: FitReport) -> dict[str, Any]:
     """The JSON form of a report (the layout is documented in the README, "Dub fit")."""
     settings = report.settings
@@ -71,13 +76,15 @@ def report_to_dict(report: FitReport) -> dict[str, Any]:
         "fps": round(float(report.rate), 6),
         "settings": {"threshold": settings.threshold, "max_shift_frames": settings.max_shift,
                      "stretch_range": [settings.stretch_min, settings.stretch_max],
-                     "tolerance_frames": settings.tolerance, "closure_weight": settings.closure_weight,
+                     "tolerance_seconds": _ms(settings.tolerance_seconds), "closure_weight": settings.closure_weight,
                      "edge_weight": settings.edge_weight, "agreement_share": settings.agreement_share,
-                     "edge_reach_frames": settings.edge_reach, "shift_free_frames": settings.shift_free,
-                     "shift_cost_base": settings.shift_cost_base, "shift_cost": settings.shift_cost,
-                     "late_knee_frames": settings.late_knee, "early_knee_frames": settings.early_knee,
-                     "beyond_knee_cost": settings.beyond_knee_cost, "stretch_cost": settings.stretch_cost,
-                     "stretch_free_percent": settings.stretch_free},
+                     "edge_reach_seconds": _ms(settings.edge_reach_seconds),
+                     "shift_free_seconds": _ms(settings.shift_free_seconds), "shift_cost_base": settings.shift_cost_base,
+                     "shift_cost_per_second": settings.shift_cost_per_second,
+                     "late_knee_seconds": _ms(settings.late_knee_seconds),
+                     "early_knee_seconds": _ms(settings.early_knee_seconds),
+                     "beyond_knee_cost_per_second": settings.beyond_knee_cost_per_second,
+                     "stretch_cost": settings.stretch_cost, "stretch_free_percent": settings.stretch_free},
         "summary": {"lines": len(lines), "flagged": len(report.flagged), "mean_score": report.mean_score,
                     "unpaired_original": sum(1 for u in report.unpaired if u.side == "original"),
                     "unpaired_dub": sum(1 for u in report.unpaired if u.side == "dub")},

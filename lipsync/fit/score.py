@@ -23,25 +23,31 @@ this one), and frames where the picture shows no mouth (empty XDTS cells) are le
                           + edge_weight * [i is a flap edge of o, or j of d]
 
      (a flap edge: the mouth opens from closed or closes; defaults closure 1, edge 2), along the
-     cheapest monotonic path that never strays more than ``tolerance`` frames (1) from the same
-     time. ``agreement = 1 - path cost / sum over speech frames of (1 + closure_weight +
+     cheapest monotonic path that never strays more than ``tolerance_seconds`` (1/24 s: one
+     frame at 24 fps) from the same time. ``agreement = 1 - path cost / sum over speech frames of (1 + closure_weight +
      edge_weight * [edge])``, chance-corrected: ``100 * max(0, (agreement - E) / (1 - E))`` with
      ``E`` the mean agreement of the picture with the dub rotated by 8 offsets spread over the
      middle half of the window (0: no better than an unrelated line).
    * *edges*: the share of flap edges of both sides (openings and closings) with a partner of the
-     same kind on the other side within ``edge_reach`` frames (2), see :func:`edge_match`. An
+     same kind on the other side within ``edge_reach_seconds`` (2/24 s: two frames at 24 fps),
+     see :func:`edge_match`. An
      added or dropped word leaves flaps without a partner, which no global fix repairs.
-3. **Timing cost** (:func:`timing_cost`): nothing for a shift of up to ``shift_free`` frames (1:
-   42 ms at 24 fps, under what a viewer detects, ITU-R BT.1359); a larger one costs
-   ``shift_cost_base`` (4) once plus ``shift_cost`` (3) points per frame up to the knee, and
-   ``beyond_knee_cost`` (22) per frame beyond it. The knee is where BT.1359 puts the limit of
-   acceptability: a voice late by ``late_knee`` (4) frames (167 ms; 185 ms is unacceptable), or
-   early by ``early_knee`` (2) frames (83 ms; 90 ms is unacceptable): 4 late costs 16 and 5 late
-   38, 2 early 10 and 3 early 32. Plus ``stretch_cost`` (1) point per percent of stretch beyond
-   ``stretch_free`` (5 %). A shift is fixable but seen; a speed change is fixed by a stretch
-   and costs little. With the default ``threshold`` (70) a voice 5 or more frames late, or 3 or
-   more early, is flagged even where its flaps agree perfectly, and so are flaps that disagree
-   as much (fidelity under 70) at the right time.
+3. **Timing cost** (:func:`timing_cost`), judged by the time the dub must move, whatever the
+   frame rate: nothing for a shift of up to ``shift_free_seconds`` (45 ms, under what a viewer
+   detects, ITU-R BT.1359: one frame at 24 fps); a longer one costs ``shift_cost_base`` (4) once
+   plus ``shift_cost_per_second`` (72: 3 points a frame at 24 fps) up to the knee, and
+   ``beyond_knee_cost_per_second`` (528: 22 a frame at 24 fps) beyond it. The knee is where
+   BT.1359 puts the limit of acceptability: a voice late by ``late_knee_seconds`` (167 ms, 4
+   frames at 24 fps; 185 ms is unacceptable), or early by ``early_knee_seconds`` (83 ms, 2
+   frames; 90 ms is unacceptable): at 24 fps 4 frames late costs 16 and 5 late 38, 2 early 10
+   and 3 early 32; 100 ms late costs 11.2 at 60 fps (6 frames), 250 ms late 60 at 12 fps (3
+   frames). Plus ``stretch_cost`` (1) point per percent of stretch beyond ``stretch_free``
+   (5 %). A shift is fixable but seen; a speed change is fixed by a stretch and costs little.
+   With the default ``threshold`` (70) a voice more than about 193 ms late, or more than about
+   121 ms early (5 or more frames late, 3 or more early at 24 fps), is flagged even where its
+   flaps agree perfectly, and so are flaps that disagree as much (fidelity under 70) at the
+   right time. The tolerances in time apply to whole frames (:func:`frames_within`); the window
+   ``margin``, ``line_slack`` and the search's ``max_shift`` are in frames.
 
 Calibrated on generated speech analyzed as ``lipsync fit`` analyzes voice tracks (three
 alignment passes, compared on ones; ``python benchmarks/fit.py --speech``: ten lines in three
@@ -59,8 +65,9 @@ Suggestions
 -----------
 ``suggested_shift``: the shift ``s`` (frames, + later) of the dub within ``±max_shift`` that
 maximises the exact (untolerant) weighted agreement ``sum(weight * agree) / sum(weight)`` with
-``agree = 1 - |o - d| / 2`` frame by frame (0-100), less ``shift_prior`` (1) per frame of shift:
-flaps repeat, and a shift must agree clearly better to be chosen over a smaller one.
+``agree = 1 - |o - d| / 2`` frame by frame (0-100), less ``shift_prior_per_second`` (24: 1 a
+frame at 24 fps) per second of shift: flaps repeat, and a shift must agree clearly better to be
+chosen over a smaller one.
 ``suggested_stretch``: the factor ``f`` in ``[stretch_min, stretch_max]`` (step ``stretch_step``;
 > 1 makes the dub longer, i.e. slower) by which the dub, time-stretched from its first open frame
 and then shifted by ``stretch_shift``, agrees best, searched within ``stretch_window`` (0.03) of
@@ -72,6 +79,7 @@ are the fidelities of those fits (the moved dub would need no further shift).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -89,6 +97,7 @@ class FitSettings:
     """How pairs are scored, searched and flagged (see the module docstring)."""
 
     threshold: float = 70.0
+    #: shifts searched, in frames either way (``--max-shift``)
     max_shift: int = 12
     stretch_min: float = 0.8
     stretch_max: float = 1.25
@@ -97,34 +106,38 @@ class FitSettings:
     stretch_window: float = 0.03
     closure_weight: float = 1.0
     edge_weight: float = 2.0
-    tolerance: int = 1
+    #: the agreement's path strays at most this long from the same time (one frame at 24 fps;
+    #: whole frames at the report's rate, :func:`frames_within`)
+    tolerance_seconds: float = 1 / 24
     warp_cost: float = 0.05
     #: share of the openness agreement in the fidelity; the rest is flap edges matched
     agreement_share: float = 0.5
-    #: flap edges (openings, closings) of both sides match within this many frames
-    edge_reach: int = 2
-    #: points lost per frame of shift the fit needs, up to the knee: ``late_knee`` frames when
-    #: the dub's voice is late, ``early_knee`` when it is early; ``beyond_knee_cost`` per frame
-    #: beyond (ITU-R BT.1359: a voice late by more than about 185 ms, or early by more than
-    #: about 90 ms, is unacceptable; at 24 fps 4 and 2 frames)
-    shift_cost: float = 3.0
-    #: shifts up to this many frames cost nothing (one frame at 24 fps, 42 ms, is under what a
-    #: viewer detects, ITU-R BT.1359); a larger one costs ``shift_cost_base`` more, once
-    shift_free: int = 1
+    #: flap edges (openings, closings) of both sides match within this long (two frames at 24 fps)
+    edge_reach_seconds: float = 2 / 24
+    #: points lost per second of shift the fit needs (3 a frame at 24 fps), up to the knee:
+    #: ``late_knee_seconds`` when the dub's voice is late, ``early_knee_seconds`` when it is
+    #: early; ``beyond_knee_cost_per_second`` beyond (22 a frame at 24 fps). ITU-R BT.1359: a
+    #: voice late by more than about 185 ms, or early by more than about 90 ms, is
+    #: unacceptable; the knees are 4 and 2 frames at 24 fps, 167 and 83 ms
+    shift_cost_per_second: float = 72.0
+    #: shifts up to this long cost nothing (BT.1359: a voice early by less than about 45 ms is
+    #: not detected; one frame at 24 or 23.976 fps); a longer one costs ``shift_cost_base`` more, once
+    shift_free_seconds: float = 0.045
     shift_cost_base: float = 4.0
-    late_knee: int = 4
-    early_knee: int = 2
-    beyond_knee_cost: float = 22.0
+    late_knee_seconds: float = 4 / 24
+    early_knee_seconds: float = 2 / 24
+    beyond_knee_cost_per_second: float = 528.0
     #: points lost per percent of stretch the fit needs beyond ``stretch_free`` percent
     stretch_cost: float = 1.0
     stretch_free: float = 5.0
+    #: frames of closed mouth around a pair's speech in its window
     margin: int = 2
-    #: points of exact agreement a shift (or a stretch's shift) must gain per frame it moves the
-    #: dub to be chosen over a smaller one: flaps repeat, and a far shift that agrees a point
-    #: better by chance cost a re-spoken take 200 points (chosen on six languages' takes in four
-    #: voices, where it makes fit agree with itself across voices most while 5-frame-late voices
-    #: stay flagged: ``benchmarks/adapt.py``, ``benchmarks/fit.py --speech``)
-    shift_prior: float = 1.0
+    #: points of exact agreement a shift (or a stretch's shift) must gain per second it moves
+    #: the dub (1 a frame at 24 fps) to be chosen over a smaller one: flaps repeat, and a far
+    #: shift that agrees a point better by chance cost a re-spoken take 200 points (chosen on six
+    #: languages' takes in four voices, where it makes fit agree with itself across voices most
+    #: while 5-frame-late voices stay flagged: ``benchmarks/adapt.py``, ``benchmarks/fit.py --speech``)
+    shift_prior_per_second: float = 24.0
     #: closures at least this long (seconds) end a speech segment when lines are not known
     segment_gap: float = 0.35
     #: line spans are widened by this many frames when looking for their speech
@@ -135,6 +148,16 @@ class FitSettings:
         count = int(round((self.stretch_max - self.stretch_min) / self.stretch_step)) + 1
         grid = np.round(self.stretch_min + self.stretch_step * np.arange(count), 6)
         return np.unique(np.concatenate([grid, [1.0]]))
+
+
+def frames_within(seconds: float, fps: float) -> int:
+    """The whole frames at ``fps`` within ``seconds`` (a hundredth of a frame over still counts,
+    so a frame at 23.976 fps is within 1/24 s): how a tolerance in time applies to frames.
+
+    >>> [frames_within(2 / 24, fps) for fps in (24, 24000 / 1001, 25, 30, 60, 12)]
+    [2, 2, 2, 2, 5, 1]
+    """
+    return int(math.floor(seconds * float(fps) + 0.01))
 
 
 @dataclass(frozen=True)
@@ -400,15 +423,16 @@ def _edges(rows: np.ndarray) -> np.ndarray:
 
 
 def agreements(o_rows: np.ndarray, d_rows: np.ndarray, lengths: np.ndarray,
-               settings: FitSettings) -> np.ndarray:
+               settings: FitSettings, fps: float) -> np.ndarray:
     """Tolerant agreement (step 2 of the fit score, 0-1) of many (picture, dub) rows at once.
 
     ``o_rows`` and ``d_rows`` are (rows, frames) openness arrays padded to one width; row ``r``
     uses its first ``lengths[r]`` frames. One dynamic-programming pass over the frames, banded
-    to ``±tolerance``, vectorised over the rows. NaN for a row without speech frames.
+    to ``±tolerance_seconds`` (whole frames at ``fps``), vectorised over the rows. NaN for a
+    row without speech frames.
     """
     rows, width = o_rows.shape
-    band = max(0, int(settings.tolerance))
+    band = frames_within(settings.tolerance_seconds, fps)
     k_count = 2 * band + 1
     o = o_rows.astype(np.int16)
     d = d_rows.astype(np.int16)
@@ -501,9 +525,10 @@ def edge_match(original: np.ndarray, dub: np.ndarray, reach: int = 2) -> float |
     return round(2 * (_matched(oa, da, reach) + _matched(oc, dc, reach)) / total, 3)
 
 
-def agreement_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings) -> list[float | None]:
-    """The chance-corrected tolerant agreement (0-100) of each (picture, dub) window pair (steps
-    1-3 of the module docstring). None where a window has no speech."""
+def agreement_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings,
+                     fps: float) -> list[float | None]:
+    """The chance-corrected tolerant agreement (0-100) of each (picture, dub) window pair at
+    ``fps`` (steps 1-3 of the module docstring). None where a window has no speech."""
     if not windows:
         return []
     rows: list[tuple[np.ndarray, np.ndarray]] = []
@@ -521,7 +546,7 @@ def agreement_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings:
         o_rows[index, :len(o)] = o
         d_rows[index, :len(d)] = d
         lengths[index] = len(o)
-    values = agreements(o_rows, d_rows, lengths, settings)
+    values = agreements(o_rows, d_rows, lengths, settings, fps)
     scores: list[float | None] = []
     for first, end in groups:
         agreement = values[first]
@@ -538,53 +563,59 @@ def agreement_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings:
     return scores
 
 
-def timing_cost(shift: int, stretch: float, settings: FitSettings) -> float:
-    """Points a line loses for the shift (frames the dub must move, + later) and the stretch
-    factor its best fit needs. A dub that must move earlier has a late voice, which viewers
-    forgive longer (``late_knee``) than an early one (``early_knee``).
+def timing_cost(shift: int, stretch: float, settings: FitSettings, fps: float) -> float:
+    """Points a line loses for the shift (frames at ``fps`` the dub must move, + later) and the
+    stretch factor its best fit needs, the shift judged by its time. A dub that must move
+    earlier has a late voice, which viewers forgive longer (``late_knee_seconds``) than an early
+    one (``early_knee_seconds``).
 
-    >>> [timing_cost(-frames, 1.0, FitSettings()) for frames in (1, 2, 4, 5, 6)]  # voice late
+    >>> [timing_cost(-frames, 1.0, FitSettings(), 24) for frames in (1, 2, 4, 5, 6)]  # voice late
     [0.0, 10.0, 16.0, 38.0, 60.0]
-    >>> [timing_cost(frames, 1.0, FitSettings()) for frames in (1, 2, 3)], timing_cost(0, 0.92, FitSettings())
+    >>> [timing_cost(frames, 1.0, FitSettings(), 24) for frames in (1, 2, 3)], timing_cost(0, 0.92, FitSettings(), 24)
     ([0.0, 10.0, 32.0], 3.0)
+    >>> timing_cost(-6, 1.0, FitSettings(), 60), timing_cost(-3, 1.0, FitSettings(), 12)  # 100 and 250 ms late
+    (11.2, 60.0)
     """
-    frames = abs(int(shift))
-    knee = settings.late_knee if shift < 0 else settings.early_knee
+    delay = abs(int(shift)) / float(fps)
+    knee = settings.late_knee_seconds if shift < 0 else settings.early_knee_seconds
     cost = 0.0
-    if frames > settings.shift_free:
-        cost = settings.shift_cost_base + settings.shift_cost * min(frames, knee) + \
-            settings.beyond_knee_cost * max(0, frames - knee)
+    if delay > settings.shift_free_seconds:
+        cost = settings.shift_cost_base + settings.shift_cost_per_second * min(delay, knee) + \
+            settings.beyond_knee_cost_per_second * max(0.0, delay - knee)
     percent = abs(float(stretch) - 1.0) * 100.0
     return round(cost + settings.stretch_cost * max(0.0, percent - settings.stretch_free), 6)
 
 
-def fidelities(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings
+def fidelities(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings, fps: float
                ) -> list[tuple[float, float] | None]:
-    """(fidelity 0-100, share of flap edges matched 0-1) of each (picture, dub) window pair:
-    ``agreement_share`` x the chance-corrected agreement + the rest x 100 x the edges matched.
-    None where a window has no speech."""
+    """(fidelity 0-100, share of flap edges matched 0-1) of each (picture, dub) window pair at
+    ``fps``: ``agreement_share`` x the chance-corrected agreement + the rest x 100 x the edges
+    matched. None where a window has no speech."""
     result: list[tuple[float, float] | None] = []
-    for (o, d), agreement in zip(windows, agreement_scores(windows, settings)):
+    reach = frames_within(settings.edge_reach_seconds, fps)
+    for (o, d), agreement in zip(windows, agreement_scores(windows, settings, fps)):
         if agreement is None:
             result.append(None)
             continue
-        edges = edge_match(np.where(o < 0, d, o), d, settings.edge_reach)  # hidden: no edge counts
+        edges = edge_match(np.where(o < 0, d, o), d, reach)  # hidden: no edge counts
         edges = 1.0 if edges is None else edges
         share = settings.agreement_share
         result.append((share * agreement + (1.0 - share) * 100.0 * edges, edges))
     return result
 
 
-def fit_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings) -> list[float | None]:
-    """The fidelity (0-100) of each (picture, dub) window pair as it stands, with no timing cost
-    (the score of a line whose dub needs no shift or stretch). None where a window has no speech."""
-    return [None if value is None else round(value[0], 1) for value in fidelities(windows, settings)]
+def fit_scores(windows: Sequence[tuple[np.ndarray, np.ndarray]], settings: FitSettings,
+               fps: float) -> list[float | None]:
+    """The fidelity (0-100) of each (picture, dub) window pair at ``fps`` as it stands, with no
+    timing cost (the score of a line whose dub needs no shift or stretch). None where a window
+    has no speech."""
+    return [None if value is None else round(value[0], 1) for value in fidelities(windows, settings, fps)]
 
 
 def score_openness(original: Sequence[int] | np.ndarray, dub: Sequence[int] | np.ndarray,
-                   settings: FitSettings | None = None) -> float | None:
-    """The fit score of two equally long openness sequences on the same frames (closed before
-    them; -1 in ``original`` = no mouth shown). None if neither ever opens.
+                   settings: FitSettings | None = None, fps: float = 24.0) -> float | None:
+    """The fit score of two equally long openness sequences on the same frames at ``fps``
+    (closed before them; -1 in ``original`` = no mouth shown). None if neither ever opens.
 
     >>> score_openness([0, 2, 2, 1, 1, 2, 0, 0], [0, 2, 2, 1, 1, 2, 0, 0])
     100.0
@@ -595,7 +626,7 @@ def score_openness(original: Sequence[int] | np.ndarray, dub: Sequence[int] | np
     d = np.asarray(dub, dtype=np.int8)
     if o.shape != d.shape:
         raise ValueError("both sequences need the same length")
-    return fit_scores([(o, d)], settings or FitSettings())[0]
+    return fit_scores([(o, d)], settings or FitSettings(), fps)[0]
 
 
 def exact_agreement(original: Sequence[int] | np.ndarray, dub: Sequence[int] | np.ndarray,
@@ -684,14 +715,14 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
     o, o_prev = o_all[1:], np.maximum(o_all[:-1], 0)
     valid = in_window & (o >= 0)
     grid = np.nan_to_num(frame_scores(o, d_all[..., 1:], o_prev, d_all[..., :-1], valid, settings), nan=-1.0)
-    penalty = settings.shift_prior * np.abs(shifts)[None, :] + \
+    penalty = settings.shift_prior_per_second / float(original.rate) * np.abs(shifts)[None, :] + \
         1e-6 * (np.abs(shifts)[None, :] + 100 * np.abs(factors - 1.0)[:, None])
     one = int(np.flatnonzero(np.isclose(factors, 1.0))[0])
     best_shift = int(shifts[int(np.argmax(grid[one] - penalty[one]))])
     f_index, s_index = np.unravel_index(int(np.argmax(np.where(near[:, None], grid - penalty, -np.inf))), grid.shape)
     factor, factor_shift = float(factors[f_index]), int(shifts[s_index])
 
-    margin = settings.margin + settings.tolerance + 1
+    margin = settings.margin + frames_within(settings.tolerance_seconds, float(original.rate)) + 1
 
     def window(start: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
         end = start + max(1, int(round(length * factor)))
@@ -708,8 +739,9 @@ def _line_fit(original: MouthTimeline, dub: MouthTimeline, span_o: Span, span_d:
     as_is, by_shift, by_stretch = (v if v is not None else (0.0, 0.0) for v in values)
     # The score: the best of the dub as it stands and the two fits, each as its fidelity minus
     # what its timing costs (a far shift found by the search never scores under the dub unmoved).
-    fits = [(as_is, 0.0), (by_shift, timing_cost(found.shift, 1.0, settings)),
-            (by_stretch, timing_cost(found.stretch_shift, found.stretch, settings))]
+    fps = float(original.rate)
+    fits = [(as_is, 0.0), (by_shift, timing_cost(found.shift, 1.0, settings, fps)),
+            (by_stretch, timing_cost(found.stretch_shift, found.stretch, settings, fps))]
     (fidelity, edges), cost = max(fits, key=lambda item: (item[0][0] - item[1], -item[1]))
     base = round(max(0.0, fidelity - cost), 1)
     after_shift, after_stretch = round(by_shift[0], 1), round(by_stretch[0], 1)
@@ -734,9 +766,11 @@ def _line_fit(original: MouthTimeline, dub: MouthTimeline, span_o: Span, span_d:
 def fit_pairs(pairs: Sequence[tuple[MouthTimeline, MouthTimeline, Span, Span]], settings: FitSettings = FitSettings()
               ) -> list[LineFit | Unpaired]:
     """Fit each given pair (original timeline, dub timeline, original span, dub span; both
-    timelines on one frame rate): its :class:`LineFit`, or why it cannot be scored as an
-    :class:`Unpaired` item. All pairs are scored in one vectorised pass, so scoring many
-    pairs at once is much faster than one by one."""
+    timelines on one frame rate, the same for every pair): its :class:`LineFit`, or why it
+    cannot be scored as an :class:`Unpaired` item. All pairs are scored in one vectorised pass,
+    so scoring many pairs at once is much faster than one by one."""
+    if len({timeline.rate for pair in pairs for timeline in pair[:2]}) > 1:
+        raise ValueError("convert every timeline to one frame rate first")
     found: list[LineFit | Unpaired | None] = []
     scorable: list[tuple[int, MouthTimeline, MouthTimeline, Span, Span, _Search]] = []
     for original, dub, span_o, span_d in pairs:
@@ -748,7 +782,8 @@ def fit_pairs(pairs: Sequence[tuple[MouthTimeline, MouthTimeline, Span, Span]], 
             scorable.append((len(found), original, dub, span_o, span_d,
                              search(original, dub, span_o.speech, span_d.speech, settings)))
             found.append(None)
-    scores = fidelities([w for *_, searched in scorable for w in searched.windows], settings)
+    fps = float(pairs[0][0].rate) if pairs else 24.0
+    scores = fidelities([w for *_, searched in scorable for w in searched.windows], settings, fps)
     for index, (slot, original, dub, span_o, span_d, searched) in enumerate(scorable):
         three = scores[3 * index:3 * index + 3]
         if three[0] is None:
