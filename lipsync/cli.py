@@ -477,7 +477,7 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for analysis of long voice tracks.")
 @click.option("--passes", type=click.IntRange(1, 8), default=3, show_default=True, help="Alignment passes at shifted frame phases for voice tracks (see analyze --passes): the same take moved by a few frames gets the same chart.")
 @click.option("--quiet", "-q", is_flag=True, help="No table and no warnings (reports are still written).")
-@click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged (for CI); reports are still written.")
+@click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged or a voice track does not say a line as scripted (for CI); reports are still written.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Same as --threshold SCORE --check.")
 def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
         as_json: bool, preset: str, fps: str, threshold: float | None, max_shift: int, stretch_range: str,
@@ -498,7 +498,11 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
       lipsync fit c012.xdts en.json --retime-sheet c012_en.xdts
       lipsync fit c012.xdts dub.wav -s dub.txt --fail-under 60 -q   # CI: exit 1 if a line scores < 60
 
-    Exit status: 0, or 1 with --check/--fail-under when a line is flagged, 2 on bad input.
+    A line a voice track does not say as its script has it (not found in the recording, or
+    uncertain) is scored on what it says there and marked '?'.
+
+    Exit status: 0, or 1 with --check/--fail-under when a line is flagged or not said as
+    scripted, 2 on bad input.
     """
     reporter = _Reporter("none", quiet)
 
@@ -523,7 +527,7 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
             click.echo(report_to_text(result.report), nl=False)
         for path in result.written:
             reporter.info(f"wrote {path}")
-        failed.append((check or fail_under is not None) and bool(result.report.flagged))
+        failed.append((check or fail_under is not None) and not result.report.passes)
 
     failed: list[bool] = []
     _run(reporter, body)

@@ -5,6 +5,7 @@ check/fail_under exit status, and validation naming the row and field."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from lipsync.errors import ManifestError
 from lipsync.exporters import ExportOptions, exporter_named
 from lipsync.fit.xdts import parse_xdts, xdts_timelines
 from lipsync.presets import load_preset
-from lipsync.sheet import Sheet, SheetLine, Track, cues_from_shapes, sheet_to_json
+from lipsync.sheet import ScriptLine, Sheet, SheetLine, Track, cues_from_shapes, sheet_to_json
 from lipsync.timing import FrameRate
 from test_batch import run_cli, tree
 
@@ -187,6 +188,28 @@ def test_a_column_its_kind_does_not_use_is_refused_unless_a_default(project: Pat
                       f'audio = "{project}/c012_de.json"\n\n[[job]]\naudio = "{project}/bob.wav"\n')
     fit, analysis = read_manifest(shared)
     assert (fit.kind, analysis.channel) == ("fit", 1)
+
+
+def test_a_dub_line_not_said_as_scripted_fails_a_checked_job(project: Path, tmp_path: Path) -> None:
+    """A dub sheet whose analysis did not find its script's second line in the recording (no
+    line there on the sheet): the line is scored on the mouths there (they fit the picture), and
+    the checked job fails on it; it was left out and the job passed, 0/1 flagged."""
+    one, two = speech_like(8, 40), speech_like(9, 40)
+    script = (ScriptLine(0, 1, "erste", "aligned", 0.9, 10 / 24, 50 / 24, track="B"),
+              ScriptLine(1, 2, "zweite", "not found", 0.01, 80 / 24, 120 / 24, track="B"))
+    dub = replace(sheet_of("0" * 10 + one + "0" * 30 + two + "0" * 20, ((10, 50, "erste"),), "B"), script=script)
+    (tmp_path / "adlib.json").write_text(sheet_to_json(dub))
+    manifest = tmp_path / "fit.csv"
+    manifest.write_text("kind,episode,original,dub,check\n"
+                        f"fit,A,{project}/c012.xdts,{tmp_path}/adlib.json,yes\n"
+                        f"fit,B,{project}/c012.xdts,{tmp_path}/adlib.json,no\n")
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"), "-q")
+    assert code == 1
+    jobs = jobs_of(tmp_path / "out")
+    checked, unchecked = jobs["A/adlib.fit"], jobs["B/adlib.fit"]
+    assert checked["status"] == "failed" and unchecked["status"] == "done"
+    assert checked["error"] == "0 of 2 line(s) scored under 70, 1 not said as scripted (check)"
+    assert checked["fit"]["off_script"] == 1 and checked["fit"]["lines"] == 2 and checked["fit"]["unpaired_original"] == 0
 
 
 def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from lipsync.fit.report import report_to_html
 from lipsync.fit.timeline import speech_segments
 from lipsync.fit.xdts import parse_xdts, xdts_timelines
 from lipsync.presets import load_preset
-from lipsync.sheet import Cue, Sheet, SheetLine, Track, sheet_from_json, sheet_to_json
+from lipsync.sheet import Cue, ScriptLine, Sheet, SheetLine, Track, sheet_from_json, sheet_to_json
 from lipsync.timing import FrameRate
 
 ANIME = load_preset("anime-3").shape_set
@@ -295,6 +296,80 @@ def test_cli_check_and_fail_under_give_exit_status_1_on_flagged_lines(tmp_path: 
     assert CliRunner().invoke(main, ["fit", str(original), str(dub), "-q", "--fail-under", "95"]).exit_code == 1
     lenient = CliRunner().invoke(main, ["fit", str(original), str(dub), "--json", "--fail-under", "0"])
     assert lenient.exit_code == 0 and json.loads(lenient.output)["settings"]["threshold"] == 0.0
+
+
+def _dub_off_script(tmp_path: Path, second: str) -> Path:
+    """A dub sheet for _sheet_pair's picture whose analysis did not find its script's second line
+    in the recording (so the sheet has no line there: its mouths there, ``second``, are those
+    recognized without the script), found the first uncertain, and did not find a third line
+    whose time its first line's words fill."""
+    one = speech_like(8, 40)
+    script = (ScriptLine(0, 1, "erste", "uncertain", 0.4, 10 / 24, 50 / 24, track="B"),
+              ScriptLine(1, 2, "zweite", "not found", 0.01, 80 / 24, 120 / 24, track="B"),
+              ScriptLine(2, 3, "dritte", "not found", None, 20 / 24, 40 / 24, track="B"))
+    dub = replace(sheet_of("0" * 10 + one + "0" * 30 + second + "0" * 20, _lines((10, 50, "erste")), name="B"),
+                  script=script)
+    (tmp_path / "dub.json").write_text(sheet_to_json(dub))
+    return tmp_path / "dub.json"
+
+
+def test_a_line_the_dub_does_not_say_as_scripted_is_scored_on_what_it_says(tmp_path: Path) -> None:
+    """It was left out (its picture line listed as 'no dub line at this time') and the check
+    passed: now it is scored on the mouths there, marked, and fails the check even where the
+    mouths fit (someone must listen to the take); a line with no time of its own is unpaired."""
+    original, _ = _sheet_pair(tmp_path)
+    for second, flagged in ((speech_like(9, 40), False), ("2" * 40, True)):
+        dub = _dub_off_script(tmp_path, second)
+        report = run_fit_job(FitJob(str(original), str(dub))).report
+        first, line = report.lines
+        assert (first.dub.script, line.dub.script, line.original.script) == ("uncertain", "not found", None)
+        assert line.dub.text == "zweite" and line.flagged is flagged and line.off_script
+        assert line.advice.startswith("the dub does not say its script line here: scored on what it says; ")
+        assert (line.score == 100.0) is not flagged
+        (unplaced,) = report.unpaired
+        assert (unplaced.side, unplaced.span.text, unplaced.span.script) == ("dub", "dritte", "not found")
+        assert "not found in the recording" in unplaced.reason and not report.passes
+        assert len(report.off_script) == 3
+        checked = CliRunner().invoke(main, ["fit", str(original), str(dub), "--check", "-o", str(tmp_path / "r.json")])
+        assert checked.exit_code == 1, checked.output
+        assert ("!   2" if flagged else "?   2") in checked.output and "3 not as scripted" in checked.output
+        data = json.loads((tmp_path / "r.json").read_text())
+        assert data["summary"]["off_script"] == 3 and data["summary"]["passes"] is False
+        assert data["lines"][1]["off_script"] and data["lines"][1]["dub"]["script"] == "not found"
+        assert CliRunner().invoke(main, ["fit", str(original), str(dub), "-q"]).exit_code == 0  # no check asked
+        assert "not as scripted" in report_to_html(report)
+
+
+def test_an_ad_libbed_dub_line_is_scored_on_what_the_actor_says(espeak_wav, tmp_path: Path) -> None:
+    """The dub script says "I am going home now." where the actor says a longer, different line:
+    the aligner rejects the line, and it was dropped (the check passed, the original line listed
+    as 'no dub line at this time'). Now it is scored on the mouths recognized there, flagged."""
+    lines = ("Hello my friend, where are you going?", "I am going home now.", "Wow, look at that big yellow balloon.")
+
+    def voice_track(name: str, texts: tuple[str, str], script: tuple[str, str]) -> tuple[Path, Path]:
+        pieces = [trim(read_mono(espeak_wav(text))[0]) for text in texts]
+        rate = read_mono(espeak_wav(texts[0]))[1]
+        track = np.zeros(8 * rate, np.float32)
+        cues = []
+        for number, (start, piece, said) in enumerate(zip((0.5, 4.0), pieces, script), 1):
+            track[int(start * rate):int(start * rate) + len(piece)] = piece
+            end = start + len(trim(read_mono(espeak_wav(said))[0])) / rate
+            times = f"00:00:{start:06.3f} --> 00:00:{end:06.3f}".replace(".", ",")
+            cues.append(f"{number}\n{times}\n{said}\n")
+        sf.write(tmp_path / f"{name}.wav", track, rate)
+        (tmp_path / f"{name}.srt").write_text("\n".join(cues), encoding="utf-8")
+        return tmp_path / f"{name}.wav", tmp_path / f"{name}.srt"
+
+    original, original_script = voice_track("orig", lines[:2], lines[:2])
+    dub, dub_script = voice_track("dub", (lines[0], lines[2]), lines[:2])
+    result = CliRunner().invoke(main, ["fit", str(original), str(dub), "--original-script", str(original_script),
+                                       "--script", str(dub_script), "--fail-under", "70", "-j", "1", "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert data["summary"]["lines"] == 2 and data["unpaired"] == [], data["unpaired"]
+    first, second = data["lines"]
+    assert first["score"] > 90 and not first["off_script"]
+    assert second["flagged"] and second["dub"]["script"] == "not found" and second["dub"]["text"] == lines[1]
 
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:

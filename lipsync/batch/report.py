@@ -117,12 +117,15 @@ def audio_length(seconds: float) -> str:
 def fit_summary(fit: dict[str, Any] | None) -> str:
     """A fit or adapt job's summary for tables: ``2/12 flagged, mean 71.3``; an adapt job names
     its flagged lines and those its script leaves without a dub line:
-    ``2/12 flagged (lines 3, 7), 1 missing (line 9), mean 71.3``.
+    ``2/12 flagged (lines 3, 7), 1 missing (line 9), mean 71.3``; a fit job says how many lines a
+    voice track does not say as scripted: ``1/2 flagged, 1 not as scripted, mean 53.2``.
 
     >>> fit_summary({"lines": 12, "flagged": 2, "flagged_lines": [3, 7], "mean_score": 71.3})
     '2/12 flagged (lines 3, 7), mean 71.3'
     >>> fit_summary({"lines": 1, "flagged": 0, "flagged_lines": [], "missing_lines": [2], "mean_score": 85.6})
     '0/1 flagged, 1 missing (line 2), mean 85.6'
+    >>> fit_summary({"lines": 2, "flagged": 1, "off_script": 1, "mean_score": 53.2})
+    '1/2 flagged, 1 not as scripted, mean 53.2'
     """
     if not fit:
         return ""
@@ -130,6 +133,8 @@ def fit_summary(fit: dict[str, Any] | None) -> str:
     text = f"{fit.get('flagged', 0)}/{fit.get('lines', 0)} flagged" + _numbered(fit.get("flagged_lines"))
     if fit.get("missing_lines"):
         text += f", {len(fit['missing_lines'])} missing" + _numbered(fit["missing_lines"])
+    if fit.get("off_script"):
+        text += f", {fit['off_script']} not as scripted"
     if mean is not None:
         text += f", mean {mean:g}"
     return text

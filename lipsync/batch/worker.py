@@ -99,10 +99,11 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
         "tracks": [track.original if track.original == track.dub else f"{track.original}/{track.dub}"
                    for track in report.tracks],
         "audio_seconds": _duration(spec["audio"]), "fit": summary}
-    if spec.get("check") and summary["flagged"]:
-        result["check_failed"] = (f"{summary['flagged']} of {summary['lines']} line(s) scored under "
-                                  f"{summary['threshold']:g} (check)")
-        result["check_hint"] = "see the job's .fit.html report; fix the dub, or lower the row's fail_under/threshold"
+    if spec.get("check") and not summary["passes"]:
+        reasons = [f"{summary['flagged']} of {summary['lines']} line(s) scored under {summary['threshold']:g}"]
+        reasons += [f"{summary['off_script']} not said as scripted"] if summary["off_script"] else []
+        result["check_failed"] = ", ".join(reasons) + " (check)"
+        result["check_hint"] = "see the job's .fit.html report; fix the dub or its script, or lower the row's fail_under/threshold"
     return result
 
 

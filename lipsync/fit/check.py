@@ -16,9 +16,9 @@ import numpy as np
 from ..errors import LipsyncError, OptionError
 from ..sheet import Sheet, Track, cues_from_shapes
 from ..timing import FrameRate
-from .score import FitSettings, LineFit, TrackFit, Unpaired, fit_tracks
+from .score import FitSettings, LineFit, Span, TrackFit, Unpaired, fit_tracks
 from .sides import OptionNames, SideOptions, numbered
-from .timeline import MouthTimeline, convert_rate, sheet_timelines
+from .timeline import MouthTimeline, convert_rate, sheet_timelines, with_script
 
 #: Extensions read as sheets; anything else is a voice track to analyze.
 SHEET_SUFFIXES = (".json", ".xdts")
@@ -69,6 +69,21 @@ class FitReport:
     @property
     def flagged(self) -> tuple[LineFit, ...]:
         return tuple(line for line in self.lines if line.flagged)
+
+    @property
+    def off_script(self) -> tuple[Span, ...]:
+        """The lines, scored or not, that a side's recording does not say as its script has
+        them (each with its ``script`` status)."""
+        spans = [span for line in self.lines for span in (line.original, line.dub)] + \
+            [item.span for item in self.unpaired]
+        return tuple(span for span in spans if span.script is not None)
+
+    @property
+    def passes(self) -> bool:
+        """Whether the check passes: no line flagged, and every recorded line as scripted (a line
+        said otherwise is scored on what it says, but a take that does not say its script needs
+        someone to listen to it)."""
+        return not self.flagged and not self.off_script
 
     @property
     def mean_score(self) -> float | None:
@@ -174,7 +189,9 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
     ``preset``; played at ``fps``), or a voice track, analyzed with
     ``script`` through :func:`lipsync.pipeline.analyze` (``passes`` frame phases; its warnings
     number the script's lines 1, 2, 3...). An error of that analysis names the side (``role``)
-    and the file, and its hint names ``options``.
+    and the file, and its hint names ``options``. The lines of a sheet's or voice track's script
+    that the recording does not say as written are kept and marked
+    (:func:`lipsync.fit.timeline.with_script`): scored on what it says there.
 
     A voice track is compared on ones: its mouths change on the frame the sound does, whatever
     the preset's step (on twos, a take moved by an odd number of frames would snap every change
@@ -204,7 +221,7 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
         sheet = load_sheet(file, fps=rate, preset=preset)
         if not sheet.tracks:
             raise FitError(f"{role} sheet {str(path)!r} has no mouth track", "analyze a voice track into it first")
-        timelines = sheet_timelines(sheet)
+        timelines = with_script(sheet_timelines(sheet), sheet.script)
         if track is not None:
             sheet.track(track)
             timelines = tuple(t for t in timelines if t.name == track)
@@ -221,7 +238,7 @@ def load_side(path: str | Path, role: str, *, script: str | Path | None = None, 
                          on_progress=on_progress, recognizer=AcousticRecognizer(steady, jobs))  # type: ignore[arg-type]
     except LipsyncError as error:
         raise error.about(f"{role.lower()} {file.name}", options.names()) from None
-    timelines = sheet_timelines(reanimate(result.sheet, chosen.with_timing(step=1)))
+    timelines = with_script(sheet_timelines(reanimate(result.sheet, chosen.with_timing(step=1))), result.sheet.script)
     if track is not None:
         result.sheet.track(track)
         timelines = tuple(t for t in timelines if t.name == track)

@@ -23,7 +23,7 @@ def _span(span: Any) -> dict[str, Any]:
     speech = span.speech
     return {"track": span.track, "line": span.index, "frame": span.frame, "length": span.length,
             "text": span.text, "speech_start": speech[0] if speech else None,
-            "speech_end": speech[1] if speech else None}
+            "speech_end": speech[1] if speech else None, "script": span.script}
 
 
 def _line(line: LineFit, number: int) -> dict[str, Any]:
@@ -32,6 +32,7 @@ def _line(line: LineFit, number: int) -> dict[str, Any]:
         "track": line.original.track,
         "score": line.score,
         "flagged": line.flagged,
+        "off_script": line.off_script,
         "fidelity": line.fidelity,
         "timing_cost": line.timing_cost,
         "edges_matched": line.edges_matched,
@@ -85,7 +86,8 @@ def report_to_dict(report: FitReport) -> dict[str, Any]:
                      "early_knee_seconds": _ms(settings.early_knee_seconds),
                      "beyond_knee_cost_per_second": settings.beyond_knee_cost_per_second,
                      "stretch_cost": settings.stretch_cost, "stretch_free_percent": settings.stretch_free},
-        "summary": {"lines": len(lines), "flagged": len(report.flagged), "mean_score": report.mean_score,
+        "summary": {"lines": len(lines), "flagged": len(report.flagged), "off_script": len(report.off_script),
+                    "passes": report.passes, "mean_score": report.mean_score,
                     "unpaired_original": sum(1 for u in report.unpaired if u.side == "original"),
                     "unpaired_dub": sum(1 for u in report.unpaired if u.side == "dub")},
         "tracks": [{"original": t.original, "dub": t.dub, "pairing": t.pairing} for t in report.tracks],
@@ -115,7 +117,8 @@ def frame_timecode(rate: FrameRate, frame: int) -> str:
 
 
 def report_to_text(report: FitReport) -> str:
-    """A readable table: one row per line, flagged lines marked with '!'."""
+    """A readable table: one row per line, flagged lines marked with '!', lines a side does not
+    say as scripted with '?' (unless flagged), each of them with its advice below."""
     out = [f"dub fit: {report.dub} against {report.original} at {float(report.rate):g} fps "
            f"(threshold {report.settings.threshold:g})"]
     header = f"{'':1} {'#':>3} {'time':<11} {'score':>5} {'start':>5} {'end':>5} {'flaps':>7} " \
@@ -126,21 +129,24 @@ def report_to_text(report: FitReport) -> str:
         missing = sum(m.length for m in line.mismatches)
         text = text_cut(line.dub.text or line.original.text or "", 40)
         time = frame_timecode(report.rate, line.original.speech[0])
-        out.append(f"{'!' if line.flagged else ' '} {number:>3} {time:<11} "
+        mark = "!" if line.flagged else "?" if line.off_script else " "
+        out.append(f"{mark} {number:>3} {time:<11} "
                    f"{line.score:>5.1f} {line.start_offset:>+5d} {line.end_offset:>+5d} {flaps:>7} "
                    f"{line.shift:>+5d} {line.stretch:>7.2f} {missing:>4}  {text}")
-        if line.flagged:
+        if line.flagged or line.off_script:
             out.append(f"{'':>48}-> {line.advice}")
     if report.unpaired:
         out.append("")
         out.append("unpaired:")
         for item in report.unpaired:
-            out.append(f"  {item.side:<8} {frame_timecode(report.rate, item.span.frame):<11} {item.reason}"
+            script = f" (script line {item.span.script})" if item.span.script else ""
+            out.append(f"  {item.side:<8} {frame_timecode(report.rate, item.span.frame):<11} {item.reason}{script}"
                        + (f": {text_cut(item.span.text, 50)}" if item.span.text else ""))
     mean = report.mean_score
     out.append("")
     out.append(f"{len(report.lines)} line(s) scored, {len(report.flagged)} flagged, "
-               f"{len(report.unpaired)} unpaired; mean score {mean if mean is not None else '-'}")
+               f"{len(report.off_script)} not as scripted, {len(report.unpaired)} unpaired; "
+               f"mean score {mean if mean is not None else '-'}")
     out.extend(f"warning: {w}" for w in report.warnings)
     return "\n".join(out) + "\n"
 
@@ -155,6 +161,7 @@ h1{font-size:20px;margin:0 0 4px}
 .sw{display:inline-block;width:14px;height:10px;vertical-align:middle;margin-right:4px}
 section.line{border:1px solid #ccc;border-radius:6px;padding:10px 12px;margin:12px 0}
 section.flagged{border-color:#c62828;background:#fff5f5}
+section.off-script{border-color:#8a5a00;background:#fffbf0}
 section h2{font-size:15px;margin:0 0 4px}
 .score{font-weight:bold;padding:1px 6px;border-radius:4px;background:#e8f5e9}
 .flagged .score{background:#ffcdd2}
@@ -223,12 +230,14 @@ def report_to_html(report: FitReport) -> str:
     esc = html.escape
     numbered = list(enumerate(report.lines, 1))
     ordered = sorted((item for item in numbered if item[1].flagged), key=lambda item: item[1].score) + \
-        [item for item in numbered if not item[1].flagged]
+        [item for item in numbered if not item[1].flagged and item[1].off_script] + \
+        [item for item in numbered if not item[1].flagged and not item[1].off_script]
     mean = report.mean_score
     body = [f"<h1>Dub fit: {esc(report.dub)}</h1>",
             f'<p class="meta">against {esc(report.original)} · {float(report.rate):g} fps · '
             f"{len(report.lines)} line(s), <b>{len(report.flagged)} flagged</b> under "
-            f"{report.settings.threshold:g}, {len(report.unpaired)} unpaired · mean score "
+            f"{report.settings.threshold:g}, <b>{len(report.off_script)} not as scripted</b>, "
+            f"{len(report.unpaired)} unpaired · mean score "
             f"{mean if mean is not None else '–'}</p>",
             '<p class="legend"><span><i class="sw" style="background:#90caf9"></i>picture (original)</span>'
             '<span><i class="sw" style="background:#ef6c00"></i>dub</span>'
@@ -239,7 +248,8 @@ def report_to_html(report: FitReport) -> str:
         text = line.dub.text or line.original.text
         first = line.original.speech[0]
         title = f"Line {number} · {frame_timecode(report.rate, first)} · frame {first}"
-        body.append(f'<section class="line{" flagged" if line.flagged else ""}" id="line-{number}">')
+        kind = " flagged" if line.flagged else " off-script" if line.off_script else ""
+        body.append(f'<section class="line{kind}" id="line-{number}">')
         body.append(f'<h2>{esc(title)} <span class="score">{line.score:.0f}</span></h2>')
         if line.original.text and line.dub.text:
             body.append(f'<p class="text">original: {esc(line.original.text)}<br>dub: {esc(line.dub.text)}</p>')
@@ -253,11 +263,12 @@ def report_to_html(report: FitReport) -> str:
         body.append(openness_svg(report.rate, line))
         body.append(f'<p class="advice">{esc(line.advice)}</p></section>')
     if report.unpaired:
-        body.append("<h2>Unpaired</h2><table><tr><th>side</th><th>time</th><th>frames</th><th>reason</th><th>text</th></tr>")
+        body.append("<h2>Unpaired</h2><table><tr><th>side</th><th>time</th><th>frames</th><th>reason</th>"
+                    "<th>script line</th><th>text</th></tr>")
         for item in report.unpaired:
             body.append(f"<tr><td>{esc(item.side)}</td><td>{frame_timecode(report.rate, item.span.frame)}</td>"
                         f"<td>{item.span.frame}–{item.span.end}</td><td>{esc(item.reason)}</td>"
-                        f"<td>{esc(item.span.text or '')}</td></tr>")
+                        f"<td>{esc(item.span.script or '')}</td><td>{esc(item.span.text or '')}</td></tr>")
         body.append("</table>")
     return html_page(f"Dub fit: {report.dub}", body)
 

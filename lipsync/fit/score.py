@@ -85,7 +85,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .timeline import HIDDEN, MouthTimeline, flap_count, runs, speech_extent, speech_segments
+from .timeline import HIDDEN, NOT_FOUND, MouthTimeline, flap_count, runs, speech_extent, speech_segments
 
 #: Mismatch kinds: the dub's mouth would be closed on an open picture mouth, or the reverse.
 DUB_CLOSED = "dub_closed"
@@ -163,7 +163,9 @@ def frames_within(seconds: float, fps: float) -> int:
 @dataclass(frozen=True)
 class Span:
     """One side of a pair: a dialogue line (``index`` into its track's lines) or a speech
-    segment (``index`` None), its frames on the sheet, its text, and where its speech is."""
+    segment (``index`` None), its frames on the sheet, its text, and where its speech is.
+    ``script``: None, or what became of the line's script when the recording does not say it as
+    written (``not found``: its mouths are those recognized without the script; ``uncertain``)."""
 
     track: str
     frame: int
@@ -171,6 +173,7 @@ class Span:
     text: str | None = None
     index: int | None = None
     speech: tuple[int, int] | None = None
+    script: str | None = None
 
     @property
     def end(self) -> int:
@@ -213,6 +216,12 @@ class LineFit:
     openness_dub: str = ""
     advice: str = ""  # what to do, in words (see advice())
 
+    @property
+    def off_script(self) -> bool:
+        """Whether a side's recording does not say this line as its script has it (the score is
+        of what it says)."""
+        return self.original.script is not None or self.dub.script is not None
+
 
 @dataclass(frozen=True)
 class Unpaired:
@@ -244,9 +253,29 @@ def _frames_text(count: int) -> str:
     return f"{abs(count)} frame{'s' if abs(count) != 1 else ''}"
 
 
+def script_note(line: LineFit) -> str:
+    """What the score of a line rests on when a side does not say its script line as written
+    (empty when both do, or have no script)."""
+    notes = []
+    for side, span in (("original", line.original), ("dub", line.dub)):
+        if span.script == NOT_FOUND:
+            notes.append(f"the {side} does not say its script line here: scored on what it says")
+        elif span.script is not None:
+            notes.append(f"the {side} may not say its script line here ({span.script}): listen to it")
+    return "; ".join(notes)
+
+
 def advice(line: LineFit, threshold: float) -> str:
-    """A one-line suggestion for a line: fits, shift, stretch, or rewrite/re-animate. "fits" only
-    for a line that passes as it stands; a passing line that fits better moved says so."""
+    """A one-line suggestion for a line: fits, shift, stretch, or rewrite/re-animate, after what
+    the score rests on when a side does not say its script line (:func:`script_note`)."""
+    note = script_note(line)
+    text = _timing_advice(line, threshold)
+    return f"{note}; {text}" if note else text
+
+
+def _timing_advice(line: LineFit, threshold: float) -> str:
+    """fits, shift, stretch, or rewrite/re-animate. "fits" only for a line that passes as it
+    stands; a passing line that fits better moved says so."""
     if not line.flagged:
         if line.timing_cost > 0 and line.shift and line.score_after_shift > line.score:
             way = "later" if line.shift > 0 else "earlier"
@@ -289,8 +318,16 @@ def line_spans(timeline: MouthTimeline, slack: int) -> list[Span]:
         if index + 1 < len(lines):
             high = min(high, max(line.frame + line.length, lines[index + 1].frame))
         extent = speech_extent(timeline.openness, low, high)
-        spans.append(Span(timeline.name, line.frame, line.length, line.text, index, extent))
+        spans.append(Span(timeline.name, line.frame, line.length, line.text, index, extent,
+                          timeline.off_script.get(line)))
     return spans
+
+
+def unplaced_spans(timeline: MouthTimeline) -> list[Span]:
+    """The lines not found in the recording that have no time of their own (see
+    :attr:`MouthTimeline.off_script`), as spans at the time they were searched for."""
+    return [Span(timeline.name, line.frame, line.length, line.text, None, None, status)
+            for line, status in timeline.off_script.items() if line not in timeline.lines]
 
 
 def segment_spans(timeline: MouthTimeline, min_gap: int) -> list[Span]:
@@ -344,7 +381,7 @@ def _union(spans: Sequence[Span], like: Span | None = None) -> Span:
     speech = [s.speech for s in spans if s.speech is not None]
     extent = (min(a for a, _ in speech), max(b for _, b in speech)) if speech else None
     if like is not None:
-        return Span(like.track, like.frame, like.length, like.text, like.index, extent)
+        return Span(like.track, like.frame, like.length, like.text, like.index, extent, like.script)
     return Span(spans[0].track, start, end - start, None, None, extent)
 
 
@@ -793,6 +830,14 @@ def fit_pairs(pairs: Sequence[tuple[MouthTimeline, MouthTimeline, Span, Span]], 
     return [item for item in found if item is not None]
 
 
+def _no_line_reason(other: MouthTimeline, span: Span, side: str) -> str:
+    """Why a line has no partner line on the ``other`` side (called ``side``): none there, or
+    none though that side speaks there (its speech is in no line of its script)."""
+    if speech_extent(other.openness, *_reach(span)) is None:
+        return f"no {side} line at this time"
+    return f"no {side} line at this time, though the {side} speaks here (speech that is not in its script)"
+
+
 def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSettings = FitSettings()) -> TrackFit:
     """Pair the lines (or speech segments) of one original and one dub track on the same frame
     rate, and fit each pair.
@@ -813,8 +858,8 @@ def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSetting
         found, lone_o, lone_d = pair_lines(line_spans(original, settings.line_slack),
                                            line_spans(dub, settings.line_slack), tolerance)
         pairs = [(p.original, p.dub) for p in found]
-        unpaired += [Unpaired("original", s, "no dub line at this time") for s in lone_o]
-        unpaired += [Unpaired("dub", s, "no original line at this time") for s in lone_d]
+        unpaired += [Unpaired("original", s, _no_line_reason(dub, s, "dub")) for s in lone_o]
+        unpaired += [Unpaired("dub", s, _no_line_reason(original, s, "original")) for s in lone_d]
     elif original.lines or dub.lines:
         pairing = "lines+segments"
         lines_side = original if original.lines else dub
@@ -837,6 +882,9 @@ def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSetting
         unpaired += [Unpaired("original", s, "no dub speech at this time") for s in lone_o]
         unpaired += [Unpaired("dub", s, "no original mouth flaps at this time") for s in lone_d]
 
+    unpaired += [Unpaired(side, span, "its script line was not found in the recording, and the time searched "
+                                      "for it is its neighbours'")
+                 for side, timeline in (("original", original), ("dub", dub)) for span in unplaced_spans(timeline)]
     for item in fit_pairs([(original, dub, span_o, span_d) for span_o, span_d in pairs], settings):
         if isinstance(item, LineFit):
             results.append(item)

@@ -4,22 +4,29 @@ Every input of a dub-fit check (a lipsync sheet, an XDTS timesheet from the prod
 voice track analyzed on the fly) becomes a :class:`MouthTimeline`: one openness value per frame,
 0 closed, 1 half open, 2 open (the anime three-mouth classes, ``ShapeInfo.openness`` of the
 preset), or :data:`HIDDEN` (-1) where the sheet shows no mouth (an empty XDTS cell: the
-character is off screen, so any dub fits there). Plus the dialogue lines, if the sheet has them.
+character is off screen, so any dub fits there). Plus the dialogue lines, if the sheet has them,
+and which of them the recording does not say as its script has them (:func:`with_script`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..sheet import Sheet, SheetLine, Track
+from ..sheet import SCRIPT_LINE_STATES, ScriptLine, Sheet, SheetLine, Track
 from ..timing import FrameRate
 from ..vad import runs
 
 #: Openness of a frame on which no mouth is shown.
 HIDDEN = -1
+
+#: What became of a script line the recording does not say as written (:class:`ScriptLine`'s
+#: status): not found (its mouths are those recognized without the script), or uncertain (aligned,
+#: but perhaps to other words).
+UNCERTAIN, NOT_FOUND = SCRIPT_LINE_STATES[1:3]
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,12 +34,16 @@ class MouthTimeline:
     """One character's mouth openness per frame at ``rate``, and its dialogue lines.
 
     ``openness`` is an int8 array, one value per frame: 0 closed, 1 half, 2 open, -1 hidden.
+    ``off_script``: the lines the recording does not say as the script has them, with what became
+    of them (:data:`NOT_FOUND` or :data:`UNCERTAIN`); a line not found with no time of its own
+    (its neighbours' words fill the time it was searched in) is here and not in ``lines``.
     """
 
     name: str
     rate: FrameRate
     openness: np.ndarray
     lines: tuple[SheetLine, ...] = ()
+    off_script: Mapping[SheetLine, str] = field(default_factory=dict)
 
     @property
     def duration_frames(self) -> int:
@@ -84,12 +95,57 @@ def convert_rate(timeline: MouthTimeline, rate: FrameRate) -> MouthTimeline:
     ratio = old.fraction / rate.fraction  # exact: no drift over an hour
     index = (np.arange(count, dtype=np.int64) * ratio.numerator) // ratio.denominator
     index = np.clip(index, 0, timeline.duration_frames - 1)
-    lines = []
-    for line in timeline.lines:
+
+    def moved(line: SheetLine) -> SheetLine:
         start = rate.nearest_frame(old.seconds_at(line.frame))
         end = rate.nearest_frame(old.seconds_at(line.frame + line.length))
-        lines.append(SheetLine(start, max(1, end - start), line.text))
-    return MouthTimeline(timeline.name, rate, timeline.openness[index], tuple(lines))
+        return SheetLine(start, max(1, end - start), line.text)
+
+    return MouthTimeline(timeline.name, rate, timeline.openness[index], tuple(moved(line) for line in timeline.lines),
+                         {moved(line): status for line, status in timeline.off_script.items()})
+
+
+def with_script(timelines: Sequence[MouthTimeline], script: Sequence[ScriptLine]) -> tuple[MouthTimeline, ...]:
+    """The timelines of an analyzed recording with what became of its script's lines
+    (:attr:`lipsync.sheet.Sheet.script`): each line not found in the recording placed where it
+    was searched for (the sheet has no line for it, having no aligned word of it; the mouths there
+    are those recognized without the script, i.e. what the recording says), and each line not
+    found or uncertain marked in ``off_script``. A line goes to its own track, or to the only one."""
+    result = []
+    for timeline in timelines:
+        lines = list(timeline.lines)
+        marks: dict[SheetLine, str] = {}
+        for item in script:
+            owner = item.track or (timeline.name if len(timelines) == 1 else None)
+            if item.status not in (NOT_FOUND, UNCERTAIN) or item.start is None or owner != timeline.name:
+                continue
+            start = timeline.rate.frame_at(item.start)
+            end = max(start + 1, timeline.rate.frames_in(item.end if item.end is not None else item.start))
+            if item.status == UNCERTAIN:
+                line = min((line for line in timeline.lines if line.text == item.text),
+                           key=lambda line: abs(line.frame - start), default=None)
+            else:
+                line = _free_span(lines, start, end, item.text)
+                if line.length:
+                    lines.append(line)
+            if line is not None:
+                marks[line] = item.status
+        result.append(replace(timeline, lines=tuple(sorted(lines, key=lambda line: (line.frame, line.length))),
+                              off_script=marks))
+    return tuple(result)
+
+
+def _free_span(lines: Sequence[SheetLine], start: int, end: int, text: str) -> SheetLine:
+    """The longest part of frames ``start``-``end`` that no line of ``lines`` covers, as a line
+    with ``text`` (length 0 at ``start`` when they cover it all)."""
+    free = np.ones(end - start, dtype=bool)
+    for line in lines:
+        free[max(0, line.frame - start):max(0, min(end, line.frame + line.length) - start)] = False
+    starts, ends = runs(free)
+    if not starts.size:
+        return SheetLine(start, 0, text)
+    longest = int(np.argmax(ends - starts))
+    return SheetLine(start + int(starts[longest]), int(ends[longest] - starts[longest]), text)
 
 
 def flap_count(openness: np.ndarray) -> int:
