@@ -671,6 +671,19 @@ def test_a_delay_is_judged_by_its_time_whatever_the_frame_rate(fps: str) -> None
             assert score == pytest.approx(score_24, abs=1.5), delay
 
 
+def test_a_dub_later_than_the_search_reaches_is_told_to_search_farther() -> None:
+    """A dub 1 s late was told "no shift or stretch helps: rewrite the line", while --max-shift 30
+    found the move that fits it perfectly."""
+    words = speech_like(5, 60)
+    original = timeline("0" * 10 + words + "0" * 40, _lines((10, 70, "line")))
+    dub = timeline("0" * 34 + words + "0" * 16, _lines((34, 94, "line")))
+    (line,) = fit_timelines([original], [dub]).lines
+    assert line.flagged and line.advice == ("the dub starts 24 frames late, beyond the 12 frames searched either "
+                                            "way: search with --max-shift 24 or more"), line.advice
+    (farther,) = fit_timelines([original], [dub], FitSettings(max_shift=24)).lines
+    assert farther.advice == "move the dub 24 frames earlier (score 100)"
+
+
 def test_a_far_shift_that_agrees_a_point_better_by_chance_is_not_chosen() -> None:
     """A candidate's predicted flaps against a Spanish line (benchmarks/adapt.py): 12 frames
     later they agree a point better than 2 frames later, by the flaps' repetition alone; the fit

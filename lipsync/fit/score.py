@@ -265,22 +265,30 @@ def script_note(line: LineFit) -> str:
     return "; ".join(notes)
 
 
-def advice(line: LineFit, threshold: float) -> str:
-    """A one-line suggestion for a line: fits, shift, stretch, or rewrite/re-animate, after what
-    the score rests on when a side does not say its script line (:func:`script_note`)."""
+def advice(line: LineFit, settings: FitSettings) -> str:
+    """A one-line suggestion for a line: fits, shift, stretch, search farther, or
+    rewrite/re-animate, after what the score rests on when a side does not say its script line
+    (:func:`script_note`)."""
     note = script_note(line)
-    text = _timing_advice(line, threshold)
+    text = _timing_advice(line, settings)
     return f"{note}; {text}" if note else text
 
 
-def _timing_advice(line: LineFit, threshold: float) -> str:
-    """fits, shift, stretch, or rewrite/re-animate. "fits" only for a line that passes as it
-    stands; a passing line that fits better moved says so."""
+def _timing_advice(line: LineFit, settings: FitSettings) -> str:
+    """fits, shift, stretch, search farther, or rewrite/re-animate. "fits" only for a line that
+    passes as it stands; a passing line that fits better moved says so; a flagged line whose
+    speech starts farther from the picture's than the search reaches, and that no fit within
+    it passes, says so."""
+    threshold = settings.threshold
     if not line.flagged:
         if line.timing_cost > 0 and line.shift and line.score_after_shift > line.score:
             way = "later" if line.shift > 0 else "earlier"
             return f"passes; better moved {_frames_text(line.shift)} {way} (score {line.score_after_shift:.0f})"
         return "fits"
+    if abs(line.start_offset) > settings.max_shift and max(line.score_after_shift, line.score_after_stretch) < threshold:
+        way = "late" if line.start_offset > 0 else "early"
+        return (f"the dub starts {_frames_text(line.start_offset)} {way}, beyond the {settings.max_shift} frames "
+                f"searched either way: search with --max-shift {abs(line.start_offset)} or more")
     if line.shift and line.score_after_shift >= line.score_after_stretch - 0.5 and \
             line.score_after_shift > line.score:
         way = "later" if line.shift > 0 else "earlier"
@@ -797,7 +805,7 @@ def _line_fit(original: MouthTimeline, dub: MouthTimeline, span_o: Span, span_d:
         window=(lo, hi), openness_original=_digits(o_win), openness_dub=_digits(d_win),
         fidelity=round(fidelity, 1), timing_cost=round(cost, 1), edges_matched=round(edges, 3),
     )
-    return replace(line, advice=advice(line, settings.threshold))
+    return replace(line, advice=advice(line, settings))
 
 
 def fit_pairs(pairs: Sequence[tuple[MouthTimeline, MouthTimeline, Span, Span]], settings: FitSettings = FitSettings()
