@@ -667,7 +667,9 @@ def test_a_delay_is_judged_by_its_time_whatever_the_frame_rate(fps: str) -> None
         score, flagged = line_at(rate, delay)
         score_24, flagged_24 = line_at(RATE, delay)
         assert flagged is flagged_24 is (delay > 0.2 or delay < -0.12), (delay, score, score_24)
-        if -0.1 < delay < 0.17:  # within the knees, half a frame of rounding costs under 1.5
+        # within the knees, half a frame of rounding costs under 1.5; at 12 fps a frame (83 ms) is
+        # within the agreement's tolerance of at least a frame, so a frame late scores as it stands
+        if -0.1 < delay < 0.17 and float(rate) > 20:
             assert score == pytest.approx(score_24, abs=1.5), delay
 
 

@@ -24,7 +24,7 @@ this one), and frames where the picture shows no mouth (empty XDTS cells) are le
 
      (a flap edge: the mouth opens from closed or closes; defaults closure 1, edge 2), along the
      cheapest monotonic path that never strays more than ``tolerance_seconds`` (1/24 s: one
-     frame at 24 fps) from the same time. ``agreement = 1 - path cost / sum over speech frames of (1 + closure_weight +
+     frame at 24 fps; at least one frame at any rate) from the same time. ``agreement = 1 - path cost / sum over speech frames of (1 + closure_weight +
      edge_weight * [edge])``, chance-corrected: ``100 * max(0, (agreement - E) / (1 - E))`` with
      ``E`` the mean agreement of the picture with the dub rotated by 8 offsets spread over the
      middle half of the window (0: no better than an unrelated line).
@@ -107,7 +107,7 @@ class FitSettings:
     closure_weight: float = 1.0
     edge_weight: float = 2.0
     #: the agreement's path strays at most this long from the same time (one frame at 24 fps;
-    #: whole frames at the report's rate, :func:`frames_within`)
+    #: whole frames at the report's rate, at least one: :meth:`tolerance_frames`)
     tolerance_seconds: float = 1 / 24
     warp_cost: float = 0.05
     #: share of the openness agreement in the fidelity; the rest is flap edges matched
@@ -142,6 +142,13 @@ class FitSettings:
     segment_gap: float = 0.35
     #: line spans are widened by this many frames when looking for their speech
     line_slack: int = 3
+
+    def tolerance_frames(self, fps: float) -> int:
+        """The agreement's tolerance in whole frames at ``fps``: ``tolerance_seconds``, and at
+        least one frame unless it is 0 (two analyses sampled at any rate differ by a frame where
+        a sound falls between frames; at 12 fps 1/24 s holds no whole frame)."""
+        frames = frames_within(self.tolerance_seconds, fps)
+        return max(frames, 1) if self.tolerance_seconds > 0 else 0
 
     def factors(self) -> np.ndarray:
         """The stretch factors searched; always includes 1.0."""
@@ -473,11 +480,11 @@ def agreements(o_rows: np.ndarray, d_rows: np.ndarray, lengths: np.ndarray,
 
     ``o_rows`` and ``d_rows`` are (rows, frames) openness arrays padded to one width; row ``r``
     uses its first ``lengths[r]`` frames. One dynamic-programming pass over the frames, banded
-    to ``±tolerance_seconds`` (whole frames at ``fps``), vectorised over the rows. NaN for a
-    row without speech frames.
+    to ``±tolerance_seconds`` (:meth:`FitSettings.tolerance_frames` at ``fps``), vectorised over
+    the rows. NaN for a row without speech frames.
     """
     rows, width = o_rows.shape
-    band = frames_within(settings.tolerance_seconds, fps)
+    band = settings.tolerance_frames(fps)
     k_count = 2 * band + 1
     o = o_rows.astype(np.int16)
     d = d_rows.astype(np.int16)
@@ -767,7 +774,7 @@ def search(original: MouthTimeline, dub: MouthTimeline, speech_o: tuple[int, int
     f_index, s_index = np.unravel_index(int(np.argmax(np.where(near[:, None], grid - penalty, -np.inf))), grid.shape)
     factor, factor_shift = float(factors[f_index]), int(shifts[s_index])
 
-    margin = settings.margin + frames_within(settings.tolerance_seconds, float(original.rate)) + 1
+    margin = settings.margin + settings.tolerance_frames(float(original.rate)) + 1
 
     def window(start: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
         end = start + max(1, int(round(length * factor)))
