@@ -54,6 +54,7 @@ from lipsync.pipeline import mouth_cues
 from lipsync.presets import Preset, load_preset
 from lipsync.sheet import Phone, Word, read_sheet_json
 from lipsync.timing import FrameRate
+from lipsync.vad import join_close
 
 FPS = 24
 
@@ -191,15 +192,8 @@ def speech_stretches(reference: Sequence[Segment], phoneset: str, min_pause: flo
     >>> speech_stretches(timit, "arpabet", 0.35)
     [(0.1, 0.4), (0.9, 1.0)]
     """
-    stretches: list[tuple[float, float]] = []
-    for segment in reference:
-        if label_shape(segment.label, phoneset) == REST:
-            continue
-        if stretches and segment.start - stretches[-1][1] < min_pause:
-            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], segment.end))
-        else:
-            stretches.append((segment.start, segment.end))
-    return stretches
+    return join_close(((segment.start, segment.end) for segment in reference
+                       if label_shape(segment.label, phoneset) != REST), min_pause)
 
 
 def rest_place(time: float, talking: bool, stretches: Sequence[tuple[float, float]],

@@ -17,7 +17,7 @@ and extends for as long as it stays above the lower one, which keeps soft word e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -297,6 +297,22 @@ def _hysteresis_runs(db: np.ndarray, upper: float, lower: float
     counts = np.add.reduceat(loud, starts)
     keep = counts > 0
     return starts[keep], ends[keep]
+
+
+def join_close(spans: Iterable[Segment], gap: float) -> list[Segment]:
+    """Spans (start, end seconds) in time order with those less than ``gap`` seconds apart
+    joined into one stretch.
+
+    >>> join_close([(0.1, 0.2), (0.25, 0.4), (0.9, 1.0)], 0.35)
+    [(0.1, 0.4), (0.9, 1.0)]
+    """
+    stretches: list[Segment] = []
+    for start, end in sorted(spans):
+        if stretches and start - stretches[-1][1] < gap:
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], end))
+        else:
+            stretches.append((start, end))
+    return stretches
 
 
 def _bridge(starts: np.ndarray, ends: np.ndarray, min_gap: int

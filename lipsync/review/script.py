@@ -13,6 +13,7 @@ from typing import Any
 from ..pipeline import line_summary
 from ..recognize.settings import DEFAULT_SETTINGS
 from ..sheet import Phone, ScriptLine, Sheet, Track
+from ..vad import join_close
 
 #: Phones recognized without the script this close together are one stretch (seconds).
 STRETCH_GAP = 0.5
@@ -47,15 +48,7 @@ def unscripted_stretches(phones: tuple[Phone, ...]) -> list[tuple[float, float]]
     ...                       Phone(3.0, 3.2, "m")))
     [(1.0, 1.4), (3.0, 3.2)]
     """
-    stretches: list[tuple[float, float]] = []
-    for phone in sorted(phones, key=lambda phone: phone.start):
-        if phone.word is not None:
-            continue
-        if stretches and phone.start - stretches[-1][1] < STRETCH_GAP:
-            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], phone.end))
-        else:
-            stretches.append((phone.start, phone.end))
-    return stretches
+    return join_close(((phone.start, phone.end) for phone in phones if phone.word is None), STRETCH_GAP)
 
 
 def script_state(sheet: Sheet) -> dict[str, Any] | None:
