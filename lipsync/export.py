@@ -38,7 +38,7 @@ from typing import ClassVar
 
 from .errors import FormatError, OptionError, OutputError
 from .exporters import ExportOptions, Exporter, collect_warnings, exporter_for_path, exporter_named, known_endings
-from .fileio import refuse_inputs
+from .fileio import copy_into, is_special_file, refuse_inputs
 from .sheet import Sheet
 
 DEFAULT_FORMAT = "tsv"
@@ -373,6 +373,11 @@ def write(rendering: Rendering) -> ExportResult:
                 raise OutputError(f"cannot write {str(output.path)!r}: {error.strerror}",
                                   "check the disk space and permissions") from None
         for temporary, path in staged:
+            if is_special_file(path):  # /dev/null, a pipe: written into (it cannot be undone)
+                copy_into(Path(temporary), path)
+                Path(temporary).unlink()
+                placed.append((path, True, None))
+                continue
             existed, kept = path.exists(), _keep_previous(path)
             try:
                 os.replace(temporary, path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -179,10 +180,13 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """A temporary path in ``path``'s folder (``.<name>.<random>.part``) that becomes ``path``
     when the block ends without an exception, and is deleted when it raises.
 
-    For writers that need a file name rather than bytes (video encoders). Raises
-    :class:`OutputError` (with a hint) when the folder is missing or not writable.
+    For writers that need a file name rather than bytes (video encoders). An existing ``path``
+    that is no regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is written into, not
+    replaced. Raises :class:`OutputError` (with a hint) when the folder is missing or not
+    writable.
     """
     target = Path(path)
+    special = is_special_file(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist",
@@ -197,8 +201,12 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        if special:
+            copy_into(Path(temporary), target)
+            Path(temporary).unlink()
+        else:
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {str(target)!r}: {error.strerror}",
@@ -206,6 +214,23 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def is_special_file(path: Path) -> bool:
+    """Whether ``path`` is an existing file that is no regular file nor folder: a device
+    (``/dev/null``, ``/dev/stdout``) or a named pipe, to be written into, never replaced.
+
+    >>> is_special_file(Path("/dev/null")), is_special_file(Path("/tmp")), is_special_file(Path("/no/such"))
+    (True, False, False)
+    """
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def copy_into(source: Path, device: Path) -> None:
+    """Stream ``source`` into ``device``, a file that is no regular file (a device or a pipe),
+    which a rename would replace."""
+    with open(source, "rb") as reading, open(device, "wb") as writing:
+        shutil.copyfileobj(reading, writing)
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

@@ -390,6 +390,21 @@ def test_export_to_a_full_standard_output(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_an_output_that_is_a_pipe_or_device_is_written_into_not_replaced(tmp_path: Path, fifo: Path) -> None:
+    import stat
+    import threading
+
+    # (as /dev/null: a rename would put a regular file in its place, and as root it can)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = CliRunner().invoke(main, ["export", str(sheet_json(tmp_path)), "-f", "tsv", "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and received[0].startswith(b"0.00\tX\n")
+
+
 # --- batch: journal, output folder, scheduler, workers ---------------------------------------------
 
 @pytest.fixture(scope="module")
