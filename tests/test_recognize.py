@@ -209,6 +209,22 @@ def test_a_lines_first_word_is_not_left_with_the_line_before_across_a_pause(espe
     assert [line.status for line in found.lines] == ["aligned", "aligned"] and found.warnings == ()
 
 
+def test_lines_whose_subtitle_times_overlap_are_each_found_where_they_are_said(espeak_wav, audio_variant):
+    # the first cue runs on to the end of the second: the pause nearest the overlap's middle is
+    # the silence after the second line, and cutting there left the second line no speech and
+    # the first line all of it, which it does not match (exit 2)
+    recording = build(espeak_wav, audio_variant, ["Hello there.", "My name is Peter and I like big blue boats."],
+                      0.3, "overlap.wav")
+    (start, _), (second, end) = recording.truth
+    lines = [Line("Hello there.", start=start - 0.1, end=end + 0.3, number=1),
+             Line("My name is Peter and I like big blue boats.", start=second, end=end + 0.3, number=2)]
+    found = recognize(recording.audio, lines)
+    assert [line.status for line in found.lines] == ["aligned", "aligned"] and found.warnings == ()
+    onsets = first_word_starts(found.words)
+    assert onsets[0] == pytest.approx(start, abs=ONSET_TOLERANCE)
+    assert onsets[1] == pytest.approx(second, abs=ONSET_TOLERANCE)
+
+
 @pytest.mark.parametrize("said, script, line", [
     (["The weather is lovely today.", "Did you check the engines before breakfast?", "Please open the window now."],
      ["The weather is lovely today.", "Did you check breakfast?", "Please open the window now."], 1),

@@ -346,7 +346,10 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
     """Groups for a script with line times: each line is aligned on its own window (widened by
     ``settings.time_tolerance``, cut in the pause nearest the boundary with its neighbours, the
     silence before the first and after the last speech included, and clipped to the speech
-    found there); neighbours with no pause between them are aligned together.
+    found there); neighbours with no pause between them, and lines whose windows overlap (two
+    speakers, a cue that runs on: where one line ends is then anywhere in the overlap, for the
+    aligner to find), are aligned together, in the order of their start times, up to
+    ``settings.max_timed_group_seconds``.
 
     Returns the groups and the lines whose windows hold no speech at all.
     """
@@ -365,21 +368,17 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
             continue
         previous_end = max(windows[i][1] for i in runs[-1])
         start = windows[index][0]
-        low, high = min(previous_end, start) - tolerance, max(previous_end, start) + tolerance
-        middle = (previous_end + start) / 2
         run_start = windows[runs[-1][0]][0]
-        # pauses (silence before, between and after the stretches) centred within the
-        # tolerance of both windows; the cut is in the middle of the one nearest the boundary
-        near = [p for p in pauses if low <= (p[0] + p[1]) / 2 <= high and p[0] >= run_start]
-        if near:
-            pause = min(near, key=lambda p: (abs((p[0] + p[1]) / 2 - middle), -(p[1] - p[0])))
-            cuts.append((pause[0] + pause[1]) / 2)
-            runs.append([index])
-        elif max(previous_end, windows[index][1]) - run_start > settings.max_timed_group_seconds:
-            cuts.append(middle)
-            runs.append([index])
-        else:
+        too_long = max(previous_end, windows[index][1]) - run_start > settings.max_timed_group_seconds
+        cut = None if start < previous_end and not too_long else \
+            _pause_cut(pauses, previous_end, start, run_start, tolerance)
+        if cut is None and too_long:
+            cut = (previous_end + start) / 2
+        if cut is None:
             runs[-1].append(index)
+        else:
+            cuts.append(cut)
+            runs.append([index])
     groups: list[Group] = []
     silent: list[int] = []
     for number, run in enumerate(runs):
@@ -395,6 +394,27 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
             continue
         groups.append(Group(tuple(run), inside[0][0], inside[-1][1]))
     return tuple(groups), silent
+
+
+def _pause_cut(pauses: Sequence[tuple[float, float]], previous_end: float, start: float, run_start: float,
+               tolerance: float) -> float | None:
+    """Where to cut between a run of timed lines whose windows end at ``previous_end`` and the
+    next line's window starting at ``start``: the middle of the pause (silence before, between
+    or after the stretches; ``pauses``) after ``run_start`` whose middle lies within
+    ``tolerance`` of both and nearest the boundary between them; None when there is none.
+
+    >>> _pause_cut([(0.0, 0.5), (2.0, 2.6), (3.5, 3.7)], 2.5, 3.0, 0.5, 1.0)
+    2.3
+    >>> _pause_cut([(0.0, 0.5)], 2.5, 3.0, 0.5, 1.0) is None
+    True
+    """
+    low, high = min(previous_end, start) - tolerance, max(previous_end, start) + tolerance
+    middle = (previous_end + start) / 2
+    near = [p for p in pauses if low <= (p[0] + p[1]) / 2 <= high and p[0] >= run_start]
+    if not near:
+        return None
+    pause = min(near, key=lambda p: (abs((p[0] + p[1]) / 2 - middle), -(p[1] - p[0])))
+    return (pause[0] + pause[1]) / 2
 
 
 def words_in(group: Group, words: Sequence[ScriptWord]) -> list[ScriptWord]:
