@@ -116,21 +116,29 @@ def test_timed_lines_without_a_pause_between_them_are_aligned_together():
     assert spans(groups) == [((0, 1), 0.5, 3.5)]
 
 
-def test_lines_whose_windows_overlap_are_aligned_together_in_the_order_of_their_starts():
-    # a first cue that runs on over the second: the pause nearest the overlap's middle is inside
-    # line two, and a cut there would leave "one" with part of "two"'s speech
+def test_lines_whose_windows_overlap_beyond_the_tolerance_are_aligned_together_in_order():
+    # a first cue that runs on over the second, by more than loose timing explains: the pause
+    # nearest the overlap's middle is inside line two, and a cut there would leave "one" with
+    # part of "two"'s speech
     lines = [Line("one", start=0.0, end=3.6), Line("two", start=0.9, end=3.6)]
     stretches = [(0.1, 0.8), (1.0, 1.9), (2.2, 3.5)]
     groups, silent = align.plan_timed(lines, words_for(0.7, 2.5), stretches, 4.0)
     assert spans(groups) == [((0, 1), 0.1, 3.5)]
     assert silent == []
-    lines = [Line("one", start=2.0, end=4.0), Line("two", start=0.5, end=3.0)]  # the later cue said first
-    groups, _ = align.plan_timed(lines, words_for(1.0, 1.0), [(0.6, 1.6), (2.1, 3.1)], 5.0)
+    lines = [Line("one", start=2.0, end=5.0), Line("two", start=0.5, end=3.5)]  # the later cue said first
+    groups, _ = align.plan_timed(lines, words_for(1.0, 1.0), [(0.6, 1.6), (2.1, 3.1)], 6.0)
     assert spans(groups) == [((1, 0), 0.6, 3.1)]
 
 
+def test_windows_overlapping_within_the_time_tolerance_are_cut_at_the_pause_between_them():
+    # loose timing: a cue that ends late, the next that starts early, over the same pause
+    lines = [Line("one", start=0.5, end=2.6), Line("two", start=2.2, end=4.0)]
+    groups, _ = align.plan_timed(lines, words_for(1.4, 1.4), [(0.6, 2.0), (2.5, 3.9)], 5.0)
+    assert spans(groups) == [((0,), 0.6, 2.0), ((1,), 2.5, 3.9)]
+
+
 def test_overlapping_windows_are_cut_at_a_pause_beyond_the_longest_timed_group():
-    lines = [Line("one", start=0.0, end=3.0), Line("two", start=2.0, end=5.0), Line("three", start=4.0, end=7.0)]
+    lines = [Line("one", start=0.0, end=3.0), Line("two", start=1.5, end=5.0), Line("three", start=3.5, end=7.0)]
     stretches = [(0.1, 1.9), (2.1, 3.9), (4.1, 6.9)]
     settings = RecognitionSettings(max_timed_group_seconds=5.0)
     groups, _ = align.plan_timed(lines, words_for(1.8, 1.8, 2.8), stretches, 8.0, settings)

@@ -346,8 +346,9 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
     """Groups for a script with line times: each line is aligned on its own window (widened by
     ``settings.time_tolerance``, cut in the pause nearest the boundary with its neighbours, the
     silence before the first and after the last speech included, and clipped to the speech
-    found there); neighbours with no pause between them, and lines whose windows overlap (two
-    speakers, a cue that runs on: where one line ends is then anywhere in the overlap, for the
+    found there); neighbours with no pause between them, and lines whose windows overlap by
+    more than the tolerance (more than loose timing explains: two speakers, a cue that stays
+    up while the next is said; where one line ends is then anywhere in the overlap, for the
     aligner to find), are aligned together, in the order of their start times, up to
     ``settings.max_timed_group_seconds``.
 
@@ -370,7 +371,7 @@ def plan_timed(lines: Sequence[Line], words: Sequence[ScriptWord], stretches: Se
         start = windows[index][0]
         run_start = windows[runs[-1][0]][0]
         too_long = max(previous_end, windows[index][1]) - run_start > settings.max_timed_group_seconds
-        cut = None if start < previous_end and not too_long else \
+        cut = None if previous_end - start > tolerance and not too_long else \
             _pause_cut(pauses, previous_end, start, run_start, tolerance)
         if cut is None and too_long:
             cut = (previous_end + start) / 2

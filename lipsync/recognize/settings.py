@@ -197,8 +197,9 @@ class RecognitionSettings:
     match_words_topn: int = 2
     match_words_phone_penalty: float = 1.0
     #: timed scripts: a line's speech is looked for this far outside its subtitle times, and
-    #: neighbours without a pause between them, or whose times overlap, are aligned together up
-    #: to this long (beyond it, cut at the pause nearest their boundary)
+    #: neighbours without a pause between them, or whose times overlap by more than the
+    #: tolerance, are aligned together up to this long (beyond it, cut at the pause nearest
+    #: their boundary)
     time_tolerance: float = 1.0
     max_timed_group_seconds: float = 30.0
 
