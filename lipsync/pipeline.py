@@ -122,13 +122,13 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
     if passes > 1 and not lines:
         warnings.append(f"{passes} alignment passes were asked for, but passes apply to aligning a script: "
                         "without one the speech is recognized once")
-    left_out = 0
+    left_out: tuple[Line, ...] = ()
     if lines:
         lines = _from_origin(lines, origin)
         if speaker is not None:
             lines, left_out = keep_speaker(lines, speaker)
             if left_out:
-                warnings.append(f"--speaker {speaker}: {left_out} line(s) of other characters were left out")
+                warnings.append(f"--speaker {speaker}: {len(left_out)} line(s) of other characters were left out")
     if recognizer is None:
         # one character's lines of a script with several: the others' speech may be on the track
         recognizer = AcousticRecognizer(RecognitionSettings(passes=passes, allow_mismatch=allow_mismatch,
@@ -156,7 +156,7 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
         warnings.append("the recording is silent: the sheet rests throughout")
         found = Recognition((), ())
     else:
-        found = recognizer.recognize(track, lines, language=language, on_progress=report)
+        found = recognizer.recognize(track, lines, language=language, on_progress=report, others=left_out)
         warnings.extend(found.warnings)
         if not found.phones:
             warnings.append("no speech was found in the recording: the sheet rests throughout")
@@ -253,15 +253,16 @@ def _from_origin(lines: Sequence[Line], origin: float) -> tuple[Line, ...]:
                          end=None if line.end is None else line.end - origin) for line in lines)
 
 
-def keep_speaker(lines: Sequence[Line], speaker: str) -> tuple[tuple[Line, ...], int]:
-    """The lines of one character (case-insensitive), and how many others were left out."""
+def keep_speaker(lines: Sequence[Line], speaker: str) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
+    """The lines of one character (case-insensitive), and the other characters' lines left out."""
     wanted = speaker.strip().casefold()
-    kept = tuple(line for line in lines if line.speaker and line.speaker.strip().casefold() == wanted)
+    chosen = [bool(line.speaker) and line.speaker.strip().casefold() == wanted for line in lines]
+    kept = tuple(line for line, mine in zip(lines, chosen) if mine)
     if not kept:
         names = list(dict.fromkeys(line.speaker for line in lines if line.speaker))
         raise ScriptError(f"the script has no lines for speaker {speaker!r}",
                           f"its speakers: {', '.join(names)}" if names else "the script names no speakers")
-    return kept, len(lines) - len(kept)
+    return kept, tuple(line for line, mine in zip(lines, chosen) if not mine)
 
 
 def track_plan(lines: Sequence[Line], default_name: str, one_speaker: bool = False

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from lipsync.audio import Audio
+from conftest import concat_speech, read_mono, trim
+from lipsync.audio import Audio, load_audio
 from lipsync.cli import main
 from lipsync.dialogue import Line
 from lipsync.errors import AudioError, ScriptError, ScriptMismatchError
@@ -166,6 +167,62 @@ def test_one_characters_line_of_a_mixed_take_is_not_refused_with_speaker(take):
     result = analyze(take.audio, script, speaker="ANNA")
     assert [line.status for line in result.sheet.script] == ["aligned"]
     assert not any("matched only" in warning for warning in result.warnings)
+
+
+# --- one character of a mixed take (--speaker) --------------------------------------------------
+
+DIALOGUE = [("BOB", "Good morning, captain."), ("ANNA", "Did you check the engines?"),
+            ("BOB", "Yes, the crew loaded the supplies."), ("ANNA", "Then we leave at noon."),
+            ("BOB", "I will tell the others.")]
+VOICES = {"BOB": "en-us", "ANNA": "en-us+f3"}
+AD_LIB = ("ANNA", "Oh, and bring my green umbrella.")
+
+
+def two_voices(espeak_wav, audio_variant, said: list[tuple[str, str]], name: str) -> Recording:
+    """BOB and ANNA in two espeak-ng voices, their lines ``said`` in turn with 0.6 s pauses."""
+    pieces, rate = [], 0
+    for speaker, text in said:
+        samples, rate = read_mono(espeak_wav(text, VOICES[speaker]))
+        pieces.append(trim(samples))
+    signal, truth = concat_speech(pieces, 0.6, rate)
+    pad = np.zeros(int(0.5 * rate), np.float32)
+    path = audio_variant(np.concatenate([pad, signal, pad]), name, source_rate=rate)
+    return Recording(load_audio(path), [text for _, text in said], [(a + 0.5, b + 0.5) for a, b in truth])
+
+
+@pytest.fixture(scope="module")
+def mixed(espeak_wav, audio_variant) -> Recording:
+    return two_voices(espeak_wav, audio_variant, DIALOGUE, "mixed.wav")
+
+
+def script_of(recording: Recording | None = None) -> list[Line]:
+    """The dialogue's script, timed by ``recording``'s truth when given (a subtitle's loose times)."""
+    times = [(a - 0.2, b + 0.4) for a, b in recording.truth] if recording else [(None, None)] * len(DIALOGUE)
+    return [Line(text, speaker, start, end, number=index + 1)
+            for index, ((speaker, text), (start, end)) in enumerate(zip(DIALOGUE, times))]
+
+
+def not_left_out(warnings) -> list[str]:
+    return [warning for warning in warnings if "were left out" not in warning]
+
+
+def test_with_speaker_the_other_characters_lines_are_no_unscripted_speech(mixed):
+    # each of BOB's lines was "speech at ... is not in the script", and its phones "on no track"
+    result = analyze(mixed.audio, script_of(mixed), speaker="ANNA")
+    assert not_left_out(result.warnings) == []
+    assert [line.status for line in result.sheet.script] == ["aligned", "aligned"]
+    assert all(mixed.truth[1][0] - 0.1 <= phone.start for phone in result.sheet.tracks[0].phones)
+
+
+def test_with_speaker_a_phrase_the_character_adds_is_still_unscripted(espeak_wav, audio_variant):
+    said = DIALOGUE[:3] + [AD_LIB] + DIALOGUE[3:]
+    recording = two_voices(espeak_wav, audio_variant, said, "mixed-ad-lib.wav")
+    result = analyze(recording.audio, script_of(), speaker="ANNA")
+    start, end = recording.truth[3]
+    spans = [(seconds(a), seconds(b)) for a, b in
+             re.findall(r"speech at (\d+:\d+\.\d)-(\d+:\d+\.\d) is not in the script", " ".join(result.warnings))]
+    assert len(spans) == 1 and abs(spans[0][0] - start) < 0.2 and abs(spans[0][1] - end) < 0.3, result.warnings
+    assert [line.status for line in result.sheet.script] == ["aligned", "aligned"]
 
 
 def test_cli_refuses_a_wrong_script_in_one_line_and_writes_nothing(take, tmp_path):

@@ -67,18 +67,23 @@ class Recognizer(Protocol):
     """Finds the phones of a recording: the seam every recognition backend implements."""
 
     def recognize(self, audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
-                  on_progress: ProgressCallback | None = None) -> Recognition:
+                  on_progress: ProgressCallback | None = None, others: Sequence[Line] = ()) -> Recognition:
         """The phones (and words) in ``audio``: aligned to the dialogue ``lines`` when given,
         else recognized without a script. ``language`` is an espeak-ng code (``en-us``, ``fr``,
-        ``ja``...). ``on_progress(seconds)`` reports the audio finished so far, piece by piece."""
+        ``ja``...). ``on_progress(seconds)`` reports the audio finished so far, piece by piece.
+        ``others``: other characters' lines the recording may hold too (``lines`` are one
+        character's of a mixed stem): their speech is neither animated nor warned of as not in
+        the script."""
 
 
 def recognize(audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
               jobs: int = 1, on_progress: ProgressCallback | None = None,
-              settings: RecognitionSettings = DEFAULT_SETTINGS) -> Recognition:
+              settings: RecognitionSettings = DEFAULT_SETTINGS, others: Sequence[Line] = ()) -> Recognition:
     """Find the phones in ``audio`` with the default :class:`AcousticRecognizer`: aligned to
-    ``lines`` when given, else recognized freely, over ``jobs`` worker processes."""
-    return AcousticRecognizer(settings, jobs).recognize(audio, lines, language=language, on_progress=on_progress)
+    ``lines`` when given, else recognized freely, over ``jobs`` worker processes (``others``:
+    see :meth:`Recognizer.recognize`)."""
+    return AcousticRecognizer(settings, jobs).recognize(audio, lines, language=language, on_progress=on_progress,
+                                                        others=others)
 
 
 def noisy_without_script(level: float) -> str:
@@ -121,7 +126,7 @@ class AcousticRecognizer:
             raise OptionError(f"unknown acoustic model {self.model!r}", f"known models: {', '.join(MODELS)}")
 
     def recognize(self, audio: Audio, lines: Sequence[Line] | None = None, *, language: str = "en-us",
-                  on_progress: ProgressCallback | None = None) -> Recognition:
+                  on_progress: ProgressCallback | None = None, others: Sequence[Line] = ()) -> Recognition:
         """See :meth:`Recognizer.recognize`."""
         settings = self.settings
         prepared = prepare(audio, settings)
@@ -135,7 +140,7 @@ class AcousticRecognizer:
         if not lines:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
-            found = self._align_script(audio, lines, stretches, language, on_progress)
+            found = self._align_script(audio, lines, stretches, language, on_progress, others)
         detected = prepared.speech(settings.trim_pad)
         heard = reach_ends(detected, reach, audio.duration)
         phones = trim_to_speech(found.phones, heard, settings)
@@ -215,11 +220,12 @@ class AcousticRecognizer:
     # --- with a script ------------------------------------------------------------------------
 
     def _align_script(self, audio: Audio, lines: Sequence[Line], stretches, language: str,
-                      on_progress) -> Recognition:
+                      on_progress, others: Sequence[Line] = ()) -> Recognition:
         """The script's lines found in the speech, in steps: check the script, plan groups of
         lines over the stretches of speech and align them, repair the groups that failed, collect
-        each line's phones and outcome, report the lines not found, and recognize without the
-        script the speech that is not in it."""
+        each line's phones and outcome, report the lines not found, find the speech that is not
+        in the script (less what the ``others``' lines say), and recognize it without the
+        script."""
         model = acoustic_model(self.model)
         words = self._script_words(lines, language, model)
         warnings, outcomes = _wordless_lines(lines, words)
@@ -238,11 +244,17 @@ class AcousticRecognizer:
         phones, found_words, unaligned = self._collect(lines, groups, aligned, words, rate, warnings, outcomes)
         self._report_unmatched(lines, words, groups, silent, stretches, audio.duration, found_words, warnings,
                                outcomes)
-        unaligned += self._unscripted_speech(groups, aligned, stretches, warnings)
-        inserted = self._unscripted_in_lines(audio, lines, groups, aligned, words, stretches, phones_only,
-                                             warnings, outcomes)
-        phones = _outside(phones, list(inserted)) + [phone for heard_there in inserted.values()
-                                                     for phone in heard_there]
+        between = self._unscripted_stretches(groups, aligned, stretches)
+        inside = self._left_out_places(groups, aligned, words, stretches, outcomes)
+        theirs = self._others_speech(audio, others, between + [place[:2] for place in inside], stretches,
+                                     language, phones_only, found_words)
+        self._over_others(lines, found_words, theirs, warnings, outcomes)
+        unaligned += self._unscripted_speech([span for span in between if not self._said(span, theirs)], warnings)
+        inserted = self._unscripted_in_lines(audio, lines, [place for place in inside
+                                                            if not self._said(place[:2], theirs)],
+                                             phones_only, warnings, outcomes)
+        phones = _outside(phones, list(inserted) + theirs) + [phone for heard_there in inserted.values()
+                                                              for phone in heard_there]
         phones += self._hear_unaligned(audio, unaligned, stretches, heard, phones_only)
         phones.sort(key=lambda phone: (phone.start, phone.end))
         return Recognition(tuple(phones), tuple(found_words), tuple(warnings), _in_order(outcomes))
@@ -410,35 +422,106 @@ class AcousticRecognizer:
         if warning:
             warnings.append(warning)
 
-    def _unscripted_speech(self, groups, aligned: dict, stretches, warnings: list[str]
-                           ) -> list[tuple[float, float, int | None]]:
-        """The speech that is not in the script (outside every group, or inside one that its
-        words barely touch), each stretch warned of (``warnings``) and returned as (start, end,
-        None) to be recognized without the script."""
+    def _unscripted_stretches(self, groups, aligned: dict, stretches) -> list[tuple[float, float]]:
+        """The speech that the script's lines leave out: outside every group, or a stretch inside
+        one that its words barely touch."""
         extra = [s for group in groups if aligned[group] is not None
                  for s in self._unscripted_in_group(aligned[group], group, stretches)]
-        unscripted: list[tuple[float, float, int | None]] = []
-        for start, end in sorted(_uncovered(stretches, groups, self.settings) + extra):
+        return sorted(_uncovered(stretches, groups, self.settings) + extra)
+
+    def _unscripted_speech(self, spans: Sequence[tuple[float, float]], warnings: list[str]
+                           ) -> list[tuple[float, float, int | None]]:
+        """The speech that is not in the script (``spans``), each stretch warned of
+        (``warnings``) and returned as (start, end, None) to be recognized without the script."""
+        for start, end in spans:
             warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script; "
                             "used script-free recognition there")
-            unscripted.append((start, end, None))
-        return unscripted
+        return [(start, end, None) for start, end in spans]
 
-    def _unscripted_in_lines(self, audio: Audio, lines: Sequence[Line], groups, aligned: dict, words, stretches,
-                             phones_only: bool, warnings: list[str], outcomes: dict[int, ScriptLine]
+    def _left_out_places(self, groups, aligned: dict, words, stretches, outcomes: dict[int, ScriptLine]
+                         ) -> list[tuple[float, float, int | None, int]]:
+        """Where aligned lines' words may leave speech out (:func:`_left_out_speech`), in the
+        lines that aligned or are uncertain."""
+        return [(start, end, owner, count) for group in groups if aligned[group] is not None
+                for start, end, owner, count in _left_out_speech(
+                    self._word_spans(aligned[group], group), align.words_in(group, words),
+                    _within(stretches, group.start, group.end), self.settings)
+                if owner is None or outcomes[owner].status in (confidence.ALIGNED, confidence.UNCERTAIN)]
+
+    def _others_speech(self, audio: Audio, others: Sequence[Line], spans: Sequence[tuple[float, float]],
+                       stretches: Sequence[tuple[float, float]], language: str, phones_only: bool,
+                       found_words: Sequence[Word]) -> list[tuple[float, float]]:
+        """Where other characters' lines (``others``) are said in the speech the script's lines
+        leave out (``spans``): their lines planned over the parts that the script's words
+        (``found_words``) leave of the stretches those spans reach into (by their times when
+        they have them, else by their lengths over the runs of parts between two of the script's
+        lines, a line within one run) and aligned, and the words of each line that aligns
+        confidently (rated against the speech in those parts: their voices, not the script's
+        character's) returned as (start, end), in order."""
+        if not others or not spans:
+            return []
+        settings = self.settings
+        model = acoustic_model(self.model)
+        words = align.prepare_words(others, language, model)
+        reached = [(low, high) for low, high in stretches if any(a < high and b > low for a, b in spans)]
+        speech = _parts_outside(reached, sorted((word.start, word.end) for word in found_words),
+                                settings.min_unscripted_seconds - 0.1)
+        if not words or not speech:
+            return []
+        timed = align.is_timed(others)
+        if timed:
+            groups, _ = align.plan_timed(others, words, speech, audio.duration, settings)
+        else:
+            by_line: dict[int, list[Word]] = {}
+            for word in found_words:
+                by_line.setdefault(word.line, []).append(word)
+            found_lines = [(min(w.start for w in said), max(w.end for w in said)) for said in by_line.values()]
+            # a line is not said across one of the script's lines: one run each at most
+            groups = align.plan_chunks(words, len(others), _runs_between(speech, found_lines), audio.duration,
+                                       whole=False, settings=replace(settings, max_stretches_per_group=1))
+        found = [(group, located) for group, located in zip(groups, self._align_groups(audio, groups, words, None,
+                                                                                       short=timed))
+                 if located is not None]
+        theirs = _LineRater(model, audio, speech, words, settings, phones_only)
+        states = confidence.statuses({index: value for group, located in found
+                                      for index, (value, _, _) in theirs.lines(located, group).items()}, settings)
+        said: list[tuple[float, float]] = []
+        for group, located in found:
+            group_words = align.words_in(group, words)
+            squeezed = align.squeezed_lines(located, group_words)
+            said += [span for span, word in zip(self._word_spans(located, group), group_words)
+                     if states[word.line] == confidence.ALIGNED and word.line not in squeezed]
+        return sorted(said)
+
+    def _over_others(self, lines: Sequence[Line], found_words: Sequence[Word], theirs: Sequence[tuple[float, float]],
+                     warnings: list[str], outcomes: dict[int, ScriptLine]) -> None:
+        """Each line with a word lying mostly over another character's words (``theirs``) is
+        marked uncertain (``outcomes``) and warned of (``warnings``): it was aligned over that
+        character's speech, and is misplaced there."""
+        over = {word.line for word in found_words if word.line is not None
+                and confidence.overlap_seconds(word.start, word.end, theirs) > 0.5 * (word.end - word.start)}
+        for index in sorted(over):
+            line, state = lines[index], outcomes[index]
+            outcomes[index] = replace(state, status=confidence.UNCERTAIN)
+            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(state.start)}-{clock(state.end)} "
+                            "is uncertain: some of its words lie over another character's line; check it")
+
+    def _said(self, span: tuple[float, float], theirs: Sequence[tuple[float, float]]) -> bool:
+        """True when the words ``theirs`` cover ``settings.min_coverage`` of ``span``."""
+        start, end = span
+        return confidence.overlap_seconds(start, end, theirs) >= self.settings.min_coverage * (end - start)
+
+    def _unscripted_in_lines(self, audio: Audio, lines: Sequence[Line],
+                             places: Sequence[tuple[float, float, int | None, int]], phones_only: bool,
+                             warnings: list[str], outcomes: dict[int, ScriptLine]
                              ) -> dict[tuple[float, float], list[Phone]]:
         """Speech inside aligned lines that their words leave out (words the actor added): each
-        place :func:`_left_out_speech` finds where script-free recognition hears
+        of the ``places`` (:meth:`_left_out_places`) where script-free recognition hears
         ``settings.min_unscripted_phones`` more phones than the script's words have there is
         warned of (``warnings``), its line marked uncertain (``outcomes``), and returned with
         the phones heard there, marked as that line's, to animate it instead of the words
         stretched (or the rest held) over it."""
         settings = self.settings
-        places = [(start, end, owner, count) for group in groups if aligned[group] is not None
-                  for start, end, owner, count in _left_out_speech(
-                      self._word_spans(aligned[group], group), align.words_in(group, words),
-                      _within(stretches, group.start, group.end), settings)
-                  if owner is None or outcomes[owner].status in (confidence.ALIGNED, confidence.UNCERTAIN)]
         if not places:
             return {}
         heard = self._hear(audio, [(start, end) for start, end, _, _ in places], phones_only)
@@ -839,6 +922,23 @@ def _left_out_speech(spans: Sequence[tuple[float, float]], group_words: Sequence
     return sorted(found)
 
 
+def _runs_between(spans: Sequence[tuple[float, float]], lines: Sequence[tuple[float, float]]
+                  ) -> list[tuple[float, float]]:
+    """``spans`` joined, in order, into runs that the middle of none of the ``lines`` (start,
+    end) lies between (each run from its first span's start to its last span's end).
+
+    >>> _runs_between([(5.0, 6.0), (0.0, 1.0), (2.0, 3.0)], [(3.5, 4.5)])
+    [(0.0, 3.0), (5.0, 6.0)]
+    """
+    runs: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if runs and not any(runs[-1][1] <= (low + high) / 2 <= start for low, high in lines):
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
+
+
 def _within(stretches: Sequence[tuple[float, float]], start: float, end: float) -> list[tuple[float, float]]:
     """The parts of ``stretches`` between ``start`` and ``end`` (a timed group may cut a stretch).
 
@@ -911,9 +1011,19 @@ def _uncovered(stretches: Sequence[tuple[float, float]], groups: Sequence[align.
     """Speech that no group covers: whole stretches, or (for timed groups, which may cut a
     stretch) the parts of a stretch outside every group lasting at least
     ``settings.min_unscripted_seconds`` less 0.1 s."""
-    least = settings.min_unscripted_seconds - 0.1
+    return _parts_outside(stretches, sorted((group.start, group.end) for group in groups),
+                          settings.min_unscripted_seconds - 0.1)
+
+
+def _parts_outside(stretches: Sequence[tuple[float, float]], spans: Sequence[tuple[float, float]],
+                   least: float) -> list[tuple[float, float]]:
+    """The parts of ``stretches`` outside every one of ``spans`` (in order): whole stretches
+    that no span reaches into, and the parts of the others lasting at least ``least``.
+
+    >>> _parts_outside([(0.0, 1.0), (2.0, 4.0), (5.0, 6.0)], [(2.1, 2.5), (5.0, 6.0)], 0.3)
+    [(0.0, 1.0), (2.5, 4.0)]
+    """
     found = []
-    spans = sorted((group.start, group.end) for group in groups)
     for start, end in stretches:
         if any(a <= start and end <= b for a, b in spans):
             continue

@@ -299,11 +299,11 @@ def match_lines(matcher: Matcher, stretches: Sequence[tuple[float, float]],
 def plan_chunks(words: Sequence[ScriptWord], line_count: int, stretches: Sequence[tuple[float, float]],
                 duration: float, whole: bool = True,
                 settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Group, ...]:
-    """Which lines are aligned against which stretch of audio (``whole``: a short recording
-    in one piece)."""
+    """Which lines are aligned against which stretch of audio (``whole``: a short recording,
+    or a single line, in one piece)."""
     if not stretches:
         return ()
-    if (whole and duration <= settings.single_chunk_seconds) or line_count == 1:
+    if whole and (duration <= settings.single_chunk_seconds or line_count == 1):
         return (Group(tuple(range(line_count)), stretches[0][0], stretches[-1][1]),)
     expected = [0.0] * line_count
     for word in words:
