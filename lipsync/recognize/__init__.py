@@ -482,9 +482,9 @@ class AcousticRecognizer:
         found = [(group, located) for group, located in zip(groups, self._align_groups(audio, groups, words, None,
                                                                                        short=timed))
                  if located is not None]
-        theirs = _LineRater(model, audio, speech, words, settings, phones_only)
+        rate = _LineRater(model, audio, speech, words, settings, phones_only)
         states = confidence.statuses({index: value for group, located in found
-                                      for index, (value, _, _) in theirs.lines(located, group).items()}, settings)
+                                      for index, (value, _, _) in rate.lines(located, group).items()}, settings)
         said: list[tuple[float, float]] = []
         for group, located in found:
             group_words = align.words_in(group, words)
@@ -503,8 +503,9 @@ class AcousticRecognizer:
         for index in sorted(over):
             line, state = lines[index], outcomes[index]
             outcomes[index] = replace(state, status=confidence.UNCERTAIN)
-            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(state.start)}-{clock(state.end)} "
-                            "is uncertain: some of its words lie over another character's line; check it")
+            warnings.append(f"line {line.number} (\"{_excerpt(line.text)}\") at {clock(state.start)}-"
+                            f"{clock(state.end)} is uncertain: some of its words lie over another character's "
+                            "line; check it")
 
     def _said(self, span: tuple[float, float], theirs: Sequence[tuple[float, float]]) -> bool:
         """True when the words ``theirs`` cover ``settings.min_coverage`` of ``span``."""
