@@ -110,7 +110,8 @@ def seconds(clock: str) -> float:
 def unscripted_spans(warnings) -> list[tuple[float, float]]:
     spans = []
     for warning in warnings:
-        match = re.search(r"speech at (\d+:\d+\.\d)-(\d+:\d+\.\d) is not in the script", warning)
+        match = re.search(r"speech at (\d+:\d+\.\d)-(\d+:\d+\.\d) (?:is not in the script|inside line|between)",
+                          warning)
         if match:
             spans.append((seconds(match.group(1)), seconds(match.group(2))))
     return spans

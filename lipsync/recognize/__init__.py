@@ -532,13 +532,17 @@ class AcousticRecognizer:
             if len(there) - count < settings.min_unscripted_phones:
                 continue
             found[(start, end)] = [replace(phone, line=owner) for phone in there]
-            inside = ""
+            # the words leave this speech uncovered: words the actor added, or the line's own
+            # words misplaced by the aligner (a word started late after a pause); both are doubts
+            where, doubt = "between the script's words", ""
             if owner is not None:
                 line = lines[owner]
-                inside = f" (inside line {line.number}, \"{_excerpt(line.text)}\", now uncertain: check it)"
+                where = f"inside line {line.number} (\"{_excerpt(line.text)}\")"
+                doubt = f" (line {line.number} now uncertain: check it)"
                 outcomes[owner] = replace(outcomes[owner], status=confidence.UNCERTAIN)
-            warnings.append(f"speech at {clock(start)}-{clock(end)} is not in the script{inside}; "
-                            "used script-free recognition there")
+            warnings.append(f"speech at {clock(start)}-{clock(end)} {where} is not covered by its words: words said "
+                            f"that are not in the script, or the words misplaced{doubt}; used script-free "
+                            "recognition there")
         return found
 
     def _hear_unaligned(self, audio: Audio, unaligned: Sequence[tuple[float, float, int | None]], stretches,
