@@ -304,12 +304,15 @@ def _speech(espeak_wav, text: str, voice: str = "en-us", speed: int = 160) -> np
 
 
 def test_without_a_script_a_click_the_detector_took_for_speech_stays_at_rest(espeak_wav):
-    """A burst of hiss 0.5 s before the speech is a stretch of its own in which the word
+    """A burst of bright hiss 0.5 s before the speech is a stretch of its own in which the word
     search hears no word: unvoiced, it is left at rest (with ``rest_unvoiced_seconds`` 0 the
-    phone loop hears a consonant there and the mouth moved before anyone spoke)."""
+    phone loop hears a consonant there and the mouth moved before anyone spoke). (The model
+    hears digital silence as the faintest hiss, :func:`lipsync.recognize.sphinx.to_pcm`; a
+    burst of white noise between such hiss is heard as silence by the loop too.)"""
     rng = np.random.default_rng(0)
     length = 3200
-    click = (0.3 * rng.standard_normal(length) * np.exp(-np.arange(length) / (0.3 * length))).astype(np.float32)
+    hiss = np.diff(rng.standard_normal(length), prepend=0.0)  # differenced: its energy high up, like an s
+    click = (0.3 * hiss * np.exp(-np.arange(length) / (0.3 * length))).astype(np.float32)
     audio = _between_silences(click, _speech(espeak_wav, "Hello there, how are you today?"))
     before_speech = [phone for phone in recognize(audio).phones if phone.start < 1.0]
     assert before_speech == []
@@ -589,8 +592,9 @@ def test_searches_on_the_shared_decoder_keep_their_own_settings(short):
 def test_a_cheaper_word_pass_hands_its_words_to_a_full_state_pass(short):
     """``word_pass_downsampling``: the words and pauses are placed on a decoder that chooses its
     Gaussians every other frame, the phones inside them on the full one. The phones stay within
-    a frame or two of the full alignment's, and an alignment repeated after others gives the
-    same phones and scores (the state pass's decoder starts afresh each time)."""
+    three frames of the full alignment's in every phrase (within one in three of the four), and
+    an alignment repeated after others gives the same phones and scores (the state pass's
+    decoder starts afresh each time)."""
     from dataclasses import replace
 
     from lipsync.recognize import sphinx
@@ -601,16 +605,14 @@ def test_a_cheaper_word_pass_hands_its_words_to_a_full_state_pass(short):
         samples = short.audio.samples[int((start - 0.2) * 16000):int((end + 0.2) * 16000)]
         return samples, [word.word for word in prepare_words([Line(SHORT_PHRASES[index])])]
 
-    samples, words = piece(2)
     cheaper = replace(sphinx.aligner(1e-200), word_downsampling=2)
-    first = sphinx._align_with(cheaper, samples, words)
-    full = sphinx._align_with(sphinx.aligner(1e-200), samples, words)
-    assert first is not None and full is not None
     assert sphinx.shared_decoder(4, 2) is not sphinx.shared_decoder(4, 1)
-    for word, exact in zip(first, full):
-        assert [symbol for symbol, _, _ in word.phones] == [symbol for symbol, _, _ in exact.phones]
-        for (_, start, end), (_, exact_start, exact_end) in zip(word.phones, exact.phones):
-            assert abs(start - exact_start) <= 0.02 + 1e-9 and abs(end - exact_end) <= 0.02 + 1e-9
-    for index in (0, 1, 3):
-        assert sphinx._align_with(cheaper, *piece(index)) is not None
-    assert sphinx._align_with(cheaper, samples, words) == first
+    first = [sphinx._align_with(cheaper, *piece(index)) for index in range(len(SHORT_PHRASES))]
+    for index, located in enumerate(first):
+        full = sphinx._align_with(sphinx.aligner(1e-200), *piece(index))
+        assert located is not None and full is not None
+        for word, exact in zip(located, full):
+            assert [symbol for symbol, _, _ in word.phones] == [symbol for symbol, _, _ in exact.phones]
+            for (_, start, end), (_, exact_start, exact_end) in zip(word.phones, exact.phones):
+                assert abs(start - exact_start) <= 0.03 + 1e-9 and abs(end - exact_end) <= 0.03 + 1e-9
+    assert sphinx._align_with(cheaper, *piece(2)) == first[2]

@@ -364,6 +364,36 @@ def test_a_wrong_script_on_that_voice_is_still_refused(robot):
         analyze(robot.audio, lines_of(*PHRASES, OTHER))
 
 
+DOCTOR = "Doctor Smith lives at Baker Street."
+
+
+@pytest.mark.parametrize("lead_in", [0.0, 0.5, 0.6])
+def test_a_right_script_gets_the_same_verdict_whatever_silence_leads_the_take(espeak_wav, audio_variant, lead_in):
+    # espeak-ng's stop closures are digital silence; a frame of exact zeros has no spectrum and
+    # the alignment turned on which frames were zero: with 0.5 or 0.6 s of silence before it
+    # (not 0 or 0.4) "Doctor" went 0.22 s late and the right script was refused
+    take = audio_variant(espeak_wav(DOCTOR, "en", 175), f"doctor-{lead_in}.wav", pad_before=lead_in)
+    result = analyze(take, lines_of(DOCTOR))
+    assert [line.status for line in result.sheet.script] == ["aligned"]
+    assert abs(result.sheet.tracks[0].words[0].start - lead_in) < 0.05
+
+
+def test_a_right_line_after_another_is_not_refused(espeak_wav):
+    # the same sentence as the second line of a take was refused even without silence before it
+    result = analyze(espeak_wav(f"Hello there. {DOCTOR}", "en", 175), lines_of("Hello there.", DOCTOR))
+    assert [line.status for line in result.sheet.script] == ["aligned", "aligned"]
+
+
+@pytest.mark.parametrize("rate", [8000, 11025])
+def test_a_right_script_is_not_refused_at_a_low_sample_rate(espeak_wav, audio_variant, rate):
+    # upsampled from 8 or 11 kHz, the model's filters above 4 or 5.5 kHz hear nothing, and in
+    # the closures no filter hears anything: its first line was refused as another recording's
+    text = "Hello there. My name is Peter and I like big blue boats."
+    take = audio_variant(espeak_wav(text, "en", 175), f"peter-{rate}.wav", rate=rate)
+    result = analyze(take, lines_of("Hello there.", "My name is Peter and I like big blue boats."))
+    assert [line.status for line in result.sheet.script] == ["aligned", "aligned"]
+
+
 @pytest.mark.parametrize("voice, text", [("pt-br+m3", "Bom dia, meu menino"),
                                          ("de+f4", "Dein Bruder baut ein großes Boot"),
                                          ("ja+m3", "らいしゅう また あいましょう")])
