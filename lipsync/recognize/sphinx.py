@@ -355,32 +355,38 @@ def pronunciation(word: str) -> tuple[str, ...] | None:
     return tuple(found[0][1].split()) if found else None
 
 
-#: Seed of the dither :func:`to_pcm` adds: fixed, so the same samples give the same bytes.
+#: Seed of the dither :func:`to_pcm` gives digital silence: fixed, so the same samples give the
+#: same bytes.
 DITHER_SEED = 0
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
-    """16-bit little-endian PCM bytes of float samples in [-1, 1], rounded after adding
-    triangular dither of up to one least significant bit (the difference of two uniform
-    draws, from :data:`DITHER_SEED`).
+    """16-bit little-endian PCM bytes of float samples in [-1, 1], digital silence dithered:
+    each sample that would be 0 is -1, 0 or 1 instead (triangular dither of up to one least
+    significant bit, the difference of two uniform draws from :data:`DITHER_SEED`); every other
+    sample is as it was.
 
-    The model never hears digital silence this way. A frame of exact zeros (a stop's closure
-    or a pause in synthetic speech, silence an editor put before a take) has no spectrum: its
-    log filterbank energies are floored, features nothing in the model's training resembled,
-    and at 8 or 11 kHz its filters above 4 or 5.5 kHz are empty in the speech too. The alignment
-    then turned on which frames were exactly zero: the same take with 0.4 or 0.5 s of silence
-    before it (a one-bit difference in 15 of its samples once resampled) had its first word
-    placed on time or 0.22 s late, and its right script passed or was refused. With the dither
-    silence is the faintest hiss, as in any recording made through a microphone (0.5 bit RMS,
-    about -96 dBFS).
+    A frame of zeros (a stop's closure or a pause in synthetic speech, silence an editor put
+    before a take) has no spectrum: pocketsphinx floors its log filterbank energies, features
+    nothing in the model's training resembled, and at 8 or 11 kHz its filters above 4 or 5.5
+    kHz are empty in the speech too. The alignment then turned on which frames were all zeros:
+    the same take with 0.4 or 0.5 s of silence before it (a one-bit difference in 15 of its
+    samples once resampled) had its first word placed on time or 0.22 s late, and its right
+    script passed or was refused. Dithered, digital silence is the faintest hiss, as in any
+    recording made through a microphone. Only zeros are dithered: dither on every sample moved
+    script-free recognition of telephone-band speech (eval-dev acc3 0.818 -> 0.793).
 
     >>> silence = np.frombuffer(to_pcm(np.zeros(1000, np.float32)), "<i2")
     >>> sorted(set(silence.tolist())), to_pcm(np.zeros(1000, np.float32)) == silence.tobytes()
     ([-1, 0, 1], True)
+    >>> np.frombuffer(to_pcm(np.array([0.5, -1.0, 0.0001], np.float32)), "<i2").tolist()
+    [16383, -32767, 3]
     """
-    draws = np.random.default_rng(DITHER_SEED).random((2, len(samples)))
-    dithered = np.clip(samples, -1.0, 1.0) * 32767.0 + (draws[0] - draws[1])
-    return np.clip(np.round(dithered), -32768, 32767).astype("<i2").tobytes()
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    silent = pcm == 0
+    draws = np.random.default_rng(DITHER_SEED).random((2, int(silent.sum())))
+    pcm[silent] = np.round(draws[0] - draws[1])
+    return pcm.tobytes()
 
 
 def _decode(decoder, pcm: bytes) -> None:
