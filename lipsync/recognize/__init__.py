@@ -140,7 +140,8 @@ class AcousticRecognizer:
         if not lines:
             found = self._recognize_freely(audio, stretches, on_progress, phones_only)
         else:
-            found = self._align_script(audio, lines, stretches, language, on_progress, others)
+            found = self._align_script(audio, lines, stretches, language, on_progress, others,
+                                       noisy=prepared.level < settings.noisy_below_db)
         detected = prepared.speech(settings.trim_pad)
         heard = reach_ends(detected, reach, audio.duration)
         phones = trim_to_speech(found.phones, heard, settings)
@@ -220,12 +221,13 @@ class AcousticRecognizer:
     # --- with a script ------------------------------------------------------------------------
 
     def _align_script(self, audio: Audio, lines: Sequence[Line], stretches, language: str,
-                      on_progress, others: Sequence[Line] = ()) -> Recognition:
+                      on_progress, others: Sequence[Line] = (), noisy: bool = False) -> Recognition:
         """The script's lines found in the speech, in steps: check the script, plan groups of
         lines over the stretches of speech and align them, repair the groups that failed, collect
         each line's phones and outcome, report the lines not found, find the speech that is not
-        in the script (less what the ``others``' lines say), and recognize it without the
-        script."""
+        in the script (less what the ``others``' lines say; inside lines only when the recording
+        is not ``noisy``, where script-free recognition hears noise and music as phones), and
+        recognize it without the script."""
         model = acoustic_model(self.model)
         words = self._script_words(lines, language, model)
         warnings, outcomes = _wordless_lines(lines, words)
@@ -245,7 +247,7 @@ class AcousticRecognizer:
         self._report_unmatched(lines, words, groups, silent, stretches, audio.duration, found_words, warnings,
                                outcomes)
         between = self._unscripted_stretches(groups, aligned, stretches)
-        inside = self._left_out_places(groups, aligned, words, stretches, outcomes)
+        inside = [] if noisy else self._left_out_places(groups, aligned, words, stretches, outcomes)
         theirs = self._others_speech(audio, others, between + [place[:2] for place in inside], stretches,
                                      language, phones_only, found_words)
         self._over_others(lines, found_words, theirs, warnings, outcomes)

@@ -210,7 +210,9 @@ class RecognitionSettings:
     #: speech inside an aligned line that its words leave out (an uncovered part of a stretch of
     #: speech, or what a word is held over beyond ``max_phone_seconds`` a phone, lasting
     #: ``min_unscripted_seconds``) is unscripted when script-free recognition hears at least
-    #: ``min_unscripted_phones`` more phones there than the script's words have
+    #: ``min_unscripted_phones`` more phones there than the script's words have; not looked
+    #: for in a noisy recording (speech under ``noisy_below_db`` over the background), where
+    #: that recognition hears noise and music as phones
     max_phone_seconds: float = 0.2
     min_unscripted_phones: int = 3
     #: a word of a several-line group with less than this share in speech lies in a pause
