@@ -230,7 +230,7 @@ def recognize_words(samples: np.ndarray, settings: RecognitionSettings = DEFAULT
     ((), ())
     """
     decoder = word_recognizer(settings.words_language_weight, settings.words_topn, settings.words_phone_penalty)
-    pcm = to_pcm(samples)
+    pcm = to_pcm(samples, dither=False)
     _decode(decoder, pcm)
     hypothesis = decoder.hyp()
     heard = [segment.word for segment in decoder.seg() if _is_word(segment.word)] \
@@ -360,7 +360,7 @@ def pronunciation(word: str) -> tuple[str, ...] | None:
 DITHER_SEED = 0
 
 
-def to_pcm(samples: np.ndarray) -> bytes:
+def to_pcm(samples: np.ndarray, dither: bool = True) -> bytes:
     """16-bit little-endian PCM bytes of float samples in [-1, 1], digital silence dithered:
     each sample that would be 0 is -1, 0 or 1 instead (triangular dither of up to one least
     significant bit, the difference of two uniform draws from :data:`DITHER_SEED`); every other
@@ -374,7 +374,9 @@ def to_pcm(samples: np.ndarray) -> bytes:
     samples once resampled) had its first word placed on time or 0.22 s late, and its right
     script passed or was refused. Dithered, digital silence is the faintest hiss, as in any
     recording made through a microphone. Only zeros are dithered: dither on every sample moved
-    script-free recognition of telephone-band speech (eval-dev acc3 0.818 -> 0.793).
+    script-free recognition of telephone-band speech (eval-dev acc3 0.818 -> 0.793). The word
+    search (:func:`recognize_words`) takes ``dither=False``: dithered, it found fewer lip
+    closures without a script (eval-dev 0.930 -> 0.918), and it refuses no script.
 
     >>> silence = np.frombuffer(to_pcm(np.zeros(1000, np.float32)), "<i2")
     >>> sorted(set(silence.tolist())), to_pcm(np.zeros(1000, np.float32)) == silence.tobytes()
@@ -383,6 +385,8 @@ def to_pcm(samples: np.ndarray) -> bytes:
     [16383, -32767, 3]
     """
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    if not dither:
+        return pcm.tobytes()
     silent = pcm == 0
     draws = np.random.default_rng(DITHER_SEED).random((2, int(silent.sum())))
     pcm[silent] = np.round(draws[0] - draws[1])
