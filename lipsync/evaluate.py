@@ -433,7 +433,10 @@ def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
     text = _read_text(path)
     reader = _reader_of(path, text)
     if reader in ("textgrid", "registry"):
-        sheet = _registry_sheet(path, "textgrid" if reader == "textgrid" else None)
+        try:  # a file beside a result that is no sheet has no phones to give
+            sheet = _registry_sheet(path, "textgrid" if reader == "textgrid" else None)
+        except EvaluationError:
+            return None
         phones = sorted(sheet.tracks[0].phones, key=lambda phone: phone.start) if sheet.tracks else ()
         return tuple(Segment(phone.start, phone.end, phone.symbol) for phone in phones) or None
     timeline = read_timeline(path)

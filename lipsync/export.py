@@ -38,7 +38,7 @@ from typing import ClassVar
 
 from .errors import FormatError, OptionError, OutputError
 from .exporters import ExportOptions, Exporter, collect_warnings, exporter_for_path, exporter_named, known_endings
-from .fileio import copy_into, is_special_file, refuse_inputs
+from .fileio import place, refuse_inputs, staging_folder
 from .sheet import Sheet
 
 DEFAULT_FORMAT = "tsv"
@@ -354,8 +354,8 @@ def write(rendering: Rendering) -> ExportResult:
         for output in rendering.outputs:
             if output.path is None:
                 continue
-            folder = output.path.parent
-            _make_folder(folder, made)
+            _make_folder(output.path.parent, made)
+            folder = staging_folder(output.path)
             try:
                 handle, temporary = tempfile.mkstemp(prefix=f".{output.path.name}.", suffix=".part", dir=folder)
             except OSError as error:
@@ -368,19 +368,14 @@ def write(rendering: Rendering) -> ExportResult:
                         stream.write(output.data)
                 if output.render is not None:
                     warnings.extend(output.render(Path(temporary)))
-                os.chmod(temporary, 0o644)
             except OSError as error:
                 raise OutputError(f"cannot write {str(output.path)!r}: {error.strerror}",
                                   "check the disk space and permissions") from None
         for temporary, path in staged:
-            if is_special_file(path):  # /dev/null, a pipe: written into (it cannot be undone)
-                copy_into(Path(temporary), path)
-                Path(temporary).unlink()
-                placed.append((path, True, None))
-                continue
+            # a device or pipe (/dev/null) is written into, which cannot be undone
             existed, kept = path.exists(), _keep_previous(path)
             try:
-                os.replace(temporary, path)
+                place(Path(temporary), path)
             except OSError as error:
                 if kept is not None:
                     kept.unlink(missing_ok=True)

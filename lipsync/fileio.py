@@ -186,8 +186,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     writable.
     """
     target = Path(path)
-    special = is_special_file(target)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = staging_folder(target)
     if not folder.is_dir():
         raise OutputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist",
                           "create the folder first or choose another output path")
@@ -201,12 +200,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temporary)
-        if special:
-            copy_into(Path(temporary), target)
-            Path(temporary).unlink()
-        else:
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
+        place(Path(temporary), target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {str(target)!r}: {error.strerror}",
@@ -226,11 +220,30 @@ def is_special_file(path: Path) -> bool:
     return path.exists() and not path.is_file() and not path.is_dir()
 
 
-def copy_into(source: Path, device: Path) -> None:
-    """Stream ``source`` into ``device``, a file that is no regular file (a device or a pipe),
-    which a rename would replace."""
-    with open(source, "rb") as reading, open(device, "wb") as writing:
-        shutil.copyfileobj(reading, writing)
+def staging_folder(target: Path) -> Path:
+    """Where ``target``'s temporary file is written before :func:`place` puts it there: beside
+    it (so that a rename is atomic), or, for a device or pipe (:func:`is_special_file`, whose
+    folder, such as /dev, a user cannot write to), the system's temporary folder.
+
+    >>> staging_folder(Path("out/take.tsv")), staging_folder(Path("/dev/null")) == Path(tempfile.gettempdir())
+    (PosixPath('out'), True)
+    """
+    if is_special_file(target):
+        return Path(tempfile.gettempdir())
+    return target.parent if str(target.parent) else Path(".")
+
+
+def place(temporary: Path, target: Path) -> None:
+    """Put a finished temporary file at ``target``: renamed over it, or, for a device or pipe,
+    streamed into it (a rename would replace /dev/null with a regular file) and removed.
+    Raises OSError."""
+    if is_special_file(target):
+        with open(temporary, "rb") as reading, open(target, "wb") as writing:
+            shutil.copyfileobj(reading, writing)
+        temporary.unlink()
+    else:
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

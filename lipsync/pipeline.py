@@ -147,16 +147,19 @@ def analyze(audio: str | Path | Audio | AudioLoading, script: str | Path | Seque
         if on_progress:
             on_progress(Progress("recognize", done, track.duration))
 
-    if is_silent(track) and lines:
+    silent = is_silent(track)
+    if silent and lines:
         name = repr(track.path) if track.path else "the recording"
         raise AudioError(f"{name} is silent (its peak is under {SILENCE_PEAK_DBFS:g} dBFS): there is no speech "
                          "to align the script to", "check that this is the voice track; of several channels, "
                          "choose the dialogue's with --channel")
-    if is_silent(track):
+    if silent:
         warnings.append("the recording is silent: the sheet rests throughout")
         found = Recognition((), ())
     else:
-        found = recognizer.recognize(track, lines, language=language, on_progress=report, others=left_out)
+        # others= only when there are: a recognizer written before it was added still works
+        found = recognizer.recognize(track, lines, language=language, on_progress=report,
+                                     **({"others": left_out} if left_out else {}))
         warnings.extend(found.warnings)
         if not found.phones:
             warnings.append("no speech was found in the recording: the sheet rests throughout")

@@ -19,7 +19,7 @@ from lipsync.dialogue import Line
 from lipsync.errors import AudioError, ScriptError, ScriptMismatchError
 from lipsync.pipeline import analyze
 from lipsync.recognize import AcousticRecognizer, RecognitionSettings
-from lipsync.sheet import sheet_from_json, sheet_to_json
+from lipsync.sheet import Phone, sheet_from_json, sheet_to_json
 from test_recognize import Recording, build, seconds
 
 DATA = Path(__file__).resolve().parent.parent / "lipsync" / "data"
@@ -252,6 +252,18 @@ def test_a_script_of_only_stage_directions_is_an_error(take):
     with pytest.raises(ScriptError) as caught:
         analyze(take.audio, lines_of("[door slams]", "(music)"))
     assert "no words to speak" in caught.value.message
+
+
+def test_a_recognizer_written_to_the_seam_before_others_was_added_still_works():
+    from lipsync.recognize import Recognition
+
+    class Fixed:  # the Recognizer seam as it was: no others= argument
+        def recognize(self, audio, lines=None, *, language="en-us", on_progress=None):
+            return Recognition((Phone(0.5, 0.7, "m"), Phone(0.7, 1.2, "ɑ")), ())
+
+    speech = Audio(np.full(16000 * 2, 0.1, np.float32), 16000, 16000, 1, 2.0, None)
+    result = analyze(speech, lines_of("Ma."), recognizer=Fixed())
+    assert [cue.shape for cue in result.sheet.tracks[0].cues][:3] == ["X", "A", "D"]
 
 
 def test_silence_with_a_script_is_an_error_about_the_recording():
