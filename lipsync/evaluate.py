@@ -654,11 +654,13 @@ def on_frames(spans: Sequence[_Span], fps: float, quantum: float) -> list[_Span]
     return [(snapped(start), snapped(end), shape) for start, end, shape in spans]
 
 
-def _missed_bilabials(ref_spans: Sequence[_Span], res_spans: Sequence[_Span], fps: float) -> list[tuple[float, float]]:
+def _missed_bilabials(ref_spans: Sequence[_Span], res_spans: Sequence[_Span], fps: float,
+                      quantum: float) -> list[tuple[float, float]]:
     """The reference's bilabials (A spans) that the result shows open on every frame
     overlapping them and on the frame before and after (within the scored frames); a result
-    written with rounded times is read on the frames they stand for (:func:`on_frames`)."""
-    res_spans = on_frames(res_spans, fps, time_quantum([time for span in res_spans for time in span[:2]]))
+    written with times rounded to ``quantum`` is read on the frames they stand for
+    (:func:`on_frames`)."""
+    res_spans = on_frames(res_spans, fps, quantum)
     first, stop = _scored_frames(ref_spans, fps)
     missed = []
     for start, end, shape in ref_spans:
@@ -684,7 +686,14 @@ def missed_closures(reference: Sequence[Segment], result: Sequence[Segment], fps
     """
     ref_spans, _ = _to_shapes(reference, reference_phoneset)
     res_spans, _ = _to_shapes(result, result_phoneset)
-    return _missed_bilabials(ref_spans, res_spans, fps) if ref_spans and res_spans else []
+    if not ref_spans or not res_spans:
+        return []
+    return _missed_bilabials(ref_spans, res_spans, fps, time_quantum(_times(res_spans)))
+
+
+def _times(spans: Sequence[_Span]) -> list[float]:
+    """Every start and end of ``spans``."""
+    return [time for span in spans for time in span[:2]]
 
 
 def _ratio(count: int, total: int) -> float | None:
@@ -733,10 +742,10 @@ def evaluate_timelines(reference: Sequence[Segment], result: Sequence[Segment], 
     same3 = sum(1 for a, b in pairs if a is not None and b is not None and OPENNESS[a] == OPENNESS[b])
     same_rest = sum(1 for a, b in pairs if (a == REST) == (b == REST))
 
+    quantum = time_quantum(_times(res_spans))
     bilabials = [(start, end) for start, end, shape in ref_spans if shape == "A"]
-    closed = len(bilabials) - len(_missed_bilabials(ref_spans, res_spans, fps))
+    closed = len(bilabials) - len(_missed_bilabials(ref_spans, res_spans, fps, quantum))
 
-    quantum = time_quantum([time for span in res_spans for time in span[:2]])
     flickers = sum(1 for start, end, _ in res_spans if is_flicker(start, end, fps, quantum))
     errors: tuple[float, ...] = ()
     matched = 0
