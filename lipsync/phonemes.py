@@ -136,6 +136,20 @@ def viseme_class(symbol: str) -> str:
     return "alveolar"
 
 
+#: Stops (IPA): sounds made by closing the mouth or the throat, silent until their release.
+STOPS = frozenset("pbtdkɡgʔcɟqɢ")
+
+
+def starts_closed(symbol: str) -> bool:
+    """True for a stop or an affricate: a phone that starts with a closure (silent, or voiced
+    only in the throat) and sounds at its release.
+
+    >>> [starts_closed(s) for s in ("p", "tʰ", "ʔ", "tʃ", "d͡ʒ", "s", "m", "ɑ")]
+    [True, True, True, True, True, False, False, False]
+    """
+    return _strip(symbol)[:1] in STOPS
+
+
 def is_bilabial(symbol: str) -> bool:
     """True for phones that close the lips (p, b, m...): the closures that must never be lost."""
     return viseme_class(symbol) == "bilabial"

@@ -58,6 +58,21 @@ def test_synthesis_gives_ipa_phones_and_words_in_order():
         with_audio.duration, abs=0.01)
 
 
+def test_a_stop_starts_with_its_silent_closure_not_at_its_burst():
+    # espeak-ng reports a stop at its release and counts the silence before it in the phone
+    # before: "captain" would start 50 ms late and its p's lips would shut 40 ms late
+    spoken = synthesize("the old captain", "en-us")
+    rate, samples = spoken.rate, spoken.samples
+    for index, phone in enumerate(spoken.phones[1:], 1):
+        if phone.symbol in ("k", "p"):
+            closure = samples[round(phone.start * rate):round((phone.start + 0.035) * rate)]
+            assert not closure.any() and samples[round(phone.start * rate) - 1] != 0, phone
+            assert spoken.phones[index - 1].end == phone.start
+    captain = next(word for word in spoken.words if word.text == "captain")
+    assert captain.start == next(p.start for p in spoken.phones if p.symbol == "k")
+    assert spoken.phones == synthesize("the old captain", "en-us", audio=False).phones
+
+
 def test_slower_speech_takes_longer():
     fast = synthesize("I never thought we would find it", "en-us", 200, audio=False)
     slow = synthesize("I never thought we would find it", "en-us", 120, audio=False)
