@@ -107,8 +107,6 @@ def speech_segments(samples: np.ndarray, sample_rate: int = 16000, min_pause: fl
 
 #: Loud frames (running speech: vowels, voiced consonants) are within this many dB of the speech level.
 LOUD_RANGE_DB = 20.0
-#: Quiet frames (pauses, the silence of a stop's closure) are this far under the speech level.
-QUIET_RANGE_DB = 35.0
 
 
 def under_speech_level(samples: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
@@ -163,17 +161,6 @@ def loud_frames(samples: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
     '11111111111111111111000000000011111111111111111111'
     """
     return under_speech_level(samples, sample_rate) <= LOUD_RANGE_DB
-
-
-def quiet_frames(samples: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
-    """Per 10 ms frame: True where the energy is ``QUIET_RANGE_DB`` or more under the
-    recording's speech level (all frames when nothing is loud enough to be speech).
-
-    >>> tone = np.sin(np.arange(1600) / 5).astype(np.float32)
-    >>> "".join(map(str, quiet_frames(np.concatenate([tone, tone[:800] / 1000, tone])).astype(int)))
-    '0000000000111110000000000'
-    """
-    return under_speech_level(samples, sample_rate) > QUIET_RANGE_DB
 
 
 #: voicing: frames of 40 ms every 10 ms whose normalized autocorrelation peaks above

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lipsync.audio import Audio
-from lipsync.recognize.edges import (end_phones_where_sound_fades, end_where_sound_fades, envelope_db,
-                                    hold_stops_before_pauses, restore_cut_onsets, restore_cut_stops,
+from lipsync.recognize.edges import (close_before_stops, end_phones_where_sound_fades, end_where_sound_fades,
+                                    envelope_db, hold_stops_before_pauses, restore_cut_onsets, restore_cut_stops,
                                     run_on_to_speech_ends, widen_into_pauses)
 from lipsync.recognize.settings import RecognitionSettings
 from lipsync.sheet import Phone
@@ -93,6 +93,24 @@ def test_a_final_stop_keeps_its_silent_closure_and_its_release():
     # off: the stop is left as the fade ended it
     short = RecognitionSettings(fade_stop_seconds=0.0)
     assert end_phones_where_sound_fades(phones, audio, short)[1] == phones[1]
+
+
+def test_a_short_pause_before_a_stop_is_its_closure_from_where_the_sound_before_it_fades():
+    # "del capitán": the l sounds until 0.23 s, the k's closure is silent until its burst at
+    # 0.29 s; the aligner ended the l early (0.2) and heard the closure as a pause (k at 0.28)
+    silent = np.zeros(int(0.06 * RATE))
+    audio = _audio(_voice(0.23), silent, _voice(0.2), silent, _voice(0.2), np.zeros(RATE // 2), _voice(0.2))
+    envelope = envelope_db(audio.samples, RATE)
+    phones = [Phone(0.0, 0.2, "l"), Phone(0.28, 0.33, "k"), Phone(0.33, 0.49, "a"),
+              Phone(0.54, 0.6, "tʃ"), Phone(0.6, 0.75, "i"), Phone(1.25, 1.3, "p"), Phone(1.3, 1.45, "o")]
+    closed = close_before_stops(phones, envelope, 0.15)
+    assert closed[0].end == closed[1].start == pytest.approx(0.23, abs=0.006)
+    assert closed[2].end == closed[3].start == pytest.approx(0.49, abs=0.006)  # an affricate too
+    assert closed[4:] == tuple(phones[4:])  # 0.5 s is a pause, not a closure
+    assert closed[1].end == 0.33 and closed[3].end == 0.6  # the stops end where they did
+    nasal = [Phone(0.0, 0.2, "l"), Phone(0.28, 0.33, "m")]
+    assert close_before_stops(nasal, envelope, 0.15) == tuple(nasal)
+    assert close_before_stops(phones, envelope, 0.0) == tuple(phones)
 
 
 def test_a_held_stop_never_runs_into_the_next_phone_nor_past_the_end():

@@ -25,15 +25,15 @@ from ..dialogue import Line
 from ..errors import OptionError, OptionHint, ScriptError, ScriptMismatchError
 from ..languages import check_script_language, is_english, language_name, letters_name
 from ..sheet import Phone, ScriptLine, Word
-from ..vad import FRAME_SECONDS as FRAME, quiet_frames, runs, split_long
+from ..vad import split_long
 from . import align, confidence
 from .chunks import Chunk, run_chunks
 from .confidence import clock
 from .frontend import prepare, reach_ends
 from .model import DEFAULT_MODEL, MODELS, acoustic_model
 from .refine import balance_laterals, correct_bias, shipped_bias
-from .edges import (end_phones_where_sound_fades, restore_cut_onsets, restore_cut_stops, run_on_to_speech_ends,
-                    widen_into_pauses, words_over_their_phones)
+from .edges import (close_before_stops, end_phones_where_sound_fades, envelope_db, restore_cut_onsets,
+                    restore_cut_stops, run_on_to_speech_ends, widen_into_pauses, words_over_their_phones)
 from .spectral import refine_on_signal
 from .settings import DEFAULT_SETTINGS, MAX_PASSES, RecognitionSettings
 
@@ -153,17 +153,17 @@ class AcousticRecognizer:
             phones = restore_cut_onsets(found.phones, phones, settings.onset_restore_seconds,
                                         [start for start, _ in heard], lead)
         words = trim_to_speech(found.words, heard, settings)
-        if lines and not is_english(language):
-            phones, words = start_words_at_sound(phones, words, quiet_frames(audio.samples, audio.sample_rate),
-                                                 settings)
         if settings.correct_bias:
             bias, default = shipped_bias()
             phones = correct_bias(phones, bias, settings.min_phone_seconds, default)
         phones = balance_laterals(phones, settings.lateral_ratio)
         if settings.refine_on_signal:
             phones = refine_on_signal(phones, audio, settings, self.jobs)  # the workers' cores are free now
+        envelope = envelope_db(audio.samples, audio.sample_rate)
+        phones = close_before_stops(phones, envelope, settings.closure_gap_seconds, settings.fade_drop_db,
+                                    settings.fade_look_seconds, settings.fade_min_phone_seconds)
         if settings.fade_ends:
-            phones = end_phones_where_sound_fades(phones, audio, settings)
+            phones = end_phones_where_sound_fades(phones, audio, settings, envelope=envelope)
         if not lines and steady_noise and settings.noisy_run_on:  # the word search lost the soft ends
             phones = run_on_to_speech_ends(phones, detected)
         if lines and steady_noise:
@@ -711,36 +711,6 @@ class AcousticRecognizer:
         """The aligned words of a group in seconds of the track (its chunk starts ``pad`` early)."""
         offset = max(0.0, group.start - self.settings.pad)
         return [(offset + word.start, offset + word.end) for word in located]
-
-
-def start_words_at_sound(phones: Sequence[Phone], words: Sequence[Word], quiet: np.ndarray,
-                         settings: RecognitionSettings = DEFAULT_SETTINGS
-                         ) -> tuple[tuple[Phone, ...], tuple[Word, ...]]:
-    """Words whose first phone holds a quiet stretch (``settings.quiet_onset_seconds`` or
-    longer: the closure of a word-initial stop, which the aligner gave to the word along with
-    the end of the word before) start where the quiet ends: at the burst, where the word is
-    heard. The phone before gets back what precedes the quiet. ``quiet`` is per 10 ms frame
-    (:func:`lipsync.vad.quiet_frames`)."""
-    ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
-    starts = {(word.line, word.start) for word in words}
-    moved: dict[tuple[int | None, float], float] = {}
-    result: list[Phone] = []
-    for phone in ordered:
-        key = (phone.line, phone.start)
-        if phone.word is not None and key in starts:
-            first = int(np.ceil(phone.start / FRAME - 1e-9))
-            last = int(np.floor((phone.end - settings.min_phone_seconds) / FRAME + 1e-9))
-            for begin, end in zip(*runs(quiet[first:max(first, last)])):
-                if (end - begin) * FRAME >= settings.quiet_onset_seconds - 1e-9:
-                    quiet_start = round(float(first + begin) * FRAME, 6)
-                    sound = round(float(first + end) * FRAME, 6)
-                    if result and abs(result[-1].end - phone.start) < 1e-6 and quiet_start > phone.start:
-                        result[-1] = replace(result[-1], end=quiet_start)
-                    moved[key] = sound
-                    phone = replace(phone, start=sound)
-                    break
-        result.append(phone)
-    return tuple(result), tuple(replace(word, start=moved.get((word.line, word.start), word.start)) for word in words)
 
 
 def trim_to_speech(items: Sequence[Timed], stretches: Sequence[tuple[float, float]],

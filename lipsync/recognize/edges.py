@@ -43,14 +43,13 @@ from dataclasses import replace
 import numpy as np
 
 from ..audio import Audio
-from ..phonemes import is_vowel
+from ..phonemes import STOPS, is_vowel, starts_closed
 from ..sheet import Phone, Word, phone_owners
 from ..vad import frame_energies
 from .refine import TOUCH_SECONDS
 from .settings import DEFAULT_SETTINGS, RecognitionSettings
 
-#: Stops (IPA), with the marks of aspiration, an unreleased stop, palatalization and labialization.
-STOPS = frozenset("pbtdkɡgʔcɟq")
+#: The marks of aspiration, an unreleased stop, palatalization and labialization.
 _STOP_MARKS = "ʰ̚ʲʷ"
 
 #: The envelope's step, and how many steps its window spans.
@@ -104,6 +103,45 @@ def hold_stops_before_pauses(phones: Sequence[Phone], stop_seconds: float, durat
         if end > phone.end:
             result[index] = replace(phone, end=end)
     return tuple(result)
+
+
+def close_before_stops(phones: Sequence[Phone], envelope: np.ndarray, max_gap: float, drop_db: float = 15.0,
+                       look: float = 0.2, min_phone: float = 0.03) -> tuple[Phone, ...]:
+    """Each stop or affricate after a pause of at most ``max_gap`` seconds starts where the
+    sound of the phone before it stops: where the sound first falls more than ``drop_db`` under
+    the loudest point of that phone's final ``look`` seconds (``envelope`` from
+    :func:`envelope_db`). The pause is the stop's closure; where none of it is that quiet, the
+    phones stay as they are.
+
+    A stop is silent until its release, so an aligner often hears its closure as a pause
+    between the words and starts the stop at the burst (or after it); a person timing by hand,
+    and the mouth, start it with the closure (the lips shut for a p there, held until the burst).
+
+    >>> envelope = np.array([-20.0] * 80 + [-60.0] * 24 + [-20.0] * 40)  # l, 60 ms closure, burst
+    >>> close_before_stops([Phone(0.0, 0.17, "l"), Phone(0.28, 0.3, "k"), Phone(0.3, 0.36, "a")], envelope, 0.15)
+    (Phone(start=0.0, end=0.2025, symbol='l', word=None, line=None), Phone(start=0.2025, end=0.3, symbol='k', word=None, line=None), Phone(start=0.3, end=0.36, symbol='a', word=None, line=None))
+    """
+    ordered = sorted(phones, key=lambda phone: (phone.start, phone.end))
+    result = list(ordered)
+    for index in range(1, len(ordered)):
+        before, stop = result[index - 1], ordered[index]
+        if not starts_closed(stop.symbol) or not TOUCH_SECONDS < stop.start - before.end <= max_gap:
+            continue
+        heard = envelope[_step(max(before.end - look, before.start)):_step(before.end)]
+        first, last = _step(before.start + min_phone), _step(stop.start)
+        quiet = np.flatnonzero(envelope[first:last] < heard.max() - drop_db) if len(heard) else []
+        if len(quiet):
+            # the sound stops in the middle of the last window before the first quiet one
+            closed = round((first + int(quiet[0]) - 1) * STEP_SECONDS + _WINDOW_STEPS * STEP_SECONDS / 2, 6)
+            closed = min(max(closed, before.start + min_phone), stop.start)
+            result[index - 1] = replace(before, end=closed)
+            result[index] = replace(stop, start=closed)
+    return tuple(result)
+
+
+def _step(seconds: float) -> int:
+    """The envelope's window that starts nearest ``seconds``."""
+    return max(0, int(round(seconds / STEP_SECONDS)))
 
 
 def restore_cut_stops(aligned: Sequence[Phone], trimmed: Sequence[Phone], stop_seconds: float,
@@ -239,10 +277,13 @@ def end_where_sound_fades(phones: Sequence[Phone], envelope: np.ndarray, drop_db
 
 
 def end_phones_where_sound_fades(phones: Sequence[Phone], audio: Audio,
-                                 settings: RecognitionSettings = DEFAULT_SETTINGS) -> tuple[Phone, ...]:
-    """:func:`end_where_sound_fades` on ``audio``, as ``settings`` (``fade_*``) say, then
-    :func:`hold_stops_before_pauses` (``fade_stop_seconds``)."""
-    faded = end_where_sound_fades(phones, envelope_db(audio.samples, audio.sample_rate), settings.fade_drop_db,
+                                 settings: RecognitionSettings = DEFAULT_SETTINGS, *,
+                                 envelope: np.ndarray | None = None) -> tuple[Phone, ...]:
+    """:func:`end_where_sound_fades` on ``audio`` (its :func:`envelope_db`, unless given), as
+    ``settings`` (``fade_*``) say, then :func:`hold_stops_before_pauses` (``fade_stop_seconds``)."""
+    if envelope is None:
+        envelope = envelope_db(audio.samples, audio.sample_rate)
+    faded = end_where_sound_fades(phones, envelope, settings.fade_drop_db,
                                   settings.fade_look_seconds, settings.fade_min_phone_seconds)
     return hold_stops_before_pauses(faded, settings.fade_stop_seconds, len(audio.samples) / audio.sample_rate)
 

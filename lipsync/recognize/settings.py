@@ -327,9 +327,9 @@ class RecognitionSettings:
     #: (:func:`lipsync.recognize.edges.restore_cut_onsets`): the aligner's shortest phone, three
     #: 10 ms states, not fitted; 0 turns it off
     onset_restore_seconds: float = 0.03
-    #: other languages: a quiet run this long in a word's first phone is a pause before the
-    #: word (a stop's closure), and the word starts after it
-    quiet_onset_seconds: float = 0.02
+    #: a pause of at most this long before a stop or an affricate is its closure, and the stop
+    #: starts there (:func:`lipsync.recognize.edges.close_before_stops`); 0 turns it off
+    closure_gap_seconds: float = 0.15
 
     def __post_init__(self) -> None:
         if not isinstance(self.passes, int) or not 1 <= self.passes <= MAX_PASSES:
