@@ -477,13 +477,14 @@ def evaluate(reference: str | None, result: str | None, manifest: str | None, re
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="number of CPUs", help="Worker processes for analysis of long voice tracks.")
 @click.option("--passes", type=click.IntRange(1, 8), default=3, show_default=True, help="Alignment passes at shifted frame phases for voice tracks (see analyze --passes): the same take moved by a few frames gets the same chart.")
 @click.option("--quiet", "-q", is_flag=True, help="No table and no warnings (reports are still written).")
-@click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged or a voice track does not say a line as scripted (for CI); reports are still written.")
+@click.option("--check", is_flag=True, help="Exit status 1 when any line is flagged, a voice track does not say a line as scripted, or an unpaired line is seen: the picture's mouth moving with no dub line, or a dub line where the picture shows the mouth (not off screen). For CI; reports are still written.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="SCORE", help="Same as --threshold SCORE --check.")
+@click.option("--allow-added-lines", is_flag=True, help="Dub lines with no original line (deliberate off-screen lines) do not fail the check; they are still listed.")
 def fit(original: str, dub: str, dub_script: str | None, original_script: str | None, outputs: tuple[str, ...],
         as_json: bool, preset: str, fps: str, threshold: float | None, max_shift: int, stretch_range: str,
         track: str | None, dub_track: str | None, retime_sheet: str | None, retime_mode: str,
         language: str, original_language: str | None, jobs: int, passes: int, quiet: bool, check: bool,
-        fail_under: float | None) -> None:
+        fail_under: float | None, allow_added_lines: bool) -> None:
     """Score how well a DUB fits the ORIGINAL mouth flaps, line by line, and say how to fix it.
 
     ORIGINAL is the picture's mouth timing: an XDTS timesheet or a lipsync sheet (.json), or the
@@ -501,8 +502,10 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
     A line a voice track does not say as its script has it (not found in the recording, or
     uncertain) is scored on what it says there and marked '?'.
 
-    Exit status: 0, or 1 with --check/--fail-under when a line is flagged or not said as
-    scripted, 2 on bad input.
+    Exit status: 0, or 1 with --check/--fail-under when a line is flagged, not said as
+    scripted, or unpaired where a viewer sees it (the picture's mouth moving with no dub line,
+    a dub line where the picture shows the mouth or has no frame: --allow-added-lines lets those
+    pass; off screen, in empty XDTS cells, nothing is seen), 2 on bad input.
     """
     reporter = _Reporter("none", quiet)
 
@@ -516,7 +519,7 @@ def fit(original: str, dub: str, dub_script: str | None, original_script: str | 
             raise OptionError(f"stretch range {stretch_range!r} must contain 1.0 (between 0.2 and 5)", "e.g. 0.8:1.25")
         flag_under = fail_under if fail_under is not None else threshold if threshold is not None else FitSettings.threshold
         settings = FitSettings(threshold=flag_under, max_shift=max_shift, stretch_min=stretch_min,
-                               stretch_max=stretch_max)
+                               stretch_max=stretch_max, allow_added_lines=allow_added_lines)
         job = FitJob(original, dub, original_script=original_script, dub_script=dub_script, preset=preset, fps=fps,
                      track=track, dub_track=dub_track, language=language, original_language=original_language,
                      outputs=outputs, retime_sheet=retime_sheet, retime_mode=retime_mode, settings=settings, jobs=jobs, passes=passes)
@@ -814,7 +817,8 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
     start_timecode, diarize, speakers; relative paths are relative to it. A row with
     kind = fit is a dub-fit check (like 'lipsync fit'): original, audio (or dub) and script
     are the two sides, plus original_script, original_track, dub_track, threshold, fail_under,
-    check, retime_sheet (a format), retime_mode; its formats are reports (json, html, txt).
+    check, max_shift, allow_added_lines, retime_sheet (a format), retime_mode; its formats are
+    reports (json, html, txt).
     Everything is checked before any job runs. Outputs: OUTDIR/<episode>/<character>.<format>,
     plus the sheet .json (fit rows: <character>.fit.json/.fit.html, <character>.retimed.<ext>),
     batch-report.json and batch-report.txt. Jobs whose inputs, options and lipsync version are
@@ -822,8 +826,8 @@ def batch(manifest: str | None, outdir: str, pattern: str | None, script_pattern
     A job whose script does not match its recording fails with that message (unless
     --allow-mismatch); the report gives each analysis job's script lines aligned, uncertain and
     not found, and --fail-on uncertain|missing fails the jobs that have them.
-    Exit status: 0 all done, 1 some job failed (a fit row fails on flagged lines only with
-    check/fail_under), 2 a user error, 130 interrupted.
+    Exit status: 0 all done, 1 some job failed (a fit row fails on flagged, off-script or seen
+    unpaired lines only with check/fail_under), 2 a user error, 130 interrupted.
 
     \b
     Examples:

@@ -372,6 +372,132 @@ def test_an_ad_libbed_dub_line_is_scored_on_what_the_actor_says(espeak_wav, tmp_
     assert second["flagged"] and second["dub"]["script"] == "not found" and second["dub"]["text"] == lines[1]
 
 
+# --------------------------------------------------------------------------- unpaired lines a viewer sees
+
+def _xdts(values: str, lines: tuple[SheetLine, ...], empty: tuple[int, int] | None = None) -> bytes:
+    """An XDTS picture of ``values`` (openness per frame) with dialogue ``lines``, the cells of
+    frames ``empty`` left empty (the character off screen), as a production's sheet has them."""
+    data = exporter_named("xdts").write(sheet_of(values, lines), ExportOptions()).decode()
+    header, body = data.split("\n", 1)
+    table = json.loads(body)
+    track = table["timeTables"][0]["fields"][0]["tracks"][0]
+    cells, held = [], None
+    marks = {entry["frame"]: entry["data"][0]["values"][0] for entry in track["frames"]}
+    for frame in range(len(values)):
+        held = marks.get(frame, held)
+        cells.append("SYMBOL_NULL_CELL" if empty and empty[0] <= frame < empty[1] else held)
+    cells.append("SYMBOL_NULL_CELL")
+    track["frames"] = [{"frame": frame, "data": [{"id": 0, "values": [cell]}]}
+                       for frame, cell in enumerate(cells) if frame == 0 or cell != cells[frame - 1]]
+    return (header + "\n" + json.dumps(table)).encode()
+
+
+def _fit_check(tmp_path: Path, picture: bytes, dub: Sheet, *options: str) -> tuple[int, str, dict]:
+    """``lipsync fit picture.xdts dub.json --check -o r.json`` and its options: the exit status,
+    the table, and the JSON report."""
+    (tmp_path / "picture.xdts").write_bytes(picture)
+    (tmp_path / "dub.json").write_text(sheet_to_json(dub))
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "picture.xdts"), str(tmp_path / "dub.json"),
+                                       "-o", str(tmp_path / "r.json"), *options])
+    return result.exit_code, result.output, json.loads((tmp_path / "r.json").read_text())
+
+
+ONE, TWO = speech_like(8, 40), speech_like(9, 40)
+BOTH_LINES = "0" * 10 + ONE + "0" * 30 + TWO + "0" * 20           # lines at 10-50 and 80-120
+FIRST_ONLY = "0" * 10 + ONE + "0" * 90                             # the second line's mouth closed
+
+
+def test_an_original_line_with_no_dub_line_fails_the_check_unless_off_screen(tmp_path: Path) -> None:
+    """The picture's character says a second line that the dub leaves silent: a viewer sees a
+    mouth moving with no voice. It was listed as unpaired and the check passed; it fails it now,
+    named with its time and why. Off screen (its cells empty) nothing is seen: it passes."""
+    picture = _xdts(BOTH_LINES, _lines((10, 50, "first"), (80, 120, "second")))
+    dub = sheet_of(FIRST_ONLY, _lines((10, 50, "erste")), name="B")
+    code, table, report = _fit_check(tmp_path, picture, dub, "--check")
+    assert code == 1, table
+    assert "! original 00:00:03:08 no dub line at this time: second" in table  # frame 80 at 24 fps
+    assert "1 line(s) scored, 0 flagged, 0 not as scripted, 1 unpaired (1 failing)" in table
+    assert report["version"] == 3 and report["lines"][0]["score"] == 100.0
+    assert report["summary"]["unpaired_failing"] == 1 and report["summary"]["passes"] is False
+    (item,) = report["unpaired"]
+    assert (item["side"], item["text"], item["frame"], item["fails"]) == ("original", "second", 80, True)
+    assert _fit_check(tmp_path, picture, dub, "--fail-under", "0")[0] == 1
+    assert _fit_check(tmp_path, picture, dub)[0] == 0  # no check asked: listed only
+
+    off_screen = _xdts(BOTH_LINES, _lines((10, 50, "first"), (80, 120, "second")), empty=(75, 125))
+    code, table, report = _fit_check(tmp_path, off_screen, dub, "--check")
+    assert code == 0, table
+    assert "  original 00:00:03:08 no dub line at this time: second" in table and "failing" not in table
+    assert report["unpaired"][0]["fails"] is False and report["summary"]["passes"] is True
+
+
+def test_a_dub_line_over_a_still_mouth_fails_the_check_unless_off_screen_or_allowed(tmp_path: Path) -> None:
+    """The dub adds a line where the picture shows the character's mouth closed: a viewer sees
+    a voice over a still mouth. Off screen it passes; past the picture's last frame what is seen
+    is unknown, so it fails; --allow-added-lines lets deliberate added lines pass (listed)."""
+    dub = sheet_of(BOTH_LINES, _lines((10, 50, "erste"), (80, 120, "zweite")), name="B")
+    still = _xdts(FIRST_ONLY, _lines((10, 50, "first")))
+    code, table, report = _fit_check(tmp_path, still, dub, "--check")
+    assert code == 1, table
+    assert "! dub      00:00:03:08 no original line at this time; a voice over the picture's still mouth: zweite" \
+        in table
+    assert report["unpaired"][0]["fails"] is True and report["summary"]["unpaired_failing"] == 1
+    code, table, report = _fit_check(tmp_path, still, dub, "--check", "--allow-added-lines")
+    assert code == 0, table
+    assert "  dub      00:00:03:08 no original line at this time; a voice over the picture's still mouth" in table
+    assert report["unpaired"][0]["fails"] is False and report["settings"]["allow_added_lines"] is True
+
+    off_screen = _xdts(FIRST_ONLY, _lines((10, 50, "first")), empty=(70, 130))
+    code, table, report = _fit_check(tmp_path, off_screen, dub, "--check")
+    assert code == 0, table
+    assert "off screen (empty cells): a voice over no mouth" in report["unpaired"][0]["reason"]
+
+    short = _xdts(FIRST_ONLY[:70], _lines((10, 50, "first")))  # the cut ends at frame 69
+    code, table, report = _fit_check(tmp_path, short, dub, "--check")
+    assert code == 1, table
+    assert "after the original's last frame (69): what a viewer sees there is unknown" in report["unpaired"][0]["reason"]
+    assert _fit_check(tmp_path, short, dub, "--check", "--allow-added-lines")[0] == 0
+
+
+@pytest.mark.parametrize("original, dub, side, fails, reason", [
+    # speech segments (no lines): flaps with no dub speech; dub speech over a still, hidden or no picture
+    (BOTH_LINES, FIRST_ONLY, "original", True, "no dub speech at this time"),
+    (FIRST_ONLY, BOTH_LINES, "dub", True, "no original mouth flaps at this time; a voice over the picture's still mouth"),
+    (FIRST_ONLY[:75] + "-" * 50 + FIRST_ONLY[125:], BOTH_LINES, "dub", False,
+     "no original mouth flaps at this time; off screen (empty cells): a voice over no mouth"),
+    # an off-screen voice whose mouth shows a frame before the cut is still off screen; two frames are seen
+    (FIRST_ONLY[:81] + "-" * 44 + FIRST_ONLY[125:], BOTH_LINES, "dub", False, "off screen"),
+    (FIRST_ONLY[:82] + "-" * 43 + FIRST_ONLY[125:], BOTH_LINES, "dub", True, "still mouth"),
+])
+def test_what_an_unpaired_segment_shows_decides_the_check(original: str, dub: str, side: str, fails: bool,
+                                                         reason: str) -> None:
+    def hidden(values: str) -> MouthTimeline:
+        return MouthTimeline("A", RATE, np.array([-1 if c == "-" else int(c) for c in values], dtype=np.int8))
+
+    report = fit_timelines([hidden(original)], [hidden(dub)])
+    (item,) = report.unpaired
+    assert (item.side, item.fails) == (side, fails) and reason in item.reason, item
+    assert report.passes is not fails
+
+
+def test_a_silent_dub_line_fails_and_an_off_screen_picture_line_does_not() -> None:
+    """Paired lines that cannot be scored: the dub silent on the picture's flaps (a mouth moving
+    with no voice) fails; a picture line off screen the whole time (it was said to 'stay closed')
+    does not, nor one whose mouth stays closed on screen (the original's own voice is over it)."""
+    lines = _lines((10, 50, "first"), (80, 120, "second"))
+    silent = fit_timelines([timeline(BOTH_LINES, lines)], [timeline(FIRST_ONLY, lines)])
+    (item,) = silent.unpaired
+    assert (item.side, item.reason, item.fails, silent.passes) == ("dub", "the dub is silent during this line",
+                                                                   True, False)
+    for picture, reason in ((FIRST_ONLY[:80] + "-" * 40 + FIRST_ONLY[120:],
+                             "the picture shows no mouth during this line (off screen)"),
+                            (FIRST_ONLY, "the picture's mouth stays closed during this line")):
+        hidden = MouthTimeline("A", RATE, np.array([-1 if c == "-" else int(c) for c in picture], dtype=np.int8), lines)
+        report = fit_timelines([hidden], [timeline(BOTH_LINES, lines)])
+        (item,) = report.unpaired
+        assert (item.side, item.reason, item.fails, report.passes) == ("original", reason, False, True)
+
+
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     _, dub = _sheet_pair(tmp_path)
     result = CliRunner().invoke(main, ["fit", str(tmp_path / "missing.xdts"), str(dub)])
@@ -539,6 +665,13 @@ def test_batch_rows_become_fit_jobs(tmp_path: Path) -> None:
     assert result.report.settings.threshold == 60 and (tmp_path / "r.html").is_file()
     with pytest.raises(LipsyncError, match="unknown fit column"):
         fit_job_from_row({"original": "a", "dub": "b", "colour": "red"})
+    wide = fit_job_from_row({"original": "a", "dub": "b", "max_shift": "30", "allow_added_lines": "yes"})
+    assert (wide.settings.max_shift, wide.settings.allow_added_lines) == (30, True)
+    assert (job.settings.max_shift, job.settings.allow_added_lines) == (12, False)
+    with pytest.raises(LipsyncError, match="'abc' is not a whole number of frames from 0 to 96"):
+        fit_job_from_row({"original": "a", "dub": "b", "max_shift": "abc"})
+    with pytest.raises(LipsyncError, match="allow_added_lines must be yes or no"):
+        fit_job_from_row({"original": "a", "dub": "b", "allow_added_lines": "maybe"})
 
 
 def _take(espeak_wav, folder: Path, text: str, lead: float, name: str, voice: str = "en-us") -> Path:

@@ -8,7 +8,7 @@ analyzes one side; :func:`run_fit_job` is the one call the CLI and batch process
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -79,11 +79,17 @@ class FitReport:
         return tuple(span for span in spans if span.script is not None)
 
     @property
+    def unpaired_failing(self) -> tuple[Unpaired, ...]:
+        """The unpaired lines a viewer sees (:attr:`Unpaired.fails`): the picture's mouth moving
+        with no dub voice, or a dub voice where the picture shows the mouth."""
+        return tuple(item for item in self.unpaired if item.fails)
+
+    @property
     def passes(self) -> bool:
-        """Whether the check passes: no line flagged, and every recorded line as scripted (a line
+        """Whether the check passes: no line flagged, every recorded line as scripted (a line
         said otherwise is scored on what it says, but a take that does not say its script needs
-        someone to listen to it)."""
-        return not self.flagged and not self.off_script
+        someone to listen to it), and no unpaired line that a viewer sees."""
+        return not self.flagged and not self.off_script and not self.unpaired_failing
 
     @property
     def mean_score(self) -> float | None:
@@ -414,7 +420,35 @@ def render_kind(path: str) -> str:
 
 #: Manifest columns of a batch ``fit`` job (see :func:`fit_job_from_row`).
 FIT_COLUMNS = ("original", "dub", "original_script", "script", "preset", "fps", "track", "dub_track",
-               "language", "original_language", "outputs", "retime_sheet", "retime_mode", "threshold")
+               "language", "original_language", "outputs", "retime_sheet", "retime_mode", "threshold",
+               "max_shift", "allow_added_lines")
+
+#: The largest shift searched (frames either way), as ``lipsync fit --max-shift`` allows.
+MAX_SHIFT_FRAMES = 96
+
+
+def parse_max_shift(text: str) -> int:
+    """A table cell's max shift: whole frames searched either way, 0 to :data:`MAX_SHIFT_FRAMES`.
+
+    >>> parse_max_shift(" 24 ")
+    24
+    >>> parse_max_shift("1.5")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    lipsync.errors.OptionError: '1.5' is not a whole number of frames from 0 to 96 (hint: ...)
+    """
+    value = text.strip()
+    if not value.isdigit() or int(value) > MAX_SHIFT_FRAMES:
+        raise OptionError(f"{value!r} is not a whole number of frames from 0 to {MAX_SHIFT_FRAMES}",
+                          "max_shift is the shifts searched either way, as fit --max-shift; e.g. 24")
+    return int(value)
+
+
+def _yes_no(column: str, text: str) -> bool:
+    """A table cell read as yes or no (empty: no)."""
+    value = text.strip().lower()
+    if value not in ("yes", "no", "true", "false", "1", "0", ""):
+        raise OptionError(f"{column} must be yes or no, got {text!r}", "e.g. yes")
+    return value in ("yes", "true", "1")
 
 
 def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
@@ -423,8 +457,9 @@ def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
     Columns: ``original`` and ``dub`` (required; ``audio`` is read as ``dub``), ``script`` (the
     dub's), ``original_script``, ``preset``, ``fps``, ``track``, ``dub_track``, ``language``,
     ``original_language`` (default: ``language``), ``outputs`` (report paths, comma-separated,
-    .json/.html/.txt), ``retime_sheet``, ``retime_mode``, ``threshold``. Relative paths are
-    relative to ``base``. Empty cells take the defaults.
+    .json/.html/.txt), ``retime_sheet``, ``retime_mode``, ``threshold``, ``max_shift``,
+    ``allow_added_lines`` (yes/no). Relative paths are relative to ``base``. Empty cells take the
+    defaults.
     """
     cells = {key.strip().lower().replace("-", "_").replace(" ", "_"): (value or "").strip()
              for key, value in row.items()}
@@ -448,6 +483,9 @@ def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:
             settings = FitSettings(threshold=float(cells["threshold"]))
         except ValueError:
             raise OptionError(f"threshold must be a number, got {cells['threshold']!r}", "e.g. 50") from None
+    if cells.get("max_shift"):
+        settings = replace(settings, max_shift=parse_max_shift(cells["max_shift"]))
+    settings = replace(settings, allow_added_lines=_yes_no("allow_added_lines", cells.get("allow_added_lines", "")))
     outputs = tuple(str(root / part.strip()) for part in cells.get("outputs", "").split(",") if part.strip())
     for output in outputs:
         render_kind(output)

@@ -16,7 +16,7 @@ from .check import FitReport
 from .score import DUB_CLOSED, LineFit, Unpaired
 
 REPORT_FORMAT = "lipsync-fit"
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 
 
 def _span(span: Any) -> dict[str, Any]:
@@ -56,7 +56,13 @@ def _line(line: LineFit, number: int) -> dict[str, Any]:
 
 
 def _unpaired(item: Unpaired) -> dict[str, Any]:
-    return {"side": item.side, "reason": item.reason, **_span(item.span)}
+    return {"side": item.side, "reason": item.reason, "fails": item.fails, **_span(item.span)}
+
+
+def _unpaired_count(report: FitReport) -> str:
+    """``3 unpaired (2 failing)``: the unpaired lines, and how many of them a viewer sees."""
+    failing = len(report.unpaired_failing)
+    return f"{len(report.unpaired)} unpaired" + (f" ({failing} failing)" if failing else "")
 
 
 def _ms(seconds: float) -> float:
@@ -85,11 +91,13 @@ def report_to_dict(report: FitReport) -> dict[str, Any]:
                      "late_knee_seconds": _ms(settings.late_knee_seconds),
                      "early_knee_seconds": _ms(settings.early_knee_seconds),
                      "beyond_knee_cost_per_second": settings.beyond_knee_cost_per_second,
-                     "stretch_cost": settings.stretch_cost, "stretch_free_percent": settings.stretch_free},
+                     "stretch_cost": settings.stretch_cost, "stretch_free_percent": settings.stretch_free,
+                     "allow_added_lines": settings.allow_added_lines},
         "summary": {"lines": len(lines), "flagged": len(report.flagged), "off_script": len(report.off_script),
                     "passes": report.passes, "mean_score": report.mean_score,
                     "unpaired_original": sum(1 for u in report.unpaired if u.side == "original"),
-                    "unpaired_dub": sum(1 for u in report.unpaired if u.side == "dub")},
+                    "unpaired_dub": sum(1 for u in report.unpaired if u.side == "dub"),
+                    "unpaired_failing": len(report.unpaired_failing)},
         "tracks": [{"original": t.original, "dub": t.dub, "pairing": t.pairing} for t in report.tracks],
         "lines": [_line(line, number) for number, line in enumerate(lines, 1)],
         "unpaired": [_unpaired(item) for item in report.unpaired],
@@ -118,7 +126,8 @@ def frame_timecode(rate: FrameRate, frame: int) -> str:
 
 def report_to_text(report: FitReport) -> str:
     """A readable table: one row per line, flagged lines marked with '!', lines a side does not
-    say as scripted with '?' (unless flagged), each of them with its advice below."""
+    say as scripted with '?' (unless flagged), each of them with its advice below; then the
+    unpaired lines, those a viewer sees (failing the check) marked with '!'."""
     out = [f"dub fit: {report.dub} against {report.original} at {float(report.rate):g} fps "
            f"(threshold {report.settings.threshold:g})"]
     header = f"{'':1} {'#':>3} {'time':<11} {'score':>5} {'start':>5} {'end':>5} {'flaps':>7} " \
@@ -140,12 +149,13 @@ def report_to_text(report: FitReport) -> str:
         out.append("unpaired:")
         for item in report.unpaired:
             script = f" (script line {item.span.script})" if item.span.script else ""
-            out.append(f"  {item.side:<8} {frame_timecode(report.rate, item.span.frame):<11} {item.reason}{script}"
+            mark = "!" if item.fails else " "
+            out.append(f"{mark} {item.side:<8} {frame_timecode(report.rate, item.span.frame):<11} {item.reason}{script}"
                        + (f": {text_cut(item.span.text, 50)}" if item.span.text else ""))
     mean = report.mean_score
     out.append("")
     out.append(f"{len(report.lines)} line(s) scored, {len(report.flagged)} flagged, "
-               f"{len(report.off_script)} not as scripted, {len(report.unpaired)} unpaired; "
+               f"{len(report.off_script)} not as scripted, {_unpaired_count(report)}; "
                f"mean score {mean if mean is not None else '-'}")
     out.extend(f"warning: {w}" for w in report.warnings)
     return "\n".join(out) + "\n"
@@ -172,6 +182,7 @@ svg{display:block;max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 .warn{color:#8a5a00}
+td.fails{color:#c62828;font-weight:bold}
 """
 
 
@@ -237,7 +248,7 @@ def report_to_html(report: FitReport) -> str:
             f'<p class="meta">against {esc(report.original)} · {float(report.rate):g} fps · '
             f"{len(report.lines)} line(s), <b>{len(report.flagged)} flagged</b> under "
             f"{report.settings.threshold:g}, <b>{len(report.off_script)} not as scripted</b>, "
-            f"{len(report.unpaired)} unpaired · mean score "
+            f"{_unpaired_count(report)} · mean score "
             f"{mean if mean is not None else '–'}</p>",
             '<p class="legend"><span><i class="sw" style="background:#90caf9"></i>picture (original)</span>'
             '<span><i class="sw" style="background:#ef6c00"></i>dub</span>'
@@ -264,11 +275,12 @@ def report_to_html(report: FitReport) -> str:
         body.append(f'<p class="advice">{esc(line.advice)}</p></section>')
     if report.unpaired:
         body.append("<h2>Unpaired</h2><table><tr><th>side</th><th>time</th><th>frames</th><th>reason</th>"
-                    "<th>script line</th><th>text</th></tr>")
+                    "<th>script line</th><th>text</th><th>check</th></tr>")
         for item in report.unpaired:
+            verdict = '<td class="fails">fails</td>' if item.fails else "<td></td>"
             body.append(f"<tr><td>{esc(item.side)}</td><td>{frame_timecode(report.rate, item.span.frame)}</td>"
                         f"<td>{item.span.frame}–{item.span.end}</td><td>{esc(item.reason)}</td>"
-                        f"<td>{esc(item.span.script or '')}</td><td>{esc(item.span.text or '')}</td></tr>")
+                        f"<td>{esc(item.span.script or '')}</td><td>{esc(item.span.text or '')}</td>{verdict}</tr>")
         body.append("</table>")
     return html_page(f"Dub fit: {report.dub}", body)
 

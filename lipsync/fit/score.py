@@ -142,6 +142,10 @@ class FitSettings:
     segment_gap: float = 0.35
     #: line spans are widened by this many frames when looking for their speech
     line_slack: int = 3
+    #: dub lines (or speech) with no original line do not fail the check wherever they fall
+    #: (``--allow-added-lines``: deliberate off-screen lines the original does not mark as off
+    #: screen, see :func:`picture_under`); they are still listed as unpaired
+    allow_added_lines: bool = False
 
     def tolerance_frames(self, fps: float) -> int:
         """The agreement's tolerance in whole frames at ``fps``: ``tolerance_seconds``, and at
@@ -232,11 +236,18 @@ class LineFit:
 
 @dataclass(frozen=True)
 class Unpaired:
-    """A line or speech segment of one side (``original`` or ``dub``) with no partner."""
+    """A line or speech segment of one side (``original`` or ``dub``) with no partner.
+
+    ``fails``: whether a viewer sees it, so that it fails the check: the picture's mouth moving
+    with no dub voice, or a dub voice where the picture shows the character's mouth (or where
+    the original has no picture to tell), unless added lines are allowed
+    (:attr:`FitSettings.allow_added_lines`). Off screen (empty cells only), or where neither a
+    mouth moves nor a voice speaks, nothing is seen."""
 
     side: str
     span: Span
     reason: str
+    fails: bool = False
 
 
 @dataclass(frozen=True)
@@ -353,6 +364,67 @@ def segment_spans(timeline: MouthTimeline, min_gap: int) -> list[Span]:
 
 def _reach(span: Span) -> tuple[int, int]:
     return span.speech if span.speech is not None else (span.frame, span.end)
+
+
+#: What the picture shows under a dub voice that has no original line (:func:`picture_under`).
+SHOWN, OFF_SCREEN, NO_PICTURE = "shown", "off screen", "no picture"
+
+
+def picture_under(openness: np.ndarray, speech: tuple[int, int], tolerance: int) -> str:
+    """What the picture (``openness``, :data:`HIDDEN` where no mouth is shown) shows during the
+    frames ``speech`` of a dub voice: ``off screen`` when the mouth is hidden (empty cells) on
+    all but ``tolerance`` of them (a cut or an exit a frame off the voice is not seen), ``no
+    picture`` when more than ``tolerance`` of them, or all those not hidden, fall after the
+    picture's last frame, else ``shown`` (the mouth is on screen, or, for an original voice
+    track, which hides nothing, the original is silent or speaks there).
+
+    >>> picture = np.array([0, -1, -1, -1, 0, 0])
+    >>> [picture_under(picture, speech, 1) for speech in ((1, 4), (1, 5), (0, 6), (5, 9), (5, 7), (6, 8))]
+    ['off screen', 'off screen', 'shown', 'no picture', 'no picture', 'no picture']
+    """
+    start, end = speech
+    length = int(openness.shape[0])
+    shown = int(np.count_nonzero(openness[min(start, length):min(end, length)] >= 0))
+    beyond = max(0, end - max(start, length))
+    hidden = (end - start) - shown - beyond
+    if shown > tolerance or not (hidden or beyond):
+        return SHOWN
+    if beyond > tolerance or not hidden:
+        return NO_PICTURE
+    return OFF_SCREEN
+
+
+def _lone_original(span: Span, reason: str) -> Unpaired:
+    """An original line or flaps with no dub partner: failing where the picture's mouth opens in
+    it (a viewer sees a mouth move with no voice); a closed or hidden mouth shows nothing."""
+    return Unpaired("original", span, reason, fails=span.speech is not None)
+
+
+def _lone_dub(original: MouthTimeline, span: Span, reason: str, settings: FitSettings) -> Unpaired:
+    """A dub line or speech with no original partner, the reason saying what the picture shows
+    under its voice (:func:`picture_under`): failing unless it is silent, off screen, or added
+    lines are allowed."""
+    if span.speech is None:
+        return Unpaired("dub", span, reason)
+    shown = picture_under(original.openness, span.speech, settings.tolerance_frames(float(original.rate)))
+    if shown == SHOWN:
+        still = speech_extent(original.openness, *span.speech) is None
+        note = "a voice over the picture's still mouth" if still else \
+            "a voice over flaps of the picture that no original line goes with"
+    elif shown == NO_PICTURE:
+        note = f"after the original's last frame ({original.duration_frames - 1}): what a viewer sees there is unknown"
+    else:
+        note = "off screen (empty cells): a voice over no mouth"
+    return Unpaired("dub", span, f"{reason}; {note}", fails=shown != OFF_SCREEN and not settings.allow_added_lines)
+
+
+def _closed_line_reason(original: MouthTimeline, span: Span) -> str:
+    """Why an original line whose mouth never opens is not scored: its mouth is off screen, or
+    shown closed (narration, a covered mouth: the original's own voice is over it too)."""
+    frames = original.openness[max(0, span.frame):max(0, span.end)]
+    if frames.size and bool(np.all(frames == HIDDEN)):
+        return "the picture shows no mouth during this line (off screen)"
+    return "the picture's mouth stays closed during this line"
 
 
 def _overlap(a: Span, b: Span, tolerance: int) -> int:
@@ -827,9 +899,9 @@ def fit_pairs(pairs: Sequence[tuple[MouthTimeline, MouthTimeline, Span, Span]], 
     scorable: list[tuple[int, MouthTimeline, MouthTimeline, Span, Span, _Search]] = []
     for original, dub, span_o, span_d in pairs:
         if span_o.speech is None:
-            found.append(Unpaired("original", span_o, "the picture's mouth stays closed during this line"))
-        elif span_d.speech is None:
-            found.append(Unpaired("dub", span_d, "the dub is silent during this line"))
+            found.append(Unpaired("original", span_o, _closed_line_reason(original, span_o)))
+        elif span_d.speech is None:  # the picture's mouth moves with no voice
+            found.append(Unpaired("dub", span_d, "the dub is silent during this line", fails=True))
         else:
             scorable.append((len(found), original, dub, span_o, span_d,
                              search(original, dub, span_o.speech, span_d.speech, settings)))
@@ -873,8 +945,8 @@ def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSetting
         found, lone_o, lone_d = pair_lines(line_spans(original, settings.line_slack),
                                            line_spans(dub, settings.line_slack), tolerance)
         pairs = [(p.original, p.dub) for p in found]
-        unpaired += [Unpaired("original", s, _no_line_reason(dub, s, "dub")) for s in lone_o]
-        unpaired += [Unpaired("dub", s, _no_line_reason(original, s, "original")) for s in lone_d]
+        unpaired += [_lone_original(s, _no_line_reason(dub, s, "dub")) for s in lone_o]
+        unpaired += [_lone_dub(original, s, _no_line_reason(original, s, "original"), settings) for s in lone_d]
     elif original.lines or dub.lines:
         pairing = "lines+segments"
         lines_side = original if original.lines else dub
@@ -883,19 +955,19 @@ def fit_tracks(original: MouthTimeline, dub: MouthTimeline, settings: FitSetting
             line_spans(lines_side, settings.line_slack), segment_spans(other, min_gap), tolerance)
         if original.lines:
             pairs = [(line, seg) for line, seg in found2]
-            unpaired += [Unpaired("original", s, "no dub speech during this line") for s in alone]
-            unpaired += [Unpaired("dub", s, "dub speech outside every original line") for s in loose]
+            unpaired += [_lone_original(s, "no dub speech during this line") for s in alone]
+            unpaired += [_lone_dub(original, s, "dub speech outside every original line", settings) for s in loose]
         else:
             pairs = [(seg, line) for line, seg in found2]
-            unpaired += [Unpaired("dub", s, "no original mouth flaps during this line") for s in alone]
-            unpaired += [Unpaired("original", s, "mouth flaps outside every dub line") for s in loose]
+            unpaired += [_lone_dub(original, s, "no original mouth flaps during this line", settings) for s in alone]
+            unpaired += [_lone_original(s, "mouth flaps outside every dub line") for s in loose]
     else:
         pairing = "segments"
         found, lone_o, lone_d = pair_segments(segment_spans(original, min_gap), segment_spans(dub, min_gap),
                                               min(tolerance, max(1, min_gap - 1)))
         pairs = [(p.original, p.dub) for p in found]
-        unpaired += [Unpaired("original", s, "no dub speech at this time") for s in lone_o]
-        unpaired += [Unpaired("dub", s, "no original mouth flaps at this time") for s in lone_d]
+        unpaired += [_lone_original(s, "no dub speech at this time") for s in lone_o]
+        unpaired += [_lone_dub(original, s, "no original mouth flaps at this time", settings) for s in lone_d]
 
     unpaired += [Unpaired(side, span, "its script line was not found in the recording, and the time searched "
                                       "for it is its neighbours'")
