@@ -251,3 +251,58 @@ def test_fit_rows_are_validated_up_front_naming_row_and_field(project: Path, tmp
     assert "row 3, field 'retime_sheet': a corrected sheet needs the dub as a voice track" in err
     assert "row 4, field 'character': writes the same outputs as row 3 (E1/I.fit.json)" in err
     assert "row 5, field 'formats': 'pdf' is not a fit report format (json, html, txt)" in err
+
+
+def test_a_fit_rows_max_shift_is_the_search_of_fit_max_shift(project: Path, tmp_path: Path) -> None:
+    """The dub's second line is 9 frames late: a row with max_shift 4 searches only 4 frames
+    either way (fit --max-shift 4), and is told so; the row without it searches 12."""
+    manifest = tmp_path / "shift.csv"
+    manifest.write_text("kind,episode,original,dub,max_shift\n"
+                        f"fit,A,{project}/c012.xdts,{project}/c012_de.json,4\n"
+                        f"fit,B,{project}/c012.xdts,{project}/c012_de.json,\n")
+    narrow, default = read_manifest(manifest)
+    assert (narrow.max_shift, default.max_shift) == (4, None)
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"), "-q")
+    assert code == 0
+    reports = {name: json.loads((tmp_path / "out" / name / "c012_de.fit.json").read_text()) for name in "AB"}
+    assert reports["A"]["settings"]["max_shift_frames"] == 4 and reports["B"]["settings"]["max_shift_frames"] == 12
+    assert reports["A"]["lines"][1]["advice"] == ("the dub starts 9 frames late, beyond the 4 frames searched either "
+                                                  "way: search with --max-shift 9 or more")
+    assert reports["B"]["lines"][1]["suggested_shift_frames"] == -9
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-3", "97"])
+def test_a_bad_max_shift_is_a_one_line_error_naming_row_and_field(project: Path, tmp_path: Path, value: str) -> None:
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text(f"kind,original,dub,max_shift\nfit,{project}/c012.xdts,{project}/c012_de.json,{value}\n")
+    code, _, err = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"))
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert (f"row 2, field 'max_shift': '{value}' is not a whole number of frames from 0 to 96; max_shift is the "
+            "shifts searched either way, as fit --max-shift; e.g. 24") in err, err
+
+
+def test_a_dub_line_over_a_still_mouth_fails_a_checked_row_unless_added_lines_are_allowed(
+        project: Path, tmp_path: Path) -> None:
+    """The dub adds a line where the picture's mouth stays closed on screen: a checked row
+    fails on it, though no scored line is flagged; allow_added_lines = yes lets it pass."""
+    one, two = speech_like(8, 40), speech_like(9, 40)
+    picture = sheet_of("0" * 10 + one + "0" * 90, ((10, 50, "first"),), "A")
+    added = sheet_of("0" * 10 + one + "0" * 30 + two + "0" * 20, ((10, 50, "erste"), (80, 120, "zweite")), "B")
+    (tmp_path / "still.xdts").write_bytes(exporter_named("xdts").write(picture, ExportOptions()))
+    (tmp_path / "added.json").write_text(sheet_to_json(added))
+    manifest = tmp_path / "fit.csv"
+    manifest.write_text("kind,episode,original,dub,check,allow_added_lines\n"
+                        "fit,A,still.xdts,added.json,yes,\n"
+                        "fit,B,still.xdts,added.json,yes,yes\n")
+    code, _, _ = run_cli("batch", str(manifest), "-o", str(tmp_path / "out"), "-q")
+    assert code == 1
+    jobs = jobs_of(tmp_path / "out")
+    failed, allowed = jobs["A/added.fit"], jobs["B/added.fit"]
+    assert failed["status"] == "failed" and allowed["status"] == "done"
+    assert failed["error"] == "0 of 1 line(s) scored under 70, 1 unpaired where a viewer sees it (check)"
+    assert failed["fit"]["unpaired_failing"] == 1 and allowed["fit"]["unpaired_failing"] == 0
+    assert "0/1 flagged, 1 unpaired, mean 100" in (tmp_path / "out" / "batch-report.txt").read_text()
+    manifest.write_text("kind,original,dub,allow_added_lines\nfit,still.xdts,added.json,maybe\n")
+    with pytest.raises(ManifestError, match="row 2, field 'allow_added_lines': 'maybe' is not yes or no"):
+        read_manifest(manifest)

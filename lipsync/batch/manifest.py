@@ -53,6 +53,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "threshold": ("threshold",),
     "fail_under": ("fail_under",),
     "check": ("check",),
+    "max_shift": ("max_shift",),
+    "allow_added_lines": ("allow_added_lines",),
     # adaptation rows (kind = adapt): script is the adapted dub script, scored before recording;
     # fit and adapt rows: the language of the original's script
     "original_language": ("original_language",),
@@ -64,7 +66,8 @@ _ORIGINAL = ("original", "original_script", "original_language", "original_track
 #: value goes to the rows that use it)
 KIND_COLUMNS: dict[str, frozenset[str]] = {
     "analyze": frozenset(_EVERY_KIND + ("audio", "script", "channel", "start_timecode", "diarize", "speakers")),
-    "fit": frozenset(_EVERY_KIND + _ORIGINAL + ("audio", "script", "dub_track", "retime_sheet", "retime_mode")),
+    "fit": frozenset(_EVERY_KIND + _ORIGINAL + ("audio", "script", "dub_track", "retime_sheet", "retime_mode",
+                                                "max_shift", "allow_added_lines")),
     "adapt": frozenset(_EVERY_KIND + _ORIGINAL + ("script",)),
 }
 #: columns a kind does not use that are refused with a reason of their own
@@ -119,6 +122,8 @@ class Job:
     retime_mode: str = "reanimate"
     threshold: float | None = None  # fit and adapt rows: the row's, else fit.FitSettings.threshold
     check: bool = False
+    max_shift: int | None = None  # fit rows: shifts searched (frames either way); None: FitSettings'
+    allow_added_lines: bool = False  # fit rows: dub lines with no original line do not fail the check
     # kind == "adapt": ``script`` is the dub script scored from its text in ``language``
     # against ``original`` (its script and language for a voice track); ``id`` ends in ".adapt".
     # kind == "fit" or "adapt": the language of ``original_script`` (fit: default ``language``)
@@ -667,15 +672,18 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
             return None
         return value
 
+    def yes_no(column: str) -> bool | None:
+        text = str(values.get(column, "")).strip().lower()
+        if text in _TRUE:
+            return True
+        if text and text in _FALSE:
+            return False
+        if text:
+            problems.add(where, column, f"{values[column]!r} is not yes or no")
+        return None
+
     threshold, fail_under = score("threshold"), score("fail_under")
-    check_text = str(values.get("check", "")).strip().lower()
-    check: bool | None = None
-    if check_text in _TRUE:
-        check = True
-    elif check_text and check_text in _FALSE:
-        check = False
-    elif check_text:
-        problems.add(where, "check", f"{values['check']!r} is not yes or no")
+    check = yes_no("check")
     if fail_under is not None:
         threshold = fail_under
     elif threshold is None:
@@ -702,7 +710,23 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
             "original_language": values.get("original_language"),
             "original_track": values.get("original_track"), "dub_track": values.get("dub_track"),
             "retime_format": retime_format, "retime_mode": mode,
-            "threshold": FitSettings.threshold if threshold is None else threshold, "check": bool(check)}
+            "threshold": FitSettings.threshold if threshold is None else threshold, "check": bool(check),
+            "max_shift": _max_shift(where, values, problems), "allow_added_lines": bool(yes_no("allow_added_lines"))}
+
+
+def _max_shift(where: str, values: Mapping[str, str], problems: _Problems) -> int | None:
+    """A fit row's ``max_shift`` (:func:`lipsync.fit.check.parse_max_shift`), or None when empty
+    (the default, :attr:`lipsync.fit.FitSettings.max_shift`); a bad value is a problem."""
+    from ..fit.check import parse_max_shift
+
+    text = str(values.get("max_shift", "")).strip()
+    if not text:
+        return None
+    try:
+        return parse_max_shift(text)
+    except LipsyncError as error:
+        problems.add(where, "max_shift", _say(error))
+        return None
 
 
 def _adapt_job(where: str, values: Mapping[str, str], path_of: Any, problems: _Problems, defaults: Defaults,

@@ -118,7 +118,8 @@ def fit_summary(fit: dict[str, Any] | None) -> str:
     """A fit or adapt job's summary for tables: ``2/12 flagged, mean 71.3``; an adapt job names
     its flagged lines and those its script leaves without a dub line:
     ``2/12 flagged (lines 3, 7), 1 missing (line 9), mean 71.3``; a fit job says how many lines a
-    voice track does not say as scripted: ``1/2 flagged, 1 not as scripted, mean 53.2``.
+    voice track does not say as scripted: ``1/2 flagged, 1 not as scripted, mean 53.2``, and how
+    many unpaired lines a viewer sees: ``0/2 flagged, 1 unpaired, mean 96.1``.
 
     >>> fit_summary({"lines": 12, "flagged": 2, "flagged_lines": [3, 7], "mean_score": 71.3})
     '2/12 flagged (lines 3, 7), mean 71.3'
@@ -126,6 +127,8 @@ def fit_summary(fit: dict[str, Any] | None) -> str:
     '0/1 flagged, 1 missing (line 2), mean 85.6'
     >>> fit_summary({"lines": 2, "flagged": 1, "off_script": 1, "mean_score": 53.2})
     '1/2 flagged, 1 not as scripted, mean 53.2'
+    >>> fit_summary({"lines": 2, "flagged": 0, "unpaired_failing": 1, "mean_score": 96.1})
+    '0/2 flagged, 1 unpaired, mean 96.1'
     """
     if not fit:
         return ""
@@ -135,6 +138,8 @@ def fit_summary(fit: dict[str, Any] | None) -> str:
         text += f", {len(fit['missing_lines'])} missing" + _numbered(fit["missing_lines"])
     if fit.get("off_script"):
         text += f", {fit['off_script']} not as scripted"
+    if fit.get("unpaired_failing"):
+        text += f", {fit['unpaired_failing']} unpaired"
     if mean is not None:
         text += f", mean {mean:g}"
     return text

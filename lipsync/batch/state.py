@@ -86,6 +86,10 @@ def job_key(job: Job, hasher: Hasher, version: str) -> tuple[str, dict[str, Any]
                          "retime_mode": job.retime_mode, "threshold": job.threshold, "check": job.check}
         if job.original_language:  # only when given, so that other fit keys stay as they were
             inputs["fit"]["original_language"] = job.original_language
+        if job.max_shift is not None:
+            inputs["fit"]["max_shift"] = job.max_shift
+        if job.allow_added_lines:
+            inputs["fit"]["allow_added_lines"] = True
     if job.kind == "adapt":
         inputs["adapt"] = {"original": hasher.file(job.original) if job.original else None,
                            "original_script": hasher.file(job.original_script) if job.original_script else None,

@@ -15,9 +15,13 @@ import resource
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from ..errors import LipsyncError
+
+if TYPE_CHECKING:
+    from ..fit.score import FitSettings
 
 Emit = Callable[[dict[str, Any]], None]
 _PROGRESS_INTERVAL = 0.5  # seconds between progress events of one job
@@ -78,7 +82,6 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     from ..exporters import exporter_named
     from ..fit.check import FitJob, render_fit_job
     from ..fit.report import report_to_dict
-    from ..fit.score import FitSettings
     from ..fit.sides import MANIFEST_COLUMNS
 
     retimed = None
@@ -91,7 +94,7 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
                  original_language=spec.get("original_language"),
                  outputs=tuple(f"{spec['id']}.{kind}" for kind in spec["formats"]), retime_sheet=retimed,
                  retime_format=spec.get("retime_format"), retime_mode=spec.get("retime_mode") or "reanimate",
-                 settings=FitSettings(threshold=float(spec["threshold"])), jobs=1, option_names=MANIFEST_COLUMNS)
+                 settings=_fit_settings(spec), jobs=1, option_names=MANIFEST_COLUMNS)
     report, rendered = render_fit_job(job, _progress(spec, send))
     summary = dict(report_to_dict(report)["summary"], threshold=report.settings.threshold)
     result: dict[str, Any] = {
@@ -102,9 +105,19 @@ def _fit(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
     if spec.get("check") and not summary["passes"]:
         reasons = [f"{summary['flagged']} of {summary['lines']} line(s) scored under {summary['threshold']:g}"]
         reasons += [f"{summary['off_script']} not said as scripted"] if summary["off_script"] else []
+        reasons += [f"{summary['unpaired_failing']} unpaired where a viewer sees it"] if summary["unpaired_failing"] else []
         result["check_failed"] = ", ".join(reasons) + " (check)"
         result["check_hint"] = "see the job's .fit.html report; fix the dub or its script, or lower the row's fail_under/threshold"
     return result
+
+
+def _fit_settings(spec: dict[str, Any]) -> FitSettings:
+    """The :class:`~lipsync.fit.FitSettings` of a fit row: its threshold, and its max_shift and
+    allow_added_lines where it gives them."""
+    from ..fit.score import FitSettings
+
+    settings = FitSettings(threshold=float(spec["threshold"]), allow_added_lines=bool(spec.get("allow_added_lines")))
+    return settings if spec.get("max_shift") is None else replace(settings, max_shift=int(spec["max_shift"]))
 
 
 def _adapt(spec: dict[str, Any], send: Emit) -> dict[str, Any]:
