@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import LipsyncError, ManifestError
 from ..fileio import parse_toml, read_input
-from ..scripts.table import records
+from ..scripts.table import records, yes_or_no
 from ..filetypes import binary_kind
 
 #: column -> accepted spellings (case-insensitive; spaces and hyphens read as underscores)
@@ -75,8 +75,6 @@ _REFUSED_APART = {"analyze": {"original"}, "adapt": {"audio"}}
 #: the report formats of a fit job (file suffix = name); json is always written
 FIT_FORMATS = {"json": "json", "html": "html", "htm": "html", "txt": "txt", "text": "txt"}
 FIT_DEFAULT_FORMATS = ("json", "html")
-_TRUE = ("true", "yes", "y", "1", "on", "x")
-_FALSE = ("false", "no", "n", "0", "off", "")
 REQUIRED = ("audio",)
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
 _NAME_OK = re.compile(r"^[^/\\:*?\"<>|\x00-\x1f]+$")
@@ -672,15 +670,12 @@ def _fit_fields(where: str, values: Mapping[str, str], dub: str | None, script: 
             return None
         return value
 
-    def yes_no(column: str) -> bool | None:
-        text = str(values.get(column, "")).strip().lower()
-        if text in _TRUE:
-            return True
-        if text and text in _FALSE:
-            return False
-        if text:
+    def yes_no(column: str) -> bool | None:  # None: the cell is empty or says neither (a problem)
+        text = str(values.get(column, "")).strip()
+        said = yes_or_no(text) if text else None
+        if text and said is None:
             problems.add(where, column, f"{values[column]!r} is not yes or no")
-        return None
+        return said
 
     threshold, fail_under = score("threshold"), score("fail_under")
     check = yes_no("check")

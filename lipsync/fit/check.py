@@ -444,11 +444,13 @@ def parse_max_shift(text: str) -> int:
 
 
 def _yes_no(column: str, text: str) -> bool:
-    """A table cell read as yes or no (empty: no)."""
-    value = text.strip().lower()
-    if value not in ("yes", "no", "true", "false", "1", "0", ""):
+    """A table cell read as yes or no (:func:`lipsync.scripts.table.yes_or_no`; empty: no)."""
+    from ..scripts.table import yes_or_no
+
+    said = yes_or_no(text)
+    if said is None:
         raise OptionError(f"{column} must be yes or no, got {text!r}", "e.g. yes")
-    return value in ("yes", "true", "1")
+    return said
 
 
 def fit_job_from_row(row: dict[str, str], base: str | Path = ".") -> FitJob:

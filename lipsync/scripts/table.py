@@ -58,6 +58,21 @@ def find_columns(header: list[str], columns: Mapping[str, str] | None, where: st
     return found
 
 
+#: How a table cell says yes, and no (an empty cell is no).
+YES = ("true", "yes", "y", "1", "on", "x")
+NO = ("false", "no", "n", "0", "off", "")
+
+
+def yes_or_no(cell: str) -> bool | None:
+    """A table cell read as yes (True) or no (False; empty too), None when it says neither.
+
+    >>> [yes_or_no(cell) for cell in (" Yes", "0", "", "maybe")]
+    [True, False, False, None]
+    """
+    text = cell.strip().lower()
+    return True if text in YES else False if text in NO else None
+
+
 def records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     r"""The CSV records of ``text``, each with the line it starts on.
 
