@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvaluationError, LipsyncError, OptionError
-from .exporters import read_sheet
+from .exporters import parse_sheet
 from .exporters._reading import ReadOptions
 from .exporters.htk_lab import lab_segments
 from .fileio import read_input
@@ -252,11 +252,12 @@ def _fail(path: Path, problem: str, hint: str = _HINT) -> EvaluationError:
     return EvaluationError(f"cannot read {str(path)!r}: {problem}", hint)
 
 
-def _read_text(path: Path, kind: str = "reference") -> str:
+def _read_input(path: Path, kind: str = "reference") -> tuple[bytes, str]:
+    """The bytes of an input file (a reference, a result or a manifest) and their text."""
     data = read_input(path, kind, EvaluationError, hint=_HINT if kind == "reference" else "check the path")
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        return data.decode(encoding)
+        return data, data.decode(encoding)
     except UnicodeDecodeError:
         raise _fail(path, "not a text file") from None
 
@@ -314,19 +315,43 @@ def _read_table(path: Path, text: str) -> list[Segment]:
 _READ_RATE = FrameRate(1000)
 
 
-def _registry_sheet(path: Path, format_name: str | None = None) -> Sheet:
-    """A reference or result read by its format's reader (:func:`lipsync.exporters.read_sheet`)."""
+#: The readers (:func:`_reader_of`) that parse through the format registry, and the format each
+#: names (None: told by the file's name and content).
+_SHEET_FORMATS: dict[str, str | None] = {"textgrid": "textgrid", "pgo": "pgo", "pg2": "pg2", "registry": None}
+
+#: The readers whose phones are their sheet's own phones (the others' are their labels).
+_PHONE_SHEETS = ("textgrid", "registry")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A reference or result file read once: its bytes, their text and its reader (:func:`_reader_of`)."""
+
+    path: Path
+    data: bytes
+    text: str
+    reader: str
+
+
+def _source(path: str | Path) -> _Source:
+    """Read a reference or result file and tell how to parse it."""
+    path = Path(path)
+    data, text = _read_input(path)
+    return _Source(path, data, text, _reader_of(path, text))
+
+
+def _registry_sheet(source: _Source) -> Sheet:
+    """A reference or result parsed by its format's reader (:func:`lipsync.exporters.parse_sheet`)."""
     try:
-        return read_sheet(path, format_name, rate=_READ_RATE)
+        return parse_sheet(source.data, source.path, _SHEET_FORMATS[source.reader], rate=_READ_RATE)
     except LipsyncError as error:
         raise EvaluationError(error.message, error.hint or _HINT) from None
 
 
-def _registry_segments(path: Path, format_name: str | None = None) -> list[Segment]:
+def _registry_segments(path: Path, sheet: Sheet) -> list[Segment]:
     """A sheet's first track as scored: its mouth cues, which are what the sheet shows (a
     lipsync sheet, Papagayo, Rhubarb, a TextGrid with a shapes tier), else its phones (a
     TextGrid of an aligner's phones), with the silences between them."""
-    sheet = _registry_sheet(path, format_name)
     try:
         track = sheet.track()
     except LipsyncError as error:
@@ -392,30 +417,7 @@ def read_timeline(path: str | Path) -> tuple[Segment, ...]:
     EvaluationError
         When the file is missing, unreadable, malformed or has no segments.
     """
-    path = Path(path)
-    text = _read_text(path)
-    reader = _reader_of(path, text)
-    if reader == "textgrid":
-        segments = _registry_segments(path, "textgrid")
-    elif reader == "phn":
-        segments = _read_timit(path, text)
-    elif reader == "lab":
-        try:
-            segments = [Segment(*item) for item in lab_segments(text, ReadOptions(str(path)))]
-        except LipsyncError as error:
-            raise EvaluationError(error.message, error.hint or _HINT) from None
-    elif reader in ("pgo", "pg2"):
-        segments = _registry_segments(path, reader)
-    elif reader == "registry":
-        segments = _registry_segments(path)
-    else:
-        segments = _read_table(path, text)
-    timeline = tuple(sorted((s for s in segments if s.end > s.start), key=lambda s: (s.start, s.end)))
-    if not timeline:
-        raise _fail(path, "no labelled segments in the file")
-    if not all(0 <= s.start < s.end <= MAX_SECONDS for s in timeline):
-        raise _fail(path, f"times must lie between 0 and {MAX_SECONDS:g} seconds")
-    return timeline
+    return _read_file(path).timeline
 
 
 def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
@@ -429,18 +431,65 @@ def read_phones(path: str | Path) -> tuple[Segment, ...] | None:
     EvaluationError
         As :func:`read_timeline`.
     """
-    path = Path(path)
-    text = _read_text(path)
-    reader = _reader_of(path, text)
-    if reader in ("textgrid", "registry"):
+    source = _source(path)
+    if source.reader in _PHONE_SHEETS:
         try:  # a file beside a result that is no sheet has no phones to give
-            sheet = _registry_sheet(path, "textgrid" if reader == "textgrid" else None)
+            sheet = _registry_sheet(source)
         except EvaluationError:
             return None
-        phones = sorted(sheet.tracks[0].phones, key=lambda phone: phone.start) if sheet.tracks else ()
-        return tuple(Segment(phone.start, phone.end, phone.symbol) for phone in phones) or None
-    timeline = read_timeline(path)
-    return timeline if _has_phone_labels(timeline, "auto") else None
+        return _sheet_phones(sheet)
+    return _parse(source).phones()
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A reference or result file parsed once: its timeline (:func:`read_timeline`) and, for a
+    TextGrid or a sheet JSON, the sheet whose phones it has."""
+
+    timeline: tuple[Segment, ...]
+    sheet: Sheet | None
+
+    def phones(self) -> tuple[Segment, ...] | None:
+        """The file's phones, as :func:`read_phones` gives them."""
+        if self.sheet is not None:
+            return _sheet_phones(self.sheet)
+        return self.timeline if _has_phone_labels(self.timeline, "auto") else None
+
+
+def _read_file(path: str | Path) -> _Parsed:
+    """Read and parse a reference or result file once (raises as :func:`read_timeline`)."""
+    return _parse(_source(path))
+
+
+def _parse(source: _Source) -> _Parsed:
+    """The file's timeline, sorted, non-empty and within the times a sheet can hold."""
+    sheet = _registry_sheet(source) if source.reader in _SHEET_FORMATS else None
+    segments = _text_segments(source) if sheet is None else _registry_segments(source.path, sheet)
+    timeline = tuple(sorted((s for s in segments if s.end > s.start), key=lambda s: (s.start, s.end)))
+    if not timeline:
+        raise _fail(source.path, "no labelled segments in the file")
+    if not all(0 <= s.start < s.end <= MAX_SECONDS for s in timeline):
+        raise _fail(source.path, f"times must lie between 0 and {MAX_SECONDS:g} seconds")
+    return _Parsed(timeline, sheet if source.reader in _PHONE_SHEETS else None)
+
+
+def _text_segments(source: _Source) -> list[Segment]:
+    """The segments of a file parsed here rather than by the format registry: a TIMIT .phn,
+    an HTK/Festival .lab or a table."""
+    if source.reader == "phn":
+        return _read_timit(source.path, source.text)
+    if source.reader == "lab":
+        try:
+            return [Segment(*item) for item in lab_segments(source.text, ReadOptions(str(source.path)))]
+        except LipsyncError as error:
+            raise EvaluationError(error.message, error.hint or _HINT) from None
+    return _read_table(source.path, source.text)
+
+
+def _sheet_phones(sheet: Sheet) -> tuple[Segment, ...] | None:
+    """The phones of a sheet's first track in time order, None when it has none."""
+    phones = sorted(sheet.tracks[0].phones, key=lambda phone: phone.start) if sheet.tracks else ()
+    return tuple(Segment(phone.start, phone.end, phone.symbol) for phone in phones) or None
 
 
 #: Boundaries within this many seconds match (the standard tolerance for phone alignment).
@@ -782,10 +831,18 @@ def evaluate_pair(reference_path: str | Path, result_path: str | Path, fps: floa
     -------
     Scores
     """
-    phones = read_phones(phones_path if phones_path is not None else result_path)
-    reference = read_timeline(reference_path)
-    reference_phones = None if _has_phone_labels(reference, reference_phoneset) else read_phones(reference_path)
-    return evaluate_timelines(reference, read_timeline(result_path), fps, reference_phoneset=reference_phoneset,
+    # each file read and parsed once: the result first when it gives its own phones, then the reference
+    result: _Parsed | None = None
+    if phones_path is None:
+        result = _read_file(result_path)
+        phones = result.phones()
+    else:
+        phones = read_phones(phones_path)
+    reference = _read_file(reference_path)
+    reference_phones = None if _has_phone_labels(reference.timeline, reference_phoneset) else reference.phones()
+    if result is None:
+        result = _read_file(result_path)
+    return evaluate_timelines(reference.timeline, result.timeline, fps, reference_phoneset=reference_phoneset,
                               result_phones=phones, reference_phones=reference_phones)
 
 
@@ -816,7 +873,7 @@ def combine_scores(scores: Iterable[Scores]) -> Scores:
 
 
 def _manifest_rows(manifest: Path) -> list[dict[str, str]]:
-    text = _read_text(manifest, "manifest")
+    _, text = _read_input(manifest, "manifest")
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
     missing = {"utt", "tsv"} - set(rows[0] if rows else ())
     if not rows or missing:

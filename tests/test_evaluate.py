@@ -5,10 +5,14 @@ and the eval-dev metrics (acc9, acc3, rest, closure, flicker), the phone boundar
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lipsync import evaluate, fileio
 from lipsync.errors import EvaluationError
 from lipsync.evaluate import (Scores, Segment, boundary_errors, combine_scores, detect_phoneset,
                               evaluate_manifest, evaluate_pair, evaluate_timelines, format_report,
@@ -477,6 +481,31 @@ def test_a_sheet_as_the_reference_gives_its_mouths_and_its_phones_boundaries(tmp
     assert evaluate_pair(sheet, same_mouths).acc9 == 1.0
     as_the_phones_say = rhubarb_tsv(tmp_path, "phones.tsv", [(0, "A"), (0.5, "D")], 1.0)
     assert evaluate_pair(sheet, as_the_phones_say).acc9 == 0.75
+
+
+def test_a_pair_of_sheets_is_read_and_parsed_once_each_and_scores_as_read_apart(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # both sheets give their mouths and their phones (the reference's, being mouths, for the boundaries)
+    reference = closed_then_open_sheet(tmp_path, (Cue(0, 12, "A"), Cue(12, 6, "B"), Cue(18, 6, "D")))
+    reference = reference.rename(tmp_path / "reference.json")
+    result = closed_then_open_sheet(tmp_path, (Cue(0, 10, "A"), Cue(10, 14, "D")))
+    apart = evaluate_timelines(read_timeline(reference), read_timeline(result), result_phones=read_phones(result),
+                               reference_phones=read_phones(reference))
+    reads: Counter[str] = Counter()
+    parses: Counter[str] = Counter()
+
+    def counted(counter: Counter[str], function: Callable[..., Any], where: int = 0) -> Callable[..., Any]:
+        """``function``, counting its calls by the name of the file its argument ``where`` is."""
+        def call(*args: Any, **options: Any) -> Any:
+            counter[Path(args[where]).name] += 1
+            return function(*args, **options)
+        return call
+
+    monkeypatch.setattr(evaluate, "read_input", counted(reads, evaluate.read_input))
+    monkeypatch.setattr(fileio, "read_input", counted(reads, fileio.read_input))
+    monkeypatch.setattr(evaluate, "parse_sheet", counted(parses, evaluate.parse_sheet, where=1))
+    assert evaluate_pair(reference, result) == apart
+    assert reads == parses == Counter({"reference.json": 1, "take.json": 1})
 
 
 def test_a_sheet_of_mouths_evaluate_cannot_compare_is_refused_with_a_hint(tmp_path: Path) -> None:

@@ -221,8 +221,16 @@ def read_sheet(path: str | Path, format: str | None = None, *, rate: object = No
     """
     from ..fileio import read_input
 
+    data = read_input(path, "sheet", FormatError, hint="give a sheet in a format lipsync reads (lipsync formats)")
+    return parse_sheet(data, path, format, rate=rate, shapes=shapes)
+
+
+def parse_sheet(data: bytes, path: str | Path, format: str | None = None, *, rate: object = None,
+                shapes: object = None) -> Sheet:
+    """A sheet parsed from ``data``, the bytes of the file ``path`` already read, as
+    :func:`read_sheet` parses it (``path`` names the file in errors and, with no ``format``,
+    tells the format by its extension)."""
     file = Path(path)
-    data = read_input(file, "sheet", FormatError, hint="give a sheet in a format lipsync reads (lipsync formats)")
     try:
         chosen = exporter_named(format) if format else (_sniffed(file, data) or exporter_for_path(file))
     except FormatError:
