@@ -375,6 +375,27 @@ def test_cli_pairs_a_timed_dub_script_by_time_and_warns_of_a_line_outside_every_
     assert "1 without a dub line" in page and f"<td>{lines[0].text}</td>" in page
 
 
+def test_a_dub_script_check_finds_the_original_lines_once(original_json, tmp_path, monkeypatch):
+    # pairing, the lines left without a dub line, the syllables and the scores share one list
+    from lipsync.fit import adapt as adapt_module
+    from lipsync.fit import adapt_job as job_module
+    from lipsync.fit.score import line_spans
+
+    slacks = []
+
+    def counted(timeline, slack):
+        slacks.append(slack)
+        return line_spans(timeline, slack)
+
+    monkeypatch.setattr(adapt_module, "line_spans", counted)
+    monkeypatch.setattr(job_module, "line_spans", counted)
+    script = tmp_path / "dub.txt"
+    script.write_text("Quizás mi hermano compró un barco\nDebemos recordar el plan\n", encoding="utf-8")
+    report = job_module.adapt_job(job_module.AdaptJob(str(original_json), "es", script=str(script)))
+    assert [line.line for line in report.lines] == [1, 2] and report.lines[0].syllables == 8
+    assert slacks == [AdaptSettings().fit.line_slack]
+
+
 def test_cli_flags_under_fits_threshold_by_default(original_json):
     # a candidate's score is what fit can be expected to give its take: the same threshold
     import json

@@ -343,7 +343,7 @@ def _line_span(original: MouthTimeline, line: int, settings: FitSettings,
                spans: Sequence[Span] | None = None) -> Span:
     """The original's ``line`` (1-based) with its speech; ``spans``: its :func:`line_spans`,
     when already known (a whole script looks up every line in one list)."""
-    spans = line_spans(original, settings.line_slack) if spans is None else spans
+    spans = _spans(original, settings, spans)
     if not spans:
         raise FitError(f"the original track {original.name!r} has no dialogue lines",
                        "pass the original voice track with --original-script, or a sheet or XDTS with its dialogue")
@@ -355,6 +355,11 @@ def _line_span(original: MouthTimeline, line: int, settings: FitSettings,
         raise FitError(f"line {line} ({_cut(span.text)!r}): the picture's mouth stays closed during it",
                        "there are no flaps to fit; pick another line")
     return span
+
+
+def _spans(original: MouthTimeline, settings: FitSettings, spans: Sequence[Span] | None) -> Sequence[Span]:
+    """``spans``, the original's :func:`line_spans` when the caller has them, else made now."""
+    return line_spans(original, settings.line_slack) if spans is None else spans
 
 
 def _cut(text: str | None, width: int = 40) -> str:
@@ -539,16 +544,18 @@ def adapt_line(original: MouthTimeline, line: int, texts: Sequence[str], languag
 
 def adapt_lines(original: MouthTimeline, candidates: Sequence[tuple[int, str]], language: str, *,
                 preset: str | Preset | None = None, settings: AdaptSettings = AdaptSettings(),
-                syllables: dict[int, int] | None = None) -> tuple[LineAdaptation, ...]:
+                syllables: dict[int, int] | None = None,
+                spans: Sequence[Span] | None = None) -> tuple[LineAdaptation, ...]:
     """Score many ``(original line, candidate text)`` pairs at once (one vectorised fit pass),
-    grouped by line in line order, each line's candidates best first."""
+    grouped by line in line order, each line's candidates best first. ``spans``: the original's
+    :func:`line_spans` (with ``settings.fit.line_slack``), when the caller already has them."""
     chosen = _preset(preset, settings)
     if not any(text.strip() for _, text in candidates) and candidates:
         raise OptionError("the candidate line is empty", "type the dub line's text")
     for number, (_, text) in enumerate(candidates, 1):
         if not words_of(text):
             raise OptionError(f"candidate {number} ({text!r}) has no words", "type the dub line's text")
-    every_span = line_spans(original, settings.fit.line_slack)
+    every_span = _spans(original, settings.fit, spans)
     prepared = [_time(text, language, original, line, chosen, settings, every_span) for line, text in candidates]
     pairs = [(original, flaps, item.span, _dub_span(flaps, item.timed.text))
              for item in prepared for flaps, _ in item.readings]
@@ -676,10 +683,13 @@ def advice(candidate: CandidateFit, settings: AdaptSettings, original: str = "")
 
 # --------------------------------------------------------------------------- scripts
 
-def pair_script(original: MouthTimeline, lines: Sequence[Line]) -> list[tuple[int, Line]]:
+def pair_script(original: MouthTimeline, lines: Sequence[Line],
+                spans: Sequence[Span] | None = None) -> list[tuple[int, Line]]:
     """Which original line (1-based) each dub-script line goes with: by time overlap when every
-    dub line is timed (SRT, VTT...), else in order (then the counts must agree)."""
-    spans = line_spans(original, 0)
+    dub line is timed (SRT, VTT...), else in order (then the counts must agree). ``spans``: the
+    original's :func:`line_spans` when the caller already has them (only the lines' frames are
+    used, so any slack gives the same pairs)."""
+    spans = line_spans(original, 0) if spans is None else spans
     if not spans:
         raise FitError(f"the original track {original.name!r} has no dialogue lines",
                        "pass the original voice track with --original-script, or a sheet or XDTS with its dialogue")
@@ -705,11 +715,12 @@ def pair_script(original: MouthTimeline, lines: Sequence[Line]) -> list[tuple[in
     return list(zip(range(1, len(spans) + 1), spoken))
 
 
-def unpaired_lines(original: MouthTimeline, paired: Iterable[int], settings: AdaptSettings = AdaptSettings()
-                   ) -> tuple[Unpaired, ...]:
+def unpaired_lines(original: MouthTimeline, paired: Iterable[int], settings: AdaptSettings = AdaptSettings(),
+                   spans: Sequence[Span] | None = None) -> tuple[Unpaired, ...]:
     """The original's lines (``Span.index`` 0-based, in time order) that no dub-script line
     goes with: ``paired`` are the numbers (1-based) of those that have one (see
     :func:`pair_script`). A dub script that leaves a line out is not finished: a check fails.
+    ``spans``: the original's :func:`line_spans`, when the caller already has them.
 
     >>> picture = MouthTimeline("A", FrameRate(24), np.array([0, 2, 0, 0, 2, 0], dtype=np.int8),
     ...                         (SheetLine(0, 3, "Hi"), SheetLine(3, 3, "Bye")))
@@ -718,7 +729,7 @@ def unpaired_lines(original: MouthTimeline, paired: Iterable[int], settings: Ada
     """
     taken = set(paired)
     return tuple(Unpaired("original", span, "no dub line at this time")
-                 for number, span in enumerate(line_spans(original, settings.fit.line_slack), 1) if number not in taken)
+                 for number, span in enumerate(_spans(original, settings.fit, spans), 1) if number not in taken)
 
 
 def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language: str, *,
@@ -732,8 +743,8 @@ def time_script(original: Sheet | MouthTimeline, lines: Sequence[Line], language
     if preset is None and isinstance(original, Sheet):
         preset = _sheet_preset(original, settings)
     chosen = _preset(preset, settings)
-    pairs = pair_script(timeline, lines)
     spans = line_spans(timeline, settings.fit.line_slack)
+    pairs = pair_script(timeline, lines, spans)
     return tuple(_time(line.text, language, timeline, number, chosen, settings, spans).timed for number, line in pairs)
 
 

@@ -4,6 +4,7 @@ them from their text alone (:mod:`.adapt`) and render the reports (:mod:`.adapt_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ..errors import OptionError
 from ..timing import FrameRate
 from .adapt import AdaptReport, AdaptSettings, adapt_lines, choose_track, pair_script, syllable_count, unpaired_lines
 from .check import Side, load_side, render_kind
-from .score import FitSettings, Unpaired, line_spans
+from .score import Span, Unpaired, line_spans
 from .sides import OptionNames, numbered
 from .timeline import MouthTimeline
 
@@ -39,9 +40,10 @@ class AdaptJob:
     option_names: OptionNames = OptionNames()  # for the hints of errors: the CLI's, or a manifest's columns
 
 
-def original_syllables(side: Side, timeline: MouthTimeline, settings: FitSettings) -> dict[int, int]:
+def original_syllables(side: Side, timeline: MouthTimeline, spans: Sequence[Span]) -> dict[int, int]:
     """The syllables of each original line (1-based) whose phones the side knows (a voice track
-    analyzed with its script, or a sheet that keeps its phones)."""
+    analyzed with its script, or a sheet that keeps its phones); ``spans``: the timeline's
+    :func:`~lipsync.fit.score.line_spans`."""
     if side.sheet is None:
         return {}
     track = next((t for t in side.sheet.tracks if t.name == timeline.name), None)
@@ -49,7 +51,7 @@ def original_syllables(side: Side, timeline: MouthTimeline, settings: FitSetting
         return {}
     rate = timeline.rate
     counts = {}
-    for number, span in enumerate(line_spans(timeline, settings.line_slack), 1):
+    for number, span in enumerate(spans, 1):
         low, high = rate.seconds_at(span.frame), rate.seconds_at(span.end)
         inside = [p for p in track.phones if low <= (p.start + p.end) / 2 < high]
         if inside:
@@ -73,19 +75,20 @@ def adapt_job(job: AdaptJob) -> AdaptReport:
     side = load_side(job.original, "ORIGINAL", script=job.original_script, preset=job.preset, fps=job.fps,
                      track=job.track, language=job.original_language, options=job.option_names.original)
     timeline = choose_track(side.timelines, job.track)
+    spans = line_spans(timeline, job.settings.fit.line_slack)  # once, for every step below
     warnings = list(side.warnings)
     missing: tuple[Unpaired, ...] = ()
     if job.texts:
         pairs = [(int(job.line), text) for text in job.texts]  # type: ignore[arg-type]
     else:
-        paired = pair_script(timeline, dub_lines)
+        paired = pair_script(timeline, dub_lines, spans)
         pairs = [(number, line.text) for number, line in paired]
-        missing = unpaired_lines(timeline, [number for number, _ in paired], job.settings)
+        missing = unpaired_lines(timeline, [number for number, _ in paired], job.settings, spans)
         used = {id(line) for _, line in paired}
         warnings += [f"dub line {line.number} ({line.text[:40]!r}) overlaps no original line: not scored"
                      for line in dub_lines if id(line) not in used and words_of(line.text)]
     lines = adapt_lines(timeline, pairs, job.language, preset=job.preset, settings=job.settings,
-                        syllables=original_syllables(side, timeline, job.settings.fit))
+                        syllables=original_syllables(side, timeline, spans), spans=spans)
     language = lines[0].candidates[0].timed.language if lines else job.language
     return AdaptReport(Path(job.original).name, side.kind, language, timeline.rate, job.settings, lines,
                        tuple(warnings), missing)
