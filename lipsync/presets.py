@@ -371,8 +371,9 @@ def _parse_text(text: str, where: str) -> Preset:
 
 
 @functools.lru_cache(maxsize=1)
-def _shipped_dir() -> Any:
-    """The folder of shipped presets: the source checkout's, else the installed package's."""
+def shipped_dir() -> Any:
+    """The folder of shipped presets: the source checkout's (a :class:`~pathlib.Path`), else
+    the installed package's (inside it), None in a broken install."""
     source = Path(__file__).resolve().parent.parent / "presets"
     if (source / "rhubarb.toml").is_file():
         return source
@@ -384,7 +385,7 @@ def _shipped_dir() -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _shipped_files() -> dict[str, Any]:
-    folder = _shipped_dir()
+    folder = shipped_dir()
     if folder is None:
         return {}
     return {entry.name[:-len(".toml")]: entry for entry in folder.iterdir()

@@ -18,6 +18,8 @@ Jobs are analyses or, with ``kind = fit`` in the manifest, dub-fit checks (:mod:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -38,10 +40,40 @@ __all__ = ["Job", "Defaults", "read_manifest", "jobs_from_glob", "run_batch", "p
            "BatchReport", "JobReport", "REPORT_JSON", "REPORT_TEXT"]
 
 
+@functools.lru_cache(maxsize=1)
 def _version() -> str:
+    """lipsync's version and a digest of what it runs (its modules, data and shipped presets):
+    a job another lipsync did, another release or a checkout between two, may have other
+    results (a verdict the newer one would give otherwise), so it is not taken as up to date."""
     from .. import __version__
+    from ..presets import shipped_dir
 
-    return __version__
+    package = Path(__file__).resolve().parent.parent
+    presets = shipped_dir()
+    roots = [package] + ([presets] if isinstance(presets, Path) and package not in presets.parents else [])
+    return f"{__version__}+{code_digest(roots)}"
+
+
+def code_digest(roots: Sequence[Path]) -> str:
+    """A digest of the files under ``roots`` (names and contents; compiled ``__pycache__`` left out).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     root = Path(folder)
+    ...     _ = (root / "a.py").write_text("x = 1")
+    ...     before = code_digest([root])
+    ...     (root / "__pycache__").mkdir()
+    ...     _ = (root / "__pycache__" / "a.pyc").write_bytes(b"compiled")
+    ...     same = code_digest([root])
+    ...     _ = (root / "a.py").write_text("x = 2")
+    ...     (before == same, before == code_digest([root]), len(before))
+    (True, False, 16)
+    """
+    digest = hashlib.sha256()
+    for root in roots:
+        for item in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{item.relative_to(root).as_posix()}\0".encode() + item.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _audio_seconds(path: str) -> float | None:
