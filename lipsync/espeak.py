@@ -297,9 +297,10 @@ def _timed(text: str, samples: np.ndarray, rate: int, events: list, total: int) 
         elif kind == _PHONEME and not name.startswith("("):  # "(en)": a language switch, not a sound
             marks.append((sample, position - 1, name))
     marks.append((total, -1, ""))
-    phones = closures_first([SpokenPhone(sample / rate, marks[index + 1][0] / rate, name, position, words.get(position, ""))
-                             for index, (sample, position, name) in enumerate(marks[:-1])
-                             if name and marks[index + 1][0] > sample], samples, rate)
+    reported = [SpokenPhone(sample / rate, marks[index + 1][0] / rate, name, position, words.get(position, ""))
+                for index, (sample, position, name) in enumerate(marks[:-1])
+                if name and marks[index + 1][0] > sample]
+    phones = closures_first(reported, samples, rate)
     spans: dict[int, tuple[float, float]] = {}
     for phone in phones:
         start, end = spans.get(phone.position, (phone.start, phone.end))
