@@ -1,6 +1,13 @@
 """Results a user can trust: wrong scripts refused, right scripts quiet, changed lines named.
 
     python benchmarks/trust.py [--episodes 16] [--eval-dev ../shared/eval-dev] [--skip-eval-dev]
+        [--band telephone | --rate 8000] [--dump lines.jsonl]
+
+``--band telephone`` hears every case as a telephone line would carry it: each recording (the
+eval-dev files and the generated ones alike) band-limited to 300-3400 Hz and resampled to 8 kHz
+as ``benchmarks/accuracy.py``'s ``telephone`` variant makes it, then analyzed from that 8 kHz
+file; ``--rate R`` only resamples each recording to R Hz (no 300 Hz high-pass). ``--dump``
+writes each right and wrong line's evidence, with its case, to a JSON-lines file.
 
 Cases, each analyzed as ``lipsync analyze`` does (library call, one process):
 
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import re
 import subprocess
@@ -40,10 +48,11 @@ import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).parent))
+from accuracy import telephone_band  # noqa: E402
 from multilingual import SENTENCES  # noqa: E402
 from speed import sentence  # noqa: E402
 
-from lipsync.audio import load_audio  # noqa: E402
+from lipsync.audio import load_audio, resample  # noqa: E402
 from lipsync.dialogue import Line  # noqa: E402
 from lipsync.errors import ScriptError, ScriptMismatchError  # noqa: E402
 from lipsync.pipeline import analyze  # noqa: E402
@@ -53,6 +62,10 @@ from lipsync.recognize.settings import DEFAULT_SETTINGS as SETTINGS  # noqa: E40
 _VOICES = ["en-us", "en-us+f3", "en-us+m3", "en-gb", "en-us+f2", "en-us+m1"]
 _FOREIGN = ["es", "fr-fr", "de", "it", "pt-br"]
 _RATE = 22050
+#: how every recording is heard (``--band``/``--rate``): None (as made), "telephone" or a rate in Hz
+BAND: str | int | None = None
+#: each right and wrong line's evidence with its case (:func:`note`)
+DUMP: list[dict] = []
 
 
 class Evidence:
@@ -110,6 +123,37 @@ def run(audio, lines, language: str = "en-us") -> dict:
             "evidence": EVIDENCE.of(script)}
 
 
+#: the telephone band and the band above it, whose powers :func:`high_band` compares (Hz)
+SPEECH_BAND = (300.0, 3400.0)
+HIGH_BAND = (4200.0, 7600.0)
+
+
+def high_band(audio) -> float:
+    """How much power the recording's speech holds above a telephone's band against in it, per
+    Hz, in dB: measured on the 1 s pieces of speech the phone-loop reference is scored on
+    (:func:`lipsync.recognize.confidence.reference_stretches`), each on its own (a join of two
+    would click in every band), in frames of 512 samples. eval-dev's English recordings: -29 to
+    -9 dB as they are, -124 to -108 through ``--band telephone``."""
+    from lipsync.vad import speech_segments
+
+    stretches = speech_segments(audio.samples, audio.sample_rate)
+    size, rate = 512, audio.sample_rate
+    power = np.zeros(size // 2 + 1)
+    for start, end in confidence.reference_stretches(stretches, SETTINGS.reference_seconds):
+        piece = audio.samples[int(start * rate):int(end * rate)]
+        count = len(piece) // size
+        if count:
+            frames = np.asarray(piece[:count * size], dtype=np.float64).reshape(count, size)
+            power += np.sum(np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2, axis=0)
+    frequencies = np.fft.rfftfreq(size, 1 / rate)
+
+    def band(low: float, high: float) -> float:
+        return float(np.sum(power[(frequencies >= low) & (frequencies <= high)])) / (high - low)
+
+    low, high = band(*SPEECH_BAND), band(*HIGH_BAND)
+    return round(10.0 * np.log10(max(high, low * 1e-15) / low), 1) if low > 0 else 0.0
+
+
 def named(outcome: dict, number: int) -> bool:
     """A warning names line ``number`` and gives a time."""
     pattern = re.compile(rf"\bline {number} .*\d+:\d\d\.\d")
@@ -131,7 +175,32 @@ def record(pieces: list[np.ndarray], folder: Path, name: str, rng: random.Random
         parts += [piece, np.zeros(int(rng.uniform(0.5, 1.0) * _RATE), np.float32)]
     path = folder / f"{name}.wav"
     sf.write(path, np.concatenate(parts), _RATE)
-    return load_audio(path)
+    return heard(path, folder)
+
+
+def heard(path: Path, folder: Path):
+    """The recording at ``path`` as analyzed: loaded as it is, or (``BAND``) as a telephone line
+    or a lower sample rate carries it, written at that rate and loaded from there."""
+    if BAND is None:
+        return load_audio(path)
+    samples, rate = sf.read(path, dtype="float64", always_2d=False)
+    if samples.ndim > 1:
+        samples = samples.mean(axis=1)
+    if BAND == "telephone":
+        limited, written = telephone_band(samples, rate), 8000
+    else:
+        limited, written = resample(samples.astype(np.float32), rate, int(BAND)), int(BAND)
+    target = folder / f"{path.stem}-band.wav"
+    sf.write(target, np.clip(limited, -1, 1).astype(np.float32), written, subtype="FLOAT")
+    return load_audio(target)
+
+
+def note(case: str, kind: str, lines, audio) -> None:
+    """Keep the evidence of script ``lines`` (``kind``: right or wrong) of ``case`` for ``--dump``."""
+    band = high_band(audio)
+    DUMP.extend({"case": case, "kind": kind, "text": line.text, "fit": fit, "squeezed": squeezed,
+                 "stretched": stretched, "high band": band}
+                for line in lines for fit, squeezed, stretched in EVIDENCE.of([line]))
 
 
 def as_lines(texts: list[str]) -> list[Line]:
@@ -149,11 +218,13 @@ def episodes(count: int, folder: Path, results: dict) -> None:
         right = run(audio, as_lines(texts))
         results["right"].append(not right["refused"] and not right["warnings"])
         results["fits_right"] += right["evidence"]
+        note(f"episode {number}", "right", right["script"], audio)
         if right["refused"] or right["warnings"]:
             print(f"  right script not clean (episode {number}, {voice}):", right["message"] or right["warnings"])
         wrong = run(audio, as_lines(scripts[number + 1]))
         results["wrong"].append(wrong["refused"])
         results["fits_wrong"] += wrong["evidence"]
+        note(f"episode {number}", "wrong", wrong["script"], audio)
         if not wrong["refused"]:
             print(f"  wrong script passed (episode {number}, {voice}):", wrong["warnings"])
         k = number % 5
@@ -162,6 +233,7 @@ def episodes(count: int, folder: Path, results: dict) -> None:
         outcome = run(audio, as_lines(replaced))
         results["line named"].append(named(outcome, k + 1))
         results["fits_wrong"] += EVIDENCE.of([line for line in outcome["script"] if line.index == k])
+        note(f"episode {number}", "wrong", [line for line in outcome["script"] if line.index == k], audio)
         if not named(outcome, k + 1):
             print(f"  replaced line {k + 1} not named (episode {number}):", outcome["message"] or outcome["warnings"])
         words = texts[k].rstrip(".!?").split()
@@ -212,20 +284,22 @@ def languages(number: int, spoken: list[np.ndarray], spoken_texts: list[str], fo
     outcome = run(own, as_lines(foreign), language)
     results["right foreign"].append(not outcome["refused"] and not outcome["warnings"])
     results["fits_right"] += outcome["evidence"]
+    note(f"episode {number}", "right", outcome["script"], own)
     if outcome["refused"] or outcome["warnings"]:
         print(f"  {count}-line {language} script on its own speech not clean (episode {number}):",
               outcome["message"] or outcome["warnings"])
 
 
-def eval_dev(root: Path, results: dict) -> None:
+def eval_dev(root: Path, results: dict, folder: Path) -> None:
     rows = [row for row in csv.DictReader(open(root / "manifest.tsv", encoding="utf-8"), delimiter="\t")
             if row["language"].lower().startswith("en")]
     durations = [float(row["duration_sec"]) for row in rows]
     for index, row in enumerate(rows):
-        audio = load_audio(root / row["wav"])
+        audio = heard(root / row["wav"], folder)
         own = run(audio, [Line(row["text"], number=1)])
         results["right"].append(not own["refused"] and not own["warnings"])
         results["fits_right"] += own["evidence"]
+        note(f"eval-dev {index}", "right", own["script"], audio)
         if own["refused"] or own["warnings"]:
             print(f"  own script not clean ({row['utt']}):", own["message"] or own["warnings"])
         other = min((j for j in range(len(rows)) if set(rows[j]["text"].lower().split()) != set(row["text"].lower().split())),
@@ -233,6 +307,7 @@ def eval_dev(root: Path, results: dict) -> None:
         wrong = run(audio, [Line(rows[other]["text"], number=1)])
         results["wrong"].append(wrong["refused"])
         results["fits_wrong"] += wrong["evidence"]
+        note(f"eval-dev {index}", "wrong", wrong["script"], audio)
         if not wrong["refused"]:
             print(f"  other script passed ({row['utt']} with {rows[other]['utt']}):", wrong["warnings"])
 
@@ -280,21 +355,51 @@ def calibration(right: list[tuple[float, float, float]], wrong: list[tuple[float
                   f"{np.mean(held[1] >= 0):.1%}")
 
 
+def calibration_by_case(rows: list[dict]) -> None:
+    """:func:`calibration`'s gap with the shipped weights, fitted on the lines of every other
+    case (eval-dev utterances and generated episodes by their number: a recording's lines stay
+    together) and measured on the rest, both ways, with the shipped gap's errors on the same
+    held-out lines."""
+    def lines(half: int, kind: str, held: bool) -> list[tuple[float, float, float]]:
+        return [(row["fit"], row["squeezed"], row["stretched"]) for row in rows
+                if row["kind"] == kind and (int(row["case"].split()[-1]) % 2 == half) != held]
+
+    weights = (SETTINGS.squeezed_weight, SETTINGS.stretched_weight)
+    for half in (0, 1):
+        if min(len(lines(half, kind, held)) for kind in ("right", "wrong") for held in (False, True)) < 2:
+            return
+        gap = separation(lines(half, "right", False), lines(half, "wrong", False), *weights)
+        errors = []
+        for value in (gap, SETTINGS.confidence_gap):
+            right, wrong = (evidence(lines(half, kind, True), *weights) + value for kind in ("right", "wrong"))
+            errors.append(f"right lines under it {np.sum(right < 0)}/{len(right)}, wrong lines at or over it "
+                          f"{np.sum(wrong >= 0)}/{len(wrong)}")
+        print(f"  cases {half} -> {1 - half}: gap {gap:.1f}: held-out {errors[0]} (shipped {SETTINGS.confidence_gap}: "
+              f"{errors[1]})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=16)
     parser.add_argument("--eval-dev", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval-dev")
     parser.add_argument("--skip-eval-dev", action="store_true")
+    band = parser.add_mutually_exclusive_group()
+    band.add_argument("--band", choices=("telephone",), help="hear every recording as a telephone line carries it")
+    band.add_argument("--rate", type=int, help="hear every recording resampled to this rate (Hz)")
+    parser.add_argument("--dump", type=Path, help="write each right and wrong line's evidence here (JSON lines)")
     args = parser.parse_args()
+    global BAND
+    BAND = args.band or args.rate
     results: dict = {key: [] for key in ("right", "right foreign", "wrong", "line named", "word named", "few words",
                                          "language", "english as foreign", "fits_right", "fits_wrong")}
-    with EVIDENCE:
+    with EVIDENCE, tempfile.TemporaryDirectory() as folder:
         if not args.skip_eval_dev:
             print("eval-dev ...")
-            eval_dev(args.eval_dev, results)
+            eval_dev(args.eval_dev, results, Path(folder))
         print("generated episodes ...")
-        with tempfile.TemporaryDirectory() as folder:
-            episodes(args.episodes, Path(folder), results)
+        episodes(args.episodes, Path(folder), results)
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(row) + "\n" for row in DUMP), encoding="utf-8")
     for key, label in (("wrong", "wrong whole scripts refused"), ("right", "right scripts without any warning"),
                        ("right foreign", "right scripts in other languages without any warning"),
                        ("few words", "two words of a line on the whole episode refused"),
@@ -305,6 +410,7 @@ def main() -> int:
         values = results[key]
         print(f"{label}: {sum(values)}/{len(values)} = {np.mean(values):.1%}")
     calibration(results["fits_right"], results["fits_wrong"])
+    calibration_by_case(DUMP)
     return 0
 
 
