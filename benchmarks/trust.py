@@ -29,7 +29,8 @@ wrong-language scripts caught; and, for calibration, the evidence behind each ri
 line's confidence (fit: line score per frame minus the phone-loop reference; squeezed and
 stretched shares of its phones, see lipsync/recognize/confidence.py), with the gap that best
 separates them for the shipped weights (and for the fit alone) fitted on one half of the lines
-and the error rates measured on the other half, both ways.
+and the error rates measured on the other half, both ways; and, with the shipped weights, on every
+other case (eval-dev utterance or episode: a recording's lines together) and measured on the rest.
 """
 
 from __future__ import annotations
@@ -374,8 +375,8 @@ def calibration_by_case(rows: list[dict]) -> None:
             right, wrong = (evidence(lines(half, kind, True), *weights) + value for kind in ("right", "wrong"))
             errors.append(f"right lines under it {np.sum(right < 0)}/{len(right)}, wrong lines at or over it "
                           f"{np.sum(wrong >= 0)}/{len(wrong)}")
-        print(f"  cases {half} -> {1 - half}: gap {gap:.1f}: held-out {errors[0]} (shipped {SETTINGS.confidence_gap}: "
-              f"{errors[1]})")
+        print(f"  cases {half} -> {1 - half}: gap {gap:.1f}: held-out {errors[0]} "
+              f"(shipped {SETTINGS.confidence_gap}: {errors[1]})")
 
 
 def main() -> int:
