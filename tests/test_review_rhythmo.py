@@ -127,9 +127,13 @@ def test_the_word_under_the_reading_line_is_the_bands_at_the_audio_clocks_frame(
         frames = [(w.frame + w.end) // 2 for w in band.words[::4]]
         frames += [band.words[5].frame, band.words[5].end - 1, band.words[0].frame - 3]
         assert frames[-1] not in said
-        for frame in frames:
-            page.evaluate("(t) => { document.querySelector('audio').currentTime = t; }",
-                          sheet.rate.seconds_at(frame) + 1e-4)
+        times = [sheet.rate.seconds_at(frame) + 1e-4 for frame in frames]
+        # and the last half millisecond before a word: its frame is still the one before the word
+        first = band.words[0].frame
+        frames.append(first - 1)
+        times.append(sheet.rate.seconds_at(first) - 5e-4)
+        for frame, time in zip(frames, times):
+            page.evaluate("(t) => { document.querySelector('audio').currentTime = t; }", time)
             page.wait_for_function(f"() => document.querySelector('figure.mouth').dataset.frame === '{frame}'",
                                    timeout=5000)
             shown = page.evaluate(UNDER_READING_LINE)

@@ -9,7 +9,7 @@ import { Lanes } from "./lanes.js";
 import { adaptPanel } from "./adapt.js";
 import { RhythmoBand } from "./rhythmo.js";
 import { checkList, describe, overlaps, scriptTracks } from "./script.js";
-import { frameAt, secondsAt, timecode } from "./timecode.js";
+import { frameAt, framesAt, secondsAt, timecode } from "./timecode.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -150,8 +150,9 @@ function setDirty(dirty) {
 
 function currentTime() { return page.media.currentTime; }
 
-function currentFrame() {
-  return Math.max(0, Math.min(page.durationFrames - 1, frameAt(currentTime(), page.rate)));
+/** The frame shown at `time` (the audio clock by default): read the clock once per drawing. */
+function currentFrame(time = currentTime()) {
+  return Math.max(0, Math.min(page.durationFrames - 1, frameAt(time, page.rate)));
 }
 
 function seek(seconds) {
@@ -177,7 +178,7 @@ function tick() {
 
 function refresh(force) {
   const time = currentTime();
-  const frame = currentFrame();
+  const frame = currentFrame(time);
   const moved = page.lanes.playhead !== time;
   if (frame !== page.shownFrame || force) {
     page.shownFrame = frame;
@@ -188,7 +189,7 @@ function refresh(force) {
     showSelection();
   }
   $("#seconds").textContent = time.toFixed(3);
-  page.band.draw(Math.min(time * page.rate.num / page.rate.den, page.durationFrames - 1e-3));
+  page.band.draw(Math.min(framesAt(time, page.rate), page.durationFrames - 1e-3));
   if (moved || force) {
     page.lanes.playhead = time;
     if (!page.media.paused) followPlayhead(time);

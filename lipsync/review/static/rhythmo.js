@@ -5,8 +5,9 @@
 
 const LANE_PX = 54;
 const RULER_PX = 12;
-const BAND_SECONDS = 3;
-const TEXT_PAD_PX = 2;    // the text's left padding (review.css)   // seconds across the band's width, as `lipsync preview --band-seconds`
+const BAND_SECONDS = 3;   // seconds across the band's width, as `lipsync preview --band-seconds`
+const TEXT_PAD_PX = 2;    // the text's left padding (review.css)
+const READING_LINE_PX = 3;  // the reading line's width (review.css): centred on the band's now
 
 function box(className, style, parent, text = null) {
   const made = document.createElement("div");
@@ -66,15 +67,16 @@ export class RhythmoBand {
       text.style.transform = `scaleX(${Math.min(2, Math.max(1, room) / natural)})`;
     }
     band.lanes.forEach((name, lane) => box("lane-name", { top: `${RULER_PX + lane * LANE_PX + 2}px` }, this.view, name));
-    box("reading-line", { left: `${this.readingX - 1}px` }, this.view);
+    box("reading-line", { left: `${this.readingX - READING_LINE_PX / 2}px` }, this.view);
     this.strip = strip;
     this.position = null;
   }
 
-  /** Scroll the band to `frames` (a fractional frame count: the audio clock at the band's rate). */
+  /** Scroll the band to `frames` (a fractional frame count: the audio clock at the band's rate).
+   * On whole pixels, rounded up: a word reaches the reading line on its first frame, not before. */
   draw(frames) {
     if (!this.band || frames === this.position) return;
     this.position = frames;
-    this.strip.style.transform = `translateX(${this.readingX - frames * this.pxPerFrame}px)`;
+    this.strip.style.transform = `translateX(${Math.ceil(this.readingX - frames * this.pxPerFrame)}px)`;
   }
 }

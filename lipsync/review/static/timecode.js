@@ -1,8 +1,13 @@
 // Frames and SMPTE timecode on an exact rate num/den (lipsync.timing, in the browser).
 
+/** The frame clock at `seconds`: frames elapsed, fractional (the rhythmo band scrolls by it). */
+export function framesAt(seconds, rate) {
+  return seconds * rate.num / rate.den + 1e-6;
+}
+
 /** The frame showing `seconds`: floor(seconds * rate), as lipsync.timing.FrameRate.frame_at. */
 export function frameAt(seconds, rate) {
-  return Math.floor(seconds * rate.num / rate.den + 1e-6);
+  return Math.floor(framesAt(seconds, rate));
 }
 
 /** The time at which `frame` starts. */
